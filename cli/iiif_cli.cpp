@@ -23,12 +23,14 @@ ApiVersion api_version(int api) { return api == 2 ? ApiVersion::v2 : ApiVersion:
 
 void render_command(const std::string& source_path, const std::string& request_text, int api,
                     const Limits& limits, const RenderOptions& options,
-                    const std::string& output_path) {
+                    const std::string& output_path, bool full_level) {
     // The request is the path below an identifier; a fixed one lets the path grammar split it.
     IiifPath path = parse_iiif_path(api_version(api), "source/" + request_text);
     if (path.kind != IiifPath::Kind::image)
         throw IiifError(400, "expected {region}/{size}/{rotation}/{quality}.{format}");
     SourceInfo source = probe_source(source_path);
+    // Forget the pyramid: the baseline that benchmarks compare level selection against.
+    if (full_level) source.levels.resize(1);
     ImagePlan plan = plan_image(path.image, source.width, source.height, limits);
     RenderedImage rendered = render_image(source_path, source, plan, options);
     if (output_path.empty() || output_path == "-") {
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     iiif::Limits limits;
     iiif::RenderOptions options;
     bool pretty = false;
+    bool full_level = false;
 
     auto add_limits = [&](CLI::App* command) {
         command->add_option("--api", api, "Image API version")->check(CLI::IsMember({2, 3}));
@@ -87,6 +90,8 @@ int main(int argc, char** argv) {
     render->add_option("-o,--output", output_path, "output file (default: stdout)");
     render->add_option("--jpeg-quality", options.jpeg_quality, "JPEG quality")
         ->check(CLI::Range(1, 100));
+    render->add_flag("--full-level", full_level,
+                     "decode the full-resolution level, ignoring the pyramid (for comparison)");
     add_limits(render);
 
     CLI::App* info = app.add_subcommand("info", "print the info.json of a source");
@@ -104,7 +109,8 @@ int main(int argc, char** argv) {
     try {
         iiif::init_renderer(argv[0], 0);
         if (render->parsed()) {
-            render_command(source_path, request_text, api, limits, options, output_path);
+            render_command(source_path, request_text, api, limits, options, output_path,
+                           full_level);
         } else if (info->parsed()) {
             iiif::InfoOptions info_options;
             info_options.version = api_version(api);

@@ -87,6 +87,9 @@ Dimensions plan_size(const SizeSpec& spec, ApiVersion version, int rw, int rh,
             } else {
                 out = {proportional(rh, rw, spec.height), spec.height};
             }
+            // "As large as possible but not larger than ... server-imposed limits": a best fit
+            // shrinks into the limits instead of failing on them.
+            out = max_size(out.width, out.height, limits, false);
             break;
         }
     }

@@ -242,9 +242,9 @@ IiifPath parse_iiif_path(ApiVersion version, std::string_view path) {
         parsed.identifier = identifier_of(segments.size() - 1);
         return parsed;
     }
-    if (last.find('.') != std::string_view::npos) {
-        if (segments.size() < 5)
-            bad_request("image requests are {id}/{region}/{size}/{rotation}/{quality}.{format}");
+    // An image request is at least an identifier and four parameters, the last one with its
+    // format; anything shorter ("abc.tif", "a/b.c") is a base URI, even with a dot in it.
+    if (segments.size() >= 5 && last.find('.') != std::string_view::npos) {
         size_t n = segments.size();
         parsed.kind = IiifPath::Kind::image;
         parsed.identifier = identifier_of(n - 4);

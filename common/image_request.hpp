@@ -50,8 +50,8 @@ ImageRequest parse_image_request(ApiVersion version, std::string_view region,
                                  std::string_view quality_dot_format);
 
 // A request path below the service prefix, parsed from the right so that identifiers may hold
-// raw slashes: "{id}/info.json", "{id}/{region}/{size}/{rotation}/{quality}.{format}" or
-// "{id}" (the base URI). Segments are percent-decoded after splitting, so "%2F" in an
+// raw slashes: "{id}/info.json", "{id}/{region}/{size}/{rotation}/{quality}.{format}" (five
+// segments or more, the last with a dot) or "{id}" (the base URI, anything else). Segments are percent-decoded after splitting, so "%2F" in an
 // identifier is a slash of the identifier, never a separator.
 struct IiifPath {
     enum class Kind { base, info, image };

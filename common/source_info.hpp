@@ -3,7 +3,9 @@
 // shrink-on-load), and its tiling.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace iiif {
@@ -28,5 +30,10 @@ struct SourceInfo {
 };
 
 std::string_view source_format_name(SourceFormat format);
+
+// A compact text form, for keeping probed sources in the tile cache; parse returns nullopt for
+// anything it did not write.
+std::string serialize_source_info(const SourceInfo& source);
+std::optional<SourceInfo> parse_source_info(std::string_view text);
 
 }  // namespace iiif

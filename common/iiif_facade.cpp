@@ -1,0 +1,211 @@
+#include "iiif_facade.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "image_service.hpp"
+#include "renderer.hpp"
+#include "tile_cache.hpp"
+
+struct iiif_service {
+    iiif::ServiceConfig config;
+    std::string cache_path;
+    long long cache_max_bytes = 0;
+    iiif::TileCache* cache = nullptr;  // owned by the worker's registry
+};
+
+struct iiif_job {
+    iiif_service* service = nullptr;
+    iiif::RenderJobPtr job;
+};
+
+struct iiif_response {
+    iiif::HttpResponse response;
+};
+
+namespace {
+
+// One environment per cache path in a worker, shared by every location that names it. Lives
+// from iiif_worker_init to iiif_worker_exit (nginx's worker lifecycle).
+std::map<std::string, std::unique_ptr<iiif::TileCache>>& cache_registry() {
+    static std::map<std::string, std::unique_ptr<iiif::TileCache>> registry;
+    return registry;
+}
+
+void write_error(char* error, size_t error_len, const std::string& message) {
+    if (error && error_len) std::snprintf(error, error_len, "%s", message.c_str());
+}
+
+std::string_view view(iiif_str_t text) { return {text.data ? text.data : "", text.len}; }
+
+iiif_str_t str(const std::string& text) { return {text.data(), text.size()}; }
+
+iiif_response_t* wrap(iiif::HttpResponse response) {
+    return new (std::nothrow) iiif_response{std::move(response)};
+}
+
+}  // namespace
+
+extern "C" {
+
+iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* error,
+                                    size_t error_len) {
+    try {
+        if (config->api_version != 2 && config->api_version != 3) {
+            write_error(error, error_len, "API version must be 2 or 3");
+            return nullptr;
+        }
+        if (config->source_dir.len == 0) {
+            write_error(error, error_len, "no source directory");
+            return nullptr;
+        }
+        auto service = std::make_unique<iiif_service>();
+        iiif::ServiceConfig& c = service->config;
+        c.version = config->api_version == 2 ? iiif::ApiVersion::v2 : iiif::ApiVersion::v3;
+        c.source_dir = std::string(view(config->source_dir));
+        c.base_url = std::string(view(config->base_url));
+        c.cache_control = std::string(view(config->cache_control));
+        c.limits = {config->max_width, config->max_height, config->max_area};
+        c.render.jpeg_quality = config->jpeg_quality;
+        c.default_tile_size = config->tile_size;
+        service->cache_path = std::string(view(config->cache_path));
+        service->cache_max_bytes = config->cache_max_bytes;
+        return service.release();
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return nullptr;
+    }
+}
+
+void iiif_service_destroy(iiif_service_t* service) { delete service; }
+
+int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
+    try {
+        iiif::init_renderer("nginx", vips_concurrency);
+        return 0;
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return -1;
+    }
+}
+
+int iiif_service_open_cache(iiif_service_t* service, char* error, size_t error_len) {
+    if (service->cache_path.empty()) return 0;
+    try {
+        auto& registry = cache_registry();
+        auto found = registry.find(service->cache_path);
+        if (found == registry.end()) {
+            std::string message;
+            auto cache = iiif::TileCache::open(service->cache_path, service->cache_max_bytes,
+                                               &message);
+            if (!cache) {
+                write_error(error, error_len, message);
+                return -1;
+            }
+            found = registry.emplace(service->cache_path, std::move(cache)).first;
+        }
+        service->cache = found->second.get();
+        return 0;
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return -1;
+    }
+}
+
+void iiif_worker_exit(void) {
+    try {
+        for (auto& [path, cache] : cache_registry()) cache->flush_touches();
+        cache_registry().clear();
+    } catch (...) {
+    }
+}
+
+iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t* request,
+                              iiif_job_t** job) {
+    *job = nullptr;
+    try {
+        iiif::HttpRequest http;
+        http.method = view(request->method);
+        http.path = view(request->path);
+        http.prefix = view(request->prefix);
+        http.scheme = view(request->scheme);
+        http.host = view(request->host);
+        http.forwarded_proto = view(request->forwarded_proto);
+        http.forwarded_host = view(request->forwarded_host);
+        http.forwarded_prefix = view(request->forwarded_prefix);
+        http.accept = view(request->accept);
+        http.access_control_request_headers = view(request->access_control_request_headers);
+        iiif::PreparedRequest prepared = iiif::prepare_request(service->config, service->cache, http);
+        if (!prepared.job) return wrap(std::move(prepared.response));
+        auto handle = std::make_unique<iiif_job>();
+        handle->service = service;
+        handle->job = std::move(prepared.job);
+        *job = handle.release();
+        return nullptr;
+    } catch (const std::exception& e) {
+        return wrap(iiif::error_response(500, e.what()));
+    } catch (...) {
+        return wrap(iiif::error_response(500, "internal error"));
+    }
+}
+
+void iiif_job_run(iiif_job_t* job) {
+    try {
+        iiif::run_job(*job->job);
+    } catch (...) {
+        // run_job reports its own failures in the response; nothing may escape a thread.
+    }
+}
+
+iiif_response_t* iiif_job_response(iiif_job_t* job) {
+    try {
+        return wrap(iiif::finish_job(*job->job));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void iiif_job_free(iiif_job_t* job) {
+    delete job;
+}
+
+iiif_response_t* iiif_overloaded_response(void) {
+    try {
+        return wrap(iiif::overloaded_response());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+iiif_response_t* iiif_error_response(int status, const char* reason) {
+    try {
+        return wrap(iiif::error_response(status, reason));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int iiif_response_status(const iiif_response_t* r) { return r->response.status; }
+iiif_str_t iiif_response_content_type(const iiif_response_t* r) {
+    return str(r->response.content_type);
+}
+iiif_str_t iiif_response_body(const iiif_response_t* r) { return str(r->response.body); }
+iiif_str_t iiif_response_etag(const iiif_response_t* r) { return str(r->response.etag); }
+long long iiif_response_last_modified(const iiif_response_t* r) {
+    return r->response.last_modified;
+}
+const char* iiif_response_cache_status(const iiif_response_t* r) {
+    return iiif::cache_status_name(r->response.cache_status).data();
+}
+size_t iiif_response_header_count(const iiif_response_t* r) { return r->response.headers.size(); }
+iiif_str_t iiif_response_header_name(const iiif_response_t* r, size_t i) {
+    return str(r->response.headers[i].first);
+}
+iiif_str_t iiif_response_header_value(const iiif_response_t* r, size_t i) {
+    return str(r->response.headers[i].second);
+}
+void iiif_response_free(iiif_response_t* r) { delete r; }
+
+}  // extern "C"

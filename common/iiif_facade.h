@@ -1,0 +1,79 @@
+/* The C face of the core, for the nginx module: plain data in, opaque handles out, and no C++
+ * exception ever crosses it. Every function that can fail returns a status or NULL and writes
+ * a message into the caller's buffer. */
+#ifndef IIIF_FACADE_H
+#define IIIF_FACADE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *data;
+    size_t len;
+} iiif_str_t;
+
+typedef struct iiif_service iiif_service_t;
+typedef struct iiif_job iiif_job_t;
+typedef struct iiif_response iiif_response_t;
+
+typedef struct {
+    int api_version; /* 2 or 3 */
+    iiif_str_t source_dir;
+    iiif_str_t base_url;      /* empty: derived from each request */
+    iiif_str_t cache_control; /* empty: none */
+    iiif_str_t cache_path;    /* empty: no cache */
+    long long cache_max_bytes;
+    int max_width, max_height; /* 0: none */
+    long long max_area;
+    int jpeg_quality;
+    int tile_size;
+} iiif_service_config_t;
+
+typedef struct {
+    iiif_str_t method, path, prefix, scheme, host;
+    iiif_str_t forwarded_proto, forwarded_host, forwarded_prefix;
+    iiif_str_t accept, access_control_request_headers;
+} iiif_http_request_t;
+
+/* Configuration time (any process): validates and keeps a copy of the configuration. */
+iiif_service_t *iiif_service_create(const iiif_service_config_t *config, char *error,
+                                    size_t error_len);
+void iiif_service_destroy(iiif_service_t *service);
+
+/* Per worker, after fork: libvips, then each service's cache. A cache that cannot be opened is
+ * reported and left out (responses then say BYPASS); it is never fatal. */
+int iiif_worker_init(int vips_concurrency, char *error, size_t error_len);
+int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
+void iiif_worker_exit(void);
+
+/* Event loop: returns the response, or NULL and a job to run on a thread. */
+iiif_response_t *iiif_prepare(iiif_service_t *service, const iiif_http_request_t *request,
+                              iiif_job_t **job);
+/* Any thread. */
+void iiif_job_run(iiif_job_t *job);
+/* Event loop, after iiif_job_run returned. */
+iiif_response_t *iiif_job_response(iiif_job_t *job);
+void iiif_job_free(iiif_job_t *job);
+
+iiif_response_t *iiif_overloaded_response(void);
+iiif_response_t *iiif_error_response(int status, const char *reason);
+
+int iiif_response_status(const iiif_response_t *response);
+iiif_str_t iiif_response_content_type(const iiif_response_t *response);
+iiif_str_t iiif_response_body(const iiif_response_t *response);
+iiif_str_t iiif_response_etag(const iiif_response_t *response);
+long long iiif_response_last_modified(const iiif_response_t *response); /* -1: none */
+const char *iiif_response_cache_status(const iiif_response_t *response);
+size_t iiif_response_header_count(const iiif_response_t *response);
+iiif_str_t iiif_response_header_name(const iiif_response_t *response, size_t i);
+iiif_str_t iiif_response_header_value(const iiif_response_t *response, size_t i);
+void iiif_response_free(iiif_response_t *response);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

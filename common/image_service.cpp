@@ -1,0 +1,303 @@
+#include "image_service.hpp"
+
+#include <optional>
+
+#include "iiif_error.hpp"
+#include "info_json.hpp"
+#include "source_resolver.hpp"
+#include "tile_cache.hpp"
+
+namespace iiif {
+
+class RenderJob {
+public:
+    const ServiceConfig* config = nullptr;
+    TileCache* cache = nullptr;
+    bool info = false;  // info.json, else an image
+    bool json_ld = false;
+    ImageRequest image;
+    ResolvedSource source;
+    std::string id_url;
+    std::optional<SourceInfo> source_info;  // when the cache already knew it
+    HttpResponse response;
+};
+
+namespace {
+
+constexpr std::string_view kSourceMediaType = "application/x-iiif-source";
+
+std::string_view context_uri(ApiVersion version) {
+    return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/context.json"
+                                     : "http://iiif.io/api/image/2/context.json";
+}
+
+std::string_view profile_uri(ApiVersion version) {
+    return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/level2.json"
+                                     : "http://iiif.io/api/image/2/level2.json";
+}
+
+std::string profile_link(ApiVersion version) {
+    return "<" + std::string(profile_uri(version)) + ">;rel=\"profile\"";
+}
+
+std::string limits_text(const Limits& limits) {
+    return std::to_string(limits.max_width) + "x" + std::to_string(limits.max_height) + "x" +
+           std::to_string(limits.max_area);
+}
+
+// Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
+CacheKey source_key(const ResolvedSource& source) {
+    return make_cache_key("source|" + source.identity());
+}
+
+CacheKey info_key(const RenderJob& job) {
+    return make_cache_key("info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                          job.id_url + "|" + job.source.identity() + "|" +
+                          limits_text(job.config->limits) + "|" +
+                          std::to_string(job.config->default_tile_size));
+}
+
+CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
+    const RenderOptions& render = job.config->render;
+    return make_cache_key("image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                          job.source.identity() + "|" + plan.canonical + "|" +
+                          limits_text(job.config->limits) + "|q" +
+                          std::to_string(render.jpeg_quality) + "," +
+                          std::to_string(render.webp_quality) + "," +
+                          std::to_string(render.png_compression));
+}
+
+std::string etag_of(const CacheKey& key) { return "\"" + cache_key_hex(key).substr(0, 32) + "\""; }
+
+bool accepts_json_ld(std::string_view accept) {
+    return accept.find("application/ld+json") != std::string_view::npos;
+}
+
+std::string base_uri(const ServiceConfig& config, const HttpRequest& request) {
+    if (!config.base_url.empty()) {
+        std::string base = config.base_url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        return base;
+    }
+    // Behind a reverse proxy, the public scheme, host and path prefix come from its headers.
+    std::string scheme(request.forwarded_proto.empty() ? request.scheme : request.forwarded_proto);
+    std::string host(request.forwarded_host.empty() ? request.host : request.forwarded_host);
+    // Only the first value of a comma-separated list (the client-facing proxy) counts.
+    scheme = scheme.substr(0, scheme.find(','));
+    host = host.substr(0, host.find(','));
+    std::string prefix(request.forwarded_prefix);
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    std::string path(request.prefix);
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return scheme + "://" + host + prefix + path;
+}
+
+void add_success_headers(HttpResponse& response, const ServiceConfig& config) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    if (!config.cache_control.empty())
+        response.headers.emplace_back("Cache-Control", config.cache_control);
+}
+
+HttpResponse info_response(const RenderJob& job, std::string body, const CacheKey& key,
+                           CacheStatus status) {
+    HttpResponse response;
+    response.body = std::move(body);
+    response.content_type =
+        job.json_ld ? "application/ld+json;profile=\"" + std::string(context_uri(job.config->version)) + "\""
+                    : "application/json";
+    add_success_headers(response, *job.config);
+    response.headers.emplace_back("Link", profile_link(job.config->version));
+    response.headers.emplace_back("Vary", "Accept");
+    response.etag = etag_of(key);
+    response.last_modified = job.source.mtime_ns / 1'000'000'000;
+    response.cache_status = status;
+    return response;
+}
+
+HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::string media_type,
+                            std::string body, const CacheKey& key, CacheStatus status) {
+    HttpResponse response;
+    response.body = std::move(body);
+    response.content_type = std::move(media_type);
+    add_success_headers(response, *job.config);
+    response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
+                                              "/" + plan.canonical + ">;rel=\"canonical\"");
+    response.etag = etag_of(key);
+    response.last_modified = job.source.mtime_ns / 1'000'000'000;
+    response.cache_status = status;
+    return response;
+}
+
+std::optional<SourceInfo> cached_source_info(TileCache* cache, const ResolvedSource& source) {
+    if (!cache) return std::nullopt;
+    auto entry = cache->get(source_key(source));
+    if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
+    return parse_source_info(entry->bytes);
+}
+
+// The loop side: everything that costs no more than a stat and a cache read.
+PreparedRequest prepare(const ServiceConfig& config, TileCache* cache,
+                        const HttpRequest& request) {
+    PreparedRequest prepared;
+    if (request.method == "OPTIONS") {
+        HttpResponse& response = prepared.response;
+        response.status = 204;
+        response.headers = {{"Access-Control-Allow-Origin", "*"},
+                            {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                            {"Access-Control-Max-Age", "86400"}};
+        if (!request.access_control_request_headers.empty())
+            response.headers.emplace_back("Access-Control-Allow-Headers",
+                                          std::string(request.access_control_request_headers));
+        return prepared;
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        prepared.response = error_response(405, "method not allowed");
+        prepared.response.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+        return prepared;
+    }
+
+    IiifPath path = parse_iiif_path(config.version, request.path);
+    RenderJobPtr job(new RenderJob());
+    job->config = &config;
+    job->cache = cache;
+    job->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    if (path.kind == IiifPath::Kind::base) {
+        HttpResponse& response = prepared.response;
+        response.status = 303;
+        response.headers = {{"Access-Control-Allow-Origin", "*"},
+                            {"Location", job->id_url + "/info.json"}};
+        return prepared;
+    }
+
+    auto source = resolve_source_file(config.source_dir, path.identifier);
+    if (!source) throw IiifError(404, "image not found");
+    job->source = std::move(*source);
+    job->info = path.kind == IiifPath::Kind::info;
+    job->json_ld = accepts_json_ld(request.accept);
+    job->image = path.image;
+    job->source_info = cached_source_info(cache, job->source);
+
+    if (cache && job->info) {
+        CacheKey key = info_key(*job);
+        if (auto entry = cache->get(key)) {
+            cache->touch(key);
+            prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
+            return prepared;
+        }
+    } else if (cache && job->source_info) {
+        ImagePlan plan = plan_image(job->image, job->source_info->width,
+                                    job->source_info->height, config.limits);
+        CacheKey key = image_key(*job, plan);
+        if (auto entry = cache->get(key)) {
+            cache->touch(key);
+            prepared.response = image_response(*job, plan, std::move(entry->media_type),
+                                               std::move(entry->bytes), key, CacheStatus::hit);
+            return prepared;
+        }
+    }
+    prepared.job = std::move(job);
+    return prepared;
+}
+
+}  // namespace
+
+std::string_view cache_status_name(CacheStatus status) {
+    switch (status) {
+        case CacheStatus::hit: return "HIT";
+        case CacheStatus::miss: return "MISS";
+        case CacheStatus::bypass: return "BYPASS";
+    }
+    return "BYPASS";
+}
+
+HttpResponse error_response(int status, std::string_view reason) {
+    HttpResponse response;
+    response.status = status;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = std::string(reason) + "\n";
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    return response;
+}
+
+HttpResponse overloaded_response() {
+    HttpResponse response = error_response(503, "render queue is full, retry shortly");
+    response.headers.emplace_back("Retry-After", "2");
+    return response;
+}
+
+std::string encode_identifier(std::string_view identifier) {
+    static const char kDigits[] = "0123456789ABCDEF";
+    std::string encoded;
+    encoded.reserve(identifier.size());
+    for (unsigned char c : identifier) {
+        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                          c == '~' || c == ':';
+        if (unreserved) {
+            encoded.push_back(static_cast<char>(c));
+        } else {
+            encoded.push_back('%');
+            encoded.push_back(kDigits[c >> 4]);
+            encoded.push_back(kDigits[c & 15]);
+        }
+    }
+    return encoded;
+}
+
+PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
+                                const HttpRequest& request) {
+    try {
+        return prepare(config, cache, request);
+    } catch (const IiifError& error) {
+        PreparedRequest prepared;
+        prepared.response = error_response(error.status, error.reason);
+        return prepared;
+    } catch (const std::exception& error) {
+        PreparedRequest prepared;
+        prepared.response = error_response(500, error.what());
+        return prepared;
+    }
+}
+
+void run_job(RenderJob& job) {
+    const ServiceConfig& config = *job.config;
+    const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
+    try {
+        if (!job.source_info) {
+            job.source_info = probe_source(job.source.path, config.source_limits);
+            if (job.cache)
+                job.cache->put(source_key(job.source), kSourceMediaType,
+                               serialize_source_info(*job.source_info));
+        }
+        const SourceInfo& source = *job.source_info;
+        if (job.info) {
+            InfoOptions options;
+            options.version = config.version;
+            options.id = job.id_url;
+            options.limits = config.limits;
+            options.default_tile_size = config.default_tile_size;
+            std::string body = info_json(source, options);
+            CacheKey key = info_key(job);
+            if (job.cache) job.cache->put(key, "application/json", body);
+            job.response = info_response(job, std::move(body), key, status);
+        } else {
+            ImagePlan plan = plan_image(job.image, source.width, source.height, config.limits);
+            RenderedImage rendered = render_image(job.source.path, source, plan, config.render);
+            CacheKey key = image_key(job, plan);
+            if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
+            job.response = image_response(job, plan, std::move(rendered.media_type),
+                                          std::move(rendered.bytes), key, status);
+        }
+        if (job.cache && job.cache->touches_pending()) job.cache->flush_touches();
+    } catch (const IiifError& error) {
+        job.response = error_response(error.status, error.reason);
+    } catch (const std::exception& error) {
+        job.response = error_response(500, error.what());
+    }
+}
+
+HttpResponse finish_job(RenderJob& job) { return std::move(job.response); }
+
+void RenderJobDeleter::operator()(RenderJob* job) const { delete job; }
+
+}  // namespace iiif

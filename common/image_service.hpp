@@ -1,0 +1,91 @@
+// The Image API as an HTTP service, without nginx: an HttpRequest becomes an HttpResponse, in
+// two steps so that the server's event loop never waits.
+//
+//   prepare_request()  on the event loop: parse, resolve the source (a stat), look the answer
+//                      up in the tile cache. Either the response is complete (an error, a
+//                      redirect, a cache hit) or a RenderJob is returned.
+//   run_job()          on a worker thread: probe, plan, render or write info.json, store.
+//   finish_job()       back on the event loop: the response.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "image_plan.hpp"
+#include "image_request.hpp"
+#include "image_source.hpp"
+#include "renderer.hpp"
+
+namespace iiif {
+
+class TileCache;
+
+struct ServiceConfig {
+    ApiVersion version = ApiVersion::v3;
+    std::string source_dir;
+    // Public base URI of the service, e.g. "https://images.example.org/iiif/3". Empty: derived
+    // from each request (X-Forwarded-Proto/-Host/-Prefix, else the connection and Host).
+    std::string base_url;
+    Limits limits;
+    RenderOptions render;
+    SourceLimits source_limits;
+    std::string cache_control = "public, max-age=86400";
+    int default_tile_size = 512;
+};
+
+struct HttpRequest {
+    std::string_view method;  // GET, HEAD, OPTIONS, ...
+    std::string_view path;    // below the service prefix, still percent-encoded, no query
+    std::string_view prefix;  // the service's path on this server, e.g. "/iiif/3"
+    std::string_view scheme;  // of the connection
+    std::string_view host;
+    std::string_view forwarded_proto;
+    std::string_view forwarded_host;
+    std::string_view forwarded_prefix;
+    std::string_view accept;
+    std::string_view access_control_request_headers;
+};
+
+enum class CacheStatus { bypass, hit, miss };
+std::string_view cache_status_name(CacheStatus status);
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // besides the fields below
+    std::string etag;                // quoted strong validator, empty for none
+    std::int64_t last_modified = -1;  // unix seconds, -1 for none
+    CacheStatus cache_status = CacheStatus::bypass;
+};
+
+class RenderJob;
+struct RenderJobDeleter {
+    void operator()(RenderJob* job) const;
+};
+using RenderJobPtr = std::unique_ptr<RenderJob, RenderJobDeleter>;
+
+struct PreparedRequest {
+    HttpResponse response;  // final unless `job` is set
+    RenderJobPtr job;
+};
+
+PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
+                                const HttpRequest& request);
+// Blocking work; safe on any thread. Never throws.
+void run_job(RenderJob& job);
+HttpResponse finish_job(RenderJob& job);
+
+// The answer when the render queue is full.
+HttpResponse overloaded_response();
+// An error as every response of the service carries it: status, plain-text reason, CORS.
+HttpResponse error_response(int status, std::string_view reason);
+
+// Percent-encodes an identifier for use as one path segment of a URI (slashes included).
+std::string encode_identifier(std::string_view identifier);
+
+}  // namespace iiif

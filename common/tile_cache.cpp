@@ -1,0 +1,255 @@
+#include "tile_cache.hpp"
+
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <random>
+#include <vector>
+
+namespace iiif {
+namespace {
+
+// Eviction brings the data down to this fraction of max_bytes, so it runs in bursts rather
+// than on every write once the cache is full.
+constexpr double kLowWater = 0.9;
+constexpr int kSampleSize = 8;
+constexpr int kMaxEvictionsPerWrite = 20000;
+// Recorded hits are written when there are this many, or when the oldest is this old.
+constexpr size_t kTouchBatch = 512;
+constexpr std::int64_t kTouchDelaySeconds = 10;
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+MDB_val view(const CacheKey& key) {
+    return {key.size(), const_cast<unsigned char*>(key.data())};
+}
+
+void put_u64(unsigned char* out, std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>(value >> (8 * i));
+}
+
+std::uint64_t get_u64(const unsigned char* in) {
+    std::uint64_t value = 0;
+    for (int i = 7; i >= 0; --i) value = (value << 8) | in[i];
+    return value;
+}
+
+struct ReadTxn {
+    MDB_txn* txn = nullptr;
+    explicit ReadTxn(MDB_env* env) {
+        if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) txn = nullptr;
+    }
+    ~ReadTxn() {
+        if (txn) mdb_txn_abort(txn);
+    }
+};
+
+}  // namespace
+
+CacheKey make_cache_key(std::string_view text) {
+    CacheKey key;
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), key.data());
+    return key;
+}
+
+std::string cache_key_hex(const CacheKey& key) {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(key.size() * 2);
+    for (unsigned char byte : key) {
+        hex.push_back(kDigits[byte >> 4]);
+        hex.push_back(kDigits[byte & 15]);
+    }
+    return hex;
+}
+
+std::unique_ptr<TileCache> TileCache::open(const std::string& directory, std::int64_t max_bytes,
+                                           std::string* error) {
+    std::unique_ptr<TileCache> cache(new TileCache());
+    cache->directory_ = directory;
+    cache->max_bytes_ = max_bytes;
+    auto fail = [&](const std::string& what, int code) {
+        *error = "cache " + directory + ": " + what + ": " + mdb_strerror(code);
+        return nullptr;
+    };
+    if (mkdir(directory.c_str(), 0755) != 0 && errno != EEXIST) return fail("mkdir", errno);
+
+    int rc = mdb_env_create(&cache->env_);
+    if (rc != 0) return fail("mdb_env_create", rc);
+    // Room for the data plus the pages that old read snapshots keep alive.
+    std::int64_t map_size = std::max<std::int64_t>(max_bytes * 2, max_bytes + (256 << 20));
+    mdb_env_set_mapsize(cache->env_, static_cast<size_t>(map_size));
+    mdb_env_set_maxreaders(cache->env_, 1024);
+    mdb_env_set_maxdbs(cache->env_, 4);
+    // NOTLS: a pool thread may hold a read txn while another opens one. NOSYNC: a rebuildable
+    // cache does not pay an fsync per tile; a system crash costs, at worst, the cache.
+    rc = mdb_env_open(cache->env_, directory.c_str(), MDB_NOTLS | MDB_NOSYNC | MDB_NOMETASYNC,
+                      0644);
+    if (rc != 0) return fail("mdb_env_open", rc);
+    int dead = 0;
+    mdb_reader_check(cache->env_, &dead);  // slots left by crashed workers
+
+    MDB_txn* txn = nullptr;
+    rc = mdb_txn_begin(cache->env_, nullptr, 0, &txn);
+    if (rc != 0) return fail("mdb_txn_begin", rc);
+    rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &cache->entries_);
+    if (rc == 0) rc = mdb_dbi_open(txn, "stamps", MDB_CREATE, &cache->stamps_);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return fail("mdb_dbi_open", rc);
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) return fail("mdb_txn_commit", rc);
+    return cache;
+}
+
+TileCache::~TileCache() {
+    if (env_) mdb_env_close(env_);
+}
+
+std::optional<CacheEntry> TileCache::get(const CacheKey& key) {
+    ReadTxn read(env_);
+    if (!read.txn) return std::nullopt;
+    MDB_val k = view(key), value;
+    if (mdb_get(read.txn, entries_, &k, &value) != 0 || value.mv_size < 10) return std::nullopt;
+    const auto* data = static_cast<const unsigned char*>(value.mv_data);
+    size_t type_length = data[8] | (static_cast<size_t>(data[9]) << 8);
+    if (10 + type_length > value.mv_size) return std::nullopt;
+    CacheEntry entry;
+    entry.stored_at = static_cast<std::int64_t>(get_u64(data));
+    entry.media_type.assign(reinterpret_cast<const char*>(data + 10), type_length);
+    entry.bytes.assign(reinterpret_cast<const char*>(data + 10 + type_length),
+                       value.mv_size - 10 - type_length);
+    return entry;
+}
+
+void TileCache::touch(const CacheKey& key) {
+    std::lock_guard lock(touch_mutex_);
+    if (touched_.empty()) oldest_touch_ = now_seconds();
+    if (touched_.size() < kTouchBatch * 8)
+        touched_.emplace(reinterpret_cast<const char*>(key.data()), key.size());
+}
+
+bool TileCache::touches_pending() {
+    std::lock_guard lock(touch_mutex_);
+    return touched_.size() >= kTouchBatch ||
+           (!touched_.empty() && now_seconds() - oldest_touch_ >= kTouchDelaySeconds);
+}
+
+void TileCache::write_touches(MDB_txn* txn, std::int64_t now) {
+    std::unordered_set<std::string> keys;
+    {
+        std::lock_guard lock(touch_mutex_);
+        keys.swap(touched_);
+    }
+    unsigned char stamp[8];
+    put_u64(stamp, static_cast<std::uint64_t>(now));
+    for (const std::string& key : keys) {
+        MDB_val k{key.size(), const_cast<char*>(key.data())}, existing;
+        // Only entries that still exist get a stamp; an evicted key stays evicted.
+        if (mdb_get(txn, entries_, &k, &existing) != 0) continue;
+        MDB_val v{sizeof stamp, stamp};
+        mdb_put(txn, stamps_, &k, &v, 0);
+    }
+}
+
+void TileCache::flush_touches() {
+    MDB_txn* txn = nullptr;
+    if (mdb_txn_begin(env_, nullptr, 0, &txn) != 0) return;
+    write_touches(txn, now_seconds());
+    if (mdb_txn_commit(txn) != 0) return;
+}
+
+std::int64_t TileCache::used_bytes(MDB_txn* txn) {
+    std::int64_t total = 0;
+    for (MDB_dbi dbi : {entries_, stamps_}) {
+        MDB_stat stat;
+        if (mdb_stat(txn, dbi, &stat) != 0) continue;
+        total += static_cast<std::int64_t>(stat.ms_branch_pages + stat.ms_leaf_pages +
+                                           stat.ms_overflow_pages) *
+                 stat.ms_psize;
+    }
+    return total;
+}
+
+void TileCache::evict(MDB_txn* txn, std::int64_t used) {
+    const auto target = static_cast<std::int64_t>(static_cast<double>(max_bytes_) * kLowWater);
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    MDB_cursor* cursor = nullptr;
+    if (mdb_cursor_open(txn, stamps_, &cursor) != 0) return;
+    for (int round = 0; round < kMaxEvictionsPerWrite && used > target; ++round) {
+        // Keys are digests, so a random point of the key space starts a fair sample.
+        CacheKey probe;
+        for (size_t i = 0; i < probe.size(); i += 8) put_u64(probe.data() + i, random());
+        MDB_val k = view(probe), v;
+        int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+        if (rc != 0) break;  // nothing left
+        std::string victim;
+        std::uint64_t oldest = UINT64_MAX;
+        for (int i = 0; i < kSampleSize && rc == 0; ++i) {
+            std::uint64_t stamp = v.mv_size == 8 ? get_u64(static_cast<unsigned char*>(v.mv_data)) : 0;
+            if (stamp < oldest) {
+                oldest = stamp;
+                victim.assign(static_cast<char*>(k.mv_data), k.mv_size);
+            }
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+        }
+        MDB_val victim_key{victim.size(), victim.data()};
+        mdb_del(txn, entries_, &victim_key, nullptr);
+        mdb_del(txn, stamps_, &victim_key, nullptr);
+        ++evictions_;
+        used = used_bytes(txn);
+    }
+    mdb_cursor_close(cursor);
+}
+
+bool TileCache::put(const CacheKey& key, std::string_view media_type, std::string_view bytes) {
+    if (media_type.size() > 0xFFFF) return false;
+    const std::int64_t now = now_seconds();
+    std::vector<unsigned char> value(10 + media_type.size() + bytes.size());
+    put_u64(value.data(), static_cast<std::uint64_t>(now));
+    value[8] = static_cast<unsigned char>(media_type.size() & 0xFF);
+    value[9] = static_cast<unsigned char>(media_type.size() >> 8);
+    std::memcpy(value.data() + 10, media_type.data(), media_type.size());
+    std::memcpy(value.data() + 10 + media_type.size(), bytes.data(), bytes.size());
+    if (static_cast<std::int64_t>(value.size()) > max_bytes_ / 4) return false;
+
+    // Two tries: if the map is full, the second one evicts harder first.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        MDB_txn* txn = nullptr;
+        if (mdb_txn_begin(env_, nullptr, 0, &txn) != 0) return false;
+        write_touches(txn, now);
+        std::int64_t used = used_bytes(txn) + static_cast<std::int64_t>(value.size());
+        if (attempt == 1) used = max_bytes_ + 1;  // force a round of eviction
+        if (used > max_bytes_) evict(txn, used);
+        MDB_val k = view(key), v{value.size(), value.data()};
+        unsigned char stamp[8];
+        put_u64(stamp, static_cast<std::uint64_t>(now));
+        MDB_val s{sizeof stamp, stamp};
+        int rc = mdb_put(txn, entries_, &k, &v, 0);
+        if (rc == 0) rc = mdb_put(txn, stamps_, &k, &s, 0);
+        if (rc == 0) rc = mdb_txn_commit(txn);
+        else mdb_txn_abort(txn);
+        if (rc == 0) return true;
+        if (rc != MDB_MAP_FULL && rc != MDB_TXN_FULL) return false;
+    }
+    return false;
+}
+
+CacheStats TileCache::stats() {
+    CacheStats stats;
+    stats.max_bytes = max_bytes_;
+    stats.evictions = evictions_;
+    ReadTxn read(env_);
+    if (!read.txn) return stats;
+    MDB_stat stat;
+    if (mdb_stat(read.txn, entries_, &stat) == 0) stats.entries = static_cast<std::int64_t>(stat.ms_entries);
+    stats.used_bytes = used_bytes(read.txn);
+    return stats;
+}
+
+}  // namespace iiif

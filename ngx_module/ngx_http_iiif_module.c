@@ -1,0 +1,647 @@
+/*
+ * ngx_http_iiif_module: the IIIF Image API 2.1 and 3.0 inside nginx.
+ *
+ * Glue only. Requests are parsed, looked up in the tile cache and answered by the core
+ * (common/iiif_facade.h); what needs decoding or encoding runs as a task on an nginx thread
+ * pool, so the event loop never waits on an image.
+ *
+ *   load_module modules/ngx_http_iiif_module.so;
+ *   thread_pool iiif threads=4 max_queue=256;
+ *   location /iiif/3/ {
+ *       iiif                3;
+ *       iiif_source_dir     /srv/images;
+ *       iiif_cache_path     /var/cache/nginx/iiif;
+ *       iiif_thread_pool    iiif;
+ *   }
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "iiif_facade.h"
+
+#if !(NGX_THREADS)
+#error "ngx_http_iiif_module needs nginx built --with-threads"
+#endif
+
+/* A render that outlives a graceful reload or quit still holds a timer, so the old worker
+ * waits for it instead of exiting with the request open. */
+#define NGX_HTTP_IIIF_WATCHDOG_MS 10000
+
+typedef struct {
+    ngx_array_t services; /* of iiif_service_t *, opened in each worker */
+} ngx_http_iiif_main_conf_t;
+
+typedef struct {
+    ngx_int_t api_version; /* 2 or 3; unset: module off here */
+    ngx_str_t prefix;
+    ngx_str_t source_dir;
+    ngx_str_t base_url;
+    ngx_str_t cache_path;
+    off_t cache_max_size;
+    ngx_str_t cache_control;
+    ngx_int_t max_width;
+    ngx_int_t max_height;
+    ngx_int_t max_area;
+    ngx_int_t jpeg_quality;
+    ngx_int_t tile_size;
+    ngx_flag_t cors;
+    ngx_str_t thread_pool_name;
+    ngx_thread_pool_t *thread_pool;
+    iiif_service_t *service;
+} ngx_http_iiif_loc_conf_t;
+
+typedef struct {
+    ngx_http_request_t *request;
+    iiif_job_t *job;
+    iiif_response_t *response;
+    const char *cache_status;
+    ngx_event_t watchdog;
+    unsigned done : 1;
+} ngx_http_iiif_ctx_t;
+
+static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf);
+static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
+static char *ngx_http_iiif(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle);
+static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle);
+
+static ngx_conf_num_bounds_t ngx_http_iiif_quality_bounds = {ngx_conf_check_num_bounds, 1, 100};
+static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_conf_check_num_bounds, 64, 4096};
+
+static ngx_command_t ngx_http_iiif_commands[] = {
+    {ngx_string("iiif"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1, ngx_http_iiif,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
+    {ngx_string("iiif_prefix"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, prefix), NULL},
+    {ngx_string("iiif_source_dir"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, source_dir), NULL},
+    {ngx_string("iiif_base_url"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, base_url), NULL},
+    {ngx_string("iiif_cache_path"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, cache_path), NULL},
+    {ngx_string("iiif_cache_max_size"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_off_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, cache_max_size), NULL},
+    {ngx_string("iiif_cache_control"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, cache_control), NULL},
+    {ngx_string("iiif_max_width"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, max_width), NULL},
+    {ngx_string("iiif_max_height"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, max_height), NULL},
+    {ngx_string("iiif_max_area"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, max_area), NULL},
+    {ngx_string("iiif_jpeg_quality"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, jpeg_quality), &ngx_http_iiif_quality_bounds},
+    {ngx_string("iiif_tile_size"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, tile_size), &ngx_http_iiif_tile_bounds},
+    {ngx_string("iiif_cors"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_FLAG,
+     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, cors), NULL},
+    {ngx_string("iiif_thread_pool"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, thread_pool_name), NULL},
+    ngx_null_command};
+
+static ngx_http_module_t ngx_http_iiif_module_ctx = {
+    ngx_http_iiif_add_variables,    /* preconfiguration */
+    NULL,                           /* postconfiguration */
+    ngx_http_iiif_create_main_conf, /* create main configuration */
+    NULL,                           /* init main configuration */
+    NULL,                           /* create server configuration */
+    NULL,                           /* merge server configuration */
+    ngx_http_iiif_create_loc_conf,  /* create location configuration */
+    ngx_http_iiif_merge_loc_conf    /* merge location configuration */
+};
+
+ngx_module_t ngx_http_iiif_module = {NGX_MODULE_V1,
+                                     &ngx_http_iiif_module_ctx,
+                                     ngx_http_iiif_commands,
+                                     NGX_HTTP_MODULE,
+                                     NULL,                        /* init master */
+                                     NULL,                        /* init module */
+                                     ngx_http_iiif_init_process,  /* init process */
+                                     NULL,                        /* init thread */
+                                     NULL,                        /* exit thread */
+                                     ngx_http_iiif_exit_process,  /* exit process */
+                                     NULL,                        /* exit master */
+                                     NGX_MODULE_V1_PADDING};
+
+/* ---- Variables ---------------------------------------------------------------------------- */
+
+static ngx_int_t ngx_http_iiif_cache_status_variable(ngx_http_request_t *r,
+                                                     ngx_http_variable_value_t *v,
+                                                     uintptr_t data) {
+    ngx_http_iiif_ctx_t *ctx = ngx_http_get_module_ctx(r, ngx_http_iiif_module);
+
+    if (ctx == NULL || ctx->cache_status == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+    v->data = (u_char *)ctx->cache_status;
+    v->len = ngx_strlen(ctx->cache_status);
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    return NGX_OK;
+}
+
+static ngx_http_variable_t ngx_http_iiif_vars[] = {
+    {ngx_string("iiif_cache_status"), NULL, ngx_http_iiif_cache_status_variable, 0,
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    ngx_http_null_variable};
+
+static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf) {
+    ngx_http_variable_t *var, *v;
+
+    for (v = ngx_http_iiif_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+    return NGX_OK;
+}
+
+/* ---- Responses ---------------------------------------------------------------------------- */
+
+static void ngx_http_iiif_free_response(void *data) {
+    iiif_response_free(data);
+}
+
+static ngx_table_elt_t *ngx_http_iiif_push_header(ngx_http_request_t *r, iiif_str_t name,
+                                                  iiif_str_t value) {
+    ngx_table_elt_t *h = ngx_list_push(&r->headers_out.headers);
+
+    if (h == NULL) {
+        return NULL;
+    }
+    h->hash = 1;
+    h->key.data = (u_char *)name.data;
+    h->key.len = name.len;
+    h->value.data = (u_char *)value.data;
+    h->value.len = value.len;
+    return h;
+}
+
+/* Sends a response made by the core. The response is freed with the request's pool, so the
+ * body is sent from where the core wrote it, without a copy. */
+static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
+                                    iiif_response_t *response) {
+    ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
+    ngx_pool_cleanup_t *cln;
+    ngx_table_elt_t *h;
+    ngx_buf_t *b;
+    ngx_chain_t out;
+    ngx_int_t rc;
+    iiif_str_t body, type, etag, name;
+    long long last_modified;
+    size_t i, n;
+
+    if (response == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        iiif_response_free(response);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    cln->handler = ngx_http_iiif_free_response;
+    cln->data = response;
+
+    ctx->cache_status = iiif_response_cache_status(response);
+    r->headers_out.status = iiif_response_status(response);
+
+    type = iiif_response_content_type(response);
+    r->headers_out.content_type.data = (u_char *)type.data;
+    r->headers_out.content_type.len = type.len;
+    r->headers_out.content_type_len = type.len;
+
+    n = iiif_response_header_count(response);
+    for (i = 0; i < n; i++) {
+        name = iiif_response_header_name(response, i);
+        if (!lcf->cors && name.len > 15 &&
+            ngx_strncasecmp((u_char *)name.data, (u_char *)"Access-Control-", 15) == 0) {
+            continue;
+        }
+        if (ngx_http_iiif_push_header(r, name, iiif_response_header_value(response, i)) == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    etag = iiif_response_etag(response);
+    if (etag.len) {
+        h = ngx_http_iiif_push_header(r, (iiif_str_t){"ETag", 4}, etag);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        r->headers_out.etag = h;
+    }
+    last_modified = iiif_response_last_modified(response);
+    if (last_modified >= 0) {
+        r->headers_out.last_modified_time = (time_t)last_modified;
+    }
+
+    body = iiif_response_body(response);
+    r->headers_out.content_length_n = (off_t)body.len;
+    if (r->headers_out.status == NGX_HTTP_OK) {
+        r->allow_ranges = 1;
+    }
+    if (body.len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    b->pos = (u_char *)body.data;
+    b->last = (u_char *)body.data + body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+    return ngx_http_output_filter(r, &out);
+}
+
+/* ---- Thread pool ---------------------------------------------------------------------------- */
+
+static void ngx_http_iiif_free_job(void *data) {
+    ngx_http_iiif_ctx_t *ctx = data;
+
+    iiif_job_free(ctx->job);
+    ctx->job = NULL;
+}
+
+/* Runs on a pool thread: touches nothing but the job. */
+static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
+    ngx_http_iiif_ctx_t **task_ctx = data;
+
+    iiif_job_run((*task_ctx)->job);
+}
+
+static void ngx_http_iiif_watchdog(ngx_event_t *ev) {
+    ngx_add_timer(ev, NGX_HTTP_IIIF_WATCHDOG_MS);
+}
+
+static void ngx_http_iiif_resume(ngx_http_request_t *r) {
+    ngx_http_iiif_ctx_t *ctx = ngx_http_get_module_ctx(r, ngx_http_iiif_module);
+
+    if (ctx == NULL || !ctx->done) {
+        return; /* a write event before the render finished */
+    }
+    r->write_event_handler = ngx_http_request_empty_handler;
+    ngx_http_finalize_request(r, ngx_http_iiif_send(r, ctx, iiif_job_response(ctx->job)));
+}
+
+/* Back on the event loop when the thread is done. */
+static void ngx_http_iiif_render_done(ngx_event_t *ev) {
+    ngx_http_iiif_ctx_t *ctx = ev->data;
+    ngx_http_request_t *r = ctx->request;
+    ngx_connection_t *c = r->connection;
+
+    if (ctx->watchdog.timer_set) {
+        ngx_del_timer(&ctx->watchdog);
+    }
+    r->main->blocked--;
+    r->aio = 0;
+    ctx->done = 1;
+    /* If the request was terminated meanwhile, nginx has put its finalizer here. */
+    r->write_event_handler(r);
+    ngx_http_run_posted_requests(c);
+}
+
+static ngx_int_t ngx_http_iiif_post_render(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
+                                           ngx_http_iiif_ctx_t *ctx) {
+    ngx_thread_task_t *task;
+    ngx_http_iiif_ctx_t **task_ctx;
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_iiif_ctx_t *));
+    if (task == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    task_ctx = task->ctx;
+    *task_ctx = ctx;
+    task->handler = ngx_http_iiif_render_thread;
+    task->event.handler = ngx_http_iiif_render_done;
+    task->event.data = ctx;
+
+    if (ngx_thread_task_post(lcf->thread_pool, task) != NGX_OK) {
+        /* The queue is full: say so now rather than wait. */
+        return ngx_http_iiif_send(r, ctx, iiif_overloaded_response());
+    }
+
+    ctx->watchdog.handler = ngx_http_iiif_watchdog;
+    ctx->watchdog.data = ctx;
+    ctx->watchdog.log = r->connection->log;
+    ngx_add_timer(&ctx->watchdog, NGX_HTTP_IIIF_WATCHDOG_MS);
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->main->count++;
+    r->write_event_handler = ngx_http_iiif_resume;
+    return NGX_DONE;
+}
+
+/* ---- Handler ---------------------------------------------------------------------------- */
+
+static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, size_t len) {
+    ngx_list_part_t *part = &r->headers_in.headers.part;
+    ngx_table_elt_t *h = part->elts;
+    ngx_uint_t i;
+
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+        if (h[i].key.len == len && ngx_strncasecmp(h[i].key.data, (u_char *)name, len) == 0) {
+            return (iiif_str_t){(const char *)h[i].value.data, h[i].value.len};
+        }
+    }
+    return (iiif_str_t){NULL, 0};
+}
+
+#define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1)
+
+static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
+    ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
+    ngx_http_iiif_ctx_t *ctx;
+    iiif_http_request_t request;
+    iiif_response_t *response;
+    iiif_job_t *job = NULL;
+    ngx_pool_cleanup_t *cln;
+    ngx_int_t rc;
+    u_char *raw, *end, *query;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_iiif_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->request = r;
+    ngx_http_set_ctx(r, ctx, ngx_http_iiif_module);
+
+    /* The path as the client wrote it: an encoded slash in an identifier must stay encoded
+     * until the core has split the path from the right. */
+    raw = r->unparsed_uri.data;
+    end = raw + r->unparsed_uri.len;
+    query = ngx_strlchr(raw, end, '?');
+    if (query != NULL) {
+        end = query;
+    }
+    if ((size_t)(end - raw) < lcf->prefix.len + 1 ||
+        ngx_strncmp(raw, lcf->prefix.data, lcf->prefix.len) != 0 || raw[lcf->prefix.len] != '/') {
+        return ngx_http_iiif_send(r, ctx, iiif_error_response(NGX_HTTP_NOT_FOUND, "not found"));
+    }
+
+    ngx_memzero(&request, sizeof(request));
+    request.method = (iiif_str_t){(const char *)r->method_name.data, r->method_name.len};
+    request.path = (iiif_str_t){(const char *)raw + lcf->prefix.len + 1,
+                                (size_t)(end - raw) - lcf->prefix.len - 1};
+    request.prefix = (iiif_str_t){(const char *)lcf->prefix.data, lcf->prefix.len};
+#if (NGX_HTTP_SSL)
+    request.scheme = r->connection->ssl ? (iiif_str_t){"https", 5} : (iiif_str_t){"http", 4};
+#else
+    request.scheme = (iiif_str_t){"http", 4};
+#endif
+    if (r->headers_in.server.len) {
+        request.host = (iiif_str_t){(const char *)r->headers_in.server.data, r->headers_in.server.len};
+    }
+    if (r->headers_in.host) {
+        request.host = (iiif_str_t){(const char *)r->headers_in.host->value.data,
+                                    r->headers_in.host->value.len};
+    }
+    request.forwarded_proto = ngx_http_iiif_header_literal(r, "X-Forwarded-Proto");
+    request.forwarded_host = ngx_http_iiif_header_literal(r, "X-Forwarded-Host");
+    request.forwarded_prefix = ngx_http_iiif_header_literal(r, "X-Forwarded-Prefix");
+    request.accept = ngx_http_iiif_header_literal(r, "Accept");
+    request.access_control_request_headers =
+        ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
+
+    response = iiif_prepare(lcf->service, &request, &job);
+    if (response != NULL || job == NULL) {
+        return ngx_http_iiif_send(r, ctx, response);
+    }
+
+    ctx->job = job;
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        iiif_job_free(job);
+        ctx->job = NULL;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    cln->handler = ngx_http_iiif_free_job;
+    cln->data = ctx;
+    return ngx_http_iiif_post_render(r, lcf, ctx);
+}
+
+/* ---- Configuration ---------------------------------------------------------------------------- */
+
+static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
+    ngx_http_iiif_main_conf_t *mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_iiif_main_conf_t));
+
+    if (mcf == NULL) {
+        return NULL;
+    }
+    if (ngx_array_init(&mcf->services, cf->pool, 4, sizeof(iiif_service_t *)) != NGX_OK) {
+        return NULL;
+    }
+    return mcf;
+}
+
+static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf) {
+    ngx_http_iiif_loc_conf_t *conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_iiif_loc_conf_t));
+
+    if (conf == NULL) {
+        return NULL;
+    }
+    conf->api_version = NGX_CONF_UNSET;
+    conf->cache_max_size = NGX_CONF_UNSET;
+    conf->max_width = NGX_CONF_UNSET;
+    conf->max_height = NGX_CONF_UNSET;
+    conf->max_area = NGX_CONF_UNSET;
+    conf->jpeg_quality = NGX_CONF_UNSET;
+    conf->tile_size = NGX_CONF_UNSET;
+    conf->cors = NGX_CONF_UNSET;
+    conf->cache_control.data = NULL;
+    return conf;
+}
+
+static char *ngx_http_iiif(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    ngx_http_iiif_loc_conf_t *lcf = conf;
+    ngx_str_t *value = cf->args->elts;
+
+    if (lcf->api_version != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+    if (value[1].len == 1 && (value[1].data[0] == '2' || value[1].data[0] == '3')) {
+        lcf->api_version = value[1].data[0] - '0';
+        return NGX_CONF_OK;
+    }
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif\" takes the Image API version, 2 or 3, not \"%V\"",
+                       &value[1]);
+    return NGX_CONF_ERROR;
+}
+
+static void ngx_http_iiif_destroy_service(void *data) {
+    iiif_service_destroy(data);
+}
+
+static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
+    ngx_http_iiif_loc_conf_t *prev = parent;
+    ngx_http_iiif_loc_conf_t *conf = child;
+    ngx_http_core_loc_conf_t *clcf;
+    ngx_http_iiif_main_conf_t *mcf;
+    iiif_service_config_t config;
+    iiif_service_t **slot;
+    ngx_pool_cleanup_t *cln;
+    char error[256];
+
+    ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
+    ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
+    ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
+    ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
+    ngx_conf_merge_str_value(conf->cache_path, prev->cache_path, "");
+    ngx_conf_merge_off_value(conf->cache_max_size, prev->cache_max_size, 1024 * 1024 * 1024);
+    ngx_conf_merge_str_value(conf->cache_control, prev->cache_control, "public, max-age=86400");
+    ngx_conf_merge_value(conf->max_width, prev->max_width, 0);
+    ngx_conf_merge_value(conf->max_height, prev->max_height, 0);
+    ngx_conf_merge_value(conf->max_area, prev->max_area, 0);
+    ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
+    ngx_conf_merge_value(conf->tile_size, prev->tile_size, 512);
+    ngx_conf_merge_value(conf->cors, prev->cors, 1);
+    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name, "default");
+
+    if (conf->api_version == NGX_CONF_UNSET) {
+        return NGX_CONF_OK;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    if (conf->prefix.len == 0) {
+#if (NGX_PCRE)
+        if (clcf->regex) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "a regex location needs \"iiif_prefix\"");
+            return NGX_CONF_ERROR;
+        }
+#endif
+        conf->prefix = clcf->name;
+    }
+    while (conf->prefix.len > 0 && conf->prefix.data[conf->prefix.len - 1] == '/') {
+        conf->prefix.len--;
+    }
+    if (conf->source_dir.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif\" needs \"iiif_source_dir\"");
+        return NGX_CONF_ERROR;
+    }
+    if (conf->cache_max_size < 16 * 1024 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif_cache_max_size\" must be at least 16m");
+        return NGX_CONF_ERROR;
+    }
+
+    conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
+    if (conf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&config, sizeof(config));
+    config.api_version = (int)conf->api_version;
+    config.source_dir = (iiif_str_t){(const char *)conf->source_dir.data, conf->source_dir.len};
+    config.base_url = (iiif_str_t){(const char *)conf->base_url.data, conf->base_url.len};
+    config.cache_control =
+        (iiif_str_t){(const char *)conf->cache_control.data, conf->cache_control.len};
+    config.cache_path = (iiif_str_t){(const char *)conf->cache_path.data, conf->cache_path.len};
+    config.cache_max_bytes = (long long)conf->cache_max_size;
+    config.max_width = (int)conf->max_width;
+    config.max_height = (int)conf->max_height;
+    config.max_area = (long long)conf->max_area;
+    config.jpeg_quality = (int)conf->jpeg_quality;
+    config.tile_size = (int)conf->tile_size;
+
+    conf->service = iiif_service_create(&config, error, sizeof(error));
+    if (conf->service == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
+        return NGX_CONF_ERROR;
+    }
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        iiif_service_destroy(conf->service);
+        return NGX_CONF_ERROR;
+    }
+    cln->handler = ngx_http_iiif_destroy_service;
+    cln->data = conf->service;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
+    slot = ngx_array_push(&mcf->services);
+    if (slot == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    *slot = conf->service;
+
+    clcf->handler = ngx_http_iiif_handler;
+    return NGX_CONF_OK;
+}
+
+/* ---- Worker lifecycle ---------------------------------------------------------------------------- */
+
+static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
+    ngx_http_iiif_main_conf_t *mcf;
+    iiif_service_t **services;
+    ngx_uint_t i;
+    char error[512];
+
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_core_module) == NULL) {
+        return NGX_OK; /* no http{} block */
+    }
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_iiif_module);
+    if (mcf == NULL || mcf->services.nelts == 0) {
+        return NGX_OK;
+    }
+    /* nginx's thread pool supplies the parallelism: one libvips thread per render. */
+    if (iiif_worker_init(1, error, sizeof(error)) != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "iiif: %s", error);
+        return NGX_ERROR;
+    }
+    services = mcf->services.elts;
+    for (i = 0; i < mcf->services.nelts; i++) {
+        if (iiif_service_open_cache(services[i], error, sizeof(error)) != 0) {
+            /* Not fatal: that service renders every request instead. */
+            ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "iiif: %s; serving without a cache", error);
+        }
+    }
+    return NGX_OK;
+}
+
+static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle) {
+    iiif_worker_exit();
+}

@@ -23,6 +23,13 @@ constexpr std::int64_t kTouchDelaySeconds = 10;
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// Access stamps are in microseconds: a burst of tiles within one second must still be ordered.
+std::int64_t now_micros() {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
+}
+
 MDB_val view(const CacheKey& key) {
     return {key.size(), const_cast<unsigned char*>(key.data())};
 }
@@ -159,8 +166,8 @@ void TileCache::write_touches(MDB_txn* txn, std::int64_t now) {
 void TileCache::flush_touches() {
     MDB_txn* txn = nullptr;
     if (mdb_txn_begin(env_, nullptr, 0, &txn) != 0) return;
-    write_touches(txn, now_seconds());
-    if (mdb_txn_commit(txn) != 0) return;
+    write_touches(txn, now_micros());
+    mdb_txn_commit(txn);
 }
 
 std::int64_t TileCache::used_bytes(MDB_txn* txn) {
@@ -222,13 +229,13 @@ bool TileCache::put(const CacheKey& key, std::string_view media_type, std::strin
     for (int attempt = 0; attempt < 2; ++attempt) {
         MDB_txn* txn = nullptr;
         if (mdb_txn_begin(env_, nullptr, 0, &txn) != 0) return false;
-        write_touches(txn, now);
+        write_touches(txn, now_micros());
         std::int64_t used = used_bytes(txn) + static_cast<std::int64_t>(value.size());
         if (attempt == 1) used = max_bytes_ + 1;  // force a round of eviction
         if (used > max_bytes_) evict(txn, used);
         MDB_val k = view(key), v{value.size(), value.data()};
         unsigned char stamp[8];
-        put_u64(stamp, static_cast<std::uint64_t>(now));
+        put_u64(stamp, static_cast<std::uint64_t>(now_micros()));
         MDB_val s{sizeof stamp, stamp};
         int rc = mdb_put(txn, entries_, &k, &v, 0);
         if (rc == 0) rc = mdb_put(txn, stamps_, &k, &s, 0);

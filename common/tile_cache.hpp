@@ -78,7 +78,7 @@ private:
     std::int64_t max_bytes_ = 0;
     MDB_env* env_ = nullptr;
     MDB_dbi entries_ = 0;  // key -> [u64 stored_at][u16 type length][type][bytes]
-    MDB_dbi stamps_ = 0;   // key -> u64 last access (unix seconds)
+    MDB_dbi stamps_ = 0;   // key -> u64 last access (unix microseconds)
 
     std::mutex touch_mutex_;
     std::unordered_set<std::string> touched_;

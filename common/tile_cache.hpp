@@ -16,6 +16,7 @@
 #include <lmdb.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -83,7 +84,7 @@ private:
     std::mutex touch_mutex_;
     std::unordered_set<std::string> touched_;
     std::int64_t oldest_touch_ = 0;
-    std::int64_t evictions_ = 0;
+    std::atomic<std::int64_t> evictions_{0};
 };
 
 }  // namespace iiif

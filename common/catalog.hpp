@@ -1,0 +1,125 @@
+// The catalog (catalog.mdb): what the platform holds, written only by iiifd and read by every
+// nginx worker. One LMDB environment in a single file (MDB_NOSUBDIR), with named databases:
+//
+//   objects   normalized object ARK  -> ObjectRecord (JSON)
+//   images    normalized image id    -> ImageRecord (JSON)     id = "{object ARK}/f{n}"
+//   arks      normalized ARK         -> {"ark", "minted"}      every ARK ever minted, for ever
+//   files     normalized ARK "|" SHA-256 of an original -> page index   (idempotent ingest)
+//   by_date   u64be datestamp + normalized ARK -> ""           OAI-PMH selective harvesting
+//   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set
+//   meta      "schema" -> "1"
+//
+// "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
+// for images, "/f{n}". Records keep the ARK as minted, hyphens included, for display.
+// Every change of an object is one write transaction: readers see the object before or after,
+// never in between.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ark.hpp"
+#include "dublin_core.hpp"
+#include "source_info.hpp"
+
+namespace iiif {
+
+enum class RecordState { pending, active, withdrawn };
+std::string_view record_state_name(RecordState state);
+
+struct ImageRecord {
+    std::string id;      // "ark:/67375/39D-6W3GQPXD-V/f1", as minted
+    std::string object;  // the object's ARK, as minted
+    int index = 0;       // page number, from 1
+    std::string master_path;
+    std::string original_path;
+    std::string original_name;  // file name as deposited
+    std::string original_sha256;
+    std::string master_sha256;
+    std::int64_t original_bytes = 0;
+    SourceInfo source;           // the master's size and pyramid, so no worker probes it
+    std::int64_t version = 1;    // bumped when the image is ingested again
+    RecordState state = RecordState::active;
+    std::string policy = "public";  // access policy name (rights issue)
+};
+
+struct ObjectRecord {
+    std::string ark;  // as minted
+    ObjectMetadata metadata;
+    std::vector<std::string> images;  // image ids in page order
+    std::int64_t created = 0;         // unix seconds
+    std::int64_t updated = 0;
+    std::int64_t datestamp = 0;       // OAI datestamp: last change, withdrawal included
+    RecordState state = RecordState::pending;
+    std::string withdrawn_reason;
+    std::string policy = "public";
+};
+
+std::string object_record_to_json(const ObjectRecord& record);
+ObjectRecord object_record_from_json(std::string_view text);  // throws IiifError(500)
+std::string image_record_to_json(const ImageRecord& record);
+ImageRecord image_record_from_json(std::string_view text);
+
+// Read-only access, for nginx workers and the daemon's readers. Never writes, never blocks.
+class CatalogReader {
+public:
+    // Opens an existing catalog read-only (MDB_RDONLY | MDB_NOTLS | MDB_NOSUBDIR). Null with a
+    // reason when it does not exist or cannot be opened.
+    static std::unique_ptr<CatalogReader> open(const std::string& path, std::string* error);
+    ~CatalogReader();
+
+    std::optional<ObjectRecord> object(std::string_view ark) const;  // any ARK form
+    std::optional<ImageRecord> image(std::string_view id) const;     // "ark:/.../f{n}"
+    bool ark_minted(std::string_view ark) const;
+    // Objects in datestamp order from (after) a position; for listings and OAI-PMH.
+    struct Position {
+        std::int64_t datestamp = 0;
+        std::string ark;  // normalized; empty: from the start of that datestamp
+    };
+    std::vector<ObjectRecord> objects_by_date(const Position& after, std::int64_t until,
+                                              size_t limit,
+                                              const std::string& set_spec = "") const;
+    std::int64_t object_count() const;
+
+private:
+    CatalogReader() = default;
+    friend class CatalogWriter;
+    MDB_env* env_ = nullptr;
+    bool owns_env_ = true;
+    MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
+};
+
+// The single writer (iiifd). Opening creates the file and its databases.
+class CatalogWriter {
+public:
+    static std::unique_ptr<CatalogWriter> open(const std::string& path, std::string* error);
+    ~CatalogWriter();
+
+    // Mints a new ARK name under `shoulder`, records it in `arks` and returns the ARK
+    // ("ark:/NAAN/name"); retries on the (astronomically rare) collision.
+    std::string mint(const std::string& naan, const std::string& shoulder, CheckProfile profile);
+
+    // Stores an object and its images in one transaction, replacing what was there, and keeps
+    // the indexes (by_date, by_set, files) consistent with it.
+    void put(const ObjectRecord& object, const std::vector<ImageRecord>& images);
+    // The page index already ingested for this original in this object, if any.
+    std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
+    // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI records).
+    void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
+    // Empties every database (`iiifd rebuild` then refills it from the storage root).
+    void clear();
+
+    const CatalogReader& reader() const { return reader_; }
+
+private:
+    CatalogWriter() = default;
+    CatalogReader reader_;  // shares the environment
+};
+
+}  // namespace iiif

@@ -1,0 +1,61 @@
+// iiifd's configuration: read once from TOML (conf/iiifd.toml documents every key), validated
+// with messages that name the key, then passed by reference. No globals.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ark.hpp"
+
+namespace iiifd {
+
+struct Shoulder {
+    std::string shoulder;  // 3 characters, e.g. "39D"
+    std::string name;
+    std::string subject;
+    std::string description;
+    std::string service;   // URL of the service behind this shoulder
+};
+
+struct DaemonConfig {
+    // [storage]
+    std::string storage_root;  // durable truth: originals, masters, object.json
+    std::string catalog_path;  // catalog.mdb (a file)
+    std::string staging_dir;   // default: {storage_root}/staging
+    // [redis]
+    std::string redis_host = "127.0.0.1";
+    int redis_port = 6379;
+    std::string ingest_stream = "iiif:ingest";
+    std::string events_stream = "iiif:events";
+    std::string consumer_group = "iiifd";
+    std::string consumer_name;  // default: {hostname}-{pid}
+    int reclaim_idle_seconds = 60;  // a job pending this long on a dead consumer is taken over
+    // [ark]
+    std::string naan;
+    iiif::CheckProfile check_profile = iiif::CheckProfile::inist;
+    std::string default_shoulder;
+    std::vector<Shoulder> shoulders;
+    // [public]
+    std::string public_base_url;  // e.g. "http://127.0.0.1:8080"
+    std::string institution;      // default holding institution (provider)
+    // [http]
+    std::string listen_host = "127.0.0.1";
+    int listen_port = 8081;
+    std::vector<std::string> api_keys;
+    // [ingest]
+    int workers = 2;
+    std::string master_format = "tiff";  // "tiff" (JPEG Q90, 256 tiles) or "jp2"
+    int master_jpeg_quality = 90;
+    int master_tile_size = 256;
+    std::int64_t max_file_bytes = 2LL << 30;
+    std::int64_t max_pixels = 1'000'000'000;  // decompression-bomb guard
+    int max_files_per_object = 2000;
+    std::string hot_folder;          // empty: no hot folder
+    int hot_folder_settle_seconds = 5;
+};
+
+// Throws std::runtime_error("iiifd.toml: [section] key: what is wrong") on any problem.
+DaemonConfig load_daemon_config(const std::string& path);
+
+}  // namespace iiifd

@@ -1,0 +1,67 @@
+// The ingest pipeline: one job (one object, its files in page order, its metadata) becomes
+// originals kept byte for byte, pyramidal masters, an object.json and catalog records.
+//
+// Idempotent: a job run twice (a worker died after converting, Redis redelivered it) finds the
+// pages already in the catalog by the SHA-256 of their originals and does not make a second
+// object or a second copy. Crash-safe: every file is written to a temporary name, fsynced and
+// renamed; the catalog is written last, so a reader sees a complete object or none.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "dublin_core.hpp"
+
+namespace iiifd {
+
+struct DepositFile {
+    std::string staged_path;    // where the deposit left the bytes (staging dir)
+    std::string original_name;  // file name as the depositor named it
+};
+
+struct IngestJob {
+    std::string id;   // job id
+    std::string ark;  // the object's ARK, minted when the job was accepted
+    std::vector<DepositFile> files;
+    iiif::ObjectMetadata metadata;
+    std::string origin;  // "api", "hotfolder" or "cli"
+    std::int64_t submitted = 0;
+};
+
+std::string ingest_job_to_json(const IngestJob& job);
+IngestJob ingest_job_from_json(const std::string& text);  // throws std::runtime_error
+
+enum class FileState { queued, converting, done, refused, failed };
+std::string_view file_state_name(FileState state);
+
+struct FileOutcome {
+    std::string name;   // original name
+    FileState state = FileState::queued;
+    int page = 0;       // page index once done
+    std::string error;  // why it was refused or failed, for the depositor
+};
+
+struct IngestResult {
+    std::vector<FileOutcome> files;
+    bool object_written = false;  // at least one page: the object is in the catalog
+};
+
+// Called as each file changes state, for the job's progress record.
+using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outcome)>;
+
+IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                        const IngestJob& job, const ProgressFn& progress);
+
+// Reads every object.json under the storage root into an emptied catalog.
+struct RebuildReport {
+    int objects = 0;
+    int images = 0;
+    std::vector<std::string> problems;  // object.json files that could not be read
+};
+RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog);
+
+}  // namespace iiifd

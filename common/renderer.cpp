@@ -133,7 +133,14 @@ VImage apply_rotation(VImage image, bool mirror, double degrees, Format format) 
     } else {
         background.assign(static_cast<size_t>(image.bands()), 255.0);
     }
-    return image.rotate(degrees, VImage::option()->set("background", background));
+    VImage rotated = image.rotate(degrees, VImage::option()->set("background", background));
+    // libvips rounds the bounding box to the nearest pixel; the plan promises the smallest box
+    // that holds the whole rotated image, so the corners are never clipped.
+    Dimensions box = rotated_size(image.width(), image.height(), degrees);
+    if (rotated.width() != box.width || rotated.height() != box.height)
+        rotated = rotated.gravity(VIPS_COMPASS_DIRECTION_CENTRE, box.width, box.height,
+                                  VImage::option()->set("background", background));
+    return rotated;
 }
 
 std::string encode(VImage image, Format format, const RenderOptions& options) {

@@ -197,6 +197,8 @@ void TileCache::evict(MDB_txn* txn, std::int64_t used) {
         if (rc != 0) break;  // nothing left
         std::string victim;
         std::uint64_t oldest = UINT64_MAX;
+        // The sample wraps around the end of the key space, so it is never smaller near it.
+        std::string first(static_cast<char*>(k.mv_data), k.mv_size);
         for (int i = 0; i < kSampleSize && rc == 0; ++i) {
             std::uint64_t stamp = v.mv_size == 8 ? get_u64(static_cast<unsigned char*>(v.mv_data)) : 0;
             if (stamp < oldest) {
@@ -204,6 +206,9 @@ void TileCache::evict(MDB_txn* txn, std::int64_t used) {
                 victim.assign(static_cast<char*>(k.mv_data), k.mv_size);
             }
             rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+            if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+            if (rc == 0 && std::string_view(static_cast<char*>(k.mv_data), k.mv_size) == first)
+                break;  // fewer entries than a sample: all were seen
         }
         MDB_val victim_key{victim.size(), victim.data()};
         mdb_del(txn, entries_, &victim_key, nullptr);

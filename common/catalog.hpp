@@ -6,13 +6,19 @@
 //   arks      normalized ARK         -> {"ark", "minted"}      every ARK ever minted, for ever
 //   files     normalized ARK "|" SHA-256 of an original -> page index   (idempotent ingest)
 //   by_date   u64be datestamp + normalized ARK -> ""           OAI-PMH selective harvesting
-//   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set
+//   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set; an object in
+//             "a:b" is also indexed under "a", so harvesting a set harvests its subsets
 //   meta      "schema" -> "1"
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
-// for images, "/f{n}". Records keep the ARK as minted, hyphens included, for display.
-// Every change of an object is one write transaction: readers see the object before or after,
-// never in between.
+// for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
+// included, for display. Every change of an object is one write transaction: readers see the
+// object before or after, never in between.
+//
+// Readers in other processes (nginx workers) need read access to the file and write access to
+// its lock file (path + "-lock"): the writer creates both with mode 0664, so a shared group is
+// enough. Replace nothing under a running reader: it maps the file it opened for ever; empty
+// the catalog with CatalogWriter::clear() instead.
 #pragma once
 
 #include <lmdb.h>
@@ -66,6 +72,11 @@ ObjectRecord object_record_from_json(std::string_view text);  // throws IiifErro
 std::string image_record_to_json(const ImageRecord& record);
 ImageRecord image_record_from_json(std::string_view text);
 
+// The catalog's keys: an object's normalized ARK (of any ARK form; a qualifier is ignored),
+// and an image's "{normalized ARK}/f{n}" (nullopt unless the qualifier is f{n}, n >= 1).
+std::optional<std::string> catalog_object_key(std::string_view ark);
+std::optional<std::string> catalog_image_key(std::string_view id);
+
 // Read-only access, for nginx workers and the daemon's readers. Never writes, never blocks.
 class CatalogReader {
 public:
@@ -73,11 +84,18 @@ public:
     // reason when it does not exist or cannot be opened.
     static std::unique_ptr<CatalogReader> open(const std::string& path, std::string* error);
     ~CatalogReader();
+    CatalogReader(const CatalogReader&) = delete;
+    CatalogReader& operator=(const CatalogReader&) = delete;
 
-    std::optional<ObjectRecord> object(std::string_view ark) const;  // any ARK form
+    // Lookups throw IiifError(500) on an LMDB failure or a corrupt record; a missing record
+    // (or a text that is no ARK) is nullopt.
+    std::optional<ObjectRecord> object(std::string_view ark) const;  // any ARK form, base object
     std::optional<ImageRecord> image(std::string_view id) const;     // "ark:/.../f{n}"
     bool ark_minted(std::string_view ark) const;
-    // Objects in datestamp order from (after) a position; for listings and OAI-PMH.
+    // Objects in datestamp order (then normalized ARK) strictly after a position, with a
+    // datestamp up to `until` included (0: no bound), at most `limit` (0: no limit), in the
+    // set `set_spec` or its subsets when given; withdrawn objects included. For listings and
+    // OAI-PMH; the next page starts after position_of(the last record).
     struct Position {
         std::int64_t datestamp = 0;
         std::string ark;  // normalized; empty: from the start of that datestamp
@@ -85,6 +103,7 @@ public:
     std::vector<ObjectRecord> objects_by_date(const Position& after, std::int64_t until,
                                               size_t limit,
                                               const std::string& set_spec = "") const;
+    static Position position_of(const ObjectRecord& record);
     std::int64_t object_count() const;
 
 private:
@@ -100,17 +119,24 @@ class CatalogWriter {
 public:
     static std::unique_ptr<CatalogWriter> open(const std::string& path, std::string* error);
     ~CatalogWriter();
+    CatalogWriter(const CatalogWriter&) = delete;
+    CatalogWriter& operator=(const CatalogWriter&) = delete;
 
     // Mints a new ARK name under `shoulder`, records it in `arks` and returns the ARK
     // ("ark:/NAAN/name"); retries on the (astronomically rare) collision.
     std::string mint(const std::string& naan, const std::string& shoulder, CheckProfile profile);
 
     // Stores an object and its images in one transaction, replacing what was there, and keeps
-    // the indexes (by_date, by_set, files) consistent with it.
+    // the indexes (by_date, by_set, files) consistent with it. `object.images` is the page
+    // list: pages it no longer names are deleted; pages it names but `images` omits stay as
+    // they are (a metadata change passes no images). Records the ARK in `arks` if absent.
+    // Throws IiifError(500) for an id that is no page of the object, or an LMDB failure.
     void put(const ObjectRecord& object, const std::vector<ImageRecord>& images);
     // The page index already ingested for this original in this object, if any.
     std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
-    // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI records).
+    // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI
+    // records); `when` becomes its updated time and datestamp. IiifError(404) for an unknown
+    // object.
     void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
     // Empties every database (`iiifd rebuild` then refills it from the storage root).
     void clear();
@@ -119,6 +145,8 @@ public:
 
 private:
     CatalogWriter() = default;
+    MDB_env* env_ = nullptr;
+    MDB_dbi meta_ = 0;
     CatalogReader reader_;  // shares the environment
 };
 

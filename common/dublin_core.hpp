@@ -37,9 +37,13 @@ struct ObjectMetadata {
 // Parses the deposit API's metadata JSON:
 //   {"title": [{"value": "...", "lang": "fr"}], "creator": [...], ..., "sets": ["a:b"],
 //    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "..."}
-// A plain string is accepted for an element as one value without a language. Unknown keys,
-// wrong types, empty values, malformed set specs or a licence URI that is neither Creative
-// Commons nor RightsStatements.org throw IiifError(400) naming the field.
+// A plain string is accepted for an element as one value without a language (and for "sets" as
+// one set); null or [] is no value; a set named twice is one. Unknown keys, wrong types, empty
+// (or blank) values, malformed language tags or set specs, or a licence URI that is neither
+// Creative Commons (licenses/{by,by-sa,by-nd,by-nc,by-nc-sa,by-nc-nd}/{x.y}/[jurisdiction/],
+// publicdomain/zero/1.0/, publicdomain/mark/1.0/) nor a RightsStatements.org statement
+// (vocab/{code}/1.0/), http or https, throw IiifError(400, "metadata: {field}: {what}"), the
+// field as in "title", "title[2]", "title[2].lang", "sets[0]", "license", or "document".
 ObjectMetadata parse_object_metadata(std::string_view json_text);
 // Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes).
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text);
@@ -49,6 +53,9 @@ json_t* object_metadata_to_json(const ObjectMetadata& metadata);
 ObjectMetadata object_metadata_from_json(const json_t* json);  // throws IiifError(400)
 
 bool is_known_license(std::string_view uri);
+// Non-empty segments of [A-Za-z0-9_.!~*'()-] separated by ':' (OAI-PMH setSpec).
 bool is_valid_set_spec(std::string_view spec);
+// The shape of a BCP 47 tag, [a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*, not its registry.
+bool is_valid_language_tag(std::string_view tag);
 
 }  // namespace iiif

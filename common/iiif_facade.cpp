@@ -1,19 +1,47 @@
 #include "iiif_facade.h"
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "catalog.hpp"
 #include "image_service.hpp"
 #include "renderer.hpp"
 #include "tile_cache.hpp"
+
+namespace {
+
+// A worker's handle on one catalog file, opened at the first chance: iiifd may make the file
+// after nginx has started, so a failed open is tried again, no more often than kRetry.
+struct CatalogSlot {
+    static constexpr std::chrono::seconds kRetry{3};
+    std::string path;
+    std::unique_ptr<iiif::CatalogReader> reader;
+    std::string error;  // why the last attempt failed
+    std::chrono::steady_clock::time_point next_attempt{};
+
+    bool open() {
+        next_attempt = std::chrono::steady_clock::now() + kRetry;
+        reader = iiif::CatalogReader::open(path, &error);
+        return reader != nullptr;
+    }
+    // On the event loop: the reader, or null while the file cannot be opened.
+    const iiif::CatalogReader* get() {
+        if (!reader && std::chrono::steady_clock::now() >= next_attempt) open();
+        return reader.get();
+    }
+};
+
+}  // namespace
 
 struct iiif_service {
     iiif::ServiceConfig config;
     std::string cache_path;
     long long cache_max_bytes = 0;
     iiif::TileCache* cache = nullptr;  // owned by the worker's registry
+    CatalogSlot* catalog = nullptr;    // idem
 };
 
 struct iiif_job {
@@ -31,6 +59,12 @@ namespace {
 // from iiif_worker_init to iiif_worker_exit (nginx's worker lifecycle).
 std::map<std::string, std::unique_ptr<iiif::TileCache>>& cache_registry() {
     static std::map<std::string, std::unique_ptr<iiif::TileCache>> registry;
+    return registry;
+}
+
+// Likewise one read-only catalog environment per path.
+std::map<std::string, std::unique_ptr<CatalogSlot>>& catalog_registry() {
+    static std::map<std::string, std::unique_ptr<CatalogSlot>> registry;
     return registry;
 }
 
@@ -57,14 +91,15 @@ iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* e
             write_error(error, error_len, "API version must be 2 or 3");
             return nullptr;
         }
-        if (config->source_dir.len == 0) {
-            write_error(error, error_len, "no source directory");
+        if (config->source_dir.len == 0 && config->catalog_path.len == 0) {
+            write_error(error, error_len, "no source directory and no catalog");
             return nullptr;
         }
         auto service = std::make_unique<iiif_service>();
         iiif::ServiceConfig& c = service->config;
         c.version = config->api_version == 2 ? iiif::ApiVersion::v2 : iiif::ApiVersion::v3;
         c.source_dir = std::string(view(config->source_dir));
+        c.catalog_path = std::string(view(config->catalog_path));
         c.base_url = std::string(view(config->base_url));
         c.cache_control = std::string(view(config->cache_control));
         c.limits = {config->max_width, config->max_height, config->max_area};
@@ -84,6 +119,9 @@ void iiif_service_destroy(iiif_service_t* service) { delete service; }
 int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
     try {
         iiif::init_renderer("nginx", vips_concurrency);
+        // Opened pyramid levels kept per worker: each holds its decoder and libvips' cache of
+        // recently decoded tiles (at most two rows of tiles of its level).
+        iiif::set_open_image_capacity(8);
         return 0;
     } catch (const std::exception& e) {
         write_error(error, error_len, e.what());
@@ -114,10 +152,33 @@ int iiif_service_open_cache(iiif_service_t* service, char* error, size_t error_l
     }
 }
 
+int iiif_service_open_catalog(iiif_service_t* service, char* error, size_t error_len) {
+    const std::string& path = service->config.catalog_path;
+    if (path.empty()) return 0;
+    try {
+        auto& registry = catalog_registry();
+        auto found = registry.find(path);
+        if (found == registry.end()) {
+            auto slot = std::make_unique<CatalogSlot>();
+            slot->path = path;
+            slot->open();
+            found = registry.emplace(path, std::move(slot)).first;
+        }
+        service->catalog = found->second.get();
+        if (service->catalog->reader) return 0;
+        write_error(error, error_len, service->catalog->error);
+        return -1;
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return -1;
+    }
+}
+
 void iiif_worker_exit(void) {
     try {
         for (auto& [path, cache] : cache_registry()) cache->flush_touches();
         cache_registry().clear();
+        catalog_registry().clear();
     } catch (...) {
     }
 }
@@ -137,7 +198,9 @@ iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t
         http.forwarded_prefix = view(request->forwarded_prefix);
         http.accept = view(request->accept);
         http.access_control_request_headers = view(request->access_control_request_headers);
-        iiif::PreparedRequest prepared = iiif::prepare_request(service->config, service->cache, http);
+        const iiif::CatalogReader* catalog = service->catalog ? service->catalog->get() : nullptr;
+        iiif::PreparedRequest prepared =
+            iiif::prepare_request(service->config, service->cache, http, catalog);
         if (!prepared.job) return wrap(std::move(prepared.response));
         auto handle = std::make_unique<iiif_job>();
         handle->service = service;

@@ -21,7 +21,8 @@ typedef struct iiif_response iiif_response_t;
 
 typedef struct {
     int api_version; /* 2 or 3 */
-    iiif_str_t source_dir;
+    iiif_str_t source_dir;    /* empty: no file mode (then catalog_path is required) */
+    iiif_str_t catalog_path;  /* catalog.mdb; empty: no catalog mode */
     iiif_str_t base_url;      /* empty: derived from each request */
     iiif_str_t cache_control; /* empty: none */
     iiif_str_t cache_path;    /* empty: no cache */
@@ -47,6 +48,10 @@ void iiif_service_destroy(iiif_service_t *service);
  * reported and left out (responses then say BYPASS); it is never fatal. */
 int iiif_worker_init(int vips_concurrency, char *error, size_t error_len);
 int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
+/* Per worker, after fork: the catalog, read-only. One that cannot be opened yet (iiifd has not
+ * made it) is reported here and tried again by later requests, at most every few seconds;
+ * meanwhile every image ARK is unknown (404). Never fatal. */
+int iiif_service_open_catalog(iiif_service_t *service, char *error, size_t error_len);
 void iiif_worker_exit(void);
 
 /* Event loop: returns the response, or NULL and a job to run on a thread. */

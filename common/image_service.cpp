@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "catalog.hpp"
 #include "iiif_error.hpp"
 #include "info_json.hpp"
 #include "source_resolver.hpp"
@@ -16,7 +17,9 @@ public:
     bool info = false;  // info.json, else an image
     bool json_ld = false;
     ImageRequest image;
-    ResolvedSource source;
+    ResolvedSource source;       // in catalog mode, only its path (the master)
+    std::string identity;        // names this version of the source in cache keys
+    std::int64_t last_modified = -1;
     std::string id_url;
     std::optional<SourceInfo> source_info;  // when the cache already knew it
     HttpResponse response;
@@ -46,13 +49,11 @@ std::string limits_text(const Limits& limits) {
 }
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
-CacheKey source_key(const ResolvedSource& source) {
-    return make_cache_key("source|" + source.identity());
-}
+CacheKey source_key(const RenderJob& job) { return make_cache_key("source|" + job.identity); }
 
 CacheKey info_key(const RenderJob& job) {
     return make_cache_key("info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                          job.id_url + "|" + job.source.identity() + "|" +
+                          job.id_url + "|" + job.identity + "|" +
                           limits_text(job.config->limits) + "|" +
                           std::to_string(job.config->default_tile_size));
 }
@@ -60,7 +61,7 @@ CacheKey info_key(const RenderJob& job) {
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
     return make_cache_key("image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                          job.source.identity() + "|" + plan.canonical + "|" +
+                          job.identity + "|" + plan.canonical + "|" +
                           limits_text(job.config->limits) + "|q" +
                           std::to_string(render.jpeg_quality) + "," +
                           std::to_string(render.webp_quality) + "," +
@@ -109,7 +110,7 @@ HttpResponse info_response(const RenderJob& job, std::string body, const CacheKe
     response.headers.emplace_back("Link", profile_link(job.config->version));
     response.headers.emplace_back("Vary", "Accept");
     response.etag = etag_of(key);
-    response.last_modified = job.source.mtime_ns / 1'000'000'000;
+    response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
 }
@@ -123,21 +124,46 @@ HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::st
     response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
                                               "/" + plan.canonical + ">;rel=\"canonical\"");
     response.etag = etag_of(key);
-    response.last_modified = job.source.mtime_ns / 1'000'000'000;
+    response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
 }
 
-std::optional<SourceInfo> cached_source_info(TileCache* cache, const ResolvedSource& source) {
+std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job) {
     if (!cache) return std::nullopt;
-    auto entry = cache->get(source_key(source));
+    auto entry = cache->get(source_key(job));
     if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
     return parse_source_info(entry->bytes);
 }
 
-// The loop side: everything that costs no more than a stat and a cache read.
-PreparedRequest prepare(const ServiceConfig& config, TileCache* cache,
-                        const HttpRequest& request) {
+// Catalog mode: the image's record names its master, its size and its version.
+void resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, const std::string& key,
+                        const std::string& identifier) {
+    std::optional<ImageRecord> record;
+    if (catalog) record = catalog->image(identifier);
+    if (!record || record->state == RecordState::pending) throw IiifError(404, "image not found");
+    if (record->state == RecordState::withdrawn) throw IiifError(410, "image withdrawn");
+    job.source.path = record->master_path;
+    job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
+    // A record without the master's description (width 0) is probed like a file.
+    if (record->source.width > 0) job.source_info = std::move(record->source);
+}
+
+// File mode: the identifier names a file, whose size, mtime and inode name its version.
+void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
+                          const std::string& identifier) {
+    if (config.source_dir.empty()) throw IiifError(404, "image not found");
+    auto source = resolve_source_file(config.source_dir, identifier);
+    if (!source) throw IiifError(404, "image not found");
+    job.source = std::move(*source);
+    job.identity = job.source.identity();
+    job.last_modified = job.source.mtime_ns / 1'000'000'000;
+}
+
+// The loop side: everything that costs no more than a stat (or a catalog lookup) and a cache
+// read.
+PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const HttpRequest& request,
+                        const CatalogReader* catalog) {
     PreparedRequest prepared;
     if (request.method == "OPTIONS") {
         HttpResponse& response = prepared.response;
@@ -169,13 +195,16 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache,
         return prepared;
     }
 
-    auto source = resolve_source_file(config.source_dir, path.identifier);
-    if (!source) throw IiifError(404, "image not found");
-    job->source = std::move(*source);
+    std::optional<std::string> catalog_key;
+    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
+    if (catalog_key)
+        resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
+    else
+        resolve_in_directory(*job, config, path.identifier);
     job->info = path.kind == IiifPath::Kind::info;
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
-    job->source_info = cached_source_info(cache, job->source);
+    if (!job->source_info) job->source_info = cached_source_info(cache, *job);
 
     if (cache && job->info) {
         CacheKey key = info_key(*job);
@@ -245,9 +274,9 @@ std::string encode_identifier(std::string_view identifier) {
 }
 
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
-                                const HttpRequest& request) {
+                                const HttpRequest& request, const CatalogReader* catalog) {
     try {
-        return prepare(config, cache, request);
+        return prepare(config, cache, request, catalog);
     } catch (const IiifError& error) {
         PreparedRequest prepared;
         prepared.response = error_response(error.status, error.reason);
@@ -266,7 +295,7 @@ void run_job(RenderJob& job) {
         if (!job.source_info) {
             job.source_info = probe_source(job.source.path, config.source_limits);
             if (job.cache)
-                job.cache->put(source_key(job.source), kSourceMediaType,
+                job.cache->put(source_key(job), kSourceMediaType,
                                serialize_source_info(*job.source_info));
         }
         const SourceInfo& source = *job.source_info;
@@ -282,7 +311,8 @@ void run_job(RenderJob& job) {
             job.response = info_response(job, std::move(body), key, status);
         } else {
             ImagePlan plan = plan_image(job.image, source.width, source.height, config.limits);
-            RenderedImage rendered = render_image(job.source.path, source, plan, config.render);
+            RenderedImage rendered =
+                render_image(job.source.path, source, plan, config.render, job.identity);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
             job.response = image_response(job, plan, std::move(rendered.media_type),

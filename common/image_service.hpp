@@ -1,9 +1,9 @@
 // The Image API as an HTTP service, without nginx: an HttpRequest becomes an HttpResponse, in
 // two steps so that the server's event loop never waits.
 //
-//   prepare_request()  on the event loop: parse, resolve the source (a stat), look the answer
-//                      up in the tile cache. Either the response is complete (an error, a
-//                      redirect, a cache hit) or a RenderJob is returned.
+//   prepare_request()  on the event loop: parse, resolve the source (a stat, or a catalog
+//                      lookup), look the answer up in the tile cache. Either the response is
+//                      complete (an error, a redirect, a cache hit) or a RenderJob is returned.
 //   run_job()          on a worker thread: probe, plan, render or write info.json, store.
 //   finish_job()       back on the event loop: the response.
 #pragma once
@@ -22,11 +22,18 @@
 
 namespace iiif {
 
+class CatalogReader;
 class TileCache;
 
 struct ServiceConfig {
     ApiVersion version = ApiVersion::v3;
+    // File mode: identifiers name files in this directory (see source_resolver.hpp). Empty:
+    // no file mode, only the catalog's images.
     std::string source_dir;
+    // Catalog mode: identifiers that are image ARKs ("ark:/NAAN/name/f{n}", any ARK form) are
+    // looked up in the catalog reader passed to prepare_request(); other identifiers stay in
+    // file mode. The path is the module's business; here it only says the mode is on.
+    std::string catalog_path;
     // Public base URI of the service, e.g. "https://images.example.org/iiif/3". Empty: derived
     // from each request (X-Forwarded-Proto/-Host/-Prefix, else the connection and Host).
     std::string base_url;
@@ -74,8 +81,13 @@ struct PreparedRequest {
     RenderJobPtr job;
 };
 
+// `catalog` may be null in catalog mode (not opened yet): every image ARK is then unknown.
+// In catalog mode the image's record gives its master and its size (no stat, no probe); its id
+// and version name it in the cache, so a new version never meets the old one's entries. A
+// withdrawn image is 410, an image ARK the catalog does not hold (or holds pending) is 404.
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
-                                const HttpRequest& request);
+                                const HttpRequest& request,
+                                const CatalogReader* catalog = nullptr);
 // Blocking work; safe on any thread. Never throws.
 void run_job(RenderJob& job);
 HttpResponse finish_job(RenderJob& job);

@@ -5,6 +5,8 @@
 #include <vips/vips8>
 
 #include "iiif_error.hpp"
+#include "open_image_cache.hpp"
+#include "tile_passthrough.hpp"
 
 namespace iiif {
 namespace {
@@ -200,8 +202,18 @@ const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan)
     return *chosen;
 }
 
+namespace {
+
+OpenImageCache& open_images() {
+    static OpenImageCache cache(0);
+    return cache;
+}
+
+}  // namespace
+
 RenderedImage render_image(const std::string& path, const SourceInfo& source,
-                           const ImagePlan& plan, const RenderOptions& options) {
+                           const ImagePlan& plan, const RenderOptions& options,
+                           const std::string& source_identity) {
     const SourceLevel& level = choose_level(source, plan);
 
     // Guards run on arithmetic alone, before libvips allocates anything.
@@ -217,8 +229,21 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source,
                                  " source pixels decoded, over the limit of " +
                                  std::to_string(options.max_decode_pixels));
 
+    if (auto jpeg = native_tile_jpeg(path, source, level, plan)) {
+        RenderedImage rendered;
+        rendered.bytes = std::move(*jpeg);
+        rendered.media_type = std::string(format_media_type(plan.format));
+        rendered.width = plan.width;
+        rendered.height = plan.height;
+        return rendered;
+    }
+
     try {
-        VImage image = load_level(path, source, level);
+        VImage image = source.tiled && !source_identity.empty()
+                           ? open_images().get(source_identity + "|" + std::to_string(level.page) +
+                                                   "|" + std::to_string(level.shrink),
+                                               [&] { return load_level(path, source, level); })
+                           : load_level(path, source, level);
         LevelRegion region = map_region(plan.region, source, image.width(), image.height());
         if (region.x != 0 || region.y != 0 || region.w != image.width() ||
             region.h != image.height())
@@ -241,6 +266,8 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source,
         throw IiifError(422, "source image is damaged: " + std::string(error.what()).substr(0, 200));
     }
 }
+
+void set_open_image_capacity(size_t capacity) { open_images().set_capacity(capacity); }
 
 void init_renderer(const char* argv0, int concurrency) {
     if (VIPS_INIT(argv0 ? argv0 : "iiif") != 0)

@@ -30,11 +30,16 @@ struct RenderedImage {
 // plan's output resolution, so nothing is ever upscaled from a level that was too small.
 const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan);
 
-// Throws IiifError on refusal (limits) or on a source that cannot be decoded.
+// Throws IiifError on refusal (limits) or on a source that cannot be decoded. With a
+// `source_identity` (see ResolvedSource::identity) the opened level may be kept for the next
+// request (set_open_image_capacity); without one it is opened for this request only.
 RenderedImage render_image(const std::string& path, const SourceInfo& source,
-                           const ImagePlan& plan, const RenderOptions& options);
+                           const ImagePlan& plan, const RenderOptions& options,
+                           const std::string& source_identity = "");
 
 // Once per process, before any rendering: vips_init and sensible cache/concurrency settings.
 void init_renderer(const char* argv0, int concurrency);
+// How many opened random-access source levels the process keeps (0, the default, keeps none).
+void set_open_image_capacity(size_t capacity);
 
 }  // namespace iiif

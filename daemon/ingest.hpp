@@ -39,7 +39,7 @@ enum class FileState { queued, converting, done, refused, failed };
 std::string_view file_state_name(FileState state);
 
 struct FileOutcome {
-    std::string name;   // original name
+    std::string name;  // original name
     FileState state = FileState::queued;
     int page = 0;       // page index once done
     std::string error;  // why it was refused or failed, for the depositor
@@ -53,10 +53,17 @@ struct IngestResult {
 // Called as each file changes state, for the job's progress record.
 using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outcome)>;
 
+// A file that is no image, damaged, truncated or over a limit is refused (its outcome says why)
+// and takes no page: pages number the accepted files in the job's order. Throws (runtime_error,
+// or IiifError from the catalog) when the object itself cannot be recorded; the job is then
+// worth retrying.
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
                         const IngestJob& job, const ProgressFn& progress);
 
-// Reads every object.json under the storage root into an emptied catalog.
+// Reads every object.json under the storage root into an emptied catalog. object.json is
+//   {"schema": 1, "object": ObjectRecord, "images": [ImageRecord...]}
+// in the catalog's JSON forms, with master_path and original_path relative to the object's
+// directory (rebuild makes them absolute again, so a storage root can move).
 struct RebuildReport {
     int objects = 0;
     int images = 0;

@@ -3,6 +3,7 @@
 // fsync of the directory.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,13 @@ void copy_file_atomically(const std::string& from, const std::string& to);
 void commit_file(const std::string& temporary, const std::string& path);
 std::string sha256_of_file(const std::string& path);  // lowercase hex
 void make_directories(const std::string& path);
+
+// Creates an empty file with a fresh name ".tmp-{random}{suffix}" in `directory`, for a writer
+// that wants a path (libvips); commit_file then moves it into place.
+std::string create_temporary_file(const std::string& directory, std::string_view suffix = "");
+bool is_temporary_name(std::string_view file_name);
+// Removes the temporary files of `directory` untouched for `min_age`: what a crash left behind.
+// Younger ones may belong to a writer still at work and are left alone.
+void remove_stale_temporaries(const std::string& directory, std::chrono::seconds min_age);
 
 }  // namespace iiifd

@@ -10,6 +10,7 @@
  *   location /iiif/3/ {
  *       iiif                3;
  *       iiif_source_dir     /srv/images;
+ *       iiif_catalog        /var/lib/iiifd/catalog.mdb;
  *       iiif_cache_path     /var/cache/nginx/iiif;
  *       iiif_thread_pool    iiif;
  *   }
@@ -37,6 +38,7 @@ typedef struct {
     ngx_int_t api_version; /* 2 or 3; unset: module off here */
     ngx_str_t prefix;
     ngx_str_t source_dir;
+    ngx_str_t catalog_path;
     ngx_str_t base_url;
     ngx_str_t cache_path;
     off_t cache_max_size;
@@ -81,6 +83,9 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_source_dir"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, source_dir), NULL},
+    {ngx_string("iiif_catalog"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, catalog_path), NULL},
     {ngx_string("iiif_base_url"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, base_url), NULL},
@@ -531,6 +536,7 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
     ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
     ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
+    ngx_conf_merge_str_value(conf->catalog_path, prev->catalog_path, "");
     ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
     ngx_conf_merge_str_value(conf->cache_path, prev->cache_path, "");
     ngx_conf_merge_off_value(conf->cache_max_size, prev->cache_max_size, 1024 * 1024 * 1024);
@@ -560,8 +566,9 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     while (conf->prefix.len > 0 && conf->prefix.data[conf->prefix.len - 1] == '/') {
         conf->prefix.len--;
     }
-    if (conf->source_dir.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif\" needs \"iiif_source_dir\"");
+    if (conf->source_dir.len == 0 && conf->catalog_path.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"iiif\" needs \"iiif_source_dir\" or \"iiif_catalog\"");
         return NGX_CONF_ERROR;
     }
     if (conf->cache_max_size < 16 * 1024 * 1024) {
@@ -577,6 +584,8 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_memzero(&config, sizeof(config));
     config.api_version = (int)conf->api_version;
     config.source_dir = (iiif_str_t){(const char *)conf->source_dir.data, conf->source_dir.len};
+    config.catalog_path =
+        (iiif_str_t){(const char *)conf->catalog_path.data, conf->catalog_path.len};
     config.base_url = (iiif_str_t){(const char *)conf->base_url.data, conf->base_url.len};
     config.cache_control =
         (iiif_str_t){(const char *)conf->cache_control.data, conf->cache_control.len};
@@ -637,6 +646,10 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
         if (iiif_service_open_cache(services[i], error, sizeof(error)) != 0) {
             /* Not fatal: that service renders every request instead. */
             ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "iiif: %s; serving without a cache", error);
+        }
+        if (iiif_service_open_catalog(services[i], error, sizeof(error)) != 0) {
+            /* Not fatal either: iiifd may not have made it yet; requests try again. */
+            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; will try again", error);
         }
     }
     return NGX_OK;

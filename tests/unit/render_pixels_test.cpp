@@ -10,6 +10,7 @@
 #include "image_request.hpp"
 #include "image_source.hpp"
 #include "renderer.hpp"
+#include "tile_passthrough.hpp"
 #include "test_images.hpp"
 
 using namespace iiif;
@@ -362,4 +363,57 @@ TEST_CASE("pages that are not a level end the pyramid", "[render]") {
     SourceInfo source = probe_source(path);
     REQUIRE(source.levels.size() == 1);
     CHECK(near(pixel_at(render(path, "full/max/0/default.png").bytes, 10, 10), kRed, 0));
+}
+
+TEST_CASE("an interior native tile of a JPEG TIFF is served as stored, without re-encoding",
+          "[render]") {
+    std::string path = save(quadrants(1024, 1024), "native-tiles.tif",
+                            "[tile,pyramid,compression=jpeg,Q=90,tile-width=256,tile-height=256]");
+    SourceInfo source = probe_source(path);
+    IiifPath parsed = parse_iiif_path(ApiVersion::v3, "id/256,0,256,256/256,/0/default.jpg");
+    ImagePlan plan = plan_image(parsed.image, source.width, source.height, {});
+    const SourceLevel& level = choose_level(source, plan);
+    REQUIRE(level.scale_factor == 1);
+    auto native = native_tile_jpeg(path, source, level, plan);
+    REQUIRE(native);
+    RenderedImage out = render_image(path, source, plan, {});
+    CHECK(out.bytes == *native);
+    CHECK(out.media_type == "image/jpeg");
+    vips::VImage tile = decode(out.bytes);
+    CHECK(tile.width() == 256);
+    CHECK(tile.height() == 256);
+    CHECK(near(pixel_at(out.bytes, 128, 128), kRed, 8));
+
+    // A tile of the half level (scale factor 2), top-right quadrant: green.
+    parsed = parse_iiif_path(ApiVersion::v3, "id/512,0,512,512/256,/0/default.jpg");
+    plan = plan_image(parsed.image, source.width, source.height, {});
+    REQUIRE(choose_level(source, plan).scale_factor == 2);
+    REQUIRE(native_tile_jpeg(path, source, choose_level(source, plan), plan));
+    CHECK(near(pixel_at(render_image(path, source, plan, {}).bytes, 128, 128), kGreen, 8));
+}
+
+TEST_CASE("requests that are not exactly a native tile are rendered, not passed through",
+          "[render]") {
+    std::string path = save(quadrants(1000, 1000), "edge-tiles.tif",
+                            "[tile,pyramid,compression=jpeg,Q=90,tile-width=256,tile-height=256]");
+    SourceInfo source = probe_source(path);
+    auto native = [&](const char* request) {
+        IiifPath parsed = parse_iiif_path(ApiVersion::v3, std::string("id/") + request);
+        ImagePlan plan = plan_image(parsed.image, source.width, source.height, {});
+        return native_tile_jpeg(path, source, choose_level(source, plan), plan).has_value();
+    };
+    CHECK(native("0,0,256,256/256,/0/default.jpg"));
+    CHECK_FALSE(native("768,0,232,256/232,/0/default.jpg"));  // edge tile, padded in the file
+    CHECK_FALSE(native("0,0,256,256/256,/0/default.png"));    // another format
+    CHECK_FALSE(native("0,0,256,256/256,/0/gray.jpg"));       // another quality
+    CHECK_FALSE(native("0,0,256,256/256,/!0/default.jpg"));   // mirrored
+    CHECK_FALSE(native("0,0,256,256/256,/90/default.jpg"));   // rotated
+    CHECK_FALSE(native("10,0,256,256/256,/0/default.jpg"));   // off the grid
+    CHECK_FALSE(native("0,0,256,256/128,/0/default.jpg"));    // scaled
+    std::string deflate = save(quadrants(1024, 1024), "deflate-tiles.tif",
+                               "[tile,pyramid,compression=deflate,tile-width=256,tile-height=256]");
+    SourceInfo deflate_source = probe_source(deflate);
+    IiifPath parsed = parse_iiif_path(ApiVersion::v3, "id/0,0,256,256/256,/0/default.jpg");
+    ImagePlan plan = plan_image(parsed.image, 1024, 1024, {});
+    CHECK_FALSE(native_tile_jpeg(deflate, deflate_source, choose_level(deflate_source, plan), plan));
 }

@@ -1,0 +1,290 @@
+#include "daemon_config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <toml++/toml.h>
+
+namespace iiifd {
+namespace {
+
+// Reads typed values out of the parsed document and fails with "{file}: [section] key: why".
+// Unknown sections and keys are errors too: a misspelt key silently ignored is a setting the
+// administrator believes in and does not have.
+class ConfigReader {
+  public:
+    explicit ConfigReader(std::string file_name) : file_(std::move(file_name)) {}
+
+    [[noreturn]] void fail(std::string_view section, std::string_view key,
+                           std::string_view why) const {
+        std::string message = file_ + ": [" + std::string(section) + "]";
+        if (!key.empty()) message += " " + std::string(key);
+        throw std::runtime_error(message + ": " + std::string(why));
+    }
+
+    // The table [name] of `parent`, or null when it is absent.
+    const toml::table* table(const toml::table& parent, std::string_view name,
+                             std::string_view section) const {
+        const toml::node* node = parent.get(name);
+        if (node == nullptr) return nullptr;
+        if (!node->is_table()) fail(section, "", "must be a table");
+        return node->as_table();
+    }
+
+    void only_keys(const toml::table& table, std::string_view section,
+                   std::initializer_list<std::string_view> known) const {
+        for (const auto& [key, node] : table) {
+            if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                fail(section, key.str(), "unknown key");
+        }
+    }
+
+    std::optional<std::string> string(const toml::table* table, std::string_view section,
+                                      std::string_view key) const {
+        if (table == nullptr) return std::nullopt;
+        const toml::node* node = table->get(key);
+        if (node == nullptr) return std::nullopt;
+        if (!node->is_string()) fail(section, key, "must be a string");
+        return node->as_string()->get();
+    }
+
+    std::optional<std::int64_t> integer(const toml::table* table, std::string_view section,
+                                        std::string_view key) const {
+        if (table == nullptr) return std::nullopt;
+        const toml::node* node = table->get(key);
+        if (node == nullptr) return std::nullopt;
+        if (!node->is_integer()) fail(section, key, "must be an integer");
+        return node->as_integer()->get();
+    }
+
+    void read(const toml::table* table, std::string_view section, std::string_view key,
+              std::string& into) const {
+        if (auto value = string(table, section, key)) into = *value;
+    }
+
+    // An integer in [low, high], stored in `into`.
+    template <typename Int>
+    void read(const toml::table* table, std::string_view section, std::string_view key,
+              Int& into, std::int64_t low, std::int64_t high) const {
+        std::optional<std::int64_t> value = integer(table, section, key);
+        if (!value) return;
+        if (*value < low || *value > high)
+            fail(section, key,
+                 "must be between " + std::to_string(low) + " and " + std::to_string(high));
+        into = static_cast<Int>(*value);
+    }
+
+    std::vector<std::string> strings(const toml::table* table, std::string_view section,
+                                     std::string_view key) const {
+        std::vector<std::string> values;
+        if (table == nullptr) return values;
+        const toml::node* node = table->get(key);
+        if (node == nullptr) return values;
+        if (!node->is_array()) fail(section, key, "must be an array of strings");
+        for (const toml::node& element : *node->as_array()) {
+            if (!element.is_string()) fail(section, key, "must be an array of strings");
+            values.push_back(element.as_string()->get());
+        }
+        return values;
+    }
+
+    void require_absolute(std::string_view section, std::string_view key,
+                          const std::string& path) const {
+        if (path.empty()) fail(section, key, "required");
+        if (path.front() != '/') fail(section, key, "must be an absolute path");
+    }
+
+  private:
+    std::string file_;
+};
+
+bool is_alnum(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0;
+    });
+}
+
+std::string default_consumer_name() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        std::snprintf(host, sizeof host, "iiifd");
+    return std::string(host) + "-" + std::to_string(getpid());
+}
+
+std::string without_trailing_slash(std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return path;
+}
+
+constexpr std::int64_t kMaxPort = 65535;
+constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
+constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
+constexpr size_t kMinApiKeyLength = 16;
+
+}  // namespace
+
+DaemonConfig load_daemon_config(const std::string& path) {
+    const std::string file_name = std::filesystem::path(path).filename().string();
+    ConfigReader reader(file_name.empty() ? path : file_name);
+
+    std::error_code error_code;
+    if (!std::filesystem::is_regular_file(path, error_code))
+        throw std::runtime_error(path + ": no such configuration file");
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        const toml::source_position& at = error.source().begin;
+        std::string where = file_name;
+        if (at.line > 0) where += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+        throw std::runtime_error(where + ": " + std::string(error.description()));
+    }
+
+    for (const auto& [key, node] : root) {
+        static constexpr std::string_view kSections[] = {"storage", "redis", "ark",
+                                                         "public",  "http",  "ingest"};
+        if (std::find(std::begin(kSections), std::end(kSections), key.str()) ==
+            std::end(kSections))
+            reader.fail(key.str(), "", "unknown section");
+    }
+
+    DaemonConfig config;
+
+    const toml::table* storage = reader.table(root, "storage", "storage");
+    if (storage != nullptr) reader.only_keys(*storage, "storage", {"root", "catalog", "staging"});
+    reader.read(storage, "storage", "root", config.storage_root);
+    reader.require_absolute("storage", "root", config.storage_root);
+    config.storage_root = without_trailing_slash(config.storage_root);
+    config.catalog_path = config.storage_root + "/catalog.mdb";
+    reader.read(storage, "storage", "catalog", config.catalog_path);
+    reader.require_absolute("storage", "catalog", config.catalog_path);
+    config.staging_dir = config.storage_root + "/staging";
+    reader.read(storage, "storage", "staging", config.staging_dir);
+    reader.require_absolute("storage", "staging", config.staging_dir);
+    config.staging_dir = without_trailing_slash(config.staging_dir);
+
+    const toml::table* redis = reader.table(root, "redis", "redis");
+    if (redis != nullptr)
+        reader.only_keys(*redis, "redis",
+                         {"host", "port", "ingest_stream", "events_stream", "consumer_group",
+                          "consumer_name", "reclaim_idle_seconds"});
+    reader.read(redis, "redis", "host", config.redis_host);
+    if (config.redis_host.empty()) reader.fail("redis", "host", "must not be empty");
+    reader.read(redis, "redis", "port", config.redis_port, 1, kMaxPort);
+    reader.read(redis, "redis", "ingest_stream", config.ingest_stream);
+    if (config.ingest_stream.empty()) reader.fail("redis", "ingest_stream", "must not be empty");
+    reader.read(redis, "redis", "events_stream", config.events_stream);
+    if (config.events_stream.empty()) reader.fail("redis", "events_stream", "must not be empty");
+    reader.read(redis, "redis", "consumer_group", config.consumer_group);
+    if (config.consumer_group.empty())
+        reader.fail("redis", "consumer_group", "must not be empty");
+    reader.read(redis, "redis", "consumer_name", config.consumer_name);
+    if (config.consumer_name.empty()) config.consumer_name = default_consumer_name();
+    reader.read(redis, "redis", "reclaim_idle_seconds", config.reclaim_idle_seconds, 1, 86400);
+
+    const toml::table* ark = reader.table(root, "ark", "ark");
+    if (ark == nullptr) reader.fail("ark", "", "required (naan, shoulders)");
+    reader.only_keys(*ark, "ark", {"naan", "check_profile", "default_shoulder", "shoulders"});
+    reader.read(ark, "ark", "naan", config.naan);
+    if (!is_alnum(config.naan)) reader.fail("ark", "naan", "must be 5 digits or betanumeric");
+    std::string profile = "inist";
+    reader.read(ark, "ark", "check_profile", profile);
+    if (profile == "inist") {
+        config.check_profile = iiif::CheckProfile::inist;
+    } else if (profile == "noid") {
+        config.check_profile = iiif::CheckProfile::noid;
+    } else {
+        reader.fail("ark", "check_profile", "must be \"inist\" or \"noid\"");
+    }
+    const toml::table* shoulders = reader.table(*ark, "shoulders", "ark.shoulders");
+    if (shoulders == nullptr || shoulders->empty())
+        reader.fail("ark", "shoulders", "at least one shoulder must be registered");
+    for (const auto& [key, node] : *shoulders) {
+        const std::string section = "ark.shoulders." + std::string(key.str());
+        if (key.str().size() != 3 || !is_alnum(key.str()))
+            reader.fail(section, "", "a shoulder must be 3 letters or digits");
+        if (!node.is_table()) reader.fail(section, "", "must be a table");
+        const toml::table* entry = node.as_table();
+        reader.only_keys(*entry, section, {"name", "subject", "description", "service"});
+        Shoulder shoulder;
+        shoulder.shoulder = std::string(key.str());
+        reader.read(entry, section, "name", shoulder.name);
+        if (shoulder.name.empty()) reader.fail(section, "name", "required");
+        reader.read(entry, section, "subject", shoulder.subject);
+        reader.read(entry, section, "description", shoulder.description);
+        reader.read(entry, section, "service", shoulder.service);
+        config.shoulders.push_back(std::move(shoulder));
+    }
+    reader.read(ark, "ark", "default_shoulder", config.default_shoulder);
+    if (config.default_shoulder.empty()) {
+        if (config.shoulders.size() != 1)
+            reader.fail("ark", "default_shoulder", "required when several shoulders are registered");
+        config.default_shoulder = config.shoulders.front().shoulder;
+    }
+    if (std::none_of(config.shoulders.begin(), config.shoulders.end(),
+                     [&](const Shoulder& s) { return s.shoulder == config.default_shoulder; }))
+        reader.fail("ark", "default_shoulder",
+                    "\"" + config.default_shoulder + "\" is not among [ark.shoulders]");
+
+    const toml::table* public_ = reader.table(root, "public", "public");
+    if (public_ != nullptr) reader.only_keys(*public_, "public", {"base_url", "institution"});
+    reader.read(public_, "public", "base_url", config.public_base_url);
+    if (!config.public_base_url.empty() && !config.public_base_url.starts_with("http://") &&
+        !config.public_base_url.starts_with("https://"))
+        reader.fail("public", "base_url", "must start with http:// or https://");
+    while (config.public_base_url.ends_with('/')) config.public_base_url.pop_back();
+    reader.read(public_, "public", "institution", config.institution);
+
+    const toml::table* http = reader.table(root, "http", "http");
+    if (http == nullptr) reader.fail("http", "", "required (api_keys)");
+    reader.only_keys(*http, "http", {"host", "port", "api_keys"});
+    reader.read(http, "http", "host", config.listen_host);
+    if (config.listen_host.empty()) reader.fail("http", "host", "must not be empty");
+    reader.read(http, "http", "port", config.listen_port, 1, kMaxPort);
+    config.api_keys = reader.strings(http, "http", "api_keys");
+    if (config.api_keys.empty()) reader.fail("http", "api_keys", "at least one key is required");
+    for (size_t i = 0; i < config.api_keys.size(); ++i) {
+        if (config.api_keys[i].size() < kMinApiKeyLength)
+            reader.fail("http", "api_keys",
+                        "key " + std::to_string(i + 1) + " is shorter than " +
+                            std::to_string(kMinApiKeyLength) + " characters");
+    }
+
+    const toml::table* ingest = reader.table(root, "ingest", "ingest");
+    if (ingest != nullptr)
+        reader.only_keys(*ingest, "ingest",
+                         {"workers", "master_format", "jpeg_quality", "tile_size",
+                          "max_file_bytes", "max_pixels", "max_files_per_object", "hot_folder",
+                          "hot_folder_settle_seconds"});
+    reader.read(ingest, "ingest", "workers", config.workers, 1, 64);
+    reader.read(ingest, "ingest", "master_format", config.master_format);
+    if (config.master_format != "tiff" && config.master_format != "jp2")
+        reader.fail("ingest", "master_format", "must be \"tiff\" or \"jp2\"");
+    reader.read(ingest, "ingest", "jpeg_quality", config.master_jpeg_quality, 1, 100);
+    reader.read(ingest, "ingest", "tile_size", config.master_tile_size, 16, 4096);
+    if (config.master_tile_size % 16 != 0)
+        reader.fail("ingest", "tile_size", "must be a multiple of 16 (TIFF tiles)");
+    reader.read(ingest, "ingest", "max_file_bytes", config.max_file_bytes, 1, kMaxInt64);
+    reader.read(ingest, "ingest", "max_pixels", config.max_pixels, 1, kMaxInt64);
+    reader.read(ingest, "ingest", "max_files_per_object", config.max_files_per_object, 1,
+                kMaxInt);
+    reader.read(ingest, "ingest", "hot_folder", config.hot_folder);
+    if (!config.hot_folder.empty()) {
+        reader.require_absolute("ingest", "hot_folder", config.hot_folder);
+        config.hot_folder = without_trailing_slash(config.hot_folder);
+    }
+    reader.read(ingest, "ingest", "hot_folder_settle_seconds", config.hot_folder_settle_seconds,
+                1, 86400);
+
+    return config;
+}
+
+}  // namespace iiifd

@@ -1,0 +1,49 @@
+// The hot folder: a directory watched with inotify where each subfolder dropped in is one
+// object, its files in name order, with an optional metadata.json beside them (the same JSON as
+// the API's metadata part).
+//
+// A subfolder is taken when it is complete: at least one file, and neither an inotify event nor
+// a change of its listing (names, sizes, times; polled, for network shares that raise no
+// events) for config.hot_folder_settle_seconds. Hidden files (".name", what rsync and editors
+// write while at work) are not deposited, but their changes keep the subfolder unsettled.
+//
+// Taken: the subfolder is moved (renamed) into staging and queued like an API deposit, so it
+// leaves the hot folder; a receipt "{name}.iiifd.json" ({"job", "ark", "status_url", "files"})
+// is written beside it in the hot folder. Refused (bad metadata.json, too many files): it is
+// renamed "{name}.failed" with the reason in "{name}.failed/iiifd-error.txt". Top-level files,
+// hidden subfolders and "*.failed" subfolders are left alone.
+#pragma once
+
+#include <string>
+#include <thread>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "job_queue.hpp"
+
+namespace iiifd {
+
+class HotFolder {
+  public:
+    HotFolder(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis)
+        : config_(config), catalog_(catalog), redis_(redis) {}
+    ~HotFolder();
+    HotFolder(const HotFolder&) = delete;
+    HotFolder& operator=(const HotFolder&) = delete;
+
+    // Makes the folder if needed and starts watching; throws std::runtime_error on failure.
+    void start();
+    void stop();
+
+  private:
+    void run();
+
+    const DaemonConfig& config_;
+    iiif::CatalogWriter& catalog_;
+    RedisPool& redis_;
+    int inotify_ = -1;
+    int wakeup_ = -1;  // eventfd: stop() writes to it
+    std::thread thread_;
+};
+
+}  // namespace iiifd

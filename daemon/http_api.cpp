@@ -1,0 +1,553 @@
+#include "http_api.hpp"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <mutex>
+
+#include "iiif_error.hpp"
+#include "ingest.hpp"
+#include "storage.hpp"
+
+namespace iiifd {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The whole of one deposit, whatever the per-file limits multiply to.
+constexpr std::int64_t kMaxDepositBytes = std::int64_t{32} << 30;
+constexpr size_t kMaxMetadataBytes = 1 << 20;
+constexpr size_t kWriteBuffer = 1 << 20;
+constexpr int kDefaultListLimit = 100;
+constexpr int kMaxListLimit = 1000;
+
+struct JsonDeleter {
+    void operator()(json_t* json) const { json_decref(json); }
+};
+using Json = std::unique_ptr<json_t, JsonDeleter>;
+
+std::string dumped(const json_t* json, size_t flags = JSON_COMPACT) {
+    std::unique_ptr<char, decltype(&std::free)> text(json_dumps(json, flags), std::free);
+    if (!text) throw iiif::IiifError(500, "cannot serialise JSON");
+    return text.get();
+}
+
+void send_json(httplib::Response& res, int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+    Json body(json_object());
+    json_object_set_new(body.get(), "error", json_string(message.c_str()));
+    send_json(res, status, dumped(body.get()));
+}
+
+std::string default_reason(int status) {
+    switch (status) {
+        case 400: return "bad request";
+        case 401: return "missing or invalid API key";
+        case 404: return "not found";
+        case 405: return "method not allowed";
+        case 413: return "payload too large";
+        case 414: return "URI too long";
+        case 415: return "unsupported media type";
+        case 416: return "range not satisfiable";
+        case 503: return "service unavailable";
+        default: return status >= 500 ? "internal error" : "request refused";
+    }
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string text;
+    for (unsigned char c : bytes) {
+        text += kHex[c >> 4];
+        text += kHex[c & 15];
+    }
+    return text;
+}
+
+std::optional<std::string> unhex(std::string_view text) {
+    if (text.size() % 2 != 0) return std::nullopt;
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string bytes;
+    for (size_t i = 0; i < text.size(); i += 2) {
+        int high = digit(text[i]), low = digit(text[i + 1]);
+        if (high < 0 || low < 0) return std::nullopt;
+        bytes += static_cast<char>(high * 16 + low);
+    }
+    return bytes;
+}
+
+// The listing's cursor: the position of the last object of a page, opaque to clients.
+std::string cursor_of(const iiif::CatalogReader::Position& position) {
+    return hex(std::to_string(position.datestamp) + ":" + position.ark);
+}
+
+std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view cursor) {
+    std::optional<std::string> text = unhex(cursor);
+    if (!text) return std::nullopt;
+    size_t colon = text->find(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    iiif::CatalogReader::Position position;
+    try {
+        size_t used = 0;
+        position.datestamp = std::stoll(text->substr(0, colon), &used);
+        if (used != colon || position.datestamp < 0) return std::nullopt;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    position.ark = text->substr(colon + 1);
+    return position;
+}
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string status_url(const std::string& job_id) { return "/api/v1/jobs/" + job_id; }
+
+void fsync_path(const std::string& path, int flags) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        int error = errno;
+        if (fd >= 0) ::close(fd);
+        throw iiif::IiifError(500, "fsync " + path + ": " + std::strerror(error));
+    }
+    ::close(fd);
+}
+
+// The parts of one multipart deposit as they stream in: files written straight to the job's
+// staging directory (never held whole in memory), the metadata part kept as text.
+class DepositReceiver {
+  public:
+    DepositReceiver(const DaemonConfig& config, std::string directory)
+        : config_(config), directory_(std::move(directory)) {}
+    ~DepositReceiver() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    bool part(const httplib::MultipartFormData& part) {
+        if (!finish_file()) return false;
+        if (part.name == "file") {
+            if (files_.size() >= static_cast<size_t>(config_.max_files_per_object))
+                return refuse(413, "more than " + std::to_string(config_.max_files_per_object) +
+                                       " files in one object");
+            size_t page = files_.size() + 1;
+            std::string original = fs::path(part.filename).filename().string();
+            if (original.empty()) original = "file" + std::to_string(page);
+            std::string path = directory_ + "/" + staged_file_name(page, original);
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+            if (fd_ < 0)
+                return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
+            files_.push_back({path, original});
+            file_bytes_ = 0;
+            target_ = Target::file;
+        } else if (part.name == "metadata") {
+            if (metadata_seen_) return refuse(400, "more than one metadata part");
+            metadata_seen_ = true;
+            target_ = Target::metadata;
+        } else {
+            return refuse(400, "unknown part \"" + part.name + "\" (expected file or metadata)");
+        }
+        return true;
+    }
+
+    bool data(const char* bytes, size_t length) {
+        if (target_ == Target::metadata) {
+            metadata_.append(bytes, length);
+            if (metadata_.size() > kMaxMetadataBytes)
+                return refuse(413, "the metadata part is larger than " +
+                                       std::to_string(kMaxMetadataBytes) + " bytes");
+            return true;
+        }
+        if (target_ != Target::file) return true;
+        file_bytes_ += static_cast<std::int64_t>(length);
+        if (file_bytes_ > config_.max_file_bytes)
+            return refuse(413, files_.back().original_name + " is larger than " +
+                                   std::to_string(config_.max_file_bytes) + " bytes");
+        buffer_.append(bytes, length);
+        return buffer_.size() < kWriteBuffer || flush();
+    }
+
+    // Completes the file being written (if any): all its bytes on disk, fsynced.
+    bool finish_file() {
+        if (target_ != Target::file) {
+            target_ = Target::none;
+            return true;
+        }
+        target_ = Target::none;
+        if (!flush()) return false;
+        int fd = fd_;
+        fd_ = -1;
+        if (::fsync(fd) != 0 || ::close(fd) != 0)
+            return refuse(500, "cannot write " + files_.back().staged_path + ": " +
+                                   std::strerror(errno));
+        return true;
+    }
+
+    const std::vector<DepositFile>& files() const { return files_; }
+    const std::string& metadata() const { return metadata_; }
+    bool metadata_seen() const { return metadata_seen_; }
+    const std::optional<iiif::IiifError>& problem() const { return problem_; }
+
+  private:
+    enum class Target { none, file, metadata };
+
+    bool refuse(int status, std::string reason) {
+        problem_.emplace(status, std::move(reason));
+        return false;
+    }
+
+    bool flush() {
+        size_t written = 0;
+        while (written < buffer_.size()) {
+            ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0)
+                return refuse(500, "cannot write " + files_.back().staged_path + ": " +
+                                       std::strerror(errno));
+            written += static_cast<size_t>(n);
+        }
+        buffer_.clear();
+        return true;
+    }
+
+    const DaemonConfig& config_;
+    std::string directory_;
+    std::vector<DepositFile> files_;
+    std::string metadata_;
+    bool metadata_seen_ = false;
+    Target target_ = Target::none;
+    int fd_ = -1;
+    std::int64_t file_bytes_ = 0;
+    std::string buffer_;
+    std::optional<iiif::IiifError> problem_;
+};
+
+// Removes a job's staging directory unless the job was queued.
+struct StagingGuard {
+    std::string directory;
+    bool keep = false;
+    ~StagingGuard() {
+        if (keep) return;
+        std::error_code ignored;
+        fs::remove_all(directory, ignored);
+    }
+};
+
+// Reads a small request body (PATCH) through the content reader, refusing a large one.
+std::string small_body(const httplib::ContentReader& content_reader, httplib::Response& res) {
+    std::string body;
+    bool too_large = false;
+    bool ok = content_reader([&](const char* data, size_t length) {
+        body.append(data, length);
+        too_large = body.size() > kMaxMetadataBytes;
+        return !too_large;
+    });
+    if (too_large || (!ok && res.status == 413))
+        throw iiif::IiifError(413, "the body is larger than " +
+                                       std::to_string(kMaxMetadataBytes) + " bytes");
+    if (!ok) throw iiif::IiifError(400, "the body could not be read");
+    return body;
+}
+
+}  // namespace
+
+bool bearer_key_matches(std::string_view authorization, const std::vector<std::string>& keys) {
+    constexpr std::string_view kScheme = "Bearer ";
+    if (authorization.size() <= kScheme.size()) return false;
+    for (size_t i = 0; i < kScheme.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+            std::tolower(static_cast<unsigned char>(kScheme[i])))
+            return false;
+    }
+    std::string_view presented = authorization.substr(kScheme.size());
+    // Digests have one length whatever the keys', so the comparison takes the same time for
+    // every presented key; and every configured key is tried.
+    unsigned char presented_digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(),
+           presented_digest);
+    bool match = false;
+    for (const std::string& key : keys) {
+        unsigned char key_digest[SHA256_DIGEST_LENGTH];
+        SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), key_digest);
+        match |= CRYPTO_memcmp(presented_digest, key_digest, SHA256_DIGEST_LENGTH) == 0;
+    }
+    return match;
+}
+
+struct HttpApi::Impl {
+    const DaemonConfig& config;
+    iiif::CatalogWriter& catalog;
+    RedisPool& redis;
+    httplib::Server server;
+    // A metadata change reads, rewrites object.json and puts the record: one at a time, so
+    // that two PATCHes of an object do not lose one another's keys.
+    std::mutex patch_mutex;
+    std::int64_t payload_limit = 0;  // bytes of one request
+
+    Impl(const DaemonConfig& c, iiif::CatalogWriter& w, RedisPool& r)
+        : config(c), catalog(w), redis(r) {}
+
+    void routes();
+    void deposit(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& content_reader);
+    void job(const httplib::Request& req, httplib::Response& res);
+    void list(const httplib::Request& req, httplib::Response& res);
+    void object(const httplib::Request& req, httplib::Response& res);
+    void patch(const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& content_reader);
+    void rewrite_object_file(const iiif::ObjectRecord& record);
+};
+
+void HttpApi::Impl::routes() {
+    std::int64_t per_object = config.max_file_bytes;
+    if (per_object > kMaxDepositBytes / config.max_files_per_object) {
+        per_object = kMaxDepositBytes;
+    } else {
+        per_object *= config.max_files_per_object;
+    }
+    // Room for the multipart framing and the metadata part.
+    payload_limit = std::min<std::int64_t>(
+        per_object + 2 * static_cast<std::int64_t>(kMaxMetadataBytes), kMaxDepositBytes);
+    server.set_payload_max_length(static_cast<size_t>(payload_limit));
+
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!req.path.starts_with("/api/")) return httplib::Server::HandlerResponse::Unhandled;
+        if (bearer_key_matches(req.get_header_value("Authorization"), config.api_keys))
+            return httplib::Server::HandlerResponse::Unhandled;
+        res.set_header("WWW-Authenticate", "Bearer");
+        send_error(res, 401, default_reason(401));
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) send_error(res, res.status, default_reason(res.status));
+    });
+    server.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr exception) {
+            try {
+                std::rethrow_exception(exception);
+            } catch (const iiif::IiifError& error) {
+                if (error.status >= 500)
+                    spdlog::error("{} {}: {}", req.method, req.path, error.reason);
+                send_error(res, error.status, error.reason);
+            } catch (const RedisUnavailable& error) {
+                spdlog::warn("{} {}: {}", req.method, req.path, error.what());
+                send_error(res, 503, "the job queue (Redis) is unavailable");
+            } catch (const std::exception& error) {
+                spdlog::error("{} {}: {}", req.method, req.path, error.what());
+                send_error(res, 500, "internal error");
+            }
+        });
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        spdlog::debug("{} {} {}", req.method, req.path, res.status);
+    });
+
+    server.Post("/api/v1/objects",
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) { deposit(req, res, reader); });
+    server.Get("/api/v1/jobs/([^/]+)",
+               [this](const httplib::Request& req, httplib::Response& res) { job(req, res); });
+    server.Get("/api/v1/objects",
+               [this](const httplib::Request& req, httplib::Response& res) { list(req, res); });
+    server.Get("/api/v1/objects/(.+)",
+               [this](const httplib::Request& req, httplib::Response& res) { object(req, res); });
+    server.Patch("/api/v1/objects/(.+)",
+                 [this](const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& reader) { patch(req, res, reader); });
+}
+
+void HttpApi::Impl::deposit(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& content_reader) {
+    if (!req.is_multipart_form_data())
+        throw iiif::IiifError(415, "expected multipart/form-data with file parts");
+
+    const std::string job_id = new_job_id();
+    StagingGuard staging{job_staging_dir(config, job_id)};
+    make_directories(staging.directory);
+
+    DepositReceiver receiver(config, staging.directory);
+    bool ok = content_reader(
+        [&](const httplib::MultipartFormData& part) { return receiver.part(part); },
+        [&](const char* data, size_t length) { return receiver.data(data, length); });
+    ok = ok && receiver.finish_file();
+    if (!ok) {
+        if (receiver.problem()) throw *receiver.problem();
+        if (res.status == 413)
+            throw iiif::IiifError(413, "the deposit is larger than the limit of " +
+                                           std::to_string(payload_limit) + " bytes");
+        throw iiif::IiifError(400, "malformed multipart body");
+    }
+    if (receiver.files().empty()) throw iiif::IiifError(400, "no file part in the deposit");
+    if (receiver.metadata_seen() && receiver.metadata().empty())
+        throw iiif::IiifError(400, "metadata: empty part");
+
+    iiif::ObjectMetadata metadata;
+    if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
+    fsync_path(staging.directory, O_RDONLY | O_DIRECTORY);
+
+    auto redis_connection = redis.lease();
+    IngestJob job = submit_deposit(*redis_connection, config, catalog, job_id, receiver.files(),
+                                   std::move(metadata), "api");
+    staging.keep = true;
+    spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
+
+    Json body(json_object());
+    json_object_set_new(body.get(), "job", json_string(job.id.c_str()));
+    json_object_set_new(body.get(), "ark", json_string(job.ark.c_str()));
+    json_object_set_new(body.get(), "status_url", json_string(status_url(job.id).c_str()));
+    res.set_header("Location", status_url(job.id));
+    send_json(res, 202, dumped(body.get()));
+}
+
+void HttpApi::Impl::job(const httplib::Request& req, httplib::Response& res) {
+    std::string id = req.matches[1];
+    if (!is_job_id(id)) throw iiif::IiifError(404, "no job " + id);
+    auto redis_connection = redis.lease();
+    std::optional<std::string> status = job_status_json(*redis_connection, id);
+    if (!status) throw iiif::IiifError(404, "no job " + id);
+    send_json(res, 200, *status);
+}
+
+void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
+    int limit = kDefaultListLimit;
+    if (req.has_param("limit")) {
+        std::string text = req.get_param_value("limit");
+        try {
+            size_t used = 0;
+            limit = std::stoi(text, &used);
+            if (used != text.size()) throw std::invalid_argument(text);
+        } catch (const std::exception&) {
+            limit = 0;
+        }
+        if (limit < 1 || limit > kMaxListLimit)
+            throw iiif::IiifError(400, "limit: an integer from 1 to " +
+                                           std::to_string(kMaxListLimit) + " expected");
+    }
+    iiif::CatalogReader::Position after;
+    if (std::string cursor = req.get_param_value("cursor"); !cursor.empty()) {
+        std::optional<iiif::CatalogReader::Position> position = position_of_cursor(cursor);
+        if (!position) throw iiif::IiifError(400, "cursor: not a cursor this API gave");
+        after = *position;
+    }
+
+    std::vector<iiif::ObjectRecord> records =
+        catalog.reader().objects_by_date(after, 0, static_cast<size_t>(limit));
+    Json body(json_object());
+    json_t* objects = json_array();
+    json_object_set_new(body.get(), "objects", objects);
+    for (const iiif::ObjectRecord& record : records) {
+        json_t* item = json_object();
+        json_object_set_new(item, "ark", json_string(record.ark.c_str()));
+        auto title = record.metadata.dc.find("title");
+        json_object_set_new(item, "title",
+                            title != record.metadata.dc.end() && !title->second.empty()
+                                ? json_string(title->second.front().value.c_str())
+                                : json_null());
+        json_object_set_new(item, "updated", json_integer(record.updated));
+        json_object_set_new(
+            item, "state",
+            json_string(std::string(iiif::record_state_name(record.state)).c_str()));
+        json_array_append_new(objects, item);
+    }
+    json_object_set_new(
+        body.get(), "next_cursor",
+        records.size() == static_cast<size_t>(limit)
+            ? json_string(cursor_of(iiif::CatalogReader::position_of(records.back())).c_str())
+            : json_null());
+    send_json(res, 200, dumped(body.get()));
+}
+
+void HttpApi::Impl::object(const httplib::Request& req, httplib::Response& res) {
+    std::string ark = req.matches[1];
+    std::optional<iiif::ObjectRecord> record = catalog.reader().object(ark);
+    if (!record) throw iiif::IiifError(404, "no object " + ark);
+    send_json(res, 200, iiif::object_record_to_json(*record));
+}
+
+void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& content_reader) {
+    std::string ark = req.matches[1];
+    std::string body = small_body(content_reader, res);
+
+    auto redis_connection = redis.lease();
+    // The change goes to the events stream: refuse it while that stream cannot be reached.
+    redis_connection->command({"PING"});
+
+    std::lock_guard lock(patch_mutex);
+    std::optional<iiif::ObjectRecord> record = catalog.reader().object(ark);
+    if (!record) throw iiif::IiifError(404, "no object " + ark);
+    if (record->state == iiif::RecordState::withdrawn)
+        throw iiif::IiifError(409, "the object has been withdrawn");
+    record->metadata = iiif::patch_object_metadata(record->metadata, body);
+    if (record->metadata.provider.empty()) record->metadata.provider = config.institution;
+    record->updated = record->datestamp = std::max(now_seconds(), record->datestamp);
+
+    // The storage root is the durable truth: object.json first, then the catalog.
+    rewrite_object_file(*record);
+    catalog.put(*record, {});
+    try {
+        append_event(*redis_connection, config,
+                     CatalogEvent{"object.updated", record->ark, record->datestamp});
+    } catch (const std::exception& error) {
+        spdlog::error("object {} updated, but its event is lost: {}", record->ark, error.what());
+    }
+    spdlog::info("metadata of {} updated", record->ark);
+    send_json(res, 200, iiif::object_record_to_json(*record));
+}
+
+// object.json is {"schema", "object": the object record, "images": [...]} (daemon/ingest.cpp);
+// a metadata change replaces "object" and keeps the rest as it is.
+void HttpApi::Impl::rewrite_object_file(const iiif::ObjectRecord& record) {
+    std::optional<iiif::Ark> ark = iiif::parse_ark(record.ark);
+    if (!ark) throw iiif::IiifError(500, "catalog: \"" + record.ark + "\" is no ARK");
+    std::string path = object_directory(config.storage_root, *ark) + "/object.json";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw iiif::IiifError(500, path + ": cannot read");
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    json_error_t error;
+    Json document(json_loadb(text.data(), text.size(), 0, &error));
+    if (!json_is_object(document.get()))
+        throw iiif::IiifError(500, path + ": invalid JSON: " + error.text);
+    std::string object_text = iiif::object_record_to_json(record);
+    json_t* object = json_loadb(object_text.data(), object_text.size(), 0, &error);
+    if (object == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
+    json_object_set_new(document.get(), "object", object);
+    write_file_atomically(path, dumped(document.get(), JSON_INDENT(2)) + "\n");
+}
+
+HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis)
+    : impl_(std::make_unique<Impl>(config, catalog, redis)) {
+    impl_->routes();
+}
+
+HttpApi::~HttpApi() = default;
+
+void HttpApi::bind() {
+    if (!impl_->server.bind_to_port(impl_->config.listen_host, impl_->config.listen_port))
+        throw std::runtime_error("cannot listen on " + impl_->config.listen_host + ":" +
+                                 std::to_string(impl_->config.listen_port));
+}
+
+void HttpApi::serve() { impl_->server.listen_after_bind(); }
+
+void HttpApi::stop() { impl_->server.stop(); }
+
+}  // namespace iiifd

@@ -1,0 +1,46 @@
+// The deposit API on loopback (nginx proxies /api/v1/ to it), with cpp-httplib's thread pool.
+//
+//   POST  /api/v1/objects          multipart: `file` parts in page order, optional `metadata`
+//                                  (JSON) -> 202 {"job", "ark", "status_url"}
+//   GET   /api/v1/jobs/{id}        the job's state and per-file progress
+//   GET   /api/v1/objects          ?cursor=&limit= -> {"objects": [{ark, title, updated,
+//                                  state}], "next_cursor"}
+//   GET   /api/v1/objects/{ark}    the object record (ARK raw with its slashes, or encoded)
+//   PATCH /api/v1/objects/{ark}    metadata JSON: the keys given replace the object's
+//
+// Every /api/ request needs `Authorization: Bearer <key>` (one of config.api_keys). Errors are
+// JSON {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key,
+// 404 unknown job or object, 413 too large, 415 not multipart, 503 Redis unreachable.
+#pragma once
+
+#include <memory>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "job_queue.hpp"
+
+namespace iiifd {
+
+class HttpApi {
+  public:
+    HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis);
+    ~HttpApi();
+    HttpApi(const HttpApi&) = delete;
+    HttpApi& operator=(const HttpApi&) = delete;
+
+    // Binds config.listen_host:listen_port; throws std::runtime_error when it cannot.
+    void bind();
+    // Serves until stop(); run it on a thread of its own.
+    void serve();
+    // Stops accepting connections; requests under way finish.
+    void stop();
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Whether `authorization` (the header's value) carries one of `keys`, compared in constant time.
+bool bearer_key_matches(std::string_view authorization, const std::vector<std::string>& keys);
+
+}  // namespace iiifd

@@ -1,0 +1,652 @@
+#include "ingest.hpp"
+
+#include <jansson.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <tuple>
+#include <vips/vips8>
+
+#include "iiif_error.hpp"
+#include "image_source.hpp"
+#include "storage.hpp"
+
+namespace iiifd {
+namespace {
+
+namespace fs = std::filesystem;
+using vips::VImage;
+
+constexpr const char* kObjectFile = "object.json";
+constexpr int kObjectFileSchema = 1;
+constexpr int kJp2Tile = 1024;
+constexpr int kJp2Quality = 45;  // lossy, on jp2ksave's scale (its default is 48)
+// Past this many bytes of raw pixels the master may not fit in a classic TIFF (4 GiB).
+constexpr std::int64_t kBigTiffRawBytes = std::int64_t{1} << 30;
+// A temporary file untouched this long was left by a crash, not by a worker at work.
+constexpr std::chrono::seconds kStaleTemporaryAge{600};
+
+// A problem with the deposited file itself: the depositor must fix it, a retry will not.
+struct Refusal : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct JsonDeleter {
+    void operator()(json_t* json) const { json_decref(json); }
+};
+using Json = std::unique_ptr<json_t, JsonDeleter>;
+
+std::string dump(const json_t* json, size_t flags) {
+    std::unique_ptr<char, decltype(&std::free)> text(json_dumps(json, flags), std::free);
+    if (!text) throw std::runtime_error("cannot serialise JSON");
+    return text.get();
+}
+
+Json parse(std::string_view text, const std::string& what) {
+    json_error_t error;
+    Json json(json_loadb(text.data(), text.size(), 0, &error));
+    if (!json) throw std::runtime_error(what + ": invalid JSON: " + error.text);
+    return json;
+}
+
+void set_string(json_t* object, const char* key, const std::string& value,
+                const std::string& what) {
+    json_t* string = json_stringn(value.data(), value.size());
+    if (!string) throw std::runtime_error(what + ": " + key + " is not valid UTF-8");
+    json_object_set_new(object, key, string);
+}
+
+std::string get_string(const json_t* object, const char* key, const std::string& what) {
+    const json_t* value = json_object_get(object, key);
+    if (!json_is_string(value)) throw std::runtime_error(what + ": " + key + " must be a string");
+    return {json_string_value(value), json_string_length(value)};
+}
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The storage root as an absolute path without a trailing '/', so that the paths recorded by
+// ingest and those found again by rebuild are the same strings.
+std::string absolute_root(const std::string& root) {
+    std::string path = fs::absolute(root).lexically_normal().string();
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return path;
+}
+
+std::string page_number(int page, int width) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%0*d", width, page);
+    return text;
+}
+
+// The depositor's file name as a safe, portable file name: its last component, ASCII letters,
+// digits, '.', '-' and '_' only, no leading dot, bounded length. The exact name stays in the
+// image record.
+std::string sanitised_name(const std::string& original_name) {
+    std::string name = fs::path(original_name).filename().string();
+    for (char& c : name) {
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == '_';
+        if (!safe) c = '_';
+    }
+    while (!name.empty() && name.front() == '.') name.erase(0, 1);
+    constexpr size_t kMaxLength = 100;
+    if (name.size() > kMaxLength) {
+        size_t dot = name.rfind('.');
+        std::string extension =
+            dot != std::string::npos && name.size() - dot <= 16 ? name.substr(dot) : "";
+        name = name.substr(0, kMaxLength - extension.size()) + extension;
+    }
+    return name.empty() ? "file" : name;
+}
+
+bool is_regular_file(const std::string& path) {
+    std::error_code error;
+    return fs::is_regular_file(path, error);
+}
+
+// The first line of a libvips error, enough for a depositor.
+std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.empty() ? "unknown libvips error" : line;
+}
+
+// sRGB (grey stays grey), 8 bits, no alpha: what a JPEG-compressed TIFF can hold and what every
+// viewer shows the same way.
+VImage to_display_colour(VImage image) {
+    VipsInterpretation interpretation = image.interpretation();
+    if (interpretation == VIPS_INTERPRETATION_B_W || interpretation == VIPS_INTERPRETATION_GREY16) {
+        image = image.colourspace(VIPS_INTERPRETATION_B_W);
+    } else if (image.get_typeof(VIPS_META_ICC_NAME) != 0) {
+        try {
+            image = image.icc_transform(
+                "srgb",
+                VImage::option()->set("embedded", true)->set("intent", VIPS_INTENT_PERCEPTUAL));
+        } catch (const vips::VError&) {
+            // A broken embedded profile: the pixels are still worth keeping.
+            vips_error_clear();
+            image = image.colourspace(VIPS_INTERPRETATION_sRGB);
+        }
+    } else {
+        image = image.colourspace(VIPS_INTERPRETATION_sRGB);
+    }
+    if (image.has_alpha())
+        image = image.flatten(VImage::option()->set(
+            "background", std::vector<double>(static_cast<size_t>(image.bands() - 1), 255.0)));
+    if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
+    return image;
+}
+
+// The master's pixels: the source decoded front to back, upright, in display colour. fail_on
+// makes a truncated or corrupt source an error instead of grey rows.
+VImage master_pixels(const std::string& source) {
+    auto load = [&](VipsAccess access) {
+        return VImage::new_from_file(
+            source.c_str(),
+            VImage::option()->set("access", access)->set("fail_on", VIPS_FAIL_ON_ERROR));
+    };
+    // Opening reads the header only; an orientation other than upright needs random access to
+    // rotate, every other image streams.
+    VImage image = load(VIPS_ACCESS_RANDOM);
+    if (image.get_typeof(VIPS_META_ORIENTATION) != 0 && image.get_int(VIPS_META_ORIENTATION) > 1)
+        image = image.autorot();
+    else
+        image = load(VIPS_ACCESS_SEQUENTIAL);
+    return to_display_colour(image);
+}
+
+// libvips before 8.14.3 frees its output while closing a pyramidal TIFF that failed half way
+// (libvips issue 3411): a source error inside tiffsave is a use-after-free, often a crash.
+bool tiffsave_survives_errors() {
+    return std::tuple(vips_version(0), vips_version(1), vips_version(2)) >= std::tuple(8, 14, 3);
+}
+
+// Refuses to start a master that may not fit. A JPEG-compressed pyramid, even of noise, stays
+// below the raw size of its base, and so does a lossy JPEG 2000.
+void check_free_space(const std::string& directory, std::int64_t needed) {
+    struct statvfs status;
+    if (::statvfs(directory.c_str(), &status) != 0) return;  // the write will say what is wrong
+    auto free_bytes =
+        static_cast<std::int64_t>(status.f_bavail) * static_cast<std::int64_t>(status.f_frsize);
+    if (free_bytes < needed)
+        throw std::runtime_error(directory + ": " + std::to_string(free_bytes) +
+                                 " bytes free, a master may need " + std::to_string(needed));
+}
+
+void save_tiff_master(const VImage& image, const std::string& target, const DaemonConfig& config) {
+    std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
+    image.tiffsave(target.c_str(), VImage::option()
+                                       ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_JPEG)
+                                       ->set("Q", config.master_jpeg_quality)
+                                       ->set("tile", true)
+                                       ->set("tile_width", config.master_tile_size)
+                                       ->set("tile_height", config.master_tile_size)
+                                       ->set("pyramid", true)
+                                       ->set("bigtiff", raw_bytes > kBigTiffRawBytes));
+}
+
+// Writes the master of `source` to `target`, a file in the masters directory.
+void convert_to_master(const std::string& source, const std::string& target,
+                       const DaemonConfig& config) {
+    VImage image = master_pixels(source);
+    std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
+    std::string directory = fs::path(target).parent_path().string();
+    if (config.master_format == "jp2") {
+        check_free_space(directory, raw_bytes);
+        image.jp2ksave(target.c_str(), VImage::option()
+                                           ->set("tile_width", kJp2Tile)
+                                           ->set("tile_height", kJp2Tile)
+                                           ->set("Q", kJp2Quality)
+                                           ->set("lossless", false));
+        return;
+    }
+    if (tiffsave_survives_errors()) {
+        check_free_space(directory, raw_bytes);
+        save_tiff_master(image, target, config);
+        return;
+    }
+    // Decoded first into an uncompressed temporary file (libvips' own format, mapped back in),
+    // so that every error of the source surfaces here, outside tiffsave.
+    check_free_space(directory, 2 * raw_bytes);
+    std::string decoded = create_temporary_file(directory, ".v");
+    try {
+        image.write_to_file(decoded.c_str());
+        save_tiff_master(VImage::new_from_file(decoded.c_str()), target, config);
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove(decoded, ignored);
+        throw;
+    }
+    fs::remove(decoded);
+}
+
+// object.json keeps paths relative to the object's directory, so a storage root can move.
+std::string relative_to(const std::string& path, const std::string& directory) {
+    return fs::path(path).lexically_relative(directory).string();
+}
+
+std::string rebased(const std::string& path, const std::string& directory) {
+    if (path.empty() || fs::path(path).is_absolute()) return path;
+    return directory + "/" + path;
+}
+
+std::string object_document(const iiif::ObjectRecord& object,
+                            const std::vector<iiif::ImageRecord>& images,
+                            const std::string& directory) {
+    Json document(json_object());
+    json_object_set_new(document.get(), "schema", json_integer(kObjectFileSchema));
+    json_object_set_new(document.get(), "object",
+                        parse(iiif::object_record_to_json(object), "object record").release());
+    json_t* list = json_array();
+    json_object_set_new(document.get(), "images", list);
+    for (iiif::ImageRecord image : images) {
+        image.master_path = relative_to(image.master_path, directory);
+        image.original_path = relative_to(image.original_path, directory);
+        json_array_append_new(list,
+                              parse(iiif::image_record_to_json(image), "image record").release());
+    }
+    return dump(document.get(), JSON_INDENT(2)) + "\n";
+}
+
+// One job's work on one object.
+class ObjectIngest {
+  public:
+    ObjectIngest(const DaemonConfig& config, iiif::CatalogWriter& catalog, const iiif::Ark& ark)
+        : config_(config),
+          catalog_(catalog),
+          ark_(ark.to_string()),
+          directory_(object_directory(absolute_root(config.storage_root), ark)),
+          originals_(directory_ + "/originals"),
+          masters_(directory_ + "/masters"),
+          existing_(catalog.reader().object(ark_)) {}
+
+    const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
+
+    // The record of `file` as page `page`; throws Refusal or another exception (a failure).
+    iiif::ImageRecord ingest(const DepositFile& file, int page, bool* reused) {
+        *reused = false;
+        std::string id = ark_ + "/f" + std::to_string(page);
+        check_limits(file);
+        std::string sha256 = sha256_of_file(file.staged_path);
+        std::optional<iiif::ImageRecord> previous = catalog_.reader().image(id);
+        if (std::optional<iiif::ImageRecord> done = already_done(previous, page, sha256)) {
+            *reused = true;
+            return *done;
+        }
+        prepare_directories();
+
+        std::string master_suffix = config_.master_format == "jp2" ? ".jp2" : ".tif";
+        std::string master = masters_ + "/f" + std::to_string(page) + master_suffix;
+        std::string original =
+            originals_ + "/" + page_number(page, 4) + "-" + sanitised_name(file.original_name);
+        // Converting first: a source that cannot be decoded leaves no trace at all.
+        std::string temporary = create_temporary_file(masters_, master_suffix);
+        vips_error_clear();  // VError quotes the whole buffer: leave no older message in it
+        try {
+            convert_to_master(file.staged_path, temporary, config_);
+        } catch (const vips::VError& error) {
+            vips_error_clear();
+            std::error_code ignored;
+            fs::remove(temporary, ignored);
+            throw Refusal("the image cannot be decoded (truncated or corrupt): " +
+                          first_line(error.what()));
+        } catch (...) {
+            std::error_code ignored;
+            fs::remove(temporary, ignored);
+            throw;
+        }
+        try {
+            copy_file_atomically(file.staged_path, original);
+            if (sha256_of_file(original) != sha256)
+                throw std::runtime_error(original + ": the kept copy differs from the deposit");
+            commit_file(temporary, master);
+        } catch (...) {
+            std::error_code ignored;
+            fs::remove(temporary, ignored);
+            throw;
+        }
+
+        iiif::ImageRecord record;
+        record.id = id;
+        record.object = ark_;
+        record.index = page;
+        record.master_path = master;
+        record.original_path = original;
+        record.original_name = file.original_name;
+        record.original_sha256 = sha256;
+        record.master_sha256 = sha256_of_file(master);
+        record.original_bytes = static_cast<std::int64_t>(fs::file_size(original));
+        try {
+            record.source = iiif::probe_source(master);
+        } catch (const iiif::IiifError& error) {
+            throw std::runtime_error(master + ": the new master cannot be read: " + error.reason);
+        }
+        record.version = 1;
+        if (previous) {
+            // A new master under an old id must not be served from tiles cached for the old one.
+            bool same = previous->original_sha256 == record.original_sha256 &&
+                        previous->master_sha256 == record.master_sha256;
+            record.version = same ? previous->version : previous->version + 1;
+            record.policy = previous->policy;
+        } else if (existing_) {
+            record.policy = existing_->policy;
+        }
+        return record;
+    }
+
+    // Writes object.json, then the catalog: the object becomes visible complete, or not at all.
+    void record(const IngestJob& job, const std::vector<iiif::ImageRecord>& images,
+                bool all_reused) {
+        iiif::ObjectRecord object;
+        object.ark = ark_;
+        object.metadata = job.metadata;
+        if (object.metadata.provider.empty()) object.metadata.provider = config_.institution;
+        for (const iiif::ImageRecord& image : images) object.images.push_back(image.id);
+        object.state = iiif::RecordState::active;
+        std::int64_t now = now_seconds();
+        object.created = existing_ ? existing_->created : now;
+        object.updated = object.datestamp = now;
+        if (existing_) {
+            object.policy = existing_->policy;
+            // A retried job that changes nothing keeps its dates: harvesters see no update.
+            if (all_reused && existing_->images == object.images &&
+                existing_->metadata == object.metadata &&
+                existing_->state == iiif::RecordState::active) {
+                object.updated = existing_->updated;
+                object.datestamp = existing_->datestamp;
+            }
+        }
+        write_file_atomically(directory_ + "/" + kObjectFile,
+                              object_document(object, images, directory_));
+        catalog_.put(object, images);
+    }
+
+    // What a crash in an earlier run of this job left: temporary files only, never read.
+    void remove_leftovers() {
+        for (const std::string& directory : {directory_, originals_, masters_})
+            remove_stale_temporaries(directory, kStaleTemporaryAge);
+    }
+
+    // A job that kept nothing leaves no directories behind (only empty ones are removed).
+    void remove_empty_directories() {
+        std::error_code ignored;
+        fs::remove(masters_, ignored);
+        fs::remove(originals_, ignored);
+        fs::remove(directory_, ignored);
+    }
+
+  private:
+    void check_limits(const DepositFile& file) {
+        struct stat status;
+        if (::stat(file.staged_path.c_str(), &status) != 0 || !S_ISREG(status.st_mode))
+            throw std::runtime_error("the deposited file is missing from staging");
+        if (status.st_size > config_.max_file_bytes)
+            throw Refusal("the file is " + std::to_string(status.st_size) +
+                          " bytes, over the limit of " + std::to_string(config_.max_file_bytes));
+        iiif::SourceInfo source;
+        try {
+            source = iiif::probe_source(file.staged_path);
+        } catch (const iiif::IiifError& error) {
+            if (error.status == 415)
+                throw Refusal(
+                    "not an image in a format accepted here (JPEG, PNG, TIFF, JPEG 2000, WebP, "
+                    "GIF)");
+            if (error.status == 404)
+                throw std::runtime_error("the deposited file is missing from staging");
+            throw Refusal("the image is damaged: " + error.reason);
+        }
+        // Checked on the declared size, before a single pixel is decoded (decompression bombs).
+        std::int64_t pixels = std::int64_t{source.width} * source.height;
+        if (pixels > config_.max_pixels)
+            throw Refusal("the image declares " + std::to_string(source.width) + "x" +
+                          std::to_string(source.height) + " = " + std::to_string(pixels) +
+                          " pixels, over the limit of " + std::to_string(config_.max_pixels));
+    }
+
+    // The record of a page this object already holds for the same original, with its files in
+    // place: a retried job reuses it instead of converting again.
+    std::optional<iiif::ImageRecord> already_done(const std::optional<iiif::ImageRecord>& previous,
+                                                  int page, const std::string& sha256) {
+        std::optional<int> known = catalog_.page_for_original(ark_, sha256);
+        if (!known || *known != page || !previous || previous->original_sha256 != sha256)
+            return std::nullopt;
+        if (!is_regular_file(previous->original_path) || !is_regular_file(previous->master_path))
+            return std::nullopt;
+        if (sha256_of_file(previous->master_path) != previous->master_sha256) return std::nullopt;
+        return previous;
+    }
+
+    void prepare_directories() {
+        if (directories_ready_) return;
+        make_directories(originals_);
+        make_directories(masters_);
+        directories_ready_ = true;
+    }
+
+    const DaemonConfig& config_;
+    iiif::CatalogWriter& catalog_;
+    std::string ark_;
+    std::string directory_, originals_, masters_;
+    std::optional<iiif::ObjectRecord> existing_;
+    bool directories_ready_ = false;
+};
+
+}  // namespace
+
+std::string_view file_state_name(FileState state) {
+    switch (state) {
+        case FileState::queued:
+            return "queued";
+        case FileState::converting:
+            return "converting";
+        case FileState::done:
+            return "done";
+        case FileState::refused:
+            return "refused";
+        case FileState::failed:
+            return "failed";
+    }
+    return "unknown";
+}
+
+std::string ingest_job_to_json(const IngestJob& job) {
+    const std::string what = "ingest job";
+    Json json(json_object());
+    set_string(json.get(), "id", job.id, what);
+    set_string(json.get(), "ark", job.ark, what);
+    json_t* files = json_array();
+    json_object_set_new(json.get(), "files", files);
+    for (const DepositFile& file : job.files) {
+        json_t* entry = json_object();
+        json_array_append_new(files, entry);
+        set_string(entry, "staged_path", file.staged_path, what);
+        set_string(entry, "original_name", file.original_name, what);
+    }
+    json_object_set_new(json.get(), "metadata", iiif::object_metadata_to_json(job.metadata));
+    set_string(json.get(), "origin", job.origin, what);
+    json_object_set_new(json.get(), "submitted", json_integer(job.submitted));
+    return dump(json.get(), JSON_COMPACT);
+}
+
+IngestJob ingest_job_from_json(const std::string& text) {
+    const std::string what = "ingest job";
+    Json json = parse(text, what);
+    if (!json_is_object(json.get())) throw std::runtime_error(what + ": not a JSON object");
+    IngestJob job;
+    job.id = get_string(json.get(), "id", what);
+    job.ark = get_string(json.get(), "ark", what);
+    const json_t* files = json_object_get(json.get(), "files");
+    if (!json_is_array(files)) throw std::runtime_error(what + ": files must be an array");
+    size_t index;
+    const json_t* entry;
+    json_array_foreach(files, index, entry) {
+        if (!json_is_object(entry))
+            throw std::runtime_error(what + ": files[" + std::to_string(index) +
+                                     "] must be an object");
+        job.files.push_back(
+            {get_string(entry, "staged_path", what), get_string(entry, "original_name", what)});
+    }
+    const json_t* metadata = json_object_get(json.get(), "metadata");
+    if (metadata) {
+        try {
+            job.metadata = iiif::object_metadata_from_json(metadata);
+        } catch (const iiif::IiifError& error) {
+            throw std::runtime_error(what + ": metadata: " + error.reason);
+        }
+    }
+    job.origin = get_string(json.get(), "origin", what);
+    const json_t* submitted = json_object_get(json.get(), "submitted");
+    if (!json_is_integer(submitted))
+        throw std::runtime_error(what + ": submitted must be an integer");
+    job.submitted = json_integer_value(submitted);
+    return job;
+}
+
+IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                        const IngestJob& job, const ProgressFn& progress) {
+    std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
+    if (!ark || !ark->qualifier.empty())
+        throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
+    ObjectIngest object(config, catalog, *ark);
+    object.remove_leftovers();
+
+    IngestResult result;
+    auto report = [&](size_t index) {
+        if (progress) progress(index, result.files[index]);
+    };
+    for (size_t i = 0; i < job.files.size(); ++i) {
+        result.files.push_back({job.files[i].original_name, FileState::queued, 0, {}});
+        report(i);
+    }
+
+    bool withdrawn = object.existing() && object.existing()->state == iiif::RecordState::withdrawn;
+    std::vector<iiif::ImageRecord> images;
+    bool all_reused = true;
+    for (size_t i = 0; i < job.files.size(); ++i) {
+        FileOutcome& outcome = result.files[i];
+        outcome.state = FileState::converting;
+        report(i);
+        try {
+            if (withdrawn) throw Refusal("the object has been withdrawn");
+            if (images.size() >= static_cast<size_t>(config.max_files_per_object))
+                throw Refusal("the object already has the maximum of " +
+                              std::to_string(config.max_files_per_object) + " pages");
+            // Pages count accepted files only, so a retried job numbers them the same way.
+            int page = static_cast<int>(images.size()) + 1;
+            bool reused = false;
+            images.push_back(object.ingest(job.files[i], page, &reused));
+            all_reused = all_reused && reused;
+            outcome.state = FileState::done;
+            outcome.page = page;
+        } catch (const Refusal& refusal) {
+            outcome.state = FileState::refused;
+            outcome.error = refusal.what();
+        } catch (const std::exception& error) {
+            outcome.state = FileState::failed;
+            outcome.error = error.what();
+        }
+        report(i);
+    }
+
+    if (images.empty()) {
+        if (!object.existing()) object.remove_empty_directories();
+        return result;
+    }
+    object.record(job, images, all_reused);
+    result.object_written = true;
+    return result;
+}
+
+RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog) {
+    RebuildReport report;
+    catalog.clear();
+
+    std::string root = absolute_root(config.storage_root);
+    std::error_code error;
+    auto canonical = [](const std::string& path) {
+        std::error_code ignored;
+        return path.empty() ? fs::path() : fs::weakly_canonical(fs::absolute(path), ignored);
+    };
+    // Deposits waiting in staging or in the hot folder are no objects yet.
+    std::vector<fs::path> skipped = {
+        canonical(config.staging_dir.empty() ? root + "/staging" : config.staging_dir),
+        canonical(config.hot_folder)};
+
+    fs::recursive_directory_iterator walk(root, fs::directory_options::skip_permission_denied,
+                                          error);
+    if (error) {
+        report.problems.push_back(root + ": " + error.message());
+        return report;
+    }
+    for (; walk != fs::recursive_directory_iterator(); walk.increment(error)) {
+        if (error) {
+            report.problems.push_back(root + ": " + error.message());
+            break;
+        }
+        const fs::directory_entry& entry = *walk;
+        std::string name = entry.path().filename().string();
+        std::error_code type_error;
+        if (entry.is_directory(type_error)) {
+            bool inside_object = name == "originals" || name == "masters";
+            if (inside_object || name.starts_with(".") ||
+                std::find(skipped.begin(), skipped.end(), canonical(entry.path().string())) !=
+                    skipped.end())
+                walk.disable_recursion_pending();
+            continue;
+        }
+        if (name != kObjectFile || !entry.is_regular_file(type_error)) continue;
+
+        std::string path = entry.path().string();
+        std::string directory = entry.path().parent_path().string();
+        try {
+            std::ifstream in(path, std::ios::binary);
+            std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+            if (!in.good() && !in.eof()) throw std::runtime_error("cannot read");
+            Json document = parse(text, "object.json");
+            const json_t* schema = json_object_get(document.get(), "schema");
+            if (!json_is_integer(schema) || json_integer_value(schema) != kObjectFileSchema)
+                throw std::runtime_error("unknown schema");
+            const json_t* object_json = json_object_get(document.get(), "object");
+            const json_t* images_json = json_object_get(document.get(), "images");
+            if (!json_is_object(object_json) || !json_is_array(images_json))
+                throw std::runtime_error("no object or no images");
+            iiif::ObjectRecord object =
+                iiif::object_record_from_json(dump(object_json, JSON_COMPACT));
+            std::vector<iiif::ImageRecord> images;
+            size_t index;
+            const json_t* image_json;
+            json_array_foreach(images_json, index, image_json) {
+                iiif::ImageRecord image =
+                    iiif::image_record_from_json(dump(image_json, JSON_COMPACT));
+                image.master_path = rebased(image.master_path, directory);
+                image.original_path = rebased(image.original_path, directory);
+                if (!is_regular_file(image.master_path))
+                    report.problems.push_back(path + ": " + image.id +
+                                              ": master missing: " + image.master_path);
+                images.push_back(std::move(image));
+            }
+            catalog.put(object, images);
+            report.objects += 1;
+            report.images += static_cast<int>(images.size());
+        } catch (const std::exception& problem) {
+            report.problems.push_back(path + ": " + problem.what());
+        }
+    }
+    return report;
+}
+
+}  // namespace iiifd

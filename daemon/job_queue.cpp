@@ -1,0 +1,400 @@
+#include "job_queue.hpp"
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+
+namespace iiifd {
+namespace {
+
+constexpr timeval kConnectTimeout{2, 0};
+// Longer than the longest blocking read (XREADGROUP ... BLOCK 2000), so that only a dead
+// connection times out.
+constexpr timeval kCommandTimeout{10, 0};
+
+struct JsonDeleter {
+    void operator()(json_t* json) const { json_decref(json); }
+};
+using Json = std::unique_ptr<json_t, JsonDeleter>;
+
+std::string dumped(const json_t* json) {
+    char* text = json_dumps(json, JSON_COMPACT);
+    if (text == nullptr) throw std::runtime_error("cannot serialise JSON");
+    std::string result(text);
+    free(text);
+    return result;
+}
+
+RedisReply copied(const redisReply* reply) {
+    RedisReply result;
+    switch (reply->type) {
+        case REDIS_REPLY_STRING:
+            result.type = RedisReply::Type::string;
+            result.text.assign(reply->str, reply->len);
+            break;
+        case REDIS_REPLY_STATUS:
+            result.type = RedisReply::Type::status;
+            result.text.assign(reply->str, reply->len);
+            break;
+        case REDIS_REPLY_ERROR:
+            result.type = RedisReply::Type::error;
+            result.text.assign(reply->str, reply->len);
+            break;
+        case REDIS_REPLY_INTEGER:
+            result.type = RedisReply::Type::integer;
+            result.integer = reply->integer;
+            break;
+        case REDIS_REPLY_ARRAY:
+            result.type = RedisReply::Type::array;
+            result.elements.reserve(reply->elements);
+            for (size_t i = 0; i < reply->elements; ++i)
+                result.elements.push_back(copied(reply->element[i]));
+            break;
+        default:
+            result.type = RedisReply::Type::nil;
+    }
+    return result;
+}
+
+std::string job_key(const std::string& job_id) { return "iiif:job:" + job_id; }
+
+std::string now_text() { return std::to_string(std::time(nullptr)); }
+
+std::string files_json(const std::vector<FileOutcome>& files) {
+    Json list(json_array());
+    for (const FileOutcome& file : files) {
+        json_t* item = json_object();
+        json_object_set_new(item, "name", json_string(file.name.c_str()));
+        json_object_set_new(item, "state",
+                            json_string(std::string(file_state_name(file.state)).c_str()));
+        json_object_set_new(item, "page", file.page > 0 ? json_integer(file.page) : json_null());
+        json_object_set_new(item, "error",
+                            file.error.empty() ? json_null() : json_string(file.error.c_str()));
+        json_array_append_new(list.get(), item);
+    }
+    return dumped(list.get());
+}
+
+// An entry of a stream reply, [id, [field, value, ...]], as a delivery; nullopt when it was
+// deleted (nil) or holds no job.
+std::optional<Delivery> delivery_of(const RedisReply& entry) {
+    if (entry.type != RedisReply::Type::array || entry.elements.size() < 2) return std::nullopt;
+    Delivery delivery;
+    delivery.entry_id = entry.elements[0].text;
+    const std::vector<RedisReply>& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].text == "job") delivery.payload = fields[i + 1].text;
+    }
+    return delivery;
+}
+
+}  // namespace
+
+Redis::Redis(std::string host, int port) : host_(std::move(host)), port_(port) {}
+
+Redis::~Redis() { drop(); }
+
+void Redis::drop() {
+    if (context_ != nullptr) redisFree(context_);
+    context_ = nullptr;
+}
+
+redisContext* Redis::connection() {
+    if (context_ != nullptr) return context_;
+    redisContext* context = redisConnectWithTimeout(host_.c_str(), port_, kConnectTimeout);
+    std::string where = "redis " + host_ + ":" + std::to_string(port_);
+    if (context == nullptr) throw RedisUnavailable(where + ": cannot allocate a connection");
+    if (context->err != 0) {
+        std::string reason = context->errstr;
+        redisFree(context);
+        throw RedisUnavailable(where + ": " + reason);
+    }
+    redisSetTimeout(context, kCommandTimeout);
+    redisEnableKeepAlive(context);
+    context_ = context;
+    return context_;
+}
+
+RedisReply Redis::command(const std::vector<std::string>& arguments) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& argument : arguments) {
+        argv.push_back(argument.data());
+        lengths.push_back(argument.size());
+    }
+    // A connection kept from before may have been closed by a Redis that restarted since: that
+    // shows as an I/O error or an end of file on first use, and one new connection is tried.
+    bool reused = context_ != nullptr;
+    for (;;) {
+        redisContext* context = connection();
+        auto* reply = static_cast<redisReply*>(redisCommandArgv(
+            context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+        if (reply == nullptr) {
+            std::string reason = context->errstr;
+            bool stale = reused && (context->err == REDIS_ERR_IO || context->err == REDIS_ERR_EOF);
+            drop();
+            if (stale) {
+                reused = false;
+                continue;
+            }
+            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " +
+                                   reason);
+        }
+        RedisReply result = copied(reply);
+        freeReplyObject(reply);
+        if (result.type == RedisReply::Type::error) throw RedisCommandError(result.text);
+        return result;
+    }
+}
+
+std::vector<RedisReply> Redis::transaction(const std::vector<std::vector<std::string>>& commands) {
+    redisContext* context = connection();
+    auto append = [&](const std::vector<std::string>& arguments) {
+        std::vector<const char*> argv;
+        std::vector<size_t> lengths;
+        for (const std::string& argument : arguments) {
+            argv.push_back(argument.data());
+            lengths.push_back(argument.size());
+        }
+        redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
+                               lengths.data());
+    };
+    append({"MULTI"});
+    for (const auto& arguments : commands) append(arguments);
+    append({"EXEC"});
+
+    std::vector<RedisReply> replies;
+    for (size_t i = 0; i < commands.size() + 2; ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+            std::string reason = context->errstr;
+            drop();
+            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " + reason);
+        }
+        replies.push_back(copied(static_cast<redisReply*>(raw)));
+        freeReplyObject(raw);
+    }
+    const RedisReply& exec = replies.back();
+    if (exec.type == RedisReply::Type::error) throw RedisCommandError(exec.text);
+    for (const RedisReply& reply : replies) {
+        if (reply.type == RedisReply::Type::error) throw RedisCommandError(reply.text);
+    }
+    for (const RedisReply& reply : exec.elements) {
+        if (reply.type == RedisReply::Type::error) throw RedisCommandError(reply.text);
+    }
+    return exec.elements;
+}
+
+RedisPool::Lease RedisPool::lease() {
+    std::lock_guard lock(mutex_);
+    if (idle_.empty()) return Lease(*this, std::make_unique<Redis>(host_, port_));
+    std::unique_ptr<Redis> redis = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(redis));
+}
+
+void RedisPool::give_back(std::unique_ptr<Redis> redis) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(redis));
+}
+
+std::string_view job_state_name(JobState state) {
+    switch (state) {
+        case JobState::queued: return "queued";
+        case JobState::running: return "running";
+        case JobState::done: return "done";
+        case JobState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::string new_job_id() {
+    unsigned char bytes[12];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id;
+    for (unsigned char byte : bytes) {
+        id += kHex[byte >> 4];
+        id += kHex[byte & 15];
+    }
+    return id;
+}
+
+bool is_job_id(std::string_view text) {
+    return text.size() == 24 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id) {
+    return config.staging_dir + "/" + job_id;
+}
+
+std::string staged_file_name(size_t page, std::string_view original_name) {
+    size_t slash = original_name.find_last_of("/\\");
+    if (slash != std::string_view::npos) original_name.remove_prefix(slash + 1);
+    std::string name;
+    for (char c : original_name) {
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) name += c;
+    }
+    if (name.empty() || name == "." || name == "..") name = "file";
+    // Room for the page number within NAME_MAX (255).
+    if (name.size() > 200) name.erase(0, name.size() - 200);
+    return std::to_string(page) + "-" + name;
+}
+
+void ensure_consumer_group(Redis& redis, const DaemonConfig& config) {
+    try {
+        redis.command({"XGROUP", "CREATE", config.ingest_stream, config.consumer_group, "$",
+                       "MKSTREAM"});
+    } catch (const RedisCommandError& error) {
+        if (!std::string_view(error.what()).starts_with("BUSYGROUP")) throw;
+    }
+}
+
+void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job) {
+    std::vector<FileOutcome> files;
+    for (const DepositFile& file : job.files) files.push_back({file.original_name, FileState::queued, 0, {}});
+    std::string now = now_text();
+    redis.transaction({
+        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin,
+         "files", files_json(files), "error", "", "attempts", "0", "created", now, "updated",
+         now},
+        {"XADD", config.ingest_stream, "*", "job", ingest_job_to_json(job)},
+    });
+}
+
+IngestJob submit_deposit(Redis& redis, const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                         const std::string& job_id, std::vector<DepositFile> files,
+                         iiif::ObjectMetadata metadata, const std::string& origin) {
+    IngestJob job;
+    job.id = job_id;
+    job.files = std::move(files);
+    job.metadata = std::move(metadata);
+    if (job.metadata.provider.empty()) job.metadata.provider = config.institution;
+    job.origin = origin;
+    job.submitted = static_cast<std::int64_t>(std::time(nullptr));
+    redis.command({"PING"});
+    job.ark = catalog.mint(config.naan, config.default_shoulder, config.check_profile);
+    enqueue_job(redis, config, job);
+    return job;
+}
+
+std::optional<std::string> job_state(Redis& redis, const std::string& job_id) {
+    RedisReply reply = redis.command({"HGET", job_key(job_id), "state"});
+    if (reply.type != RedisReply::Type::string) return std::nullopt;
+    return reply.text;
+}
+
+std::optional<std::string> job_status_json(Redis& redis, const std::string& job_id) {
+    RedisReply reply = redis.command({"HGETALL", job_key(job_id)});
+    if (reply.elements.empty()) return std::nullopt;
+    std::map<std::string, std::string> fields;
+    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2)
+        fields[reply.elements[i].text] = reply.elements[i + 1].text;
+
+    Json status(json_object());
+    json_object_set_new(status.get(), "job", json_string(job_id.c_str()));
+    json_object_set_new(status.get(), "state", json_string(fields["state"].c_str()));
+    json_object_set_new(status.get(), "ark", json_string(fields["ark"].c_str()));
+    json_object_set_new(status.get(), "origin", json_string(fields["origin"].c_str()));
+    json_t* files = json_loads(fields["files"].c_str(), 0, nullptr);
+    json_object_set_new(status.get(), "files", files != nullptr ? files : json_array());
+    const std::string& error = fields["error"];
+    json_object_set_new(status.get(), "error",
+                        error.empty() ? json_null() : json_string(error.c_str()));
+    for (const char* number : {"attempts", "created", "updated"}) {
+        json_object_set_new(status.get(), number,
+                            json_integer(std::strtoll(fields[number].c_str(), nullptr, 10)));
+    }
+    return dumped(status.get());
+}
+
+std::optional<Delivery> JobConsumer::reclaim() {
+    RedisReply reply = redis_.command(
+        {"XAUTOCLAIM", config_.ingest_stream, config_.consumer_group, config_.consumer_name,
+         std::to_string(static_cast<long long>(config_.reclaim_idle_seconds) * 1000),
+         reclaim_cursor_, "COUNT", "1"});
+    if (reply.elements.size() < 2) return std::nullopt;
+    reclaim_cursor_ = reply.elements[0].text.empty() ? "0-0" : reply.elements[0].text;
+    for (const RedisReply& entry : reply.elements[1].elements) {
+        if (std::optional<Delivery> delivery = delivery_of(entry)) {
+            delivery->reclaimed = true;
+            return delivery;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Delivery> JobConsumer::next(std::chrono::milliseconds block) {
+    if (std::optional<Delivery> delivery = reclaim()) return delivery;
+    RedisReply reply = redis_.command({"XREADGROUP", "GROUP", config_.consumer_group,
+                                       config_.consumer_name, "COUNT", "1", "BLOCK",
+                                       std::to_string(block.count()), "STREAMS",
+                                       config_.ingest_stream, ">"});
+    // [[stream, [[id, [field, value, ...]], ...]]], or nil when nothing came in time.
+    if (reply.elements.empty() || reply.elements[0].elements.size() < 2) return std::nullopt;
+    for (const RedisReply& entry : reply.elements[0].elements[1].elements) {
+        if (std::optional<Delivery> delivery = delivery_of(entry)) return delivery;
+    }
+    return std::nullopt;
+}
+
+long long start_job(Redis& redis, const std::string& job_id) {
+    std::vector<RedisReply> replies = redis.transaction({
+        {"HINCRBY", job_key(job_id), "attempts", "1"},
+        {"HSET", job_key(job_id), "state", "running", "updated", now_text()},
+    });
+    return replies.empty() ? 1 : replies[0].integer;
+}
+
+void record_job_files(Redis& redis, const std::string& job_id,
+                      const std::vector<FileOutcome>& files) {
+    redis.command({"HSET", job_key(job_id), "files", files_json(files), "updated", now_text()});
+}
+
+void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& event) {
+    redis.command({"XADD", config.events_stream, "*", "type", event.type, "ark", event.ark,
+                   "datestamp", std::to_string(event.datestamp)});
+}
+
+void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
+                  const std::string& job_id, JobState state,
+                  const std::vector<FileOutcome>& files, const std::string& error,
+                  const std::optional<CatalogEvent>& event) {
+    std::vector<std::vector<std::string>> commands;
+    commands.push_back({"HSET", job_key(job_id), "state", std::string(job_state_name(state)),
+                        "files", files_json(files), "error", error, "updated", now_text()});
+    if (event) {
+        commands.push_back({"XADD", config.events_stream, "*", "type", event->type, "ark",
+                            event->ark, "datestamp", std::to_string(event->datestamp)});
+    }
+    commands.push_back(
+        {"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id});
+    commands.push_back({"XDEL", config.ingest_stream, delivery.entry_id});
+    redis.transaction(commands);
+}
+
+void discard_entry(Redis& redis, const DaemonConfig& config, const std::string& entry_id) {
+    redis.transaction({
+        {"XACK", config.ingest_stream, config.consumer_group, entry_id},
+        {"XDEL", config.ingest_stream, entry_id},
+    });
+}
+
+void keep_entries_fresh(Redis& redis, const DaemonConfig& config,
+                        const std::vector<std::string>& entry_ids) {
+    if (entry_ids.empty()) return;
+    std::vector<std::string> arguments = {"XCLAIM", config.ingest_stream, config.consumer_group,
+                                          config.consumer_name, "0"};
+    arguments.insert(arguments.end(), entry_ids.begin(), entry_ids.end());
+    arguments.push_back("JUSTID");
+    redis.command(arguments);
+}
+
+}  // namespace iiifd

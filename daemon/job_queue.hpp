@@ -1,0 +1,186 @@
+// The Redis feed: ingest jobs in a stream read through a consumer group, each job's progress in
+// a hash, and catalog changes in an events stream.
+//
+//   {ingest_stream}   XADD * job {ingest_job_to_json}        consumer group {consumer_group}
+//   iiif:job:{id}     hash: state (queued|running|done|failed), ark, origin, files (JSON list of
+//                     {name, state, page, error}), error, attempts, created, updated
+//   {events_stream}   XADD * type object.created|object.updated|object.withdrawn ark datestamp
+//
+// Delivery is at least once: an entry stays pending until its job is complete (catalog and
+// status written), and a pending entry that a dead consumer left idle is claimed by another
+// (XAUTOCLAIM). A live worker keeps its entry fresh (XCLAIM JUSTID), so a long job is never
+// taken from under it. Jobs are idempotent, so a redelivery finishes a job, never doubles it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "ingest.hpp"
+
+struct redisContext;
+
+namespace iiifd {
+
+// Redis cannot be reached or the connection broke: back off and retry.
+struct RedisUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+// Redis answered with an error reply (e.g. "NOGROUP ...").
+struct RedisCommandError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A reply copied out of hiredis's.
+struct RedisReply {
+    enum class Type { nil, string, integer, array, status, error };
+    Type type = Type::nil;
+    std::string text;  // string, status and error replies
+    long long integer = 0;
+    std::vector<RedisReply> elements;
+};
+
+// One connection, used by one thread at a time. After a failure the connection is dropped and
+// the next command opens a new one, so a restarted Redis is picked up without ceremony.
+class Redis {
+  public:
+    Redis(std::string host, int port);
+    ~Redis();
+    Redis(const Redis&) = delete;
+    Redis& operator=(const Redis&) = delete;
+
+    // Throws RedisUnavailable, or RedisCommandError for an error reply.
+    RedisReply command(const std::vector<std::string>& arguments);
+    // The commands in one MULTI ... EXEC: all applied or none. The replies of the commands.
+    std::vector<RedisReply> transaction(const std::vector<std::vector<std::string>>& commands);
+
+  private:
+    redisContext* connection();
+    void drop();
+
+    std::string host_;
+    int port_;
+    redisContext* context_ = nullptr;
+};
+
+// Connections for threads that come and go (the HTTP server's): a thread holds one for the
+// length of a request.
+class RedisPool {
+  public:
+    RedisPool(std::string host, int port) : host_(std::move(host)), port_(port) {}
+
+    class Lease {
+      public:
+        Lease(RedisPool& pool, std::unique_ptr<Redis> redis)
+            : pool_(pool), redis_(std::move(redis)) {}
+        ~Lease() { pool_.give_back(std::move(redis_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Redis& operator*() const { return *redis_; }
+        Redis* operator->() const { return redis_.get(); }
+
+      private:
+        RedisPool& pool_;
+        std::unique_ptr<Redis> redis_;
+    };
+    Lease lease();
+
+  private:
+    void give_back(std::unique_ptr<Redis> redis);
+
+    std::string host_;
+    int port_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Redis>> idle_;
+};
+
+enum class JobState { queued, running, done, failed };
+std::string_view job_state_name(JobState state);
+
+// 24 lowercase hex digits from a cryptographic source.
+std::string new_job_id();
+bool is_job_id(std::string_view text);
+// {staging_dir}/{job id}: the job's files until it is complete.
+std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id);
+// "{page}-{name}", the name reduced to its last path component, without control characters.
+std::string staged_file_name(size_t page, std::string_view original_name);
+
+// XGROUP CREATE ... $ MKSTREAM; an existing group is fine.
+void ensure_consumer_group(Redis& redis, const DaemonConfig& config);
+
+// Records the job as queued and appends it to the ingest stream, in one transaction.
+void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job);
+
+// What every way in (API, hot folder, CLI) ends with, once the files are in the job's staging
+// directory: mints the object's ARK and queues the job. Redis is asked first, so that no ARK
+// (minted for ever) is spent on a deposit that cannot be queued. An empty provider becomes
+// config.institution. Throws RedisUnavailable.
+IngestJob submit_deposit(Redis& redis, const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                         const std::string& job_id, std::vector<DepositFile> files,
+                         iiif::ObjectMetadata metadata, const std::string& origin);
+
+// The job's status as the API shows it: {"job", "state", "ark", "origin", "files": [{"name",
+// "state", "page", "error"}], "error", "attempts", "created", "updated"}; nullopt when unknown.
+std::optional<std::string> job_status_json(Redis& redis, const std::string& job_id);
+// Just the state field, when the job is known.
+std::optional<std::string> job_state(Redis& redis, const std::string& job_id);
+
+// A job handed to this consumer.
+struct Delivery {
+    std::string entry_id;  // stream entry id, for XACK
+    std::string payload;   // the "job" field: ingest_job_to_json
+    bool reclaimed = false;  // taken over from a consumer that stopped
+};
+
+// What a worker thread reads the stream with (each worker has its own, with its connection).
+class JobConsumer {
+  public:
+    JobConsumer(const DaemonConfig& config, Redis& redis) : config_(config), redis_(redis) {}
+
+    // First a job left idle by a dead consumer, else a new one, waiting at most `block`.
+    std::optional<Delivery> next(std::chrono::milliseconds block);
+
+  private:
+    std::optional<Delivery> reclaim();
+
+    const DaemonConfig& config_;
+    Redis& redis_;
+    std::string reclaim_cursor_ = "0-0";
+};
+
+// Marks a job running and counts the attempt; returns the attempt number (1 the first time).
+long long start_job(Redis& redis, const std::string& job_id);
+// Rewrites the per-file progress of a running job.
+void record_job_files(Redis& redis, const std::string& job_id,
+                      const std::vector<FileOutcome>& files);
+
+struct CatalogEvent {
+    std::string type;  // object.created, object.updated, object.withdrawn
+    std::string ark;
+    std::int64_t datestamp = 0;
+};
+// Appends a catalog change to the events stream.
+void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& event);
+
+// The end of a job, in one transaction: its final state and files, its catalog event if any,
+// and the acknowledgement (XACK, then XDEL: a finished job leaves the stream).
+void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
+                  const std::string& job_id, JobState state,
+                  const std::vector<FileOutcome>& files, const std::string& error,
+                  const std::optional<CatalogEvent>& event);
+// Drops an entry that holds no readable job.
+void discard_entry(Redis& redis, const DaemonConfig& config, const std::string& entry_id);
+
+// Resets the idle time of entries this consumer is still working on (XCLAIM ... JUSTID).
+void keep_entries_fresh(Redis& redis, const DaemonConfig& config,
+                        const std::vector<std::string>& entry_ids);
+
+}  // namespace iiifd

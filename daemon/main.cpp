@@ -1,0 +1,298 @@
+// iiifd, the IIIF platform's sidecar daemon.
+//
+//   iiifd [-c FILE]                       serve: HTTP API, ingest workers, hot folder
+//   iiifd --check-config -c FILE          "ok", or the first error naming its key (exit 1)
+//   iiifd ingest -c FILE PATH... [--title T] [--set S]...
+//                                         queue files (or a directory's files) as one object
+//   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
+#include <jansson.h>
+#include <signal.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "hot_folder.hpp"
+#include "http_api.hpp"
+#include "iiif_error.hpp"
+#include "ingest.hpp"
+#include "job_queue.hpp"
+#include "renderer.hpp"
+#include "storage.hpp"
+#include "workers.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace iiifd;
+
+// How long a stop waits for jobs under way; well under systemd's 90 s before SIGKILL. A job
+// still running then is left pending and taken over by the next consumer.
+constexpr std::chrono::seconds kShutdownGrace{30};
+
+// "<N>" syslog priority prefixes, which journald reads from a service's stderr.
+class SyslogPriority : public spdlog::custom_flag_formatter {
+  public:
+    void format(const spdlog::details::log_msg& message, const std::tm&,
+                spdlog::memory_buf_t& destination) override {
+        static constexpr std::string_view kPriorities[] = {"<7>", "<7>", "<6>", "<4>",
+                                                           "<3>", "<2>", ""};
+        std::string_view priority = kPriorities[static_cast<int>(message.level)];
+        destination.append(priority.data(), priority.data() + priority.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<SyslogPriority>();
+    }
+};
+
+// To stderr: under systemd (JOURNAL_STREAM set) with priorities and no time (journald keeps
+// it); on a terminal with colours; elsewhere plain, with time and level.
+void set_up_logging(const std::string& level) {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
+    auto logger = std::make_shared<spdlog::logger>("iiifd", sink);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    if (std::getenv("JOURNAL_STREAM") != nullptr) {
+        formatter->add_flag<SyslogPriority>('*').set_pattern("%*%l: %v");
+    } else if (isatty(STDERR_FILENO)) {
+        formatter->set_pattern("%H:%M:%S.%e %^%l%$ %v");
+    } else {
+        formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
+    }
+    logger->set_formatter(std::move(formatter));
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+}
+
+// The catalog, the storage root and staging, made when missing (a first start).
+std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
+    make_directories(config.storage_root);
+    make_directories(config.staging_dir);
+    make_directories(fs::path(config.catalog_path).parent_path().string());
+    std::string error;
+    std::unique_ptr<iiif::CatalogWriter> catalog =
+        iiif::CatalogWriter::open(config.catalog_path, &error);
+    if (!catalog) throw std::runtime_error("catalog " + config.catalog_path + ": " + error);
+    return catalog;
+}
+
+int serve(const DaemonConfig& config) {
+    // Signals are taken by sigwait below, never by a thread at work: block them before any
+    // thread starts, so that every thread inherits the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);  // a client or Redis gone away is an error return, not a death
+
+    std::unique_ptr<iiif::CatalogWriter> catalog;
+    try {
+        catalog = open_catalog(config);
+    } catch (const std::exception& failure) {
+        spdlog::critical("{}", failure.what());
+        return 1;
+    }
+    RedisPool redis(config.redis_host, config.redis_port);
+    try {
+        auto connection = redis.lease();
+        ensure_consumer_group(*connection, config);
+        sweep_staging(config, *connection);
+    } catch (const RedisUnavailable& unavailable) {
+        spdlog::warn("{}; jobs wait until it can be reached", unavailable.what());
+    }
+
+    HttpApi api(config, *catalog, redis);
+    try {
+        api.bind();
+    } catch (const std::exception& failure) {
+        spdlog::critical("{}", failure.what());
+        return 1;
+    }
+    Workers workers(config, *catalog);
+    workers.start();
+    std::optional<HotFolder> hot_folder;
+    if (!config.hot_folder.empty()) {
+        hot_folder.emplace(config, *catalog, redis);
+        try {
+            hot_folder->start();
+        } catch (const std::exception& failure) {
+            spdlog::critical("{}", failure.what());
+            workers.stop(kShutdownGrace);
+            return 1;
+        }
+    }
+    std::thread http([&api] { api.serve(); });
+    spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}",
+                 config.listen_host, config.listen_port, config.workers, config.consumer_name,
+                 config.ingest_stream);
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    spdlog::info("{}: stopping (jobs under way get {} s to finish)", strsignal(received),
+                 kShutdownGrace.count());
+    // A second signal while stopping: exit at once; jobs under way are taken over later.
+    std::thread([stop_signals] {
+        int again = 0;
+        sigwait(&stop_signals, &again);
+        spdlog::warn("{} again: exiting now", strsignal(again));
+        std::_Exit(1);
+    }).detach();
+
+    api.stop();
+    http.join();
+    if (hot_folder) hot_folder->stop();
+    if (!workers.stop(kShutdownGrace)) {
+        spdlog::warn("jobs still under way are left pending, to be taken over");
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+    }
+    spdlog::info("stopped");
+    return 0;
+}
+
+// The files named on the command line, a directory standing for its files in name order.
+std::vector<fs::path> deposit_files(const std::vector<std::string>& paths) {
+    std::vector<fs::path> files;
+    for (const std::string& path : paths) {
+        std::error_code error;
+        if (fs::is_directory(path, error)) {
+            std::vector<fs::path> inside;
+            for (const fs::directory_entry& entry : fs::directory_iterator(path, error)) {
+                std::string name = entry.path().filename().string();
+                if (name.front() != '.' && entry.is_regular_file(error))
+                    inside.push_back(entry.path());
+            }
+            std::sort(inside.begin(), inside.end());
+            files.insert(files.end(), inside.begin(), inside.end());
+        } else if (fs::is_regular_file(path, error)) {
+            files.emplace_back(path);
+        } else {
+            throw std::runtime_error(path + ": no such file or directory");
+        }
+    }
+    if (files.empty()) throw std::runtime_error("no file to deposit");
+    return files;
+}
+
+// --title and --set go through the API's metadata parser, so they are checked the same way.
+iiif::ObjectMetadata cli_metadata(const std::string& title, const std::vector<std::string>& sets) {
+    json_t* document = json_object();
+    if (!title.empty()) json_object_set_new(document, "title", json_string(title.c_str()));
+    if (!sets.empty()) {
+        json_t* list = json_array();
+        for (const std::string& set : sets) json_array_append_new(list, json_string(set.c_str()));
+        json_object_set_new(document, "sets", list);
+    }
+    char* text = json_dumps(document, JSON_COMPACT);
+    json_decref(document);
+    std::string json = text != nullptr ? text : "{}";
+    std::free(text);
+    return iiif::parse_object_metadata(json);
+}
+
+int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
+           const std::string& title, const std::vector<std::string>& sets) {
+    iiif::ObjectMetadata metadata = cli_metadata(title, sets);
+    std::vector<fs::path> files = deposit_files(paths);
+    if (files.size() > static_cast<size_t>(config.max_files_per_object))
+        throw std::runtime_error(std::to_string(files.size()) + " files, over the limit of " +
+                                 std::to_string(config.max_files_per_object) + " per object");
+    std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+
+    const std::string job_id = new_job_id();
+    const std::string staging = job_staging_dir(config, job_id);
+    try {
+        make_directories(staging);
+        std::vector<DepositFile> staged;
+        for (size_t i = 0; i < files.size(); ++i) {
+            std::string name = files[i].filename().string();
+            std::string path = staging + "/" + staged_file_name(i + 1, name);
+            copy_file_atomically(files[i].string(), path);
+            staged.push_back({path, name});
+        }
+        Redis redis(config.redis_host, config.redis_port);
+        ensure_consumer_group(redis, config);
+        IngestJob job =
+            submit_deposit(redis, config, *catalog, job_id, staged, std::move(metadata), "cli");
+        std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";
+        return 0;
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove_all(staging, ignored);
+        throw;
+    }
+}
+
+int rebuild(const DaemonConfig& config) {
+    std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+    RebuildReport report = rebuild_catalog(config, *catalog);
+    std::cout << "objects: " << report.objects << "\nimages: " << report.images << "\n";
+    for (const std::string& problem : report.problems) std::cout << "problem: " << problem << "\n";
+    return report.problems.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"iiifd: the IIIF platform's deposit API, ingest workers and catalog writer"};
+    app.fallthrough();
+    std::string config_path = "/etc/iiif/iiifd.toml";
+    bool check_config = false;
+    std::string log_level = "info";
+    app.add_option("-c,--config", config_path, "configuration file (TOML)");
+    app.add_flag("--check-config", check_config, "check the configuration, print ok or the error");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+    CLI::App* ingest_command =
+        app.add_subcommand("ingest", "queue files as one object (a running iiifd ingests it)");
+    std::vector<std::string> paths;
+    std::string title;
+    std::vector<std::string> sets;
+    ingest_command->add_option("paths", paths, "image files, or directories of them, in page order")
+        ->required();
+    ingest_command->add_option("--title", title, "the object's title");
+    ingest_command->add_option("--set", sets, "a set the object belongs to (repeatable)")
+        ->allow_extra_args(false);
+    CLI::App* rebuild_command =
+        app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
+    CLI11_PARSE(app, argc, argv);
+
+    set_up_logging(log_level);
+    DaemonConfig config;
+    try {
+        config = load_daemon_config(config_path);
+    } catch (const std::exception& error) {
+        std::cerr << error.what() << "\n";
+        return 1;
+    }
+    if (check_config) {
+        std::cout << "ok\n";
+        return 0;
+    }
+
+    try {
+        if (ingest_command->parsed()) return ingest(config, paths, title, sets);
+        if (rebuild_command->parsed()) return rebuild(config);
+        iiif::init_renderer(argv[0], 0);
+        return serve(config);
+    } catch (const iiif::IiifError& error) {
+        std::cerr << "iiifd: " << error.reason << "\n";
+    } catch (const std::exception& error) {
+        std::cerr << "iiifd: " << error.what() << "\n";
+    }
+    return 1;
+}

@@ -1,0 +1,206 @@
+#include "storage.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+namespace iiifd {
+namespace {
+
+constexpr std::string_view kTemporaryPrefix = ".tmp-";
+constexpr size_t kBufferSize = 1 << 20;
+// Masters and originals are read by nginx workers running as another user.
+constexpr mode_t kFileMode = 0644;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, int error = errno) {
+    throw std::runtime_error(path + ": " + what + ": " + std::strerror(error));
+}
+
+// Closes on scope exit; close() errors after a successful fsync cannot lose data.
+class Fd {
+  public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+std::string parent_of(const std::string& path) {
+    std::string parent = std::filesystem::path(path).parent_path().string();
+    return parent.empty() ? "." : parent;
+}
+
+void write_all(int fd, const char* data, size_t size, const std::string& path) {
+    while (size > 0) {
+        ssize_t written = ::write(fd, data, size);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            fail(path, "cannot write");
+        }
+        data += written;
+        size -= static_cast<size_t>(written);
+    }
+}
+
+// Reads up to `size` bytes, fewer only at the end of the file.
+size_t read_some(int fd, char* data, size_t size, const std::string& path) {
+    for (;;) {
+        ssize_t got = ::read(fd, data, size);
+        if (got >= 0) return static_cast<size_t>(got);
+        if (errno != EINTR) fail(path, "cannot read");
+    }
+}
+
+void sync_directory(const std::string& directory) {
+    Fd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) fail(directory, "cannot open directory");
+    if (::fsync(fd.get()) != 0) fail(directory, "cannot fsync directory");
+}
+
+// A temporary file open for writing; unlinked unless committed.
+class Temporary {
+  public:
+    explicit Temporary(const std::string& final_path)
+        : path_(create_temporary_file(parent_of(final_path))),
+          fd_(::open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)) {
+        if (fd_.get() < 0) {
+            int error = errno;
+            ::unlink(path_.c_str());
+            fail(path_, "cannot open", error);
+        }
+    }
+    Temporary(const Temporary&) = delete;
+    Temporary& operator=(const Temporary&) = delete;
+    ~Temporary() {
+        if (!committed_) ::unlink(path_.c_str());
+    }
+    int fd() const { return fd_.get(); }
+    const std::string& path() const { return path_; }
+    void commit(const std::string& final_path) {
+        commit_file(path_, final_path);
+        committed_ = true;
+    }
+
+  private:
+    std::string path_;
+    Fd fd_;
+    bool committed_ = false;
+};
+
+}  // namespace
+
+std::string object_directory(const std::string& storage_root, const iiif::Ark& ark) {
+    // Both parts become path components: nothing may climb out of the storage root.
+    auto is_component = [](const std::string& part) {
+        return !part.empty() && part != "." && part != ".." &&
+               part.find('/') == std::string::npos && part.find('\0') == std::string::npos;
+    };
+    if (!is_component(ark.naan) || !is_component(ark.name))
+        throw std::runtime_error("ARK '" + ark.to_string() + "' cannot name a storage directory");
+    std::string root = storage_root;
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    return root + "/" + ark.naan + "/" + ark.name;
+}
+
+std::string create_temporary_file(const std::string& directory, std::string_view suffix) {
+    std::string name = directory + "/" + std::string(kTemporaryPrefix) + "XXXXXX";
+    name += suffix;
+    int fd = ::mkostemps(name.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
+    if (fd < 0) fail(directory, "cannot create a temporary file");
+    ::close(fd);
+    return name;
+}
+
+bool is_temporary_name(std::string_view file_name) {
+    return file_name.starts_with(kTemporaryPrefix);
+}
+
+void remove_stale_temporaries(const std::string& directory, std::chrono::seconds min_age) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::directory_iterator entries(directory, error);
+    if (error) return;  // no directory yet: nothing was left
+    auto now = fs::file_time_type::clock::now();
+    for (const fs::directory_entry& entry : entries) {
+        if (!is_temporary_name(entry.path().filename().string())) continue;
+        auto written = entry.last_write_time(error);
+        if (error || now - written < min_age) continue;
+        fs::remove(entry.path(), error);
+    }
+}
+
+void commit_file(const std::string& temporary, const std::string& path) {
+    {
+        Fd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() < 0) fail(temporary, "cannot open");
+        if (::fchmod(fd.get(), kFileMode) != 0) fail(temporary, "cannot chmod");
+        if (::fsync(fd.get()) != 0) fail(temporary, "cannot fsync");
+    }
+    if (::rename(temporary.c_str(), path.c_str()) != 0)
+        fail(path, "cannot rename " + temporary + " to it");
+    sync_directory(parent_of(path));
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+    Temporary temporary(path);
+    write_all(temporary.fd(), bytes.data(), bytes.size(), temporary.path());
+    temporary.commit(path);
+}
+
+void copy_file_atomically(const std::string& from, const std::string& to) {
+    Fd source(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    if (source.get() < 0) fail(from, "cannot open");
+    Temporary temporary(to);
+    std::vector<char> buffer(kBufferSize);
+    while (size_t got = read_some(source.get(), buffer.data(), buffer.size(), from))
+        write_all(temporary.fd(), buffer.data(), got, temporary.path());
+    temporary.commit(to);
+}
+
+std::string sha256_of_file(const std::string& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) fail(path, "cannot open");
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                    EVP_MD_CTX_free);
+    if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error(path + ": cannot start SHA-256");
+    std::vector<char> buffer(kBufferSize);
+    while (size_t got = read_some(fd.get(), buffer.data(), buffer.size(), path))
+        if (EVP_DigestUpdate(context.get(), buffer.data(), got) != 1)
+            throw std::runtime_error(path + ": SHA-256 failed");
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
+        throw std::runtime_error(path + ": SHA-256 failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 0xF];
+    }
+    return hex;
+}
+
+void make_directories(const std::string& path) {
+    std::error_code error;
+    std::filesystem::create_directories(path, error);
+    if (error) throw std::runtime_error(path + ": cannot create directory: " + error.message());
+}
+
+}  // namespace iiifd

@@ -1,0 +1,64 @@
+// The ingest workers: config.workers threads, each with its own Redis connection, taking jobs
+// from the ingest stream and running them through iiifd::ingest_job with the process's one
+// CatalogWriter (LMDB serialises its write transactions; each call is its own transaction).
+//
+// A job's life: running (attempt counted) -> ingest_job, its progress written to the job's hash
+// -> done (at least one page is in the catalog) or failed -> acknowledged, with its catalog
+// event, in one Redis transaction -> its staging directory removed. Until that transaction
+// the stream entry stays pending: if this process dies, another consumer finishes the job.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "job_queue.hpp"
+
+namespace iiifd {
+
+class Workers {
+  public:
+    Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog)
+        : config_(config), catalog_(catalog) {}
+    ~Workers();
+    Workers(const Workers&) = delete;
+    Workers& operator=(const Workers&) = delete;
+
+    void start();
+    // Asks the workers to stop after their current job and waits at most `grace` for them.
+    // False when some are still at work: their jobs stay pending and will be taken over.
+    bool stop(std::chrono::seconds grace);
+
+  private:
+    void work();
+    void run(Redis& redis, const Delivery& delivery);
+    void keep_fresh();
+    // Sleeps `duration` unless asked to stop first; false when stopping.
+    bool pause(std::chrono::milliseconds duration);
+
+    const DaemonConfig& config_;
+    iiif::CatalogWriter& catalog_;
+    std::vector<std::thread> threads_;
+    std::thread heartbeat_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool heartbeat_stopping_ = false;
+    int running_ = 0;                   // worker threads not yet finished
+    std::set<std::string> in_flight_;   // stream entries being worked on
+    std::condition_variable finished_;  // signalled as each worker thread ends
+};
+
+// Removes staging directories whose job is over (done or failed), and those with no job at
+// all that nobody has touched for a day (a deposit cut off before it was queued).
+void sweep_staging(const DaemonConfig& config, Redis& redis);
+
+}  // namespace iiifd

@@ -1,0 +1,133 @@
+// The real redis-server and the real iiifd (IIIFD_PATH) for integration tests, each in a
+// mkdtemp() directory of its own and on a free loopback port, started as children of the test
+// and stopped by their own pid; and a small libcurl client for the deposit API.
+//
+//   RedisServer redis;                  // redis-server --appendonly yes, on DIR/redis
+//   Daemon iiifd(redis);                // writes DIR/iiifd.toml
+//   iiifd.start();
+//   HttpResponse r = iiifd.post_object({file_part(path)}, R"({"title": "A"})");
+//   std::string status = iiifd.wait_for_job(json_text(r.body, "job"));
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace daemon_harness {
+
+struct HttpResponse {
+    long status = 0;    // 0: no response (refused, reset, timed out)
+    std::string error;  // libcurl's message when status is 0
+    std::string body;
+};
+
+// One part of a multipart body: a file read from `path`, or `data` with an optional filename.
+struct Part {
+    std::string name;
+    std::string filename;
+    std::string data;
+    std::string path;
+};
+Part file_part(const std::string& path);                   // name "file", its file name
+Part metadata_part(const std::string& json);               // name "metadata"
+
+HttpResponse http(const std::string& method, const std::string& url,
+                  const std::vector<std::string>& headers, const std::string& body = "");
+HttpResponse post_multipart(const std::string& url, const std::vector<std::string>& headers,
+                            const std::vector<Part>& parts);
+
+// Reading JSON answers: a top-level string or integer field ("" or -1 when absent), and the
+// elements of an array field as compact JSON texts. `path` is "key" or "key.key".
+std::string json_text(const std::string& json, const std::string& path);
+long long json_integer(const std::string& json, const std::string& path);
+std::vector<std::string> json_array(const std::string& json, const std::string& path);
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+};
+// Runs a program with arguments (no shell), waiting for it.
+CommandResult run(const std::vector<std::string>& arguments);
+
+int free_port();
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& contents);
+
+class RedisServer {
+  public:
+    RedisServer();  // starts it
+    ~RedisServer();
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    int port() const { return port_; }
+    void start();
+    void stop();  // SIGTERM (Redis writes its AOF and exits), waits
+    // A command (through hiredis) and its reply: an integer, a text, or an array's texts.
+    long long integer(const std::vector<std::string>& command) const;
+    std::string text(const std::vector<std::string>& command) const;
+    std::vector<std::string> strings(const std::vector<std::string>& command) const;
+
+  private:
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+struct DaemonOptions {
+    int workers = 2;
+    int reclaim_idle_seconds = 60;
+    bool hot_folder = true;
+    int settle_seconds = 1;
+    long long max_file_bytes = 0;  // 0: the default
+};
+
+class Daemon {
+  public:
+    explicit Daemon(const RedisServer& redis, DaemonOptions options = {});
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Starts iiifd and waits (at most 10 s) until its HTTP API answers.
+    void start();
+    // SIGTERM, then waits at most `timeout`; the exit status (-1: still running, then killed).
+    int stop(std::chrono::seconds timeout = std::chrono::seconds(40));
+    void kill_hard();  // SIGKILL, reaped
+    bool running();
+
+    const std::string& dir() const { return dir_; }
+    std::string config_path() const { return dir_ + "/iiifd.toml"; }
+    std::string storage_root() const { return dir_ + "/root"; }
+    std::string hot_folder() const { return dir_ + "/hot"; }
+    std::string staging() const { return dir_ + "/root/staging"; }
+    std::string catalog_path() const { return dir_ + "/root/catalog.mdb"; }
+    std::string log() const { return read_file(dir_ + "/iiifd.log"); }
+    static const std::string& key();  // a valid API key
+    std::vector<std::string> auth() const { return {"Authorization: Bearer " + key()}; }
+    std::string url(const std::string& path) const;
+
+    HttpResponse get(const std::string& path) const { return http("GET", url(path), auth()); }
+    HttpResponse patch(const std::string& path, const std::string& body) const {
+        return http("PATCH", url(path), auth(), body);
+    }
+    // POST /api/v1/objects with these files and, unless empty, this metadata.
+    HttpResponse post_object(const std::vector<std::string>& files,
+                             const std::string& metadata = "") const;
+    // Polls the job until it is done or failed (at most `timeout`); its last status JSON.
+    std::string wait_for_job(const std::string& job,
+                             std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+    // iiifd with `-c` this configuration and the arguments.
+    CommandResult run_iiifd(const std::vector<std::string>& arguments) const;
+
+  private:
+    void write_config(const RedisServer& redis, const DaemonOptions& options);
+
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+}  // namespace daemon_harness

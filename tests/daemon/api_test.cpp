@@ -1,0 +1,324 @@
+// The deposit API of the real iiifd, with a real redis-server, over HTTP: authentication,
+// deposits and their jobs, reading and changing objects, and every error as JSON with its status.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "api_harness.hpp"
+#include "test_images.hpp"
+
+using namespace daemon_harness;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string image(const std::string& name, int width = 400, int height = 300) {
+    return test_images::save(test_images::quadrants(width, height), name);
+}
+
+std::string text_file(const std::string& name, const std::string& contents) {
+    std::string path = (test_images::scratch_dir() / name).string();
+    write_file(path, contents);
+    return path;
+}
+
+// Each file of a job's status as "name state page", with " (error)" when it has one.
+std::vector<std::string> files_of(const std::string& status) {
+    std::vector<std::string> files;
+    for (const std::string& file : json_array(status, "files")) {
+        std::string line = json_text(file, "name") + " " + json_text(file, "state") + " " +
+                           std::to_string(json_integer(file, "page"));
+        if (!json_text(file, "error").empty()) line += " (error)";
+        files.push_back(line);
+    }
+    return files;
+}
+
+size_t entries(const std::string& directory) {
+    if (!fs::exists(directory)) return 0;
+    return static_cast<size_t>(
+        std::distance(fs::directory_iterator(directory), fs::directory_iterator()));
+}
+
+const std::string kMetadata = R"({"title": [{"value": "Carte de Cassini", "lang": "fr"}],
+    "creator": ["Cassini, César-François"], "sets": ["maps:france"],
+    "license": "https://creativecommons.org/licenses/by/4.0/"})";
+
+}  // namespace
+
+TEST_CASE("api: no key or a wrong key is 401 with a JSON error", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    HttpResponse none = http("GET", iiifd.url("/api/v1/objects"), {});
+    CHECK(none.status == 401);
+    CHECK(json_text(none.body, "error") == "missing or invalid API key");
+
+    HttpResponse wrong = http("GET", iiifd.url("/api/v1/objects"),
+                              {"Authorization: Bearer not-the-key-0123456789abcdef"});
+    CHECK(wrong.status == 401);
+    CHECK(json_text(wrong.body, "error") == "missing or invalid API key");
+
+    HttpResponse deposit =
+        post_multipart(iiifd.url("/api/v1/objects"), {}, {file_part(image("a.jpg"))});
+    CHECK(deposit.status == 401);
+    CHECK(entries(iiifd.staging()) == 0);
+
+    CHECK(iiifd.get("/api/v1/objects").status == 200);
+}
+
+TEST_CASE("api: a deposit of two images is 202 with job and ARK and its job ends done with pages 1 and 2",
+          "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    HttpResponse deposit = iiifd.post_object({image("a.jpg"), image("b.png")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    std::string job = json_text(deposit.body, "job");
+    std::string ark = json_text(deposit.body, "ark");
+    CHECK(job.size() == 24);
+    CHECK_THAT(ark, Catch::StartsWith("ark:/99999/fk4-"));
+    CHECK(json_text(deposit.body, "status_url") == "/api/v1/jobs/" + job);
+
+    std::string status = iiifd.wait_for_job(job);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_text(status, "ark") == ark);
+    CHECK(json_text(status, "origin") == "api");
+    CHECK(files_of(status) == std::vector<std::string>{"a.jpg done 1", "b.png done 2"});
+    // A finished job leaves neither staging files nor a stream entry.
+    CHECK(entries(iiifd.staging()) == 0);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+}
+
+TEST_CASE("api: the deposited object reads back with its metadata and two image ids", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg"), image("b.png")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+
+    HttpResponse object = iiifd.get("/api/v1/objects/" + ark);
+    REQUIRE(object.status == 200);
+    CHECK(json_text(object.body, "ark") == ark);
+    CHECK(json_text(object.body, "state") == "active");
+    CHECK(json_array(object.body, "images") == std::vector<std::string>{ark + "/f1", ark + "/f2"});
+    CHECK(json_array(object.body, "metadata.title") ==
+          std::vector<std::string>{R"({"value":"Carte de Cassini","lang":"fr"})"});
+    CHECK(json_array(object.body, "metadata.creator") ==
+          std::vector<std::string>{R"({"value":"Cassini, César-François"})"});
+    CHECK(json_array(object.body, "metadata.sets") == std::vector<std::string>{"maps:france"});
+    CHECK(json_text(object.body, "metadata.license") ==
+          "https://creativecommons.org/licenses/by/4.0/");
+    // No provider given: the configured institution.
+    CHECK(json_text(object.body, "metadata.provider") == "Test Library");
+
+    std::string encoded = ark;
+    for (size_t at = 0; (at = encoded.find_first_of(":/", at)) != std::string::npos;)
+        encoded.replace(at, 1, encoded[at] == ':' ? "%3A" : "%2F");
+    HttpResponse by_encoded = iiifd.get("/api/v1/objects/" + encoded);
+    CHECK(by_encoded.status == 200);
+    CHECK(by_encoded.body == object.body);
+}
+
+TEST_CASE("api: a text file among images is refused with a reason and the images are ingested",
+          "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object(
+        {image("a.jpg"), text_file("notes.txt", "not an image\n"), image("b.png")});
+    REQUIRE(deposit.status == 202);
+
+    std::string status = iiifd.wait_for_job(json_text(deposit.body, "job"));
+    CHECK(json_text(status, "state") == "done");
+    CHECK(files_of(status) ==
+          std::vector<std::string>{"a.jpg done 1", "notes.txt refused -1 (error)", "b.png done 2"});
+    std::string refused = json_array(status, "files")[1];
+    CHECK_THAT(json_text(refused, "error"), Catch::Contains("not an image"));
+
+    std::string ark = json_text(deposit.body, "ark");
+    CHECK(json_array(iiifd.get("/api/v1/objects/" + ark).body, "images") ==
+          std::vector<std::string>{ark + "/f1", ark + "/f2"});
+}
+
+TEST_CASE("api: bad metadata is 400 and nothing is queued", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    HttpResponse unknown_field = iiifd.post_object({image("a.jpg")}, R"({"titel": "x"})");
+    CHECK(unknown_field.status == 400);
+    CHECK_THAT(json_text(unknown_field.body, "error"), Catch::StartsWith("metadata: titel"));
+
+    HttpResponse not_json = iiifd.post_object({image("a.jpg")}, "{");
+    CHECK(not_json.status == 400);
+    CHECK_THAT(json_text(not_json.body, "error"), Catch::StartsWith("metadata:"));
+
+    HttpResponse bad_license =
+        iiifd.post_object({image("a.jpg")}, R"({"license": "https://example.org/mine"})");
+    CHECK(bad_license.status == 400);
+
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+    CHECK(entries(iiifd.staging()) == 0);
+    CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").empty());
+}
+
+TEST_CASE("api: a deposit without a file is 400 and one that is not multipart 415", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    HttpResponse no_file = post_multipart(iiifd.url("/api/v1/objects"), iiifd.auth(),
+                                          {metadata_part(R"({"title": "x"})")});
+    CHECK(no_file.status == 400);
+    CHECK(json_text(no_file.body, "error") == "no file part in the deposit");
+
+    HttpResponse unknown_part = post_multipart(iiifd.url("/api/v1/objects"), iiifd.auth(),
+                                               {{"files", "a.jpg", "bytes", ""}});
+    CHECK(unknown_part.status == 400);
+    CHECK(json_text(unknown_part.body, "error") ==
+          "unknown part \"files\" (expected file or metadata)");
+
+    std::vector<std::string> headers = iiifd.auth();
+    headers.push_back("Content-Type: image/jpeg");
+    HttpResponse raw = http("POST", iiifd.url("/api/v1/objects"), headers, "\xff\xd8\xff");
+    CHECK(raw.status == 415);
+    CHECK(json_text(raw.body, "error") == "expected multipart/form-data with file parts");
+    CHECK(entries(iiifd.staging()) == 0);
+}
+
+TEST_CASE("api: a file over max_file_bytes is 413", "[api]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.max_file_bytes = 10000;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+
+    HttpResponse big = iiifd.post_object({text_file("big.tif", std::string(50000, 'x'))});
+    CHECK(big.status == 413);
+    CHECK(json_text(big.body, "error") == "big.tif is larger than 10000 bytes");
+    CHECK(entries(iiifd.staging()) == 0);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+}
+
+TEST_CASE("api: an unknown job or object is 404", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    HttpResponse job = iiifd.get("/api/v1/jobs/0123456789abcdef01234567");
+    CHECK(job.status == 404);
+    CHECK(json_text(job.body, "error") == "no job 0123456789abcdef01234567");
+
+    HttpResponse object = iiifd.get("/api/v1/objects/ark:/99999/fk4-bcdfghjk-x");
+    CHECK(object.status == 404);
+    CHECK(json_text(object.body, "error") == "no object ark:/99999/fk4-bcdfghjk-x");
+
+    HttpResponse patch = iiifd.patch("/api/v1/objects/ark:/99999/fk4-bcdfghjk-x", "{}");
+    CHECK(patch.status == 404);
+
+    HttpResponse endpoint = iiifd.get("/api/v1/nothing");
+    CHECK(endpoint.status == 404);
+    CHECK(json_text(endpoint.body, "error") == "not found");
+}
+
+TEST_CASE("api: PATCH replaces the metadata keys it gives and GET and object.json reflect it",
+          "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+
+    HttpResponse patched = iiifd.patch(
+        "/api/v1/objects/" + ark,
+        R"({"title": [{"value": "Map of France", "lang": "en"}], "creator": null})");
+    REQUIRE(patched.status == 200);
+
+    HttpResponse object = iiifd.get("/api/v1/objects/" + ark);
+    CHECK(json_array(object.body, "metadata.title") ==
+          std::vector<std::string>{R"({"value":"Map of France","lang":"en"})"});
+    CHECK(json_array(object.body, "metadata.creator").empty());
+    CHECK(json_array(object.body, "metadata.sets") == std::vector<std::string>{"maps:france"});
+    CHECK(json_array(object.body, "images") == std::vector<std::string>{ark + "/f1"});
+    CHECK(json_integer(object.body, "updated") >= json_integer(object.body, "created"));
+
+    // The storage root, from which the catalog is rebuilt, has the change too.
+    std::string name = ark.substr(ark.rfind('/') + 1);
+    std::string document = read_file(iiifd.storage_root() + "/99999/" + name + "/object.json");
+    CHECK_THAT(document, Catch::Contains("Map of France"));
+    CHECK_THAT(document, !Catch::Contains("Carte de Cassini"));
+
+    std::vector<std::string> events = redis.strings({"XRANGE", "iiif:events", "-", "+"});
+    CHECK(events.size() == 2);
+    CHECK(redis.integer({"XLEN", "iiif:events"}) == 2);
+
+    HttpResponse bad = iiifd.patch("/api/v1/objects/" + ark, R"({"date": 1789})");
+    CHECK(bad.status == 400);
+    CHECK_THAT(json_text(bad.body, "error"), Catch::StartsWith("metadata: date"));
+}
+
+TEST_CASE("api: the object list pages with an opaque cursor", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    std::vector<std::string> arks;
+    for (const char* title : {"One", "Two", "Three"}) {
+        HttpResponse deposit =
+            iiifd.post_object({image("a.jpg")}, std::string(R"({"title": ")") + title + "\"}");
+        REQUIRE(deposit.status == 202);
+        REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+        arks.push_back(json_text(deposit.body, "ark"));
+    }
+
+    HttpResponse first = iiifd.get("/api/v1/objects?limit=2");
+    REQUIRE(first.status == 200);
+    std::vector<std::string> page = json_array(first.body, "objects");
+    REQUIRE(page.size() == 2);
+    std::string cursor = json_text(first.body, "next_cursor");
+    REQUIRE_FALSE(cursor.empty());
+    HttpResponse second = iiifd.get("/api/v1/objects?limit=2&cursor=" + cursor);
+    REQUIRE(second.status == 200);
+    std::vector<std::string> rest = json_array(second.body, "objects");
+    REQUIRE(rest.size() == 1);
+    CHECK(json_text(second.body, "next_cursor").empty());
+
+    std::vector<std::string> listed;
+    for (const std::string& item : page) listed.push_back(json_text(item, "ark"));
+    listed.push_back(json_text(rest[0], "ark"));
+    std::sort(listed.begin(), listed.end());
+    std::sort(arks.begin(), arks.end());
+    CHECK(listed == arks);
+    CHECK(json_text(rest[0], "state") == "active");
+    CHECK_FALSE(json_text(rest[0], "title").empty());
+
+    CHECK(iiifd.get("/api/v1/objects?cursor=zz").status == 400);
+    CHECK(iiifd.get("/api/v1/objects?limit=0").status == 400);
+}
+
+TEST_CASE("api: with Redis down a deposit is 503 and nothing is minted or staged", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    redis.stop();
+
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    CHECK(deposit.status == 503);
+    CHECK(json_text(deposit.body, "error") == "the job queue (Redis) is unavailable");
+    CHECK(entries(iiifd.staging()) == 0);
+    CHECK(iiifd.get("/api/v1/jobs/0123456789abcdef01234567").status == 503);
+
+    // Back again: the same daemon takes deposits without a restart.
+    redis.start();
+    HttpResponse again = iiifd.post_object({image("a.jpg")});
+    REQUIRE(again.status == 202);
+    CHECK(json_text(iiifd.wait_for_job(json_text(again.body, "job")), "state") == "done");
+}

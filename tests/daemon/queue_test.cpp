@@ -1,0 +1,232 @@
+// The Redis feed with the real iiifd and redis-server: the CLI goes through the same queue, a
+// clean stop lets the job under way finish, and neither a kill -9 of iiifd nor a restart of
+// Redis in the middle of a batch loses, doubles or corrupts an object.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api_harness.hpp"
+#include "catalog.hpp"
+#include "storage.hpp"
+#include "test_images.hpp"
+
+using namespace daemon_harness;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string image(const std::string& name, int width = 400, int height = 300) {
+    return test_images::save(test_images::quadrants(width, height), name);
+}
+
+// Two large pages, different from one another, for batches that take some time.
+std::vector<std::string> large_pages() {
+    static const std::vector<std::string> pages = {
+        image("large-1.jpg", 2000, 1500),
+        test_images::save(test_images::quadrants(2000, 1500).flip(VIPS_DIRECTION_HORIZONTAL),
+                          "large-2.jpg")};
+    return pages;
+}
+
+struct Deposit {
+    std::string job;
+    std::string ark;
+};
+
+std::vector<Deposit> deposit_batch(const Daemon& iiifd, int objects) {
+    std::vector<Deposit> deposits;
+    for (int i = 0; i < objects; ++i) {
+        HttpResponse response = iiifd.post_object(
+            large_pages(), R"({"title": "Object )" + std::to_string(i + 1) + "\"}");
+        REQUIRE(response.status == 202);
+        deposits.push_back({json_text(response.body, "job"), json_text(response.body, "ark")});
+    }
+    return deposits;
+}
+
+int jobs_in_state(const RedisServer& redis, const std::vector<Deposit>& deposits,
+                  const std::string& state) {
+    int count = 0;
+    for (const Deposit& deposit : deposits) {
+        if (redis.text({"HGET", "iiif:job:" + deposit.job, "state"}) == state) count += 1;
+    }
+    return count;
+}
+
+std::vector<std::string> visible_files(const std::string& directory) {
+    std::vector<std::string> names;
+    if (!fs::exists(directory)) return names;
+    for (const fs::directory_entry& entry : fs::directory_iterator(directory)) {
+        std::string name = entry.path().filename().string();
+        if (name.front() != '.') names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Every deposit is one object in the catalog with its two pages, each page's master and
+// original on disk once, with the checksums the record gives; and nothing else is there.
+void check_batch_intact(const Daemon& iiifd, const std::vector<Deposit>& deposits) {
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> catalog =
+        iiif::CatalogReader::open(iiifd.catalog_path(), &error);
+    REQUIRE(catalog);
+    CHECK(catalog->object_count() == static_cast<std::int64_t>(deposits.size()));
+    std::set<std::string> original_digests;
+    for (const std::string& page : large_pages())
+        original_digests.insert(iiifd::sha256_of_file(page));
+
+    for (const Deposit& deposit : deposits) {
+        INFO("object " << deposit.ark);
+        std::optional<iiif::ObjectRecord> object = catalog->object(deposit.ark);
+        REQUIRE(object);
+        CHECK(object->images ==
+              std::vector<std::string>{deposit.ark + "/f1", deposit.ark + "/f2"});
+        for (const std::string& id : object->images) {
+            std::optional<iiif::ImageRecord> image = catalog->image(id);
+            REQUIRE(image);
+            CHECK(iiifd::sha256_of_file(image->master_path) == image->master_sha256);
+            CHECK(iiifd::sha256_of_file(image->original_path) == image->original_sha256);
+            CHECK(original_digests.count(image->original_sha256) == 1);
+        }
+        std::string directory = iiifd.storage_root() + "/99999/" +
+                                deposit.ark.substr(deposit.ark.rfind('/') + 1);
+        CHECK(visible_files(directory + "/masters") ==
+              std::vector<std::string>{"f1.tif", "f2.tif"});
+        CHECK(visible_files(directory + "/originals").size() == 2);
+    }
+    CHECK(visible_files(iiifd.storage_root() + "/99999").size() == deposits.size());
+    CHECK(visible_files(iiifd.staging()).empty());
+}
+
+}  // namespace
+
+TEST_CASE("queue: iiifd ingest queues a deposit that a daemon started later ingests", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+
+    CommandResult result =
+        iiifd.run_iiifd({"ingest", image("a.jpg"), image("b.png"), "--title",
+                         "From the command line", "--set", "maps", "--set", "maps:france"});
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    std::string ark = result.output.substr(result.output.find("ark: ") + 5);
+    ark = ark.substr(0, ark.find('\n'));
+    std::string job = result.output.substr(result.output.find("job: ") + 5);
+    job = job.substr(0, job.find('\n'));
+    CHECK_THAT(ark, Catch::StartsWith("ark:/99999/fk4-"));
+    CHECK(job.size() == 24);
+
+    iiifd.start();
+    std::string status = iiifd.wait_for_job(job);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_text(status, "origin") == "cli");
+    CHECK(json_array(status, "files").size() == 2);
+
+    HttpResponse object = iiifd.get("/api/v1/objects/" + ark);
+    CHECK(json_array(object.body, "metadata.title") ==
+          std::vector<std::string>{R"({"value":"From the command line"})"});
+    CHECK(json_array(object.body, "metadata.sets") ==
+          std::vector<std::string>{"maps", "maps:france"});
+    CHECK(json_array(object.body, "images") == std::vector<std::string>{ark + "/f1", ark + "/f2"});
+}
+
+TEST_CASE("queue: iiifd ingest of a missing file fails with the reason and queues nothing",
+          "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    CommandResult result = iiifd.run_iiifd({"ingest", "/nonexistent/a.jpg"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.output == "iiifd: /nonexistent/a.jpg: no such file or directory\n");
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+}
+
+TEST_CASE("queue: iiifd rebuild gives back the catalog from the storage root", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg"), image("b.png")});
+    REQUIRE(deposit.status == 202);
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    CHECK(iiifd.stop() == 0);
+
+    CommandResult result = iiifd.run_iiifd({"rebuild"});
+    CHECK(result.exit_code == 0);
+    CHECK(result.output == "objects: 1\nimages: 2\n");
+}
+
+TEST_CASE("queue: SIGTERM lets the job under way finish and exits 0", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    std::vector<Deposit> deposits = deposit_batch(iiifd, 1);
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (jobs_in_state(redis, deposits, "queued") == 1 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(jobs_in_state(redis, deposits, "queued") == 0);
+
+    auto stopping = std::chrono::steady_clock::now();
+    CHECK(iiifd.stop() == 0);
+    CHECK(std::chrono::steady_clock::now() - stopping < 35s);
+    CHECK(jobs_in_state(redis, deposits, "done") == 1);
+    CHECK_THAT(iiifd.log(), Catch::Contains("stopped"));
+}
+
+TEST_CASE("queue: after a kill -9 of iiifd mid-batch and a restart every object is there once "
+          "with valid checksums",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.reclaim_idle_seconds = 2;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    std::vector<Deposit> deposits = deposit_batch(iiifd, 6);
+
+    // Killed once some objects are done and others are not.
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (jobs_in_state(redis, deposits, "done") < 2 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    iiifd.kill_hard();
+    int done_when_killed = jobs_in_state(redis, deposits, "done");
+    int running_when_killed = jobs_in_state(redis, deposits, "running");
+    INFO("done when killed: " << done_when_killed << ", running: " << running_when_killed);
+    REQUIRE(done_when_killed >= 2);
+    REQUIRE(done_when_killed < 6);
+
+    // A new process is a new consumer: it takes over what the dead one left pending.
+    iiifd.start();
+    for (const Deposit& deposit : deposits)
+        CHECK(json_text(iiifd.wait_for_job(deposit.job, 90s), "state") == "done");
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    if (running_when_killed > 0) CHECK_THAT(iiifd.log(), Catch::Contains("taken over"));
+    CHECK(iiifd.stop() == 0);
+    check_batch_intact(iiifd, deposits);
+}
+
+TEST_CASE("queue: a Redis restart in the middle of a batch loses no job", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    std::vector<Deposit> deposits = deposit_batch(iiifd, 4);
+
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (jobs_in_state(redis, deposits, "done") < 1 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    redis.stop();
+    std::this_thread::sleep_for(500ms);
+    redis.start();
+
+    for (const Deposit& deposit : deposits)
+        CHECK(json_text(iiifd.wait_for_job(deposit.job, 90s), "state") == "done");
+    CHECK(iiifd.stop() == 0);
+    check_batch_intact(iiifd, deposits);
+}

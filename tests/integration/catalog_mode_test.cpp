@@ -1,0 +1,314 @@
+// Catalog mode (iiif_catalog): image ids that are ARKs of pages ("ark:/NAAN/name/f{n}") are
+// served from the masters the catalog names, raw or percent-encoded, in any ARK form; a
+// withdrawn page is 410, an unknown one 404, and a page ingested again (a new version) is never
+// answered from the old version's cache entries. Other identifiers stay in file mode.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "catalog.hpp"
+#include "fixtures.hpp"
+#include "http_client.hpp"
+#include "image_source.hpp"
+#include "test_images.hpp"
+
+using fixtures::json_number;
+using fixtures::json_text;
+using integration::get;
+using integration::Nginx;
+using integration::NginxOptions;
+using integration::Response;
+using test_images::near;
+using test_images::pixel_at;
+
+namespace {
+
+constexpr const char* kArk = "ark:/67375/39D-6W3GQPXD-V";
+constexpr const char* kEncoded = "ark:%2F67375%2F39D-6W3GQPXD-V";
+constexpr int kSolidWidth = 1200;
+constexpr int kSolidHeight = 900;
+constexpr test_images::Rgb kOrange{255, 128, 0};
+constexpr test_images::Rgb kPurple{128, 0, 255};
+
+NginxOptions catalog_options() {
+    NginxOptions options;
+    options.location_extra = "iiif_catalog {dir}/catalog.mdb;";
+    return options;
+}
+
+// A pyramidal TIFF of one colour, made once per colour.
+const std::string& solid_master(test_images::Rgb colour) {
+    static std::map<int, std::string> made;
+    int code = (colour.r << 16) | (colour.g << 8) | colour.b;
+    auto found = made.find(code);
+    if (found != made.end()) return found->second;
+    std::string path =
+        (test_images::scratch_dir() / ("solid-" + std::to_string(code) + ".tif")).string();
+    fixtures::write_pyramid(test_images::solid(kSolidWidth, kSolidHeight, colour), path);
+    return made.emplace(code, path).first->second;
+}
+
+// The catalog iiifd would write, beside nginx's configuration: DIR/catalog.mdb, its masters in
+// DIR/images/masters.
+class Catalog {
+  public:
+    explicit Catalog(const Nginx& nginx) : nginx_(nginx) {
+        std::string error;
+        writer_ = iiif::CatalogWriter::open(nginx.path("catalog.mdb"), &error);
+        INFO(error);
+        REQUIRE(writer_);
+        // The workers run as nobody: they read the file and take reader slots in its lock file.
+        chmod(nginx.path("catalog.mdb").c_str(), 0644);
+        chmod(nginx.path("catalog.mdb-lock").c_str(), 0666);
+    }
+
+    iiif::CatalogWriter& writer() { return *writer_; }
+
+    // A page whose master is a copy of `source`, at DIR/images/masters/{name}; replacing an
+    // existing master renames over it, as iiifd does.
+    iiif::ImageRecord page(int index, const std::string& source, const std::string& name,
+                           std::int64_t version = 1) {
+        const std::string relative = "masters/" + name;
+        nginx_.add_image(relative + ".new", source);
+        std::filesystem::rename(nginx_.path("images/" + relative + ".new"),
+                                nginx_.path("images/" + relative));
+        iiif::ImageRecord image;
+        image.id = std::string(kArk) + "/f" + std::to_string(index);
+        image.object = kArk;
+        image.index = index;
+        image.master_path = nginx_.path("images/" + relative);
+        image.original_name = name;
+        image.original_sha256 = std::string(64, static_cast<char>('0' + index));
+        image.source = iiif::probe_source(image.master_path);
+        image.version = version;
+        return image;
+    }
+
+    // The object with two pages: f1 the quadrants, f2 solid orange.
+    void publish_object() {
+        writer_->put(object(), {page(1, fixtures::master_tiff(), "f1.tif"),
+                                page(2, solid_master(kOrange), "f2.tif")});
+    }
+
+    static iiif::ObjectRecord object() {
+        iiif::ObjectRecord object;
+        object.ark = kArk;
+        object.metadata.dc["title"] = {{"Deux pages", "fr"}};
+        object.images = {std::string(kArk) + "/f1", std::string(kArk) + "/f2"};
+        object.created = object.updated = object.datestamp = 1700000000;
+        object.state = iiif::RecordState::active;
+        return object;
+    }
+
+  private:
+    const Nginx& nginx_;
+    std::unique_ptr<iiif::CatalogWriter> writer_;
+};
+
+// The info.json of `path`, with its status checked.
+fixtures::Json info_of(const Nginx& nginx, const std::string& path) {
+    Response response = get(nginx.url(path));
+    INFO(path << ": " << response.status << " " << response.body);
+    REQUIRE(response.status == 200);
+    fixtures::Json info = fixtures::parse_json(response.body);
+    REQUIRE(info);
+    return info;
+}
+
+}  // namespace
+
+TEST_CASE("catalog mode: a page's ARK is an image id, raw or encoded, in any ARK form",
+          "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.start();
+
+    fixtures::Json raw = info_of(nginx, "/iiif/3/" + std::string(kArk) + "/f1/info.json");
+    CHECK(json_number(raw.get(), "width") == fixtures::kMasterWidth);
+    CHECK(json_number(raw.get(), "height") == fixtures::kMasterHeight);
+    CHECK(json_text(raw.get(), "id") == nginx.url("/iiif/3/ark:%2F67375%2F39D-6W3GQPXD-V%2Ff1"));
+
+    fixtures::Json encoded = info_of(nginx, "/iiif/3/" + std::string(kEncoded) + "%2Ff1/info.json");
+    CHECK(json_number(encoded.get(), "width") == fixtures::kMasterWidth);
+    CHECK(json_text(encoded.get(), "id") == json_text(raw.get(), "id"));
+
+    // The id is the identifier as requested: another form of the same ARK keeps its form.
+    fixtures::Json other_form = info_of(nginx, "/iiif/3/ark:67375%2F39D6W3GQPXDV%2Ff2/info.json");
+    CHECK(json_number(other_form.get(), "width") == kSolidWidth);
+    CHECK(json_number(other_form.get(), "height") == kSolidHeight);
+    CHECK(json_text(other_form.get(), "id") == nginx.url("/iiif/3/ark:67375%2F39D6W3GQPXDV%2Ff2"));
+
+    fixtures::Json v2 = info_of(nginx, "/iiif/2/" + std::string(kArk) + "/f2/info.json");
+    CHECK(json_text(v2.get(), "@id") == nginx.url("/iiif/2/ark:%2F67375%2F39D-6W3GQPXD-V%2Ff2"));
+
+    Response base = get(nginx.url("/iiif/3/" + std::string(kArk) + "/f1"));
+    CHECK(base.status == 303);
+    CHECK(base.header("Location") ==
+          nginx.url("/iiif/3/ark:%2F67375%2F39D-6W3GQPXD-V%2Ff1/info.json"));
+    CHECK_FALSE(nginx.worker_crashed());
+}
+
+TEST_CASE("catalog mode: tiles are rendered from the catalog's masters", "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.start();
+
+    // The top-left tile of f1 is red, the bottom-right one white; all of f2 is orange.
+    const std::string tile =
+        "/iiif/3/" + std::string(kEncoded) + "%2Ff1/0,0,256,256/256,/0/default.png";
+    Response red = get(nginx.url(tile));
+    REQUIRE(red.status == 200);
+    CHECK(red.header("Content-Type") == "image/png");
+    CHECK(near(pixel_at(red.body, 128, 128), test_images::kRed, 2));
+
+    Response white =
+        get(nginx.url("/iiif/3/" + std::string(kArk) + "/f1/1744,1244,256,256/256,/0/default.png"));
+    REQUIRE(white.status == 200);
+    CHECK(near(pixel_at(white.body, 128, 128), test_images::kWhite, 2));
+
+    Response orange =
+        get(nginx.url("/iiif/2/" + std::string(kArk) + "/f2/full/300,/0/default.png"));
+    REQUIRE(orange.status == 200);
+    CHECK(near(pixel_at(orange.body, 150, 100), kOrange, 2));
+
+    // Rendered once, then from the tile cache.
+    CHECK(get(nginx.url(tile)).body == red.body);
+    CHECK(nginx.cache_statuses(tile, 2) == std::vector<std::string>{"MISS", "HIT"});
+}
+
+TEST_CASE("catalog mode: a page or an ARK the catalog does not hold is 404", "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.start();
+
+    for (const std::string& id : {std::string(kArk) + "/f3", std::string(kEncoded) + "%2Ff3",
+                                  std::string("ark:/67375/39D-S2GXG1TW-8/f1"),
+                                  std::string("ark:%2F99999%2Ffk4ck01k7%2Ff1")}) {
+        INFO(id);
+        Response info = get(nginx.url("/iiif/3/" + id + "/info.json"));
+        CHECK(info.status == 404);
+        CHECK(info.body == "image not found\n");
+        CHECK(get(nginx.url("/iiif/3/" + id + "/full/max/0/default.jpg")).status == 404);
+    }
+    CHECK_FALSE(nginx.worker_crashed());
+}
+
+TEST_CASE("catalog mode: other identifiers are still files of iiif_source_dir", "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.add_image("master.tif", fixtures::master_tiff());
+    nginx.start();
+
+    fixtures::Json info = info_of(nginx, "/iiif/3/master/info.json");
+    CHECK(json_number(info.get(), "width") == fixtures::kMasterWidth);
+    CHECK(get(nginx.url("/iiif/3/nothing/info.json")).status == 404);
+    // An object's ARK (no page) is no image id of the catalog.
+    CHECK(get(nginx.url("/iiif/3/" + std::string(kEncoded) + "/info.json")).status == 404);
+}
+
+TEST_CASE("catalog mode: a withdrawn page is 410, even where it was cached", "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.start();
+
+    const std::string info = "/iiif/3/" + std::string(kArk) + "/f1/info.json";
+    const std::string tile = "/iiif/3/" + std::string(kArk) + "/f1/0,0,256,256/256,/0/default.jpg";
+    REQUIRE(get(nginx.url(info)).status == 200);
+    REQUIRE(get(nginx.url(tile)).status == 200);
+    REQUIRE(get(nginx.url(tile)).status == 200);
+    REQUIRE(nginx.cache_statuses(tile, 2) == std::vector<std::string>{"MISS", "HIT"});
+
+    catalog.writer().withdraw(kArk, "at the owner's request", 1800000000);
+    for (const std::string& path :
+         {info, tile, "/iiif/3/" + std::string(kEncoded) + "%2Ff2/info.json"}) {
+        INFO(path);
+        Response response = get(nginx.url(path));
+        CHECK(response.status == 410);
+        CHECK(response.body == "image withdrawn\n");
+        CHECK(response.header("Access-Control-Allow-Origin") == "*");
+    }
+}
+
+TEST_CASE("catalog mode: a page ingested again is served in its new version at once", "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.start();
+
+    const std::string image = "/iiif/3/" + std::string(kArk) + "/f2/full/300,/0/default.png";
+    Response before = get(nginx.url(image));
+    REQUIRE(before.status == 200);
+    CHECK(near(pixel_at(before.body, 150, 100), kOrange, 2));
+    REQUIRE(get(nginx.url(image)).status == 200);  // now in the tile cache
+    const std::string etag = before.header("ETag");
+
+    // iiifd converts the new original to the same master path (a rename over the old one) and
+    // records version 2 of the page.
+    catalog.writer().put(Catalog::object(), {catalog.page(2, solid_master(kPurple), "f2.tif", 2)});
+
+    Response after = get(nginx.url(image));
+    REQUIRE(after.status == 200);
+    CHECK(near(pixel_at(after.body, 150, 100), kPurple, 2));
+    CHECK(after.header("ETag") != etag);
+    CHECK(nginx.cache_statuses(image, 3) == std::vector<std::string>{"MISS", "HIT", "MISS"});
+}
+
+TEST_CASE("catalog mode: a catalog made after nginx started is opened by later requests",
+          "[catalog]") {
+    Nginx nginx(catalog_options());
+    nginx.start();
+    const std::string info = "/iiif/3/" + std::string(kArk) + "/f1/info.json";
+    CHECK(get(nginx.url(info)).status == 404);
+
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    // A worker tries again at most every 3 seconds.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    long status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = get(nginx.url(info)).status;
+        if (status == 200) break;
+        CHECK(status == 404);
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    CHECK(status == 200);
+    CHECK_THAT(nginx.error_log(),
+               Catch::Matchers::Contains("catalog.mdb: No such file or directory; will try again"));
+    CHECK_FALSE(nginx.worker_crashed());
+}
+
+TEST_CASE("catalog mode: iiif_catalog alone is enough, and one of the two is required",
+          "[catalog]") {
+    NginxOptions options;
+    options.iiif_locations = false;
+    options.server_extra = R"(location /iiif/3/ {
+            iiif 3;
+            iiif_catalog {dir}/catalog.mdb;
+            iiif_thread_pool iiif;
+        })";
+    Nginx nginx(options);
+    Catalog catalog(nginx);
+    catalog.publish_object();
+    nginx.add_image("master.tif", fixtures::master_tiff());
+    nginx.start();
+    info_of(nginx, "/iiif/3/" + std::string(kArk) + "/f1/info.json");
+    // No file mode here: the file is not served.
+    CHECK(get(nginx.url("/iiif/3/master/info.json")).status == 404);
+
+    NginxOptions neither;
+    neither.iiif_locations = false;
+    neither.server_extra = "location /iiif/3/ { iiif 3; }";
+    integration::CommandResult result = Nginx(neither).test_config();
+    CHECK(result.exit_code != 0);
+    CHECK_THAT(result.output,
+               Catch::Matchers::Contains("\"iiif\" needs \"iiif_source_dir\" or \"iiif_catalog\""));
+}

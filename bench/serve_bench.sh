@@ -319,9 +319,13 @@ log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # Other people's work on the machine during a run: the machine's busy CPU time (/proc/stat)
 # minus ours (nginx and iipsrv processes, and this shell's children: wrk, curl), as a percentage
-# of all cores over the run. cpu_start before a run, cpu_others after it prints the percentage.
+# of all cores over the run. cpu_start before a run, cpu_others after it sets $others. Both
+# must run in this shell, not in a $(...) subshell.
 hz=$(getconf CLK_TCK)
 ncpu=$(nproc)
+# cpu_sample: "machine ours children wall" (ticks, ticks, ticks, ns). Run it right after the
+# builtin `times >"$work/times"` in this shell (in a $(...) subshell, `times` would report the
+# subshell's children, not wrk).
 cpu_sample() {
     local pids=("$nginx_pid" $(pgrep -P "$nginx_pid" 2>/dev/null || true) ${iip_pids[big]:-} ${iip_pids[default]:-})
     local machine ours children pid
@@ -329,20 +333,23 @@ cpu_sample() {
     ours=$(for pid in "${pids[@]}"; do
         [[ -r /proc/$pid/stat ]] && sed 's/.*) //' "/proc/$pid/stat" || true
     done | awk '{ s += $12 + $13 } END { print s + 0 }')
-    times >"$work/times" # the builtin, in this shell: user and system time of waited-for children
     children=$(awk -v hz="$hz" 'NR == 2 { for (i = 1; i <= 2; i++) { sub(/s$/, "", $i); split($i, a, "m");
         t += a[1] * 60 + a[2] } print t * hz }' "$work/times")
     echo "$machine $ours $children $(date +%s%N)"
 }
-cpu_start() { cpu_before=$(cpu_sample); }
+cpu_start() {
+    times >"$work/times"
+    cpu_before=$(cpu_sample)
+}
 cpu_others() {
     local after
+    times >"$work/times"
     after=$(cpu_sample)
-    awk -v b="$cpu_before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
+    others=$(awk -v b="$cpu_before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
         split(b, x, " "); split(a, y, " ");
         other = (y[1] - x[1]) - (y[2] - x[2]) - (y[3] - x[3]);
         wall = (y[4] - x[4]) / 1e9;
-        p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f", p }'
+        p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f", p }')
 }
 
 # check_log FIRST_LINE LABEL: the access log since FIRST_LINE into $work/run.log; fails on any
@@ -371,7 +378,7 @@ run_wrk() {
     out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
         wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
         fail "$workload $side: wrk failed"
-    others=$(cpu_others)
+    cpu_others
     line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
     for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
     ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
@@ -399,7 +406,7 @@ run_pass() {
         -w '%{http_code} %{time_total}\n' >"$work/pass.out" 2>"$work/pass.err" ||
         fail "$workload $side: curl failed: $(head -3 "$work/pass.err")"
     end=$(date +%s%N)
-    others=$(cpu_others)
+    cpu_others
     [[ $(awk '$1 == 200' "$work/pass.out" | wc -l) == "$n" ]] ||
         fail "$workload $side: not all $n answers are 200: $(awk '$1 != 200' "$work/pass.out" | sort | uniq -c | head -3)"
     check_log "$first" "$workload $side"

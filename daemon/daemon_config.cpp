@@ -1,5 +1,6 @@
 #include "daemon_config.hpp"
 
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <toml++/toml.h>
 
 namespace iiifd {
 namespace {
@@ -72,8 +72,8 @@ class ConfigReader {
 
     // An integer in [low, high], stored in `into`.
     template <typename Int>
-    void read(const toml::table* table, std::string_view section, std::string_view key,
-              Int& into, std::int64_t low, std::int64_t high) const {
+    void read(const toml::table* table, std::string_view section, std::string_view key, Int& into,
+              std::int64_t low, std::int64_t high) const {
         std::optional<std::int64_t> value = integer(table, section, key);
         if (!value) return;
         if (*value < low || *value > high)
@@ -107,9 +107,8 @@ class ConfigReader {
 };
 
 bool is_alnum(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0;
-    });
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](unsigned char c) { return std::isalnum(c) != 0; });
 }
 
 std::string default_consumer_name() {
@@ -151,8 +150,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     for (const auto& [key, node] : root) {
         static constexpr std::string_view kSections[] = {"storage", "redis", "ark",
                                                          "public",  "http",  "ingest"};
-        if (std::find(std::begin(kSections), std::end(kSections), key.str()) ==
-            std::end(kSections))
+        if (std::find(std::begin(kSections), std::end(kSections), key.str()) == std::end(kSections))
             reader.fail(key.str(), "", "unknown section");
     }
 
@@ -184,8 +182,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     reader.read(redis, "redis", "events_stream", config.events_stream);
     if (config.events_stream.empty()) reader.fail("redis", "events_stream", "must not be empty");
     reader.read(redis, "redis", "consumer_group", config.consumer_group);
-    if (config.consumer_group.empty())
-        reader.fail("redis", "consumer_group", "must not be empty");
+    if (config.consumer_group.empty()) reader.fail("redis", "consumer_group", "must not be empty");
     reader.read(redis, "redis", "consumer_name", config.consumer_name);
     if (config.consumer_name.empty()) config.consumer_name = default_consumer_name();
     reader.read(redis, "redis", "reclaim_idle_seconds", config.reclaim_idle_seconds, 1, 86400);
@@ -226,7 +223,8 @@ DaemonConfig load_daemon_config(const std::string& path) {
     reader.read(ark, "ark", "default_shoulder", config.default_shoulder);
     if (config.default_shoulder.empty()) {
         if (config.shoulders.size() != 1)
-            reader.fail("ark", "default_shoulder", "required when several shoulders are registered");
+            reader.fail("ark", "default_shoulder",
+                        "required when several shoulders are registered");
         config.default_shoulder = config.shoulders.front().shoulder;
     }
     if (std::none_of(config.shoulders.begin(), config.shoulders.end(),
@@ -260,10 +258,10 @@ DaemonConfig load_daemon_config(const std::string& path) {
 
     const toml::table* ingest = reader.table(root, "ingest", "ingest");
     if (ingest != nullptr)
-        reader.only_keys(*ingest, "ingest",
-                         {"workers", "master_format", "jpeg_quality", "tile_size",
-                          "max_file_bytes", "max_pixels", "max_files_per_object", "hot_folder",
-                          "hot_folder_settle_seconds"});
+        reader.only_keys(
+            *ingest, "ingest",
+            {"workers", "master_format", "jpeg_quality", "tile_size", "max_file_bytes",
+             "max_pixels", "max_files_per_object", "hot_folder", "hot_folder_settle_seconds"});
     reader.read(ingest, "ingest", "workers", config.workers, 1, 64);
     reader.read(ingest, "ingest", "master_format", config.master_format);
     if (config.master_format != "tiff" && config.master_format != "jp2")
@@ -274,15 +272,14 @@ DaemonConfig load_daemon_config(const std::string& path) {
         reader.fail("ingest", "tile_size", "must be a multiple of 16 (TIFF tiles)");
     reader.read(ingest, "ingest", "max_file_bytes", config.max_file_bytes, 1, kMaxInt64);
     reader.read(ingest, "ingest", "max_pixels", config.max_pixels, 1, kMaxInt64);
-    reader.read(ingest, "ingest", "max_files_per_object", config.max_files_per_object, 1,
-                kMaxInt);
+    reader.read(ingest, "ingest", "max_files_per_object", config.max_files_per_object, 1, kMaxInt);
     reader.read(ingest, "ingest", "hot_folder", config.hot_folder);
     if (!config.hot_folder.empty()) {
         reader.require_absolute("ingest", "hot_folder", config.hot_folder);
         config.hot_folder = without_trailing_slash(config.hot_folder);
     }
-    reader.read(ingest, "ingest", "hot_folder_settle_seconds", config.hot_folder_settle_seconds,
-                1, 86400);
+    reader.read(ingest, "ingest", "hot_folder_settle_seconds", config.hot_folder_settle_seconds, 1,
+                86400);
 
     return config;
 }

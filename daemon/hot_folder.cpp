@@ -119,8 +119,7 @@ class Watcher {
     void watch_root() {
         root_ = inotify_add_watch(fd_, config_.hot_folder.c_str(), kRootEvents);
         if (root_ < 0)
-            throw std::runtime_error("inotify " + config_.hot_folder + ": " +
-                                     std::strerror(errno));
+            throw std::runtime_error("inotify " + config_.hot_folder + ": " + std::strerror(errno));
         rescan();
     }
 
@@ -160,7 +159,8 @@ class Watcher {
                 folder.listing = *listing;
                 folder.last_change = now;
             }
-            if (now - folder.last_change < std::chrono::seconds(config_.hot_folder_settle_seconds) ||
+            if (now - folder.last_change <
+                    std::chrono::seconds(config_.hot_folder_settle_seconds) ||
                 now < folder.retry_after) {
                 ++it;
                 continue;
@@ -260,8 +260,7 @@ class Watcher {
         iiif::ObjectMetadata metadata;
         if (contents.metadata) {
             try {
-                metadata =
-                    iiif::parse_object_metadata(read_text(path(name) + "/" + kMetadataFile));
+                metadata = iiif::parse_object_metadata(read_text(path(name) + "/" + kMetadataFile));
             } catch (const iiif::IiifError& error) {
                 refuse(name, std::string(kMetadataFile) + ": " + error.reason);
                 return Outcome::taken;
@@ -319,8 +318,7 @@ class Watcher {
                 folder.watch = inotify_add_watch(fd_, path(name).c_str(), kSubfolderEvents);
                 if (folder.watch >= 0) watches_[folder.watch] = name;
             } catch (const std::exception& restore_error) {
-                spdlog::error("hot folder: {} left in {}: {}", name, staging,
-                              restore_error.what());
+                spdlog::error("hot folder: {} left in {}: {}", name, staging, restore_error.what());
                 return Outcome::taken;
             }
             return Outcome::retry;
@@ -329,8 +327,7 @@ class Watcher {
         json_t* receipt = json_object();
         json_object_set_new(receipt, "job", json_string(job.id.c_str()));
         json_object_set_new(receipt, "ark", json_string(job.ark.c_str()));
-        json_object_set_new(receipt, "status_url",
-                            json_string(("/api/v1/jobs/" + job.id).c_str()));
+        json_object_set_new(receipt, "status_url", json_string(("/api/v1/jobs/" + job.id).c_str()));
         json_t* names = json_array();
         for (const std::string& original : contents.files)
             json_array_append_new(names, json_string(original.c_str()));
@@ -343,8 +340,7 @@ class Watcher {
             spdlog::error("hot folder: receipt of {}: {}", name, error.what());
         }
         std::free(text);
-        spdlog::info("hot folder: {} -> job {}, {}, {} files", name, job.id, job.ark,
-                     files.size());
+        spdlog::info("hot folder: {} -> job {}, {}, {} files", name, job.id, job.ark, files.size());
         return Outcome::taken;
     }
 
@@ -378,8 +374,8 @@ void HotFolder::start() {
         pollfd fds[2] = {{inotify_, POLLIN, 0}, {wakeup_, POLLIN, 0}};
         Clock::time_point next_tick = Clock::now();
         for (;;) {
-            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                next_tick - Clock::now());
+            auto wait =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Clock::now());
             int ready = poll(fds, 2, static_cast<int>(std::max<long>(0, wait.count())));
             if (ready < 0 && errno != EINTR) {
                 spdlog::error("hot folder: poll: {}", std::strerror(errno));

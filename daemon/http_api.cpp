@@ -17,6 +17,7 @@
 #include <iterator>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 #include "iiif_error.hpp"
 #include "ingest.hpp"
@@ -58,16 +59,26 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 
 std::string default_reason(int status) {
     switch (status) {
-        case 400: return "bad request";
-        case 401: return "missing or invalid API key";
-        case 404: return "not found";
-        case 405: return "method not allowed";
-        case 413: return "payload too large";
-        case 414: return "URI too long";
-        case 415: return "unsupported media type";
-        case 416: return "range not satisfiable";
-        case 503: return "service unavailable";
-        default: return status >= 500 ? "internal error" : "request refused";
+        case 400:
+            return "bad request";
+        case 401:
+            return "missing or invalid API key";
+        case 404:
+            return "not found";
+        case 405:
+            return "method not allowed";
+        case 413:
+            return "payload too large";
+        case 414:
+            return "URI too long";
+        case 415:
+            return "unsupported media type";
+        case 416:
+            return "range not satisfiable";
+        case 503:
+            return "service unavailable";
+        default:
+            return status >= 500 ? "internal error" : "request refused";
     }
 }
 
@@ -119,9 +130,13 @@ std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view
     return position;
 }
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t now_seconds() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
 
-std::string status_url(const std::string& job_id) { return "/api/v1/jobs/" + job_id; }
+std::string status_url(const std::string& job_id) {
+    return "/api/v1/jobs/" + job_id;
+}
 
 void fsync_path(const std::string& path, int flags) {
     int fd = ::open(path.c_str(), flags | O_CLOEXEC);
@@ -154,8 +169,7 @@ class DepositReceiver {
             if (original.empty()) original = "file" + std::to_string(page);
             std::string path = directory_ + "/" + staged_file_name(page, original);
             fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-            if (fd_ < 0)
-                return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
+            if (fd_ < 0) return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
             files_.push_back({path, original});
             file_bytes_ = 0;
             target_ = Target::file;
@@ -197,8 +211,8 @@ class DepositReceiver {
         int fd = fd_;
         fd_ = -1;
         if (::fsync(fd) != 0 || ::close(fd) != 0)
-            return refuse(500, "cannot write " + files_.back().staged_path + ": " +
-                                   std::strerror(errno));
+            return refuse(
+                500, "cannot write " + files_.back().staged_path + ": " + std::strerror(errno));
         return true;
     }
 
@@ -221,8 +235,8 @@ class DepositReceiver {
             ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0)
-                return refuse(500, "cannot write " + files_.back().staged_path + ": " +
-                                       std::strerror(errno));
+                return refuse(
+                    500, "cannot write " + files_.back().staged_path + ": " + std::strerror(errno));
             written += static_cast<size_t>(n);
         }
         buffer_.clear();
@@ -262,8 +276,8 @@ std::string small_body(const httplib::ContentReader& content_reader, httplib::Re
         return !too_large;
     });
     if (too_large || (!ok && res.status == 413))
-        throw iiif::IiifError(413, "the body is larger than " +
-                                       std::to_string(kMaxMetadataBytes) + " bytes");
+        throw iiif::IiifError(
+            413, "the body is larger than " + std::to_string(kMaxMetadataBytes) + " bytes");
     if (!ok) throw iiif::IiifError(400, "the body could not be read");
     return body;
 }
@@ -438,8 +452,8 @@ void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
             limit = 0;
         }
         if (limit < 1 || limit > kMaxListLimit)
-            throw iiif::IiifError(400, "limit: an integer from 1 to " +
-                                           std::to_string(kMaxListLimit) + " expected");
+            throw iiif::IiifError(
+                400, "limit: an integer from 1 to " + std::to_string(kMaxListLimit) + " expected");
     }
     iiif::CatalogReader::Position after;
     if (std::string cursor = req.get_param_value("cursor"); !cursor.empty()) {
@@ -463,8 +477,7 @@ void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
                                 : json_null());
         json_object_set_new(item, "updated", json_integer(record.updated));
         json_object_set_new(
-            item, "state",
-            json_string(std::string(iiif::record_state_name(record.state)).c_str()));
+            item, "state", json_string(std::string(iiif::record_state_name(record.state)).c_str()));
         json_array_append_new(objects, item);
     }
     json_object_set_new(
@@ -546,8 +559,15 @@ void HttpApi::bind() {
                                  std::to_string(impl_->config.listen_port));
 }
 
-void HttpApi::serve() { impl_->server.listen_after_bind(); }
+void HttpApi::serve() {
+    impl_->server.listen_after_bind();
+}
 
-void HttpApi::stop() { impl_->server.stop(); }
+void HttpApi::stop() {
+    // stop() does nothing to a server not yet listening: give serve() a moment to begin.
+    for (int i = 0; i < 100 && !impl_->server.is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    impl_->server.stop();
+}
 
 }  // namespace iiifd

@@ -61,9 +61,13 @@ RedisReply copied(const redisReply* reply) {
     return result;
 }
 
-std::string job_key(const std::string& job_id) { return "iiif:job:" + job_id; }
+std::string job_key(const std::string& job_id) {
+    return "iiif:job:" + job_id;
+}
 
-std::string now_text() { return std::to_string(std::time(nullptr)); }
+std::string now_text() {
+    return std::to_string(std::time(nullptr));
+}
 
 std::string files_json(const std::vector<FileOutcome>& files) {
     Json list(json_array());
@@ -97,7 +101,9 @@ std::optional<Delivery> delivery_of(const RedisReply& entry) {
 
 Redis::Redis(std::string host, int port) : host_(std::move(host)), port_(port) {}
 
-Redis::~Redis() { drop(); }
+Redis::~Redis() {
+    drop();
+}
 
 void Redis::drop() {
     if (context_ != nullptr) redisFree(context_);
@@ -132,8 +138,8 @@ RedisReply Redis::command(const std::vector<std::string>& arguments) {
     bool reused = context_ != nullptr;
     for (;;) {
         redisContext* context = connection();
-        auto* reply = static_cast<redisReply*>(redisCommandArgv(
-            context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+        auto* reply = static_cast<redisReply*>(
+            redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
         if (reply == nullptr) {
             std::string reason = context->errstr;
             bool stale = reused && (context->err == REDIS_ERR_IO || context->err == REDIS_ERR_EOF);
@@ -142,8 +148,7 @@ RedisReply Redis::command(const std::vector<std::string>& arguments) {
                 reused = false;
                 continue;
             }
-            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " +
-                                   reason);
+            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " + reason);
         }
         RedisReply result = copied(reply);
         freeReplyObject(reply);
@@ -161,8 +166,7 @@ std::vector<RedisReply> Redis::transaction(const std::vector<std::vector<std::st
             argv.push_back(argument.data());
             lengths.push_back(argument.size());
         }
-        redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
-                               lengths.data());
+        redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
     };
     append({"MULTI"});
     for (const auto& arguments : commands) append(arguments);
@@ -205,10 +209,14 @@ void RedisPool::give_back(std::unique_ptr<Redis> redis) {
 
 std::string_view job_state_name(JobState state) {
     switch (state) {
-        case JobState::queued: return "queued";
-        case JobState::running: return "running";
-        case JobState::done: return "done";
-        case JobState::failed: return "failed";
+        case JobState::queued:
+            return "queued";
+        case JobState::running:
+            return "running";
+        case JobState::done:
+            return "done";
+        case JobState::failed:
+            return "failed";
     }
     return "unknown";
 }
@@ -250,21 +258,45 @@ std::string staged_file_name(size_t page, std::string_view original_name) {
 
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config) {
     try {
-        redis.command({"XGROUP", "CREATE", config.ingest_stream, config.consumer_group, "$",
-                       "MKSTREAM"});
+        redis.command(
+            {"XGROUP", "CREATE", config.ingest_stream, config.consumer_group, "$", "MKSTREAM"});
     } catch (const RedisCommandError& error) {
         if (!std::string_view(error.what()).starts_with("BUSYGROUP")) throw;
     }
 }
 
+int forget_departed_consumers(Redis& redis, const DaemonConfig& config) {
+    // A live consumer reads the stream every couple of seconds; one silent this long is gone.
+    const long long departed_ms = std::max<long long>(config.reclaim_idle_seconds, 3600) * 1000;
+    RedisReply consumers =
+        redis.command({"XINFO", "CONSUMERS", config.ingest_stream, config.consumer_group});
+    int removed = 0;
+    for (const RedisReply& consumer : consumers.elements) {
+        std::string name;
+        long long pending = -1, idle = 0;
+        for (size_t i = 0; i + 1 < consumer.elements.size(); i += 2) {
+            const std::string& field = consumer.elements[i].text;
+            const RedisReply& value = consumer.elements[i + 1];
+            if (field == "name") name = value.text;
+            if (field == "pending") pending = value.integer;
+            if (field == "idle") idle = value.integer;
+        }
+        if (name.empty() || name == config.consumer_name || pending != 0 || idle < departed_ms)
+            continue;
+        redis.command({"XGROUP", "DELCONSUMER", config.ingest_stream, config.consumer_group, name});
+        removed += 1;
+    }
+    return removed;
+}
+
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job) {
     std::vector<FileOutcome> files;
-    for (const DepositFile& file : job.files) files.push_back({file.original_name, FileState::queued, 0, {}});
+    for (const DepositFile& file : job.files)
+        files.push_back({file.original_name, FileState::queued, 0, {}});
     std::string now = now_text();
     redis.transaction({
-        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin,
-         "files", files_json(files), "error", "", "attempts", "0", "created", now, "updated",
-         now},
+        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin, "files",
+         files_json(files), "error", "", "attempts", "0", "created", now, "updated", now},
         {"XADD", config.ingest_stream, "*", "job", ingest_job_to_json(job)},
     });
 }
@@ -333,10 +365,9 @@ std::optional<Delivery> JobConsumer::reclaim() {
 
 std::optional<Delivery> JobConsumer::next(std::chrono::milliseconds block) {
     if (std::optional<Delivery> delivery = reclaim()) return delivery;
-    RedisReply reply = redis_.command({"XREADGROUP", "GROUP", config_.consumer_group,
-                                       config_.consumer_name, "COUNT", "1", "BLOCK",
-                                       std::to_string(block.count()), "STREAMS",
-                                       config_.ingest_stream, ">"});
+    RedisReply reply = redis_.command(
+        {"XREADGROUP", "GROUP", config_.consumer_group, config_.consumer_name, "COUNT", "1",
+         "BLOCK", std::to_string(block.count()), "STREAMS", config_.ingest_stream, ">"});
     // [[stream, [[id, [field, value, ...]], ...]]], or nil when nothing came in time.
     if (reply.elements.empty() || reply.elements[0].elements.size() < 2) return std::nullopt;
     for (const RedisReply& entry : reply.elements[0].elements[1].elements) {
@@ -364,9 +395,8 @@ void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& 
 }
 
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
-                  const std::string& job_id, JobState state,
-                  const std::vector<FileOutcome>& files, const std::string& error,
-                  const std::optional<CatalogEvent>& event) {
+                  const std::string& job_id, JobState state, const std::vector<FileOutcome>& files,
+                  const std::string& error, const std::optional<CatalogEvent>& event) {
     std::vector<std::vector<std::string>> commands;
     commands.push_back({"HSET", job_key(job_id), "state", std::string(job_state_name(state)),
                         "files", files_json(files), "error", error, "updated", now_text()});
@@ -374,8 +404,7 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
         commands.push_back({"XADD", config.events_stream, "*", "type", event->type, "ark",
                             event->ark, "datestamp", std::to_string(event->datestamp)});
     }
-    commands.push_back(
-        {"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id});
+    commands.push_back({"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id});
     commands.push_back({"XDEL", config.ingest_stream, delivery.entry_id});
     redis.transaction(commands);
 }

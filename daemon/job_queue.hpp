@@ -116,6 +116,11 @@ std::string staged_file_name(size_t page, std::string_view original_name);
 // XGROUP CREATE ... $ MKSTREAM; an existing group is fine.
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config);
 
+// Removes from the group the consumers that hold no pending entry and have not been seen for
+// long (earlier runs of iiifd: each run is a new consumer, {hostname}-{pid}). Never one with
+// pending entries: deleting it would drop them. Returns how many were removed.
+int forget_departed_consumers(Redis& redis, const DaemonConfig& config);
+
 // Records the job as queued and appends it to the ingest stream, in one transaction.
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job);
 
@@ -135,8 +140,8 @@ std::optional<std::string> job_state(Redis& redis, const std::string& job_id);
 
 // A job handed to this consumer.
 struct Delivery {
-    std::string entry_id;  // stream entry id, for XACK
-    std::string payload;   // the "job" field: ingest_job_to_json
+    std::string entry_id;    // stream entry id, for XACK
+    std::string payload;     // the "job" field: ingest_job_to_json
     bool reclaimed = false;  // taken over from a consumer that stopped
 };
 
@@ -173,9 +178,8 @@ void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& 
 // The end of a job, in one transaction: its final state and files, its catalog event if any,
 // and the acknowledgement (XACK, then XDEL: a finished job leaves the stream).
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
-                  const std::string& job_id, JobState state,
-                  const std::vector<FileOutcome>& files, const std::string& error,
-                  const std::optional<CatalogEvent>& event);
+                  const std::string& job_id, JobState state, const std::vector<FileOutcome>& files,
+                  const std::string& error, const std::optional<CatalogEvent>& event);
 // Drops an entry that holds no readable job.
 void discard_entry(Redis& redis, const DaemonConfig& config, const std::string& entry_id);
 

@@ -60,7 +60,8 @@ class SyslogPriority : public spdlog::custom_flag_formatter {
 // To stderr: under systemd (JOURNAL_STREAM set) with priorities and no time (journald keeps
 // it); on a terminal with colours; elsewhere plain, with time and level.
 void set_up_logging(const std::string& level) {
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
+    auto sink =
+        std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::automatic);
     auto logger = std::make_shared<spdlog::logger>("iiifd", sink);
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     if (std::getenv("JOURNAL_STREAM") != nullptr) {
@@ -109,9 +110,14 @@ int serve(const DaemonConfig& config) {
     try {
         auto connection = redis.lease();
         ensure_consumer_group(*connection, config);
+        if (int removed = forget_departed_consumers(*connection, config))
+            spdlog::info("removed {} departed consumers from group {}", removed,
+                         config.consumer_group);
         sweep_staging(config, *connection);
     } catch (const RedisUnavailable& unavailable) {
         spdlog::warn("{}; jobs wait until it can be reached", unavailable.what());
+    } catch (const RedisCommandError& refused) {
+        spdlog::error("redis: {}", refused.what());
     }
 
     HttpApi api(config, *catalog, redis);
@@ -135,9 +141,8 @@ int serve(const DaemonConfig& config) {
         }
     }
     std::thread http([&api] { api.serve(); });
-    spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}",
-                 config.listen_host, config.listen_port, config.workers, config.consumer_name,
-                 config.ingest_stream);
+    spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}", config.listen_host,
+                 config.listen_port, config.workers, config.consumer_name, config.ingest_stream);
 
     int received = 0;
     sigwait(&stop_signals, &received);

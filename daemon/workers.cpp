@@ -1,6 +1,9 @@
 #include "workers.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -127,6 +130,23 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
         return;
     }
 
+    // Two deliveries of one job can meet: an entry taken over while the worker on it was cut
+    // off from Redis (its heartbeats lost) and still at work. The lock in the job's staging
+    // directory lets one run it; the other leaves the entry to it.
+    int job_lock = ::open((job_staging_dir(config_, job.id) + "/.lock").c_str(),
+                          O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (job_lock >= 0 && ::flock(job_lock, LOCK_EX | LOCK_NB) != 0) {
+        ::close(job_lock);
+        spdlog::info("job {}: already being worked on here; left to that worker", job.id);
+        return;
+    }
+    struct Unlock {
+        int fd;
+        ~Unlock() {
+            if (fd >= 0) ::close(fd);
+        }
+    } unlock{job_lock};
+
     {
         std::lock_guard lock(mutex_);
         in_flight_.insert(delivery.entry_id);
@@ -141,12 +161,12 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     } done{*this, delivery.entry_id};
 
     long long attempt = start_job(redis, job.id);
-    spdlog::info("job {}: {} ({} files, from {}){}", job.id, job.ark, job.files.size(),
-                 job.origin,
+    spdlog::info("job {}: {} ({} files, from {}){}", job.id, job.ark, job.files.size(), job.origin,
                  delivery.reclaimed ? ", taken over, attempt " + std::to_string(attempt) : "");
 
     std::vector<FileOutcome> files;
-    for (const DepositFile& file : job.files) files.push_back({file.original_name, FileState::queued, 0, {}});
+    for (const DepositFile& file : job.files)
+        files.push_back({file.original_name, FileState::queued, 0, {}});
     IngestResult result;
     std::string error;
     std::optional<CatalogEvent> event;
@@ -158,26 +178,25 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     } else {
         try {
             bool existed = catalog_.reader().object(job.ark).has_value();
-            result = ingest_job(config_, catalog_, job,
-                                [&](size_t index, const FileOutcome& outcome) {
-                                    files[index] = outcome;
-                                    if (!outcome.error.empty())
-                                        spdlog::warn("job {}: {}: {} ({})", job.id, outcome.name,
-                                                     outcome.error,
-                                                     file_state_name(outcome.state));
-                                    try {
-                                        record_job_files(redis, job.id, files);
-                                    } catch (const std::exception&) {
-                                        // Progress is advisory; the final state is written
-                                        // below, with retries.
-                                    }
-                                });
+            result =
+                ingest_job(config_, catalog_, job, [&](size_t index, const FileOutcome& outcome) {
+                    files[index] = outcome;
+                    if (!outcome.error.empty())
+                        spdlog::warn("job {}: {}: {} ({})", job.id, outcome.name, outcome.error,
+                                     file_state_name(outcome.state));
+                    try {
+                        record_job_files(redis, job.id, files);
+                    } catch (const std::exception&) {
+                        // Progress is advisory; the final state is written
+                        // below, with retries.
+                    }
+                });
             files = result.files;
             if (result.object_written) {
                 std::optional<iiif::ObjectRecord> object = catalog_.reader().object(job.ark);
                 if (object)
-                    event = CatalogEvent{existed ? "object.updated" : "object.created",
-                                         object->ark, object->datestamp};
+                    event = CatalogEvent{existed ? "object.updated" : "object.created", object->ark,
+                                         object->datestamp};
             } else {
                 error = "no file could be ingested";
             }
@@ -219,8 +238,7 @@ void Workers::keep_fresh() {
         std::vector<std::string> entries;
         {
             std::unique_lock lock(mutex_);
-            if (wake_.wait_for(lock, interval, [this] { return heartbeat_stopping_; }))
-                return;
+            if (wake_.wait_for(lock, interval, [this] { return heartbeat_stopping_; })) return;
             entries.assign(in_flight_.begin(), in_flight_.end());
         }
         try {

@@ -149,7 +149,9 @@ Part file_part(const std::string& path) {
     return {"file", fs::path(path).filename().string(), "", path};
 }
 
-Part metadata_part(const std::string& json) { return {"metadata", "", json, ""}; }
+Part metadata_part(const std::string& json) {
+    return {"metadata", "", json, ""};
+}
 
 HttpResponse http(const std::string& method, const std::string& url,
                   const std::vector<std::string>& headers, const std::string& body) {
@@ -256,7 +258,9 @@ void write_file(const std::string& path, const std::string& contents) {
     if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-RedisServer::RedisServer() : dir_(make_temp_dir("iiifd-redis")), port_(free_port()) { start(); }
+RedisServer::RedisServer() : dir_(make_temp_dir("iiifd-redis")), port_(free_port()) {
+    start();
+}
 
 RedisServer::~RedisServer() {
     stop();
@@ -276,8 +280,9 @@ void RedisServer::start() {
             return;
         } catch (const std::exception& error) {
             if (Clock::now() >= deadline)
-                throw std::runtime_error("redis-server did not start: " + std::string(error.what()) +
-                                         "\n" + read_file(dir_ + "/redis.log"));
+                throw std::runtime_error(
+                    "redis-server did not start: " + std::string(error.what()) + "\n" +
+                    read_file(dir_ + "/redis.log"));
         }
         std::this_thread::sleep_for(50ms);
     }
@@ -344,8 +349,8 @@ void Daemon::write_config(const RedisServer& redis, const DaemonOptions& options
          << "[http]\nport = " << port_ << "\napi_keys = [\"" << key() << "\"]\n"
          << "[ingest]\nworkers = " << options.workers << "\n";
     if (options.hot_folder)
-        toml << "hot_folder = \"" << hot_folder() << "\"\nhot_folder_settle_seconds = "
-             << options.settle_seconds << "\n";
+        toml << "hot_folder = \"" << hot_folder()
+             << "\"\nhot_folder_settle_seconds = " << options.settle_seconds << "\n";
     if (options.max_file_bytes > 0) toml << "max_file_bytes = " << options.max_file_bytes << "\n";
     write_file(config_path(), toml.str());
 }
@@ -384,7 +389,9 @@ void Daemon::kill_hard() {
     pid_ = -1;
 }
 
-bool Daemon::running() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool Daemon::running() {
+    return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+}
 
 HttpResponse Daemon::post_object(const std::vector<std::string>& files,
                                  const std::string& metadata) const {

@@ -30,8 +30,8 @@ struct Part {
     std::string data;
     std::string path;
 };
-Part file_part(const std::string& path);                   // name "file", its file name
-Part metadata_part(const std::string& json);               // name "metadata"
+Part file_part(const std::string& path);      // name "file", its file name
+Part metadata_part(const std::string& json);  // name "metadata"
 
 HttpResponse http(const std::string& method, const std::string& url,
                   const std::vector<std::string>& headers, const std::string& body = "");

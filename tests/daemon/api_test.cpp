@@ -69,8 +69,9 @@ TEST_CASE("api: no key or a wrong key is 401 with a JSON error", "[api]") {
     CHECK(iiifd.get("/api/v1/objects").status == 200);
 }
 
-TEST_CASE("api: a deposit of two images is 202 with job and ARK and its job ends done with pages 1 and 2",
-          "[api]") {
+TEST_CASE(
+    "api: a deposit of two images is 202 with job and ARK and its job ends done with pages 1 and 2",
+    "[api]") {
     RedisServer redis;
     Daemon iiifd(redis);
     iiifd.start();
@@ -238,9 +239,9 @@ TEST_CASE("api: PATCH replaces the metadata keys it gives and GET and object.jso
     std::string ark = json_text(deposit.body, "ark");
     REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
 
-    HttpResponse patched = iiifd.patch(
-        "/api/v1/objects/" + ark,
-        R"({"title": [{"value": "Map of France", "lang": "en"}], "creator": null})");
+    HttpResponse patched =
+        iiifd.patch("/api/v1/objects/" + ark,
+                    R"({"title": [{"value": "Map of France", "lang": "en"}], "creator": null})");
     REQUIRE(patched.status == 200);
 
     HttpResponse object = iiifd.get("/api/v1/objects/" + ark);

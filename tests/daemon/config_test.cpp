@@ -176,7 +176,8 @@ TEST_CASE("config: a TOML syntax error names its line", "[config]") {
                Catch::StartsWith("iiifd.toml:26:11: "));
 }
 
-TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 0 or 1", "[config]") {
+TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 0 or 1",
+          "[config]") {
     std::string path = (test_images::scratch_dir() / "check" / "iiifd.toml").string();
     daemon_harness::write_file(path, kValid);
     daemon_harness::CommandResult ok =

@@ -28,8 +28,9 @@ bool appears(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("hotfolder: a settled subfolder is one object with its files in name order and metadata.json",
-          "[hotfolder]") {
+TEST_CASE(
+    "hotfolder: a settled subfolder is one object with its files in name order and metadata.json",
+    "[hotfolder]") {
     RedisServer redis;
     Daemon iiifd(redis);
     iiifd.start();

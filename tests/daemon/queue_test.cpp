@@ -86,8 +86,7 @@ void check_batch_intact(const Daemon& iiifd, const std::vector<Deposit>& deposit
         INFO("object " << deposit.ark);
         std::optional<iiif::ObjectRecord> object = catalog->object(deposit.ark);
         REQUIRE(object);
-        CHECK(object->images ==
-              std::vector<std::string>{deposit.ark + "/f1", deposit.ark + "/f2"});
+        CHECK(object->images == std::vector<std::string>{deposit.ark + "/f1", deposit.ark + "/f2"});
         for (const std::string& id : object->images) {
             std::optional<iiif::ImageRecord> image = catalog->image(id);
             REQUIRE(image);
@@ -95,8 +94,8 @@ void check_batch_intact(const Daemon& iiifd, const std::vector<Deposit>& deposit
             CHECK(iiifd::sha256_of_file(image->original_path) == image->original_sha256);
             CHECK(original_digests.count(image->original_sha256) == 1);
         }
-        std::string directory = iiifd.storage_root() + "/99999/" +
-                                deposit.ark.substr(deposit.ark.rfind('/') + 1);
+        std::string directory =
+            iiifd.storage_root() + "/99999/" + deposit.ark.substr(deposit.ark.rfind('/') + 1);
         CHECK(visible_files(directory + "/masters") ==
               std::vector<std::string>{"f1.tif", "f2.tif"});
         CHECK(visible_files(directory + "/originals").size() == 2);
@@ -179,9 +178,10 @@ TEST_CASE("queue: SIGTERM lets the job under way finish and exits 0", "[queue]")
     CHECK_THAT(iiifd.log(), Catch::Contains("stopped"));
 }
 
-TEST_CASE("queue: after a kill -9 of iiifd mid-batch and a restart every object is there once "
-          "with valid checksums",
-          "[queue]") {
+TEST_CASE(
+    "queue: after a kill -9 of iiifd mid-batch and a restart every object is there once "
+    "with valid checksums",
+    "[queue]") {
     RedisServer redis;
     DaemonOptions options;
     options.reclaim_idle_seconds = 2;

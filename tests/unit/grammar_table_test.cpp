@@ -9,6 +9,7 @@
 
 #include "iiif_error.hpp"
 #include "image_request.hpp"
+#include "spec_helpers.hpp"
 
 using iiif::ApiVersion;
 using iiif::Format;
@@ -17,25 +18,15 @@ using iiif::Quality;
 using iiif::RegionSpec;
 using iiif::SizeSpec;
 
+using spec::both_versions;
+using spec::status_of;
+using spec::v2;
+using spec::v3;
+using spec::version_name;
+
 namespace {
 
-constexpr ApiVersion both_versions[] = {ApiVersion::v3, ApiVersion::v2};
 
-const char* version_name(ApiVersion version) {
-    return version == ApiVersion::v3 ? "3.0" : "2.1";
-}
-
-// The HTTP status a request ends in: the status of the IiifError it throws, or 200 when it is
-// accepted (so that an accepted request never passes for a refused one).
-template <typename Request>
-int status_of(Request&& request) {
-    try {
-        request();
-    } catch (const iiif::IiifError& error) {
-        return error.status;
-    }
-    return 200;
-}
 
 // Requests that vary one parameter; the others are the plainest values valid in both versions.
 ImageRequest with_region(ApiVersion version, std::string_view region) {

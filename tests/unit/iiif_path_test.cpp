@@ -7,20 +7,20 @@
 
 #include "iiif_error.hpp"
 #include "image_request.hpp"
+#include "spec_helpers.hpp"
 
 using iiif::ApiVersion;
 using iiif::IiifPath;
 using iiif::ImageRequest;
 
+using spec::both_versions;
+using spec::status_of;
+using spec::v2;
+using spec::v3;
+using spec::version_name;
+
 namespace {
 
-constexpr ApiVersion v3 = ApiVersion::v3;
-constexpr ApiVersion v2 = ApiVersion::v2;
-constexpr ApiVersion both_versions[] = {v3, v2};
-
-const char* version_name(ApiVersion version) {
-    return version == v3 ? "3.0" : "2.1";
-}
 
 const char* kind_name(IiifPath::Kind kind) {
     switch (kind) {
@@ -34,17 +34,6 @@ const char* kind_name(IiifPath::Kind kind) {
     return "?";
 }
 
-// The HTTP status a request ends in: the status of the IiifError it throws, or 200 when it is
-// accepted (so that an accepted request never passes for a refused one).
-template <typename Request>
-int status_of(Request&& request) {
-    try {
-        request();
-    } catch (const iiif::IiifError& error) {
-        return error.status;
-    }
-    return 200;
-}
 
 // Every field of a parsed image request, to compare two requests in one readable line.
 std::string describe(const ImageRequest& request) {

@@ -13,19 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "spec_helpers.hpp"
+
 using iiif::ApiVersion;
 using iiif::InfoOptions;
 using iiif::Limits;
 using iiif::SourceFormat;
 using iiif::SourceInfo;
 
+using spec::both_versions;
+using spec::version_name;
+
 namespace {
-
-constexpr ApiVersion both_versions[] = {ApiVersion::v3, ApiVersion::v2};
-
-const char* version_name(ApiVersion version) {
-    return version == ApiVersion::v3 ? "3.0" : "2.1";
-}
 
 struct JsonDecref {
     void operator()(json_t* value) const { json_decref(value); }

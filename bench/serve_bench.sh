@@ -4,7 +4,8 @@
 # FastCGI behind the same nginx). The source is a generated 10000x8000 pyramidal JPEG TIFF with
 # 256x256 tiles (the generator of bench/pyramid_decode.sh); the load is wrk on 127.0.0.1.
 #
-#   (a) one hot tile, repeated: module (warm cache) vs the same bytes as a static file vs iipsrv.
+#   (a) one hot tile, repeated: module (warm cache) vs the same bytes as a static file (nginx
+#       with sendfile, and without: the module sends from memory) vs iipsrv.
 #   (b) every tile of every level as OpenSeadragon asks for them (IIIF 3.0: for each scale factor
 #       sf of info.json, regions stepping by 256*sf, size ceil(w/sf),) in random order: cold (one
 #       pass over all tiles after an empty cache and a restart of both servers), then warm. The
@@ -43,7 +44,9 @@ iip_procs=${IIPSRV_PROCS:-4}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 lua=$(realpath bench/serve_bench.lua)
-command_line="bench/serve_bench.sh $*"
+command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIPSRV_PROCS IIIF_BUILD_DIR BENCH_BUILD_HEAD; do
+    [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
+done)"bench/serve_bench.sh${*:+ $*}"
 
 say() { echo "serve_bench: $*" >&2; }
 fail() { echo "serve_bench: FAIL: $*" >&2; exit 1; }
@@ -197,6 +200,10 @@ http {
         }
         location /static/ {
             root $work;
+        }
+        location /static-nosendfile/ {
+            alias $work/static/;
+            sendfile off;
         }
         location = /fcgi-bin/iipsrv.fcgi {
             fastcgi_pass 127.0.0.1:${iip_port[big]};
@@ -422,10 +429,10 @@ run_pass() {
 
 # rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
 rotate() {
-    local r=$1
+    local by=$1
     shift
     local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + r - 1) % n))]}"; done
+    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
 lists="$work/lists"
@@ -538,12 +545,15 @@ curl -sf -o "$work/check.jpg" "$module_id/$hot_tile" || fail "hot tile"
 cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "the module's hot tile changed between requests"
 curl -sf -o "$work/check.jpg" "$base/static/tile.jpg" || fail "static tile"
 cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "static tile differs from the module's"
+curl -sf -o "$work/check.jpg" "$base/static-nosendfile/tile.jpg" || fail "static tile, sendfile off"
+cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "static tile (sendfile off) differs from the module's"
 curl -sf -o /dev/null "$iip_id/$hot_tile" || fail "iipsrv hot tile"
 for ((round = 1; round <= rounds; round++)); do
-    for side in $(rotate "$round" module static iipsrv); do
+    for side in $(rotate "$round" module static nosendfile iipsrv); do
         case $side in
             module) run_wrk "a hot tile" module "$round" "$module_id/$hot_tile" ;;
             static) run_wrk "a hot tile" "static nginx" "$round" "$base/static/tile.jpg" ;;
+            nosendfile) run_wrk "a hot tile" "static, sendfile off" "$round" "$base/static-nosendfile/tile.jpg" ;;
             iipsrv) run_wrk "a hot tile" iipsrv "$round" "$iip_id/$hot_tile" ;;
         esac
     done
@@ -604,11 +614,12 @@ out=bench/results/serve.md
     echo
     echo "- **module**: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
     echo "  \`worker_processes 2; thread_pool iiif threads=4 max_queue=1024;\`, Image API 3.0, LMDB"
-    echo "  cache (default 1 GiB); JPEG quality 85 (its default). **module, no cache**: the same"
+    echo "  cache (default 1 GiB); JPEG quality 85 where it encodes (its default). **module, no cache**: the same"
     echo "  without \`iiif_cache_path\`, every request rendered."
     echo "- **static nginx**: a plain \`location /static/ { root ...; }\` of the same nginx"
     echo "  (\`sendfile on; tcp_nopush on;\` as in Debian's nginx.conf) serving the module's own bytes"
-    echo "  for the hot tile, saved to a file."
+    echo "  for the hot tile, saved to a file; **static, sendfile off**: the same file with"
+    echo "  \`sendfile off\` (read into a buffer and written, as the module writes from memory)."
     echo "- **iipsrv**: IIPImage $(dpkg-query -W -f='${Version}' iipimage-server) (Debian), Image API 2 (the"
     echo "  highest it speaks), the same URL paths after \`?IIIF=pyramid.tif/\`; $iip_procs FastCGI processes"
     echo "  from \`spawn-fcgi\` behind the same nginx (\`fastcgi_pass\`, a TCP connection per request),"
@@ -650,7 +661,7 @@ titles = {"a hot tile": "(a) one hot tile `2560,2048,256,256/256,`",
           "b tiles cold": "(b) tile mix, cold (one pass)", "b tiles warm": "(b) tile mix, warm",
           "c full/1000,": "(c) `full/1000,/0/default.jpg`",
           "d regions": "(d) random `x,y,1000,1000/500,`"}
-sides = ["module", "module, no cache", "static nginx", "iipsrv", "iipsrv, 10 MB cache"]
+sides = ["module", "module, no cache", "static nginx", "static, sendfile off", "iipsrv", "iipsrv, 10 MB cache"]
 print("## Throughput and latency (medians over the rounds)\n")
 print("| workload | server | req/s | req/s min–max | mean latency (ms) | p99 latency (ms) | body (KB) | module cache HIT/MISS | others' CPU |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
@@ -666,7 +677,8 @@ print("(the machine's busy time minus nginx's, iipsrv's and wrk's), median over 
 print("\n## Module / reference (ratio of median req/s)\n")
 print("| workload | module side | reference | module req/s | reference req/s | ratio | ratio in each round | target |")
 print("| --- | --- | --- | ---: | ---: | ---: | --- | --- |")
-pairs = [("a hot tile", "module", "static nginx", 0.9), ("a hot tile", "module", "iipsrv", None),
+pairs = [("a hot tile", "module", "static nginx", 0.9), ("a hot tile", "module", "static, sendfile off", None),
+         ("a hot tile", "module", "iipsrv", None),
          ("b tiles cold", "module", "iipsrv", None), ("b tiles warm", "module", "iipsrv", None),
          ("c full/1000,", "module", "iipsrv", None), ("c full/1000,", "module, no cache", "iipsrv", None),
          ("c full/1000,", "module, no cache", "iipsrv, 10 MB cache", None),

@@ -1,6 +1,8 @@
 #include "image_service.hpp"
 
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "catalog.hpp"
 #include "iiif_error.hpp"
@@ -129,11 +131,27 @@ HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::st
     return response;
 }
 
+// Parsed source descriptions by their text: a hit would otherwise parse the same few numbers
+// again on every request of a viewer. Bounded; cleared when full.
+std::optional<SourceInfo> parse_source_info_memo(const std::string& text) {
+    static std::mutex mutex;
+    static std::unordered_map<std::string, SourceInfo> parsed;
+    constexpr size_t kCapacity = 4096;
+    std::lock_guard lock(mutex);
+    if (auto found = parsed.find(text); found != parsed.end()) return found->second;
+    std::optional<SourceInfo> source = parse_source_info(text);
+    if (source) {
+        if (parsed.size() >= kCapacity) parsed.clear();
+        parsed.emplace(text, *source);
+    }
+    return source;
+}
+
 std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job) {
     if (!cache) return std::nullopt;
     auto entry = cache->get(source_key(job));
     if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
-    return parse_source_info(entry->bytes);
+    return parse_source_info_memo(entry->bytes);
 }
 
 // Catalog mode: the image's record names its master, its size and its version.

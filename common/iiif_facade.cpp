@@ -45,7 +45,6 @@ struct iiif_service {
 };
 
 struct iiif_job {
-    iiif_service* service = nullptr;
     iiif::RenderJobPtr job;
 };
 
@@ -203,7 +202,6 @@ iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t
             iiif::prepare_request(service->config, service->cache, http, catalog);
         if (!prepared.job) return wrap(std::move(prepared.response));
         auto handle = std::make_unique<iiif_job>();
-        handle->service = service;
         handle->job = std::move(prepared.job);
         *job = handle.release();
         return nullptr;

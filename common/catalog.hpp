@@ -8,7 +8,14 @@
 //   by_date   u64be datestamp + normalized ARK -> ""           OAI-PMH selective harvesting
 //   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set; an object in
 //             "a:b" is also indexed under "a", so harvesting a set harvests its subsets
-//   meta      "schema" -> "1"
+//   documents ready-made answers, served as stored (StoredDocument):
+//             "m3 {ARK}" / "m2 {ARK}"   the object's Presentation 3.0 / 2.1 manifest
+//             "r {ARK}"                 the object's resolver record (ark_resolver.hpp)
+//             "c " / "c {set}" / "c {set}/{n}"  the top collection, a set's, a set's page n
+//   members   set spec "\0" u64be created + ARK -> collection_item_v3 text: the objects directly
+//             in each set (not its subsets), in deposit order, for its collection documents
+//   dirty     set spec -> "": sets whose collection documents are out of date (refresh_collections)
+//   meta      "schema" -> "2", "publication" -> publication_settings_to_json()
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
@@ -32,6 +39,8 @@
 
 #include "ark.hpp"
 #include "dublin_core.hpp"
+#include "image_request.hpp"
+#include "presentation.hpp"
 #include "source_info.hpp"
 
 namespace iiif {
@@ -77,6 +86,18 @@ ImageRecord image_record_from_json(std::string_view text);
 std::optional<std::string> catalog_object_key(std::string_view ark);
 std::optional<std::string> catalog_image_key(std::string_view id);
 
+// A document of the `documents` database: the body as served, a strong validator and the time
+// it last changed.
+struct StoredDocument {
+    std::string body;
+    std::string etag;           // quoted, e.g. "\"3f2a...\""
+    std::int64_t modified = 0;  // unix seconds
+};
+// Keys of the documents database, from a normalized ARK (catalog_object_key) or a set spec.
+std::string manifest_document_key(ApiVersion version, std::string_view object_key);
+std::string resolver_document_key(std::string_view object_key);
+std::string collection_document_key(std::string_view spec, int page = 0);  // spec "": top
+
 // Read-only access, for nginx workers and the daemon's readers. Never writes, never blocks.
 class CatalogReader {
 public:
@@ -106,12 +127,18 @@ public:
     static Position position_of(const ObjectRecord& record);
     std::int64_t object_count() const;
 
+    // A stored document by its key (see the key functions above); nullopt when absent.
+    std::optional<StoredDocument> document(std::string_view key) const;
+    // The publication settings iiifd recorded; nullopt before it first did.
+    std::optional<std::string> meta(std::string_view key) const;
+
 private:
     CatalogReader() = default;
     friend class CatalogWriter;
     MDB_env* env_ = nullptr;
     bool owns_env_ = true;
     MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
+    MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0;
 };
 
 // The single writer (iiifd). Opening creates the file and its databases.
@@ -126,8 +153,15 @@ public:
     // ("ark:/NAAN/name"); retries on the (astronomically rare) collision.
     std::string mint(const std::string& naan, const std::string& shoulder, CheckProfile profile);
 
+    // The addresses every document is made with. When they differ from those recorded in the
+    // catalog, they are recorded and every document is made again (in batches of objects, each
+    // its own transaction), so a changed base URL reaches every manifest. Call it before put().
+    void set_publication(const PublicationSettings& settings);
+    const PublicationSettings& publication() const { return publication_; }
+
     // Stores an object and its images in one transaction, replacing what was there, and keeps
-    // the indexes (by_date, by_set, files) consistent with it. `object.images` is the page
+    // the indexes (by_date, by_set, files) consistent with it. Its manifests and resolver record
+    // are made in the same transaction; the sets it enters or leaves are marked dirty. `object.images` is the page
     // list: pages it no longer names are deleted; pages it names but `images` omits stay as
     // they are (a metadata change passes no images). Records the ARK in `arks` if absent.
     // Throws IiifError(500) for an id that is no page of the object, or an LMDB failure.
@@ -140,14 +174,22 @@ public:
     void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
     // Empties every database (`iiifd rebuild` then refills it from the storage root).
     void clear();
+    // Makes the collection documents of every dirty set again (and of the top collection when
+    // the list of sets changed), one transaction per set; returns how many sets were made.
+    // iiifd calls it shortly after changes, so a bulk deposit into one large set rewrites its
+    // collection once a second rather than once per object.
+    int refresh_collections();
+    // Makes every object's documents and every collection again (set_publication does it when
+    // the settings change).
+    void republish();
 
     const CatalogReader& reader() const { return reader_; }
 
 private:
     CatalogWriter() = default;
     MDB_env* env_ = nullptr;
-    MDB_dbi meta_ = 0;
     CatalogReader reader_;  // shares the environment
+    PublicationSettings publication_;
 };
 
 }  // namespace iiif

@@ -1,0 +1,1 @@
+#include "ark_resolver.hpp"

@@ -482,7 +482,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     const std::pair<const char*, MDB_dbi*> databases[] = {
         {"objects", &r.objects_}, {"images", &r.images_},   {"arks", &r.arks_},
         {"files", &r.files_},     {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
-        {"meta", &writer->meta_}};
+        {"meta", &r.meta_}};
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
         if (rc != 0) {
@@ -491,7 +491,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         }
     }
     MDB_val key = view("schema"), value;
-    rc = mdb_get(txn, writer->meta_, &key, &value);
+    rc = mdb_get(txn, r.meta_, &key, &value);
     if (rc == 0 && view(value) != kSchema) {
         mdb_txn_abort(txn);
         if (error)
@@ -501,7 +501,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     }
     if (rc == MDB_NOTFOUND) {
         value = view(kSchema);
-        rc = mdb_put(txn, writer->meta_, &key, &value, 0);
+        rc = mdb_put(txn, r.meta_, &key, &value, 0);
     }
     if (rc != 0) {
         mdb_txn_abort(txn);
@@ -651,9 +651,9 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
-    for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_, meta_})
+    for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_, r.meta_})
         check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
-    txn.put(meta_, "schema", kSchema);
+    txn.put(r.meta_, "schema", kSchema);
     txn.commit();
 }
 

@@ -1,5 +1,6 @@
 #include "catalog.hpp"
 
+#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "ark_resolver.hpp"
 #include "iiif_error.hpp"
 
 namespace iiif {
@@ -15,10 +17,18 @@ namespace {
 
 // Address space, not disk: without MDB_WRITEMAP the file grows only as pages are written.
 constexpr size_t kWriterMapSize = size_t{64} << 30;
-constexpr unsigned kMaxDbs = 8;
+constexpr unsigned kMaxDbs = 16;
 // Every nginx worker's read transactions take slots, for the time of one lookup each.
 constexpr unsigned kMaxReaders = 1024;
-constexpr std::string_view kSchema = "1";
+constexpr std::string_view kSchema = "2";
+// Schema 1 had no documents, members or dirty databases: opening it adds them, and
+// set_publication() then makes every document.
+constexpr std::string_view kPreviousSchema = "1";
+constexpr std::string_view kPublicationKey = "publication";
+// The dirty key of the top collection (no set spec is a lone ':').
+constexpr std::string_view kTopDirtyKey = ":";
+// Objects made again per transaction by republish().
+constexpr size_t kRepublishBatch = 256;
 constexpr int kMintAttempts = 16;
 
 struct JsonDecref {
@@ -216,19 +226,118 @@ class Cursor {
     // Positions at the first key >= `key`; false at the end.
     bool seek(std::string_view key) { return step(view(key), MDB_SET_RANGE); }
     bool next() { return step({}, MDB_NEXT); }
+    bool first() { return step({}, MDB_FIRST); }
     std::string_view key() const { return view(key_); }
+    std::string_view value() const { return view(value_); }
 
   private:
     bool step(MDB_val key, MDB_cursor_op op) {
         key_ = key;
-        MDB_val value;
-        int rc = mdb_cursor_get(cursor_, &key_, &value, op);
+        int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
         if (rc == MDB_NOTFOUND) return false;
         check(rc, "mdb_cursor_get");
         return true;
     }
     MDB_cursor* cursor_ = nullptr;
     MDB_val key_{};
+    MDB_val value_{};
+};
+
+// ---- Documents --------------------------------------------------------------------------------
+// A stored document is [u64be modified][u8 etag length][etag][body]: the module sends the body
+// as it is and validates with the etag, with no parse.
+
+std::string sha256_hex(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw IiifError(500, "catalog: SHA-256 failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex.push_back(kHex[digest[i] >> 4]);
+        hex.push_back(kHex[digest[i] & 0xF]);
+    }
+    return hex;
+}
+
+std::string encode_document(std::string_view body, std::int64_t modified) {
+    const std::string etag = "\"" + sha256_hex(body).substr(0, 32) + "\"";
+    std::string out;
+    out.reserve(9 + etag.size() + body.size());
+    append_u64be(out, modified);
+    out.push_back(static_cast<char>(etag.size()));
+    out += etag;
+    out += body;
+    return out;
+}
+
+std::optional<StoredDocument> decode_document(std::string_view stored) {
+    if (stored.size() < 9) return std::nullopt;
+    const size_t etag_size = static_cast<unsigned char>(stored[8]);
+    if (stored.size() < 9 + etag_size) return std::nullopt;
+    StoredDocument document;
+    document.modified = read_u64be(stored);
+    document.etag.assign(stored.substr(9, etag_size));
+    document.body.assign(stored.substr(9 + etag_size));
+    return document;
+}
+
+std::string member_key(std::string_view spec, std::int64_t created, std::string_view key) {
+    return set_key(spec, created, key);  // same layout: spec \0 u64be + ARK
+}
+
+// The sets whose collection documents an object's membership touches: each set it is directly
+// in, and their ancestors (which list it as a subset), and the top collection.
+std::vector<std::string> collections_touched(const std::vector<std::string>& sets) {
+    std::vector<std::string> touched = set_memberships(sets);
+    touched.emplace_back(kTopDirtyKey);
+    return touched;
+}
+
+// Makes the documents that follow from one object, inside the transaction that changes it.
+struct Publisher {
+    Txn& txn;
+    const PublicationSettings& settings;
+    MDB_dbi images, documents, members, dirty;
+
+    std::vector<ImageRecord> pages(const ObjectRecord& object) const {
+        std::vector<ImageRecord> found;
+        for (const std::string& id : object.images) {
+            auto key = image_key(id);
+            if (!key) continue;
+            if (auto text = txn.find(images, *key)) found.push_back(image_record_from_json(*text));
+        }
+        return found;
+    }
+
+    // `previous`: the object as it was (null for a new one); its membership entries go.
+    void publish(const ObjectRecord* previous, const ObjectRecord& object, const std::string& key) {
+        if (previous) {
+            for (const std::string& spec : previous->metadata.sets)
+                txn.erase(members, member_key(spec, previous->created, key));
+            for (const std::string& spec : collections_touched(previous->metadata.sets))
+                txn.put(dirty, spec, "");
+        }
+        const std::vector<ImageRecord> object_pages = pages(object);
+        if (object.state == RecordState::active) {
+            txn.put(documents, manifest_document_key(ApiVersion::v3, key),
+                    encode_document(manifest_v3(settings, object, object_pages), object.updated));
+            txn.put(documents, manifest_document_key(ApiVersion::v2, key),
+                    encode_document(manifest_v2(settings, object, object_pages), object.updated));
+            const ImageRecord* first = object_pages.empty() ? nullptr : &object_pages.front();
+            const std::string item = collection_item_v3(settings, object, first);
+            for (const std::string& spec : object.metadata.sets)
+                txn.put(members, member_key(spec, object.created, key), item);
+            for (const std::string& spec : collections_touched(object.metadata.sets))
+                txn.put(dirty, spec, "");
+        } else {
+            txn.erase(documents, manifest_document_key(ApiVersion::v3, key));
+            txn.erase(documents, manifest_document_key(ApiVersion::v2, key));
+        }
+        txn.put(documents, resolver_document_key(key),
+                encode_document(resolver_record(settings, object), object.updated));
+    }
 };
 
 }  // namespace
@@ -248,6 +357,20 @@ std::string_view record_state_name(RecordState state) {
 std::optional<std::string> catalog_object_key(std::string_view ark) {
     return object_key(ark);
 }
+std::string manifest_document_key(ApiVersion version, std::string_view object_key) {
+    return (version == ApiVersion::v3 ? "m3 " : "m2 ") + std::string(object_key);
+}
+
+std::string resolver_document_key(std::string_view object_key) {
+    return "r " + std::string(object_key);
+}
+
+std::string collection_document_key(std::string_view spec, int page) {
+    std::string key = "c " + std::string(spec);
+    if (page > 0) key += "/" + std::to_string(page);
+    return key;
+}
+
 std::optional<std::string> catalog_image_key(std::string_view id) {
     return image_key(id);
 }
@@ -367,9 +490,11 @@ std::unique_ptr<CatalogReader> CatalogReader::open(const std::string& path, std:
     rc = mdb_txn_begin(reader->env_, nullptr, MDB_RDONLY, &txn);
     if (rc != 0) return fail(std::string("mdb_txn_begin: ") + mdb_strerror(rc));
     const std::pair<const char*, MDB_dbi*> databases[] = {
-        {"objects", &reader->objects_}, {"images", &reader->images_},
-        {"arks", &reader->arks_},       {"files", &reader->files_},
-        {"by_date", &reader->by_date_}, {"by_set", &reader->by_set_}};
+        {"objects", &reader->objects_},     {"images", &reader->images_},
+        {"arks", &reader->arks_},           {"files", &reader->files_},
+        {"by_date", &reader->by_date_},     {"by_set", &reader->by_set_},
+        {"documents", &reader->documents_}, {"members", &reader->members_},
+        {"dirty", &reader->dirty_},         {"meta", &reader->meta_}};
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, 0, dbi);
         if (rc != 0) {
@@ -446,6 +571,22 @@ std::vector<ObjectRecord> CatalogReader::objects_by_date(const Position& after, 
     return records;
 }
 
+std::optional<StoredDocument> CatalogReader::document(std::string_view key) const {
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(documents_, key);
+    if (!found) return std::nullopt;
+    auto document = decode_document(*found);
+    if (!document) throw IiifError(500, "catalog: corrupt document " + std::string(key));
+    return document;
+}
+
+std::optional<std::string> CatalogReader::meta(std::string_view key) const {
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(meta_, key);
+    if (!found) return std::nullopt;
+    return std::string(*found);
+}
+
 std::int64_t CatalogReader::object_count() const {
     Txn txn(env_, MDB_RDONLY);
     MDB_stat stat;
@@ -480,9 +621,11 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     rc = mdb_txn_begin(writer->env_, nullptr, 0, &txn);
     if (rc != 0) return fail("mdb_txn_begin", rc);
     const std::pair<const char*, MDB_dbi*> databases[] = {
-        {"objects", &r.objects_}, {"images", &r.images_},   {"arks", &r.arks_},
-        {"files", &r.files_},     {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
-        {"meta", &r.meta_}};
+        {"objects", &r.objects_},     {"images", &r.images_},
+        {"arks", &r.arks_},           {"files", &r.files_},
+        {"by_date", &r.by_date_},     {"by_set", &r.by_set_},
+        {"documents", &r.documents_}, {"members", &r.members_},
+        {"dirty", &r.dirty_},         {"meta", &r.meta_}};
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
         if (rc != 0) {
@@ -492,6 +635,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     }
     MDB_val key = view("schema"), value;
     rc = mdb_get(txn, r.meta_, &key, &value);
+    if (rc == 0 && view(value) == kPreviousSchema) rc = MDB_NOTFOUND;  // upgraded below
     if (rc == 0 && view(value) != kSchema) {
         mdb_txn_abort(txn);
         if (error)
@@ -551,13 +695,14 @@ void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecor
     Txn txn(env_, 0);
 
     // Take the previous version's index entries out before adding the new ones.
+    std::optional<ObjectRecord> previous;
     if (auto previous_text = txn.find(r.objects_, *key)) {
-        ObjectRecord previous = object_record_from_json(*previous_text);
-        txn.erase(r.by_date_, date_key(previous.datestamp, *key));
-        for (const std::string& spec : set_memberships(previous.metadata.sets))
-            txn.erase(r.by_set_, set_key(spec, previous.datestamp, *key));
+        previous = object_record_from_json(*previous_text);
+        txn.erase(r.by_date_, date_key(previous->datestamp, *key));
+        for (const std::string& spec : set_memberships(previous->metadata.sets))
+            txn.erase(r.by_set_, set_key(spec, previous->datestamp, *key));
         // Pages the object no longer lists go, with their idempotency entries.
-        for (const std::string& id : previous.images) {
+        for (const std::string& id : previous->images) {
             auto page = image_key(id);
             if (!page || std::find(page_keys.begin(), page_keys.end(), *page) != page_keys.end())
                 continue;
@@ -587,15 +732,17 @@ void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecor
         if (!page || !page->starts_with(*key + "/"))
             throw IiifError(500, "catalog: \"" + image.id + "\" is no page of " + object.ark);
         if (auto old = txn.find(r.images_, *page)) {
-            ImageRecord previous = image_record_from_json(*old);
-            if (!previous.original_sha256.empty() &&
-                previous.original_sha256 != image.original_sha256)
-                txn.erase(r.files_, *key + "|" + previous.original_sha256);
+            ImageRecord replaced = image_record_from_json(*old);
+            if (!replaced.original_sha256.empty() &&
+                replaced.original_sha256 != image.original_sha256)
+                txn.erase(r.files_, *key + "|" + replaced.original_sha256);
         }
         txn.put(r.images_, *page, image_record_to_json(image));
         if (!image.original_sha256.empty())
             txn.put(r.files_, *key + "|" + image.original_sha256, std::to_string(image.index));
     }
+    Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
+        previous ? &*previous : nullptr, object, *key);
     txn.commit();
 }
 
@@ -621,6 +768,7 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
     auto text = txn.find(r.objects_, *key);
     if (!text) throw IiifError(404, "no object " + std::string(ark));
     ObjectRecord object = object_record_from_json(*text);
+    const ObjectRecord previous = object;
 
     txn.erase(r.by_date_, date_key(object.datestamp, *key));
     const std::vector<std::string> sets = set_memberships(object.metadata.sets);
@@ -645,16 +793,141 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
         image.state = RecordState::withdrawn;
         txn.put(r.images_, *page, image_record_to_json(image));
     }
+    Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
+        &previous, object, *key);
     txn.commit();
 }
 
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
-    for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_, r.meta_})
+    for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
+                        r.documents_, r.members_, r.dirty_, r.meta_})
         check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
     txn.put(r.meta_, "schema", kSchema);
+    txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
+    txn.put(r.dirty_, kTopDirtyKey, "");
     txn.commit();
+}
+
+void CatalogWriter::set_publication(const PublicationSettings& settings) {
+    publication_ = settings;
+    const std::string json = publication_settings_to_json(settings);
+    {
+        Txn txn(env_, 0);
+        if (txn.find(reader_.meta_, kPublicationKey) == std::optional<std::string_view>(json))
+            return;
+        txn.put(reader_.meta_, kPublicationKey, json);
+        txn.commit();
+    }
+    republish();
+}
+
+void CatalogWriter::republish() {
+    const CatalogReader& r = reader_;
+    {
+        // Every set that has documents now is made again (or removed, if it has emptied).
+        Txn txn(env_, 0);
+        std::vector<std::string> sets;
+        {
+            Cursor cursor(txn, r.documents_);
+            for (bool more = cursor.seek("c "); more && cursor.key().starts_with("c ");
+                 more = cursor.next()) {
+                std::string_view spec = cursor.key().substr(2);
+                spec = spec.substr(0, spec.find('/'));
+                if (sets.empty() || sets.back() != spec) sets.emplace_back(spec);
+            }
+        }
+        check(mdb_drop(txn.get(), r.members_, 0), "mdb_drop");
+        for (const std::string& spec : sets)
+            txn.put(r.dirty_, spec.empty() ? kTopDirtyKey : spec, "");
+        txn.put(r.dirty_, kTopDirtyKey, "");
+        txn.commit();
+    }
+    // Objects in key order, a batch per transaction, resuming after the last key done.
+    std::string after;
+    for (bool more = true; more;) {
+        Txn txn(env_, 0);
+        std::vector<std::pair<std::string, ObjectRecord>> batch;
+        {
+            Cursor cursor(txn, r.objects_);
+            for (bool found = after.empty() ? cursor.first() : cursor.seek(after); found;
+                 found = cursor.next()) {
+                if (cursor.key() == after) continue;
+                batch.emplace_back(std::string(cursor.key()),
+                                   object_record_from_json(cursor.value()));
+                if (batch.size() == kRepublishBatch) break;
+            }
+        }
+        more = batch.size() == kRepublishBatch;
+        if (batch.empty()) break;
+        Publisher publish{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_};
+        for (const auto& [key, object] : batch) publish.publish(nullptr, object, key);
+        after = batch.back().first;
+        txn.commit();
+    }
+    while (refresh_collections() > 0) {
+    }
+}
+
+int CatalogWriter::refresh_collections() {
+    const CatalogReader& r = reader_;
+    std::vector<std::string> dirty;
+    {
+        Txn txn(env_, MDB_RDONLY);
+        Cursor cursor(txn, r.dirty_);
+        for (bool more = cursor.first(); more; more = cursor.next())
+            dirty.emplace_back(cursor.key());
+    }
+    for (const std::string& entry : dirty) {
+        const std::string spec = entry == kTopDirtyKey ? "" : entry;
+        Txn txn(env_, 0);
+        // The set's direct members, and the child sets found among the specs below it: one
+        // seek per distinct spec, past all entries of that spec.
+        std::vector<std::string> items;
+        std::vector<std::string> subsets;
+        {
+            Cursor cursor(txn, r.members_);
+            const std::string own = spec.empty() ? std::string() : spec + '\0';
+            if (!spec.empty()) {
+                for (bool more = cursor.seek(own); more && cursor.key().starts_with(own);
+                     more = cursor.next())
+                    items.emplace_back(cursor.value());
+            }
+            const std::string below = spec.empty() ? std::string() : spec + ':';
+            bool more = below.empty() ? cursor.first() : cursor.seek(below);
+            while (more && cursor.key().starts_with(below)) {
+                std::string_view other = cursor.key().substr(0, cursor.key().find('\0'));
+                std::string_view child = other.substr(below.size());
+                child = child.substr(0, child.find(':'));
+                std::string child_spec = below + std::string(child);
+                if (subsets.empty() || subsets.back() != child_spec) subsets.push_back(child_spec);
+                more = cursor.seek(std::string(other) + '\1');
+            }
+        }
+        // Out with the old documents of the set (its pages may be fewer now).
+        {
+            const std::string own_key = collection_document_key(spec);
+            const std::string pages_prefix = own_key + "/";
+            std::vector<std::string> stale;
+            Cursor cursor(txn, r.documents_);
+            for (bool more = cursor.seek(own_key); more; more = cursor.next()) {
+                if (cursor.key() != own_key && !cursor.key().starts_with(pages_prefix)) break;
+                stale.emplace_back(cursor.key());
+            }
+            for (const std::string& key : stale) txn.erase(r.documents_, key);
+        }
+        if (spec.empty() || !items.empty() || !subsets.empty()) {
+            const std::int64_t now = now_seconds();
+            for (const CollectionDocument& document :
+                 collection_documents_v3(publication_, spec, subsets, items))
+                txn.put(r.documents_, collection_document_key(spec, document.page),
+                        encode_document(document.body, now));
+        }
+        txn.erase(r.dirty_, entry);
+        txn.commit();
+    }
+    return static_cast<int>(dirty.size());
 }
 
 }  // namespace iiif

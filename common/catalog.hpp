@@ -58,8 +58,8 @@ struct ImageRecord {
     std::string original_sha256;
     std::string master_sha256;
     std::int64_t original_bytes = 0;
-    SourceInfo source;           // the master's size and pyramid, so no worker probes it
-    std::int64_t version = 1;    // bumped when the image is ingested again
+    SourceInfo source;         // the master's size and pyramid, so no worker probes it
+    std::int64_t version = 1;  // bumped when the image is ingested again
     RecordState state = RecordState::active;
     std::string policy = "public";  // access policy name (rights issue)
 };
@@ -70,7 +70,7 @@ struct ObjectRecord {
     std::vector<std::string> images;  // image ids in page order
     std::int64_t created = 0;         // unix seconds
     std::int64_t updated = 0;
-    std::int64_t datestamp = 0;       // OAI datestamp: last change, withdrawal included
+    std::int64_t datestamp = 0;  // OAI datestamp: last change, withdrawal included
     RecordState state = RecordState::pending;
     std::string withdrawn_reason;
     std::string policy = "public";
@@ -100,7 +100,7 @@ std::string collection_document_key(std::string_view spec, int page = 0);  // sp
 
 // Read-only access, for nginx workers and the daemon's readers. Never writes, never blocks.
 class CatalogReader {
-public:
+  public:
     // Opens an existing catalog read-only (MDB_RDONLY | MDB_NOTLS | MDB_NOSUBDIR). Null with a
     // reason when it does not exist or cannot be opened.
     static std::unique_ptr<CatalogReader> open(const std::string& path, std::string* error);
@@ -122,8 +122,7 @@ public:
         std::string ark;  // normalized; empty: from the start of that datestamp
     };
     std::vector<ObjectRecord> objects_by_date(const Position& after, std::int64_t until,
-                                              size_t limit,
-                                              const std::string& set_spec = "") const;
+                                              size_t limit, const std::string& set_spec = "") const;
     static Position position_of(const ObjectRecord& record);
     std::int64_t object_count() const;
 
@@ -132,7 +131,7 @@ public:
     // The publication settings iiifd recorded; nullopt before it first did.
     std::optional<std::string> meta(std::string_view key) const;
 
-private:
+  private:
     CatalogReader() = default;
     friend class CatalogWriter;
     MDB_env* env_ = nullptr;
@@ -143,7 +142,7 @@ private:
 
 // The single writer (iiifd). Opening creates the file and its databases.
 class CatalogWriter {
-public:
+  public:
     static std::unique_ptr<CatalogWriter> open(const std::string& path, std::string* error);
     ~CatalogWriter();
     CatalogWriter(const CatalogWriter&) = delete;
@@ -161,10 +160,11 @@ public:
 
     // Stores an object and its images in one transaction, replacing what was there, and keeps
     // the indexes (by_date, by_set, files) consistent with it. Its manifests and resolver record
-    // are made in the same transaction; the sets it enters or leaves are marked dirty. `object.images` is the page
-    // list: pages it no longer names are deleted; pages it names but `images` omits stay as
-    // they are (a metadata change passes no images). Records the ARK in `arks` if absent.
-    // Throws IiifError(500) for an id that is no page of the object, or an LMDB failure.
+    // are made in the same transaction; the sets it enters or leaves are marked dirty.
+    // `object.images` is the page list: pages it no longer names are deleted; pages it names but
+    // `images` omits stay as they are (a metadata change passes no images). Records the ARK in
+    // `arks` if absent. Throws IiifError(500) for an id that is no page of the object, or an LMDB
+    // failure.
     void put(const ObjectRecord& object, const std::vector<ImageRecord>& images);
     // The page index already ingested for this original in this object, if any.
     std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
@@ -185,7 +185,7 @@ public:
 
     const CatalogReader& reader() const { return reader_; }
 
-private:
+  private:
     CatalogWriter() = default;
     MDB_env* env_ = nullptr;
     CatalogReader reader_;  // shares the environment

@@ -1,5 +1,6 @@
 #include "image_service.hpp"
 
+#include <charconv>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -35,6 +36,13 @@ std::string_view context_uri(ApiVersion version) {
     return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/context.json"
                                      : "http://iiif.io/api/image/2/context.json";
 }
+
+std::string_view presentation_context(ApiVersion version) {
+    return version == ApiVersion::v3 ? "http://iiif.io/api/presentation/3/context.json"
+                                     : "http://iiif.io/api/presentation/2/context.json";
+}
+
+constexpr std::string_view kDocumentCacheControl = "public, max-age=300";
 
 std::string_view profile_uri(ApiVersion version) {
     return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/level2.json"
@@ -178,6 +186,73 @@ void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
     job.last_modified = job.source.mtime_ns / 1'000'000'000;
 }
 
+// Presentation documents in catalog mode: "{object ARK}/manifest" (both versions) and, in 3.0,
+// "collection", "collection/{set}" and "collection/{set}/{page}", sent as iiifd stored them.
+// Nullopt for any other path (an image request or a base URI).
+std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
+                                                  const HttpRequest& request,
+                                                  const CatalogReader* catalog) {
+    constexpr std::string_view kManifest = "/manifest";
+    constexpr std::string_view kCollection = "collection";
+    const std::string path = percent_decode(request.path);
+    std::string key;
+    std::optional<std::string> object;
+    if (path.size() > kManifest.size() && path.ends_with(kManifest)) {
+        const std::string_view ark =
+            std::string_view(path).substr(0, path.size() - kManifest.size());
+        auto parsed = parse_ark(ark);
+        if (!parsed || !parsed->qualifier.empty()) return std::nullopt;
+        object = parsed->normalized_base();
+        key = manifest_document_key(config.version, *object);
+    } else if (path == kCollection || path.starts_with(std::string(kCollection) + "/")) {
+        if (config.version != ApiVersion::v3)
+            throw IiifError(404, "collections are served with Presentation 3.0");
+        std::string_view rest = std::string_view(path).substr(kCollection.size());
+        if (!rest.empty()) rest.remove_prefix(1);
+        const size_t slash = rest.find('/');
+        int page = 0;
+        if (slash != std::string_view::npos) {
+            std::string_view digits = rest.substr(slash + 1);
+            auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), page);
+            if (ec != std::errc() || end != digits.data() + digits.size() || page < 1 ||
+                digits[0] == '0')
+                throw IiifError(404, "no such collection page");
+            rest = rest.substr(0, slash);
+        }
+        if (slash != std::string_view::npos && rest.empty())
+            throw IiifError(404, "no such collection");
+        key = collection_document_key(rest, page);
+    } else {
+        return std::nullopt;
+    }
+
+    std::optional<StoredDocument> document;
+    if (catalog) document = catalog->document(key);
+    if (!document) {
+        if (object && catalog) {
+            auto record = catalog->object(*object);
+            if (record && record->state == RecordState::withdrawn)
+                throw IiifError(410, "object withdrawn");
+        }
+        throw IiifError(404, object ? "no such manifest" : "no such collection");
+    }
+    HttpResponse response;
+    response.body = std::move(document->body);
+    // Presentation 3.0 asks for JSON-LD with its context as profile; 2.1 for plain JSON unless
+    // the client asks for JSON-LD, as info.json.
+    const bool json_ld = config.version == ApiVersion::v3 || accepts_json_ld(request.accept);
+    response.content_type = json_ld ? "application/ld+json;profile=\"" +
+                                          std::string(presentation_context(config.version)) + "\""
+                                    : "application/json";
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    // Documents change with their object's metadata: caches revalidate soon (a 304 is cheap).
+    response.headers.emplace_back("Cache-Control", std::string(kDocumentCacheControl));
+    if (config.version == ApiVersion::v2) response.headers.emplace_back("Vary", "Accept");
+    response.etag = std::move(document->etag);
+    response.last_modified = document->modified;
+    return response;
+}
+
 // The loop side: everything that costs no more than a stat (or a catalog lookup) and a cache
 // read.
 PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const HttpRequest& request,
@@ -198,6 +273,13 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
         prepared.response = error_response(405, "method not allowed");
         prepared.response.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
         return prepared;
+    }
+
+    if (!config.catalog_path.empty()) {
+        if (auto document = presentation_response(config, request, catalog)) {
+            prepared.response = std::move(*document);
+            return prepared;
+        }
     }
 
     IiifPath path = parse_iiif_path(config.version, request.path);

@@ -118,6 +118,10 @@ std::string default_consumer_name() {
     return std::string(host) + "-" + std::to_string(getpid());
 }
 
+bool is_http_url(std::string_view text) {
+    return text.starts_with("http://") || text.starts_with("https://");
+}
+
 std::string without_trailing_slash(std::string path) {
     while (path.size() > 1 && path.back() == '/') path.pop_back();
     return path;
@@ -189,7 +193,17 @@ DaemonConfig load_daemon_config(const std::string& path) {
 
     const toml::table* ark = reader.table(root, "ark", "ark");
     if (ark == nullptr) reader.fail("ark", "", "required (naan, shoulders)");
-    reader.only_keys(*ark, "ark", {"naan", "check_profile", "default_shoulder", "shoulders"});
+    reader.only_keys(
+        *ark, "ark",
+        {"naan", "check_profile", "default_shoulder", "shoulders", "policy", "global_resolver"});
+    reader.read(ark, "ark", "policy", config.ark_policy);
+    if (config.ark_policy.empty()) reader.fail("ark", "policy", "must not be empty");
+    reader.read(ark, "ark", "global_resolver", config.global_resolver);
+    if (!config.global_resolver.empty()) {
+        if (!is_http_url(config.global_resolver))
+            reader.fail("ark", "global_resolver", "must start with http:// or https://");
+        if (!config.global_resolver.ends_with('/')) config.global_resolver += '/';
+    }
     reader.read(ark, "ark", "naan", config.naan);
     if (!is_alnum(config.naan)) reader.fail("ark", "naan", "must be 5 digits or betanumeric");
     std::string profile = "inist";
@@ -233,13 +247,23 @@ DaemonConfig load_daemon_config(const std::string& path) {
                     "\"" + config.default_shoulder + "\" is not among [ark.shoulders]");
 
     const toml::table* public_ = reader.table(root, "public", "public");
-    if (public_ != nullptr) reader.only_keys(*public_, "public", {"base_url", "institution"});
+    if (public_ != nullptr)
+        reader.only_keys(*public_, "public",
+                         {"base_url", "institution", "institution_homepage", "landing_page",
+                          "oai_repository_identifier"});
     reader.read(public_, "public", "base_url", config.public_base_url);
-    if (!config.public_base_url.empty() && !config.public_base_url.starts_with("http://") &&
-        !config.public_base_url.starts_with("https://"))
+    if (!is_http_url(config.public_base_url))
         reader.fail("public", "base_url", "must start with http:// or https://");
     while (config.public_base_url.ends_with('/')) config.public_base_url.pop_back();
     reader.read(public_, "public", "institution", config.institution);
+    reader.read(public_, "public", "institution_homepage", config.institution_homepage);
+    if (!config.institution_homepage.empty() && !is_http_url(config.institution_homepage))
+        reader.fail("public", "institution_homepage", "must start with http:// or https://");
+    reader.read(public_, "public", "landing_page", config.landing_page);
+    if (!config.landing_page.starts_with('/') && !is_http_url(config.landing_page))
+        reader.fail("public", "landing_page",
+                    "must be a path starting with / or an http:// or https:// URL");
+    reader.read(public_, "public", "oai_repository_identifier", config.oai_repository_identifier);
 
     const toml::table* http = reader.table(root, "http", "http");
     if (http == nullptr) reader.fail("http", "", "required (api_keys)");
@@ -282,6 +306,22 @@ DaemonConfig load_daemon_config(const std::string& path) {
                 86400);
 
     return config;
+}
+
+iiif::PublicationSettings publication_settings(const DaemonConfig& config) {
+    iiif::PublicationSettings settings;
+    settings.base_url = config.public_base_url;
+    settings.oai_repository_identifier = config.oai_repository_identifier;
+    settings.landing_page = config.landing_page;
+    settings.institution = config.institution;
+    settings.institution_homepage = config.institution_homepage;
+    settings.naan = config.naan;
+    for (const Shoulder& shoulder : config.shoulders)
+        settings.shoulders.push_back({shoulder.shoulder, shoulder.name, shoulder.subject,
+                                      shoulder.description, shoulder.service});
+    settings.ark_policy = config.ark_policy;
+    settings.global_resolver = config.global_resolver;
+    return settings;
 }
 
 }  // namespace iiifd

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ark.hpp"
+#include "presentation.hpp"
 
 namespace iiifd {
 
@@ -15,8 +16,13 @@ struct Shoulder {
     std::string name;
     std::string subject;
     std::string description;
-    std::string service;   // URL of the service behind this shoulder
+    std::string service;  // URL of the service behind this shoulder
 };
+
+inline constexpr const char* kDefaultArkPolicy =
+    "The object named by this ARK is kept for the long term: its identifier is never reassigned, "
+    "and if the object is withdrawn the ARK keeps answering with a tombstone that says what it "
+    "was, when and why it was withdrawn.";
 
 struct DaemonConfig {
     // [storage]
@@ -29,16 +35,21 @@ struct DaemonConfig {
     std::string ingest_stream = "iiif:ingest";
     std::string events_stream = "iiif:events";
     std::string consumer_group = "iiifd";
-    std::string consumer_name;  // default: {hostname}-{pid}
+    std::string consumer_name;      // default: {hostname}-{pid}
     int reclaim_idle_seconds = 60;  // a job pending this long on a dead consumer is taken over
     // [ark]
     std::string naan;
     iiif::CheckProfile check_profile = iiif::CheckProfile::inist;
     std::string default_shoulder;
     std::vector<Shoulder> shoulders;
+    std::string ark_policy = kDefaultArkPolicy;  // the persistence statement ("??")
+    std::string global_resolver;  // other NAANs are sent there, e.g. "https://n2t.net/"
     // [public]
-    std::string public_base_url;  // e.g. "http://127.0.0.1:8080"
-    std::string institution;      // default holding institution (provider)
+    std::string public_base_url = "http://localhost";  // e.g. "http://127.0.0.1:8080"
+    std::string institution;                           // default holding institution (provider)
+    std::string institution_homepage;                  // optional, in manifests' provider
+    std::string landing_page = "/object.html?manifest={manifest}";
+    std::string oai_repository_identifier;  // default: base_url's host
     // [http]
     std::string listen_host = "127.0.0.1";
     int listen_port = 8081;
@@ -51,11 +62,14 @@ struct DaemonConfig {
     std::int64_t max_file_bytes = 2LL << 30;
     std::int64_t max_pixels = 1'000'000'000;  // decompression-bomb guard
     int max_files_per_object = 2000;
-    std::string hot_folder;          // empty: no hot folder
+    std::string hot_folder;  // empty: no hot folder
     int hot_folder_settle_seconds = 5;
 };
 
 // Throws std::runtime_error("iiifd.toml: [section] key: what is wrong") on any problem.
 DaemonConfig load_daemon_config(const std::string& path);
+
+// The addresses and ARK descriptions manifests and the module's resolver are made with.
+iiif::PublicationSettings publication_settings(const DaemonConfig& config);
 
 }  // namespace iiifd

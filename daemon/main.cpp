@@ -15,11 +15,14 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <stop_token>
 #include <thread>
 
 #include "catalog.hpp"
@@ -86,8 +89,36 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     std::unique_ptr<iiif::CatalogWriter> catalog =
         iiif::CatalogWriter::open(config.catalog_path, &error);
     if (!catalog) throw std::runtime_error("catalog " + config.catalog_path + ": " + error);
+    // Changed addresses (or a catalog from before manifests) remake every document here.
+    catalog->set_publication(publication_settings(config));
     return catalog;
 }
+
+// Collections list many objects: they are made again at most once per period, after changes,
+// rather than in every object's transaction (a bulk deposit into one set would rewrite the
+// set's collection once per object).
+class CollectionRefresher {
+  public:
+    explicit CollectionRefresher(iiif::CatalogWriter& catalog)
+        : thread_([this, &catalog](std::stop_token stop) { run(catalog, stop); }) {}
+
+  private:
+    static constexpr auto kPeriod = std::chrono::milliseconds(500);
+    static void run(iiif::CatalogWriter& catalog, std::stop_token stop) {
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        std::unique_lock lock(mutex);
+        while (!stop.stop_requested()) {
+            try {
+                catalog.refresh_collections();
+            } catch (const std::exception& failure) {
+                spdlog::error("collections: {}", failure.what());
+            }
+            wake.wait_for(lock, stop, kPeriod, [] { return false; });
+        }
+    }
+    std::jthread thread_;
+};
 
 int serve(const DaemonConfig& config) {
     // Signals are taken by sigwait below, never by a thread at work: block them before any
@@ -140,6 +171,7 @@ int serve(const DaemonConfig& config) {
             return 1;
         }
     }
+    CollectionRefresher collections(*catalog);
     std::thread http([&api] { api.serve(); });
     spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}", config.listen_host,
                  config.listen_port, config.workers, config.consumer_name, config.ingest_stream);
@@ -244,6 +276,8 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
 int rebuild(const DaemonConfig& config) {
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
     RebuildReport report = rebuild_catalog(config, *catalog);
+    while (catalog->refresh_collections() > 0) {
+    }
     std::cout << "objects: " << report.objects << "\nimages: " << report.images << "\n";
     for (const std::string& problem : report.problems) std::cout << "problem: " << problem << "\n";
     return report.problems.empty() ? 0 : 1;

@@ -313,9 +313,9 @@ TEST_CASE("documents: the service sends a stored manifest with its validators", 
     const ServiceConfig v3 = catalog_config(ApiVersion::v3);
     auto stored = reader->document(manifest_document_key(ApiVersion::v3, kKey));
 
-    for (std::string path : {std::string(kArk) + "/manifest",
-                             std::string("ark%3A%2F99999%2Fd3m-6w3gqpxd-v/manifest"),
-                             std::string("ark:99999/D3M6W3GQPXDV/manifest")}) {
+    for (std::string path :
+         {std::string(kArk) + "/manifest", std::string("ark%3A%2F99999%2Fd3m-6w3gqpxd-v/manifest"),
+          std::string("ARK:99999/d3m6w3gqpxdv/manifest")}) {
         INFO(path);
         PreparedRequest prepared = prepare_request(v3, nullptr, get(path), reader);
         REQUIRE_FALSE(prepared.job);
@@ -328,10 +328,11 @@ TEST_CASE("documents: the service sends a stored manifest with its validators", 
     }
 
     const ServiceConfig v2 = catalog_config(ApiVersion::v2);
-    PreparedRequest plain = prepare_request(v2, nullptr, get(std::string(kArk) + "/manifest", "/iiif/2"), reader);
+    const std::string manifest_path = std::string(kArk) + "/manifest";
+    PreparedRequest plain = prepare_request(v2, nullptr, get(manifest_path, "/iiif/2"), reader);
     CHECK(plain.response.status == 200);
     CHECK(plain.response.content_type == "application/json");
-    HttpRequest ld = get(std::string(kArk) + "/manifest", "/iiif/2");
+    HttpRequest ld = get(manifest_path, "/iiif/2");
     ld.accept = "application/ld+json";
     CHECK(prepare_request(v2, nullptr, ld, reader).response.content_type ==
           "application/ld+json;profile=\"http://iiif.io/api/presentation/2/context.json\"");
@@ -361,13 +362,13 @@ TEST_CASE("documents: unknown, withdrawn and malformed document paths", "[docume
     CHECK(status(v3, "collection//1") == 404);
     CHECK(status(catalog_config(ApiVersion::v2), "collection/fonds") == 404);
     // No catalog yet: unknown.
-    CHECK(prepare_request(v3, nullptr, get(std::string(kArk) + "/manifest"), nullptr)
+    CHECK(prepare_request(v3, nullptr, get("ark:/99999/d3m-6w3gqpxd-v/manifest"), nullptr)
               .response.status == 404);
     writer->withdraw(kArk, "removed", 1700000100);
-    CHECK(status(v3, std::string(kArk) + "/manifest") == 410);
+    const std::string manifest_path = std::string(kArk) + "/manifest";
+    CHECK(status(v3, manifest_path) == 410);
     // Outside catalog mode a path ending in /manifest is an image's base URI.
     ServiceConfig files;
     files.source_dir = "/nonexistent";
-    CHECK(prepare_request(files, nullptr, get(std::string(kArk) + "/manifest"), reader)
-              .response.status == 303);
+    CHECK(prepare_request(files, nullptr, get(manifest_path), reader).response.status == 303);
 }

@@ -202,6 +202,60 @@ std::vector<std::string> set_specs(const json_t* value) {
     return sets;
 }
 
+// The behavior values of Presentation 3.0 valid on a Manifest. Values of one group are disjoint:
+// a manifest cannot be both auto-advance and no-auto-advance, nor paged and continuous.
+struct ManifestBehavior {
+    std::string_view name;
+    int disjoint_group;
+};
+constexpr ManifestBehavior kManifestBehaviors[] = {
+    {"auto-advance", 0}, {"no-auto-advance", 0}, {"repeat", 1},     {"no-repeat", 1},
+    {"unordered", 2},    {"individuals", 2},     {"continuous", 2}, {"paged", 2}};
+
+const ManifestBehavior* manifest_behavior(std::string_view name) {
+    for (const ManifestBehavior& behavior : kManifestBehaviors)
+        if (behavior.name == name) return &behavior;
+    return nullptr;
+}
+
+std::vector<std::string> behaviors(const json_t* value) {
+    std::vector<std::string> names;
+    auto add = [&](const json_t* item, const std::string& field) {
+        if (!json_is_string(item)) refuse(field, "expected a string");
+        std::string name(json_string_value(item), json_string_length(item));
+        const ManifestBehavior* behavior = manifest_behavior(name);
+        if (!behavior) refuse(field, "not a behavior of a Manifest: " + quoted(name));
+        for (const std::string& earlier : names) {
+            if (earlier == name) refuse(field, "named twice: " + quoted(name));
+            if (manifest_behavior(earlier)->disjoint_group == behavior->disjoint_group)
+                refuse(field, quoted(name) + " cannot be combined with " + quoted(earlier));
+        }
+        names.push_back(std::move(name));
+    };
+    if (json_is_string(value)) {
+        add(value, "behavior");
+        return names;
+    }
+    if (!json_is_array(value)) refuse("behavior", "expected a string or a list of strings");
+    size_t i;
+    json_t* item;
+    json_array_foreach(value, i, item) {
+        add(item, "behavior[" + std::to_string(i) + "]");
+    }
+    return names;
+}
+
+std::string viewing_direction(const json_t* value) {
+    if (!json_is_string(value)) refuse("viewingDirection", "expected a string");
+    std::string direction(json_string_value(value), json_string_length(value));
+    static constexpr std::string_view kDirections[] = {"left-to-right", "right-to-left",
+                                                       "top-to-bottom", "bottom-to-top"};
+    if (std::find(std::begin(kDirections), std::end(kDirections), direction) ==
+        std::end(kDirections))
+        refuse("viewingDirection", "not a viewing direction: " + quoted(direction));
+    return direction;
+}
+
 // Sets one top-level field of `metadata` from its JSON value; null (or an empty list) clears it.
 void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* value) {
     const std::string field(name);
@@ -227,6 +281,10 @@ void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* 
         metadata.license = std::move(uri);
     } else if (name == "provider") {
         metadata.provider = clear ? std::string() : element_value(value, field);
+    } else if (name == "behavior") {
+        metadata.behavior = clear ? std::vector<std::string>{} : behaviors(value);
+    } else if (name == "viewingDirection") {
+        metadata.viewing_direction = clear ? std::string() : viewing_direction(value);
     } else {
         refuse(field, "unknown field");
     }
@@ -322,6 +380,16 @@ json_t* object_metadata_to_json(const ObjectMetadata& metadata) {
     if (!metadata.provider.empty())
         json_object_set_new(object, "provider",
                             json_stringn(metadata.provider.data(), metadata.provider.size()));
+    if (!metadata.behavior.empty()) {
+        json_t* behavior = json_array();
+        for (const std::string& name : metadata.behavior)
+            json_array_append_new(behavior, json_stringn(name.data(), name.size()));
+        json_object_set_new(object, "behavior", behavior);
+    }
+    if (!metadata.viewing_direction.empty())
+        json_object_set_new(
+            object, "viewingDirection",
+            json_stringn(metadata.viewing_direction.data(), metadata.viewing_direction.size()));
     return object;
 }
 

@@ -1,7 +1,7 @@
 // Descriptive metadata of an object: the 15 elements of unqualified Dublin Core, each
 // repeatable and with an optional language tag, plus what the platform adds (sets, licence,
-// holding institution). One internal record from which manifests, OAI-PMH formats and pages
-// are generated.
+// holding institution, and how a viewer should present it). One internal record from which
+// manifests, OAI-PMH formats and pages are generated.
 #pragma once
 
 #include <jansson.h>
@@ -31,19 +31,29 @@ struct ObjectMetadata {
     std::vector<std::string> sets;                     // set specs, hierarchical with ':'
     std::string license;                               // licence URI (CC or RightsStatements)
     std::string provider;                              // the holding institution
+    // IIIF Presentation 3.0 hints for the manifest: "behavior" values valid on a Manifest, and
+    // "viewingDirection"; empty when not given.
+    std::vector<std::string> behavior;
+    std::string viewing_direction;
     bool operator==(const ObjectMetadata&) const = default;
 };
 
 // Parses the deposit API's metadata JSON:
 //   {"title": [{"value": "...", "lang": "fr"}], "creator": [...], ..., "sets": ["a:b"],
-//    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "..."}
-// A plain string is accepted for an element as one value without a language (and for "sets" as
-// one set); null or [] is no value; a set named twice is one. Unknown keys, wrong types, empty
-// (or blank) values, malformed language tags or set specs, or a licence URI that is neither
-// Creative Commons (licenses/{by,by-sa,by-nd,by-nc,by-nc-sa,by-nc-nd}/{x.y}/[jurisdiction/],
-// publicdomain/zero/1.0/, publicdomain/mark/1.0/) nor a RightsStatements.org statement
-// (vocab/{code}/1.0/), http or https, throw IiifError(400, "metadata: {field}: {what}"), the
-// field as in "title", "title[2]", "title[2].lang", "sets[0]", "license", or "document".
+//    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "...",
+//    "behavior": ["paged"], "viewingDirection": "right-to-left"}
+// A plain string is accepted for an element as one value without a language (and for "sets" or
+// "behavior" as one value); null or [] is no value; a set named twice is one. Unknown keys,
+// wrong types, empty (or blank) values, malformed language tags or set specs, or a licence URI
+// that is neither Creative Commons (licenses/{by,by-sa,by-nd,by-nc,by-nc-sa,by-nc-nd}/{x.y}/
+// [jurisdiction/], publicdomain/zero/1.0/, publicdomain/mark/1.0/) nor a RightsStatements.org
+// statement (vocab/{code}/1.0/), http or https, throw IiifError(400, "metadata: {field}:
+// {what}"), the field as in "title", "title[2]", "title[2].lang", "sets[0]", "license",
+// "behavior[1]" or "document". So do a behavior that is not valid on a Manifest (auto-advance,
+// no-auto-advance, repeat, no-repeat, unordered, individuals, continuous, paged), one named twice
+// or one disjoint with an earlier one (the spec's pairs: auto-advance and no-auto-advance, repeat
+// and no-repeat, any two of the four layouts), and a viewingDirection other than left-to-right,
+// right-to-left, top-to-bottom or bottom-to-top.
 ObjectMetadata parse_object_metadata(std::string_view json_text);
 // Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes).
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text);

@@ -26,6 +26,7 @@ struct ShoulderInfo {
     std::string subject;
     std::string description;
     std::string service;  // URL of the service behind it; may be empty
+    bool operator==(const ShoulderInfo&) const = default;
 };
 
 struct PublicationSettings {

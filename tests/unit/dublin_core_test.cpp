@@ -250,3 +250,81 @@ TEST_CASE("dublin core: to JSON and back is the same record, in the DCMES order"
     json_decref(json);
     CHECK(parse_object_metadata(to_text(metadata)) == metadata);
 }
+
+TEST_CASE("dublin core: behavior takes the values valid on a Manifest, in the order given",
+          "[dublin_core]") {
+    CHECK(
+        parse_object_metadata(R"({"behavior": ["paged", "auto-advance", "no-repeat"]})").behavior ==
+        std::vector<std::string>{"paged", "auto-advance", "no-repeat"});
+    CHECK(parse_object_metadata(R"({"behavior": "individuals"})").behavior ==
+          std::vector<std::string>{"individuals"});
+    for (const char* name : {"auto-advance", "no-auto-advance", "repeat", "no-repeat", "unordered",
+                             "individuals", "continuous", "paged"}) {
+        INFO(name);
+        CHECK(parse_object_metadata("{\"behavior\": \"" + std::string(name) + "\"}").behavior ==
+              std::vector<std::string>{name});
+    }
+    CHECK(parse_object_metadata(R"({"behavior": []})") == ObjectMetadata{});
+    CHECK(parse_object_metadata(R"({"behavior": null})") == ObjectMetadata{});
+}
+
+TEST_CASE("dublin core: a behavior not for a Manifest, repeated or disjoint is refused",
+          "[dublin_core]") {
+    // Valid in Presentation 3.0, but on Canvases, Collections or Ranges only.
+    for (const char* name : {"facing-pages", "non-paged", "multi-part", "together", "sequence",
+                             "thumbnail-nav", "no-nav", "hidden"}) {
+        INFO(name);
+        CHECK(refusal("{\"behavior\": [\"" + std::string(name) + "\"]}") ==
+              "metadata: behavior[0]: not a behavior of a Manifest: \"" + std::string(name) + "\"");
+    }
+    CHECK(refusal(R"({"behavior": "Paged"})") ==
+          "metadata: behavior: not a behavior of a Manifest: \"Paged\"");
+    CHECK(refusal(R"({"behavior": ["paged", "paged"]})") ==
+          "metadata: behavior[1]: named twice: \"paged\"");
+    CHECK(refusal(R"({"behavior": ["paged", "repeat", "continuous"]})") ==
+          "metadata: behavior[2]: \"continuous\" cannot be combined with \"paged\"");
+    CHECK(refusal(R"({"behavior": ["unordered", "individuals"]})") ==
+          "metadata: behavior[1]: \"individuals\" cannot be combined with \"unordered\"");
+    CHECK(refusal(R"({"behavior": ["auto-advance", "no-auto-advance"]})") ==
+          "metadata: behavior[1]: \"no-auto-advance\" cannot be combined with \"auto-advance\"");
+    CHECK(refusal(R"({"behavior": ["no-repeat", "repeat"]})") ==
+          "metadata: behavior[1]: \"repeat\" cannot be combined with \"no-repeat\"");
+    CHECK(refusal(R"({"behavior": ["paged", 3]})") == "metadata: behavior[1]: expected a string");
+    CHECK(refusal(R"({"behavior": 3})") ==
+          "metadata: behavior: expected a string or a list of strings");
+}
+
+TEST_CASE("dublin core: viewingDirection is one of the four directions", "[dublin_core]") {
+    for (const char* direction :
+         {"left-to-right", "right-to-left", "top-to-bottom", "bottom-to-top"}) {
+        INFO(direction);
+        CHECK(parse_object_metadata("{\"viewingDirection\": \"" + std::string(direction) + "\"}")
+                  .viewing_direction == direction);
+    }
+    CHECK(refusal(R"({"viewingDirection": "rtl"})") ==
+          "metadata: viewingDirection: not a viewing direction: \"rtl\"");
+    CHECK(refusal(R"({"viewingDirection": ["left-to-right"]})") ==
+          "metadata: viewingDirection: expected a string");
+    CHECK(refusal(R"({"viewing_direction": "left-to-right"})") ==
+          "metadata: viewing_direction: unknown field");
+}
+
+TEST_CASE("dublin core: behavior and viewingDirection round-trip and patch", "[dublin_core]") {
+    ObjectMetadata metadata = parse_object_metadata(
+        R"({"title": "T", "viewingDirection": "top-to-bottom", "behavior": "continuous"})");
+    CHECK(to_text(metadata) == R"({"title":[{"value":"T"}],"behavior":["continuous"],)"
+                               R"("viewingDirection":"top-to-bottom"})");
+    CHECK(parse_object_metadata(to_text(metadata)) == metadata);
+
+    ObjectMetadata patched =
+        patch_object_metadata(metadata, R"({"behavior": ["paged", "no-auto-advance"]})");
+    CHECK(patched.behavior == std::vector<std::string>{"paged", "no-auto-advance"});
+    CHECK(patched.viewing_direction == "top-to-bottom");
+    ObjectMetadata removed =
+        patch_object_metadata(metadata, R"({"behavior": null, "viewingDirection": null})");
+    CHECK(removed.behavior.empty());
+    CHECK(removed.viewing_direction.empty());
+    CHECK(removed == parse_object_metadata(R"({"title": "T"})"));
+    CHECK(patch_refusal(R"({"viewingDirection": "up"})") ==
+          "metadata: viewingDirection: not a viewing direction: \"up\"");
+}

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "ark_resolver.hpp"
 #include "catalog.hpp"
 #include "image_service.hpp"
 #include "renderer.hpp"
@@ -44,6 +45,12 @@ struct iiif_service {
     CatalogSlot* catalog = nullptr;    // idem
 };
 
+struct iiif_resolver {
+    std::string catalog_path;
+    CatalogSlot* catalog = nullptr;  // owned by the worker's registry
+    iiif::PublicationMemo publication;
+};
+
 struct iiif_job {
     iiif::RenderJobPtr job;
 };
@@ -77,6 +84,28 @@ iiif_str_t str(const std::string& text) { return {text.data(), text.size()}; }
 
 iiif_response_t* wrap(iiif::HttpResponse response) {
     return new (std::nothrow) iiif_response{std::move(response)};
+}
+
+// The worker's slot for the catalog at `path`, opened (or tried) on first use: an LMDB
+// environment must be opened once per process, so every location naming the file shares it.
+int open_catalog(const std::string& path, CatalogSlot** slot_out, char* error, size_t error_len) {
+    try {
+        auto& registry = catalog_registry();
+        auto found = registry.find(path);
+        if (found == registry.end()) {
+            auto slot = std::make_unique<CatalogSlot>();
+            slot->path = path;
+            slot->open();
+            found = registry.emplace(path, std::move(slot)).first;
+        }
+        *slot_out = found->second.get();
+        if ((*slot_out)->reader) return 0;
+        write_error(error, error_len, (*slot_out)->error);
+        return -1;
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return -1;
+    }
 }
 
 }  // namespace
@@ -152,25 +181,8 @@ int iiif_service_open_cache(iiif_service_t* service, char* error, size_t error_l
 }
 
 int iiif_service_open_catalog(iiif_service_t* service, char* error, size_t error_len) {
-    const std::string& path = service->config.catalog_path;
-    if (path.empty()) return 0;
-    try {
-        auto& registry = catalog_registry();
-        auto found = registry.find(path);
-        if (found == registry.end()) {
-            auto slot = std::make_unique<CatalogSlot>();
-            slot->path = path;
-            slot->open();
-            found = registry.emplace(path, std::move(slot)).first;
-        }
-        service->catalog = found->second.get();
-        if (service->catalog->reader) return 0;
-        write_error(error, error_len, service->catalog->error);
-        return -1;
-    } catch (const std::exception& e) {
-        write_error(error, error_len, e.what());
-        return -1;
-    }
+    if (service->config.catalog_path.empty()) return 0;
+    return open_catalog(service->config.catalog_path, &service->catalog, error, error_len);
 }
 
 void iiif_worker_exit(void) {
@@ -230,6 +242,44 @@ iiif_response_t* iiif_job_response(iiif_job_t* job) {
 
 void iiif_job_free(iiif_job_t* job) {
     delete job;
+}
+
+iiif_resolver_t* iiif_resolver_create(iiif_str_t catalog_path, char* error, size_t error_len) {
+    try {
+        if (catalog_path.len == 0) {
+            write_error(error, error_len, "the ARK resolver needs a catalog");
+            return nullptr;
+        }
+        auto resolver = std::make_unique<iiif_resolver>();
+        resolver->catalog_path = std::string(view(catalog_path));
+        return resolver.release();
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return nullptr;
+    }
+}
+
+void iiif_resolver_destroy(iiif_resolver_t* resolver) { delete resolver; }
+
+int iiif_resolver_open_catalog(iiif_resolver_t* resolver, char* error, size_t error_len) {
+    return open_catalog(resolver->catalog_path, &resolver->catalog, error, error_len);
+}
+
+iiif_response_t* iiif_resolve(iiif_resolver_t* resolver, const iiif_resolver_request_t* request) {
+    try {
+        iiif::ResolverRequest ark;
+        ark.method = view(request->method);
+        ark.path = view(request->path);
+        ark.query = view(request->query);
+        ark.has_query = request->has_query != 0;
+        ark.accept = view(request->accept);
+        const iiif::CatalogReader* catalog = resolver->catalog ? resolver->catalog->get() : nullptr;
+        return wrap(iiif::resolve_ark(catalog, ark, resolver->publication));
+    } catch (const std::exception& e) {
+        return wrap(iiif::error_response(500, e.what()));
+    } catch (...) {
+        return wrap(iiif::error_response(500, "internal error"));
+    }
 }
 
 iiif_response_t* iiif_overloaded_response(void) {

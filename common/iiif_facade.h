@@ -18,6 +18,7 @@ typedef struct {
 typedef struct iiif_service iiif_service_t;
 typedef struct iiif_job iiif_job_t;
 typedef struct iiif_response iiif_response_t;
+typedef struct iiif_resolver iiif_resolver_t;
 
 typedef struct {
     int api_version; /* 2 or 3 */
@@ -38,6 +39,14 @@ typedef struct {
     iiif_str_t forwarded_proto, forwarded_host, forwarded_prefix;
     iiif_str_t accept, access_control_request_headers;
 } iiif_http_request_t;
+
+typedef struct {
+    iiif_str_t method;
+    iiif_str_t path;  /* as the client sent it, percent-encoded, without the query */
+    iiif_str_t query; /* after the first '?' */
+    int has_query;    /* a '?' was present */
+    iiif_str_t accept;
+} iiif_resolver_request_t;
 
 /* Configuration time (any process): validates and keeps a copy of the configuration. */
 iiif_service_t *iiif_service_create(const iiif_service_config_t *config, char *error,
@@ -62,6 +71,15 @@ void iiif_job_run(iiif_job_t *job);
 /* Event loop, after iiif_job_run returned. */
 iiif_response_t *iiif_job_response(iiif_job_t *job);
 void iiif_job_free(iiif_job_t *job);
+
+/* The ARK resolver (common/ark_resolver.hpp) over one catalog. Configuration time: */
+iiif_resolver_t *iiif_resolver_create(iiif_str_t catalog_path, char *error, size_t error_len);
+void iiif_resolver_destroy(iiif_resolver_t *resolver);
+/* Per worker, after fork: as iiif_service_open_catalog (the same environment for the same
+ * path; one that cannot be opened yet is tried again by later requests; never fatal). */
+int iiif_resolver_open_catalog(iiif_resolver_t *resolver, char *error, size_t error_len);
+/* Event loop: the complete response (a redirect, a record or an error); never blocks. */
+iiif_response_t *iiif_resolve(iiif_resolver_t *resolver, const iiif_resolver_request_t *request);
 
 iiif_response_t *iiif_overloaded_response(void);
 iiif_response_t *iiif_error_response(int status, const char *reason);

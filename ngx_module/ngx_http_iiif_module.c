@@ -14,6 +14,12 @@
  *       iiif_cache_path     /var/cache/nginx/iiif;
  *       iiif_thread_pool    iiif;
  *   }
+ *   location /ark: {
+ *       iiif_ark_resolver;
+ *       iiif_catalog        /var/lib/iiifd/catalog.mdb;
+ *   }
+ *
+ * The ARK resolver answers on the event loop: one catalog lookup, no thread.
  */
 
 #include <ngx_config.h>
@@ -31,7 +37,8 @@
 #define NGX_HTTP_IIIF_WATCHDOG_MS 10000
 
 typedef struct {
-    ngx_array_t services; /* of iiif_service_t *, opened in each worker */
+    ngx_array_t services;  /* of iiif_service_t *, opened in each worker */
+    ngx_array_t resolvers; /* of iiif_resolver_t *, idem */
 } ngx_http_iiif_main_conf_t;
 
 typedef struct {
@@ -52,6 +59,8 @@ typedef struct {
     ngx_str_t thread_pool_name;
     ngx_thread_pool_t *thread_pool;
     iiif_service_t *service;
+    ngx_flag_t ark_resolver; /* this location only, never inherited */
+    iiif_resolver_t *resolver;
 } ngx_http_iiif_loc_conf_t;
 
 typedef struct {
@@ -68,6 +77,7 @@ static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 static char *ngx_http_iiif(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_iiif_ark_resolver(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle);
 static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle);
 
@@ -77,6 +87,8 @@ static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_conf_check_num_bou
 static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1, ngx_http_iiif,
      NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
+    {ngx_string("iiif_ark_resolver"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+     ngx_http_iiif_ark_resolver, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
     {ngx_string("iiif_prefix"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, prefix), NULL},
@@ -205,7 +217,8 @@ static ngx_table_elt_t *ngx_http_iiif_push_header(ngx_http_request_t *r, iiif_st
 }
 
 /* Sends a response made by the core. The response is freed with the request's pool, so the
- * body is sent from where the core wrote it, without a copy. */
+ * body is sent from where the core wrote it, without a copy. Without a ctx (the resolver),
+ * $iiif_cache_status stays empty. */
 static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
                                     iiif_response_t *response) {
     ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
@@ -229,7 +242,9 @@ static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *
     cln->handler = ngx_http_iiif_free_response;
     cln->data = response;
 
-    ctx->cache_status = iiif_response_cache_status(response);
+    if (ctx != NULL) {
+        ctx->cache_status = iiif_response_cache_status(response);
+    }
     r->headers_out.status = iiif_response_status(response);
 
     type = iiif_response_content_type(response);
@@ -471,6 +486,35 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     return ngx_http_iiif_post_render(r, lcf, ctx);
 }
 
+/* The ARK resolver: the whole answer comes from one catalog lookup, on the event loop. */
+static ngx_int_t ngx_http_iiif_ark_handler(ngx_http_request_t *r) {
+    ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
+    iiif_resolver_request_t request;
+    ngx_int_t rc;
+    u_char *raw, *end, *query;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* As the client wrote it: the core decodes the path and reads the inflection itself. */
+    raw = r->unparsed_uri.data;
+    end = raw + r->unparsed_uri.len;
+    query = ngx_strlchr(raw, end, '?');
+
+    ngx_memzero(&request, sizeof(request));
+    request.method = (iiif_str_t){(const char *)r->method_name.data, r->method_name.len};
+    request.path = (iiif_str_t){(const char *)raw, (size_t)((query ? query : end) - raw)};
+    if (query != NULL) {
+        request.has_query = 1;
+        request.query = (iiif_str_t){(const char *)query + 1, (size_t)(end - query - 1)};
+    }
+    request.accept = ngx_http_iiif_header_literal(r, "Accept");
+
+    return ngx_http_iiif_send(r, NULL, iiif_resolve(lcf->resolver, &request));
+}
+
 /* ---- Configuration ---------------------------------------------------------------------------- */
 
 static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
@@ -479,7 +523,8 @@ static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
     if (mcf == NULL) {
         return NULL;
     }
-    if (ngx_array_init(&mcf->services, cf->pool, 4, sizeof(iiif_service_t *)) != NGX_OK) {
+    if (ngx_array_init(&mcf->services, cf->pool, 4, sizeof(iiif_service_t *)) != NGX_OK ||
+        ngx_array_init(&mcf->resolvers, cf->pool, 1, sizeof(iiif_resolver_t *)) != NGX_OK) {
         return NULL;
     }
     return mcf;
@@ -500,6 +545,7 @@ static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf) {
     conf->tile_size = NGX_CONF_UNSET;
     conf->cors = NGX_CONF_UNSET;
     conf->cache_control.data = NULL;
+    conf->ark_resolver = NGX_CONF_UNSET;
     return conf;
 }
 
@@ -519,8 +565,61 @@ static char *ngx_http_iiif(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
     return NGX_CONF_ERROR;
 }
 
+static char *ngx_http_iiif_ark_resolver(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    ngx_http_iiif_loc_conf_t *lcf = conf;
+
+    if (lcf->ark_resolver != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+    lcf->ark_resolver = 1;
+    return NGX_CONF_OK;
+}
+
 static void ngx_http_iiif_destroy_service(void *data) {
     iiif_service_destroy(data);
+}
+
+static void ngx_http_iiif_destroy_resolver(void *data) {
+    iiif_resolver_destroy(data);
+}
+
+/* A location with iiif_ark_resolver: its catalog is required, nothing else. */
+static char *ngx_http_iiif_merge_resolver(ngx_conf_t *cf, ngx_http_iiif_loc_conf_t *conf) {
+    ngx_http_core_loc_conf_t *clcf;
+    ngx_http_iiif_main_conf_t *mcf;
+    iiif_resolver_t **slot;
+    ngx_pool_cleanup_t *cln;
+    char error[256];
+
+    if (conf->catalog_path.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif_ark_resolver\" needs \"iiif_catalog\"");
+        return NGX_CONF_ERROR;
+    }
+    conf->resolver = iiif_resolver_create(
+        (iiif_str_t){(const char *)conf->catalog_path.data, conf->catalog_path.len}, error,
+        sizeof(error));
+    if (conf->resolver == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
+        return NGX_CONF_ERROR;
+    }
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        iiif_resolver_destroy(conf->resolver);
+        return NGX_CONF_ERROR;
+    }
+    cln->handler = ngx_http_iiif_destroy_resolver;
+    cln->data = conf->resolver;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
+    slot = ngx_array_push(&mcf->resolvers);
+    if (slot == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    *slot = conf->resolver;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_iiif_ark_handler;
+    return NGX_CONF_OK;
 }
 
 static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
@@ -533,6 +632,11 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_pool_cleanup_t *cln;
     char error[256];
 
+    if (conf->ark_resolver == 1 && conf->api_version != NGX_CONF_UNSET) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"iiif_ark_resolver\" and \"iiif\" cannot share a location");
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
     ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
     ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
@@ -549,6 +653,9 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_conf_merge_value(conf->cors, prev->cors, 1);
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name, "default");
 
+    if (conf->ark_resolver == 1) {
+        return ngx_http_iiif_merge_resolver(cf, conf); /* an inherited "iiif" does not apply */
+    }
     if (conf->api_version == NGX_CONF_UNSET) {
         return NGX_CONF_OK;
     }
@@ -626,6 +733,7 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
 static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
     ngx_http_iiif_main_conf_t *mcf;
     iiif_service_t **services;
+    iiif_resolver_t **resolvers;
     ngx_uint_t i;
     char error[512];
 
@@ -633,7 +741,17 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
         return NGX_OK; /* no http{} block */
     }
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_iiif_module);
-    if (mcf == NULL || mcf->services.nelts == 0) {
+    if (mcf == NULL) {
+        return NGX_OK;
+    }
+    resolvers = mcf->resolvers.elts;
+    for (i = 0; i < mcf->resolvers.nelts; i++) {
+        if (iiif_resolver_open_catalog(resolvers[i], error, sizeof(error)) != 0) {
+            /* Not fatal: iiifd may not have made it yet; requests try again. */
+            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; will try again", error);
+        }
+    }
+    if (mcf->services.nelts == 0) {
         return NGX_OK;
     }
     /* nginx's thread pool supplies the parallelism: one libvips thread per render. */

@@ -448,23 +448,32 @@ HttpResponse resolve(const CatalogReader* catalog, const ResolverRequest& reques
                 return shoulder_response(*settings, info, inflection, json);
     }
 
-    std::optional<StoredDocument> stored = catalog->document(resolver_document_key(key));
-    if (!stored) return not_found("unknown ARK");
-    const Resolved record = read_record(stored->body);
-    if (record.state == "withdrawn") return tombstone(*settings, record, inflection, json);
-    if (record.state != "active") return not_found("unknown ARK");
-
-    std::string target;
-    if (after_name.empty())
-        target = record.landing;
-    else if (after_name[0] == '/')
-        target = qualifier_target(*settings, record, after_name.substr(1));
-    if (target.empty()) return not_found("unknown qualifier");
-    if (inflection == Inflection::none) return redirect(std::move(target));
-
-    Fields fields = object_fields(*settings, record);
-    add_policy(fields, *settings, inflection);
-    return record_response(200, fields, json);
+    // The record is read in place: the response is made while the catalog holds it.
+    std::optional<HttpResponse> response;
+    catalog->with_document(
+        resolver_document_key(key), [&](const CatalogReader::DocumentView& stored) {
+            const Resolved record = read_record(stored.body);
+            if (record.state == "withdrawn") {
+                response = tombstone(*settings, record, inflection, json);
+                return;
+            }
+            if (record.state != "active") return;
+            std::string target;
+            if (after_name.empty())
+                target = record.landing;
+            else if (after_name[0] == '/')
+                target = qualifier_target(*settings, record, after_name.substr(1));
+            if (target.empty()) {
+                response = not_found("unknown qualifier");
+            } else if (inflection == Inflection::none) {
+                response = redirect(std::move(target));
+            } else {
+                Fields fields = object_fields(*settings, record);
+                add_policy(fields, *settings, inflection);
+                response = record_response(200, fields, json);
+            }
+        });
+    return response ? std::move(*response) : not_found("unknown ARK");
 }
 
 }  // namespace

@@ -509,6 +509,7 @@ std::unique_ptr<CatalogReader> CatalogReader::open(const std::string& path, std:
 }
 
 CatalogReader::~CatalogReader() {
+    if (reused_txn_) mdb_txn_abort(reused_txn_);
     if (env_ && owns_env_) mdb_env_close(env_);
 }
 
@@ -578,6 +579,44 @@ std::optional<StoredDocument> CatalogReader::document(std::string_view key) cons
     auto document = decode_document(*found);
     if (!document) throw IiifError(500, "catalog: corrupt document " + std::string(key));
     return document;
+}
+
+bool CatalogReader::with_document(std::string_view key,
+                                  const std::function<void(const DocumentView&)>& use) const {
+    auto decode_view = [&](std::string_view stored) {
+        const size_t etag_size = stored.size() >= 9 ? static_cast<unsigned char>(stored[8]) : 0;
+        if (stored.size() < 9 + etag_size)
+            throw IiifError(500, "catalog: corrupt document " + std::string(key));
+        return DocumentView{stored.substr(9 + etag_size), stored.substr(9, etag_size),
+                            read_u64be(stored)};
+    };
+    std::unique_lock lock(reuse_mutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+        // A renewed transaction sees the latest commit, as a new one would.
+        int rc = reused_txn_ ? mdb_txn_renew(reused_txn_)
+                             : mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reused_txn_);
+        if (rc == 0) {
+            struct Reset {
+                MDB_txn* txn;
+                ~Reset() { mdb_txn_reset(txn); }
+            } reset{reused_txn_};
+            MDB_val k = view(key), value;
+            rc = mdb_get(reused_txn_, documents_, &k, &value);
+            if (rc == MDB_NOTFOUND) return false;
+            check(rc, "mdb_get");
+            use(decode_view(view(value)));
+            return true;
+        }
+        // A map grown by the writer (MDB_MAP_RESIZED) or a stale handle: start afresh below,
+        // where Txn adopts the new size.
+        if (reused_txn_) mdb_txn_abort(reused_txn_);
+        reused_txn_ = nullptr;
+    }
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(documents_, key);
+    if (!found) return false;
+    use(decode_view(*found));
+    return true;
 }
 
 std::optional<std::string> CatalogReader::meta(std::string_view key) const {
@@ -657,6 +696,9 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
 }
 
 CatalogWriter::~CatalogWriter() {
+    // The reader's kept transaction belongs to this environment: it goes first.
+    if (reader_.reused_txn_) mdb_txn_abort(reader_.reused_txn_);
+    reader_.reused_txn_ = nullptr;
     if (env_) mdb_env_close(env_);
 }
 

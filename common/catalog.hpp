@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +129,17 @@ class CatalogReader {
 
     // A stored document by its key (see the key functions above); nullopt when absent.
     std::optional<StoredDocument> document(std::string_view key) const;
+    // The same, read in place: `use` gets views into the map, valid only during the call, and
+    // the lookup reuses one read transaction (reset after each call, so no old snapshot stays
+    // pinned) instead of allocating one and copying the body. For the module's event loop,
+    // where it runs for every ARK resolution. False when absent (then `use` is not called).
+    struct DocumentView {
+        std::string_view body;
+        std::string_view etag;
+        std::int64_t modified = 0;
+    };
+    bool with_document(std::string_view key,
+                       const std::function<void(const DocumentView&)>& use) const;
     // The publication settings iiifd recorded; nullopt before it first did.
     std::optional<std::string> meta(std::string_view key) const;
 
@@ -138,6 +150,10 @@ class CatalogReader {
     bool owns_env_ = true;
     MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
     MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0;
+    // with_document()'s transaction, kept reset between calls; the mutex keeps two threads
+    // from sharing it (the one that does not get it takes a transaction of its own).
+    mutable std::mutex reuse_mutex_;
+    mutable MDB_txn* reused_txn_ = nullptr;
 };
 
 // The single writer (iiifd). Opening creates the file and its databases.

@@ -129,21 +129,7 @@ std::optional<std::string_view> percent_decoded(std::string_view text, std::stri
 // Client text for a Location header: what may stand in a URI's path or query as it is stays,
 // anything else (spaces, quotes, non-ASCII, '%' unless `keep_escapes`) is percent-encoded.
 std::string uri_safe(std::string_view text, bool keep_escapes) {
-    static constexpr std::string_view kKept = "-._~!$&'()*+,;=:@/?";
-    static const char kDigits[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        if (is_alnum(c) || kKept.find(c) != std::string_view::npos || (keep_escapes && c == '%')) {
-            out.push_back(c);
-        } else {
-            unsigned char byte = static_cast<unsigned char>(c);
-            out.push_back('%');
-            out.push_back(kDigits[byte >> 4]);
-            out.push_back(kDigits[byte & 15]);
-        }
-    }
-    return out;
+    return percent_encode(text, keep_escapes ? "!$&'()*+,;=:@/?%" : "!$&'()*+,;=:@/?");
 }
 
 enum class Inflection { none, info, policy };

@@ -9,7 +9,9 @@
 namespace iiif {
 namespace {
 
-[[noreturn]] void bad_request(std::string reason) { throw IiifError(400, std::move(reason)); }
+[[noreturn]] void bad_request(std::string reason) {
+    throw IiifError(400, std::move(reason));
+}
 
 bool all_digits(std::string_view text) {
     if (text.empty()) return false;
@@ -207,9 +209,31 @@ std::string percent_decode(std::string_view text) {
     return decoded;
 }
 
-ImageRequest parse_image_request(ApiVersion version, std::string_view region,
-                                 std::string_view size, std::string_view rotation,
-                                 std::string_view quality_dot_format) {
+std::string percent_encode(std::string_view text, std::string_view also_kept) {
+    static const char kDigits[] = "0123456789ABCDEF";
+    std::string encoded;
+    encoded.reserve(text.size());
+    for (unsigned char c : text) {
+        bool kept = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~' ||
+                    also_kept.find(static_cast<char>(c)) != std::string_view::npos;
+        if (kept) {
+            encoded.push_back(static_cast<char>(c));
+        } else {
+            encoded.push_back('%');
+            encoded.push_back(kDigits[c >> 4]);
+            encoded.push_back(kDigits[c & 15]);
+        }
+    }
+    return encoded;
+}
+
+std::string encode_identifier(std::string_view identifier) {
+    return percent_encode(identifier, ":");
+}
+
+ImageRequest parse_image_request(ApiVersion version, std::string_view region, std::string_view size,
+                                 std::string_view rotation, std::string_view quality_dot_format) {
     ImageRequest request;
     request.version = version;
     request.region = parse_region(region);
@@ -227,9 +251,9 @@ IiifPath parse_iiif_path(ApiVersion version, std::string_view path) {
     auto segments = split(path, '/');
     IiifPath parsed;
     auto identifier_of = [&](size_t count) {
-        std::string_view raw = path.substr(0, static_cast<size_t>(
-                                                  segments[count - 1].data() - path.data()) +
-                                                  segments[count - 1].size());
+        std::string_view raw =
+            path.substr(0, static_cast<size_t>(segments[count - 1].data() - path.data()) +
+                               segments[count - 1].size());
         std::string identifier = percent_decode(raw);
         if (identifier.empty()) bad_request("empty identifier");
         return identifier;
@@ -261,32 +285,46 @@ IiifPath parse_iiif_path(ApiVersion version, std::string_view path) {
 
 std::string_view format_extension(Format format) {
     switch (format) {
-        case Format::jpg: return "jpg";
-        case Format::png: return "png";
-        case Format::webp: return "webp";
-        case Format::tif: return "tif";
-        case Format::gif: return "gif";
+        case Format::jpg:
+            return "jpg";
+        case Format::png:
+            return "png";
+        case Format::webp:
+            return "webp";
+        case Format::tif:
+            return "tif";
+        case Format::gif:
+            return "gif";
     }
     return "jpg";
 }
 
 std::string_view format_media_type(Format format) {
     switch (format) {
-        case Format::jpg: return "image/jpeg";
-        case Format::png: return "image/png";
-        case Format::webp: return "image/webp";
-        case Format::tif: return "image/tiff";
-        case Format::gif: return "image/gif";
+        case Format::jpg:
+            return "image/jpeg";
+        case Format::png:
+            return "image/png";
+        case Format::webp:
+            return "image/webp";
+        case Format::tif:
+            return "image/tiff";
+        case Format::gif:
+            return "image/gif";
     }
     return "application/octet-stream";
 }
 
 std::string_view quality_name(Quality quality) {
     switch (quality) {
-        case Quality::default_quality: return "default";
-        case Quality::color: return "color";
-        case Quality::gray: return "gray";
-        case Quality::bitonal: return "bitonal";
+        case Quality::default_quality:
+            return "default";
+        case Quality::color:
+            return "color";
+        case Quality::gray:
+            return "gray";
+        case Quality::bitonal:
+            return "bitonal";
     }
     return "default";
 }

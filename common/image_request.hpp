@@ -64,6 +64,11 @@ IiifPath parse_iiif_path(ApiVersion version, std::string_view path);
 
 // Decodes %XX escapes; a malformed escape or an encoded NUL is a 400.
 std::string percent_decode(std::string_view text);
+// Percent-encodes every byte but the unreserved A-Za-z0-9 "-._~" and those in `also_kept`.
+std::string percent_encode(std::string_view text, std::string_view also_kept = "");
+// An identifier as one path segment of a URI (slashes included, ':' kept): the form of the
+// "id" of an image's info.json and of the image services in manifests.
+std::string encode_identifier(std::string_view identifier);
 
 std::string_view format_extension(Format format);
 std::string_view format_media_type(Format format);

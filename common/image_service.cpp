@@ -14,14 +14,14 @@
 namespace iiif {
 
 class RenderJob {
-public:
+  public:
     const ServiceConfig* config = nullptr;
     TileCache* cache = nullptr;
     bool info = false;  // info.json, else an image
     bool json_ld = false;
     ImageRequest image;
-    ResolvedSource source;       // in catalog mode, only its path (the master)
-    std::string identity;        // names this version of the source in cache keys
+    ResolvedSource source;  // in catalog mode, only its path (the master)
+    std::string identity;   // names this version of the source in cache keys
     std::int64_t last_modified = -1;
     std::string id_url;
     std::optional<SourceInfo> source_info;  // when the cache already knew it
@@ -59,26 +59,28 @@ std::string limits_text(const Limits& limits) {
 }
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
-CacheKey source_key(const RenderJob& job) { return make_cache_key("source|" + job.identity); }
+CacheKey source_key(const RenderJob& job) {
+    return make_cache_key("source|" + job.identity);
+}
 
 CacheKey info_key(const RenderJob& job) {
     return make_cache_key("info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                          job.id_url + "|" + job.identity + "|" +
-                          limits_text(job.config->limits) + "|" +
-                          std::to_string(job.config->default_tile_size));
+                          job.id_url + "|" + job.identity + "|" + limits_text(job.config->limits) +
+                          "|" + std::to_string(job.config->default_tile_size));
 }
 
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
-    return make_cache_key("image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                          job.identity + "|" + plan.canonical + "|" +
-                          limits_text(job.config->limits) + "|q" +
-                          std::to_string(render.jpeg_quality) + "," +
-                          std::to_string(render.webp_quality) + "," +
-                          std::to_string(render.png_compression));
+    return make_cache_key(
+        "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" + job.identity +
+        "|" + plan.canonical + "|" + limits_text(job.config->limits) + "|q" +
+        std::to_string(render.jpeg_quality) + "," + std::to_string(render.webp_quality) + "," +
+        std::to_string(render.png_compression));
 }
 
-std::string etag_of(const CacheKey& key) { return "\"" + cache_key_hex(key).substr(0, 32) + "\""; }
+std::string etag_of(const CacheKey& key) {
+    return "\"" + cache_key_hex(key).substr(0, 32) + "\"";
+}
 
 bool accepts_json_ld(std::string_view accept) {
     return accept.find("application/ld+json") != std::string_view::npos;
@@ -113,9 +115,9 @@ HttpResponse info_response(const RenderJob& job, std::string body, const CacheKe
                            CacheStatus status) {
     HttpResponse response;
     response.body = std::move(body);
-    response.content_type =
-        job.json_ld ? "application/ld+json;profile=\"" + std::string(context_uri(job.config->version)) + "\""
-                    : "application/json";
+    response.content_type = job.json_ld ? "application/ld+json;profile=\"" +
+                                              std::string(context_uri(job.config->version)) + "\""
+                                        : "application/json";
     add_success_headers(response, *job.config);
     response.headers.emplace_back("Link", profile_link(job.config->version));
     response.headers.emplace_back("Vary", "Accept");
@@ -314,8 +316,8 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
             return prepared;
         }
     } else if (cache && job->source_info) {
-        ImagePlan plan = plan_image(job->image, job->source_info->width,
-                                    job->source_info->height, config.limits);
+        ImagePlan plan = plan_image(job->image, job->source_info->width, job->source_info->height,
+                                    config.limits);
         CacheKey key = image_key(*job, plan);
         if (auto entry = cache->get(key)) {
             cache->touch(key);
@@ -332,9 +334,12 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
 
 std::string_view cache_status_name(CacheStatus status) {
     switch (status) {
-        case CacheStatus::hit: return "HIT";
-        case CacheStatus::miss: return "MISS";
-        case CacheStatus::bypass: return "BYPASS";
+        case CacheStatus::hit:
+            return "HIT";
+        case CacheStatus::miss:
+            return "MISS";
+        case CacheStatus::bypass:
+            return "BYPASS";
     }
     return "BYPASS";
 }
@@ -352,25 +357,6 @@ HttpResponse overloaded_response() {
     HttpResponse response = error_response(503, "render queue is full, retry shortly");
     response.headers.emplace_back("Retry-After", "2");
     return response;
-}
-
-std::string encode_identifier(std::string_view identifier) {
-    static const char kDigits[] = "0123456789ABCDEF";
-    std::string encoded;
-    encoded.reserve(identifier.size());
-    for (unsigned char c : identifier) {
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                          c == '~' || c == ':';
-        if (unreserved) {
-            encoded.push_back(static_cast<char>(c));
-        } else {
-            encoded.push_back('%');
-            encoded.push_back(kDigits[c >> 4]);
-            encoded.push_back(kDigits[c & 15]);
-        }
-    }
-    return encoded;
 }
 
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
@@ -426,8 +412,12 @@ void run_job(RenderJob& job) {
     }
 }
 
-HttpResponse finish_job(RenderJob& job) { return std::move(job.response); }
+HttpResponse finish_job(RenderJob& job) {
+    return std::move(job.response);
+}
 
-void RenderJobDeleter::operator()(RenderJob* job) const { delete job; }
+void RenderJobDeleter::operator()(RenderJob* job) const {
+    delete job;
+}
 
 }  // namespace iiif

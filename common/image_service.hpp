@@ -97,7 +97,5 @@ HttpResponse overloaded_response();
 // An error as every response of the service carries it: status, plain-text reason, CORS.
 HttpResponse error_response(int status, std::string_view reason);
 
-// Percent-encodes an identifier for use as one path segment of a URI (slashes included).
-std::string encode_identifier(std::string_view identifier);
 
 }  // namespace iiif

@@ -53,32 +53,6 @@ std::string dump(const json_t* document) {
     return out;
 }
 
-// Percent-encodes every byte but A-Za-z0-9, "-._~" and those in `also_kept`.
-std::string percent_encode(std::string_view value, std::string_view also_kept) {
-    static const char kDigits[] = "0123456789ABCDEF";
-    std::string encoded;
-    encoded.reserve(value.size());
-    for (unsigned char c : value) {
-        bool kept = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || c == '~' ||
-                    also_kept.find(static_cast<char>(c)) != std::string_view::npos;
-        if (kept) {
-            encoded.push_back(static_cast<char>(c));
-        } else {
-            encoded.push_back('%');
-            encoded.push_back(kDigits[c >> 4]);
-            encoded.push_back(kDigits[c & 15]);
-        }
-    }
-    return encoded;
-}
-
-// An image id as one path segment: exactly what encode_identifier (image_service.cpp, outside
-// iiif_core) makes, so that a service URL equals the "id" of the image's info.json.
-std::string encode_identifier_segment(std::string_view id) {
-    return percent_encode(id, ":");
-}
-
 // A value inside a query string or a landing page template: RFC 3986's unreserved characters
 // only, like encodeURIComponent (which also keeps "!*'()").
 std::string encode_component(std::string_view value) {
@@ -546,7 +520,7 @@ std::string manifest_url(const PublicationSettings& settings, ApiVersion version
 std::string image_service_url(const PublicationSettings& settings, ApiVersion version,
                               std::string_view image_id) {
     return settings.base_url + std::string(prefix(settings, version)) + "/" +
-           encode_identifier_segment(image_id);
+           encode_identifier(image_id);
 }
 
 std::string ark_url(const PublicationSettings& settings, std::string_view ark) {

@@ -7,32 +7,13 @@
 #include <filesystem>
 
 #include "api_harness.hpp"
+#include "chain_support.hpp"
 #include "http_client.hpp"
 #include "image_service.hpp"
 #include "nginx_harness.hpp"
 #include "test_images.hpp"
 
 using namespace test_images;
-
-namespace {
-
-// nginx's workers run as nobody (the tests run as root): they read the masters and take a
-// reader slot in the catalog's lock file.
-void open_to_workers(const std::string& dir, const std::string& catalog) {
-    namespace fs = std::filesystem;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        auto extra = entry.is_directory() ? fs::perms::others_read | fs::perms::others_exec |
-                                                fs::perms::group_read | fs::perms::group_exec
-                                          : fs::perms::others_read | fs::perms::group_read;
-        fs::permissions(entry.path(), extra, fs::perm_options::add);
-    }
-    fs::permissions(dir, fs::perms::others_read | fs::perms::others_exec, fs::perm_options::add);
-    fs::permissions(catalog + "-lock",
-                    fs::perms::others_read | fs::perms::others_write | fs::perms::group_write,
-                    fs::perm_options::add);
-}
-
-}  // namespace
 
 TEST_CASE("chain: a deposited image is served by nginx under its page ARK", "[chain]") {
     daemon_harness::RedisServer redis;
@@ -47,7 +28,7 @@ TEST_CASE("chain: a deposited image is served by nginx under its page ARK", "[ch
     const std::string job = iiifd.wait_for_job(daemon_harness::json_text(deposit.body, "job"));
     REQUIRE(daemon_harness::json_text(job, "state") == "done");
 
-    open_to_workers(iiifd.dir(), iiifd.catalog_path());
+    chain::open_to_workers(iiifd.dir(), iiifd.catalog_path());
     integration::NginxOptions options;
     options.location_extra = "iiif_catalog " + iiifd.catalog_path() + ";";
     integration::Nginx nginx(options);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api_harness.hpp"
+#include "chain_support.hpp"
 #include "http_client.hpp"
 #include "image_service.hpp"
 #include "nginx_harness.hpp"
@@ -16,18 +17,6 @@
 using namespace test_images;
 
 namespace {
-
-void open_to_workers(const std::string& dir, const std::string& catalog) {
-    namespace fs = std::filesystem;
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        auto extra = entry.is_directory() ? fs::perms::others_read | fs::perms::others_exec
-                                          : fs::perms::others_read;
-        fs::permissions(entry.path(), extra, fs::perm_options::add);
-    }
-    fs::permissions(dir, fs::perms::others_read | fs::perms::others_exec, fs::perm_options::add);
-    fs::permissions(catalog + "-lock", fs::perms::others_read | fs::perms::others_write,
-                    fs::perm_options::add);
-}
 
 struct JsonDecref {
     void operator()(json_t* value) const { json_decref(value); }
@@ -63,7 +52,7 @@ TEST_CASE("chain: a deposit's manifests and collection are served by nginx from 
     const std::string job = iiifd.wait_for_job(daemon_harness::json_text(deposit.body, "job"));
     REQUIRE(daemon_harness::json_text(job, "state") == "done");
 
-    open_to_workers(iiifd.dir(), iiifd.catalog_path());
+    chain::open_to_workers(iiifd.dir(), iiifd.catalog_path());
     integration::NginxOptions options;
     options.cache = false;
     options.location_extra = "iiif_catalog " + iiifd.catalog_path() + ";";

@@ -12,6 +12,7 @@
 #include "http_client.hpp"
 #include "image_service.hpp"
 #include "nginx_harness.hpp"
+#include "presentation_schema.hpp"
 #include "test_images.hpp"
 
 using namespace test_images;
@@ -103,6 +104,11 @@ TEST_CASE("chain: a deposit's manifests and collection are served by nginx from 
     REQUIRE(collection.status == 200);
     CHECK(collection.body.find("\"http://127.0.0.1:8080/iiif/3/" + ark + "/manifest\"") !=
           std::string::npos);
+    // What iiifd made and nginx served is valid Presentation 3.0.
+    CHECK(presentation_schema::validate(
+              {presentation_schema::write_document("chain-manifest.json", v3.body),
+               presentation_schema::write_document("chain-collection.json", collection.body)}) ==
+          0);
     integration::Response parent = integration::get(nginx.url("/iiif/3/collection/fonds"));
     CHECK(parent.status == 200);
     CHECK(parent.body.find("\"http://127.0.0.1:8080/iiif/3/collection/fonds:cartes\"") !=

@@ -2,6 +2,7 @@
 // object's records, collections and their pages, the publication settings iiifd records, and
 // validity against the IIIF Presentation 3.0 JSON Schema.
 #include "presentation.hpp"
+#include "presentation_schema.hpp"
 
 #include <sys/wait.h>
 
@@ -577,30 +578,9 @@ TEST_CASE("presentation: the top collection is labelled in English and French", 
 
 namespace {
 
-const std::string kValidator = IIIF_SOURCE_DIR "/tests/tools/validate_presentation.py";
-const std::string kSchema = IIIF_SOURCE_DIR "/../shared/schemas/iiif-presentation/iiif_3_0.json";
-
-std::string write_document(const std::string& name, const std::string& body) {
-    const std::filesystem::path dir = test_images::scratch_dir() / "presentation";
-    std::filesystem::create_directories(dir);
-    const std::string path = (dir / name).string();
-    std::ofstream(path) << body;
-    return path;
-}
-
-// The validator's exit status for these files; its report goes to the test's log on failure.
-int validate(const std::vector<std::string>& paths) {
-    const std::string log = (test_images::scratch_dir() / "presentation-validation.log").string();
-    std::string command = "python3 '" + kValidator + "' '" + kSchema + "'";
-    for (const std::string& path : paths) command += " '" + path + "'";
-    command += " > '" + log + "' 2>&1";
-    const int status = std::system(command.c_str());
-    std::ifstream report(log);
-    std::stringstream text;
-    text << report.rdbuf();
-    UNSCOPED_INFO(text.str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using presentation_schema::kSchema;
+using presentation_schema::validate;
+using presentation_schema::write_document;
 
 ObjectRecord described_object() {
     return object(R"({

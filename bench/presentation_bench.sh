@@ -1,0 +1,536 @@
+#!/bin/bash
+# The module's ARK resolver and its Presentation documents over HTTP, each against what nginx
+# does with no module at all, in the same nginx, on the same catalog: a generated catalog
+# (bench_make_catalog) of BENCH_OBJECTS objects of one page and one book of BENCH_PAGES pages.
+#
+#   (a) ARK resolution: the same bare ARK repeated, then the ARKs of every object in turn,
+#       against nginx's own `return 302` with the very Location the resolver gives (for the
+#       mix, a regex location that builds each ARK's Location from its name), the same headers
+#       added. Target: resolver >= 0.9 x return 302.
+#   (b) the book's Presentation 3.0 manifest (BENCH_PAGES canvases) from the catalog, against
+#       the same bytes as a static file with the same Content-Type and headers, with sendfile
+#       and with `sendfile off` (the module writes from memory). Target: module >= 0.9 x static.
+#   (c) `?info` (the ERC record, 200) for one ARK against `return 200` of the same text, and
+#       for every ARK in turn (module only).
+#
+# Runs are interleaved: each round runs every side of a workload once, the order rotating from
+# round to round, and the tables give medians over the rounds. Any response but the expected
+# one (302 for resolutions, 200 otherwise; wrk's error counts and every status in the access
+# log, bar a 499 for a request wrk abandons when it stops) fails the run, and so do a Location
+# or a body that differs from the reference's. Results: bench/results/presentation.md.
+#
+#   bench/presentation_bench.sh [ROUNDS] [SECONDS]   (default 3 rounds of 10 s runs; ~6 minutes)
+#
+# Environment: BENCH_CONNECTIONS (16), BENCH_THREADS (wrk threads, 2), BENCH_OBJECTS (1000),
+# BENCH_PAGES (500), IIIF_BUILD_DIR (build; the module and bench/bench_make_catalog are taken
+# from it; a build of another tree, e.g. a `git archive` of a commit, is reported with how its
+# common/ and ngx_module/ differ from HEAD), BENCH_KEEP=1 keeps the work directory (configs,
+# logs, catalog) for a look.
+# Builds nothing: run scripts/build first (or point IIIF_BUILD_DIR at a build). Needs nginx,
+# wrk and curl (scripts/install-deps, bench/install-deps). As root, nginx workers run as nobody.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${1:-3}
+secs=${2:-10}
+conns=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+objects=${BENCH_OBJECTS:-1000}
+pages=${BENCH_PAGES:-500}
+build=${IIIF_BUILD_DIR:-build}
+module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
+maker=$(realpath -m "$build/bench/bench_make_catalog")
+lua=$(realpath bench/serve_bench.lua)
+command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS BENCH_OBJECTS BENCH_PAGES IIIF_BUILD_DIR; do
+    [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
+done)"bench/presentation_bench.sh${*:+ $*}"
+
+say() { echo "presentation_bench: $*" >&2; }
+fail() { echo "presentation_bench: FAIL: $*" >&2; exit 1; }
+
+[[ -f $module ]] || fail "no $module: build first (scripts/build), or set IIIF_BUILD_DIR"
+[[ -x $maker ]] || fail "no $maker: build first (scripts/build), or set IIIF_BUILD_DIR"
+for tool in nginx wrk curl python3; do
+    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
+done
+
+started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+work=$(mktemp -d /tmp/presentation_bench.XXXXXX)
+chmod 755 "$work"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
+# The sources the build was made from: this checkout, or another tree (e.g. a `git archive`
+# of a commit, so that the numbers belong to it while others edit the checkout), then
+# compared with HEAD.
+source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
+    mkdir -p "$work/head"
+    git archive HEAD -- common ngx_module | tar -x -C "$work/head"
+    differ=$(for d in common ngx_module; do diff -rq "$work/head/$d" "$source_dir/$d" 2>&1 || true; done |
+        sed -E "s|^Files $work/head/([^ ]*) and .*|\1|; s|^Only in $work/head/|missing |; s|^Only in $source_dir/|extra |" | tr '\n' ' ' | sed 's/ $//')
+    rm -rf "$work/head"
+    module_source="$built from $source_dir, whose common/ and ngx_module/ ${differ:+differ from $commit in: $differ}"
+    [[ -n $differ ]] || module_source+="are those of $commit"
+else
+    dirty=$(git status --porcelain -- common ngx_module bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
+    module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
+fi
+# A copy of the module, so a rebuild during the run cannot change it between nginx restarts.
+cp "$module" "$work/ngx_http_iiif_module.so"
+module="$work/ngx_http_iiif_module.so"
+nginx_pid=""
+
+# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
+alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+wait_gone() {
+    for _ in $(seq 100); do alive "$1" || break; sleep 0.1; done
+    if alive "$1"; then kill -KILL "$1" 2>/dev/null || true; fi
+}
+nginx_stop() {
+    [[ -n $nginx_pid ]] || return 0
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    wait_gone "$nginx_pid"
+    nginx_pid=""
+}
+cleanup() {
+    set +e
+    nginx_stop
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+mkdir -p "$work/static" "$work/prefix/logs" "$work/prefix/tmp" "$work/lists"
+if ((EUID == 0)); then chown nobody "$work/prefix/tmp"; fi
+
+# ---- The catalog -------------------------------------------------------------------------------
+# The documents' URLs point at this nginx, as iiifd's would at its public address.
+catalog="$work/catalog.mdb"
+say "making a catalog of $objects objects of 1 page and one of $pages pages ..."
+"$maker" --catalog "$catalog" --objects "$objects" --pages 1 --base-url "$base" \
+    --arks-out "$work/arks.txt" || fail "bench_make_catalog"
+"$maker" --catalog "$catalog" --objects 1 --pages "$pages" --base-url "$base" \
+    --arks-out "$work/book.txt" || fail "bench_make_catalog"
+# The workers read the file and register as readers in its lock file.
+chmod o+r "$catalog"
+chmod o+rw "$catalog-lock"
+ark=$(head -1 "$work/arks.txt")
+book=$(cat "$work/book.txt")
+
+# ---- nginx -------------------------------------------------------------------------------------
+# write_nginx_conf [REFERENCES_FILE]: the module's locations, plus the references (which need
+# what the module answers) once they are known.
+write_nginx_conf() {
+    cat >"$work/nginx.conf" <<EOF
+load_module $module;
+worker_processes 2;
+thread_pool iiif threads=4 max_queue=1024;
+pid $work/prefix/nginx.pid;
+error_log $work/prefix/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    types { text/plain txt; }
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/prefix/tmp/body;
+    proxy_temp_path $work/prefix/tmp/proxy;
+    fastcgi_temp_path $work/prefix/tmp/fastcgi;
+    uwsgi_temp_path $work/prefix/tmp/uwsgi;
+    scgi_temp_path $work/prefix/tmp/scgi;
+    # Every side logs the same way, so each run's lines can be counted exactly.
+    log_format bench '\$status \$request_time \$body_bytes_sent \$bytes_sent \$request_uri';
+    access_log $work/prefix/logs/access.log bench;
+    server {
+        listen 127.0.0.1:$port;
+        location /ark: {
+            iiif_ark_resolver;
+            iiif_catalog $catalog;
+        }
+        location /iiif/3/ {
+            iiif 3;
+            iiif_catalog $catalog;
+            iiif_thread_pool iiif;
+        }
+        location = /ping.txt {
+            root $work/static;
+        }
+$(if [[ -n ${1:-} ]]; then cat "$1"; fi)
+    }
+}
+EOF
+}
+
+nginx_start() {
+    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
+        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
+    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
+    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
+    nginx_pid=$(cat "$work/prefix/nginx.pid")
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "$base/ping.txt" && return 0
+        sleep 0.1
+    done
+    fail "no answer from $base"
+}
+
+echo ok >"$work/static/ping.txt"
+write_nginx_conf
+nginx_start
+say "nginx on $base (pid $nginx_pid)"
+
+# ---- What the module answers, and the references made from it ---------------------------------
+# headers_of URL FILE: the response's status line and headers (the Date line dropped), as sent.
+headers_of() { curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -v '^Date:' | sed '/^$/d' >"$2"; }
+# header NAME FILE
+header() { awk -v n="$1" 'tolower($0) ~ "^" tolower(n) ":" { sub(/^[^:]*: /, ""); print; exit }' "$2"; }
+
+headers_of "$base/$ark" "$work/h.ark"
+[[ $(head -1 "$work/h.ark") == "HTTP/1.1 302 "* ]] || fail "$ark: $(head -1 "$work/h.ark")"
+location=$(header Location "$work/h.ark")
+ark_cache_control=$(header Cache-Control "$work/h.ark")
+[[ $location == "$base/"* ]] || fail "$ark: Location $location"
+curl -sf -o "$work/static/manifest.json" "$base/iiif/3/$book/manifest" || fail "$book/manifest"
+headers_of "$base/iiif/3/$book/manifest" "$work/h.manifest"
+manifest_type=$(header Content-Type "$work/h.manifest")
+manifest_cache_control=$(header Cache-Control "$work/h.manifest")
+python3 - "$work/static/manifest.json" "$pages" <<'EOF' || fail "the book's manifest"
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+assert manifest["type"] == "Manifest" and len(manifest["items"]) == int(sys.argv[2]), "canvases"
+EOF
+curl -s -o "$work/info.txt" -D "$work/h.info.raw" "$base/$ark?info"
+tr -d '\r' <"$work/h.info.raw" | grep -v '^Date:' | sed '/^$/d' >"$work/h.info"
+[[ $(head -1 "$work/h.info") == "HTTP/1.1 200 "* ]] || fail "$ark?info: $(head -1 "$work/h.info")"
+info_type=$(header Content-Type "$work/h.info")
+info_cache_control=$(header Cache-Control "$work/h.info")
+
+# The references, in nginx's configuration language: the Location with the ARK's name made a
+# capture for the mix; the record as a quoted string.
+name=${ark#ark:/*/}
+[[ $location == *"$name"* ]] || fail "the Location does not hold the ARK's name: $location"
+location_head=${location%%"$name"*}
+location_tail=${location#*"$name"}
+# nginx_quote FILE: the file's text as one quoted nginx string ("$" has no escape there).
+nginx_quote() {
+    ! grep -q '[$]' "$1" || return 1
+    python3 -c 'import sys; t = open(sys.argv[1]).read(); print("\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")' "$1"
+}
+info_quoted=$(nginx_quote "$work/info.txt") || fail "the record holds a \"\$\", which no nginx string can"
+cat >"$work/references.conf" <<EOF
+        # nginx's own redirect, with the headers the resolver sends (so the same bytes but
+        # nginx's default HTML body of a 302, which the resolver does not send).
+        location = /bench/return302 {
+            add_header Access-Control-Allow-Origin *;
+            add_header Cache-Control "$ark_cache_control";
+            return 302 "$location";
+        }
+        # Nested, so that no other request pays for the regex.
+        location /bench/r/ {
+            location ~ ^/bench/r/([0-9a-z-]+)\$ {
+                add_header Access-Control-Allow-Origin *;
+                add_header Cache-Control "$ark_cache_control";
+                return 302 "$location_head\$1$location_tail";
+            }
+        }
+        location = /bench/info {
+            types { }
+            default_type "$info_type";
+            add_header Access-Control-Allow-Origin *;
+            add_header Vary Accept;
+            add_header Cache-Control "$info_cache_control";
+            return 200 $info_quoted;
+        }
+        location /static/ {
+            root $work;
+            types { }
+            default_type '$manifest_type';
+            add_header Access-Control-Allow-Origin *;
+            add_header Cache-Control "$manifest_cache_control";
+        }
+        location /static-nosendfile/ {
+            alias $work/static/;
+            sendfile off;
+            types { }
+            default_type '$manifest_type';
+            add_header Access-Control-Allow-Origin *;
+            add_header Cache-Control "$manifest_cache_control";
+        }
+EOF
+write_nginx_conf "$work/references.conf"
+nginx_stop
+nginx_start
+
+# ---- Checks: the references answer as the module does ------------------------------------------
+headers_of "$base/bench/return302" "$work/h.return302"
+[[ $(head -1 "$work/h.return302") == "HTTP/1.1 302 "* ]] || fail "return 302: $(head -1 "$work/h.return302")"
+[[ $(header Location "$work/h.return302") == "$location" ]] || fail "return 302: another Location"
+# Every ARK of the mix: the resolver's Location and the regex location's, in the same order.
+sed "s|^|$base/|" "$work/arks.txt" >"$work/lists/ark.urls"
+sed "s|^ark:/[^/]*/|$base/bench/r/|" "$work/arks.txt" >"$work/lists/r.urls"
+for side in ark r; do
+    awk '{printf "url = \"%s\"\noutput = \"/dev/null\"\n", $0}' "$work/lists/$side.urls" >"$work/lists/$side.cfg"
+    curl -s --globoff -K "$work/lists/$side.cfg" -w '%{http_code} %{redirect_url}\n' >"$work/lists/$side.locations" ||
+        fail "curl over the $side list"
+done
+[[ $(awk '$1 == 302' "$work/lists/ark.locations" | wc -l) == "$objects" ]] ||
+    fail "not every ARK resolves with 302: $(awk '$1 != 302' "$work/lists/ark.locations" | head -3)"
+cmp -s "$work/lists/ark.locations" "$work/lists/r.locations" ||
+    fail "the regex location's Locations differ from the resolver's: $(diff "$work/lists/ark.locations" "$work/lists/r.locations" | head -4)"
+for url in "$base/static/manifest.json" "$base/static-nosendfile/manifest.json"; do
+    curl -sf -o "$work/check.json" "$url" || fail "$url"
+    cmp -s "$work/check.json" "$work/static/manifest.json" || fail "$url differs from the module's manifest"
+done
+curl -sf -o "$work/check.json" "$base/iiif/3/$book/manifest" || fail "$book/manifest"
+cmp -s "$work/check.json" "$work/static/manifest.json" || fail "the module's manifest changed between requests"
+headers_of "$base/static/manifest.json" "$work/h.static"
+[[ $(header Content-Type "$work/h.static") == "$manifest_type" ]] || fail "static Content-Type"
+curl -sf -o "$work/check.txt" "$base/bench/info" || fail "return 200"
+cmp -s "$work/check.txt" "$work/info.txt" || fail "return 200 differs from the module's record"
+headers_of "$base/bench/info" "$work/h.return200"
+manifest_bytes=$(stat -c %s "$work/static/manifest.json")
+say "the references answer as the module: $objects Locations, the manifest ($manifest_bytes bytes), the record"
+
+# ---- Measuring -----------------------------------------------------------------------------------
+log="$work/prefix/logs/access.log"
+results="$work/results.tsv"
+printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tbytes_sent\tothers_cpu\tnginx_us\n' >"$results"
+log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
+
+# Other people's work on the machine during a run: the machine's busy CPU time (/proc/stat)
+# minus nginx's and this shell's children's (wrk), as a percentage of all cores over the run;
+# and nginx's own CPU time, which other load barely changes. cpu_start before a run, cpu_others
+# after it sets $others and $nginx_ticks; both in this shell, not in $(...).
+hz=$(getconf CLK_TCK)
+ncpu=$(nproc)
+cpu_sample() {
+    local pids machine ours children pid
+    mapfile -t pids < <(pgrep -P "$nginx_pid" 2>/dev/null || true)
+    pids+=("$nginx_pid")
+    machine=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
+    ours=$(for pid in "${pids[@]}"; do
+        [[ -r /proc/$pid/stat ]] && sed 's/.*) //' "/proc/$pid/stat" || true
+    done | awk '{ s += $12 + $13 } END { print s + 0 }')
+    children=$(awk -v hz="$hz" 'NR == 2 { for (i = 1; i <= 2; i++) { sub(/s$/, "", $i); split($i, a, "m");
+        t += a[1] * 60 + a[2] } print t * hz }' "$work/times")
+    echo "$machine $ours $children $(date +%s%N)"
+}
+cpu_start() {
+    times >"$work/times"
+    cpu_before=$(cpu_sample)
+}
+cpu_others() {
+    local after
+    times >"$work/times"
+    after=$(cpu_sample)
+    read -r others nginx_ticks < <(awk -v b="$cpu_before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
+        split(b, x, " "); split(a, y, " ");
+        other = (y[1] - x[1]) - (y[2] - x[2]) - (y[3] - x[3]);
+        wall = (y[4] - x[4]) / 1e9;
+        p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f %d\n", p, y[2] - x[2] }')
+}
+
+# check_log FIRST_LINE STATUS LABEL: fails on any status in the access log since FIRST_LINE but
+# STATUS (and 499, requests abandoned by wrk when it stops, at most one per connection). Sets
+# body_avg and sent_avg.
+check_log() {
+    sleep 0.3
+    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    read -r n_ok n499 nother body_avg sent_avg < <(awk -v want="$2" '
+        $1 == want { ok++; body += $3; sent += $4 }
+        $1 == 499 { n499++ }
+        $1 != want && $1 != 499 { other++ }
+        END { printf "%d %d %d %.0f %.0f\n", ok, n499, other, ok ? body / ok : 0, ok ? sent / ok : 0 }' "$work/run.log")
+    ((n_ok > 0)) || fail "$3: no response $2"
+    ((nother == 0)) || fail "$3: $nother responses neither $2 nor 499: $(awk -v want="$2" '$1 != want && $1 != 499' "$work/run.log" | head -3)"
+    ((n499 <= conns)) || fail "$3: $n499 requests abandoned (499)"
+}
+
+# run_wrk WORKLOAD SIDE ROUND STATUS URL [PATHS_FILE]
+run_wrk() {
+    local workload=$1 side=$2 round=$3 status=$4 url=$5 paths=${6:-} first out line kv
+    local -A r
+    first=$(log_lines)
+    cpu_start
+    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
+        fail "$workload $side: wrk failed"
+    cpu_others
+    line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
+    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
+        fail "$workload $side: wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
+    check_log "$first" "$status" "$workload $side"
+    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
+        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+        -v sent="$sent_avg" -v o="$others" -v t="$nginx_ticks" -v hz="$hz" 'BEGIN {
+            printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%.2f\n",
+                w, s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, sent, o,
+                t / hz * 1e6 / n }' >>"$results"
+    say "$(tail -1 "$results" | awk -F'\t' '{printf "%-16s %-24s round %s: %9.1f req/s, mean %6.2f ms, p99 %6.2f ms, nginx %6.2f us/req, others %d%% CPU", $1, $2, $3, $4, $5, $7, $12, $11}')"
+}
+
+# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
+rotate() {
+    local by=$1
+    shift
+    local items=("$@") i n=$#
+    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
+}
+
+sed 's|^|/|' "$work/arks.txt" >"$work/lists/ark.paths"
+sed 's|^ark:/[^/]*/|/bench/r/|' "$work/arks.txt" >"$work/lists/r.paths"
+sed 's|^\(.*\)$|/\1?info|' "$work/arks.txt" >"$work/lists/info.paths"
+# A first pass over everything, so no side meets a cold page of the catalog.
+curl -s --globoff -K "$work/lists/ark.cfg" >/dev/null
+for ((round = 1; round <= rounds; round++)); do
+    for side in $(rotate "$round" module return302); do
+        case $side in
+            module) run_wrk "a one ARK" "resolver" "$round" 302 "$base/$ark" ;;
+            return302) run_wrk "a one ARK" "return 302" "$round" 302 "$base/bench/return302" ;;
+        esac
+    done
+    for side in $(rotate "$round" module return302); do
+        case $side in
+            module) run_wrk "a ARK mix" "resolver" "$round" 302 "$base" "$work/lists/ark.paths" ;;
+            return302) run_wrk "a ARK mix" "return 302 (regex)" "$round" 302 "$base" "$work/lists/r.paths" ;;
+        esac
+    done
+    for side in $(rotate "$round" module static nosendfile); do
+        case $side in
+            module) run_wrk "b manifest" "module" "$round" 200 "$base/iiif/3/$book/manifest" ;;
+            static) run_wrk "b manifest" "static nginx" "$round" 200 "$base/static/manifest.json" ;;
+            nosendfile) run_wrk "b manifest" "static, sendfile off" "$round" 200 "$base/static-nosendfile/manifest.json" ;;
+        esac
+    done
+    for side in $(rotate "$round" module return200 mix); do
+        case $side in
+            module) run_wrk "c ?info" "resolver" "$round" 200 "$base/$ark?info" ;;
+            return200) run_wrk "c ?info" "return 200" "$round" 200 "$base/bench/info" ;;
+            mix) run_wrk "c ?info mix" "resolver" "$round" 200 "$base" "$work/lists/info.paths" ;;
+        esac
+    done
+done
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
+elapsed=$(($(date +%s) - started))
+
+# ---- Report ------------------------------------------------------------------------------------
+mkdir -p bench/results
+out=bench/results/presentation.md
+unport() { sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|127\.0\.0\.1%3A$port|127.0.0.1%3APORT|g" "$@"; }
+{
+    echo "# The ARK resolver and Presentation manifests: the module against nginx alone"
+    echo
+    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
+    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
+    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Commit: $commit; module: $module_source."
+    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
+    echo "keeps about 2-3 busy; more means other work shared the machine)."
+    echo
+    echo "Server: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
+    echo "\`worker_processes 2\`, on 127.0.0.1 with the load generator on the same cores. Catalog:"
+    echo "$objects objects of one page and a book of $pages pages, made by \`bench_make_catalog\`"
+    echo "(CatalogWriter, as iiifd writes it; French Dublin Core, 4 sets)."
+    echo
+    echo "- **resolver**: \`location /ark: { iiif_ark_resolver; iiif_catalog ...; }\`. **return 302**:"
+    echo "  \`location = /bench/return302 { return 302 \"<the resolver's Location>\"; }\` with the"
+    echo "  resolver's \`Access-Control-Allow-Origin\` and \`Cache-Control\` added; for the mix,"
+    echo "  **return 302 (regex)**: \`location ~ ^/bench/r/([0-9a-z-]+)\$\` (inside \`location /bench/r/\`),"
+    echo "  whose Location is the resolver's with \`\$1\` for the ARK's name (all $objects Locations"
+    echo "  checked equal to the resolver's)."
+    echo "  nginx adds its default HTML page to a 302 (the resolver sends no body), so its responses"
+    echo "  are a little longer (bytes per response below)."
+    echo "- **module** (manifest): \`location /iiif/3/ { iiif 3; iiif_catalog ...; }\`, the stored"
+    echo "  Presentation 3.0 manifest of the book, $manifest_bytes bytes ($(awk -v b="$manifest_bytes" 'BEGIN {printf "%.0f", b / 1024}') KB, $pages canvases)."
+    echo "  **static nginx**: the same bytes saved to a file, \`location /static/ { root ...; }\`"
+    echo "  (\`sendfile on; tcp_nopush on;\`), the same Content-Type and added headers; **static,"
+    echo "  sendfile off**: the same with \`sendfile off\` (read into a buffer and written, as the"
+    echo "  module writes from memory)."
+    echo "- **?info**: the ERC record of one ARK (and of each in turn, \"mix\"), against \`return 200\`"
+    echo "  of the same text with the same headers."
+    echo
+    echo "Load: \`wrk -t$threads -c$conns -d${secs}s --timeout 10s -s bench/serve_bench.lua URL\` (with"
+    echo "\`BENCH_PATHS=list\` for the mixes: each thread cycles through the $objects ARKs from its own"
+    echo "offset). Every response was the expected status (302 or 200; wrk's counts and the access"
+    echo "log). nginx error log: $errors lines at level error or above."
+    echo
+    python3 - "$results" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+groups = {}
+for r in rows:
+    groups.setdefault((r["workload"], r["side"]), []).append(r)
+def stat(w, s):
+    g = groups.get((w, s))
+    if not g: return None
+    rps = [float(r["rps"]) for r in g]
+    med = statistics.median
+    return dict(rps=med(rps), lo=min(rps), hi=max(rps), mean=med([float(r["mean_ms"]) for r in g]),
+                p99=med([float(r["p99_ms"]) for r in g]), body=med([float(r["body_bytes"]) for r in g]),
+                sent=med([float(r["bytes_sent"]) for r in g]), others=med([float(r["others_cpu"]) for r in g]),
+                cpu=med([float(r["nginx_us"]) for r in g]),
+                by_round={r["round"]: float(r["rps"]) for r in g})
+order = [("a one ARK", "(a) one bare ARK, repeated"), ("a ARK mix", "(a) every ARK in turn"),
+         ("b manifest", "(b) the book's manifest"), ("c ?info", "(c) `?info`, one ARK"),
+         ("c ?info mix", "(c) `?info`, every ARK in turn")]
+sides = ["resolver", "module", "return 302", "return 302 (regex)", "static nginx",
+         "static, sendfile off", "return 200"]
+print("## Throughput and latency (medians over the rounds)\n")
+print("| workload | server | req/s | req/s min–max | mean latency (ms) | p99 latency (ms) | nginx CPU (µs/req) | body (bytes) | bytes sent | others' CPU |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for w, title in order:
+    for s in sides:
+        st = stat(w, s)
+        if not st: continue
+        print(f"| {title} | {s} | {st['rps']:.0f} | {st['lo']:.0f}–{st['hi']:.0f} | {st['mean']:.2f} | "
+              f"{st['p99']:.2f} | {st['cpu']:.1f} | {st['body']:.0f} | {st['sent']:.0f} | {st['others']:.0f}% |")
+print("\nnginx CPU: the master's and workers' CPU time (user and system, /proc) per request, which")
+print("other load on the machine changes much less than req/s. Bytes sent: headers and body of one")
+print("response, from nginx's `$bytes_sent`. Others' CPU: the share of both cores used by processes")
+print("that are not part of the benchmark (the machine's busy time, the hypervisor's steal included,")
+print("minus nginx's and wrk's), median over the rounds.")
+print("\n## Module / reference (ratio of median req/s)\n")
+print("| workload | module | reference | module req/s | reference req/s | ratio | ratio in each round | target | nginx CPU per request, reference / module |")
+print("| --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: |")
+pairs = [("a one ARK", "resolver", "return 302", 0.9), ("a ARK mix", "resolver", "return 302 (regex)", 0.9),
+         ("b manifest", "module", "static nginx", 0.9), ("b manifest", "module", "static, sendfile off", None),
+         ("c ?info", "resolver", "return 200", None)]
+titles = dict(order)
+for w, m, ref, target in pairs:
+    a, b = stat(w, m), stat(w, ref)
+    if not a or not b: continue
+    ratio = a["rps"] / b["rps"]
+    per_round = [a["by_round"][k] / b["by_round"][k] for k in sorted(a["by_round"], key=int) if k in b["by_round"]]
+    t = f"≥ {target}: **{'met' if ratio >= target else 'NOT met'}**" if target else ""
+    print(f"| {titles[w]} | {m} | {ref} | {a['rps']:.0f} | {b['rps']:.0f} | {ratio:.2f} | "
+          f"{', '.join(f'{x:.2f}' for x in per_round)} | {t} | {b['cpu'] / a['cpu']:.2f} |")
+EOF
+    echo
+    echo "## The responses compared (headers as sent, the Date line left out)"
+    echo
+    for pair in "ark:resolver, \`GET /$ark\`" "return302:return 302, \`GET /bench/return302\`" \
+        "manifest:module, \`GET /iiif/3/$book/manifest\`" "static:static nginx, \`GET /static/manifest.json\`" \
+        "info:resolver, \`GET /$ark?info\`" "return200:return 200, \`GET /bench/info\`"; do
+        echo "${pair#*:}:"
+        echo
+        echo '```http'
+        unport "$work/h.${pair%%:*}"
+        echo '```'
+        echo
+    done
+    echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
+    echo
+    echo '```nginx'
+    unport "$work/nginx.conf"
+    echo '```'
+    echo "</details>"
+} >"$out"
+say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

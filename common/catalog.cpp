@@ -2,12 +2,15 @@
 
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 
 #include "ark_resolver.hpp"
 #include "iiif_error.hpp"
@@ -581,15 +584,71 @@ std::optional<StoredDocument> CatalogReader::document(std::string_view key) cons
     return document;
 }
 
+// A stored document's parts, as views into `stored` (see encode_document).
+static CatalogReader::DocumentView decode_document_view(std::string_view stored,
+                                                        std::string_view key) {
+    const size_t etag_size = stored.size() >= 9 ? static_cast<unsigned char>(stored[8]) : 0;
+    if (stored.size() < 9 + etag_size)
+        throw IiifError(500, "catalog: corrupt document " + std::string(key));
+    return {stored.substr(9 + etag_size), stored.substr(9, etag_size), read_u64be(stored)};
+}
+
+std::optional<CatalogReader::PinnedDocument> CatalogReader::pinned_document(
+    std::string_view key) const {
+    MDB_txn* raw = nullptr;
+    if (mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw) != 0) return std::nullopt;
+    std::shared_ptr<MDB_txn> txn(raw, mdb_txn_abort);
+    MDB_val k = view(key), value;
+    int rc = mdb_get(raw, documents_, &k, &value);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "mdb_get");
+    PinnedDocument pinned;
+    pinned.view = decode_document_view(view(value), key);
+    // A read transaction sees the map, which is the file from offset 0: where the bytes are
+    // in memory is where they are in the file.
+    const MapExtent map = map_extent();
+    const char* body = pinned.view.body.data();
+    if (map.fd >= 0 && body >= map.base && body + pinned.view.body.size() <= map.base + map.size) {
+        pinned.fd = map.fd;
+        pinned.file_offset = body - map.base;
+    }
+    pinned.pin = std::move(txn);
+    return pinned;
+}
+
+// LMDB says where it mapped the file only with MDB_FIXEDMAP; the process's own map list says it
+// for every mapping: the one of the catalog file's inode at offset 0. Looked up once.
+CatalogReader::MapExtent CatalogReader::map_extent() const {
+    std::lock_guard lock(reuse_mutex_);
+    // A map adopted at a new size (MDB_MAP_RESIZED) may have moved: look again then.
+    MDB_envinfo info;
+    if (mdb_env_info(env_, &info) != 0) return {};
+    if (map_searched_ && info.me_mapsize == map_size_) return map_;
+    map_searched_ = true;
+    map_size_ = info.me_mapsize;
+    map_ = {};
+    int fd = -1;
+    struct stat file;
+    if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &file) != 0) return map_;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+        unsigned major = 0, minor = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
+                        &major, &minor, &inode) != 7)
+            continue;
+        if (inode != file.st_ino || offset != 0 || makedev(major, minor) != file.st_dev) continue;
+        map_ = {reinterpret_cast<const char*>(start), static_cast<size_t>(end - start), fd};
+        break;
+    }
+    return map_;
+}
+
 bool CatalogReader::with_document(std::string_view key,
                                   const std::function<void(const DocumentView&)>& use) const {
-    auto decode_view = [&](std::string_view stored) {
-        const size_t etag_size = stored.size() >= 9 ? static_cast<unsigned char>(stored[8]) : 0;
-        if (stored.size() < 9 + etag_size)
-            throw IiifError(500, "catalog: corrupt document " + std::string(key));
-        return DocumentView{stored.substr(9 + etag_size), stored.substr(9, etag_size),
-                            read_u64be(stored)};
-    };
+    auto decode_view = [&](std::string_view stored) { return decode_document_view(stored, key); };
     std::unique_lock lock(reuse_mutex_, std::try_to_lock);
     if (lock.owns_lock()) {
         // A renewed transaction sees the latest commit, as a new one would.

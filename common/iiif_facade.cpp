@@ -78,9 +78,13 @@ void write_error(char* error, size_t error_len, const std::string& message) {
     if (error && error_len) std::snprintf(error, error_len, "%s", message.c_str());
 }
 
-std::string_view view(iiif_str_t text) { return {text.data ? text.data : "", text.len}; }
+std::string_view view(iiif_str_t text) {
+    return {text.data ? text.data : "", text.len};
+}
 
-iiif_str_t str(const std::string& text) { return {text.data(), text.size()}; }
+iiif_str_t str(const std::string& text) {
+    return {text.data(), text.size()};
+}
 
 iiif_response_t* wrap(iiif::HttpResponse response) {
     return new (std::nothrow) iiif_response{std::move(response)};
@@ -142,7 +146,9 @@ iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* e
     }
 }
 
-void iiif_service_destroy(iiif_service_t* service) { delete service; }
+void iiif_service_destroy(iiif_service_t* service) {
+    delete service;
+}
 
 int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
     try {
@@ -164,8 +170,8 @@ int iiif_service_open_cache(iiif_service_t* service, char* error, size_t error_l
         auto found = registry.find(service->cache_path);
         if (found == registry.end()) {
             std::string message;
-            auto cache = iiif::TileCache::open(service->cache_path, service->cache_max_bytes,
-                                               &message);
+            auto cache =
+                iiif::TileCache::open(service->cache_path, service->cache_max_bytes, &message);
             if (!cache) {
                 write_error(error, error_len, message);
                 return -1;
@@ -259,7 +265,9 @@ iiif_resolver_t* iiif_resolver_create(iiif_str_t catalog_path, char* error, size
     }
 }
 
-void iiif_resolver_destroy(iiif_resolver_t* resolver) { delete resolver; }
+void iiif_resolver_destroy(iiif_resolver_t* resolver) {
+    delete resolver;
+}
 
 int iiif_resolver_open_catalog(iiif_resolver_t* resolver, char* error, size_t error_len) {
     return open_catalog(resolver->catalog_path, &resolver->catalog, error, error_len);
@@ -298,25 +306,42 @@ iiif_response_t* iiif_error_response(int status, const char* reason) {
     }
 }
 
-int iiif_response_status(const iiif_response_t* r) { return r->response.status; }
+int iiif_response_status(const iiif_response_t* r) {
+    return r->response.status;
+}
 iiif_str_t iiif_response_content_type(const iiif_response_t* r) {
     return str(r->response.content_type);
 }
-iiif_str_t iiif_response_body(const iiif_response_t* r) { return str(r->response.body); }
-iiif_str_t iiif_response_etag(const iiif_response_t* r) { return str(r->response.etag); }
+iiif_str_t iiif_response_body(const iiif_response_t* r) {
+    std::string_view body = r->response.body_bytes();
+    return {body.data(), body.size()};
+}
+int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset) {
+    if (!r->response.body_pin || r->response.body_fd < 0) return 0;
+    *fd = r->response.body_fd;
+    *offset = static_cast<long long>(r->response.body_file_offset);
+    return 1;
+}
+iiif_str_t iiif_response_etag(const iiif_response_t* r) {
+    return str(r->response.etag);
+}
 long long iiif_response_last_modified(const iiif_response_t* r) {
     return r->response.last_modified;
 }
 const char* iiif_response_cache_status(const iiif_response_t* r) {
     return iiif::cache_status_name(r->response.cache_status).data();
 }
-size_t iiif_response_header_count(const iiif_response_t* r) { return r->response.headers.size(); }
+size_t iiif_response_header_count(const iiif_response_t* r) {
+    return r->response.headers.size();
+}
 iiif_str_t iiif_response_header_name(const iiif_response_t* r, size_t i) {
     return str(r->response.headers[i].first);
 }
 iiif_str_t iiif_response_header_value(const iiif_response_t* r, size_t i) {
     return str(r->response.headers[i].second);
 }
-void iiif_response_free(iiif_response_t* r) { delete r; }
+void iiif_response_free(iiif_response_t* r) {
+    delete r;
+}
 
 }  // extern "C"

@@ -228,9 +228,14 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
         return std::nullopt;
     }
 
+    // Pinned where a reader slot is free: a 500-page manifest then goes out with sendfile.
+    std::optional<CatalogReader::PinnedDocument> pinned;
     std::optional<StoredDocument> document;
-    if (catalog) document = catalog->document(key);
-    if (!document) {
+    if (catalog) {
+        pinned = catalog->pinned_document(key);
+        if (!pinned) document = catalog->document(key);
+    }
+    if (!pinned && !document) {
         if (object && catalog) {
             auto record = catalog->object(*object);
             if (record && record->state == RecordState::withdrawn)
@@ -239,7 +244,18 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
         throw IiifError(404, object ? "no such manifest" : "no such collection");
     }
     HttpResponse response;
-    response.body = std::move(document->body);
+    if (pinned) {
+        response.body_pin = std::move(pinned->pin);
+        response.pinned_body = pinned->view.body;
+        response.body_fd = pinned->fd;
+        response.body_file_offset = pinned->file_offset;
+        response.etag = pinned->view.etag;
+        response.last_modified = pinned->view.modified;
+    } else {
+        response.body = std::move(document->body);
+        response.etag = std::move(document->etag);
+        response.last_modified = document->modified;
+    }
     // Presentation 3.0 asks for JSON-LD with its context as profile; 2.1 for plain JSON unless
     // the client asks for JSON-LD, as info.json.
     const bool json_ld = config.version == ApiVersion::v3 || accepts_json_ld(request.accept);
@@ -250,8 +266,6 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
     // Documents change with their object's metadata: caches revalidate soon (a 304 is cheap).
     response.headers.emplace_back("Cache-Control", std::string(kDocumentCacheControl));
     if (config.version == ApiVersion::v2) response.headers.emplace_back("Vary", "Accept");
-    response.etag = std::move(document->etag);
-    response.last_modified = document->modified;
     return response;
 }
 

@@ -228,7 +228,9 @@ static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *
     ngx_chain_t out;
     ngx_int_t rc;
     iiif_str_t body, type, etag, name;
-    long long last_modified;
+    ngx_http_core_loc_conf_t *clcf;
+    long long last_modified, offset;
+    int fd;
     size_t i, n;
 
     if (response == NULL) {
@@ -295,9 +297,25 @@ static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    b->pos = (u_char *)body.data;
-    b->last = (u_char *)body.data + body.len;
-    b->memory = 1;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    if (clcf->sendfile && iiif_response_body_file(response, &fd, &offset)) {
+        /* A stored document (a manifest): the same bytes stand in catalog.mdb, pinned until
+         * the response is freed with the pool, so they go out as a static file would. */
+        b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+        if (b->file == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        b->file->fd = fd;
+        b->file->name = lcf->catalog_path;
+        b->file->log = r->connection->log;
+        b->file_pos = (off_t)offset;
+        b->file_last = (off_t)offset + (off_t)body.len;
+        b->in_file = 1;
+    } else {
+        b->pos = (u_char *)body.data;
+        b->last = (u_char *)body.data + body.len;
+        b->memory = 1;
+    }
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 

@@ -57,6 +57,8 @@ TEST_CASE("chain: a deposit's manifests and collection are served by nginx from 
     integration::NginxOptions options;
     options.cache = false;
     options.location_extra = "iiif_catalog " + iiifd.catalog_path() + ";";
+    // Manifests then go out from catalog.mdb itself, as a static file would.
+    options.server_extra = "sendfile on;";
     integration::Nginx nginx(options);
     nginx.start();
 
@@ -75,6 +77,12 @@ TEST_CASE("chain: a deposit's manifests and collection are served by nginx from 
     CHECK(integer_at(canvases, 1, "height") == 800);
     CHECK(v3.body.find("\"" + std::string("http://127.0.0.1:8080/iiif/3/") +
                        iiif::encode_identifier(ark + "/f2") + "\"") != std::string::npos);
+
+    // A range of it: the bytes sent from the catalog file are the manifest's.
+    integration::Response range =
+        integration::get(nginx.url("/iiif/3/" + ark + "/manifest"), {"Range: bytes=100-1099"});
+    CHECK(range.status == 206);
+    CHECK(range.body == v3.body.substr(100, 1000));
 
     // The same through the encoded ARK, and a 304 for the validator it gave.
     const std::string etag = v3.header("ETag");

@@ -3,6 +3,7 @@
 // settings change; and the service that sends them as they are stored.
 #include <jansson.h>
 #include <lmdb.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -54,7 +55,8 @@ ImageRecord page_of(const std::string& ark, int index) {
     image.object = ark;
     image.index = index;
     image.master_path = "/srv/masters/" + std::to_string(index) + ".tif";
-    image.original_sha256 = std::string(64, static_cast<char>('a' + index));
+    std::string digits = std::to_string(index);
+    image.original_sha256 = std::string(64 - digits.size(), 'a') + digits;
     image.source.format = SourceFormat::tiff;
     image.source.width = 2000;
     image.source.height = 1000;
@@ -322,7 +324,7 @@ TEST_CASE("documents: the service sends a stored manifest with its validators", 
         CHECK(prepared.response.status == 200);
         CHECK(prepared.response.content_type ==
               "application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\"");
-        CHECK(prepared.response.body == stored->body);
+        CHECK(prepared.response.body_bytes() == stored->body);
         CHECK(prepared.response.etag == stored->etag);
         CHECK(prepared.response.last_modified == 1700000000);
     }
@@ -339,8 +341,35 @@ TEST_CASE("documents: the service sends a stored manifest with its validators", 
 
     PreparedRequest collection = prepare_request(v3, nullptr, get("collection/fonds"), reader);
     CHECK(collection.response.status == 200);
-    CHECK(collection.response.body == reader->document(collection_document_key("fonds"))->body);
+    CHECK(collection.response.body_bytes() ==
+          reader->document(collection_document_key("fonds"))->body);
     CHECK(prepare_request(v3, nullptr, get("collection"), reader).response.status == 200);
+}
+
+TEST_CASE("documents: a pinned document is its bytes in the catalog file", "[documents]") {
+    const std::string path = catalog_path("pinned");
+    auto writer = open_writer(path);
+    put(*writer, object_of(kArk, 1700000000, 500));
+    const std::string key = manifest_document_key(ApiVersion::v3, kKey);
+    auto pinned = writer->reader().pinned_document(key);
+    REQUIRE(pinned);
+    const std::string stored = writer->reader().document(key)->body;
+    CHECK(pinned->view.body == stored);
+    REQUIRE(pinned->fd >= 0);
+    REQUIRE(pinned->file_offset > 0);
+    std::string from_file(stored.size(), '\0');
+    CHECK(pread(pinned->fd, from_file.data(), from_file.size(), pinned->file_offset) ==
+          static_cast<ssize_t>(stored.size()));
+    CHECK(from_file == stored);
+
+    // A change committed meanwhile does not touch what the pin sees.
+    ObjectRecord changed = object_of(kArk, 1700000000, 500);
+    changed.metadata.dc["title"] = {{"Autre", "fr"}};
+    changed.updated = 1700000001;
+    writer->put(changed, {});
+    CHECK(pinned->view.body == stored);
+    CHECK(writer->reader().document(key)->body != stored);
+    CHECK_FALSE(writer->reader().pinned_document("m3 ark:/99999/none"));
 }
 
 TEST_CASE("documents: unknown, withdrawn and malformed document paths", "[documents]") {

@@ -1,6 +1,7 @@
 // IIIF Presentation 3.0 documents checked against the official JSON schema
-// (../shared/schemas/iiif-presentation/iiif_3_0.json) by tests/tools/validate_presentation.py,
-// with Debian's python3-jsonschema. Needs IIIF_SOURCE_DIR (the repository) defined.
+// (shared/schemas/iiif-presentation/iiif_3_0.json) by tests/tools/validate_presentation.py,
+// with Debian's python3-jsonschema. Needs IIIF_SOURCE_DIR (the repository) and IIIF_SHARED_DIR
+// (the folder of shared/schemas, found by tests/CMakeLists.txt) defined.
 #pragma once
 
 #include <sys/wait.h>
@@ -18,8 +19,7 @@
 namespace presentation_schema {
 
 inline const std::string kValidator = IIIF_SOURCE_DIR "/tests/tools/validate_presentation.py";
-inline const std::string kSchema =
-    IIIF_SOURCE_DIR "/../shared/schemas/iiif-presentation/iiif_3_0.json";
+inline const std::string kSchema = IIIF_SHARED_DIR "/schemas/iiif-presentation/iiif_3_0.json";
 
 // Writes a document into the tests' scratch directory; its path.
 inline std::string write_document(const std::string& name, const std::string& body) {

@@ -1,6 +1,5 @@
 #include "catalog.hpp"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -14,6 +13,7 @@
 
 #include "ark_resolver.hpp"
 #include "iiif_error.hpp"
+#include "tile_cache.hpp"
 
 namespace iiif {
 namespace {
@@ -250,22 +250,9 @@ class Cursor {
 // A stored document is [u64be modified][u8 etag length][etag][body]: the module sends the body
 // as it is and validates with the etag, with no parse.
 
-std::string sha256_hex(std::string_view bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw IiifError(500, "catalog: SHA-256 failed");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(kHex[digest[i] >> 4]);
-        hex.push_back(kHex[digest[i] & 0xF]);
-    }
-    return hex;
-}
-
 std::string encode_document(std::string_view body, std::int64_t modified) {
-    const std::string etag = "\"" + sha256_hex(body).substr(0, 32) + "\"";
+    // The service's validators are the first 128 bits of a SHA-256, in hex (tile_cache.hpp).
+    const std::string etag = "\"" + cache_key_hex(make_cache_key(body)).substr(0, 32) + "\"";
     std::string out;
     out.reserve(9 + etag.size() + body.size());
     append_u64be(out, modified);
@@ -275,15 +262,12 @@ std::string encode_document(std::string_view body, std::int64_t modified) {
     return out;
 }
 
-std::optional<StoredDocument> decode_document(std::string_view stored) {
-    if (stored.size() < 9) return std::nullopt;
-    const size_t etag_size = static_cast<unsigned char>(stored[8]);
-    if (stored.size() < 9 + etag_size) return std::nullopt;
-    StoredDocument document;
-    document.modified = read_u64be(stored);
-    document.etag.assign(stored.substr(9, etag_size));
-    document.body.assign(stored.substr(9 + etag_size));
-    return document;
+// A stored document's parts, as views into `stored` (see encode_document).
+CatalogReader::DocumentView decode_document_view(std::string_view stored, std::string_view key) {
+    const size_t etag_size = stored.size() >= 9 ? static_cast<unsigned char>(stored[8]) : 0;
+    if (stored.size() < 9 + etag_size)
+        throw IiifError(500, "catalog: corrupt document " + std::string(key));
+    return {stored.substr(9 + etag_size), stored.substr(9, etag_size), read_u64be(stored)};
 }
 
 std::string member_key(std::string_view spec, std::int64_t created, std::string_view key) {
@@ -579,18 +563,9 @@ std::optional<StoredDocument> CatalogReader::document(std::string_view key) cons
     Txn txn(env_, MDB_RDONLY);
     auto found = txn.find(documents_, key);
     if (!found) return std::nullopt;
-    auto document = decode_document(*found);
-    if (!document) throw IiifError(500, "catalog: corrupt document " + std::string(key));
-    return document;
-}
-
-// A stored document's parts, as views into `stored` (see encode_document).
-static CatalogReader::DocumentView decode_document_view(std::string_view stored,
-                                                        std::string_view key) {
-    const size_t etag_size = stored.size() >= 9 ? static_cast<unsigned char>(stored[8]) : 0;
-    if (stored.size() < 9 + etag_size)
-        throw IiifError(500, "catalog: corrupt document " + std::string(key));
-    return {stored.substr(9 + etag_size), stored.substr(9, etag_size), read_u64be(stored)};
+    const DocumentView document = decode_document_view(*found, key);
+    return StoredDocument{std::string(document.body), std::string(document.etag),
+                          document.modified};
 }
 
 std::optional<CatalogReader::PinnedDocument> CatalogReader::pinned_document(
@@ -648,7 +623,6 @@ CatalogReader::MapExtent CatalogReader::map_extent() const {
 
 bool CatalogReader::with_document(std::string_view key,
                                   const std::function<void(const DocumentView&)>& use) const {
-    auto decode_view = [&](std::string_view stored) { return decode_document_view(stored, key); };
     std::unique_lock lock(reuse_mutex_, std::try_to_lock);
     if (lock.owns_lock()) {
         // A renewed transaction sees the latest commit, as a new one would.
@@ -663,7 +637,7 @@ bool CatalogReader::with_document(std::string_view key,
             rc = mdb_get(reused_txn_, documents_, &k, &value);
             if (rc == MDB_NOTFOUND) return false;
             check(rc, "mdb_get");
-            use(decode_view(view(value)));
+            use(decode_document_view(view(value), key));
             return true;
         }
         // A map grown by the writer (MDB_MAP_RESIZED) or a stale handle: start afresh below,
@@ -674,7 +648,7 @@ bool CatalogReader::with_document(std::string_view key,
     Txn txn(env_, MDB_RDONLY);
     auto found = txn.find(documents_, key);
     if (!found) return false;
-    use(decode_view(*found));
+    use(decode_document_view(*found, key));
     return true;
 }
 

@@ -196,6 +196,9 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
                                                   const CatalogReader* catalog) {
     constexpr std::string_view kManifest = "/manifest";
     constexpr std::string_view kCollection = "collection";
+    // Every tile comes through here: only a path that can name a document is decoded.
+    if (!request.path.ends_with("manifest") && !request.path.starts_with(kCollection))
+        return std::nullopt;
     const std::string path = percent_decode(request.path);
     std::string key;
     std::optional<std::string> object;

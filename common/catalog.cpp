@@ -23,15 +23,23 @@ constexpr size_t kWriterMapSize = size_t{64} << 30;
 constexpr unsigned kMaxDbs = 16;
 // Every nginx worker's read transactions take slots, for the time of one lookup each.
 constexpr unsigned kMaxReaders = 1024;
-constexpr std::string_view kSchema = "2";
+constexpr std::string_view kSchema = "3";
 // Schema 1 had no documents, members or dirty databases: opening it adds them, and
-// set_publication() then makes every document.
-constexpr std::string_view kPreviousSchema = "1";
+// set_publication() then makes every document. Schemas 1 and 2 had no tallies or sets: opening
+// adds them and counts every object.
+constexpr std::string_view kOlderSchemas[] = {"1", "2"};
 constexpr std::string_view kPublicationKey = "publication";
 // The dirty key of the top collection (no set spec is a lone ':').
 constexpr std::string_view kTopDirtyKey = ":";
 // Objects made again per transaction by republish().
 constexpr size_t kRepublishBatch = 256;
+// Objects counted per transaction by rebuild_tallies().
+constexpr size_t kTallyBatch = 4096;
+// Tally levels: level n counts per span of 2^(6n) seconds, from 1 s to 2^30 s (34 years); the
+// top level's 64 spans reach 2^36 s, the year 4147.
+constexpr int kTallyLevels = 6;
+constexpr int kTallyBits = 6;
+constexpr std::int64_t kTallyEnd = std::int64_t{1} << (kTallyBits * kTallyLevels);
 constexpr int kMintAttempts = 16;
 
 struct JsonDecref {
@@ -102,18 +110,12 @@ std::string set_key(std::string_view spec, std::int64_t datestamp, std::string_v
     return out + date_key(datestamp, key);
 }
 
-// A record in set "a:b:c" is also in "a:b" and "a": harvesting a set harvests its subsets.
-std::vector<std::string> set_memberships(const std::vector<std::string>& sets) {
-    std::vector<std::string> all;
-    for (const std::string& spec : sets) {
-        for (size_t colon = spec.find(':'); colon != std::string::npos;
-             colon = spec.find(':', colon + 1))
-            all.push_back(spec.substr(0, colon));
-        all.push_back(spec);
-    }
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    return all;
+std::string tally_key(std::string_view spec, int level, std::int64_t span) {
+    std::string out(spec);
+    out.push_back('\0');
+    out.push_back(static_cast<char>(level));
+    append_u64be(out, span);
+    return out;
 }
 
 RecordState state_from_name(std::string_view name) {
@@ -246,6 +248,43 @@ class Cursor {
     MDB_val value_{};
 };
 
+// ---- Tallies ----------------------------------------------------------------------------------
+
+// Adds `delta` to every tally a published object counts in: at each level, the span of its
+// datestamp, for all objects ("") and for each set it is in.
+void tally(Txn& txn, MDB_dbi tallies, const ObjectRecord& object, std::int64_t delta) {
+    if (object.state == RecordState::pending) return;
+    std::vector<std::string> specs = set_memberships(object.metadata.sets);
+    specs.emplace_back();
+    for (const std::string& spec : specs) {
+        for (int level = 0; level < kTallyLevels; ++level) {
+            const std::string key =
+                tally_key(spec, level, object.datestamp >> (kTallyBits * level));
+            auto found = txn.find(tallies, key);
+            const std::int64_t count = (found ? read_u64be(*found) : 0) + delta;
+            if (count <= 0) {
+                txn.erase(tallies, key);
+            } else {
+                std::string value;
+                append_u64be(value, count);
+                txn.put(tallies, key, value);
+            }
+        }
+    }
+}
+
+// The sum of a set's tallies at one level, spans [first, end).
+std::int64_t sum_tallies(Cursor& cursor, const std::string& spec, int level, std::int64_t first,
+                         std::int64_t end) {
+    if (first >= end) return 0;
+    const std::string stop = tally_key(spec, level, end);
+    std::int64_t total = 0;
+    for (bool more = cursor.seek(tally_key(spec, level, first)); more && cursor.key() < stop;
+         more = cursor.next())
+        total += read_u64be(cursor.value());
+    return total;
+}
+
 // ---- Documents --------------------------------------------------------------------------------
 // A stored document is [u64be modified][u8 etag length][etag][body]: the module sends the body
 // as it is and validates with the etag, with no parse.
@@ -328,6 +367,19 @@ struct Publisher {
 };
 
 }  // namespace
+
+std::vector<std::string> set_memberships(const std::vector<std::string>& sets) {
+    std::vector<std::string> all;
+    for (const std::string& spec : sets) {
+        for (size_t colon = spec.find(':'); colon != std::string::npos;
+             colon = spec.find(':', colon + 1))
+            all.push_back(spec.substr(0, colon));
+        all.push_back(spec);
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return all;
+}
 
 std::string_view record_state_name(RecordState state) {
     switch (state) {
@@ -481,7 +533,8 @@ std::unique_ptr<CatalogReader> CatalogReader::open(const std::string& path, std:
         {"arks", &reader->arks_},           {"files", &reader->files_},
         {"by_date", &reader->by_date_},     {"by_set", &reader->by_set_},
         {"documents", &reader->documents_}, {"members", &reader->members_},
-        {"dirty", &reader->dirty_},         {"meta", &reader->meta_}};
+        {"dirty", &reader->dirty_},         {"meta", &reader->meta_},
+        {"tallies", &reader->tallies_},     {"sets", &reader->sets_}};
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, 0, dbi);
         if (rc != 0) {
@@ -532,6 +585,18 @@ CatalogReader::Position CatalogReader::position_of(const ObjectRecord& record) {
 std::vector<ObjectRecord> CatalogReader::objects_by_date(const Position& after, std::int64_t until,
                                                          size_t limit,
                                                          const std::string& set_spec) const {
+    return scan_by_date(after, until, limit, set_spec, false);
+}
+
+std::vector<ObjectRecord> CatalogReader::published_by_date(const Position& after,
+                                                           std::int64_t until, size_t limit,
+                                                           const std::string& set_spec) const {
+    return scan_by_date(after, until, limit, set_spec, true);
+}
+
+std::vector<ObjectRecord> CatalogReader::scan_by_date(const Position& after, std::int64_t until,
+                                                      size_t limit, const std::string& set_spec,
+                                                      bool published_only) const {
     // by_date keys are [datestamp][ARK]; by_set keys the same behind "{set}\0", so one scan
     // serves both, within the prefix.
     std::string prefix;
@@ -553,10 +618,92 @@ std::vector<ObjectRecord> CatalogReader::objects_by_date(const Position& after, 
         if (until != 0 && read_u64be(entry) > until) break;
         auto found = txn.find(objects_, entry.substr(8));
         if (!found) continue;
-        records.push_back(object_record_from_json(*found));
+        ObjectRecord record = object_record_from_json(*found);
+        if (published_only && record.state == RecordState::pending) continue;
+        records.push_back(std::move(record));
         if (limit != 0 && records.size() >= limit) break;
     }
     return records;
+}
+
+std::int64_t CatalogReader::count_published(std::int64_t from, std::int64_t until,
+                                            const std::string& set_spec) const {
+    // [lo, hi) is cut into whole spans: at each level, the ends that do not fill a span of the
+    // level above are summed here, and the aligned middle is left to the levels above.
+    std::int64_t lo = std::clamp<std::int64_t>(from, 0, kTallyEnd);
+    std::int64_t hi = until == 0 ? kTallyEnd : std::clamp<std::int64_t>(until + 1, 0, kTallyEnd);
+    if (lo >= hi) return 0;
+    Txn txn(env_, MDB_RDONLY);
+    Cursor cursor(txn, tallies_);
+    std::int64_t total = 0;
+    for (int level = 0; level < kTallyLevels; ++level) {
+        const int shift = kTallyBits * level;
+        const std::int64_t above = std::int64_t{1} << (shift + kTallyBits);
+        const std::int64_t lo_up = (lo + above - 1) / above * above;
+        const std::int64_t hi_down = hi / above * above;
+        if (level == kTallyLevels - 1 || lo_up >= hi_down) {
+            total += sum_tallies(cursor, set_spec, level, lo >> shift, hi >> shift);
+            break;
+        }
+        total += sum_tallies(cursor, set_spec, level, lo >> shift, lo_up >> shift);
+        total += sum_tallies(cursor, set_spec, level, hi_down >> shift, hi >> shift);
+        lo = lo_up;
+        hi = hi_down;
+    }
+    return total;
+}
+
+std::optional<std::int64_t> CatalogReader::earliest_datestamp() const {
+    // The first one-second tally of all objects is the earliest datestamp.
+    const std::string prefix = tally_key("", 0, 0).substr(0, 2);
+    Txn txn(env_, MDB_RDONLY);
+    Cursor cursor(txn, tallies_);
+    if (!cursor.seek(prefix) || !cursor.key().starts_with(prefix)) return std::nullopt;
+    return read_u64be(cursor.key().substr(2));
+}
+
+std::vector<CatalogReader::SetInfo> CatalogReader::sets(std::string_view after,
+                                                        size_t limit) const {
+    Txn txn(env_, MDB_RDONLY);
+    // The specs that have tallies (one seek per spec, past all its entries), and the named
+    // ones, each in order: merged, at most `limit`.
+    std::vector<std::string> specs;
+    {
+        Cursor cursor(txn, tallies_);
+        for (bool more = cursor.seek(std::string(after) + '\1'); more && specs.size() < limit;) {
+            std::string_view spec = cursor.key().substr(0, cursor.key().find('\0'));
+            if (!spec.empty()) specs.emplace_back(spec);
+            more = cursor.seek(std::string(spec) + '\1');
+        }
+    }
+    const size_t from_tallies = specs.size();
+    {
+        Cursor cursor(txn, sets_);
+        size_t taken = 0;
+        for (bool more = after.empty() ? cursor.first() : cursor.seek(after); more && taken < limit;
+             more = cursor.next()) {
+            if (cursor.key() == after) continue;
+            specs.emplace_back(cursor.key());
+            ++taken;
+        }
+    }
+    std::inplace_merge(specs.begin(), specs.begin() + static_cast<std::ptrdiff_t>(from_tallies),
+                       specs.end());
+    specs.erase(std::unique(specs.begin(), specs.end()), specs.end());
+    if (specs.size() > limit) specs.resize(limit);
+
+    std::vector<SetInfo> found;
+    for (std::string& spec : specs) {
+        SetInfo info{std::move(spec), {}, {}};
+        if (auto text = txn.find(sets_, info.spec)) {
+            Json record = load_record(*text, "set");
+            RecordReader read{record.get(), "set"};
+            info.name = read.text("name");
+            info.description = read.text("description");
+        }
+        found.push_back(std::move(info));
+    }
+    return found;
 }
 
 std::optional<StoredDocument> CatalogReader::document(std::string_view key) const {
@@ -693,11 +840,10 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     rc = mdb_txn_begin(writer->env_, nullptr, 0, &txn);
     if (rc != 0) return fail("mdb_txn_begin", rc);
     const std::pair<const char*, MDB_dbi*> databases[] = {
-        {"objects", &r.objects_},     {"images", &r.images_},
-        {"arks", &r.arks_},           {"files", &r.files_},
-        {"by_date", &r.by_date_},     {"by_set", &r.by_set_},
-        {"documents", &r.documents_}, {"members", &r.members_},
-        {"dirty", &r.dirty_},         {"meta", &r.meta_}};
+        {"objects", &r.objects_},     {"images", &r.images_},   {"arks", &r.arks_},
+        {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
+        {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
+        {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_}};
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
         if (rc != 0) {
@@ -707,7 +853,12 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     }
     MDB_val key = view("schema"), value;
     rc = mdb_get(txn, r.meta_, &key, &value);
-    if (rc == 0 && view(value) == kPreviousSchema) rc = MDB_NOTFOUND;  // upgraded below
+    bool upgrade = false;
+    if (rc == 0 && std::find(std::begin(kOlderSchemas), std::end(kOlderSchemas), view(value)) !=
+                       std::end(kOlderSchemas)) {
+        upgrade = true;
+        rc = MDB_NOTFOUND;  // upgraded below
+    }
     if (rc == 0 && view(value) != kSchema) {
         mdb_txn_abort(txn);
         if (error)
@@ -725,6 +876,14 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     }
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail("mdb_txn_commit", rc);
+    if (upgrade) {
+        try {
+            writer->rebuild_tallies();
+        } catch (const IiifError& failure) {
+            if (error) *error = "catalog " + path + ": upgrade: " + failure.reason;
+            return nullptr;
+        }
+    }
     return writer;
 }
 
@@ -757,67 +916,76 @@ std::string CatalogWriter::mint(const std::string& naan, const std::string& shou
 }
 
 void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecord>& images) {
-    auto key = object_key(object.ark);
-    if (!key) throw IiifError(500, "catalog: not an ARK: \"" + object.ark + "\"");
-    std::vector<std::string> page_keys;
-    for (const std::string& id : object.images) {
-        auto page = image_key(id);
-        if (!page || !page->starts_with(*key + "/"))
-            throw IiifError(500, "catalog: \"" + id + "\" is no page of " + object.ark);
-        page_keys.push_back(*page);
-    }
+    put_many({Entry{object, images}});
+}
+
+void CatalogWriter::put_many(const std::vector<Entry>& entries) {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
-
-    // Take the previous version's index entries out before adding the new ones.
-    std::optional<ObjectRecord> previous;
-    if (auto previous_text = txn.find(r.objects_, *key)) {
-        previous = object_record_from_json(*previous_text);
-        txn.erase(r.by_date_, date_key(previous->datestamp, *key));
-        for (const std::string& spec : set_memberships(previous->metadata.sets))
-            txn.erase(r.by_set_, set_key(spec, previous->datestamp, *key));
-        // Pages the object no longer lists go, with their idempotency entries.
-        for (const std::string& id : previous->images) {
+    for (const auto& [object, images] : entries) {
+        auto key = object_key(object.ark);
+        if (!key) throw IiifError(500, "catalog: not an ARK: \"" + object.ark + "\"");
+        std::vector<std::string> page_keys;
+        for (const std::string& id : object.images) {
             auto page = image_key(id);
-            if (!page || std::find(page_keys.begin(), page_keys.end(), *page) != page_keys.end())
-                continue;
-            if (auto old = txn.find(r.images_, *page)) {
-                ImageRecord gone = image_record_from_json(*old);
-                if (!gone.original_sha256.empty())
-                    txn.erase(r.files_, *key + "|" + gone.original_sha256);
-                txn.erase(r.images_, *page);
+            if (!page || !page->starts_with(*key + "/"))
+                throw IiifError(500, "catalog: \"" + id + "\" is no page of " + object.ark);
+            page_keys.push_back(*page);
+        }
+
+        // Take the previous version's index entries out before adding the new ones.
+        std::optional<ObjectRecord> previous;
+        if (auto previous_text = txn.find(r.objects_, *key)) {
+            previous = object_record_from_json(*previous_text);
+            tally(txn, r.tallies_, *previous, -1);
+            txn.erase(r.by_date_, date_key(previous->datestamp, *key));
+            for (const std::string& spec : set_memberships(previous->metadata.sets))
+                txn.erase(r.by_set_, set_key(spec, previous->datestamp, *key));
+            // Pages the object no longer lists go, with their idempotency entries.
+            for (const std::string& id : previous->images) {
+                auto page = image_key(id);
+                if (!page ||
+                    std::find(page_keys.begin(), page_keys.end(), *page) != page_keys.end())
+                    continue;
+                if (auto old = txn.find(r.images_, *page)) {
+                    ImageRecord gone = image_record_from_json(*old);
+                    if (!gone.original_sha256.empty())
+                        txn.erase(r.files_, *key + "|" + gone.original_sha256);
+                    txn.erase(r.images_, *page);
+                }
             }
         }
-    }
 
-    txn.put(r.objects_, *key, object_record_to_json(object));
-    txn.put(r.by_date_, date_key(object.datestamp, *key), "");
-    for (const std::string& spec : set_memberships(object.metadata.sets))
-        txn.put(r.by_set_, set_key(spec, object.datestamp, *key), "");
-    // An ARK that reaches the catalog is minted for ever, even after a rebuild.
-    if (!txn.find(r.arks_, *key)) {
-        Json minted(json_object());
-        set_text(minted.get(), "ark", object.ark);
-        json_object_set_new(minted.get(), "minted", json_integer(object.created));
-        txn.put(r.arks_, *key, dump(minted));
-    }
-
-    for (const ImageRecord& image : images) {
-        auto page = image_key(image.id);
-        if (!page || !page->starts_with(*key + "/"))
-            throw IiifError(500, "catalog: \"" + image.id + "\" is no page of " + object.ark);
-        if (auto old = txn.find(r.images_, *page)) {
-            ImageRecord replaced = image_record_from_json(*old);
-            if (!replaced.original_sha256.empty() &&
-                replaced.original_sha256 != image.original_sha256)
-                txn.erase(r.files_, *key + "|" + replaced.original_sha256);
+        txn.put(r.objects_, *key, object_record_to_json(object));
+        txn.put(r.by_date_, date_key(object.datestamp, *key), "");
+        for (const std::string& spec : set_memberships(object.metadata.sets))
+            txn.put(r.by_set_, set_key(spec, object.datestamp, *key), "");
+        tally(txn, r.tallies_, object, +1);
+        // An ARK that reaches the catalog is minted for ever, even after a rebuild.
+        if (!txn.find(r.arks_, *key)) {
+            Json minted(json_object());
+            set_text(minted.get(), "ark", object.ark);
+            json_object_set_new(minted.get(), "minted", json_integer(object.created));
+            txn.put(r.arks_, *key, dump(minted));
         }
-        txn.put(r.images_, *page, image_record_to_json(image));
-        if (!image.original_sha256.empty())
-            txn.put(r.files_, *key + "|" + image.original_sha256, std::to_string(image.index));
+
+        for (const ImageRecord& image : images) {
+            auto page = image_key(image.id);
+            if (!page || !page->starts_with(*key + "/"))
+                throw IiifError(500, "catalog: \"" + image.id + "\" is no page of " + object.ark);
+            if (auto old = txn.find(r.images_, *page)) {
+                ImageRecord replaced = image_record_from_json(*old);
+                if (!replaced.original_sha256.empty() &&
+                    replaced.original_sha256 != image.original_sha256)
+                    txn.erase(r.files_, *key + "|" + replaced.original_sha256);
+            }
+            txn.put(r.images_, *page, image_record_to_json(image));
+            if (!image.original_sha256.empty())
+                txn.put(r.files_, *key + "|" + image.original_sha256, std::to_string(image.index));
+        }
+        Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
+            previous ? &*previous : nullptr, object, *key);
     }
-    Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
-        previous ? &*previous : nullptr, object, *key);
     txn.commit();
 }
 
@@ -845,6 +1013,7 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
     ObjectRecord object = object_record_from_json(*text);
     const ObjectRecord previous = object;
 
+    tally(txn, r.tallies_, previous, -1);
     txn.erase(r.by_date_, date_key(object.datestamp, *key));
     const std::vector<std::string> sets = set_memberships(object.metadata.sets);
     for (const std::string& spec : sets)
@@ -858,6 +1027,7 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
     txn.put(r.by_date_, date_key(object.datestamp, *key), "");
     for (const std::string& spec : sets)
         txn.put(r.by_set_, set_key(spec, object.datestamp, *key), "");
+    tally(txn, r.tallies_, object, +1);
 
     for (const std::string& id : object.images) {
         auto page = image_key(id);
@@ -876,13 +1046,54 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
+    // The set names come from the configuration, not from the objects: they stay.
     for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
-                        r.documents_, r.members_, r.dirty_, r.meta_})
+                        r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_})
         check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
     txn.put(r.meta_, "schema", kSchema);
     txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
     txn.put(r.dirty_, kTopDirtyKey, "");
     txn.commit();
+}
+
+void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {
+    Txn txn(env_, 0);
+    check(mdb_drop(txn.get(), reader_.sets_, 0), "mdb_drop");
+    for (const CatalogReader::SetInfo& set : sets) {
+        if (!is_valid_set_spec(set.spec))
+            throw IiifError(500, "catalog: \"" + set.spec + "\" is no set spec");
+        Json record(json_object());
+        set_text(record.get(), "name", set.name);
+        if (!set.description.empty()) set_text(record.get(), "description", set.description);
+        txn.put(reader_.sets_, set.spec, dump(record));
+    }
+    txn.commit();
+}
+
+void CatalogWriter::rebuild_tallies() {
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        check(mdb_drop(txn.get(), r.tallies_, 0), "mdb_drop");
+        txn.commit();
+    }
+    std::string after;
+    for (bool more = true; more;) {
+        Txn txn(env_, 0);
+        size_t counted = 0;
+        {
+            Cursor cursor(txn, r.objects_);
+            for (bool found = after.empty() ? cursor.first() : cursor.seek(after); found;
+                 found = cursor.next()) {
+                if (cursor.key() == after) continue;
+                tally(txn, r.tallies_, object_record_from_json(cursor.value()), +1);
+                after = cursor.key();
+                if (++counted == kTallyBatch) break;
+            }
+        }
+        more = counted == kTallyBatch;
+        txn.commit();
+    }
 }
 
 void CatalogWriter::set_publication(const PublicationSettings& settings) {

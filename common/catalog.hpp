@@ -15,7 +15,13 @@
 //   members   set spec "\0" u64be created + ARK -> collection_item_v3 text: the objects directly
 //             in each set (not its subsets), in deposit order, for its collection documents
 //   dirty     set spec -> "": sets whose collection documents are out of date (refresh_collections)
-//   meta      "schema" -> "2", "publication" -> publication_settings_to_json()
+//   tallies   spec "\0" u8 level + u64be (datestamp >> 6 * level) -> u64be count: how many
+//             published objects (active or withdrawn, not pending) each set (spec "" for all)
+//             holds per span of 64^level seconds, for levels 0 to 5, so that counting a
+//             from/until range reads at most a few hundred entries, however large the catalog
+//             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
+//   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
+//   meta      "schema" -> "3", "publication" -> publication_settings_to_json()
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
@@ -82,6 +88,10 @@ ObjectRecord object_record_from_json(std::string_view text);  // throws IiifErro
 std::string image_record_to_json(const ImageRecord& record);
 ImageRecord image_record_from_json(std::string_view text);
 
+// The sets an object is in: those it names and their ancestors (a record in "a:b:c" is also in
+// "a:b" and "a", so harvesting a set harvests its subsets), sorted, each once.
+std::vector<std::string> set_memberships(const std::vector<std::string>& sets);
+
 // The catalog's keys: an object's normalized ARK (of any ARK form; a qualifier is ignored),
 // and an image's "{normalized ARK}/f{n}" (nullopt unless the qualifier is f{n}, n >= 1).
 std::optional<std::string> catalog_object_key(std::string_view ark);
@@ -127,6 +137,29 @@ class CatalogReader {
     static Position position_of(const ObjectRecord& record);
     std::int64_t object_count() const;
 
+    // For OAI-PMH: the same scan without pending objects (not yet published), which neither
+    // count toward `limit` nor appear.
+    std::vector<ObjectRecord> published_by_date(const Position& after, std::int64_t until,
+                                                size_t limit,
+                                                const std::string& set_spec = "") const;
+    // How many published objects have a datestamp in [from, until] (until 0: no bound), in the
+    // set `set_spec` or its subsets when given. Reads the tallies: the cost depends on how the
+    // bounds fall in time, not on how many objects there are.
+    std::int64_t count_published(std::int64_t from, std::int64_t until,
+                                 const std::string& set_spec = "") const;
+    // The smallest datestamp of a published object; nullopt when there is none.
+    std::optional<std::int64_t> earliest_datestamp() const;
+    // A set: one that holds a published object (directly or through a subset), or one named in
+    // the configuration; name and description empty when the configuration does not name it.
+    struct SetInfo {
+        std::string spec;
+        std::string name;
+        std::string description;
+        bool operator==(const SetInfo&) const = default;
+    };
+    // Sets in spec order, strictly after `after` ("" : from the first), at most `limit`.
+    std::vector<SetInfo> sets(std::string_view after, size_t limit) const;
+
     // A stored document by its key (see the key functions above); nullopt when absent.
     std::optional<StoredDocument> document(std::string_view key) const;
     // The same, read in place: `use` gets views into the map, valid only during the call, and
@@ -160,10 +193,12 @@ class CatalogReader {
   private:
     CatalogReader() = default;
     friend class CatalogWriter;
+    std::vector<ObjectRecord> scan_by_date(const Position& after, std::int64_t until, size_t limit,
+                                           const std::string& set_spec, bool published_only) const;
     MDB_env* env_ = nullptr;
     bool owns_env_ = true;
     MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
-    MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0;
+    MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0, tallies_ = 0, sets_ = 0;
     // with_document()'s transaction, kept reset between calls; the mutex keeps two threads
     // from sharing it (the one that does not get it takes a transaction of its own).
     mutable std::mutex reuse_mutex_;
@@ -206,12 +241,21 @@ class CatalogWriter {
     // `arks` if absent. Throws IiifError(500) for an id that is no page of the object, or an LMDB
     // failure.
     void put(const ObjectRecord& object, const std::vector<ImageRecord>& images);
+    // Many puts in one transaction (a bulk load: one commit, one fsync, for the lot).
+    struct Entry {
+        ObjectRecord object;
+        std::vector<ImageRecord> images;
+    };
+    void put_many(const std::vector<Entry>& entries);
     // The page index already ingested for this original in this object, if any.
     std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
     // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI
     // records); `when` becomes its updated time and datestamp. IiifError(404) for an unknown
     // object.
     void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
+    // Replaces the set names with these (specs must be valid set specs; IiifError(500)
+    // otherwise).
+    void define_sets(const std::vector<CatalogReader::SetInfo>& sets);
     // Empties every database (`iiifd rebuild` then refills it from the storage root).
     void clear();
     // Makes the collection documents of every dirty set again (and of the top collection when
@@ -227,6 +271,7 @@ class CatalogWriter {
 
   private:
     CatalogWriter() = default;
+    void rebuild_tallies();
     MDB_env* env_ = nullptr;
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;

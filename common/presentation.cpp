@@ -85,16 +85,6 @@ std::string url_host(std::string_view url) {
     return host;
 }
 
-// Creative Commons and RightsStatements.org publish their identifiers as http:// URIs, and the
-// Presentation 3.0 schema accepts "rights" only in that form: a deposit's https:// is rewritten.
-std::string canonical_rights(std::string_view uri) {
-    for (std::string_view host : {"creativecommons.org/", "rightsstatements.org/"}) {
-        if (uri.starts_with("https://") && uri.substr(8).starts_with(host))
-            return "http://" + std::string(uri.substr(8));
-    }
-    return std::string(uri);
-}
-
 const std::vector<LangValue>* element(const ObjectMetadata& metadata, std::string_view name) {
     auto found = metadata.dc.find(std::string(name));
     if (found == metadata.dc.end() || found->second.empty()) return nullptr;
@@ -433,6 +423,14 @@ void read_string(const json_t* object, const char* key, std::string& out,
 
 // ---- Settings ----
 
+std::string canonical_rights(std::string_view uri) {
+    for (std::string_view host : {"creativecommons.org/", "rightsstatements.org/"}) {
+        if (uri.starts_with("https://") && uri.substr(8).starts_with(host))
+            return "http://" + std::string(uri.substr(8));
+    }
+    return std::string(uri);
+}
+
 std::string publication_settings_to_json(const PublicationSettings& settings) {
     Json document(json_object());
     json_t* root = document.get();
@@ -544,11 +542,13 @@ std::string landing_page_url(const PublicationSettings& settings, std::string_vi
     return url;
 }
 
+std::string oai_repository_identifier(const PublicationSettings& settings) {
+    return settings.oai_repository_identifier.empty() ? url_host(settings.base_url)
+                                                      : settings.oai_repository_identifier;
+}
+
 std::string oai_identifier(const PublicationSettings& settings, std::string_view object_ark) {
-    const std::string repository = settings.oai_repository_identifier.empty()
-                                       ? url_host(settings.base_url)
-                                       : settings.oai_repository_identifier;
-    return "oai:" + repository + ":" + std::string(object_ark);
+    return "oai:" + oai_repository_identifier(settings) + ":" + std::string(object_ark);
 }
 
 std::string oai_record_url(const PublicationSettings& settings, std::string_view object_ark) {

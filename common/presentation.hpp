@@ -53,6 +53,11 @@ std::string publication_settings_to_json(const PublicationSettings& settings);
 // Throws IiifError(500, "publication settings: ...") on a malformed document.
 PublicationSettings publication_settings_from_json(std::string_view text);
 
+// Creative Commons and RightsStatements.org publish their identifiers as http:// URIs, and the
+// Presentation 3.0 schema and Europeana accept rights only in that form: a deposit's https://
+// licence is written as http://. Other URIs are returned as they are.
+std::string canonical_rights(std::string_view uri);
+
 // ---- Addresses -------------------------------------------------------------------------------
 // "{base}{prefix}/{ARK as minted}/manifest": the ARK raw, with its slashes.
 std::string manifest_url(const PublicationSettings& settings, ApiVersion version,
@@ -65,6 +70,8 @@ std::string landing_page_url(const PublicationSettings& settings, std::string_vi
 // GetRecord in oai_dc for the object.
 std::string oai_record_url(const PublicationSettings& settings, std::string_view object_ark);
 std::string oai_identifier(const PublicationSettings& settings, std::string_view object_ark);
+// oai_repository_identifier, or base_url's host when it is empty.
+std::string oai_repository_identifier(const PublicationSettings& settings);
 // "{base}{prefix3}/collection" for the top collection (spec ""), ".../collection/{spec}" for a
 // set, ".../collection/{spec}/{page}" for page n >= 1 of a paged set.
 std::string collection_url(const PublicationSettings& settings, std::string_view spec,

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "dublin_core.hpp"
+
 namespace iiifd {
 namespace {
 
@@ -127,6 +129,17 @@ std::string without_trailing_slash(std::string path) {
     return path;
 }
 
+// An address as OAI-PMH's schema takes it: \S+@(\S+\.)+\S+.
+bool is_email(std::string_view text) {
+    const size_t at = text.find('@');
+    if (at == 0 || at == std::string_view::npos) return false;
+    if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }))
+        return false;
+    const std::string_view domain = text.substr(at + 1);
+    const size_t dot = domain.rfind('.');
+    return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
+}
+
 constexpr std::int64_t kMaxPort = 65535;
 constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
@@ -152,8 +165,8 @@ DaemonConfig load_daemon_config(const std::string& path) {
     }
 
     for (const auto& [key, node] : root) {
-        static constexpr std::string_view kSections[] = {"storage", "redis", "ark",
-                                                         "public",  "http",  "ingest"};
+        static constexpr std::string_view kSections[] = {"storage", "redis",  "ark", "public",
+                                                         "http",    "ingest", "oai", "sets"};
         if (std::find(std::begin(kSections), std::end(kSections), key.str()) == std::end(kSections))
             reader.fail(key.str(), "", "unknown section");
     }
@@ -304,6 +317,57 @@ DaemonConfig load_daemon_config(const std::string& path) {
     }
     reader.read(ingest, "ingest", "hot_folder_settle_seconds", config.hot_folder_settle_seconds, 1,
                 86400);
+
+    const toml::table* oai = reader.table(root, "oai", "oai");
+    if (oai != nullptr)
+        reader.only_keys(*oai, "oai",
+                         {"repository_name", "admin_email", "page_size", "token_lifetime",
+                          "token_key_file", "max_concurrent", "retry_after"});
+    config.oai.repository_name = config.institution;
+    reader.read(oai, "oai", "repository_name", config.oai.repository_name);
+    if (config.oai.repository_name.empty()) config.oai.repository_name = "IIIF repository";
+    if (oai != nullptr && oai->get("admin_email") != nullptr &&
+        oai->get("admin_email")->is_string()) {
+        config.oai.admin_emails = {*reader.string(oai, "oai", "admin_email")};
+    } else {
+        config.oai.admin_emails = reader.strings(oai, "oai", "admin_email");
+    }
+    if (config.oai.admin_emails.empty()) {
+        const std::string host = iiif::oai_repository_identifier(publication_settings(config));
+        config.oai.admin_emails = {"oai-admin@" +
+                                   (host.find('.') != std::string::npos && is_email("x@" + host)
+                                        ? host
+                                        : std::string("localhost.localdomain"))};
+    }
+    for (const std::string& email : config.oai.admin_emails)
+        if (!is_email(email))
+            reader.fail("oai", "admin_email", "\"" + email + "\" is no e-mail address");
+    reader.read(oai, "oai", "page_size", config.oai.page_size, 1, 10000);
+    reader.read(oai, "oai", "token_lifetime", config.oai.token_lifetime, 60, 10LL * 366 * 86400);
+    config.oai.token_key_file = config.storage_root + "/oai-token.key";
+    reader.read(oai, "oai", "token_key_file", config.oai.token_key_file);
+    reader.require_absolute("oai", "token_key_file", config.oai.token_key_file);
+    reader.read(oai, "oai", "max_concurrent", config.oai.max_concurrent, 1, 1024);
+    reader.read(oai, "oai", "retry_after", config.oai.retry_after, 1, 3600);
+
+    if (const toml::table* sets = reader.table(root, "sets", "sets")) {
+        for (const auto& [key, node] : *sets) {
+            const std::string section = "sets." + std::string(key.str());
+            if (!iiif::is_valid_set_spec(key.str()))
+                reader.fail(section, "",
+                            "not a set spec (segments of letters, digits and -_.!~*'() "
+                            "separated by ':')");
+            if (!node.is_table()) reader.fail(section, "", "must be a table");
+            const toml::table* entry = node.as_table();
+            reader.only_keys(*entry, section, {"name", "description"});
+            SetDefinition set;
+            set.spec = std::string(key.str());
+            reader.read(entry, section, "name", set.name);
+            if (set.name.empty()) reader.fail(section, "name", "required");
+            reader.read(entry, section, "description", set.description);
+            config.sets.push_back(std::move(set));
+        }
+    }
 
     return config;
 }

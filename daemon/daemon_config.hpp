@@ -24,6 +24,24 @@ inline constexpr const char* kDefaultArkPolicy =
     "and if the object is withdrawn the ARK keeps answering with a tombstone that says what it "
     "was, when and why it was withdrawn.";
 
+// [oai]: the OAI-PMH provider (daemon/oai_provider.hpp).
+struct OaiConfig {
+    std::string repository_name;            // default: the institution
+    std::vector<std::string> admin_emails;  // default: oai-admin@{repository identifier}
+    int page_size = 100;  // records per page; ListIdentifiers gives 5 times as many
+    std::int64_t token_lifetime = 7 * 86400;  // seconds a resumptionToken stays valid
+    std::string token_key_file;               // default: {storage root}/oai-token.key
+    int max_concurrent = 8;  // requests answered at once; more get 503 with Retry-After
+    int retry_after = 10;    // seconds, in that Retry-After
+};
+
+// [sets."spec"]: the name and description of an OAI-PMH set (also for sets no object is in yet).
+struct SetDefinition {
+    std::string spec;
+    std::string name;
+    std::string description;
+};
+
 struct DaemonConfig {
     // [storage]
     std::string storage_root;  // durable truth: originals, masters, object.json
@@ -50,6 +68,8 @@ struct DaemonConfig {
     std::string institution_homepage;                  // optional, in manifests' provider
     std::string landing_page = "/object.html?manifest={manifest}";
     std::string oai_repository_identifier;  // default: base_url's host
+    OaiConfig oai;
+    std::vector<SetDefinition> sets;
     // [http]
     std::string listen_host = "127.0.0.1";
     int listen_port = 8081;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -21,6 +22,7 @@
 
 #include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "oai_provider.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -34,6 +36,10 @@ constexpr size_t kMaxMetadataBytes = 1 << 20;
 constexpr size_t kWriteBuffer = 1 << 20;
 constexpr int kDefaultListLimit = 100;
 constexpr int kMaxListLimit = 1000;
+// An OAI-PMH POST body is a handful of arguments; a resumption token is under 400 bytes.
+constexpr size_t kMaxOaiBody = 64 << 10;
+// Threads beyond the OAI requests admitted at once: deposits, job polls, and the quick 503s.
+constexpr int kSpareThreads = 8;
 
 struct JsonDeleter {
     void operator()(json_t* json) const { json_decref(json); }
@@ -307,10 +313,32 @@ bool bearer_key_matches(std::string_view authorization, const std::vector<std::s
     return match;
 }
 
+// Admission of OAI-PMH requests: at most `limit` at once, the others refused at once (503)
+// rather than queued behind a long harvest page.
+class Admission {
+  public:
+    Admission(std::atomic<int>& in_flight, int limit) : in_flight_(in_flight) {
+        admitted_ = in_flight_.fetch_add(1) < limit;
+        if (!admitted_) in_flight_.fetch_sub(1);
+    }
+    ~Admission() {
+        if (admitted_) in_flight_.fetch_sub(1);
+    }
+    Admission(const Admission&) = delete;
+    Admission& operator=(const Admission&) = delete;
+    bool admitted() const { return admitted_; }
+
+  private:
+    std::atomic<int>& in_flight_;
+    bool admitted_ = false;
+};
+
 struct HttpApi::Impl {
     const DaemonConfig& config;
     iiif::CatalogWriter& catalog;
     RedisPool& redis;
+    OaiProvider oai_provider;
+    std::atomic<int> oai_in_flight{0};
     httplib::Server server;
     // A metadata change reads, rewrites object.json and puts the record: one at a time, so
     // that two PATCHes of an object do not lose one another's keys.
@@ -318,7 +346,10 @@ struct HttpApi::Impl {
     std::int64_t payload_limit = 0;  // bytes of one request
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& w, RedisPool& r)
-        : config(c), catalog(w), redis(r) {}
+        : config(c),
+          catalog(w),
+          redis(r),
+          oai_provider(w.reader(), w.publication(), c.oai, load_token_key(c.oai.token_key_file)) {}
 
     void routes();
     void deposit(const httplib::Request& req, httplib::Response& res,
@@ -329,6 +360,8 @@ struct HttpApi::Impl {
     void patch(const httplib::Request& req, httplib::Response& res,
                const httplib::ContentReader& content_reader);
     void rewrite_object_file(const iiif::ObjectRecord& record);
+    void oai(const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* content_reader);
 };
 
 void HttpApi::Impl::routes() {
@@ -342,6 +375,8 @@ void HttpApi::Impl::routes() {
     payload_limit = std::min<std::int64_t>(
         per_object + 2 * static_cast<std::int64_t>(kMaxMetadataBytes), kMaxDepositBytes);
     server.set_payload_max_length(static_cast<size_t>(payload_limit));
+    const int threads = config.oai.max_concurrent + kSpareThreads;
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!req.path.starts_with("/api/")) return httplib::Server::HandlerResponse::Unhandled;
@@ -383,6 +418,11 @@ void HttpApi::Impl::routes() {
                [this](const httplib::Request& req, httplib::Response& res) { list(req, res); });
     server.Get("/api/v1/objects/(.+)",
                [this](const httplib::Request& req, httplib::Response& res) { object(req, res); });
+    server.Get("/oai", [this](const httplib::Request& req, httplib::Response& res) {
+        oai(req, res, nullptr);
+    });
+    server.Post("/oai", [this](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) { oai(req, res, &reader); });
     server.Patch("/api/v1/objects/(.+)",
                  [this](const httplib::Request& req, httplib::Response& res,
                         const httplib::ContentReader& reader) { patch(req, res, reader); });
@@ -524,6 +564,42 @@ void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
     }
     spdlog::info("metadata of {} updated", record->ark);
     send_json(res, 200, iiif::object_record_to_json(*record));
+}
+
+// OAI-PMH: GET with the arguments in the query, POST with them in an
+// application/x-www-form-urlencoded body. The body is read after admission, so a slow client
+// holds its place like any other request under way.
+void HttpApi::Impl::oai(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader* content_reader) {
+    Admission admission(oai_in_flight, config.oai.max_concurrent);
+    if (!admission.admitted()) {
+        res.status = 503;
+        res.set_header("Retry-After", std::to_string(config.oai.retry_after));
+        res.set_content("too many OAI-PMH requests at once: retry after " +
+                            std::to_string(config.oai.retry_after) + " seconds\n",
+                        "text/plain; charset=utf-8");
+        return;
+    }
+    httplib::Params params = req.params;
+    if (content_reader != nullptr) {
+        const std::string type = req.get_header_value("Content-Type");
+        if (!type.starts_with("application/x-www-form-urlencoded"))
+            throw iiif::IiifError(415,
+                                  "OAI-PMH requests by POST are application/x-www-form-urlencoded");
+        std::string body;
+        const bool read = (*content_reader)([&](const char* data, size_t length) {
+            body.append(data, length);
+            return body.size() <= kMaxOaiBody;
+        });
+        if (body.size() > kMaxOaiBody)
+            throw iiif::IiifError(413, "an OAI-PMH request body is at most " +
+                                           std::to_string(kMaxOaiBody) + " bytes");
+        if (!read) throw iiif::IiifError(400, "the request body could not be read");
+        httplib::detail::parse_query_text(body, params);
+    }
+    iiif::OaiArguments arguments(params.begin(), params.end());
+    res.set_header("Vary", "Accept-Encoding");
+    res.set_content(oai_provider.respond(arguments, now_seconds()), "text/xml; charset=utf-8");
 }
 
 // object.json is {"schema", "object": the object record, "images": [...]} (daemon/ingest.cpp);

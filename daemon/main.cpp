@@ -91,6 +91,10 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     if (!catalog) throw std::runtime_error("catalog " + config.catalog_path + ": " + error);
     // Changed addresses (or a catalog from before manifests) remake every document here.
     catalog->set_publication(publication_settings(config));
+    std::vector<iiif::CatalogReader::SetInfo> sets;
+    for (const SetDefinition& set : config.sets)
+        sets.push_back({set.spec, set.name, set.description});
+    catalog->define_sets(sets);
     return catalog;
 }
 

@@ -352,6 +352,7 @@ void Daemon::write_config(const RedisServer& redis, const DaemonOptions& options
         toml << "hot_folder = \"" << hot_folder()
              << "\"\nhot_folder_settle_seconds = " << options.settle_seconds << "\n";
     if (options.max_file_bytes > 0) toml << "max_file_bytes = " << options.max_file_bytes << "\n";
+    toml << options.extra_config;
     write_file(config_path(), toml.str());
 }
 

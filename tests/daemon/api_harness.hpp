@@ -82,6 +82,8 @@ struct DaemonOptions {
     bool hot_folder = true;
     int settle_seconds = 1;
     long long max_file_bytes = 0;  // 0: the default
+    // More of iiifd.toml, appended as it is: whole sections such as [oai] or [sets."a"].
+    std::string extra_config;
 };
 
 class Daemon {

@@ -1059,6 +1059,7 @@ void CatalogWriter::clear() {
 void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {
     Txn txn(env_, 0);
     check(mdb_drop(txn.get(), reader_.sets_, 0), "mdb_drop");
+    std::vector<std::string> specs;
     for (const CatalogReader::SetInfo& set : sets) {
         if (!is_valid_set_spec(set.spec))
             throw IiifError(500, "catalog: \"" + set.spec + "\" is no set spec");
@@ -1066,7 +1067,11 @@ void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets)
         set_text(record.get(), "name", set.name);
         if (!set.description.empty()) set_text(record.get(), "description", set.description);
         txn.put(reader_.sets_, set.spec, dump(record));
+        specs.push_back(set.spec);
     }
+    // A named set's ancestors exist too ("a:b" is inside "a"), named or not.
+    for (const std::string& spec : set_memberships(specs))
+        if (!txn.find(reader_.sets_, spec)) txn.put(reader_.sets_, spec, "{\"name\":\"\"}");
     txn.commit();
 }
 

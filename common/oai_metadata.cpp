@@ -113,12 +113,16 @@ void write_edm(XmlWriter& out, const PublicationSettings& settings, const Object
     if (!dc.count("title") && !dc.count("description")) dc["title"].push_back({object.ark, ""});
     if (!dc.count("subject") && !dc.count("type") && !dc.count("coverage"))
         dc["type"].push_back({"Image", "en"});
+    // Europeana requires the language of a text: "und" (ISO 639-2, undetermined) says it is not
+    // known rather than guessing one.
+    const std::string_view type = edm_type(object.metadata);
+    if (type == "TEXT" && !dc.count("language")) dc["language"].push_back({"und", ""});
     out.start("edm:ProvidedCHO");
     out.attribute("rdf:about", cho);
     for (std::string_view element : kDublinCoreElements)
         if (auto found = dc.find(element); found != dc.end())
             write_values(out, element, found->second);
-    out.element("edm:type", edm_type(object.metadata));
+    out.element("edm:type", type);
     out.end();
 
     for (size_t page = 0; page < services.size(); ++page) {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
+
+#include "dublin_core.hpp"
 
 namespace iiif {
 namespace {
@@ -38,6 +41,35 @@ bool contains(const std::vector<std::string_view>& names, std::string_view name)
 
 OaiError bad_argument(std::string message) {
     return {OaiErrorCode::bad_argument, std::move(message)};
+}
+
+// The schema's metadataPrefixType: [A-Za-z0-9-_.!~*'()]+.
+bool is_metadata_prefix(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) ||
+               std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+}
+
+// A URI reference as RFC 3986 spells it (the schema's anyURI): its characters, percent
+// escapes of two hex digits, one fragment at most.
+bool is_uri(std::string_view text) {
+    if (text.empty() || std::count(text.begin(), text.end(), '#') > 1) return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '%') {
+            if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+                !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+                return false;
+            i += 2;
+            continue;
+        }
+        if (!std::isalnum(c) &&
+            std::string_view("-._~:/?#[]@!$&'()*+,;=").find(static_cast<char>(c)) ==
+                std::string_view::npos)
+            return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -112,8 +144,10 @@ std::string format_oai_datetime(std::int64_t seconds) {
     const std::time_t time = static_cast<std::time_t>(seconds);
     std::tm fields{};
     gmtime_r(&time, &fields);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &fields);
+    // Four digits for the year, whatever it is (glibc's %Y does not pad years before 1000).
+    char text[48];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", fields.tm_year + 1900,
+                  fields.tm_mon + 1, fields.tm_mday, fields.tm_hour, fields.tm_min, fields.tm_sec);
     return text;
 }
 
@@ -160,10 +194,26 @@ std::variant<OaiRequest, std::vector<OaiError>> parse_oai_request(const OaiArgum
             continue;
         }
         if (name == "identifier") {
+            if (!is_uri(value)) {
+                errors.push_back(bad_argument("\"identifier\" is not a URI"));
+                continue;
+            }
             request.identifier = value;
         } else if (name == "metadataPrefix") {
+            if (!is_metadata_prefix(value)) {
+                errors.push_back(
+                    bad_argument("\"metadataPrefix\" is not a metadata prefix "
+                                 "(letters, digits and -_.!~*'())"));
+                continue;
+            }
             request.metadata_prefix = value;
         } else if (name == "set") {
+            if (!is_valid_set_spec(value)) {
+                errors.push_back(
+                    bad_argument("\"set\" is not a set spec (segments of letters, "
+                                 "digits and -_.!~*'() separated by ':')"));
+                continue;
+            }
             request.set = value;
         } else if (name == "resumptionToken") {
             request.resumption_token = value;

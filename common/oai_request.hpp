@@ -64,7 +64,9 @@ struct OaiRequest {
     std::optional<OaiDate> until;
 };
 
-// The request, or the errors that make it illegal (badVerb, or one badArgument per problem).
+// The request, or the errors that make it illegal (badVerb, or one badArgument per problem):
+// beyond the argument rules, an identifier that is no URI, a metadataPrefix or a set of illegal
+// syntax are badArgument too (the response then echoes no argument, as the schema requires).
 // Which formats, sets, identifiers and tokens exist is for the provider to say.
 std::variant<OaiRequest, std::vector<OaiError>> parse_oai_request(const OaiArguments& arguments);
 

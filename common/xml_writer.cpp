@@ -13,11 +13,12 @@ void check(int rc, const char* what) {
     if (rc < 0) throw IiifError(500, std::string("XML writer: ") + what);
 }
 
-// The length of the UTF-8 sequence at `at` (1 to 4), or 0 when it is not one.
-size_t utf8_sequence(std::string_view text, size_t at) {
+// The length of the UTF-8 sequence at `at` (1 to 4), or 0 when it is not one; `code` is its
+// character.
+size_t utf8_sequence(std::string_view text, size_t at, std::uint32_t& code) {
     const auto lead = static_cast<unsigned char>(text[at]);
     size_t size = 0;
-    std::uint32_t code = 0;
+    code = lead;
     if (lead < 0x80) return 1;
     if (lead >= 0xC2 && lead <= 0xDF) {
         size = 2;
@@ -37,9 +38,9 @@ size_t utf8_sequence(std::string_view text, size_t at) {
         if ((next & 0xC0) != 0x80) return 0;
         code = (code << 6) | (next & 0x3F);
     }
-    // Overlong forms, surrogates, beyond U+10FFFF, and U+FFFE/U+FFFF (not XML characters).
+    // Overlong forms, surrogates and what lies beyond U+10FFFF are no UTF-8.
     if ((size == 3 && code < 0x800) || (size == 4 && code < 0x10000) ||
-        (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF || code == 0xFFFE || code == 0xFFFF)
+        (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)
         return 0;
     return size;
 }
@@ -55,10 +56,12 @@ std::string xml_safe_text(std::string_view value) {
             ++at;
             continue;
         }
-        const size_t size = utf8_sequence(value, at);
-        if (size == 0) {
+        std::uint32_t code = 0;
+        const size_t size = utf8_sequence(value, at, code);
+        if (size == 0 || code == 0xFFFE || code == 0xFFFF) {
+            // A byte that starts no character, or a character XML cannot carry: one U+FFFD.
             out += "\xEF\xBF\xBD";
-            ++at;
+            at += size == 0 ? 1 : size;
             continue;
         }
         out.append(value.substr(at, size));

@@ -327,11 +327,6 @@ std::string OaiProvider::respond(const iiif::OaiArguments& arguments, std::int64
                 if (!iiif::find_oai_format(request.metadata_prefix))
                     return envelope.errors({unknown_format(request.metadata_prefix)});
                 if (!request.set.empty()) {
-                    if (!iiif::is_valid_set_spec(request.set))
-                        return envelope.errors(
-                            {{OaiErrorCode::bad_argument,
-                              "\"" + request.set + "\" is not a set spec (segments of letters, " +
-                                  "digits and -_.!~*'() separated by ':')"}});
                     if (catalog_.sets("", 1).empty())
                         return envelope.errors(
                             {{OaiErrorCode::no_set_hierarchy, "this repository has no sets yet"}});

@@ -96,8 +96,8 @@ std::vector<Harvested> harvest(const std::string& base, const std::string& verb,
                                const std::string& from = "", const std::string& until = "") {
     const std::string out =
         (test_images::scratch_dir() / ("harvest-" + verb + "-" + prefix + ".tsv")).string();
-    daemon_harness::CommandResult result =
-        daemon_harness::run({"/usr/bin/perl", kHarvester, base, verb, prefix, out, set, from, until});
+    daemon_harness::CommandResult result = daemon_harness::run(
+        {"/usr/bin/perl", kHarvester, base, verb, prefix, out, set, from, until});
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
     std::vector<Harvested> records;
@@ -131,14 +131,15 @@ std::pair<int, bool> logged_requests(const integration::Nginx& nginx, const std:
 
 }  // namespace
 
-TEST_CASE("chain: an OAI-PMH client harvests 10,000 records through nginx, each exactly once, "
-          "deletions included",
-          "[chain][oai]") {
+TEST_CASE(
+    "chain: an OAI-PMH client harvests 10,000 records through nginx, each exactly once, "
+    "deletions included",
+    "[chain][oai]") {
     daemon_harness::RedisServer redis;
     daemon_harness::DaemonOptions options;
     options.hot_folder = false;
-    options.extra_config = "[oai]\npage_size = " + std::to_string(kPageSize) +
-                           "\nadmin_email = \"oai@example.org\"\n";
+    options.extra_config =
+        "[oai]\npage_size = " + std::to_string(kPageSize) + "\nadmin_email = \"oai@example.org\"\n";
     daemon_harness::Daemon iiifd(redis, options);
     // The repository identifier of oai identifiers comes from [public]: the harness's config
     // has none, so base_url's host would be used; the test names one.
@@ -167,8 +168,7 @@ TEST_CASE("chain: an OAI-PMH client harvests 10,000 records through nginx, each 
         for (const Harvested& record : records) {
             CHECK(seen.insert(record.id).second);
             REQUIRE(expected.datestamps.count(record.id) == 1);
-            CHECK(record.datestamp ==
-                  iiif::format_oai_datetime(expected.datestamps.at(record.id)));
+            CHECK(record.datestamp == iiif::format_oai_datetime(expected.datestamps.at(record.id)));
             if (record.deleted) {
                 ++deleted;
                 CHECK(expected.deleted.count(record.id) == 1);
@@ -179,13 +179,12 @@ TEST_CASE("chain: an OAI-PMH client harvests 10,000 records through nginx, each 
         }
         CHECK(deleted == expected.deleted.size());
         CHECK(deleted == static_cast<size_t>(kRecords / kWithdrawnEvery));
-        CHECK(std::is_sorted(records.begin(), records.end(),
-                             [](const Harvested& a, const Harvested& b) {
-                                 return a.datestamp < b.datestamp;
-                             }));
+        CHECK(std::is_sorted(
+            records.begin(), records.end(),
+            [](const Harvested& a, const Harvested& b) { return a.datestamp < b.datestamp; }));
         // One request per page of 100, each answered 200.
-        CHECK(logged_requests(nginx, "ListRecords") == std::pair<int, bool>{kRecords / kPageSize,
-                                                                            true});
+        CHECK(logged_requests(nginx, "ListRecords") ==
+              std::pair<int, bool>{kRecords / kPageSize, true});
     }
 
     SECTION("ListIdentifiers in edm: every header once, over 20 pages of 500") {

@@ -4,17 +4,10 @@
 // (the folder of shared/schemas, found by tests/CMakeLists.txt) defined.
 #pragma once
 
-#include <sys/wait.h>
-
-#include <catch2/catch.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "test_images.hpp"
+#include "schema_check.hpp"
 
 namespace presentation_schema {
 
@@ -23,26 +16,14 @@ inline const std::string kSchema = IIIF_SHARED_DIR "/schemas/iiif-presentation/i
 
 // Writes a document into the tests' scratch directory; its path.
 inline std::string write_document(const std::string& name, const std::string& body) {
-    const std::filesystem::path dir = test_images::scratch_dir() / "presentation";
-    std::filesystem::create_directories(dir);
-    const std::string path = (dir / name).string();
-    std::ofstream(path) << body;
-    return path;
+    return schema_check::write_document("presentation", name, body);
 }
 
 // The validator's exit status for these files (0: all valid); its report goes to the test's
 // log.
 inline int validate(const std::vector<std::string>& paths) {
-    const std::string log = (test_images::scratch_dir() / "presentation-validation.log").string();
-    std::string command = "python3 '" + kValidator + "' '" + kSchema + "'";
-    for (const std::string& path : paths) command += " '" + path + "'";
-    command += " > '" + log + "' 2>&1";
-    const int status = std::system(command.c_str());
-    std::ifstream report(log);
-    std::stringstream text;
-    text << report.rdbuf();
-    UNSCOPED_INFO(text.str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return schema_check::run("python3 '" + kValidator + "' '" + kSchema + "'", paths,
+                             "presentation-validation.log");
 }
 
 }  // namespace presentation_schema

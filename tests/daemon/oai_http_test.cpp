@@ -6,9 +6,6 @@
 // ingested), with the publication settings iiifd derives from its own configuration.
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -30,11 +27,15 @@
 
 #include "api_harness.hpp"
 #include "catalog.hpp"
+#include "catalog_fixtures.hpp"
 #include "daemon_config.hpp"
 #include "oai_schema.hpp"
+#include "oai_xml.hpp"
 #include "test_images.hpp"
 
 using namespace daemon_harness;
+using oai_schema::valid;
+using oai_xml::Xml;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -83,10 +84,7 @@ std::vector<iiif::ObjectRecord> series(int first, int count,
 // Writes the records into the catalog of a daemon not started yet.
 void fill_catalog(const Daemon& iiifd, const std::vector<iiif::ObjectRecord>& objects) {
     fs::create_directories(fs::path(iiifd.catalog_path()).parent_path());
-    std::string error;
-    auto writer = iiif::CatalogWriter::open(iiifd.catalog_path(), &error);
-    INFO(error);
-    REQUIRE(writer);
+    auto writer = catalog_fixtures::open_writer(iiifd.catalog_path());
     writer->set_publication(
         iiifd::publication_settings(iiifd::load_daemon_config(iiifd.config_path())));
     for (const iiif::ObjectRecord& record : objects) {
@@ -231,63 +229,6 @@ class Connection {
   private:
     int fd_;
 };
-
-// ---- Reading the XML --------------------------------------------------------------------------
-
-struct DocDeleter {
-    void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-struct ContextDeleter {
-    void operator()(xmlXPathContext* context) const { xmlXPathFreeContext(context); }
-};
-struct ObjectDeleter {
-    void operator()(xmlXPathObject* object) const { xmlXPathFreeObject(object); }
-};
-
-class Xml {
-  public:
-    explicit Xml(const std::string& body)
-        : doc_(xmlReadMemory(body.data(), static_cast<int>(body.size()), "response.xml", nullptr,
-                             XML_PARSE_NONET)) {
-        INFO(body);
-        REQUIRE(doc_);
-        context_.reset(xmlXPathNewContext(doc_.get()));
-        xmlXPathRegisterNs(
-            context_.get(), reinterpret_cast<const xmlChar*>("o"),
-            reinterpret_cast<const xmlChar*>("http://www.openarchives.org/OAI/2.0/"));
-        xmlXPathRegisterNs(context_.get(), reinterpret_cast<const xmlChar*>("dc"),
-                           reinterpret_cast<const xmlChar*>("http://purl.org/dc/elements/1.1/"));
-    }
-    std::string text(const std::string& path) const {
-        std::unique_ptr<xmlXPathObject, ObjectDeleter> result(xmlXPathEvalExpression(
-            reinterpret_cast<const xmlChar*>(("string(" + path + ")").c_str()), context_.get()));
-        REQUIRE(result);
-        return result->stringval ? reinterpret_cast<const char*>(result->stringval) : "";
-    }
-    std::vector<std::string> texts(const std::string& path) const {
-        std::unique_ptr<xmlXPathObject, ObjectDeleter> result(
-            xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(path.c_str()), context_.get()));
-        REQUIRE(result);
-        std::vector<std::string> values;
-        for (int i = 0; result->nodesetval && i < result->nodesetval->nodeNr; ++i) {
-            xmlChar* value = xmlNodeGetContent(result->nodesetval->nodeTab[i]);
-            values.emplace_back(value ? reinterpret_cast<const char*>(value) : "");
-            xmlFree(value);
-        }
-        return values;
-    }
-    std::vector<std::string> errors() const { return texts("/o:OAI-PMH/o:error/@code"); }
-    std::vector<std::string> identifiers() const { return texts("//o:header/o:identifier"); }
-    std::string token() const { return text("/o:OAI-PMH/*/o:resumptionToken"); }
-
-  private:
-    std::unique_ptr<xmlDoc, DocDeleter> doc_;
-    std::unique_ptr<xmlXPathContext, ContextDeleter> context_;
-};
-
-bool valid(const std::string& name, const std::string& body) {
-    return oai_schema::validate({oai_schema::write_document(name, body)}) == 0;
-}
 
 std::string without_response_date(const std::string& body) {
     return std::regex_replace(body, std::regex("<responseDate>[^<]*</responseDate>"),

@@ -4,28 +4,25 @@
 // (tests/oai_schema.hpp), EDM records against Europeana's rules too.
 #include "oai_provider.hpp"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "catalog.hpp"
+#include "catalog_fixtures.hpp"
 #include "oai_request.hpp"
 #include "oai_schema.hpp"
+#include "oai_xml.hpp"
 #include "presentation.hpp"
-#include "test_images.hpp"
 
 using iiif::OaiArguments;
 using iiif::ObjectRecord;
 using iiifd::OaiProvider;
+using oai_schema::valid;
+using oai_xml::Xml;
 
 namespace {
 
@@ -103,13 +100,8 @@ class Repository {
                         iiif::PublicationSettings settings = settings_with("http://127.0.0.1:8080",
                                                                            "images.example.org"))
         : settings_(std::move(settings)) {
-        const std::filesystem::path dir = test_images::scratch_dir() / ("oai-provider-" + name);
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        std::string error;
-        writer_ = iiif::CatalogWriter::open((dir / "catalog.mdb").string(), &error);
-        INFO(error);
-        REQUIRE(writer_);
+        writer_ =
+            catalog_fixtures::open_writer(catalog_fixtures::catalog_path("oai-provider-", name));
         writer_->set_publication(settings_);
         config.repository_name = "Images d'essai";
         config.admin_emails = {"oai@images.example.org", "curator@images.example.org"};
@@ -148,96 +140,6 @@ class Repository {
     iiif::PublicationSettings settings_;
     std::unique_ptr<iiif::CatalogWriter> writer_;
 };
-
-struct DocDeleter {
-    void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-struct ContextDeleter {
-    void operator()(xmlXPathContext* context) const { xmlXPathFreeContext(context); }
-};
-struct ObjectDeleter {
-    void operator()(xmlXPathObject* object) const { xmlXPathFreeObject(object); }
-};
-
-// A response, read with XPath: prefix o for OAI-PMH, and those of the metadata formats.
-class Xml {
-  public:
-    explicit Xml(const std::string& body)
-        : doc_(xmlReadMemory(body.data(), static_cast<int>(body.size()), "response.xml", nullptr,
-                             XML_PARSE_NONET)) {
-        INFO(body);
-        REQUIRE(doc_);
-        context_.reset(xmlXPathNewContext(doc_.get()));
-        const std::pair<const char*, const char*> namespaces[] = {
-            {"o", "http://www.openarchives.org/OAI/2.0/"},
-            {"id", "http://www.openarchives.org/OAI/2.0/oai-identifier"},
-            {"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc/"},
-            {"dc", "http://purl.org/dc/elements/1.1/"},
-            {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
-            {"edm", "http://www.europeana.eu/schemas/edm/"},
-            {"ore", "http://www.openarchives.org/ore/terms/"},
-            {"svcs", "http://rdfs.org/sioc/services#"}};
-        for (auto [prefix, uri] : namespaces)
-            xmlXPathRegisterNs(context_.get(), reinterpret_cast<const xmlChar*>(prefix),
-                               reinterpret_cast<const xmlChar*>(uri));
-    }
-
-    // The string value of the first node `path` selects ("" when none).
-    std::string text(const std::string& path) const {
-        auto result = eval("string(" + path + ")");
-        return result->stringval ? reinterpret_cast<const char*>(result->stringval) : "";
-    }
-    // The string values of every node `path` selects, in document order.
-    std::vector<std::string> texts(const std::string& path) const {
-        auto result = eval(path);
-        std::vector<std::string> values;
-        if (result->type != XPATH_NODESET || result->nodesetval == nullptr) return values;
-        for (int i = 0; i < result->nodesetval->nodeNr; ++i) {
-            xmlChar* value = xmlNodeGetContent(result->nodesetval->nodeTab[i]);
-            values.emplace_back(value ? reinterpret_cast<const char*>(value) : "");
-            xmlFree(value);
-        }
-        return values;
-    }
-    int count(const std::string& path) const {
-        return static_cast<int>(eval("count(" + path + ")")->floatval);
-    }
-
-    // The OAI-PMH error codes, in order.
-    std::vector<std::string> errors() const { return texts("/o:OAI-PMH/o:error/@code"); }
-    // The <request> element's attributes as "name=value", in document order.
-    std::vector<std::string> request() const {
-        std::vector<std::string> attributes;
-        auto result = eval("/o:OAI-PMH/o:request/@*");
-        for (int i = 0; result->nodesetval && i < result->nodesetval->nodeNr; ++i) {
-            xmlNode* node = result->nodesetval->nodeTab[i];
-            xmlChar* value = xmlNodeGetContent(node);
-            attributes.push_back(std::string(reinterpret_cast<const char*>(node->name)) + "=" +
-                                 reinterpret_cast<const char*>(value));
-            xmlFree(value);
-        }
-        return attributes;
-    }
-    // The identifiers of the headers, in order.
-    std::vector<std::string> identifiers() const { return texts("//o:header/o:identifier"); }
-
-  private:
-    std::unique_ptr<xmlXPathObject, ObjectDeleter> eval(const std::string& expression) const {
-        std::unique_ptr<xmlXPathObject, ObjectDeleter> result(xmlXPathEvalExpression(
-            reinterpret_cast<const xmlChar*>(expression.c_str()), context_.get()));
-        INFO(expression);
-        REQUIRE(result);
-        return result;
-    }
-
-    std::unique_ptr<xmlDoc, DocDeleter> doc_;
-    std::unique_ptr<xmlXPathContext, ContextDeleter> context_;
-};
-
-// Writes the response as `name` and validates it against the OAI-PMH schemas.
-bool valid(const std::string& name, const std::string& body) {
-    return oai_schema::validate({oai_schema::write_document(name, body)}) == 0;
-}
 
 bool valid_edm(const std::string& name, const std::string& body) {
     const std::string path = oai_schema::write_document(name, body);

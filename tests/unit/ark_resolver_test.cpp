@@ -4,12 +4,13 @@
 #include "ark_resolver.hpp"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 
 #include "catalog.hpp"
-#include "test_images.hpp"
+#include "catalog_fixtures.hpp"
 
 using namespace iiif;
+using catalog_fixtures::catalog_path;
+using catalog_fixtures::open_writer;
 
 namespace {
 
@@ -89,13 +90,7 @@ std::vector<ImageRecord> pages_of(const ObjectRecord& object) {
 // pending one and one without metadata.
 std::unique_ptr<CatalogWriter> make_catalog(const std::string& name,
                                             const PublicationSettings& settings) {
-    auto dir = test_images::scratch_dir() / ("ark-resolver-" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::string error;
-    auto writer = CatalogWriter::open((dir / "catalog.mdb").string(), &error);
-    INFO(error);
-    REQUIRE(writer);
+    auto writer = open_writer(catalog_path("ark-resolver-", name));
     writer->set_publication(settings);
 
     ObjectRecord active = object_of(kActive, 2, RecordState::active);
@@ -460,12 +455,7 @@ TEST_CASE(
     check_not_found("/ark:/99999/d3m-bc4df5gh-0", "unknown ARK", nullptr);
     check_not_found("/ark:/99999?info", "unknown ARK", nullptr);
 
-    auto dir = test_images::scratch_dir() / "ark-resolver-unpublished";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::string error;
-    auto writer = CatalogWriter::open((dir / "catalog.mdb").string(), &error);
-    REQUIRE(writer);
+    auto writer = open_writer(catalog_path("ark-resolver-", "unpublished"));
     check_not_found("/ark:/99999/d3m-bc4df5gh-0", "unknown ARK", &writer->reader());
 }
 

@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 
 #include "catalog.hpp"
+#include "catalog_fixtures.hpp"
 #include "iiif_error.hpp"
 #include "image_service.hpp"
 #include "presentation.hpp"
-#include "test_images.hpp"
 
 using namespace iiif;
 
@@ -21,11 +20,9 @@ namespace {
 constexpr const char* kArk = "ark:/99999/d3m-6w3gqpxd-v";
 constexpr const char* kKey = "ark:/99999/d3m6w3gqpxdv";
 
+// A fresh catalog path per test.
 std::string catalog_path(const std::string& name) {
-    auto dir = test_images::scratch_dir() / ("documents-" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return (dir / "catalog.mdb").string();
+    return catalog_fixtures::catalog_path("documents-", name);
 }
 
 PublicationSettings settings_for(const std::string& base) {
@@ -39,12 +36,10 @@ PublicationSettings settings_for(const std::string& base) {
     return settings;
 }
 
+// A writer on `path` whose publication settings are those of `base`.
 std::unique_ptr<CatalogWriter> open_writer(const std::string& path,
                                            const std::string& base = "https://img.example.org") {
-    std::string error;
-    auto writer = CatalogWriter::open(path, &error);
-    INFO(error);
-    REQUIRE(writer);
+    auto writer = catalog_fixtures::open_writer(path);
     writer->set_publication(settings_for(base));
     return writer;
 }

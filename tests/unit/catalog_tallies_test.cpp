@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <random>
@@ -14,28 +13,19 @@
 #include <sstream>
 
 #include "catalog.hpp"
+#include "catalog_fixtures.hpp"
 #include "iiif_error.hpp"
-#include "test_images.hpp"
 
 using namespace iiif;
+using catalog_fixtures::open_writer;
 
 namespace {
 
 constexpr size_t kAll = std::numeric_limits<size_t>::max();
 
+// A fresh catalog path per test.
 std::string catalog_path(const std::string& name) {
-    auto dir = test_images::scratch_dir() / ("tallies-" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return (dir / "catalog.mdb").string();
-}
-
-std::unique_ptr<CatalogWriter> open_writer(const std::string& path) {
-    std::string error;
-    auto writer = CatalogWriter::open(path, &error);
-    INFO(error);
-    REQUIRE(writer);
-    return writer;
+    return catalog_fixtures::catalog_path("tallies-", name);
 }
 
 // A NOID-valid ARK under NAAN 12345 for object number n.

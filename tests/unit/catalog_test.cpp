@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <set>
 
+#include "catalog_fixtures.hpp"
 #include "iiif_error.hpp"
 #include "image_service.hpp"
 #include "image_source.hpp"
 #include "test_images.hpp"
 
 using namespace iiif;
+using catalog_fixtures::open_writer;
 
 namespace {
 
@@ -20,18 +22,7 @@ constexpr const char* kOtherArk = "ark:/67375/39D-S2GXG1TW-8";
 
 // A fresh catalog path per test.
 std::string catalog_path(const std::string& name) {
-    auto dir = test_images::scratch_dir() / ("catalog-" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return (dir / "catalog.mdb").string();
-}
-
-std::unique_ptr<CatalogWriter> open_writer(const std::string& path) {
-    std::string error;
-    auto writer = CatalogWriter::open(path, &error);
-    INFO(error);
-    REQUIRE(writer);
-    return writer;
+    return catalog_fixtures::catalog_path("catalog-", name);
 }
 
 SourceInfo pyramid_source() {

@@ -4,20 +4,17 @@
 // XML 1.0 and escapes what markup would misread.
 #include "oai_metadata.hpp"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "oai_request.hpp"
 #include "oai_schema.hpp"
+#include "oai_xml.hpp"
 #include "xml_writer.hpp"
 
 using namespace iiif;
+using oai_xml::Xml;
 
 namespace {
 
@@ -117,98 +114,6 @@ std::string get_record_document(std::string_view prefix, const ObjectRecord& obj
     return out.finish();
 }
 
-// A parsed document and XPath over it, with the formats' prefixes.
-class Xml {
-  public:
-    explicit Xml(const std::string& text) {
-        doc_ = xmlReadMemory(text.data(), static_cast<int>(text.size()), "record.xml", nullptr,
-                             XML_PARSE_NONET);
-        INFO(text);
-        REQUIRE(doc_ != nullptr);
-        context_ = xmlXPathNewContext(doc_);
-        const std::pair<const char*, const char*> namespaces[] = {
-            {"oai", "http://www.openarchives.org/OAI/2.0/"},
-            {"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc/"},
-            {"dc", "http://purl.org/dc/elements/1.1/"},
-            {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
-            {"dcterms", "http://purl.org/dc/terms/"},
-            {"edm", "http://www.europeana.eu/schemas/edm/"},
-            {"ore", "http://www.openarchives.org/ore/terms/"},
-            {"svcs", "http://rdfs.org/sioc/services#"},
-            {"doap", "http://usefulinc.com/ns/doap#"},
-            {"xsi", "http://www.w3.org/2001/XMLSchema-instance"}};
-        for (auto [prefix, uri] : namespaces) xmlXPathRegisterNs(context_, xml(prefix), xml(uri));
-    }
-    ~Xml() {
-        if (context_) xmlXPathFreeContext(context_);
-        if (doc_) xmlFreeDoc(doc_);
-    }
-    Xml(const Xml&) = delete;
-    Xml& operator=(const Xml&) = delete;
-
-    // An element as the tests compare it: "dc:title@fr=Carte" (no "@" without xml:lang), and
-    // "edm:hasView->URI" for an rdf:resource.
-    std::vector<std::string> elements(const char* path) const {
-        std::vector<std::string> found;
-        for (xmlNodePtr node : nodes(path)) {
-            std::string item = name(node);
-            if (xmlChar* lang = xmlGetNsProp(node, xml("lang"), XML_XML_NAMESPACE)) {
-                item += "@" + std::string(text(lang));
-                xmlFree(lang);
-            }
-            if (xmlChar* resource = xmlGetNsProp(node, xml("resource"), xml(kRdf))) {
-                item += "->" + std::string(text(resource));
-                xmlFree(resource);
-            } else {
-                item += "=" + content(node);
-            }
-            found.push_back(item);
-        }
-        return found;
-    }
-    // The qualified names of the elements.
-    std::vector<std::string> names(const char* path) const {
-        std::vector<std::string> found;
-        for (xmlNodePtr node : nodes(path)) found.push_back(name(node));
-        return found;
-    }
-    // The string values of the nodes (elements' text, attributes' values).
-    std::vector<std::string> values(const char* path) const {
-        std::vector<std::string> found;
-        for (xmlNodePtr node : nodes(path)) found.push_back(content(node));
-        return found;
-    }
-
-  private:
-    static constexpr const char* kRdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
-    static const xmlChar* xml(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
-    static const char* text(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
-    static std::string name(xmlNodePtr node) {
-        return node->ns && node->ns->prefix
-                   ? std::string(text(node->ns->prefix)) + ":" + text(node->name)
-                   : text(node->name);
-    }
-    static std::string content(xmlNodePtr node) {
-        xmlChar* value = xmlNodeGetContent(node);
-        std::string out = value ? text(value) : "";
-        xmlFree(value);
-        return out;
-    }
-    std::vector<xmlNodePtr> nodes(const char* path) const {
-        std::vector<xmlNodePtr> found;
-        xmlXPathObjectPtr result = xmlXPathEvalExpression(xml(path), context_);
-        INFO(path);
-        REQUIRE(result != nullptr);
-        if (result->nodesetval)
-            for (int i = 0; i < result->nodesetval->nodeNr; ++i)
-                found.push_back(result->nodesetval->nodeTab[i]);
-        xmlXPathFreeObject(result);
-        return found;
-    }
-    xmlDocPtr doc_ = nullptr;
-    xmlXPathContextPtr context_ = nullptr;
-};
-
 using Strings = std::vector<std::string>;
 
 std::string view_of(int page) {
@@ -260,14 +165,14 @@ TEST_CASE(
 TEST_CASE("oai_dc: the root declares oai_dc, dc and its schema location", "[oai_metadata]") {
     const Xml dc(metadata_document("oai_dc", map_record()));
     CHECK(dc.names("/*") == Strings{"oai_dc:dc"});
-    CHECK(dc.values("/oai_dc:dc/@xsi:schemaLocation") ==
+    CHECK(dc.texts("/oai_dc:dc/@xsi:schemaLocation") ==
           Strings{"http://www.openarchives.org/OAI/2.0/oai_dc/ "
                   "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"});
 }
 
 TEST_CASE("oai_dc: dc:identifier adds the ARK URL and the 3.0 manifest URL", "[oai_metadata]") {
     const Xml dc(metadata_document("oai_dc", bare_record()));
-    CHECK(dc.values("/oai_dc:dc/dc:identifier") == Strings{kCho, kManifest});
+    CHECK(dc.texts("/oai_dc:dc/dc:identifier") == Strings{kCho, kManifest});
     CHECK(kCho == "https://img.example.org/ark:/67375/39D-6W3GQPXD-V");
     CHECK(kManifest == "https://img.example.org/iiif/3/ark:/67375/39D-6W3GQPXD-V/manifest");
 }
@@ -278,17 +183,17 @@ TEST_CASE("oai_dc: an address the depositor already gave is not repeated", "[oai
     object.metadata.dc["rights"] = {{kCcBy, ""}};
     object.metadata.license = kCcBy;
     const Xml dc(metadata_document("oai_dc", object));
-    CHECK(dc.values("/oai_dc:dc/dc:identifier") == Strings{kCho, kManifest});
-    CHECK(dc.values("/oai_dc:dc/dc:rights") == Strings{kCcBy});
+    CHECK(dc.texts("/oai_dc:dc/dc:identifier") == Strings{kCho, kManifest});
+    CHECK(dc.texts("/oai_dc:dc/dc:rights") == Strings{kCcBy});
 }
 
 TEST_CASE("oai_dc: dc:rights is the licence in its http:// form", "[oai_metadata]") {
     ObjectRecord object = bare_record();
     object.metadata.license = "https://rightsstatements.org/vocab/InC/1.0/";
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:rights") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:rights") ==
           Strings{"http://rightsstatements.org/vocab/InC/1.0/"});
     object.metadata.license = "http://creativecommons.org/publicdomain/zero/1.0/";
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:rights") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:rights") ==
           Strings{"http://creativecommons.org/publicdomain/zero/1.0/"});
     // A deposited rights statement stays, before the licence.
     object.metadata.dc["rights"] = {{"Domaine public", "fr"}};
@@ -296,28 +201,28 @@ TEST_CASE("oai_dc: dc:rights is the licence in its http:// form", "[oai_metadata
           Strings{"dc:rights@fr=Domaine public",
                   "dc:rights=http://creativecommons.org/publicdomain/zero/1.0/"});
     object.metadata.license.clear();
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:rights") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:rights") ==
           Strings{"Domaine public"});
 }
 
 TEST_CASE("oai_dc: dc:source is the holding institution", "[oai_metadata]") {
     ObjectRecord object = bare_record();
     object.metadata.provider = "Archives départementales";
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:source") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:source") ==
           Strings{"Archives départementales"});
     object.metadata.provider.clear();  // the settings' institution
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:source") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:source") ==
           Strings{"Example Library"});
     PublicationSettings anonymous = settings();  // then the repository's identifier
     anonymous.institution.clear();
-    CHECK(Xml(metadata_document("oai_dc", object, anonymous)).values("/oai_dc:dc/dc:source") ==
+    CHECK(Xml(metadata_document("oai_dc", object, anonymous)).texts("/oai_dc:dc/dc:source") ==
           Strings{"img.example.org"});
 }
 
 TEST_CASE("oai_dc: dc:publisher is the holding institution only when none was deposited",
           "[oai_metadata]") {
     ObjectRecord object = map_record();
-    CHECK(Xml(metadata_document("oai_dc", object)).values("/oai_dc:dc/dc:publisher") ==
+    CHECK(Xml(metadata_document("oai_dc", object)).texts("/oai_dc:dc/dc:publisher") ==
           Strings{"Bibliothèque X"});
     object.metadata.dc["publisher"] = {{"Imprimerie royale", "fr"}};
     CHECK(Xml(metadata_document("oai_dc", object)).elements("/oai_dc:dc/dc:publisher") ==
@@ -366,7 +271,7 @@ TEST_CASE("oai_dc: a set's description is an oai_dc:dc with its title and descri
 TEST_CASE("EDM: the ProvidedCHO is the ARK URL, with the Dublin Core and the ARK as identifier",
           "[oai_metadata]") {
     const Xml edm(metadata_document("edm", map_record()));
-    CHECK(edm.values("/rdf:RDF/edm:ProvidedCHO/@rdf:about") == Strings{kCho});
+    CHECK(edm.texts("/rdf:RDF/edm:ProvidedCHO/@rdf:about") == Strings{kCho});
     CHECK(edm.elements("/rdf:RDF/edm:ProvidedCHO/*") ==
           Strings{"dc:title@fr=Carte de la Loire", "dc:title@en=Map of the Loire",
                   "dc:creator=Cassini, César-François", "dc:creator=Delisle, Guillaume",
@@ -381,9 +286,9 @@ TEST_CASE("EDM: one WebResource and one Service per page, in page order", "[oai_
     CHECK(edm.names("/rdf:RDF/*") == Strings{"edm:ProvidedCHO", "edm:WebResource", "svcs:Service",
                                              "edm:WebResource", "svcs:Service", "edm:WebResource",
                                              "svcs:Service", "ore:Aggregation"});
-    CHECK(edm.values("/rdf:RDF/edm:WebResource/@rdf:about") ==
+    CHECK(edm.texts("/rdf:RDF/edm:WebResource/@rdf:about") ==
           Strings{view_of(1), view_of(2), view_of(3)});
-    CHECK(edm.values("/rdf:RDF/svcs:Service/@rdf:about") ==
+    CHECK(edm.texts("/rdf:RDF/svcs:Service/@rdf:about") ==
           Strings{kService + "1", kService + "2", kService + "3"});
     CHECK(view_of(1) ==
           "https://img.example.org/iiif/3/ark:%2F67375%2F39D-6W3GQPXD-V%2Ff1/full/max/0/"
@@ -406,7 +311,7 @@ TEST_CASE(
     "and its thumbnail",
     "[oai_metadata]") {
     const Xml edm(metadata_document("edm", map_record(3)));
-    CHECK(edm.values("/rdf:RDF/ore:Aggregation/@rdf:about") == Strings{kCho + "#aggregation"});
+    CHECK(edm.texts("/rdf:RDF/ore:Aggregation/@rdf:about") == Strings{kCho + "#aggregation"});
     CHECK(edm.elements("/rdf:RDF/ore:Aggregation/*") ==
           Strings{"edm:aggregatedCHO->" + kCho, "edm:dataProvider=Bibliothèque X",
                   "edm:hasView->" + view_of(2), "edm:hasView->" + view_of(3),
@@ -417,16 +322,15 @@ TEST_CASE(
 
 TEST_CASE("EDM: a one-page object has no hasView", "[oai_metadata]") {
     const Xml edm(metadata_document("edm", map_record(1)));
-    CHECK(edm.values("/rdf:RDF/ore:Aggregation/edm:hasView").empty());
-    CHECK(edm.values("/rdf:RDF/ore:Aggregation/edm:isShownBy/@rdf:resource") ==
-          Strings{view_of(1)});
-    CHECK(edm.values("/rdf:RDF/edm:WebResource/@rdf:about") == Strings{view_of(1)});
+    CHECK(edm.texts("/rdf:RDF/ore:Aggregation/edm:hasView").empty());
+    CHECK(edm.texts("/rdf:RDF/ore:Aggregation/edm:isShownBy/@rdf:resource") == Strings{view_of(1)});
+    CHECK(edm.texts("/rdf:RDF/edm:WebResource/@rdf:about") == Strings{view_of(1)});
 }
 
 TEST_CASE("EDM: an object without pages is shown at its landing page only", "[oai_metadata]") {
     const Xml edm(metadata_document("edm", map_record(0)));
-    CHECK(edm.values("/rdf:RDF/edm:WebResource").empty());
-    CHECK(edm.values("/rdf:RDF/svcs:Service").empty());
+    CHECK(edm.texts("/rdf:RDF/edm:WebResource").empty());
+    CHECK(edm.texts("/rdf:RDF/svcs:Service").empty());
     CHECK(edm.elements("/rdf:RDF/ore:Aggregation/*") ==
           Strings{"edm:aggregatedCHO->" + kCho, "edm:dataProvider=Bibliothèque X",
                   "edm:isShownAt->" + kLanding, "edm:provider=Example Library",
@@ -440,10 +344,9 @@ TEST_CASE(
     ObjectRecord object = map_record(2);
     object.metadata.license.clear();
     const Xml edm(metadata_document("edm", object));
-    CHECK(edm.values("/rdf:RDF/ore:Aggregation/edm:rights/@rdf:resource") ==
-          Strings{kNotEvaluated});
-    CHECK(edm.values("/rdf:RDF/edm:WebResource/edm:rights").empty());
-    CHECK(edm.values("/rdf:RDF/edm:ProvidedCHO/dc:rights").empty());
+    CHECK(edm.texts("/rdf:RDF/ore:Aggregation/edm:rights/@rdf:resource") == Strings{kNotEvaluated});
+    CHECK(edm.texts("/rdf:RDF/edm:WebResource/edm:rights").empty());
+    CHECK(edm.texts("/rdf:RDF/edm:ProvidedCHO/dc:rights").empty());
 }
 
 TEST_CASE("EDM: dataProvider is the holding institution, provider the settings' institution",
@@ -451,17 +354,17 @@ TEST_CASE("EDM: dataProvider is the holding institution, provider the settings' 
     ObjectRecord object = map_record(1);
     object.metadata.provider.clear();
     const Xml own(metadata_document("edm", object));
-    CHECK(own.values("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"Example Library"});
-    CHECK(own.values("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"Example Library"});
+    CHECK(own.texts("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"Example Library"});
+    CHECK(own.texts("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"Example Library"});
     PublicationSettings anonymous = settings();
     anonymous.institution.clear();
     const Xml none(metadata_document("edm", object, anonymous));
-    CHECK(none.values("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"img.example.org"});
-    CHECK(none.values("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"img.example.org"});
+    CHECK(none.texts("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"img.example.org"});
+    CHECK(none.texts("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"img.example.org"});
     object.metadata.provider = "Musée Y";
     const Xml provided(metadata_document("edm", object, anonymous));
-    CHECK(provided.values("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"Musée Y"});
-    CHECK(provided.values("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"Musée Y"});
+    CHECK(provided.texts("/rdf:RDF/ore:Aggregation/edm:dataProvider") == Strings{"Musée Y"});
+    CHECK(provided.texts("/rdf:RDF/ore:Aggregation/edm:provider") == Strings{"Musée Y"});
 }
 
 TEST_CASE("EDM: a record with no title and no description is titled with its ARK",
@@ -472,7 +375,7 @@ TEST_CASE("EDM: a record with no title and no description is titled with its ARK
     ObjectRecord described = bare_record();
     described.metadata.dc["description"] = {{"Une carte", "fr"}};
     const Xml edm(metadata_document("edm", described));
-    CHECK(edm.values("/rdf:RDF/edm:ProvidedCHO/dc:title").empty());
+    CHECK(edm.texts("/rdf:RDF/edm:ProvidedCHO/dc:title").empty());
     CHECK(edm.elements("/rdf:RDF/edm:ProvidedCHO/dc:description") ==
           Strings{"dc:description@fr=Une carte"});
 }
@@ -488,7 +391,7 @@ TEST_CASE("EDM: a record with no subject, type or coverage gets dc:type Image in
         ObjectRecord object = bare_record();
         object.metadata.dc[element] = {{"Loire", ""}};
         const Xml edm(metadata_document("edm", object));
-        CHECK(edm.values("/rdf:RDF/edm:ProvidedCHO/dc:type[. = 'Image']").empty());
+        CHECK(edm.texts("/rdf:RDF/edm:ProvidedCHO/dc:type[. = 'Image']").empty());
     }
 }
 
@@ -528,7 +431,7 @@ TEST_CASE("EDM: the record's edm:type follows its dc:type", "[oai_metadata]") {
         INFO(type);
         ObjectRecord object = map_record(1);
         object.metadata.dc["type"] = {{type, ""}};
-        CHECK(Xml(metadata_document("edm", object)).values("/rdf:RDF/edm:ProvidedCHO/edm:type") ==
+        CHECK(Xml(metadata_document("edm", object)).texts("/rdf:RDF/edm:ProvidedCHO/edm:type") ==
               Strings{expected});
     }
 }
@@ -655,8 +558,8 @@ TEST_CASE("XML writer: <, & and \" are escaped in text and attributes", "[oai_me
     CHECK(text.find("a < b") == std::string::npos);
     CHECK(text.find("\"d\"") == std::string::npos);
     const Xml document(text);
-    CHECK(document.values("/root") == Strings{hostile});
-    CHECK(document.values("/root/@title") == Strings{hostile});
+    CHECK(document.texts("/root") == Strings{hostile});
+    CHECK(document.texts("/root/@title") == Strings{hostile});
 }
 
 TEST_CASE("XML writer: tabs, line breaks and carriage returns survive a parse", "[oai_metadata]") {
@@ -669,8 +572,8 @@ TEST_CASE("XML writer: tabs, line breaks and carriage returns survive a parse", 
     out.text(spaced);
     out.end();
     const Xml document(out.finish());
-    CHECK(document.values("/root/@value") == Strings{spaced});
-    CHECK(document.values("/root") == Strings{spaced});
+    CHECK(document.texts("/root/@value") == Strings{spaced});
+    CHECK(document.texts("/root") == Strings{spaced});
 }
 
 TEST_CASE("XML writer: text that XML cannot carry is made fit for it", "[oai_metadata]") {
@@ -682,8 +585,8 @@ TEST_CASE("XML writer: text that XML cannot carry is made fit for it", "[oai_met
         "d\xC0\xAF");
     out.end();
     const Xml document(out.finish());  // well-formed: the parse succeeds
-    CHECK(document.values("/root/@value") == Strings{"ab\xEF\xBF\xBD"});
-    CHECK(document.values("/root") == Strings{"cd\xEF\xBF\xBD\xEF\xBF\xBD"});
+    CHECK(document.texts("/root/@value") == Strings{"ab\xEF\xBF\xBD"});
+    CHECK(document.texts("/root") == Strings{"cd\xEF\xBF\xBD\xEF\xBF\xBD"});
 }
 
 TEST_CASE("XML writer: namespaced names and declarations are written as given", "[oai_metadata]") {
@@ -704,5 +607,5 @@ TEST_CASE("XML writer: finish closes the elements still open", "[oai_metadata]")
     out.text("x");
     const std::string text = out.finish();
     CHECK(text.find("<a><b>x</b></a>") != std::string::npos);
-    CHECK(Xml(text).values("/a/b") == Strings{"x"});
+    CHECK(Xml(text).texts("/a/b") == Strings{"x"});
 }

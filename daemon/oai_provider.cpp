@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,7 +108,14 @@ OaiProvider::OaiProvider(const iiif::CatalogReader& catalog, iiif::PublicationSe
     : catalog_(catalog),
       publication_(std::move(publication)),
       config_(std::move(config)),
-      token_key_(std::move(token_key)) {}
+      token_key_(std::move(token_key)) {
+    const std::string repository = iiif::oai_repository_identifier(publication_);
+    if (!is_domain_name(repository))
+        spdlog::warn(
+            "OAI-PMH: the repository identifier \"{}\" is not a domain name, so Identify cannot "
+            "declare the oai-identifier scheme; set [public] oai_repository_identifier",
+            repository);
+}
 
 std::string OaiProvider::base_url() const {
     return publication_.base_url + publication_.oai_path;

@@ -37,6 +37,7 @@ class OaiProvider {
     std::string base_url() const;
 
   private:
+    friend class OaiAnswer;  // one request's answer (oai_provider.cpp)
     const iiif::CatalogReader& catalog_;
     iiif::PublicationSettings publication_;
     OaiConfig config_;

@@ -1004,6 +1004,15 @@ std::optional<int> CatalogWriter::page_for_original(std::string_view ark,
 }
 
 void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, std::int64_t when) {
+    set_object_state(ark, RecordState::withdrawn, reason, when);
+}
+
+void CatalogWriter::reinstate(std::string_view ark, std::int64_t when) {
+    set_object_state(ark, RecordState::active, "", when);
+}
+
+void CatalogWriter::set_object_state(std::string_view ark, RecordState state,
+                                     const std::string& reason, std::int64_t when) {
     auto key = object_key(ark);
     if (!key) throw IiifError(404, "not an ARK");
     const CatalogReader& r = reader_;
@@ -1011,6 +1020,8 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
     auto text = txn.find(r.objects_, *key);
     if (!text) throw IiifError(404, "no object " + std::string(ark));
     ObjectRecord object = object_record_from_json(*text);
+    if (state == RecordState::active && object.state != RecordState::withdrawn)
+        throw IiifError(409, "the object is not withdrawn");
     const ObjectRecord previous = object;
 
     tally(txn, r.tallies_, previous, -1);
@@ -1019,7 +1030,7 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
     for (const std::string& spec : sets)
         txn.erase(r.by_set_, set_key(spec, object.datestamp, *key));
 
-    object.state = RecordState::withdrawn;
+    object.state = state;
     object.withdrawn_reason = reason;
     object.updated = when;
     object.datestamp = when;
@@ -1035,7 +1046,7 @@ void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, st
         auto image_text = txn.find(r.images_, *page);
         if (!image_text) continue;
         ImageRecord image = image_record_from_json(*image_text);
-        image.state = RecordState::withdrawn;
+        image.state = state;
         txn.put(r.images_, *page, image_record_to_json(image));
     }
     Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(

@@ -253,6 +253,10 @@ class CatalogWriter {
     // records); `when` becomes its updated time and datestamp. IiifError(404) for an unknown
     // object.
     void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
+    // Undoes a withdrawal: the object and its images are active again, with `when` as their
+    // datestamp, and their documents are made again. IiifError(404) for an unknown object,
+    // IiifError(409) for one that is not withdrawn.
+    void reinstate(std::string_view ark, std::int64_t when);
     // Replaces the set names with these (specs must be valid set specs; IiifError(500)
     // otherwise).
     void define_sets(const std::vector<CatalogReader::SetInfo>& sets);
@@ -272,6 +276,8 @@ class CatalogWriter {
   private:
     CatalogWriter() = default;
     void rebuild_tallies();
+    void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
+                          std::int64_t when);
     MDB_env* env_ = nullptr;
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;

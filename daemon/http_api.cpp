@@ -360,6 +360,11 @@ struct HttpApi::Impl {
     void patch(const httplib::Request& req, httplib::Response& res,
                const httplib::ContentReader& content_reader);
     void rewrite_object_file(const iiif::ObjectRecord& record);
+    void change_state(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& content_reader, bool withdraw);
+    void log_withdrawal(const std::string& action, const iiif::ObjectRecord& record,
+                        const std::string& reason, const std::string& requested_by,
+                        const httplib::Request& req);
     void oai(const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader* content_reader);
 };
@@ -423,6 +428,14 @@ void HttpApi::Impl::routes() {
     });
     server.Post("/oai", [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) { oai(req, res, &reader); });
+    server.Post(
+        "/api/v1/objects/(.+)/withdraw",
+        [this](const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& reader) { change_state(req, res, reader, true); });
+    server.Post(
+        "/api/v1/objects/(.+)/reinstate",
+        [this](const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& reader) { change_state(req, res, reader, false); });
     server.Patch("/api/v1/objects/(.+)",
                  [this](const httplib::Request& req, httplib::Response& res,
                         const httplib::ContentReader& reader) { patch(req, res, reader); });
@@ -564,6 +577,108 @@ void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
     }
     spdlog::info("metadata of {} updated", record->ark);
     send_json(res, 200, iiif::object_record_to_json(*record));
+}
+
+// Takedown and reinstatement: {"reason": "...", "requested_by": "..."}, both required. Like a
+// PATCH, object.json first (the storage root is the truth, and `iiifd rebuild` keeps the state),
+// then the catalog (at once: images 410, manifests gone, the ARK's tombstone, the OAI record
+// deleted), then the withdrawal log and the event.
+void HttpApi::Impl::change_state(const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& content_reader, bool withdraw) {
+    const std::string ark = req.matches[1];
+    const std::string body = small_body(content_reader, res);
+    json_error_t error;
+    Json document(json_loadb(body.data(), body.size(), 0, &error));
+    if (!json_is_object(document.get()))
+        throw iiif::IiifError(400, "expected a JSON object {\"reason\", \"requested_by\"}");
+    auto text = [&](const char* key) {
+        const json_t* value = json_object_get(document.get(), key);
+        if (!json_is_string(value) || json_string_length(value) == 0)
+            throw iiif::IiifError(400, std::string(key) + ": a non-empty string is required");
+        return std::string(json_string_value(value), json_string_length(value));
+    };
+    const std::string reason = text("reason");
+    const std::string requested_by = text("requested_by");
+    for (const char* key : {"reason", "requested_by"}) json_object_del(document.get(), key);
+    if (json_object_size(document.get()) != 0)
+        throw iiif::IiifError(400, std::string("unknown key \"") +
+                                       json_object_iter_key(json_object_iter(document.get())) +
+                                       "\" (expected reason and requested_by)");
+
+    auto redis_connection = redis.lease();
+    redis_connection->command({"PING"});  // the change goes to the events stream
+
+    std::lock_guard lock(patch_mutex);
+    std::optional<iiif::ObjectRecord> record = catalog.reader().object(ark);
+    if (!record) throw iiif::IiifError(404, "no object " + ark);
+    if (record->state == iiif::RecordState::pending)
+        throw iiif::IiifError(409, "the object is still being ingested");
+    if (withdraw && record->state == iiif::RecordState::withdrawn)
+        throw iiif::IiifError(409, "the object is already withdrawn");
+    if (!withdraw && record->state != iiif::RecordState::withdrawn)
+        throw iiif::IiifError(409, "the object is not withdrawn");
+
+    const std::int64_t when = std::max(now_seconds(), record->datestamp);
+    iiif::ObjectRecord changed = *record;
+    changed.state = withdraw ? iiif::RecordState::withdrawn : iiif::RecordState::active;
+    changed.withdrawn_reason = withdraw ? reason : "";
+    changed.updated = changed.datestamp = when;
+    rewrite_object_file(changed);
+    if (withdraw) {
+        catalog.withdraw(record->ark, reason, when);
+    } else {
+        catalog.reinstate(record->ark, when);
+    }
+    const std::string action = withdraw ? "withdrawn" : "reinstated";
+    try {
+        log_withdrawal(action, changed, reason, requested_by, req);
+    } catch (const std::exception& failure) {
+        spdlog::error("object {} {}, but the withdrawal log could not be written: {}", record->ark,
+                      action, failure.what());
+    }
+    try {
+        append_event(*redis_connection, config,
+                     CatalogEvent{"object." + action, record->ark, when});
+    } catch (const std::exception& failure) {
+        spdlog::error("object {} {}, but its event is lost: {}", record->ark, action,
+                      failure.what());
+    }
+    spdlog::info("object {} {} at the request of {}: {}", record->ark, action, requested_by,
+                 reason);
+    std::optional<iiif::ObjectRecord> now_record = catalog.reader().object(ark);
+    if (!now_record) throw iiif::IiifError(500, "the object left the catalog");
+    send_json(res, 200, iiif::object_record_to_json(*now_record));
+}
+
+// {storage root}/withdrawals.log: one JSON line per takedown or reinstatement, appended and
+// synced, never rewritten: when, what, which object, why, at whose request, and which API key
+// (the first 12 hex digits of its SHA-256, never the key).
+void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::ObjectRecord& record,
+                                   const std::string& reason, const std::string& requested_by,
+                                   const httplib::Request& req) {
+    std::string presented = req.get_header_value("Authorization");
+    presented = presented.size() > 7 ? presented.substr(7) : "";
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), digest);
+    Json line(json_object());
+    json_object_set_new(line.get(), "time", json_integer(record.datestamp));
+    json_object_set_new(line.get(), "action", json_string(action.c_str()));
+    json_object_set_new(line.get(), "ark", json_string(record.ark.c_str()));
+    json_object_set_new(line.get(), "reason", json_stringn(reason.data(), reason.size()));
+    json_object_set_new(line.get(), "requested_by",
+                        json_stringn(requested_by.data(), requested_by.size()));
+    json_object_set_new(
+        line.get(), "key",
+        json_string(hex(std::string_view(reinterpret_cast<const char*>(digest), 6)).c_str()));
+    const std::string text = dumped(line.get()) + "\n";
+    const std::string path = config.storage_root + "/withdrawals.log";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) throw iiif::IiifError(500, path + ": " + std::strerror(errno));
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) throw iiif::IiifError(500, path + ": cannot append");
 }
 
 // OAI-PMH: GET with the arguments in the query, POST with them in an

@@ -7,10 +7,14 @@
 //                                  state}], "next_cursor"}
 //   GET   /api/v1/objects/{ark}    the object record (ARK raw with its slashes, or encoded)
 //   PATCH /api/v1/objects/{ark}    metadata JSON: the keys given replace the object's
+//   POST  /api/v1/objects/{ark}/withdraw   {"reason", "requested_by"}: takedown, logged
+//   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
+//   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
 //
 // Every /api/ request needs `Authorization: Bearer <key>` (one of config.api_keys). Errors are
 // JSON {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key,
-// 404 unknown job or object, 413 too large, 415 not multipart, 503 Redis unreachable.
+// 404 unknown job or object, 409 a state that forbids the change, 413 too large, 415 not
+// multipart, 503 Redis unreachable.
 #pragma once
 
 #include <memory>

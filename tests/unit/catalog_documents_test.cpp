@@ -198,6 +198,37 @@ TEST_CASE("documents: a withdrawn object loses its manifests, keeps its resolver
     CHECK(item_ids(reader.document(collection_document_key(""))->body).empty());
 }
 
+TEST_CASE("documents: a reinstated object has its manifests, pages and collection again",
+          "[documents]") {
+    auto writer = open_writer(catalog_path("reinstated"));
+    put(*writer, object_of(kArk, 1700000000, 2, {"fonds"}));
+    writer->withdraw(kArk, "at the holder's request", 1700009999);
+    CHECK_THROWS_MATCHES(
+        writer->withdraw("ark:/99999/zzz-00000000-0", "x", 1700010000), IiifError,
+        Catch::Predicate<IiifError>([](const IiifError& error) { return error.status == 404; }));
+    writer->reinstate(kArk, 1700020000);
+    const CatalogReader& reader = writer->reader();
+    auto object = reader.object(kArk);
+    REQUIRE(object);
+    CHECK(object->state == RecordState::active);
+    CHECK(object->withdrawn_reason.empty());
+    CHECK(object->datestamp == 1700020000);
+    CHECK(reader.image(std::string(kArk) + "/f2")->state == RecordState::active);
+    CHECK(reader.document(manifest_document_key(ApiVersion::v3, kKey))->modified == 1700020000);
+    CHECK(reader.document(manifest_document_key(ApiVersion::v2, kKey)));
+    CHECK(reader.document(resolver_document_key(kKey))->body.find("at the holder's request") ==
+          std::string::npos);
+    writer->refresh_collections();
+    CHECK(item_ids(reader.document(collection_document_key("fonds"))->body).size() == 1);
+    // Counted once for OAI-PMH, at its new datestamp.
+    CHECK(reader.count_published(0, 0) == 1);
+    CHECK(reader.count_published(1700020000, 1700020000) == 1);
+    // Only a withdrawn object can be reinstated.
+    CHECK_THROWS_MATCHES(
+        writer->reinstate(kArk, 1700030000), IiifError,
+        Catch::Predicate<IiifError>([](const IiifError& error) { return error.status == 409; }));
+}
+
 TEST_CASE("documents: a pending object has no manifest", "[documents]") {
     auto writer = open_writer(catalog_path("pending"));
     ObjectRecord object = object_of(kArk, 1700000000, 1);

@@ -333,6 +333,37 @@ class Admission {
     bool admitted_ = false;
 };
 
+enum class Takedown { withdraw, reinstate, purge };
+
+// Renames a directory into place, making the parents of `to` (same file system: the storage
+// root); nothing to do when `from` is absent (an object without masters).
+void move_directory(const std::string& from, const std::string& to) {
+    std::error_code ignored;
+    if (!fs::is_directory(from, ignored)) return;
+    make_directories(fs::path(to).parent_path().string());
+    fs::rename(from, to);
+    fsync_path(fs::path(to).parent_path().string(), O_RDONLY | O_DIRECTORY);
+    fsync_path(fs::path(from).parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
+// Where a withdrawn object's masters wait, out of its directory: {root}/quarantine/{NAAN}/{name}.
+// Nothing serves from there, and `iiifd rebuild` finds no object.json in it.
+struct ObjectPaths {
+    std::string masters;
+    std::string originals;
+    std::string quarantine;  // the masters, quarantined
+};
+
+ObjectPaths object_paths(const DaemonConfig& config, const std::string& ark_text) {
+    std::optional<iiif::Ark> ark = iiif::parse_ark(ark_text);
+    if (!ark) throw iiif::IiifError(500, "catalog: \"" + ark_text + "\" is no ARK");
+    const std::string root = fs::absolute(config.storage_root).lexically_normal().string();
+    const std::string directory = object_directory(root, *ark);
+    const std::string relative = fs::path(directory).lexically_relative(root).string();
+    return {directory + "/masters", directory + "/originals",
+            root + "/quarantine/" + relative + "/masters"};
+}
+
 struct HttpApi::Impl {
     const DaemonConfig& config;
     iiif::CatalogWriter& catalog;
@@ -361,7 +392,7 @@ struct HttpApi::Impl {
                const httplib::ContentReader& content_reader);
     void rewrite_object_file(const iiif::ObjectRecord& record);
     void change_state(const httplib::Request& req, httplib::Response& res,
-                      const httplib::ContentReader& content_reader, bool withdraw);
+                      const httplib::ContentReader& content_reader, Takedown action);
     void log_withdrawal(const std::string& action, const iiif::ObjectRecord& record,
                         const std::string& reason, const std::string& requested_by,
                         const httplib::Request& req);
@@ -428,14 +459,16 @@ void HttpApi::Impl::routes() {
     });
     server.Post("/oai", [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) { oai(req, res, &reader); });
-    server.Post(
-        "/api/v1/objects/(.+)/withdraw",
-        [this](const httplib::Request& req, httplib::Response& res,
-               const httplib::ContentReader& reader) { change_state(req, res, reader, true); });
-    server.Post(
-        "/api/v1/objects/(.+)/reinstate",
-        [this](const httplib::Request& req, httplib::Response& res,
-               const httplib::ContentReader& reader) { change_state(req, res, reader, false); });
+    for (const auto& [path, action] :
+         {std::pair{"/api/v1/objects/(.+)/withdraw", Takedown::withdraw},
+          std::pair{"/api/v1/objects/(.+)/reinstate", Takedown::reinstate},
+          std::pair{"/api/v1/objects/(.+)/purge", Takedown::purge}}) {
+        server.Post(path,
+                    [this, action = action](const httplib::Request& req, httplib::Response& res,
+                                            const httplib::ContentReader& reader) {
+                        change_state(req, res, reader, action);
+                    });
+    }
     server.Patch("/api/v1/objects/(.+)",
                  [this](const httplib::Request& req, httplib::Response& res,
                         const httplib::ContentReader& reader) { patch(req, res, reader); });
@@ -579,12 +612,14 @@ void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
     send_json(res, 200, iiif::object_record_to_json(*record));
 }
 
-// Takedown and reinstatement: {"reason": "...", "requested_by": "..."}, both required. Like a
-// PATCH, object.json first (the storage root is the truth, and `iiifd rebuild` keeps the state),
-// then the catalog (at once: images 410, manifests gone, the ARK's tombstone, the OAI record
-// deleted), then the withdrawal log and the event.
+// Takedown, reinstatement and purge: {"reason": "...", "requested_by": "..."}, both required.
+// A withdrawal writes object.json first (the storage root is the truth, and `iiifd rebuild`
+// keeps the state), then the catalog (at once: images 410, manifests gone, the ARK's tombstone,
+// the OAI record deleted), then moves the masters to quarantine. A reinstatement brings them
+// back first. A purge (of a withdrawn object) deletes the quarantined masters and the
+// originals for good: the object then stays a tombstone. Each is logged and has its event.
 void HttpApi::Impl::change_state(const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader& content_reader, bool withdraw) {
+                                 const httplib::ContentReader& content_reader, Takedown action) {
     const std::string ark = req.matches[1];
     const std::string body = small_body(content_reader, res);
     json_error_t error;
@@ -613,41 +648,63 @@ void HttpApi::Impl::change_state(const httplib::Request& req, httplib::Response&
     if (!record) throw iiif::IiifError(404, "no object " + ark);
     if (record->state == iiif::RecordState::pending)
         throw iiif::IiifError(409, "the object is still being ingested");
-    if (withdraw && record->state == iiif::RecordState::withdrawn)
+    const bool withdrawn = record->state == iiif::RecordState::withdrawn;
+    if (action == Takedown::withdraw && withdrawn)
         throw iiif::IiifError(409, "the object is already withdrawn");
-    if (!withdraw && record->state != iiif::RecordState::withdrawn)
+    if (action != Takedown::withdraw && !withdrawn)
         throw iiif::IiifError(409, "the object is not withdrawn");
+    const ObjectPaths paths = object_paths(config, record->ark);
+    std::error_code ignored;
+    const bool quarantined = fs::is_directory(paths.quarantine, ignored);
+    if (action == Takedown::reinstate && !quarantined && !fs::is_directory(paths.masters, ignored))
+        throw iiif::IiifError(409, "the object's masters were purged: it cannot be reinstated");
 
-    const std::int64_t when = std::max(now_seconds(), record->datestamp);
-    iiif::ObjectRecord changed = *record;
-    changed.state = withdraw ? iiif::RecordState::withdrawn : iiif::RecordState::active;
-    changed.withdrawn_reason = withdraw ? reason : "";
-    changed.updated = changed.datestamp = when;
-    rewrite_object_file(changed);
-    if (withdraw) {
-        catalog.withdraw(record->ark, reason, when);
+    std::string event;
+    std::int64_t when = record->datestamp;
+    if (action == Takedown::purge) {
+        fs::remove_all(paths.quarantine, ignored);
+        fs::remove_all(paths.masters, ignored);
+        fs::remove_all(paths.originals, ignored);
+        event = "purged";
     } else {
-        catalog.reinstate(record->ark, when);
+        const bool withdraw = action == Takedown::withdraw;
+        when = std::max(now_seconds(), record->datestamp);
+        iiif::ObjectRecord changed = *record;
+        changed.state = withdraw ? iiif::RecordState::withdrawn : iiif::RecordState::active;
+        changed.withdrawn_reason = withdraw ? reason : "";
+        changed.updated = changed.datestamp = when;
+        if (!withdraw && quarantined) move_directory(paths.quarantine, paths.masters);
+        rewrite_object_file(changed);
+        if (withdraw) {
+            catalog.withdraw(record->ark, reason, when);
+            try {
+                move_directory(paths.masters, paths.quarantine);
+            } catch (const std::exception& failure) {
+                spdlog::error("object {} withdrawn, but its masters stay in place: {}", record->ark,
+                              failure.what());
+            }
+            event = "withdrawn";
+        } else {
+            catalog.reinstate(record->ark, when);
+            event = "reinstated";
+        }
     }
-    const std::string action = withdraw ? "withdrawn" : "reinstated";
+    std::optional<iiif::ObjectRecord> changed_record = catalog.reader().object(ark);
+    if (!changed_record) throw iiif::IiifError(500, "the object left the catalog");
     try {
-        log_withdrawal(action, changed, reason, requested_by, req);
+        log_withdrawal(event, *changed_record, reason, requested_by, req);
     } catch (const std::exception& failure) {
         spdlog::error("object {} {}, but the withdrawal log could not be written: {}", record->ark,
-                      action, failure.what());
+                      event, failure.what());
     }
     try {
-        append_event(*redis_connection, config,
-                     CatalogEvent{"object." + action, record->ark, when});
+        append_event(*redis_connection, config, CatalogEvent{"object." + event, record->ark, when});
     } catch (const std::exception& failure) {
-        spdlog::error("object {} {}, but its event is lost: {}", record->ark, action,
+        spdlog::error("object {} {}, but its event is lost: {}", record->ark, event,
                       failure.what());
     }
-    spdlog::info("object {} {} at the request of {}: {}", record->ark, action, requested_by,
-                 reason);
-    std::optional<iiif::ObjectRecord> now_record = catalog.reader().object(ark);
-    if (!now_record) throw iiif::IiifError(500, "the object left the catalog");
-    send_json(res, 200, iiif::object_record_to_json(*now_record));
+    spdlog::info("object {} {} at the request of {}: {}", record->ark, event, requested_by, reason);
+    send_json(res, 200, iiif::object_record_to_json(*changed_record));
 }
 
 // {storage root}/withdrawals.log: one JSON line per takedown or reinstatement, appended and

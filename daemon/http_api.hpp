@@ -9,6 +9,8 @@
 //   PATCH /api/v1/objects/{ark}    metadata JSON: the keys given replace the object's
 //   POST  /api/v1/objects/{ark}/withdraw   {"reason", "requested_by"}: takedown, logged
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
+//   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's
+//                                          masters and originals deleted for good
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
 //
 // Every /api/ request needs `Authorization: Bearer <key>` (one of config.api_keys). Errors are

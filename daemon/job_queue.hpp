@@ -4,7 +4,8 @@
 //   {ingest_stream}   XADD * job {ingest_job_to_json}        consumer group {consumer_group}
 //   iiif:job:{id}     hash: state (queued|running|done|failed), ark, origin, files (JSON list of
 //                     {name, state, page, error}), error, attempts, created, updated
-//   {events_stream}   XADD * type object.created|object.updated|object.withdrawn|object.reinstated ark datestamp
+//   {events_stream}   XADD * type object.{created,updated,withdrawn,reinstated,purged} ark
+//                     datestamp
 //
 // Delivery is at least once: an entry stays pending until its job is complete (catalog and
 // status written), and a pending entry that a dead consumer left idle is claimed by another
@@ -168,7 +169,7 @@ void record_job_files(Redis& redis, const std::string& job_id,
                       const std::vector<FileOutcome>& files);
 
 struct CatalogEvent {
-    std::string type;  // object.created, object.updated, object.withdrawn, object.reinstated
+    std::string type;  // object.created, .updated, .withdrawn, .reinstated, .purged
     std::string ark;
     std::int64_t datestamp = 0;
 };

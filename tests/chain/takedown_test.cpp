@@ -110,6 +110,15 @@ TEST_CASE(
     for (const auto& entry : std::filesystem::recursive_directory_iterator(iiifd.storage_root()))
         if (entry.path().filename() == "object.json") object_file = entry.path().string();
     REQUIRE(!object_file.empty());
+    // The masters wait in quarantine, out of the object's directory.
+    const std::string object_dir = std::filesystem::path(object_file).parent_path().string();
+    const std::string masters = object_dir + "/masters";
+    const std::string quarantine =
+        iiifd.storage_root() + "/quarantine/" +
+        std::filesystem::path(object_dir).lexically_relative(iiifd.storage_root()).string() +
+        "/masters";
+    CHECK_FALSE(std::filesystem::exists(masters));
+    CHECK(std::filesystem::is_directory(quarantine));
     CHECK(daemon_harness::read_file(object_file).find("\"withdrawn\"") != std::string::npos);
     const std::string log = daemon_harness::read_file(iiifd.storage_root() + "/withdrawals.log");
     CHECK(log.find("\"action\":\"withdrawn\"") != std::string::npos);
@@ -145,4 +154,33 @@ TEST_CASE(
     CHECK(std::count(both.begin(), both.end(), '\n') == 2);
     CHECK(both.find("\"action\":\"reinstated\"") != std::string::npos);
     CHECK(last_event()["type"] == "object.reinstated");
+    // The master is back in place: a size never asked before (no cache entry) is rendered.
+    CHECK(integration::get(nginx.url(image + "/full/123,/0/default.jpg")).status == 200);
+    CHECK(std::filesystem::is_directory(masters));
+    CHECK_FALSE(std::filesystem::exists(quarantine));
+
+    // A purge is for withdrawn objects only; it deletes the masters and originals for good.
+    const std::string purge_body = R"({"reason": "court order", "requested_by": "Legal"})";
+    CHECK(daemon_harness::http("POST", iiifd.url("/api/v1/objects/" + ark + "/purge"), iiifd.auth(),
+                               purge_body)
+              .status == 409);
+    REQUIRE(daemon_harness::http("POST", iiifd.url("/api/v1/objects/" + ark + "/withdraw"),
+                                 iiifd.auth(), purge_body)
+                .status == 200);
+    REQUIRE(daemon_harness::http("POST", iiifd.url("/api/v1/objects/" + ark + "/purge"),
+                                 iiifd.auth(), purge_body)
+                .status == 200);
+    CHECK_FALSE(std::filesystem::exists(quarantine));
+    CHECK_FALSE(std::filesystem::exists(masters));
+    CHECK_FALSE(std::filesystem::exists(object_dir + "/originals"));
+    CHECK(std::filesystem::exists(object_file));  // the tombstone stays
+    CHECK(served() == withdrawn);
+    CHECK(last_event()["type"] == "object.purged");
+    daemon_harness::HttpResponse after_purge = daemon_harness::http(
+        "POST", iiifd.url("/api/v1/objects/" + ark + "/reinstate"), iiifd.auth(), purge_body);
+    CHECK(after_purge.status == 409);
+    CHECK(after_purge.body.find("purged") != std::string::npos);
+    const std::string all = daemon_harness::read_file(iiifd.storage_root() + "/withdrawals.log");
+    CHECK(std::count(all.begin(), all.end(), '\n') == 4);
+    CHECK(all.find("\"action\":\"purged\"") != std::string::npos);
 }

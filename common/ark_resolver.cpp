@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "catalog.hpp"
 #include "iiif_error.hpp"
+#include "oai_request.hpp"
 
 namespace iiif {
 namespace {
@@ -52,15 +52,6 @@ bool same_folded(std::string_view a, std::string_view b) {
 
 bool is_alnum(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::string iso8601(std::int64_t seconds) {
-    std::time_t time = static_cast<std::time_t>(seconds);
-    std::tm utc{};
-    gmtime_r(&time, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
 }
 
 // The values of a Dublin Core element, joined as ERC alternatives ("; "); empty when none.
@@ -481,7 +472,7 @@ std::string resolver_record(const PublicationSettings& settings, const ObjectRec
     append_field(record, "when", or_unavailable(joined(metadata, "date", true)));
     append_field(record, "where", ark_url(settings, object.ark));
     if (object.state == RecordState::withdrawn) {
-        append_field(record, "withdrawn", iso8601(object.updated));
+        append_field(record, "withdrawn", format_oai_datetime(object.updated));
         append_field(record, "reason", or_unavailable(object.withdrawn_reason));
     }
     return record;

@@ -73,7 +73,7 @@ std::variant<OaiRequest, std::vector<OaiError>> parse_oai_request(const OaiArgum
 // "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ", a real calendar date and time (years 0001 to 9999);
 // nullopt otherwise.
 std::optional<OaiDate> parse_oai_date(std::string_view text);
-// "YYYY-MM-DDThh:mm:ssZ".
+// "YYYY-MM-DDThh:mm:ssZ", UTC: OAI-PMH datestamps, and the ARK resolver's ERC dates too.
 std::string format_oai_datetime(std::int64_t seconds);
 
 }  // namespace iiif

@@ -88,16 +88,6 @@ std::string default_reason(int status) {
     }
 }
 
-std::string hex(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned char c : bytes) {
-        text += kHex[c >> 4];
-        text += kHex[c & 15];
-    }
-    return text;
-}
-
 std::optional<std::string> unhex(std::string_view text) {
     if (text.size() % 2 != 0) return std::nullopt;
     auto digit = [](char c) -> int {
@@ -116,7 +106,7 @@ std::optional<std::string> unhex(std::string_view text) {
 
 // The listing's cursor: the position of the last object of a page, opaque to clients.
 std::string cursor_of(const iiif::CatalogReader::Position& position) {
-    return hex(std::to_string(position.datestamp) + ":" + position.ark);
+    return hex_encode(std::to_string(position.datestamp) + ":" + position.ark);
 }
 
 std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view cursor) {
@@ -726,7 +716,8 @@ void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::Object
                         json_stringn(requested_by.data(), requested_by.size()));
     json_object_set_new(
         line.get(), "key",
-        json_string(hex(std::string_view(reinterpret_cast<const char*>(digest), 6)).c_str()));
+        json_string(
+            hex_encode(std::string_view(reinterpret_cast<const char*>(digest), 6)).c_str()));
     const std::string text = dumped(line.get()) + "\n";
     const std::string path = config.storage_root + "/withdrawals.log";
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

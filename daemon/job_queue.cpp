@@ -9,6 +9,8 @@
 #include <ctime>
 #include <map>
 
+#include "storage.hpp"
+
 namespace iiifd {
 namespace {
 
@@ -224,13 +226,7 @@ std::string_view job_state_name(JobState state) {
 std::string new_job_id() {
     unsigned char bytes[12];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char byte : bytes) {
-        id += kHex[byte >> 4];
-        id += kHex[byte & 15];
-    }
-    return id;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 bool is_job_id(std::string_view text) {

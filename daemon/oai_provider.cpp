@@ -18,6 +18,7 @@
 #include "ark.hpp"
 #include "oai_metadata.hpp"
 #include "resumption_token.hpp"
+#include "storage.hpp"
 #include "xml_writer.hpp"
 
 namespace iiifd {
@@ -425,13 +426,9 @@ std::string load_token_key(const std::string& path) {
         unsigned char random[kMinKeyBytes];
         if (RAND_bytes(random, sizeof random) != 1)
             throw std::runtime_error(path + ": no randomness for a new key");
-        static constexpr char kHex[] = "0123456789abcdef";
-        std::string text;
-        for (unsigned char c : random) {
-            text += kHex[c >> 4];
-            text += kHex[c & 15];
-        }
-        text += '\n';
+        const std::string text =
+            hex_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof random)) +
+            "\n";
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) {
             const bool written =

@@ -1,10 +1,6 @@
 #include "resumption_token.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <array>
+#include "signing.hpp"
 
 namespace iiif {
 namespace {
@@ -59,68 +55,6 @@ struct Reader {
     }
 };
 
-std::array<unsigned char, EVP_MAX_MD_SIZE> mac(std::string_view payload, std::string_view key) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest.data(),
-         &size);
-    return digest;
-}
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-// Base64url without padding (RFC 4648, section 5).
-std::string base64url(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() * 4 + 2) / 3);
-    size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t group = (static_cast<unsigned char>(bytes[i]) << 16) |
-                                    (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                                    static_cast<unsigned char>(bytes[i + 2]);
-        for (int shift = 18; shift >= 0; shift -= 6)
-            out.push_back(kAlphabet[(group >> shift) & 63]);
-    }
-    const size_t rest = bytes.size() - i;
-    if (rest > 0) {
-        std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
-        if (rest == 2) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-        out.push_back(kAlphabet[(group >> 18) & 63]);
-        out.push_back(kAlphabet[(group >> 12) & 63]);
-        if (rest == 2) out.push_back(kAlphabet[(group >> 6) & 63]);
-    }
-    return out;
-}
-
-std::optional<std::string> from_base64url(std::string_view text) {
-    if (text.size() % 4 == 1) return std::nullopt;
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '-') return 62;
-        if (c == '_') return 63;
-        return -1;
-    };
-    std::string out;
-    std::uint32_t group = 0;
-    int bits = 0;
-    for (char c : text) {
-        const int v = value(c);
-        if (v < 0) return std::nullopt;
-        group = (group << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((group >> bits) & 0xFF));
-        }
-    }
-    // Leftover bits must be zero, so that each token has one spelling only.
-    if ((group & ((1u << bits) - 1)) != 0) return std::nullopt;
-    return out;
-}
-
 }  // namespace
 
 std::string encode_resumption_token(const ResumptionState& state, std::string_view key) {
@@ -133,7 +67,7 @@ std::string encode_resumption_token(const ResumptionState& state, std::string_vi
     put_text(payload, state.metadata_prefix);
     put_text(payload, state.set);
     put_text(payload, state.key);
-    const auto digest = mac(payload, key);
+    const Digest digest = hmac_sha256(payload, key);
     payload.append(reinterpret_cast<const char*>(digest.data()), kMacBytes);
     return base64url(payload);
 }
@@ -143,8 +77,8 @@ std::optional<ResumptionState> decode_resumption_token(std::string_view token,
     std::optional<std::string> bytes = from_base64url(token);
     if (!bytes || bytes->size() < kMacBytes + 2) return std::nullopt;
     const std::string_view payload = std::string_view(*bytes).substr(0, bytes->size() - kMacBytes);
-    const auto digest = mac(payload, key);
-    if (CRYPTO_memcmp(digest.data(), bytes->data() + payload.size(), kMacBytes) != 0)
+    const Digest digest = hmac_sha256(payload, key);
+    if (!equal_secret(digest.data(), bytes->data() + payload.size(), kMacBytes))
         return std::nullopt;
 
     Reader in{payload};

@@ -1,23 +1,16 @@
 #include "oai_provider.hpp"
 
-#include <fcntl.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 
 #include "ark.hpp"
 #include "oai_metadata.hpp"
 #include "resumption_token.hpp"
+#include "signing.hpp"
 #include "storage.hpp"
 #include "xml_writer.hpp"
 
@@ -37,7 +30,6 @@ constexpr std::string_view kOaiIdentifierNamespace =
 constexpr std::string_view kOaiIdentifierSchema =
     "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd";
 constexpr std::string_view kXsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
-constexpr size_t kMinKeyBytes = 32;
 // ListIdentifiers and ListSets give this many times page_size per page: their items are small.
 constexpr size_t kShortItemsFactor = 5;
 
@@ -421,36 +413,7 @@ std::string OaiProvider::respond(const iiif::OaiArguments& arguments, std::int64
 }
 
 std::string load_token_key(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        unsigned char random[kMinKeyBytes];
-        if (RAND_bytes(random, sizeof random) != 1)
-            throw std::runtime_error(path + ": no randomness for a new key");
-        const std::string text =
-            hex_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof random)) +
-            "\n";
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            const bool written =
-                ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                ::fsync(fd) == 0;
-            ::close(fd);
-            if (!written) {
-                ::unlink(path.c_str());
-                throw std::runtime_error(path + ": cannot write the new key");
-            }
-        } else if (errno != EEXIST) {
-            throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
-        }
-        in.open(path, std::ios::binary);  // ours, or the one another daemon wrote first
-        if (!in) throw std::runtime_error(path + ": cannot read");
-    }
-    std::string key{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
-    if (key.size() < kMinKeyBytes)
-        throw std::runtime_error(path + ": a key of at least " + std::to_string(kMinKeyBytes) +
-                                 " bytes is needed");
-    return key;
+    return iiif::load_secret_key(path, true);
 }
 
 }  // namespace iiifd

@@ -277,6 +277,7 @@ AccessSettings access_settings_from_json(std::string_view text) {
     settings.api_key_digests = texts_of(root.get(), "api_key_digests");
     settings.cookie_name = text_of(root.get(), "cookie_name");
     settings.auth_base_url = text_of(root.get(), "auth_base_url");
+    settings.fingerprint = sha256_hex(text).substr(0, 16);
     return settings;
 }
 
@@ -424,6 +425,109 @@ std::optional<AccessCredential> verify_credential(std::string_view text, std::st
     }
     if (credential.expires <= now) return std::nullopt;
     return credential;
+}
+
+namespace {
+
+constexpr const char* kAuthContext = "http://iiif.io/api/auth/2/context.json";
+
+json_t* language_map(const std::string& text) {
+    return json_pack("{s:[s]}", "en", text.c_str());
+}
+
+std::string dump_compact(json_t* value) {
+    Json owned(value);
+    char* text = json_dumps(owned.get(), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    std::string out(text ? text : "null");
+    free(text);
+    return out;
+}
+
+std::string default_label(const AccessPolicy& policy) {
+    if (!policy.label.empty()) return policy.label;
+    switch (policy.kind) {
+        case PolicyKind::network:
+            return "Available from the institution's network";
+        case PolicyKind::restricted:
+            return "Sign in with an API key";
+        default:
+            return "Sign in to see this image";
+    }
+}
+
+std::string default_heading(const AccessPolicy& policy) {
+    if (!policy.heading.empty()) return policy.heading;
+    return policy.degraded_size > 0 ? "This image is shown at a reduced size"
+                                    : "This image is not available to you";
+}
+
+std::string default_note(const AccessPolicy& policy) {
+    if (!policy.note.empty()) return policy.note;
+    switch (policy.kind) {
+        case PolicyKind::network:
+            return "It can be seen in full from the holding institution's network.";
+        case PolicyKind::restricted:
+            return "It is restricted to the holding institution's staff.";
+        default:
+            return "Signed-in readers can see it in full.";
+    }
+}
+
+}  // namespace
+
+std::string auth_services_json(const AccessPolicy& policy, const AccessSettings& settings,
+                               std::string_view probe_id) {
+    json_t* probe = json_object();
+    json_object_set_new(probe, "id", json_stringn(probe_id.data(), probe_id.size()));
+    json_object_set_new(probe, "type", json_string("AuthProbeService2"));
+    if (!settings.auth_base_url.empty()) {
+        const std::string base = settings.auth_base_url;
+        json_t* access = json_object();
+        json_object_set_new(access, "id", json_string((base + "/login").c_str()));
+        json_object_set_new(access, "type", json_string("AuthAccessService2"));
+        json_object_set_new(
+            access, "profile",
+            json_string(policy.kind == PolicyKind::network ? "external" : "active"));
+        json_object_set_new(access, "label", language_map(default_label(policy)));
+        if (policy.kind != PolicyKind::network) {
+            json_object_set_new(access, "heading", language_map(default_heading(policy)));
+            json_object_set_new(access, "note", language_map(default_note(policy)));
+            json_object_set_new(access, "confirmLabel", language_map("Sign in"));
+        }
+        json_t* token = json_object();
+        json_object_set_new(token, "id", json_string((base + "/token").c_str()));
+        json_object_set_new(token, "type", json_string("AuthAccessTokenService2"));
+        json_t* logout = json_object();
+        json_object_set_new(logout, "id", json_string((base + "/logout").c_str()));
+        json_object_set_new(logout, "type", json_string("AuthLogoutService2"));
+        json_object_set_new(logout, "label", language_map("Sign out"));
+        json_object_set_new(access, "service", json_pack("[oo]", token, logout));
+        json_object_set_new(probe, "service", json_pack("[o]", access));
+    }
+    return dump_compact(json_pack("[o]", probe));
+}
+
+std::string probe_result_json(const AccessPolicy& policy, const AccessDecision& decision,
+                              std::string_view probe_id, std::string_view substitute_id) {
+    json_t* result = json_object();
+    json_object_set_new(result, "@context", json_string(kAuthContext));
+    json_object_set_new(result, "id", json_stringn(probe_id.data(), probe_id.size()));
+    json_object_set_new(result, "type", json_string("AuthProbeResult2"));
+    json_object_set_new(result, "status",
+                        json_integer(decision.grant == Grant::full ? 200 : decision.status));
+    if (decision.grant != Grant::full) {
+        if (decision.grant == Grant::degraded) {
+            json_t* substitute = json_object();
+            json_object_set_new(substitute, "id",
+                                json_stringn(substitute_id.data(), substitute_id.size()));
+            json_object_set_new(substitute, "type", json_string("Image"));
+            json_object_set_new(substitute, "format", json_string("image/jpeg"));
+            json_object_set_new(result, "substitute", json_pack("[o]", substitute));
+        }
+        json_object_set_new(result, "heading", language_map(default_heading(policy)));
+        json_object_set_new(result, "note", language_map(default_note(policy)));
+    }
+    return dump_compact(result);
 }
 
 std::string_view cookie_value(std::string_view header, std::string_view name) {

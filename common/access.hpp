@@ -90,6 +90,8 @@ struct AccessSettings {
     // Where the auth services answer, e.g. "https://images.example.org/auth": the access
     // service is {auth_base_url}/login, the token service {…}/token, logout {…}/logout.
     std::string auth_base_url;
+    // Names this version of the settings in cache keys (set by access_settings_from_json).
+    std::string fingerprint;
 
     // Null for an unknown name; "public" when not configured otherwise is the open policy.
     const AccessPolicy* policy(std::string_view name) const;
@@ -98,6 +100,8 @@ struct AccessSettings {
 std::string access_settings_to_json(const AccessSettings& settings);
 // Throws std::runtime_error on a text not made by access_settings_to_json.
 AccessSettings access_settings_from_json(std::string_view text);
+
+
 
 // How iiifd gives each object its policy and watermark (into ObjectRecord::policy and every
 // ImageRecord's policy and watermark): the object's own choice (ObjectMetadata::access), else
@@ -161,6 +165,18 @@ struct AccessDecision {
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
                              const AccessSettings& settings, std::string_view key,
                              std::int64_t now);
+
+// The IIIF Authorization Flow 2.0 services of a resource under `policy`, as a JSON array text:
+// its probe service (`probe_id`), holding the access service that fits the policy (active: the
+// login page, for token and restricted policies; external: for network policies, where the
+// address is the credential), which holds the token and logout services. The access service is
+// left out when settings.auth_base_url is empty.
+std::string auth_services_json(const AccessPolicy& policy, const AccessSettings& settings,
+                               std::string_view probe_id);
+// The probe service's answer (an AuthProbeResult2) for a decision: status 200, or the 401/403
+// with a heading, a note and, when degraded, the substitute (`substitute_id`, a JPEG).
+std::string probe_result_json(const AccessPolicy& policy, const AccessDecision& decision,
+                              std::string_view probe_id, std::string_view substitute_id);
 
 // The value of cookie `name` in a Cookie header; empty when absent.
 std::string_view cookie_value(std::string_view header, std::string_view name);

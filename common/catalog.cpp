@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +30,8 @@ constexpr std::string_view kSchema = "3";
 // adds them and counts every object.
 constexpr std::string_view kOlderSchemas[] = {"1", "2"};
 constexpr std::string_view kPublicationKey = "publication";
+constexpr std::string_view kAccessKey = "access";
+constexpr std::string_view kAccessRulesKey = "access_rules";
 // The dirty key of the top collection (no set spec is a lone ':').
 constexpr std::string_view kTopDirtyKey = ":";
 // Objects made again per transaction by republish().
@@ -460,6 +463,7 @@ ObjectRecord object_record_from_json(std::string_view text) {
     record.state = state_from_name(read.text("state"));
     record.withdrawn_reason = read.text("withdrawn_reason");
     record.policy = read.text("policy");
+    if (record.policy.empty()) record.policy = "public";
     return record;
 }
 
@@ -478,6 +482,8 @@ std::string image_record_to_json(const ImageRecord& record) {
     json_object_set_new(json.get(), "version", json_integer(record.version));
     set_text(json.get(), "state", std::string(record_state_name(record.state)));
     set_text(json.get(), "policy", record.policy);
+    if (!record.watermark.empty()) set_text(json.get(), "watermark", record.watermark);
+    if (!record.rights.empty()) set_text(json.get(), "rights", record.rights);
     return dump(json);
 }
 
@@ -500,6 +506,9 @@ ImageRecord image_record_from_json(std::string_view text) {
     record.version = read.integer("version", 1);
     record.state = state_from_name(read.text("state"));
     record.policy = read.text("policy");
+    if (record.policy.empty()) record.policy = "public";
+    record.watermark = read.text("watermark");
+    record.rights = read.text("rights");
     return record;
 }
 
@@ -806,6 +815,35 @@ std::optional<std::string> CatalogReader::meta(std::string_view key) const {
     return std::string(*found);
 }
 
+std::shared_ptr<const AccessSettings> CatalogReader::access_settings() const {
+    constexpr std::int64_t kRecheckMs = 1000;
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now().time_since_epoch())
+                                    .count();
+    std::lock_guard lock(reuse_mutex_);
+    AccessMemo& memo = access_memo_;
+    if (memo.settings && now_ms - memo.checked_ms < kRecheckMs) return memo.settings;
+    memo.checked_ms = now_ms;
+    std::optional<std::string> text;
+    {
+        Txn txn(env_, MDB_RDONLY);
+        if (auto found = txn.find(meta_, kAccessKey)) text = std::string(*found);
+    }
+    if (!text) text = std::string();
+    if (memo.settings && *text == memo.text) return memo.settings;
+    auto settings = std::make_shared<AccessSettings>();
+    if (!text->empty()) {
+        try {
+            *settings = access_settings_from_json(*text);
+        } catch (const std::exception& error) {
+            throw IiifError(500, std::string("catalog: corrupt access settings: ") + error.what());
+        }
+    }
+    memo.text = std::move(*text);
+    memo.settings = std::move(settings);
+    return memo.settings;
+}
+
 std::int64_t CatalogReader::object_count() const {
     Txn txn(env_, MDB_RDONLY);
     MDB_stat stat;
@@ -922,7 +960,21 @@ void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecor
 void CatalogWriter::put_many(const std::vector<Entry>& entries) {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
-    for (const auto& [object, images] : entries) {
+    for (const auto& [given_object, given_images] : entries) {
+        // Every object and page carries the policy and watermark its metadata, its sets and
+        // the rules give it now.
+        const ResolvedAccess access =
+            resolve_access(access_rules_, access_settings_, given_object.metadata.access,
+                           set_memberships(given_object.metadata.sets),
+                           given_object.metadata.provider);
+        ObjectRecord object = given_object;
+        object.policy = access.policy;
+        std::vector<ImageRecord> images = given_images;
+        for (ImageRecord& image : images) {
+            image.policy = access.policy;
+            image.watermark = access.watermark;
+            image.rights = object.metadata.license;
+        }
         auto key = object_key(object.ark);
         if (!key) throw IiifError(500, "catalog: not an ARK: \"" + object.ark + "\"");
         std::vector<std::string> page_keys;
@@ -982,6 +1034,19 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
             txn.put(r.images_, *page, image_record_to_json(image));
             if (!image.original_sha256.empty())
                 txn.put(r.files_, *key + "|" + image.original_sha256, std::to_string(image.index));
+        }
+        // Pages kept as they were (a metadata change) follow a change of policy or watermark.
+        for (const std::string& page : page_keys) {
+            auto text = txn.find(r.images_, page);
+            if (!text) continue;
+            ImageRecord kept = image_record_from_json(*text);
+            if (kept.policy == access.policy && kept.watermark == access.watermark &&
+                kept.rights == object.metadata.license)
+                continue;
+            kept.policy = access.policy;
+            kept.watermark = access.watermark;
+            kept.rights = object.metadata.license;
+            txn.put(r.images_, page, image_record_to_json(kept));
         }
         Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
             previous ? &*previous : nullptr, object, *key);
@@ -1123,6 +1188,42 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
         txn.commit();
     }
     republish();
+}
+
+void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules& rules) {
+    access_settings_ = settings;
+    access_rules_ = rules;
+    const std::string settings_json = access_settings_to_json(settings);
+    const std::string rules_json = access_rules_to_json(rules);
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        if (txn.find(r.meta_, kAccessKey) == std::optional<std::string_view>(settings_json) &&
+            txn.find(r.meta_, kAccessRulesKey) == std::optional<std::string_view>(rules_json))
+            return;
+        txn.put(r.meta_, kAccessKey, settings_json);
+        txn.put(r.meta_, kAccessRulesKey, rules_json);
+        txn.commit();
+    }
+    // Every object again, a batch per transaction: put() resolves its access anew (its pages
+    // included) and remakes its documents, whose probe services follow the policy.
+    std::string after;
+    for (bool more = true; more;) {
+        std::vector<Entry> batch;
+        {
+            Txn txn(env_, MDB_RDONLY);
+            Cursor cursor(txn, r.objects_);
+            for (bool found = after.empty() ? cursor.first() : cursor.seek(after); found;
+                 found = cursor.next()) {
+                if (cursor.key() == after) continue;
+                after = std::string(cursor.key());
+                batch.push_back({object_record_from_json(cursor.value()), {}});
+                if (batch.size() == kRepublishBatch) break;
+            }
+        }
+        more = batch.size() == kRepublishBatch;
+        if (!batch.empty()) put_many(batch);
+    }
 }
 
 void CatalogWriter::republish() {

@@ -21,7 +21,9 @@
 //             from/until range reads at most a few hundred entries, however large the catalog
 //             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
 //   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
-//   meta      "schema" -> "3", "publication" -> publication_settings_to_json()
+//   meta      "schema" -> "3", "publication" -> publication_settings_to_json(),
+//             "access" -> access_settings_to_json() (what the module decides with),
+//             "access_rules" -> access_rules_to_json() (how objects got their policies)
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
@@ -44,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "access.hpp"
 #include "ark.hpp"
 #include "dublin_core.hpp"
 #include "image_request.hpp"
@@ -68,7 +71,11 @@ struct ImageRecord {
     SourceInfo source;         // the master's size and pyramid, so no worker probes it
     std::int64_t version = 1;  // bumped when the image is ingested again
     RecordState state = RecordState::active;
-    std::string policy = "public";  // access policy name (rights issue)
+    // Who may see it (access.hpp): the object's policy, and the watermark put on what is
+    // delivered (a WatermarkSpec name, empty for none), as CatalogWriter resolved them.
+    std::string policy = "public";
+    std::string watermark;
+    std::string rights;  // the object's licence URI (info.json's "rights"), empty when none
 };
 
 struct ObjectRecord {
@@ -80,7 +87,7 @@ struct ObjectRecord {
     std::int64_t datestamp = 0;  // OAI datestamp: last change, withdrawal included
     RecordState state = RecordState::pending;
     std::string withdrawn_reason;
-    std::string policy = "public";
+    std::string policy = "public";  // resolved from metadata.access, its sets and the default
 };
 
 std::string object_record_to_json(const ObjectRecord& record);
@@ -189,6 +196,10 @@ class CatalogReader {
     std::optional<PinnedDocument> pinned_document(std::string_view key) const;
     // The publication settings iiifd recorded; nullopt before it first did.
     std::optional<std::string> meta(std::string_view key) const;
+    // The access settings iiifd recorded (empty settings before it first did: then only the
+    // "public" policy exists). Read again at most once a second, and parsed again only when
+    // they changed, so the module can ask on every request.
+    std::shared_ptr<const AccessSettings> access_settings() const;
 
   private:
     CatalogReader() = default;
@@ -211,6 +222,12 @@ class CatalogReader {
     };
     MapExtent map_extent() const;
     mutable MapExtent map_;
+    struct AccessMemo {
+        std::string text;
+        std::shared_ptr<const AccessSettings> settings;
+        std::int64_t checked_ms = -1;  // steady clock
+    };
+    mutable AccessMemo access_memo_;
     mutable bool map_searched_ = false;
     mutable size_t map_size_ = 0;
 };
@@ -232,6 +249,12 @@ class CatalogWriter {
     // its own transaction), so a changed base URL reaches every manifest. Call it before put().
     void set_publication(const PublicationSettings& settings);
     const PublicationSettings& publication() const { return publication_; }
+
+    // Who may see what. Records the settings for the module, and the rules by which each object
+    // gets its policy and watermark (resolve_access); when the rules or settings differ from
+    // those recorded, every object and image is given its policy and watermark again and every
+    // document made again. Call it before put(); until then every object is public.
+    void set_access(const AccessSettings& settings, const AccessRules& rules);
 
     // Stores an object and its images in one transaction, replacing what was there, and keeps
     // the indexes (by_date, by_set, files) consistent with it. Its manifests and resolver record
@@ -281,6 +304,8 @@ class CatalogWriter {
     MDB_env* env_ = nullptr;
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;
+    AccessSettings access_settings_;
+    AccessRules access_rules_;
 };
 
 }  // namespace iiif

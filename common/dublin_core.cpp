@@ -1,6 +1,7 @@
 #include "dublin_core.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "iiif_error.hpp"
@@ -256,6 +257,18 @@ std::string viewing_direction(const json_t* value) {
     return direction;
 }
 
+std::string policy_name(const json_t* value) {
+    if (!json_is_string(value)) refuse("access", "expected a string");
+    std::string name(json_string_value(value), json_string_length(value));
+    const bool valid = !name.empty() && name.size() <= 64 &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                                  c == '-';
+                       });
+    if (!valid) refuse("access", "not a policy name: " + quoted(name));
+    return name;
+}
+
 // Sets one top-level field of `metadata` from its JSON value; null (or an empty list) clears it.
 void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* value) {
     const std::string field(name);
@@ -281,6 +294,8 @@ void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* 
         metadata.license = std::move(uri);
     } else if (name == "provider") {
         metadata.provider = clear ? std::string() : element_value(value, field);
+    } else if (name == "access") {
+        metadata.access = clear ? std::string() : policy_name(value);
     } else if (name == "behavior") {
         metadata.behavior = clear ? std::vector<std::string>{} : behaviors(value);
     } else if (name == "viewingDirection") {
@@ -380,6 +395,9 @@ json_t* object_metadata_to_json(const ObjectMetadata& metadata) {
     if (!metadata.provider.empty())
         json_object_set_new(object, "provider",
                             json_stringn(metadata.provider.data(), metadata.provider.size()));
+    if (!metadata.access.empty())
+        json_object_set_new(object, "access",
+                            json_stringn(metadata.access.data(), metadata.access.size()));
     if (!metadata.behavior.empty()) {
         json_t* behavior = json_array();
         for (const std::string& name : metadata.behavior)

@@ -31,6 +31,9 @@ struct ObjectMetadata {
     std::vector<std::string> sets;                     // set specs, hierarchical with ':'
     std::string license;                               // licence URI (CC or RightsStatements)
     std::string provider;                              // the holding institution
+    // The object's own access policy (access.hpp), a name iiifd's configuration defines; empty:
+    // that of its sets, else the default.
+    std::string access;
     // IIIF Presentation 3.0 hints for the manifest: "behavior" values valid on a Manifest, and
     // "viewingDirection"; empty when not given.
     std::vector<std::string> behavior;
@@ -41,7 +44,7 @@ struct ObjectMetadata {
 // Parses the deposit API's metadata JSON:
 //   {"title": [{"value": "...", "lang": "fr"}], "creator": [...], ..., "sets": ["a:b"],
 //    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "...",
-//    "behavior": ["paged"], "viewingDirection": "right-to-left"}
+//    "behavior": ["paged"], "viewingDirection": "right-to-left", "access": "campus"}
 // A plain string is accepted for an element as one value without a language (and for "sets" or
 // "behavior" as one value); null or [] is no value; a set named twice is one. Unknown keys,
 // wrong types, empty (or blank) values, malformed language tags or set specs, or a licence URI
@@ -53,7 +56,8 @@ struct ObjectMetadata {
 // no-auto-advance, repeat, no-repeat, unordered, individuals, continuous, paged), one named twice
 // or one disjoint with an earlier one (the spec's pairs: auto-advance and no-auto-advance, repeat
 // and no-repeat, any two of the four layouts), and a viewingDirection other than left-to-right,
-// right-to-left, top-to-bottom or bottom-to-top.
+// right-to-left, top-to-bottom or bottom-to-top. "access" must be a name of [A-Za-z0-9_-]
+// (whether the configuration defines it is iiifd's check).
 ObjectMetadata parse_object_metadata(std::string_view json_text);
 // Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes).
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include "catalog.hpp"
 #include "image_service.hpp"
 #include "renderer.hpp"
+#include "signing.hpp"
 #include "tile_cache.hpp"
 
 namespace {
@@ -137,6 +139,9 @@ iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* e
         c.limits = {config->max_width, config->max_height, config->max_area};
         c.render.jpeg_quality = config->jpeg_quality;
         c.default_tile_size = config->tile_size;
+        c.withdrawn_status = config->withdrawn_status == 404 ? 404 : 410;
+        if (config->access_key_file.len)
+            c.access_key = iiif::load_secret_key(std::string(view(config->access_key_file)), false);
         service->cache_path = std::string(view(config->cache_path));
         service->cache_max_bytes = config->cache_max_bytes;
         return service.release();
@@ -215,6 +220,15 @@ iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t
         http.forwarded_prefix = view(request->forwarded_prefix);
         http.accept = view(request->accept);
         http.access_control_request_headers = view(request->access_control_request_headers);
+        http.cookie = view(request->cookie);
+        http.authorization = view(request->authorization);
+        if (request->client_address_len == 4) {
+            http.client_address = iiif::ipv4_address(request->client_address);
+        } else if (request->client_address_len == 16) {
+            iiif::IpAddress address;
+            std::memcpy(address.bytes.data(), request->client_address, 16);
+            http.client_address = address;
+        }
         const iiif::CatalogReader* catalog = service->catalog ? service->catalog->get() : nullptr;
         iiif::PreparedRequest prepared =
             iiif::prepare_request(service->config, service->cache, http, catalog);

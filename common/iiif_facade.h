@@ -32,12 +32,18 @@ typedef struct {
     long long max_area;
     int jpeg_quality;
     int tile_size;
+    iiif_str_t access_key_file; /* the key access credentials are signed with; empty: none */
+    int withdrawn_status;       /* 410 or 404 */
 } iiif_service_config_t;
 
 typedef struct {
     iiif_str_t method, path, prefix, scheme, host;
     iiif_str_t forwarded_proto, forwarded_host, forwarded_prefix;
     iiif_str_t accept, access_control_request_headers;
+    iiif_str_t cookie, authorization;
+    /* The peer's address: 4 (IPv4) or 16 (IPv6) bytes in client_address; 0: unknown. */
+    int client_address_len;
+    unsigned char client_address[16];
 } iiif_http_request_t;
 
 typedef struct {

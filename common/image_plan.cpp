@@ -90,6 +90,18 @@ Dimensions plan_size(const SizeSpec& spec, ApiVersion version, int rw, int rh,
             // "As large as possible but not larger than ... server-imposed limits": a best fit
             // shrinks into the limits instead of failing on them.
             out = max_size(out.width, out.height, limits, false);
+            if (limits.max_scale > 0) {
+                Limits scale_only;
+                scale_only.max_scale = limits.max_scale;
+                const Dimensions bound = max_size(rw, rh, scale_only, false);
+                if (out.width > bound.width || out.height > bound.height)
+                    out = static_cast<double>(bound.width) / out.width <=
+                                  static_cast<double>(bound.height) / out.height
+                              ? Dimensions{bound.width, proportional(out.width, out.height,
+                                                                     bound.width)}
+                              : Dimensions{proportional(out.height, out.width, bound.height),
+                                           bound.height};
+            }
             break;
         }
     }
@@ -134,6 +146,7 @@ Dimensions max_size(int rw, int rh, const Limits& limits, bool upscale) {
     if (limits.max_area)
         scale = std::min(scale, std::sqrt(static_cast<double>(limits.max_area) /
                                           (static_cast<double>(rw) * rh)));
+    if (limits.max_scale > 0) scale = std::min(scale, limits.max_scale);
     if (std::isinf(scale) || scale == 1.0) return {rw, rh};
     auto side = [&](int length) {
         double scaled = std::floor(length * scale);
@@ -141,6 +154,26 @@ Dimensions max_size(int rw, int rh, const Limits& limits, bool upscale) {
         return std::max(1, static_cast<int>(scaled));
     };
     return {side(rw), side(rh)};
+}
+
+Limits degraded_limits(const Limits& limits, int image_width, int image_height, int size) {
+    Limits degraded = limits;
+    const int longer = std::max(image_width, image_height);
+    if (size <= 0 || longer <= size) return degraded;
+    degraded.max_scale = static_cast<double>(size) / longer;
+    const Dimensions fitted = max_size(image_width, image_height, degraded, false);
+    degraded.max_width = limits.max_width ? std::min(limits.max_width, fitted.width) : fitted.width;
+    degraded.max_height =
+        limits.max_height ? std::min(limits.max_height, fitted.height) : fitted.height;
+    return degraded;
+}
+
+bool within_scale(const ImagePlan& plan, const Limits& limits) {
+    if (limits.max_scale <= 0) return true;
+    // Sides as rotation leaves them unchanged: the plan's size is before rotation.
+    const double slack = 1e-9;
+    return plan.width <= std::ceil(plan.region.w * limits.max_scale - slack) &&
+           plan.height <= std::ceil(plan.region.h * limits.max_scale - slack);
 }
 
 Dimensions rotated_size(int width, int height, double degrees) {

@@ -16,7 +16,16 @@ struct Limits {
     int max_width = 0;
     int max_height = 0;
     std::int64_t max_area = 0;
+    // Degraded access (access.hpp): output pixels per source pixel may not exceed this, so no
+    // request gets more detail than the image fitted to a size; 0: no bound. `max` and best
+    // fits shrink into it; the service refuses other sizes beyond it (its status: 401 or 403).
+    double max_scale = 0;
 };
+// The limits of degraded access: the image fitted to `size` pixels on its longer side.
+Limits degraded_limits(const Limits& limits, int image_width, int image_height, int size);
+// Whether a planned output stays within limits.max_scale of its region (always without one).
+struct ImagePlan;
+bool within_scale(const ImagePlan& plan, const Limits& limits);
 
 struct PixelRect {
     int x = 0, y = 0, w = 0, h = 0;

@@ -1,6 +1,8 @@
 #include "image_service.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -25,6 +27,16 @@ class RenderJob {
     std::int64_t last_modified = -1;
     std::string id_url;
     std::optional<SourceInfo> source_info;  // when the cache already knew it
+    // Access: the limits this requester gets (the service's, or degraded ones once the size is
+    // known), the mark put on what is delivered, and how the answer is labelled.
+    Limits limits;
+    int degraded_size = 0;
+    int beyond_status = 0;  // degraded: the status of a request finer than allowed
+    std::optional<WatermarkSpec> watermark;
+    std::string access_tag;  // in info.json's cache key: its services and tier
+    std::string services;    // info.json's "service" (Auth 2.0), empty for public images
+    std::string rights;
+    bool controlled = false;  // under a policy other than public: private for caches
     HttpResponse response;
 };
 
@@ -54,9 +66,19 @@ std::string profile_link(ApiVersion version) {
 }
 
 std::string limits_text(const Limits& limits) {
-    return std::to_string(limits.max_width) + "x" + std::to_string(limits.max_height) + "x" +
-           std::to_string(limits.max_area);
+    std::string text = std::to_string(limits.max_width) + "x" + std::to_string(limits.max_height) +
+                       "x" + std::to_string(limits.max_area);
+    if (limits.max_scale > 0) text += "s" + std::to_string(limits.max_scale);
+    return text;
 }
+
+std::string watermark_text(const WatermarkSpec& mark) {
+    return mark.name + "," + mark.image + "," + mark.text + "," + mark.color + "," +
+           mark.position + "," + std::to_string(mark.opacity) + "," + std::to_string(mark.scale) +
+           "," + std::to_string(mark.margin) + "," + std::to_string(mark.min_size);
+}
+
+constexpr std::string_view kControlledCacheControl = "private, max-age=3600";
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
 CacheKey source_key(const RenderJob& job) {
@@ -65,17 +87,19 @@ CacheKey source_key(const RenderJob& job) {
 
 CacheKey info_key(const RenderJob& job) {
     return make_cache_key("info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                          job.id_url + "|" + job.identity + "|" + limits_text(job.config->limits) +
-                          "|" + std::to_string(job.config->default_tile_size));
+                          job.id_url + "|" + job.identity + "|" + limits_text(job.limits) + "|" +
+                          std::to_string(job.config->default_tile_size) + "|" + job.rights + "|" +
+                          job.access_tag);
 }
 
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
     return make_cache_key(
         "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" + job.identity +
-        "|" + plan.canonical + "|" + limits_text(job.config->limits) + "|q" +
+        "|" + plan.canonical + "|" + limits_text(job.limits) + "|q" +
         std::to_string(render.jpeg_quality) + "," + std::to_string(render.webp_quality) + "," +
-        std::to_string(render.png_compression));
+        std::to_string(render.png_compression) +
+        (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
 }
 
 std::string etag_of(const CacheKey& key) {
@@ -105,10 +129,12 @@ std::string base_uri(const ServiceConfig& config, const HttpRequest& request) {
     return scheme + "://" + host + prefix + path;
 }
 
-void add_success_headers(HttpResponse& response, const ServiceConfig& config) {
+void add_success_headers(HttpResponse& response, const RenderJob& job) {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    if (!config.cache_control.empty())
-        response.headers.emplace_back("Cache-Control", config.cache_control);
+    if (job.controlled)
+        response.headers.emplace_back("Cache-Control", std::string(kControlledCacheControl));
+    else if (!job.config->cache_control.empty())
+        response.headers.emplace_back("Cache-Control", job.config->cache_control);
 }
 
 HttpResponse info_response(const RenderJob& job, std::string body, const CacheKey& key,
@@ -118,7 +144,7 @@ HttpResponse info_response(const RenderJob& job, std::string body, const CacheKe
     response.content_type = job.json_ld ? "application/ld+json;profile=\"" +
                                               std::string(context_uri(job.config->version)) + "\""
                                         : "application/json";
-    add_success_headers(response, *job.config);
+    add_success_headers(response, job);
     response.headers.emplace_back("Link", profile_link(job.config->version));
     response.headers.emplace_back("Vary", "Accept");
     response.etag = etag_of(key);
@@ -132,7 +158,7 @@ HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::st
     HttpResponse response;
     response.body = std::move(body);
     response.content_type = std::move(media_type);
-    add_success_headers(response, *job.config);
+    add_success_headers(response, job);
     response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
                                               "/" + plan.canonical + ">;rel=\"canonical\"");
     response.etag = etag_of(key);
@@ -164,17 +190,99 @@ std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& 
     return parse_source_info_memo(entry->bytes);
 }
 
-// Catalog mode: the image's record names its master, its size and its version.
-void resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, const std::string& key,
-                        const std::string& identifier) {
+// Catalog mode: the image's record names its master, its size, its version and its policy.
+ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog,
+                               const std::string& key, const std::string& identifier) {
     std::optional<ImageRecord> record;
     if (catalog) record = catalog->image(identifier);
     if (!record || record->state == RecordState::pending) throw IiifError(404, "image not found");
-    if (record->state == RecordState::withdrawn) throw IiifError(410, "image withdrawn");
+    if (record->state == RecordState::withdrawn)
+        throw IiifError(job.config->withdrawn_status,
+                        job.config->withdrawn_status == 404 ? "image not found" : "image withdrawn");
     job.source.path = record->master_path;
     job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
+    job.rights = record->rights;
     // A record without the master's description (width 0) is probed like a file.
-    if (record->source.width > 0) job.source_info = std::move(record->source);
+    if (record->source.width > 0) job.source_info = record->source;
+    return *record;
+}
+
+// The limits of this requester for a source of known size.
+void settle_limits(RenderJob& job, const SourceInfo& source) {
+    if (job.degraded_size > 0)
+        job.limits = degraded_limits(job.config->limits, source.width, source.height,
+                                     job.degraded_size);
+}
+
+// An answer that depends on the requester's access, before any cache lookup: a refusal is
+// thrown, a degraded grant narrows the limits, a watermark is chosen. Returns the decision and
+// the policy it was taken under (the probe service answers with them).
+struct Access {
+    std::shared_ptr<const AccessSettings> settings;
+    const AccessPolicy* policy = nullptr;
+    AccessDecision decision;
+};
+Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& catalog,
+              const ImageRecord& record, bool probe) {
+    Access access;
+    access.settings = catalog.access_settings();
+    access.policy = access.settings->policy(record.policy);
+    if (!access.policy)
+        throw IiifError(500, "access policy \"" + record.policy + "\" is not configured");
+    Requester requester;
+    requester.address = request.client_address;
+    requester.authorization = request.authorization;
+    // The probe is asked with the access token only (Auth 2.0); images also with the cookie.
+    if (!probe) requester.cookie = request.cookie;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    access.decision =
+        decide_access(*access.policy, requester, *access.settings, job.config->access_key, now);
+    const AccessDecision& decision = access.decision;
+    if (access.policy->kind != PolicyKind::open) {
+        job.controlled = true;
+        job.services = auth_services_json(*access.policy, *access.settings, job.id_url + "/probe");
+        job.access_tag = access.policy->name + ":" + std::to_string(static_cast<int>(decision.grant)) +
+                         ":" + access.settings->fingerprint;
+    }
+    if (decision.grant == Grant::degraded) {
+        job.degraded_size = decision.degraded_size;
+        job.beyond_status = decision.status;
+    }
+    if (!record.watermark.empty() &&
+        (decision.grant != Grant::full || !access.policy->watermark_unauthorised_only)) {
+        const WatermarkSpec* mark = access.settings->watermark(record.watermark);
+        if (!mark)
+            throw IiifError(500, "watermark \"" + record.watermark + "\" is not configured");
+        job.watermark = *mark;
+    }
+    return access;
+}
+
+// The plan of an image request under the requester's limits. Degraded, a request finer than
+// allowed is refused with the access status (401 or 403) rather than as a malformed request:
+// its scale is checked under the service's own limits first.
+ImagePlan plan_within_access(const RenderJob& job, const SourceInfo& source) {
+    if (job.limits.max_scale > 0) {
+        Limits scale_only = job.config->limits;
+        scale_only.max_scale = job.limits.max_scale;
+        if (!within_scale(plan_image(job.image, source.width, source.height, scale_only),
+                          job.limits))
+            throw IiifError(job.beyond_status, "finer than the size allowed to you");
+    }
+    return plan_image(job.image, source.width, source.height, job.limits);
+}
+
+HttpResponse probe_response(const RenderJob& job, const Access& access) {
+    HttpResponse response;
+    const AccessPolicy open;
+    response.body = probe_result_json(access.policy ? *access.policy : open, access.decision,
+                                      job.id_url + "/probe", job.id_url + "/full/max/0/default.jpg");
+    response.content_type = "application/ld+json;profile=\"http://iiif.io/api/auth/2/context.json\"";
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
 }
 
 // File mode: the identifier names a file, whose size, mtime and inode name its version.
@@ -231,6 +339,31 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
         return std::nullopt;
     }
 
+    // A manifest under a restricted policy is for those its images are for (other policies
+    // publish their manifests, whose probe services tell viewers how to get in). Looked up only
+    // where a restricted policy exists, so other sites pay nothing.
+    if (object && catalog) {
+        auto settings = catalog->access_settings();
+        const bool any_restricted =
+            std::any_of(settings->policies.begin(), settings->policies.end(),
+                        [](const AccessPolicy& p) { return p.kind == PolicyKind::restricted; });
+        if (any_restricted) {
+            auto record = catalog->object(*object);
+            const AccessPolicy* policy = record ? settings->policy(record->policy) : nullptr;
+            if (record && record->state != RecordState::withdrawn && policy &&
+                policy->kind == PolicyKind::restricted) {
+                Requester requester{request.client_address, request.cookie, request.authorization};
+                const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
+                AccessDecision decision =
+                    decide_access(*policy, requester, *settings, config.access_key, now);
+                if (decision.grant != Grant::full)
+                    throw IiifError(decision.status, "this manifest is not available to you");
+            }
+        }
+    }
+
     // Pinned where a reader slot is free: a 500-page manifest then goes out with sendfile.
     std::optional<CatalogReader::PinnedDocument> pinned;
     std::optional<StoredDocument> document;
@@ -242,7 +375,9 @@ std::optional<HttpResponse> presentation_response(const ServiceConfig& config,
         if (object && catalog) {
             auto record = catalog->object(*object);
             if (record && record->state == RecordState::withdrawn)
-                throw IiifError(410, "object withdrawn");
+                throw IiifError(config.withdrawn_status, config.withdrawn_status == 404
+                                                             ? "no such manifest"
+                                                             : "object withdrawn");
         }
         throw IiifError(404, object ? "no such manifest" : "no such collection");
     }
@@ -301,10 +436,19 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
         }
     }
 
-    IiifPath path = parse_iiif_path(config.version, request.path);
+    // "{id}/probe": the Auth 2.0 probe service of the image.
+    constexpr std::string_view kProbe = "/probe";
+    const bool probe = request.path.size() > kProbe.size() && request.path.ends_with(kProbe);
+    IiifPath path =
+        probe ? parse_iiif_path(config.version,
+                                std::string(request.path.substr(
+                                    0, request.path.size() - kProbe.size())) +
+                                    "/info.json")
+              : parse_iiif_path(config.version, request.path);
     RenderJobPtr job(new RenderJob());
     job->config = &config;
     job->cache = cache;
+    job->limits = config.limits;
     job->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
     if (path.kind == IiifPath::Kind::base) {
         HttpResponse& response = prepared.response;
@@ -316,14 +460,25 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
 
     std::optional<std::string> catalog_key;
     if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
-    if (catalog_key)
-        resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
-    else
+    std::optional<Access> access;
+    if (catalog_key) {
+        const ImageRecord record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
+        access = decide(*job, request, *catalog, record, probe);
+    } else {
         resolve_in_directory(*job, config, path.identifier);
+    }
+    if (probe) {
+        prepared.response = probe_response(*job, access.value_or(Access{}));
+        return prepared;
+    }
     job->info = path.kind == IiifPath::Kind::info;
+    if (access && access->decision.grant == Grant::none &&
+        (!job->info || access->policy->kind == PolicyKind::restricted))
+        throw IiifError(access->decision.status, "this image is not available to you");
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
     if (!job->source_info) job->source_info = cached_source_info(cache, *job);
+    if (job->source_info) settle_limits(*job, *job->source_info);
 
     if (cache && job->info) {
         CacheKey key = info_key(*job);
@@ -332,15 +487,16 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
             prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
             return prepared;
         }
-    } else if (cache && job->source_info) {
-        ImagePlan plan = plan_image(job->image, job->source_info->width, job->source_info->height,
-                                    config.limits);
-        CacheKey key = image_key(*job, plan);
-        if (auto entry = cache->get(key)) {
-            cache->touch(key);
-            prepared.response = image_response(*job, plan, std::move(entry->media_type),
-                                               std::move(entry->bytes), key, CacheStatus::hit);
-            return prepared;
+    } else if (job->source_info) {
+        ImagePlan plan = plan_within_access(*job, *job->source_info);
+        if (cache) {
+            CacheKey key = image_key(*job, plan);
+            if (auto entry = cache->get(key)) {
+                cache->touch(key);
+                prepared.response = image_response(*job, plan, std::move(entry->media_type),
+                                                   std::move(entry->bytes), key, CacheStatus::hit);
+                return prepared;
+            }
         }
     }
     prepared.job = std::move(job);
@@ -367,6 +523,8 @@ HttpResponse error_response(int status, std::string_view reason) {
     response.content_type = "text/plain; charset=utf-8";
     response.body = std::string(reason) + "\n";
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    // RFC 9110: a 401 says how to authenticate. Bearer: no browser shows a password dialog.
+    if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"iiif\"");
     return response;
 }
 
@@ -402,20 +560,24 @@ void run_job(RenderJob& job) {
                                serialize_source_info(*job.source_info));
         }
         const SourceInfo& source = *job.source_info;
+        settle_limits(job, source);
         if (job.info) {
             InfoOptions options;
             options.version = config.version;
             options.id = job.id_url;
-            options.limits = config.limits;
+            options.limits = job.limits;
             options.default_tile_size = config.default_tile_size;
+            options.rights = job.rights;
+            options.services = job.services;
             std::string body = info_json(source, options);
             CacheKey key = info_key(job);
             if (job.cache) job.cache->put(key, "application/json", body);
             job.response = info_response(job, std::move(body), key, status);
         } else {
-            ImagePlan plan = plan_image(job.image, source.width, source.height, config.limits);
+            ImagePlan plan = plan_within_access(job, source);
             RenderedImage rendered =
-                render_image(job.source.path, source, plan, config.render, job.identity);
+                render_image(job.source.path, source, plan, config.render, job.identity,
+                             job.watermark ? &*job.watermark : nullptr);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
             job.response = image_response(job, plan, std::move(rendered.media_type),

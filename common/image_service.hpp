@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "access.hpp"
 #include "image_plan.hpp"
 #include "image_request.hpp"
 #include "image_source.hpp"
@@ -42,6 +44,12 @@ struct ServiceConfig {
     SourceLimits source_limits;
     std::string cache_control = "public, max-age=86400";
     int default_tile_size = 512;
+    // The key access credentials are signed with (access.hpp), shared with iiifd; empty: no
+    // credential is valid (networks and API keys still let in).
+    std::string access_key;
+    // The status of a withdrawn image or object: 410 Gone, or 404 where the holder prefers
+    // that a takedown not be told apart from an identifier that never existed.
+    int withdrawn_status = 410;
 };
 
 struct HttpRequest {
@@ -55,6 +63,10 @@ struct HttpRequest {
     std::string_view forwarded_prefix;
     std::string_view accept;
     std::string_view access_control_request_headers;
+    // Who asks, for access policies (access.hpp).
+    std::optional<IpAddress> client_address;
+    std::string_view cookie;
+    std::string_view authorization;
 };
 
 enum class CacheStatus { bypass, hit, miss };
@@ -93,7 +105,15 @@ struct PreparedRequest {
 // `catalog` may be null in catalog mode (not opened yet): every image ARK is then unknown.
 // In catalog mode the image's record gives its master and its size (no stat, no probe); its id
 // and version name it in the cache, so a new version never meets the old one's entries. A
-// withdrawn image is 410, an image ARK the catalog does not hold (or holds pending) is 404.
+// withdrawn image is 410 (config.withdrawn_status), an image ARK the catalog does not hold (or
+// holds pending) is 404.
+//
+// Access (catalog mode): the image's policy is decided for the requester before the cache is
+// read. Who is let in gets the image; who is not gets it degraded (the policy's size: smaller
+// limits, declared in info.json, so a cache entry of one never answers the other) or a 401/403.
+// info.json is given to everyone but under a restricted policy, with the IIIF Auth 2.0 probe
+// service; "{id}/probe" answers that service. Answers under a policy other than public are
+// marked private for caches. The image's watermark is applied as its policy says.
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
                                 const HttpRequest& request,
                                 const CatalogReader* catalog = nullptr);

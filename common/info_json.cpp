@@ -58,8 +58,19 @@ json_t* sizes_array(const SourceInfo& source, const Limits& limits) {
     return sizes;
 }
 
-json_t* tiles_array(const SourceInfo& source, int default_tile_size) {
+json_t* tiles_array(const SourceInfo& source, int default_tile_size, const Limits& limits) {
     TileDeclaration tiles = tile_declaration(source, default_tile_size);
+    if (limits.max_scale > 0) {
+        // Degraded: only the levels no finer than allowed, or the first power of two that is.
+        const double finest = 1.0 / limits.max_scale;
+        std::erase_if(tiles.scale_factors,
+                      [finest](int factor) { return factor < finest - 1e-9; });
+        if (tiles.scale_factors.empty()) {
+            int factor = 1;
+            while (factor < finest - 1e-9) factor *= 2;
+            tiles.scale_factors.push_back(factor);
+        }
+    }
     json_t* tile = json_object();
     set_integer(tile, "width", tiles.width);
     set_integer(tile, "height", tiles.height);
@@ -77,6 +88,17 @@ void set_limits(json_t* object, const Limits& limits) {
     if (limits.max_area) set_integer(object, "maxArea", limits.max_area);
 }
 
+void set_services(json_t* root, const std::string& services) {
+    if (services.empty()) return;
+    json_error_t error;
+    json_t* array = json_loads(services.c_str(), 0, &error);
+    if (!json_is_array(array)) {
+        json_decref(array);
+        throw IiifError(500, "info.json: services are no JSON array");
+    }
+    json_object_set_new(root, "service", array);
+}
+
 JsonPtr info_v3(const SourceInfo& source, const InfoOptions& options) {
     JsonPtr info(json_object());
     json_t* root = info.get();
@@ -89,7 +111,7 @@ JsonPtr info_v3(const SourceInfo& source, const InfoOptions& options) {
     set_integer(root, "height", source.height);
     set_limits(root, options.limits);
     json_object_set_new(root, "sizes", sizes_array(source, options.limits));
-    json_object_set_new(root, "tiles", tiles_array(source, options.default_tile_size));
+    json_object_set_new(root, "tiles", tiles_array(source, options.default_tile_size, options.limits));
 
     json_t* formats = json_array();
     append_strings(formats, kExtraFormats3);
@@ -103,6 +125,7 @@ JsonPtr info_v3(const SourceInfo& source, const InfoOptions& options) {
     json_object_set_new(root, "extraFeatures", features);
     if (!options.rights.empty())
         json_object_set_new(root, "rights", json_string(options.rights.c_str()));
+    set_services(root, options.services);
     return info;
 }
 
@@ -115,7 +138,7 @@ JsonPtr info_v2(const SourceInfo& source, const InfoOptions& options) {
     set_integer(root, "width", source.width);
     set_integer(root, "height", source.height);
     json_object_set_new(root, "sizes", sizes_array(source, options.limits));
-    json_object_set_new(root, "tiles", tiles_array(source, options.default_tile_size));
+    json_object_set_new(root, "tiles", tiles_array(source, options.default_tile_size, options.limits));
 
     json_t* description = json_object();
     json_t* formats = json_array();
@@ -136,6 +159,7 @@ JsonPtr info_v2(const SourceInfo& source, const InfoOptions& options) {
     json_object_set_new(root, "profile", profile);
     if (!options.rights.empty())
         json_object_set_new(root, "license", json_string(options.rights.c_str()));
+    set_services(root, options.services);
     return info;
 }
 

@@ -20,6 +20,9 @@ struct InfoOptions {
     bool http_features = true;
     int default_tile_size = 512;  // tile size declared for sources that are not tiled
     bool pretty = false;
+    // Services the image declares (a JSON array, e.g. the IIIF Auth 2.0 probe service), as
+    // "service"; omitted when empty.
+    std::string services;
 };
 
 std::string info_json(const SourceInfo& source, const InfoOptions& options);

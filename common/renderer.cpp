@@ -8,6 +8,7 @@
 #include "iiif_error.hpp"
 #include "open_image_cache.hpp"
 #include "tile_passthrough.hpp"
+#include "watermark.hpp"
 
 namespace iiif {
 namespace {
@@ -117,9 +118,11 @@ VImage apply_quality(VImage image, Quality quality) {
         case Quality::gray:
             return image.colourspace(VIPS_INTERPRETATION_B_W);
         case Quality::bitonal: {
-            VImage grey = image.colourspace(VIPS_INTERPRETATION_B_W)[0];
-            return (grey >= 128).copy(VImage::option()->set(
-                "interpretation", VIPS_INTERPRETATION_B_W));
+            VImage grey = image.colourspace(VIPS_INTERPRETATION_B_W);
+            VImage bitonal = grey[0] >= 128;
+            // Alpha (the transparent corners of an arbitrary rotation) is kept as it is.
+            if (grey.has_alpha()) bitonal = bitonal.bandjoin(grey[grey.bands() - 1]);
+            return bitonal.copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_B_W));
         }
     }
     return image;
@@ -218,7 +221,7 @@ OpenImageCache& open_images() {
 
 RenderedImage render_image(const std::string& path, const SourceInfo& source,
                            const ImagePlan& plan, const RenderOptions& options,
-                           const std::string& source_identity) {
+                           const std::string& source_identity, const WatermarkSpec* watermark) {
     const SourceLevel& level = choose_level(source, plan);
 
     // Guards run on arithmetic alone, before libvips allocates anything.
@@ -234,7 +237,8 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source,
                                  " source pixels decoded, over the limit of " +
                                  std::to_string(options.max_decode_pixels));
 
-    if (auto jpeg = native_tile_jpeg(path, source, level, plan)) {
+    const bool marked = watermark && watermark_applies(*watermark, output.width, output.height);
+    if (auto jpeg = marked ? std::nullopt : native_tile_jpeg(path, source, level, plan)) {
         RenderedImage rendered;
         rendered.bytes = std::move(*jpeg);
         rendered.media_type = std::string(format_media_type(plan.format));
@@ -254,11 +258,14 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source,
             region.h != image.height())
             image = image.crop(region.x, region.y, region.w, region.h);
         image = scale_to(image, plan.width, plan.height);
-        image = apply_quality(to_display_colour(image), plan.quality);
         // Materialise the (bounded) scaled image: rotation needs random access to it, and a
         // sequential source must be read exactly once.
-        image = image.copy_memory();
+        image = to_display_colour(image).copy_memory();
         image = apply_rotation(image, plan.mirror, plan.degrees, plan.format);
+        // The mark goes on upright, as the output is seen, and before quality so that a grey
+        // or bitonal output shows it in grey or bitonal too.
+        if (marked) image = apply_watermark(image, *watermark);
+        image = apply_quality(image, plan.quality);
 
         RenderedImage rendered;
         rendered.width = image.width();

@@ -1,10 +1,11 @@
 // Rendering a planned request with libvips: read only the pyramid level and region the plan
-// needs, then scale, colour-manage, apply quality, mirror, rotate and encode.
+// needs, then scale, colour-manage, mirror, rotate, watermark, apply quality and encode.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "access.hpp"
 #include "image_plan.hpp"
 #include "source_info.hpp"
 
@@ -32,10 +33,13 @@ const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan)
 
 // Throws IiifError on refusal (limits) or on a source that cannot be decoded. With a
 // `source_identity` (see ResolvedSource::identity) the opened level may be kept for the next
-// request (set_open_image_capacity); without one it is opened for this request only.
+// request (set_open_image_capacity); without one it is opened for this request only. With a
+// `watermark` the output is marked (when it is at least the mark's min_size), and so is always
+// decoded and encoded, never passed through as stored.
 RenderedImage render_image(const std::string& path, const SourceInfo& source,
                            const ImagePlan& plan, const RenderOptions& options,
-                           const std::string& source_identity = "");
+                           const std::string& source_identity = "",
+                           const WatermarkSpec* watermark = nullptr);
 
 // Once per process, before any rendering: vips_init and sensible cache/concurrency settings.
 void init_renderer(const char* argv0, int concurrency);

@@ -56,6 +56,8 @@ typedef struct {
     ngx_int_t jpeg_quality;
     ngx_int_t tile_size;
     ngx_flag_t cors;
+    ngx_str_t access_key_file;
+    ngx_uint_t withdrawn_status;
     ngx_str_t thread_pool_name;
     ngx_thread_pool_t *thread_pool;
     iiif_service_t *service;
@@ -83,6 +85,9 @@ static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle);
 
 static ngx_conf_num_bounds_t ngx_http_iiif_quality_bounds = {ngx_conf_check_num_bounds, 1, 100};
 static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_conf_check_num_bounds, 64, 4096};
+
+static ngx_conf_enum_t ngx_http_iiif_withdrawn_statuses[] = {
+    {ngx_string("410"), 410}, {ngx_string("404"), 404}, {ngx_null_string, 0}};
 
 static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1, ngx_http_iiif,
@@ -128,6 +133,12 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_cors"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_FLAG,
      ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, cors), NULL},
+    {ngx_string("iiif_access_key_file"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, access_key_file), NULL},
+    {ngx_string("iiif_withdrawn_status"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_enum_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     offsetof(ngx_http_iiif_loc_conf_t, withdrawn_status), ngx_http_iiif_withdrawn_statuses},
     {ngx_string("iiif_thread_pool"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, thread_pool_name), NULL},
@@ -428,6 +439,22 @@ static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, 
 
 #define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1)
 
+/* The peer as access policies see it: after the realip module, when configured, so a front
+ * proxy's X-Forwarded-For can stand for the client. */
+static void ngx_http_iiif_client_address(ngx_http_request_t *r, iiif_http_request_t *request) {
+    struct sockaddr *sa = r->connection->sockaddr;
+
+    if (sa->sa_family == AF_INET) {
+        ngx_memcpy(request->client_address, &((struct sockaddr_in *)sa)->sin_addr, 4);
+        request->client_address_len = 4;
+#if (NGX_HAVE_INET6)
+    } else if (sa->sa_family == AF_INET6) {
+        ngx_memcpy(request->client_address, &((struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        request->client_address_len = 16;
+#endif
+    }
+}
+
 static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
     ngx_http_iiif_ctx_t *ctx;
@@ -486,6 +513,9 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     request.accept = ngx_http_iiif_header_literal(r, "Accept");
     request.access_control_request_headers =
         ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
+    request.cookie = ngx_http_iiif_header_literal(r, "Cookie");
+    request.authorization = ngx_http_iiif_header_literal(r, "Authorization");
+    ngx_http_iiif_client_address(r, &request);
 
     response = iiif_prepare(lcf->service, &request, &job);
     if (response != NULL || job == NULL) {
@@ -562,6 +592,7 @@ static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf) {
     conf->jpeg_quality = NGX_CONF_UNSET;
     conf->tile_size = NGX_CONF_UNSET;
     conf->cors = NGX_CONF_UNSET;
+    conf->withdrawn_status = NGX_CONF_UNSET_UINT;
     conf->cache_control.data = NULL;
     conf->ark_resolver = NGX_CONF_UNSET;
     return conf;
@@ -669,6 +700,8 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
     ngx_conf_merge_value(conf->tile_size, prev->tile_size, 512);
     ngx_conf_merge_value(conf->cors, prev->cors, 1);
+    ngx_conf_merge_str_value(conf->access_key_file, prev->access_key_file, "");
+    ngx_conf_merge_uint_value(conf->withdrawn_status, prev->withdrawn_status, 410);
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name, "default");
 
     if (conf->ark_resolver == 1) {
@@ -721,6 +754,9 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     config.max_area = (long long)conf->max_area;
     config.jpeg_quality = (int)conf->jpeg_quality;
     config.tile_size = (int)conf->tile_size;
+    config.access_key_file =
+        (iiif_str_t){(const char *)conf->access_key_file.data, conf->access_key_file.len};
+    config.withdrawn_status = (int)conf->withdrawn_status;
 
     conf->service = iiif_service_create(&config, error, sizeof(error));
     if (conf->service == NULL) {

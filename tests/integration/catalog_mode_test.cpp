@@ -11,11 +11,13 @@
 #include <thread>
 
 #include "catalog.hpp"
+#include "catalog_fixture.hpp"
 #include "fixtures.hpp"
 #include "http_client.hpp"
 #include "image_source.hpp"
 #include "test_images.hpp"
 
+using fixtures::Catalog;
 using fixtures::json_number;
 using fixtures::json_text;
 using integration::get;
@@ -52,63 +54,6 @@ const std::string& solid_master(test_images::Rgb colour) {
     return made.emplace(code, path).first->second;
 }
 
-// The catalog iiifd would write, beside nginx's configuration: DIR/catalog.mdb, its masters in
-// DIR/images/masters.
-class Catalog {
-  public:
-    explicit Catalog(const Nginx& nginx) : nginx_(nginx) {
-        std::string error;
-        writer_ = iiif::CatalogWriter::open(nginx.path("catalog.mdb"), &error);
-        INFO(error);
-        REQUIRE(writer_);
-        // The workers run as nobody: they read the file and take reader slots in its lock file.
-        chmod(nginx.path("catalog.mdb").c_str(), 0644);
-        chmod(nginx.path("catalog.mdb-lock").c_str(), 0666);
-    }
-
-    iiif::CatalogWriter& writer() { return *writer_; }
-
-    // A page whose master is a copy of `source`, at DIR/images/masters/{name}; replacing an
-    // existing master renames over it, as iiifd does.
-    iiif::ImageRecord page(int index, const std::string& source, const std::string& name,
-                           std::int64_t version = 1) {
-        const std::string relative = "masters/" + name;
-        nginx_.add_image(relative + ".new", source);
-        std::filesystem::rename(nginx_.path("images/" + relative + ".new"),
-                                nginx_.path("images/" + relative));
-        iiif::ImageRecord image;
-        image.id = std::string(kArk) + "/f" + std::to_string(index);
-        image.object = kArk;
-        image.index = index;
-        image.master_path = nginx_.path("images/" + relative);
-        image.original_name = name;
-        image.original_sha256 = std::string(64, static_cast<char>('0' + index));
-        image.source = iiif::probe_source(image.master_path);
-        image.version = version;
-        return image;
-    }
-
-    // The object with two pages: f1 the quadrants, f2 solid orange.
-    void publish_object() {
-        writer_->put(object(), {page(1, fixtures::master_tiff(), "f1.tif"),
-                                page(2, solid_master(kOrange), "f2.tif")});
-    }
-
-    static iiif::ObjectRecord object() {
-        iiif::ObjectRecord object;
-        object.ark = kArk;
-        object.metadata.dc["title"] = {{"Deux pages", "fr"}};
-        object.images = {std::string(kArk) + "/f1", std::string(kArk) + "/f2"};
-        object.created = object.updated = object.datestamp = 1700000000;
-        object.state = iiif::RecordState::active;
-        return object;
-    }
-
-  private:
-    const Nginx& nginx_;
-    std::unique_ptr<iiif::CatalogWriter> writer_;
-};
-
 // The info.json of `path`, with its status checked.
 fixtures::Json info_of(const Nginx& nginx, const std::string& path) {
     Response response = get(nginx.url(path));
@@ -125,7 +70,7 @@ TEST_CASE("catalog mode: a page's ARK is an image id, raw or encoded, in any ARK
           "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.start();
 
     fixtures::Json raw = info_of(nginx, "/iiif/3/" + std::string(kArk) + "/f1/info.json");
@@ -156,7 +101,7 @@ TEST_CASE("catalog mode: a page's ARK is an image id, raw or encoded, in any ARK
 TEST_CASE("catalog mode: tiles are rendered from the catalog's masters", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.start();
 
     // The top-left tile of f1 is red, the bottom-right one white; all of f2 is orange.
@@ -185,7 +130,7 @@ TEST_CASE("catalog mode: tiles are rendered from the catalog's masters", "[catal
 TEST_CASE("catalog mode: a page or an ARK the catalog does not hold is 404", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.start();
 
     for (const std::string& id : {std::string(kArk) + "/f3", std::string(kEncoded) + "%2Ff3",
@@ -203,7 +148,7 @@ TEST_CASE("catalog mode: a page or an ARK the catalog does not hold is 404", "[c
 TEST_CASE("catalog mode: other identifiers are still files of iiif_source_dir", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.add_image("master.tif", fixtures::master_tiff());
     nginx.start();
 
@@ -217,7 +162,7 @@ TEST_CASE("catalog mode: other identifiers are still files of iiif_source_dir", 
 TEST_CASE("catalog mode: a withdrawn page is 410, even where it was cached", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.start();
 
     const std::string info = "/iiif/3/" + std::string(kArk) + "/f1/info.json";
@@ -241,7 +186,7 @@ TEST_CASE("catalog mode: a withdrawn page is 410, even where it was cached", "[c
 TEST_CASE("catalog mode: a page ingested again is served in its new version at once", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.start();
 
     const std::string image = "/iiif/3/" + std::string(kArk) + "/f2/full/300,/0/default.png";
@@ -253,7 +198,8 @@ TEST_CASE("catalog mode: a page ingested again is served in its new version at o
 
     // iiifd converts the new original to the same master path (a rename over the old one) and
     // records version 2 of the page.
-    catalog.writer().put(Catalog::object(), {catalog.page(2, solid_master(kPurple), "f2.tif", 2)});
+    catalog.writer().put(Catalog::object(kArk),
+                         {catalog.page(kArk, 2, solid_master(kPurple), "39D-6W3GQPXD-V-f2.tif", 2)});
 
     Response after = get(nginx.url(image));
     REQUIRE(after.status == 200);
@@ -270,7 +216,7 @@ TEST_CASE("catalog mode: a catalog made after nginx started is opened by later r
     CHECK(get(nginx.url(info)).status == 404);
 
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     // A worker tries again at most every 3 seconds.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     long status = 0;
@@ -297,7 +243,7 @@ TEST_CASE("catalog mode: iiif_catalog alone is enough, and one of the two is req
         })";
     Nginx nginx(options);
     Catalog catalog(nginx);
-    catalog.publish_object();
+    catalog.publish_object(kArk, solid_master(kOrange));
     nginx.add_image("master.tif", fixtures::master_tiff());
     nginx.start();
     info_of(nginx, "/iiif/3/" + std::string(kArk) + "/f1/info.json");

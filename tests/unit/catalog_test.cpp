@@ -126,10 +126,9 @@ TEST_CASE("catalog: records keep every field", "[catalog]") {
     object.metadata.provider = "Bibliothèque";
     object.created = 1600000000;
     object.updated = 1700000000;
-    object.policy = "restricted";
+    object.metadata.access = "restricted";
     ImageRecord image = image_of(kArk, 1);
     image.version = 3;
-    image.policy = "restricted";
     writer->put(object, {image});
 
     auto stored = writer->reader().object(kArk);
@@ -154,6 +153,7 @@ TEST_CASE("catalog: records keep every field", "[catalog]") {
     CHECK(page->version == 3);
     CHECK(page->state == RecordState::active);
     CHECK(page->policy == "restricted");
+    CHECK(page->rights == "https://creativecommons.org/licenses/by/4.0/");
     CHECK(serialize_source_info(page->source) == serialize_source_info(image.source));
     CHECK(page->source.width == 2000);
     CHECK(page->source.levels.size() == 3);
@@ -530,4 +530,53 @@ TEST_CASE("catalog mode: a pending page is not served yet", "[catalog]") {
     image.state = RecordState::pending;
     writer->put(object_of(kArk, 1, 1), {image});
     CHECK(serve(&writer->reader(), "ark:%2F67375%2F39D-6W3GQPXD-V%2Ff1/info.json").status == 404);
+}
+
+TEST_CASE("catalog: objects and their pages get the policy and watermark the access rules give",
+          "[catalog]") {
+    auto writer = open_writer(catalog_path("access-rules"));
+    AccessSettings settings;
+    WatermarkSpec mark;
+    mark.name = "bnf";
+    mark.institution = "BnF";
+    mark.text = "BnF";
+    settings.watermarks = {mark};
+    AccessRules rules;
+    rules.default_policy = "campus";
+    rules.set_policies = {{"maps", "public"}};
+    rules.policy_watermarks = {{"campus", "institution"}};
+    writer->set_access(settings, rules);
+    CHECK(writer->reader().meta("access") == access_settings_to_json(settings));
+    CHECK(writer->reader().meta("access_rules") == access_rules_to_json(rules));
+
+    ObjectRecord plain = object_of(kArk, 1700000000, 2, {});
+    plain.metadata.provider = "BnF";
+    writer->put(plain, {image_of(kArk, 1), image_of(kArk, 2)});
+    ObjectRecord map = object_of(kOtherArk, 1700000001, 1, {"maps"});
+    writer->put(map, {image_of(kOtherArk, 1)});
+
+    const CatalogReader& reader = writer->reader();
+    CHECK(reader.object(kArk)->policy == "campus");
+    CHECK(reader.image(std::string(kArk) + "/f2")->policy == "campus");
+    CHECK(reader.image(std::string(kArk) + "/f2")->watermark == "bnf");
+    CHECK(reader.object(kOtherArk)->policy == "public");
+    CHECK(reader.image(std::string(kOtherArk) + "/f1")->watermark.empty());
+
+    // A metadata change (no images passed) reaches the pages kept.
+    plain.metadata.access = "readers";
+    writer->put(plain, {});
+    CHECK(reader.image(std::string(kArk) + "/f1")->policy == "readers");
+    CHECK(reader.image(std::string(kArk) + "/f1")->watermark.empty());
+
+    // New rules reach every object already there.
+    rules.set_policies = {{"maps", "campus"}};
+    writer->set_access(settings, rules);
+    CHECK(reader.object(kOtherArk)->policy == "campus");
+    CHECK(reader.image(std::string(kOtherArk) + "/f1")->policy == "campus");
+    CHECK(reader.image(std::string(kOtherArk) + "/f1")->watermark.empty());  // no provider
+    CHECK(reader.object(kArk)->policy == "readers");
+    auto module_view = reader.access_settings();
+    REQUIRE(module_view);
+    REQUIRE(module_view->watermarks.size() == 1);
+    CHECK(module_view->watermarks[0] == mark);
 }

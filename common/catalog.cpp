@@ -328,6 +328,7 @@ std::vector<std::string> collections_touched(const std::vector<std::string>& set
 struct Publisher {
     Txn& txn;
     const PublicationSettings& settings;
+    const AccessSettings& access;
     MDB_dbi images, documents, members, dirty;
 
     std::vector<ImageRecord> pages(const ObjectRecord& object) const {
@@ -351,9 +352,9 @@ struct Publisher {
         const std::vector<ImageRecord> object_pages = pages(object);
         if (object.state == RecordState::active) {
             txn.put(documents, manifest_document_key(ApiVersion::v3, key),
-                    encode_document(manifest_v3(settings, object, object_pages), object.updated));
+                    encode_document(manifest_v3(settings, object, object_pages, &access), object.updated));
             txn.put(documents, manifest_document_key(ApiVersion::v2, key),
-                    encode_document(manifest_v2(settings, object, object_pages), object.updated));
+                    encode_document(manifest_v2(settings, object, object_pages, &access), object.updated));
             const ImageRecord* first = object_pages.empty() ? nullptr : &object_pages.front();
             const std::string item = collection_item_v3(settings, object, first);
             for (const std::string& spec : object.metadata.sets)
@@ -1048,7 +1049,7 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
             kept.rights = object.metadata.license;
             txn.put(r.images_, page, image_record_to_json(kept));
         }
-        Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
+        Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
             previous ? &*previous : nullptr, object, *key);
     }
     txn.commit();
@@ -1114,7 +1115,7 @@ void CatalogWriter::set_object_state(std::string_view ark, RecordState state,
         image.state = state;
         txn.put(r.images_, *page, image_record_to_json(image));
     }
-    Publisher{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
+    Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
         &previous, object, *key);
     txn.commit();
 }
@@ -1264,7 +1265,7 @@ void CatalogWriter::republish() {
         }
         more = batch.size() == kRepublishBatch;
         if (batch.empty()) break;
-        Publisher publish{txn, publication_, r.images_, r.documents_, r.members_, r.dirty_};
+        Publisher publish{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_};
         for (const auto& [key, object] : batch) publish.publish(nullptr, object, key);
         after = batch.back().first;
         txn.commit();

@@ -9,6 +9,7 @@
 #include <memory>
 
 // For the record structs only: iiif_core uses no LMDB function, so it does not link LMDB.
+#include "access.hpp"
 #include "catalog.hpp"
 #include "iiif_error.hpp"
 
@@ -186,8 +187,22 @@ json_t* image_service_v3(const std::string& service) {
 }
 
 // An Image of the page at `size` ("max" or "w,h"), with its image service.
+// The Auth 2.0 services of a page under a controlled policy, appended to `services` (a JSON
+// array); nothing for a public page or without access settings.
+void add_auth_services(json_t* services, const AccessSettings* access, const ImageRecord& page,
+                       const std::string& service) {
+    if (!access) return;
+    const AccessPolicy* policy = access->policy(page.policy);
+    if (!policy || policy->kind == PolicyKind::open) return;
+    json_error_t error;
+    json_t* auth = json_loads(auth_services_json(*policy, *access, service + "/probe").c_str(), 0,
+                              &error);
+    json_array_extend(services, auth);
+    json_decref(auth);
+}
+
 json_t* image_v3(const PublicationSettings& settings, const ImageRecord& page,
-                 std::string_view size_text, Size size) {
+                 std::string_view size_text, Size size, const AccessSettings* access) {
     const std::string service = image_service_url(settings, ApiVersion::v3, page.id);
     json_t* image = json_object();
     set(image, "id", service + "/full/" + std::string(size_text) + "/0/default.jpg");
@@ -195,17 +210,20 @@ json_t* image_v3(const PublicationSettings& settings, const ImageRecord& page,
     set(image, "format", "image/jpeg");
     set(image, "width", json_integer(size.width));
     set(image, "height", json_integer(size.height));
-    set(image, "service", image_service_v3(service));
+    json_t* services = image_service_v3(service);
+    add_auth_services(services, access, page, service);
+    set(image, "service", services);
     return image;
 }
 
-json_t* thumbnail_v3(const PublicationSettings& settings, const ImageRecord& page) {
+json_t* thumbnail_v3(const PublicationSettings& settings, const ImageRecord& page,
+                     const AccessSettings* access = nullptr) {
     Size size = thumbnail_size(page.source.width, page.source.height);
-    return array_of(image_v3(settings, page, size_segment(size), size));
+    return array_of(image_v3(settings, page, size_segment(size), size, access));
 }
 
 json_t* canvas_v3(const PublicationSettings& settings, const std::string& base,
-                  const ImageRecord& page) {
+                  const ImageRecord& page, const AccessSettings* access) {
     const std::string n = "f" + std::to_string(page.index);
     const std::string canvas_id = base + "/canvas/" + n;
     const Size size{page.source.width, page.source.height};
@@ -214,7 +232,7 @@ json_t* canvas_v3(const PublicationSettings& settings, const std::string& base,
     set(annotation, "id", base + "/annotation/" + n);
     set(annotation, "type", "Annotation");
     set(annotation, "motivation", "painting");
-    set(annotation, "body", image_v3(settings, page, "max", size));
+    set(annotation, "body", image_v3(settings, page, "max", size, access));
     set(annotation, "target", canvas_id);
 
     json_t* annotation_page = json_object();
@@ -311,7 +329,7 @@ json_t* image_service_v2(const std::string& service) {
 }
 
 json_t* image_v2(const PublicationSettings& settings, const ImageRecord& page,
-                 std::string_view size_text, Size size) {
+                 std::string_view size_text, Size size, const AccessSettings* access) {
     const std::string service = image_service_url(settings, ApiVersion::v2, page.id);
     json_t* image = json_object();
     set(image, "@id", service + "/full/" + std::string(size_text) + "/0/default.jpg");
@@ -319,12 +337,20 @@ json_t* image_v2(const PublicationSettings& settings, const ImageRecord& page,
     set(image, "format", "image/jpeg");
     set(image, "width", json_integer(size.width));
     set(image, "height", json_integer(size.height));
-    set(image, "service", image_service_v2(service));
+    json_t* services = json_array();
+    add_auth_services(services, access, page, service);
+    if (json_array_size(services) == 0) {
+        json_decref(services);
+        set(image, "service", image_service_v2(service));
+    } else {
+        json_array_insert_new(services, 0, image_service_v2(service));
+        set(image, "service", services);
+    }
     return image;
 }
 
 json_t* canvas_v2(const PublicationSettings& settings, const std::string& base,
-                  const ImageRecord& page) {
+                  const ImageRecord& page, const AccessSettings* access) {
     const std::string n = "f" + std::to_string(page.index);
     const std::string canvas_id = base + "/canvas/" + n;
     const Size size{page.source.width, page.source.height};
@@ -333,7 +359,7 @@ json_t* canvas_v2(const PublicationSettings& settings, const std::string& base,
     set(annotation, "@id", base + "/annotation/" + n);
     set(annotation, "@type", "oa:Annotation");
     set(annotation, "motivation", "sc:painting");
-    set(annotation, "resource", image_v2(settings, page, "full", size));
+    set(annotation, "resource", image_v2(settings, page, "full", size, access));
     set(annotation, "on", canvas_id);
 
     json_t* canvas = json_object();
@@ -567,7 +593,7 @@ std::string collection_url(const PublicationSettings& settings, std::string_view
 // ---- Manifests ----
 
 std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord& object,
-                        const std::vector<ImageRecord>& pages) {
+                        const std::vector<ImageRecord>& pages, const AccessSettings* access) {
     const ObjectMetadata& metadata = object.metadata;
     const std::string base = object_base(settings, ApiVersion::v3, object.ark);
     const std::vector<const ImageRecord*> shown = active_pages(pages);
@@ -609,7 +635,7 @@ std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord&
     set(record, "profile", kOaiDcProfile);
     set(root, "seeAlso", array_of(record));
 
-    if (!shown.empty()) set(root, "thumbnail", thumbnail_v3(settings, *shown.front()));
+    if (!shown.empty()) set(root, "thumbnail", thumbnail_v3(settings, *shown.front(), access));
     if (!metadata.behavior.empty()) {
         json_t* behavior = json_array();
         for (const std::string& name : metadata.behavior)
@@ -621,13 +647,13 @@ std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord&
 
     json_t* canvases = json_array();
     for (const ImageRecord* page : shown)
-        json_array_append_new(canvases, canvas_v3(settings, base, *page));
+        json_array_append_new(canvases, canvas_v3(settings, base, *page, access));
     set(root, "items", canvases);
     return dump(root);
 }
 
 std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord& object,
-                        const std::vector<ImageRecord>& pages) {
+                        const std::vector<ImageRecord>& pages, const AccessSettings* access) {
     const ObjectMetadata& metadata = object.metadata;
     const std::string base = object_base(settings, ApiVersion::v2, object.ark);
     const std::vector<const ImageRecord*> shown = active_pages(pages);
@@ -663,7 +689,7 @@ std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord&
     if (!shown.empty()) {
         const ImageRecord& first = *shown.front();
         Size size = thumbnail_size(first.source.width, first.source.height);
-        set(root, "thumbnail", image_v2(settings, first, size_segment(size), size));
+        set(root, "thumbnail", image_v2(settings, first, size_segment(size), size, access));
     }
     if (!metadata.viewing_direction.empty())
         set(root, "viewingDirection", metadata.viewing_direction);
@@ -672,7 +698,7 @@ std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord&
 
     json_t* canvases = json_array();
     for (const ImageRecord* page : shown)
-        json_array_append_new(canvases, canvas_v2(settings, base, *page));
+        json_array_append_new(canvases, canvas_v2(settings, base, *page, access));
     json_t* sequence = json_object();
     set(sequence, "@id", base + "/sequence/normal");
     set(sequence, "@type", "sc:Sequence");

@@ -19,6 +19,7 @@ namespace iiif {
 
 struct ObjectRecord;
 struct ImageRecord;
+struct AccessSettings;
 
 struct ShoulderInfo {
     std::string shoulder;  // e.g. "39D"
@@ -82,11 +83,15 @@ std::string collection_url(const PublicationSettings& settings, std::string_view
 // size). Presentation 3.0: label, metadata, summary, requiredStatement, rights, provider,
 // homepage, seeAlso, thumbnail, behavior and viewingDirection when the metadata has them, one
 // Canvas per page painted by an Image with an ImageService3. Compact JSON text.
+// With `access`, a page under a policy other than public also declares, beside its image
+// service, the IIIF Auth 2.0 services of that policy (auth_services_json).
 std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord& object,
-                        const std::vector<ImageRecord>& pages);
+                        const std::vector<ImageRecord>& pages,
+                        const AccessSettings* access = nullptr);
 // Presentation 2.1: the same content in sc:Manifest form, with ImageService2 services.
 std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord& object,
-                        const std::vector<ImageRecord>& pages);
+                        const std::vector<ImageRecord>& pages,
+                        const AccessSettings* access = nullptr);
 
 // ---- Collections (3.0) -----------------------------------------------------------------------
 // The reference to an object's manifest inside a collection: {"id", "type": "Manifest",

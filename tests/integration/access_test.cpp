@@ -284,3 +284,105 @@ TEST_CASE("The probe service answers each requester's status, with the substitut
     CHECK(json_text(substitute, "id") ==
           site.nginx.base() + "/iiif/3/ark:%2F67375%2F39D-K7QZ2M4B-4%2Ff1/full/max/0/default.jpg");
 }
+
+namespace {
+
+constexpr const char* kMarkedArk = "ark:/67375/39D-M2P8Q4RX-5";
+constexpr const char* kCampusMarkedArk = "ark:/67375/39D-C3V7N9KD-6";
+
+// A site whose "marked" set puts an opaque black 200 x 100 mark at the bottom right of what it
+// delivers (a quarter of the output's width, 10 px from the edges, outputs of 200 px and more),
+// and whose "campus-marked" policy marks only what outsiders get (degraded to 400 px).
+struct MarkedSite {
+    Nginx nginx{access_options()};
+    Catalog catalog{nginx};
+    MarkedSite() {
+        nginx.write_file("access.key", kKey);
+        const std::string mark_png = test_images::save(
+            test_images::solid(200, 100, {0, 0, 0}), "watermark-black.png");
+        nginx.add_image("marks/black.png", mark_png);
+        iiif::AccessSettings access = settings();
+        iiif::WatermarkSpec mark;
+        mark.name = "library";
+        mark.image = nginx.path("images/marks/black.png");
+        mark.opacity = 1;
+        mark.scale = 0.25;
+        mark.margin = 10;
+        mark.min_size = 200;
+        access.watermarks = {mark};
+        iiif::AccessPolicy outsiders_marked = access.policies[1];  // "reduced": 400 px outside
+        outsiders_marked.name = "campus-marked";
+        outsiders_marked.watermark_unauthorised_only = true;
+        access.policies.push_back(outsiders_marked);
+        iiif::AccessRules rules;
+        rules.set_watermarks = {{"marked", "library"}};
+        rules.policy_watermarks = {{"campus-marked", "library"}};
+        catalog.writer().set_access(access, rules);
+
+        iiif::ObjectRecord marked = Catalog::object(kMarkedArk);
+        marked.metadata.sets = {"marked"};
+        catalog.writer().put(marked, {catalog.page(kMarkedArk, 1, fixtures::master_tiff(), "m1.tif"),
+                                      catalog.page(kMarkedArk, 2, fixtures::master_tiff(), "m2.tif")});
+        catalog.publish_object(kCampusMarkedArk, fixtures::master_tiff(), "campus-marked");
+        nginx.start();
+    }
+};
+
+test_images::Pixel pixel_of(const Response& response, int x, int y) {
+    INFO(response.status << " " << response.body.substr(0, 100));
+    REQUIRE(response.status == 200);
+    return test_images::pixel_at(response.body, x, y);
+}
+
+constexpr test_images::Rgb kBlack{0, 0, 0};
+
+}  // namespace
+
+TEST_CASE("Watermark: the mark is exactly where configured on delivered images, never on small "
+          "ones",
+          "[access][integration]") {
+    MarkedSite site;
+    const std::string image = "/iiif/3/" + std::string(kMarkedArk) + "/f1";
+    // 1000 x 750 of the quadrants (white at the bottom right): the mark is 250 x 125 at
+    // x 740..989, y 615..739.
+    Response full = get(site.nginx.url(image + "/full/1000,/0/default.png"));
+    CHECK(test_images::near(pixel_of(full, 740, 615), kBlack, 0));
+    CHECK(test_images::near(pixel_of(full, 989, 739), kBlack, 0));
+    CHECK(test_images::near(pixel_of(full, 865, 677), kBlack, 0));
+    CHECK(test_images::near(pixel_of(full, 739, 677), test_images::kWhite, 0));
+    CHECK(test_images::near(pixel_of(full, 865, 614), test_images::kWhite, 0));
+    CHECK(test_images::near(pixel_of(full, 990, 740), test_images::kWhite, 0));
+    CHECK(test_images::near(pixel_of(full, 100, 100), test_images::kRed, 0));
+    // A 256 px tile of the red quadrant is marked at its own bottom right: 64 x 32 at
+    // x 182..245, y 214..245.
+    Response tile = get(site.nginx.url(image + "/0,0,512,512/256,/0/default.png"));
+    CHECK(test_images::near(pixel_of(tile, 200, 230), kBlack, 0));
+    CHECK(test_images::near(pixel_of(tile, 181, 230), test_images::kRed, 0));
+    CHECK(test_images::near(pixel_of(tile, 250, 250), test_images::kRed, 0));
+    // Below min_size: untouched.
+    Response small = get(site.nginx.url(image + "/0,0,512,512/150,/0/default.png"));
+    CHECK(test_images::near(pixel_of(small, 140, 140), test_images::kRed, 0));
+}
+
+TEST_CASE("Watermark: a policy that marks outsiders only gives readers clean images, each from "
+          "its own cache entry",
+          "[access][integration]") {
+    MarkedSite site;
+    const std::string full = "/iiif/3/" + std::string(kCampusMarkedArk) + "/f1/full/max/0/default.png";
+    const std::vector<std::string> outside = {std::string("X-Forwarded-For: ") + kOutside};
+    const std::vector<std::string> inside = {std::string("X-Forwarded-For: ") + kInside};
+    for (int round = 0; round < 2; ++round) {
+        INFO("round " << round);
+        // Inside: 2000 x 1500, clean at the bottom right.
+        Response clean = get(site.nginx.url(full), inside);
+        CHECK(test_images::decode(clean.body).width() == 2000);
+        CHECK(test_images::near(pixel_of(clean, 1900, 1450), test_images::kWhite, 0));
+        // Outside: 400 x 300, the mark (100 x 50) at x 290..389, y 240..289.
+        Response marked = get(site.nginx.url(full), outside);
+        CHECK(test_images::decode(marked.body).width() == 400);
+        CHECK(test_images::near(pixel_of(marked, 340, 265), kBlack, 0));
+        CHECK(test_images::near(pixel_of(marked, 395, 295), test_images::kWhite, 0));
+    }
+    CHECK(site.nginx.cache_statuses(full, 4) ==
+          std::vector<std::string>{"MISS", "MISS", "HIT", "HIT"});
+}

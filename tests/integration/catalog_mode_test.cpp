@@ -159,6 +159,29 @@ TEST_CASE("catalog mode: other identifiers are still files of iiif_source_dir", 
     CHECK(get(nginx.url("/iiif/3/" + std::string(kEncoded) + "/info.json")).status == 404);
 }
 
+TEST_CASE("catalog mode: with iiif_withdrawn_status 404 a withdrawn page and manifest are 404",
+          "[catalog]") {
+    NginxOptions options = catalog_options();
+    options.location_extra += " iiif_withdrawn_status 404;";
+    Nginx nginx(options);
+    Catalog catalog(nginx);
+    catalog.publish_object(kArk, solid_master(kOrange));
+    nginx.start();
+
+    const std::string info = "/iiif/3/" + std::string(kArk) + "/f1/info.json";
+    const std::string manifest = "/iiif/3/" + std::string(kArk) + "/manifest";
+    REQUIRE(get(nginx.url(info)).status == 200);
+    REQUIRE(get(nginx.url(manifest)).status == 200);
+    catalog.writer().withdraw(kArk, "at the owner's request", 1800000000);
+    Response image = get(nginx.url(info));
+    CHECK(image.status == 404);
+    CHECK(image.body == "image not found\n");
+    Response document = get(nginx.url(manifest));
+    CHECK(document.status == 404);
+    CHECK(document.body == "no such manifest\n");
+    CHECK(get(nginx.url("/iiif/2/" + std::string(kArk) + "/manifest")).status == 404);
+}
+
 TEST_CASE("catalog mode: a withdrawn page is 410, even where it was cached", "[catalog]") {
     Nginx nginx(catalog_options());
     Catalog catalog(nginx);

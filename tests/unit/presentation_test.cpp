@@ -640,3 +640,41 @@ TEST_CASE("presentation: the schema check fails a broken manifest", "[presentati
     free(text);
     CHECK(validate({rights_path}) == 1);
 }
+
+TEST_CASE("presentation: a page under a controlled policy declares its Auth 2.0 services",
+          "[presentation]") {
+    AccessSettings access;
+    AccessPolicy readers;
+    readers.name = "readers";
+    readers.kind = PolicyKind::token;
+    access.policies = {readers};
+    access.auth_base_url = std::string(kBase) + "/auth";
+    ImageRecord controlled = page(1);
+    controlled.policy = "readers";
+    ImageRecord open = page(2);
+    const std::string manifest = manifest_v3(settings(), object(), {controlled, open}, &access);
+
+    const std::string body = "items/0/items/0/items/0/body/";
+    CHECK(size_at(manifest, body + "service") == 2);
+    CHECK(at(manifest, body + "service/0/type") == "ImageService3");
+    CHECK(at(manifest, body + "service/1/type") == "AuthProbeService2");
+    CHECK(at(manifest, body + "service/1/id") == kService3 + "1/probe");
+    CHECK(at(manifest, body + "service/1/service/0/type") == "AuthAccessService2");
+    CHECK(at(manifest, body + "service/1/service/0/profile") == "active");
+    CHECK(at(manifest, body + "service/1/service/0/id") == std::string(kBase) + "/auth/login");
+    CHECK(at(manifest, "thumbnail/0/service/1/type") == "AuthProbeService2");
+    CHECK(size_at(manifest, "items/1/items/0/items/0/body/service") == 1);
+    CHECK(presentation_schema::validate(
+              {presentation_schema::write_document("controlled-manifest.json", manifest)}) == 0);
+
+    const std::string v2 = manifest_v2(settings(), object(), {controlled, open}, &access);
+    const std::string resource = "sequences/0/canvases/0/images/0/resource/";
+    CHECK(at(v2, resource + "service/0/profile") == "http://iiif.io/api/image/2/level2.json");
+    CHECK(at(v2, resource + "service/1/type") == "AuthProbeService2");
+    CHECK(at(v2, "sequences/0/canvases/1/images/0/resource/service/profile") ==
+          "http://iiif.io/api/image/2/level2.json");
+
+    // Without access settings (or for public pages) nothing changes.
+    CHECK(manifest_v3(settings(), object(), {controlled, open}) ==
+          manifest_v3(settings(), object(), {page(1), open}));
+}

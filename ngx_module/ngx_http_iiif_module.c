@@ -439,6 +439,58 @@ static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, 
 
 #define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1)
 
+/* Every Cookie header as one value: HTTP/2 clients may send each cookie in a header of its own. */
+static iiif_str_t ngx_http_iiif_cookies(ngx_http_request_t *r) {
+    ngx_list_part_t *part = &r->headers_in.headers.part;
+    ngx_table_elt_t *h = part->elts;
+    ngx_uint_t i;
+    size_t len = 0, count = 0;
+    u_char *joined, *p;
+
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+        if (h[i].key.len == 6 && ngx_strncasecmp(h[i].key.data, (u_char *)"Cookie", 6) == 0) {
+            len += h[i].value.len + 2;
+            count++;
+        }
+    }
+    if (count <= 1) {
+        return ngx_http_iiif_header_literal(r, "Cookie");
+    }
+    joined = ngx_pnalloc(r->pool, len);
+    if (joined == NULL) {
+        return (iiif_str_t){NULL, 0};
+    }
+    p = joined;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+        if (h[i].key.len == 6 && ngx_strncasecmp(h[i].key.data, (u_char *)"Cookie", 6) == 0) {
+            if (p != joined) {
+                *p++ = ';';
+                *p++ = ' ';
+            }
+            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+        }
+    }
+    return (iiif_str_t){(const char *)joined, (size_t)(p - joined)};
+}
+
 /* The peer as access policies see it: after the realip module, when configured, so a front
  * proxy's X-Forwarded-For can stand for the client. */
 static void ngx_http_iiif_client_address(ngx_http_request_t *r, iiif_http_request_t *request) {
@@ -513,7 +565,7 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     request.accept = ngx_http_iiif_header_literal(r, "Accept");
     request.access_control_request_headers =
         ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
-    request.cookie = ngx_http_iiif_header_literal(r, "Cookie");
+    request.cookie = ngx_http_iiif_cookies(r);
     request.authorization = ngx_http_iiif_header_literal(r, "Authorization");
     ngx_http_iiif_client_address(r, &request);
 

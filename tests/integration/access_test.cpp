@@ -186,6 +186,12 @@ TEST_CASE("Access matrix: a token policy serves valid credentials of its groups 
                  {{"anonymous", unknown}, {"inside", unknown}, {"token", in}, {"cookie", in},
                   {"expired", unknown}, {"forged", unknown}, {"other group", refused},
                   {"api key", in}});
+    // Cookies split over several headers (as HTTP/2 clients send them) are all read.
+    const std::string session =
+        signed_credential(iiif::AccessCredential::Kind::session, "readers", 600);
+    CHECK(get(site.nginx.url(resources_of(kArks.at("readers")).tile),
+              {"Cookie: theme=dark", "Cookie: iiif_access=" + session, "Cookie: lang=fr"})
+              .status == 200);
 }
 
 TEST_CASE("Access matrix: a restricted policy serves API keys only, info.json and manifest "

@@ -89,7 +89,9 @@ Dimensions plan_size(const SizeSpec& spec, ApiVersion version, int rw, int rh,
             }
             // "As large as possible but not larger than ... server-imposed limits": a best fit
             // shrinks into the limits instead of failing on them.
-            out = max_size(out.width, out.height, limits, false);
+            Limits size_limits = limits;  // the scale bound is the region's, below
+            size_limits.max_scale = 0;
+            out = max_size(out.width, out.height, size_limits, false);
             if (limits.max_scale > 0) {
                 Limits scale_only;
                 scale_only.max_scale = limits.max_scale;

@@ -441,3 +441,35 @@ TEST_CASE("2.1 info.json: license is declared exactly when set", "[info][2.1]") 
 }
 
 }  // namespace
+
+TEST_CASE("info.json: degraded access declares the fitted size and only the levels no finer",
+          "[info][access]") {
+    for (ApiVersion version : both_versions) {
+        INFO("Image API " << version_name(version));
+        InfoOptions options = options_for(version);
+        // 10000 x 8000 fitted to 800: scale 0.08, so scale factors of 12.5 and more.
+        options.limits = iiif::degraded_limits(Limits{}, 10000, 8000, 800);
+        Json info = parse_info(tiled_tiff(), options);
+        CHECK(tiles_of(info.get()) == "256x256 [16,32,64]");
+        const json_t* limits = version == ApiVersion::v3
+                                   ? info.get()
+                                   : json_array_get(json_object_get(info.get(), "profile"), 1);
+        CHECK(field(limits, "maxWidth") == "800");
+        CHECK(field(limits, "maxHeight") == "640");
+        CHECK(field(info.get(), "width") == "10000");
+        // Fitted below the smallest level: the first power of two that is coarse enough.
+        options.limits = iiif::degraded_limits(Limits{}, 10000, 8000, 100);
+        CHECK(tiles_of(parse_info(tiled_tiff(), options).get()) == "256x256 [128]");
+    }
+}
+
+TEST_CASE("info.json: the services given are declared as \"service\"", "[info][access]") {
+    for (ApiVersion version : both_versions) {
+        INFO("Image API " << version_name(version));
+        InfoOptions options = options_for(version);
+        CHECK(field(parse_info(tiled_tiff(), options).get(), "service") == "absent");
+        options.services = R"([{"id":"https://x/probe","type":"AuthProbeService2"}])";
+        CHECK(field(parse_info(tiled_tiff(), options).get(), "service") ==
+              R"([{"id":"https://x/probe","type":"AuthProbeService2"}])");
+    }
+}

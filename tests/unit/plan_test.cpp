@@ -740,3 +740,47 @@ TEST_CASE("rotated_size: a multiple of 90 degrees keeps or swaps the sides", "[p
 }
 
 }  // namespace
+
+TEST_CASE("degraded access: the image fitted to the size, and no request finer than that",
+          "[plan][access]") {
+    // 2000 x 1500 fitted to 400: scale 0.2, 400 x 300.
+    const Limits degraded = iiif::degraded_limits(no_limits, 2000, 1500, 400);
+    CHECK(degraded.max_scale == 0.2);
+    CHECK(degraded.max_width == 400);
+    CHECK(degraded.max_height == 300);
+    CHECK(iiif::degraded_limits(spec_limits, 2000, 1500, 400).max_area == 4000000);
+    // An image already within the size is not degraded at all.
+    CHECK(iiif::degraded_limits(no_limits, 300, 200, 400).max_scale == 0);
+
+    const ImagePlan max = plan_request(v3, "full", "max", "0", "default.jpg", 2000, 1500, degraded);
+    CHECK(max.width == 400);
+    CHECK(max.height == 300);
+    CHECK(max.canonical == "full/max/0/default.jpg");
+    CHECK(iiif::within_scale(max, degraded));
+    // A best fit of a small region shrinks to the region's share of 400 px.
+    const ImagePlan fit =
+        plan_request(v3, "0,0,500,500", "!400,400", "0", "default.jpg", 2000, 1500, degraded);
+    CHECK(fit.width == 100);
+    CHECK(fit.height == 100);
+    CHECK(iiif::within_scale(fit, degraded));
+    // A coarse tile (scale 1/8) is within; a full-resolution one, or an upscaled region, is not.
+    CHECK(iiif::within_scale(
+        plan_request(v3, "0,0,1024,1024", "128,", "0", "default.jpg", 2000, 1500, degraded),
+        degraded));
+    CHECK_FALSE(iiif::within_scale(
+        plan_request(v3, "0,0,256,256", "256,", "0", "default.jpg", 2000, 1500, no_limits),
+        degraded));
+    CHECK_FALSE(iiif::within_scale(
+        plan_request(v3, "0,0,100,100", "^400,", "0", "default.jpg", 2000, 1500, no_limits),
+        degraded));
+    // Edge tiles round up: 1000 px at 0.2 is 200, and 201 is one too many.
+    CHECK(iiif::within_scale(
+        plan_request(v3, "0,0,1000,1000", "200,", "0", "default.jpg", 2000, 1500, no_limits),
+        degraded));
+    CHECK_FALSE(iiif::within_scale(
+        plan_request(v3, "0,0,1000,1000", "201,", "0", "default.jpg", 2000, 1500, no_limits),
+        degraded));
+    CHECK(iiif::within_scale(
+        plan_request(v3, "0,0,256,256", "256,", "0", "default.jpg", 2000, 1500, no_limits),
+        no_limits));
+}

@@ -9,6 +9,64 @@
   var statusElement = document.getElementById("status");
   var links = document.getElementById("object-links");
   var manifestLink = document.getElementById("link-manifest");
+  var rightsLine = document.getElementById("object-rights");
+  var sourceElement = document.getElementById("source");
+  var licenseLink = document.getElementById("license");
+
+  /* The short name of a Creative Commons licence or RightsStatements.org statement, shown as
+   * its badge: "CC BY-SA 4.0", "CC0 1.0", "Public Domain Mark 1.0", "In Copyright"; the URI
+   * itself for any other. */
+  var statements = {
+    "InC": "In Copyright", "InC-OW-EU": "In Copyright – EU Orphan Work",
+    "InC-EDU": "In Copyright – Educational Use Permitted",
+    "InC-NC": "In Copyright – Non-Commercial Use Permitted",
+    "InC-RUU": "In Copyright – Rights-holder(s) Unlocatable or Unidentifiable",
+    "NoC-CR": "No Copyright – Contractual Restrictions",
+    "NoC-NC": "No Copyright – Non-Commercial Use Only",
+    "NoC-OKLR": "No Copyright – Other Known Legal Restrictions",
+    "NoC-US": "No Copyright – United States", "CNE": "Copyright Not Evaluated",
+    "UND": "Copyright Undetermined", "NKC": "No Known Copyright"
+  };
+  function licenseName(uri) {
+    var cc = /creativecommons\.org\/licenses\/([a-z-]+)\/([0-9.]+)\//.exec(uri);
+    if (cc) {
+      return "CC " + cc[1].toUpperCase() + " " + cc[2];
+    }
+    if (/creativecommons\.org\/publicdomain\/zero\/1\.0\//.test(uri)) {
+      return "CC0 1.0";
+    }
+    if (/creativecommons\.org\/publicdomain\/mark\/1\.0\//.test(uri)) {
+      return "Public Domain Mark 1.0";
+    }
+    var rs = /rightsstatements\.org\/vocab\/([A-Za-z-]+)\/1\.0\//.exec(uri);
+    if (rs && statements[rs[1]]) {
+      return statements[rs[1]];
+    }
+    return uri;
+  }
+
+  /* The licence (3.0 "rights", 2.1 "license") and the source mention (3.0 "requiredStatement",
+   * 2.1 "attribution"), as the holding institution asks them to be shown beside the object. */
+  function showRights(manifest) {
+    var rights = manifest.rights || manifest.license;
+    if (Array.isArray(rights)) {
+      rights = rights[0];
+    }
+    if (typeof rights === "string" && /^https?:\/\//.test(rights)) {
+      licenseLink.href = rights;
+      licenseLink.textContent = licenseName(rights);
+      licenseLink.title = "Licence: " + rights;
+      licenseLink.hidden = false;
+    }
+    var statement = manifest.requiredStatement;
+    var source = statement ? labelText(statement.label) + ": " + labelText(statement.value)
+      : labelText(manifest.attribution);
+    if (source) {
+      sourceElement.textContent = source;
+      sourceElement.hidden = false;
+    }
+    rightsLine.hidden = licenseLink.hidden && sourceElement.hidden;
+  }
 
   function setStatus(text, isError) {
     statusElement.textContent = text;
@@ -100,6 +158,7 @@
         title.textContent = label;
         document.title = label + " — Object viewer";
       }
+      showRights(manifest);
       setStatus("");
       showMirador(url);
     })

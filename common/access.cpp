@@ -226,6 +226,7 @@ std::string access_settings_to_json(const AccessSettings& settings) {
     json_object_set_new(root.get(), "api_key_digests", string_array(settings.api_key_digests));
     json_object_set_new(root.get(), "cookie_name", json_string(settings.cookie_name.c_str()));
     json_object_set_new(root.get(), "auth_base_url", json_string(settings.auth_base_url.c_str()));
+    json_object_set_new(root.get(), "institution", json_string(settings.institution.c_str()));
     char* text = json_dumps(root.get(), JSON_COMPACT | JSON_SORT_KEYS);
     std::string out(text ? text : "{}");
     free(text);
@@ -277,6 +278,7 @@ AccessSettings access_settings_from_json(std::string_view text) {
     settings.api_key_digests = texts_of(root.get(), "api_key_digests");
     settings.cookie_name = text_of(root.get(), "cookie_name");
     settings.auth_base_url = text_of(root.get(), "auth_base_url");
+    settings.institution = text_of(root.get(), "institution");
     settings.fingerprint = sha256_hex(text).substr(0, 16);
     return settings;
 }
@@ -443,15 +445,25 @@ std::string dump_compact(json_t* value) {
     return out;
 }
 
-std::string default_label(const AccessPolicy& policy) {
+// The institution as labels name it: the configured one, else the auth services' host.
+std::string institution_name(const AccessSettings& settings) {
+    if (!settings.institution.empty()) return settings.institution;
+    std::string_view host = settings.auth_base_url;
+    if (const size_t scheme = host.find("://"); scheme != std::string_view::npos)
+        host.remove_prefix(scheme + 3);
+    return std::string(host.substr(0, host.find('/')));
+}
+
+std::string default_label(const AccessPolicy& policy, const AccessSettings& settings) {
     if (!policy.label.empty()) return policy.label;
+    const std::string institution = institution_name(settings);
     switch (policy.kind) {
         case PolicyKind::network:
-            return "Available from the institution's network";
+            return "Available from the network of " + institution;
         case PolicyKind::restricted:
-            return "Sign in with an API key";
+            return "Sign in to " + institution + " with an API key";
         default:
-            return "Sign in to see this image";
+            return "Sign in to " + institution;
     }
 }
 
@@ -488,7 +500,7 @@ std::string auth_services_json(const AccessPolicy& policy, const AccessSettings&
         json_object_set_new(
             access, "profile",
             json_string(policy.kind == PolicyKind::network ? "external" : "active"));
-        json_object_set_new(access, "label", language_map(default_label(policy)));
+        json_object_set_new(access, "label", language_map(default_label(policy, settings)));
         if (policy.kind != PolicyKind::network) {
             json_object_set_new(access, "heading", language_map(default_heading(policy)));
             json_object_set_new(access, "note", language_map(default_note(policy)));
@@ -500,7 +512,8 @@ std::string auth_services_json(const AccessPolicy& policy, const AccessSettings&
         json_t* logout = json_object();
         json_object_set_new(logout, "id", json_string((base + "/logout").c_str()));
         json_object_set_new(logout, "type", json_string("AuthLogoutService2"));
-        json_object_set_new(logout, "label", language_map("Sign out"));
+        json_object_set_new(logout, "label",
+                            language_map("Sign out of " + institution_name(settings)));
         json_object_set_new(access, "service", json_pack("[oo]", token, logout));
         json_object_set_new(probe, "service", json_pack("[o]", access));
     }
@@ -582,6 +595,10 @@ AccessDecision decide_access(const AccessPolicy& policy, const Requester& reques
         const std::string_view cookie = cookie_value(requester.cookie, settings.cookie_name);
         if (!cookie.empty()) credential = verify_credential(cookie, key, now);
     }
+    // A credential that names nobody (the token service's answer to an address inside a
+    // network) only tells the probe what the address already says: it signs no one in, so it
+    // cannot be carried off the network to open a token policy.
+    if (credential && credential->subject.empty()) credential.reset();
     if (credential) {
         const auto& groups = credential->groups;
         const bool api_key_holder =

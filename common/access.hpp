@@ -90,6 +90,9 @@ struct AccessSettings {
     // Where the auth services answer, e.g. "https://images.example.org/auth": the access
     // service is {auth_base_url}/login, the token service {…}/token, logout {…}/logout.
     std::string auth_base_url;
+    // Who runs the auth services: the platform's institution, named by the access service's
+    // and logout service's labels, so users know whom they sign in to (Auth 2.0, 3.3.1, 6.1).
+    std::string institution;
     // Names this version of the settings in cache keys (set by access_settings_from_json).
     std::string fingerprint;
 
@@ -133,7 +136,7 @@ ResolvedAccess resolve_access(const AccessRules& rules, const AccessSettings& se
 struct AccessCredential {
     enum class Kind : unsigned char { session = 1, token = 2 };
     Kind kind = Kind::token;
-    std::string subject;              // who: a user name
+    std::string subject;              // who: a user name; empty: nobody (a network's token)
     std::vector<std::string> groups;  // kApiKeyGroup for an API-key holder
     std::int64_t expires = 0;         // unix seconds
     bool operator==(const AccessCredential&) const = default;

@@ -24,6 +24,7 @@ class RenderJob {
     ImageRequest image;
     ResolvedSource source;  // in catalog mode, only its path (the master)
     std::string identity;   // names this version of the source in cache keys
+    std::string group;      // the image's entries in the cache (purged together on takedown)
     std::int64_t last_modified = -1;
     std::string id_url;
     std::optional<SourceInfo> source_info;  // when the cache already knew it
@@ -78,15 +79,18 @@ std::string watermark_text(const WatermarkSpec& mark) {
            "," + std::to_string(mark.margin) + "," + std::to_string(mark.min_size);
 }
 
-constexpr std::string_view kControlledCacheControl = "private, max-age=3600";
+// Answers that depend on the requester's credentials: kept by the browser only, and checked
+// again on every use (a 304 when the credentials still give the same answer), so a sign-in or
+// sign-out takes effect at once.
+constexpr std::string_view kControlledCacheControl = "private, no-cache";
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
 CacheKey source_key(const RenderJob& job) {
-    return make_cache_key("source|" + job.identity);
+    return make_cache_key(job.group, "source|" + job.identity);
 }
 
 CacheKey info_key(const RenderJob& job) {
-    return make_cache_key("info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+    return make_cache_key(job.group, "info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
                           job.id_url + "|" + job.identity + "|" + limits_text(job.limits) + "|" +
                           std::to_string(job.config->default_tile_size) + "|" + job.rights + "|" +
                           job.access_tag);
@@ -95,6 +99,7 @@ CacheKey info_key(const RenderJob& job) {
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
     return make_cache_key(
+        job.group,
         "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" + job.identity +
         "|" + plan.canonical + "|" + limits_text(job.limits) + "|q" +
         std::to_string(render.jpeg_quality) + "," + std::to_string(render.webp_quality) + "," +
@@ -131,8 +136,10 @@ std::string base_uri(const ServiceConfig& config, const HttpRequest& request) {
 
 void add_success_headers(HttpResponse& response, const RenderJob& job) {
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    if (job.controlled)
+    if (job.controlled) {
         response.headers.emplace_back("Cache-Control", std::string(kControlledCacheControl));
+        response.headers.emplace_back("Vary", "Cookie, Authorization");
+    }
     else if (!job.config->cache_control.empty())
         response.headers.emplace_back("Cache-Control", job.config->cache_control);
 }
@@ -201,6 +208,7 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog,
                         job.config->withdrawn_status == 404 ? "image not found" : "image withdrawn");
     job.source.path = record->master_path;
     job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
+    job.group = image_cache_group(key);
     job.rights = record->rights;
     // A record without the master's description (width 0) is probed like a file.
     if (record->source.width > 0) job.source_info = record->source;
@@ -274,11 +282,23 @@ ImagePlan plan_within_access(const RenderJob& job, const SourceInfo& source) {
     return plan_image(job.image, source.width, source.height, job.limits);
 }
 
+// The degraded version has a URL of its own (its exact size), so that no cache, the browser's
+// included, can answer one version for the other.
+std::string substitute_url(const RenderJob& job) {
+    if (!job.source_info || job.degraded_size <= 0) return job.id_url + "/full/max/0/default.jpg";
+    const Limits fitted = degraded_limits(job.config->limits, job.source_info->width,
+                                          job.source_info->height, job.degraded_size);
+    const Dimensions size =
+        max_size(job.source_info->width, job.source_info->height, fitted, false);
+    return job.id_url + "/full/" + std::to_string(size.width) + "," +
+           std::to_string(size.height) + "/0/default.jpg";
+}
+
 HttpResponse probe_response(const RenderJob& job, const Access& access) {
     HttpResponse response;
     const AccessPolicy open;
     response.body = probe_result_json(access.policy ? *access.policy : open, access.decision,
-                                      job.id_url + "/probe", job.id_url + "/full/max/0/default.jpg");
+                                      job.id_url + "/probe", substitute_url(job));
     response.content_type = "application/ld+json;profile=\"http://iiif.io/api/auth/2/context.json\"";
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");
     response.headers.emplace_back("Cache-Control", "no-store");
@@ -293,6 +313,7 @@ void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
     if (!source) throw IiifError(404, "image not found");
     job.source = std::move(*source);
     job.identity = job.source.identity();
+    job.group = "file|" + job.source.path;
     job.last_modified = job.source.mtime_ns / 1'000'000'000;
 }
 

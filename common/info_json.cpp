@@ -88,6 +88,17 @@ void set_limits(json_t* object, const Limits& limits) {
     if (limits.max_area) set_integer(object, "maxArea", limits.max_area);
 }
 
+// With services of other APIs (IIIF Auth 2.0), their context comes first and the Image API's
+// last, as a list.
+void set_context(json_t* root, const char* image_context, const InfoOptions& options) {
+    if (options.services.empty()) {
+        json_object_set_new(root, "@context", json_string(image_context));
+        return;
+    }
+    json_object_set_new(root, "@context", json_pack("[ss]", "http://iiif.io/api/auth/2/context.json",
+                                                    image_context));
+}
+
 void set_services(json_t* root, const std::string& services) {
     if (services.empty()) return;
     json_error_t error;
@@ -102,7 +113,7 @@ void set_services(json_t* root, const std::string& services) {
 JsonPtr info_v3(const SourceInfo& source, const InfoOptions& options) {
     JsonPtr info(json_object());
     json_t* root = info.get();
-    json_object_set_new(root, "@context", json_string("http://iiif.io/api/image/3/context.json"));
+    set_context(root, "http://iiif.io/api/image/3/context.json", options);
     json_object_set_new(root, "id", json_string(options.id.c_str()));
     json_object_set_new(root, "type", json_string("ImageService3"));
     json_object_set_new(root, "protocol", json_string("http://iiif.io/api/image"));
@@ -132,7 +143,7 @@ JsonPtr info_v3(const SourceInfo& source, const InfoOptions& options) {
 JsonPtr info_v2(const SourceInfo& source, const InfoOptions& options) {
     JsonPtr info(json_object());
     json_t* root = info.get();
-    json_object_set_new(root, "@context", json_string("http://iiif.io/api/image/2/context.json"));
+    set_context(root, "http://iiif.io/api/image/2/context.json", options);
     json_object_set_new(root, "@id", json_string(options.id.c_str()));
     json_object_set_new(root, "protocol", json_string("http://iiif.io/api/image"));
     set_integer(root, "width", source.width);

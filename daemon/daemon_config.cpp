@@ -13,7 +13,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "access_config.hpp"
 #include "dublin_core.hpp"
+#include "watermark.hpp"
 
 namespace iiifd {
 namespace {
@@ -67,9 +69,29 @@ class ConfigReader {
         return node->as_integer()->get();
     }
 
+    // A float, or an integer taken as one.
+    std::optional<double> number(const toml::table* table, std::string_view section,
+                                 std::string_view key) const {
+        if (table == nullptr) return std::nullopt;
+        const toml::node* node = table->get(key);
+        if (node == nullptr) return std::nullopt;
+        if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
+        if (!node->is_floating_point()) fail(section, key, "must be a number");
+        return node->as_floating_point()->get();
+    }
+
     void read(const toml::table* table, std::string_view section, std::string_view key,
               std::string& into) const {
         if (auto value = string(table, section, key)) into = *value;
+    }
+
+    void read(const toml::table* table, std::string_view section, std::string_view key,
+              bool& into) const {
+        if (table == nullptr) return;
+        const toml::node* node = table->get(key);
+        if (node == nullptr) return;
+        if (!node->is_boolean()) fail(section, key, "must be true or false");
+        into = node->as_boolean()->get();
     }
 
     // An integer in [low, high], stored in `into`.
@@ -144,6 +166,251 @@ constexpr std::int64_t kMaxPort = 65535;
 constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
 constexpr size_t kMinApiKeyLength = 16;
+constexpr std::int64_t kMaxLifetime = 366 * 86400;
+
+// Policy and watermark names: what object metadata's "access" may hold (dublin_core.hpp).
+bool is_name(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '-' || c == '_';
+    });
+}
+constexpr std::string_view kNameRule = "a name is letters, digits, '-' and '_'";
+
+// Groups travel in signed credentials, joined by line feeds; "network:{policy}" is the group of
+// the tokens the external access service gives (daemon/auth_service.hpp).
+bool is_group(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("-_.:@").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+}
+
+// An HTTP token (RFC 9110): what header and cookie names are made of.
+bool is_http_token(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                   std::string_view::npos;
+    });
+}
+
+// A user name goes into the session cookie and the logs: printable, at most 256 bytes.
+bool is_user_name(std::string_view text) {
+    return !text.empty() && text.size() <= 256 &&
+           std::none_of(text.begin(), text.end(),
+                        [](unsigned char c) { return c < 0x20 || c == 0x7F; });
+}
+
+bool is_hex_color(std::string_view text) {
+    return text.size() == 7 && text[0] == '#' &&
+           std::all_of(text.begin() + 1, text.end(),
+                       [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+std::vector<iiif::Network> networks(const ConfigReader& reader, const toml::table* table,
+                                    std::string_view section, std::string_view key) {
+    std::vector<iiif::Network> networks;
+    const std::vector<std::string> texts = reader.strings(table, section, key);
+    for (size_t i = 0; i < texts.size(); ++i) {
+        std::optional<iiif::Network> network = iiif::parse_network(texts[i]);
+        if (!network)
+            reader.fail(section, std::string(key) + "[" + std::to_string(i) + "]",
+                        "not a network: \"" + texts[i] +
+                            "\" (an address, or address/prefix length with no bits set beyond "
+                            "the prefix)");
+        networks.push_back(std::move(*network));
+    }
+    return networks;
+}
+
+std::vector<std::string> groups(const ConfigReader& reader, const toml::table* table,
+                                std::string_view section) {
+    std::vector<std::string> groups = reader.strings(table, section, "groups");
+    for (size_t i = 0; i < groups.size(); ++i)
+        if (!is_group(groups[i]))
+            reader.fail(section, "groups[" + std::to_string(i) + "]",
+                        "not a group: \"" + groups[i] + "\" (letters, digits and -_.:@)");
+    return groups;
+}
+
+// A fraction in (0, 1], stored in `into`.
+void read_fraction(const ConfigReader& reader, const toml::table* table, std::string_view section,
+                   std::string_view key, double& into) {
+    std::optional<double> value = reader.number(table, section, key);
+    if (!value) return;
+    if (!(*value > 0.0 && *value <= 1.0))
+        reader.fail(section, key, "must be above 0 and at most 1");
+    into = *value;
+}
+
+bool policy_is_defined(const AccessConfig& access, std::string_view name) {
+    return name == "public" ||
+           std::any_of(access.policies.begin(), access.policies.end(),
+                       [&](const iiif::AccessPolicy& policy) { return policy.name == name; });
+}
+
+void require_policy(const ConfigReader& reader, const AccessConfig& access,
+                    std::string_view section, std::string_view key, const std::string& name) {
+    if (!policy_is_defined(access, name))
+        reader.fail(section, key, "\"" + name + "\" is not among [policies] (nor \"public\")");
+}
+
+void require_watermark(const ConfigReader& reader, const AccessConfig& access,
+                       std::string_view section, std::string_view key, const std::string& name) {
+    if (name.empty() || name == iiif::kInstitutionMark) return;
+    if (std::none_of(access.watermarks.begin(), access.watermarks.end(),
+                     [&](const iiif::WatermarkSpec& mark) { return mark.name == name; }))
+        reader.fail(section, key,
+                    "\"" + name + "\" is not among [watermarks] (nor \"institution\")");
+}
+
+void read_watermarks(const ConfigReader& reader, const toml::table& root, AccessConfig& access) {
+    const toml::table* watermarks = reader.table(root, "watermarks", "watermarks");
+    if (watermarks == nullptr) return;
+    for (const auto& [key, node] : *watermarks) {
+        const std::string section = "watermarks." + std::string(key.str());
+        if (!is_name(key.str())) reader.fail(section, "", kNameRule);
+        if (key.str() == iiif::kInstitutionMark)
+            reader.fail(section, "",
+                        "\"institution\" stands for the holding institution's watermark; "
+                        "choose another name");
+        if (!node.is_table()) reader.fail(section, "", "must be a table");
+        const toml::table* entry = node.as_table();
+        reader.only_keys(*entry, section,
+                         {"institution", "image", "text", "color", "position", "opacity", "scale",
+                          "margin", "min_size"});
+        iiif::WatermarkSpec mark;
+        mark.name = std::string(key.str());
+        reader.read(entry, section, "institution", mark.institution);
+        reader.read(entry, section, "image", mark.image);
+        reader.read(entry, section, "text", mark.text);
+        if (mark.image.empty() == mark.text.empty())
+            reader.fail(section, "", "give an image or a text (one of them)");
+        if (!mark.image.empty()) reader.require_absolute(section, "image", mark.image);
+        reader.read(entry, section, "color", mark.color);
+        if (!is_hex_color(mark.color)) reader.fail(section, "color", "must be #rrggbb");
+        reader.read(entry, section, "position", mark.position);
+        if (!iiif::is_watermark_position(mark.position))
+            reader.fail(section, "position",
+                        "must be top-left, top, top-right, left, center, right, bottom-left, "
+                        "bottom or bottom-right");
+        read_fraction(reader, entry, section, "opacity", mark.opacity);
+        read_fraction(reader, entry, section, "scale", mark.scale);
+        reader.read(entry, section, "margin", mark.margin, 0, 10000);
+        reader.read(entry, section, "min_size", mark.min_size, 0, 100000);
+        // The rest, such as whether the image is a PNG libvips reads, as the renderer sees it.
+        if (std::optional<std::string> problem = iiif::watermark_problem(mark))
+            reader.fail(section, "", *problem);
+        access.watermarks.push_back(std::move(mark));
+    }
+}
+
+void read_policies(const ConfigReader& reader, const toml::table& root, AccessConfig& access) {
+    const toml::table* policies = reader.table(root, "policies", "policies");
+    if (policies == nullptr) return;
+    for (const auto& [key, node] : *policies) {
+        const std::string section = "policies." + std::string(key.str());
+        if (!is_name(key.str())) reader.fail(section, "", kNameRule);
+        if (!node.is_table()) reader.fail(section, "", "must be a table");
+        const toml::table* entry = node.as_table();
+        reader.only_keys(*entry, section,
+                         {"kind", "networks", "groups", "degraded_size", "watermark",
+                          "watermark_unauthorised_only", "label", "heading", "note"});
+        iiif::AccessPolicy policy;
+        policy.name = std::string(key.str());
+        std::string kind;
+        reader.read(entry, section, "kind", kind);
+        if (kind.empty())
+            reader.fail(section, "kind", "required (public, network, token or restricted)");
+        std::optional<iiif::PolicyKind> parsed = iiif::policy_kind_from_name(kind);
+        if (!parsed)
+            reader.fail(section, "kind",
+                        "\"" + kind + "\" is not public, network, token or restricted");
+        policy.kind = *parsed;
+        if (policy.name == "public" && policy.kind != iiif::PolicyKind::open)
+            reader.fail(section, "kind",
+                        "the policy \"public\" lets everyone in: its kind must be \"public\"");
+        policy.networks = networks(reader, entry, section, "networks");
+        if (policy.kind == iiif::PolicyKind::network && policy.networks.empty())
+            reader.fail(section, "networks", "required for a network policy");
+        if (!policy.networks.empty() && policy.kind != iiif::PolicyKind::network &&
+            policy.kind != iiif::PolicyKind::token)
+            reader.fail(section, "networks", "only network and token policies let networks in");
+        policy.groups = groups(reader, entry, section);
+        if (!policy.groups.empty() && policy.kind != iiif::PolicyKind::token)
+            reader.fail(section, "groups", "only token policies let groups in");
+        reader.read(entry, section, "degraded_size", policy.degraded_size, 0, 65535);
+        if (policy.degraded_size > 0 && policy.kind == iiif::PolicyKind::open)
+            reader.fail(section, "degraded_size", "a public policy shows everyone the full image");
+        std::string watermark;
+        reader.read(entry, section, "watermark", watermark);
+        require_watermark(reader, access, section, "watermark", watermark);
+        reader.read(entry, section, "watermark_unauthorised_only",
+                    policy.watermark_unauthorised_only);
+        reader.read(entry, section, "label", policy.label);
+        reader.read(entry, section, "heading", policy.heading);
+        reader.read(entry, section, "note", policy.note);
+        if (!watermark.empty()) access.policy_watermarks.emplace_back(policy.name, watermark);
+        access.policies.push_back(std::move(policy));
+    }
+}
+
+// [access] with [access.users.*], [policies.*] and [watermarks.*]; before [sets], which name
+// policies and watermarks.
+void read_access(const ConfigReader& reader, const toml::table& root, DaemonConfig& config) {
+    AccessConfig& access = config.access;
+    read_watermarks(reader, root, access);
+    read_policies(reader, root, access);
+
+    const toml::table* table = reader.table(root, "access", "access");
+    if (table != nullptr)
+        reader.only_keys(*table, "access",
+                         {"default_policy", "key_file", "cookie_name", "session_lifetime",
+                          "token_lifetime", "remote_user_header", "trusted_proxies", "users"});
+    reader.read(table, "access", "default_policy", access.default_policy);
+    require_policy(reader, access, "access", "default_policy", access.default_policy);
+    access.key_file = config.storage_root + "/access.key";
+    reader.read(table, "access", "key_file", access.key_file);
+    reader.require_absolute("access", "key_file", access.key_file);
+    reader.read(table, "access", "cookie_name", access.cookie_name);
+    if (!is_http_token(access.cookie_name))
+        reader.fail("access", "cookie_name",
+                    "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
+    reader.read(table, "access", "session_lifetime", access.session_lifetime, 60, kMaxLifetime);
+    reader.read(table, "access", "token_lifetime", access.token_lifetime, 60, kMaxLifetime);
+    reader.read(table, "access", "remote_user_header", access.remote_user_header);
+    if (!access.remote_user_header.empty() && !is_http_token(access.remote_user_header))
+        reader.fail("access", "remote_user_header",
+                    "must be a header name (letters, digits and !#$%&'*+-.^_`|~)");
+    if (table != nullptr && table->get("trusted_proxies") != nullptr) {
+        access.trusted_proxies = networks(reader, table, "access", "trusted_proxies");
+    } else {
+        access.trusted_proxies = {*iiif::parse_network("127.0.0.1"), *iiif::parse_network("::1")};
+    }
+
+    const toml::table* users =
+        table != nullptr ? reader.table(*table, "users", "access.users") : nullptr;
+    if (users == nullptr) return;
+    for (const auto& [key, node] : *users) {
+        const std::string section = "access.users." + std::string(key.str());
+        if (!is_user_name(key.str()))
+            reader.fail(section, "", "a user name is at most 256 printable bytes");
+        if (!node.is_table()) reader.fail(section, "", "must be a table");
+        const toml::table* entry = node.as_table();
+        reader.only_keys(*entry, section, {"password_hash", "groups"});
+        AccessUser user;
+        user.name = std::string(key.str());
+        reader.read(entry, section, "password_hash", user.password_hash);
+        // Behind a single sign-on proxy a user may be listed for their groups alone.
+        if (user.password_hash.empty() && access.remote_user_header.empty())
+            reader.fail(section, "password_hash", "required (make one with `iiifd hash-password`)");
+        if (!user.password_hash.empty() && !is_password_hash(user.password_hash))
+            reader.fail(section, "password_hash",
+                        "not an argon2 hash (make one with `iiifd hash-password`)");
+        user.groups = groups(reader, entry, section);
+        access.users.push_back(std::move(user));
+    }
+}
 
 }  // namespace
 
@@ -165,8 +432,9 @@ DaemonConfig load_daemon_config(const std::string& path) {
     }
 
     for (const auto& [key, node] : root) {
-        static constexpr std::string_view kSections[] = {"storage", "redis",  "ark", "public",
-                                                         "http",    "ingest", "oai", "sets"};
+        static constexpr std::string_view kSections[] = {
+            "storage", "redis", "ark",    "public",   "http",      "ingest",
+            "oai",     "sets",  "access", "policies", "watermarks", "cache"};
         if (std::find(std::begin(kSections), std::end(kSections), key.str()) == std::end(kSections))
             reader.fail(key.str(), "", "unknown section");
     }
@@ -350,6 +618,8 @@ DaemonConfig load_daemon_config(const std::string& path) {
     reader.read(oai, "oai", "max_concurrent", config.oai.max_concurrent, 1, 1024);
     reader.read(oai, "oai", "retry_after", config.oai.retry_after, 1, 3600);
 
+    read_access(reader, root, config);
+
     if (const toml::table* sets = reader.table(root, "sets", "sets")) {
         for (const auto& [key, node] : *sets) {
             const std::string section = "sets." + std::string(key.str());
@@ -359,14 +629,27 @@ DaemonConfig load_daemon_config(const std::string& path) {
                             "separated by ':')");
             if (!node.is_table()) reader.fail(section, "", "must be a table");
             const toml::table* entry = node.as_table();
-            reader.only_keys(*entry, section, {"name", "description"});
+            reader.only_keys(*entry, section, {"name", "description", "policy", "watermark"});
             SetDefinition set;
             set.spec = std::string(key.str());
             reader.read(entry, section, "name", set.name);
             if (set.name.empty()) reader.fail(section, "name", "required");
             reader.read(entry, section, "description", set.description);
+            reader.read(entry, section, "policy", set.policy);
+            if (!set.policy.empty())
+                require_policy(reader, config.access, section, "policy", set.policy);
+            reader.read(entry, section, "watermark", set.watermark);
+            require_watermark(reader, config.access, section, "watermark", set.watermark);
             config.sets.push_back(std::move(set));
         }
+    }
+
+    const toml::table* cache = reader.table(root, "cache", "cache");
+    if (cache != nullptr) reader.only_keys(*cache, "cache", {"tile_cache"});
+    reader.read(cache, "cache", "tile_cache", config.tile_cache_dir);
+    if (!config.tile_cache_dir.empty()) {
+        reader.require_absolute("cache", "tile_cache", config.tile_cache_dir);
+        config.tile_cache_dir = without_trailing_slash(config.tile_cache_dir);
     }
 
     return config;

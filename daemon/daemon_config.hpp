@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "access.hpp"
 #include "ark.hpp"
 #include "presentation.hpp"
 
@@ -35,11 +37,39 @@ struct OaiConfig {
     int retry_after = 10;    // seconds, in that Retry-After
 };
 
-// [sets."spec"]: the name and description of an OAI-PMH set (also for sets no object is in yet).
+// [sets."spec"]: the name and description of an OAI-PMH set (also for sets no object is in yet),
+// and the access policy and watermark of the objects in it (access.hpp's AccessRules).
 struct SetDefinition {
     std::string spec;
     std::string name;
     std::string description;
+    std::string policy;     // a [policies.NAME] or "public"; empty: none
+    std::string watermark;  // a [watermarks.NAME] or "institution"; empty: none
+};
+
+// [access.users.NAME]: who may sign in at the access service (daemon/auth_service.hpp).
+struct AccessUser {
+    std::string name;
+    std::string password_hash;  // argon2 (`iiifd hash-password`); empty: only through the proxy
+    std::vector<std::string> groups;
+};
+
+// [access], [policies.NAME] and [watermarks.NAME]: who may see what (common/access.hpp), and
+// the auth services that hand out the signed credentials.
+struct AccessConfig {
+    std::string default_policy = "public";  // of objects that name none, in no set naming one
+    std::string key_file;                   // default: {storage_root}/access.key
+    std::string cookie_name = "iiif_access";
+    std::int64_t session_lifetime = 8 * 3600;  // seconds the session cookie lasts
+    std::int64_t token_lifetime = 3600;        // seconds an access token lasts
+    // A header a front proxy (single sign-on) names the signed-in user in; empty: none.
+    std::string remote_user_header;
+    // Peers whose X-Forwarded-For and remote_user_header are believed.
+    std::vector<iiif::Network> trusted_proxies;
+    std::vector<AccessUser> users;
+    std::vector<iiif::AccessPolicy> policies;  // as configured; "public" is implied
+    std::vector<std::pair<std::string, std::string>> policy_watermarks;  // policy -> watermark
+    std::vector<iiif::WatermarkSpec> watermarks;
 };
 
 struct DaemonConfig {
@@ -70,6 +100,7 @@ struct DaemonConfig {
     std::string oai_repository_identifier;  // default: base_url's host
     OaiConfig oai;
     std::vector<SetDefinition> sets;
+    AccessConfig access;
     // [http]
     std::string listen_host = "127.0.0.1";
     int listen_port = 8081;
@@ -84,6 +115,8 @@ struct DaemonConfig {
     int max_files_per_object = 2000;
     std::string hot_folder;  // empty: no hot folder
     int hot_folder_settle_seconds = 5;
+    // [cache]
+    std::string tile_cache_dir;  // nginx's iiif_cache_path; empty: takedowns purge no cache
 };
 
 // Throws std::runtime_error("iiifd.toml: [section] key: what is wrong") on any problem.

@@ -20,6 +20,8 @@
 #include <mutex>
 #include <thread>
 
+#include "access_config.hpp"
+#include "auth_service.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
 #include "oai_provider.hpp"
@@ -360,6 +362,7 @@ struct HttpApi::Impl {
     RedisPool& redis;
     OaiProvider oai_provider;
     std::atomic<int> oai_in_flight{0};
+    AuthService auth;
     httplib::Server server;
     // A metadata change reads, rewrites object.json and puts the record: one at a time, so
     // that two PATCHes of an object do not lose one another's keys.
@@ -370,7 +373,8 @@ struct HttpApi::Impl {
         : config(c),
           catalog(w),
           redis(r),
-          oai_provider(w.reader(), w.publication(), c.oai, load_token_key(c.oai.token_key_file)) {}
+          oai_provider(w.reader(), w.publication(), c.oai, load_token_key(c.oai.token_key_file)),
+          auth(c) {}
 
     void routes();
     void deposit(const httplib::Request& req, httplib::Response& res,
@@ -449,6 +453,19 @@ void HttpApi::Impl::routes() {
     });
     server.Post("/oai", [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) { oai(req, res, &reader); });
+    // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
+    server.Get("/auth/login", [this](const httplib::Request& req, httplib::Response& res) {
+        auth.login_form(req, res);
+    });
+    server.Post("/auth/login",
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) { auth.login(req, res, reader); });
+    server.Get("/auth/token", [this](const httplib::Request& req, httplib::Response& res) {
+        auth.token(req, res);
+    });
+    server.Get("/auth/logout", [this](const httplib::Request& req, httplib::Response& res) {
+        auth.logout(req, res);
+    });
     for (const auto& [path, action] :
          {std::pair{"/api/v1/objects/(.+)/withdraw", Takedown::withdraw},
           std::pair{"/api/v1/objects/(.+)/reinstate", Takedown::reinstate},
@@ -491,6 +508,7 @@ void HttpApi::Impl::deposit(const httplib::Request& req, httplib::Response& res,
 
     iiif::ObjectMetadata metadata;
     if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
+    check_access_name(config, metadata);
     fsync_path(staging.directory, O_RDONLY | O_DIRECTORY);
 
     auto redis_connection = redis.lease();
@@ -586,6 +604,7 @@ void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
     if (record->state == iiif::RecordState::withdrawn)
         throw iiif::IiifError(409, "the object has been withdrawn");
     record->metadata = iiif::patch_object_metadata(record->metadata, body);
+    check_access_name(config, record->metadata);
     if (record->metadata.provider.empty()) record->metadata.provider = config.institution;
     record->updated = record->datestamp = std::max(now_seconds(), record->datestamp);
 

@@ -12,6 +12,11 @@
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's
 //                                          masters and originals deleted for good
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
+//   GET|POST /auth/login, GET /auth/token, GET /auth/logout
+//                                  the IIIF Auth 2.0 access, token and logout services (no
+//                                  key; auth_service.hpp)
+//
+// Metadata naming an access policy the configuration does not define is 400.
 //
 // Every /api/ request needs `Authorization: Bearer <key>` (one of config.api_keys). Errors are
 // JSON {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key,

@@ -5,6 +5,8 @@
 //   iiifd ingest -c FILE PATH... [--title T] [--set S]...
 //                                         queue files (or a directory's files) as one object
 //   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
+//   iiifd hash-password < FILE            the argon2id hash of the password on stdin's first
+//                                         line, for [access.users.NAME] password_hash
 #include <jansson.h>
 #include <signal.h>
 #include <spdlog/pattern_formatter.h>
@@ -25,6 +27,8 @@
 #include <stop_token>
 #include <thread>
 
+#include "access_config.hpp"
+#include "cache_purger.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "hot_folder.hpp"
@@ -95,6 +99,7 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     for (const SetDefinition& set : config.sets)
         sets.push_back({set.spec, set.name, set.description});
     catalog->define_sets(sets);
+    catalog->set_access(access_settings(config), access_rules(config));
     return catalog;
 }
 
@@ -176,6 +181,12 @@ int serve(const DaemonConfig& config) {
         }
     }
     CollectionRefresher collections(*catalog);
+    // Before the API serves, so that it sees this node's own takedowns.
+    std::optional<CachePurger> purger;
+    if (!config.tile_cache_dir.empty()) {
+        purger.emplace(config, catalog->reader());
+        purger->start();
+    }
     std::thread http([&api] { api.serve(); });
     spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}", config.listen_host,
                  config.listen_port, config.workers, config.consumer_name, config.ingest_stream);
@@ -195,6 +206,7 @@ int serve(const DaemonConfig& config) {
     api.stop();
     http.join();
     if (hot_folder) hot_folder->stop();
+    if (purger) purger->stop();
     if (!workers.stop(kShutdownGrace)) {
         spdlog::warn("jobs still under way are left pending, to be taken over");
         spdlog::default_logger()->flush();
@@ -277,6 +289,19 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
     }
 }
 
+// Reads no configuration: a password is hashed before there is a file to put it in.
+int hash_password_from_stdin() {
+    std::string password;
+    if (!std::getline(std::cin, password)) password.clear();
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+        std::cerr << "iiifd: no password on the standard input's first line\n";
+        return 1;
+    }
+    std::cout << hash_password(password) << "\n";
+    return 0;
+}
+
 int rebuild(const DaemonConfig& config) {
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
     RebuildReport report = rebuild_catalog(config, *catalog);
@@ -312,11 +337,24 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
     CLI::App* rebuild_command =
         app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
+    CLI::App* hash_password_command = app.add_subcommand(
+        "hash-password",
+        "print the hash of the password on stdin, for [access.users] password_hash");
     CLI11_PARSE(app, argc, argv);
 
+    if (hash_password_command->parsed()) {
+        try {
+            return hash_password_from_stdin();
+        } catch (const std::exception& error) {
+            std::cerr << "iiifd: " << error.what() << "\n";
+            return 1;
+        }
+    }
     set_up_logging(log_level);
     DaemonConfig config;
     try {
+        // Before the configuration: checking it reads the watermarks' PNGs with libvips.
+        iiif::init_renderer(argv[0], 0);
         config = load_daemon_config(config_path);
     } catch (const std::exception& error) {
         std::cerr << error.what() << "\n";
@@ -330,7 +368,6 @@ int main(int argc, char** argv) {
     try {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets);
         if (rebuild_command->parsed()) return rebuild(config);
-        iiif::init_renderer(argv[0], 0);
         return serve(config);
     } catch (const iiif::IiifError& error) {
         std::cerr << "iiifd: " << error.reason << "\n";

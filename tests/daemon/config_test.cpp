@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <string>
 
+#include "access_config.hpp"
 #include "api_harness.hpp"
 #include "daemon_config.hpp"
+#include "signing.hpp"
 #include "test_images.hpp"
 
 using namespace iiifd;
@@ -168,7 +170,7 @@ TEST_CASE("config: paths are absolute", "[config]") {
 TEST_CASE("config: unknown keys and sections are errors", "[config]") {
     CHECK(error_of(with("workers = 3", "wokers = 3")) ==
           "iiifd.toml: [ingest] wokers: unknown key");
-    CHECK(error_of(kValid + "[cache]\nsize = 1\n") == "iiifd.toml: [cache]: unknown section");
+    CHECK(error_of(kValid + "[cdn]\nsize = 1\n") == "iiifd.toml: [cdn]: unknown section");
 }
 
 TEST_CASE("config: a TOML syntax error names its line", "[config]") {
@@ -190,4 +192,332 @@ TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 
         daemon_harness::run({IIIFD_PATH, "--check-config", "-c", path});
     CHECK(bad.exit_code == 1);
     CHECK(bad.output == "iiifd.toml: [ingest] workers: must be between 1 and 64\n");
+}
+
+namespace {
+
+// A hash `iiifd hash-password` made (of "change me").
+const std::string kHash =
+    "$argon2id$v=19$m=65536,t=2,p=1$xwhELpkFT/6zQF6DL5bK4Q$y0fZVg5rRjBLQPKYT1RwxCV4rI6ccovUFlsZUVt/"
+    "ZAw";
+
+std::vector<std::string> network_texts(const std::vector<iiif::Network>& networks) {
+    std::vector<std::string> texts;
+    for (const iiif::Network& network : networks) texts.push_back(network.text);
+    return texts;
+}
+
+// kValid with one policy "campus" of `body` (TOML lines).
+std::string with_policy(const std::string& body) {
+    return kValid + "[policies.campus]\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("config: access defaults to public, with a key file in the storage root", "[config]") {
+    DaemonConfig config = load(kValid);
+    CHECK(config.access.default_policy == "public");
+    CHECK(config.access.key_file == "/var/lib/iiif/access.key");
+    CHECK(config.access.cookie_name == "iiif_access");
+    CHECK(config.access.session_lifetime == 28800);
+    CHECK(config.access.token_lifetime == 3600);
+    CHECK(config.access.remote_user_header.empty());
+    CHECK(network_texts(config.access.trusted_proxies) ==
+          std::vector<std::string>{"127.0.0.1", "::1"});
+    CHECK(config.access.users.empty());
+    CHECK(config.access.policies.empty());
+    CHECK(config.access.watermarks.empty());
+
+    iiif::AccessSettings settings = access_settings(config);
+    CHECK(settings.policies.empty());
+    CHECK(settings.watermarks.empty());
+    CHECK(settings.api_key_digests ==
+          std::vector<std::string>{iiif::sha256_hex("0123456789abcdef")});
+    CHECK(settings.cookie_name == "iiif_access");
+    CHECK(settings.auth_base_url == "http://127.0.0.1:8080/auth");
+    CHECK(access_rules(config) == iiif::AccessRules{});
+}
+
+TEST_CASE("config: policies, watermarks, users and sets' access are read", "[config]") {
+    DaemonConfig config = load(kValid + R"([access]
+default_policy = "campus"
+key_file = "/etc/iiif/access.key"
+cookie_name = "images_session"
+session_lifetime = 600
+token_lifetime = 300
+remote_user_header = "Remote-User"
+trusted_proxies = ["10.0.0.0/8"]
+[access.users.alice]
+password_hash = ")" + kHash + R"("
+groups = ["readers", "staff"]
+[access.users.bob]
+[policies.campus]
+kind = "network"
+networks = ["192.0.2.0/24", "2001:db8::/32"]
+degraded_size = 800
+watermark = "institution"
+watermark_unauthorised_only = true
+label = "Campus only"
+heading = "Reduced"
+note = "Come to the library."
+[policies.readers]
+kind = "token"
+groups = ["readers"]
+networks = ["198.51.100.7"]
+watermark = "bnf"
+[policies.staff]
+kind = "restricted"
+[watermarks.bnf]
+institution = "Bibliothèque nationale de France"
+text = "© BnF"
+color = "#ff0000"
+position = "top-left"
+opacity = 1
+scale = 0.5
+margin = 4
+min_size = 100
+[sets."collection:maps"]
+name = "Maps"
+policy = "readers"
+watermark = "bnf"
+[sets."collection:prints"]
+name = "Prints"
+policy = "public"
+)");
+    const AccessConfig& access = config.access;
+    CHECK(access.key_file == "/etc/iiif/access.key");
+    CHECK(access.cookie_name == "images_session");
+    CHECK(access.session_lifetime == 600);
+    CHECK(access.token_lifetime == 300);
+    CHECK(access.remote_user_header == "Remote-User");
+    CHECK(network_texts(access.trusted_proxies) == std::vector<std::string>{"10.0.0.0/8"});
+    REQUIRE(access.users.size() == 2);
+    CHECK(access.users[0].name == "alice");
+    CHECK(access.users[0].password_hash == kHash);
+    CHECK(access.users[0].groups == std::vector<std::string>{"readers", "staff"});
+    CHECK(access.users[1].name == "bob");  // behind the proxy, for no groups: no password
+    CHECK(access.users[1].password_hash.empty());
+
+    iiif::AccessSettings settings = access_settings(config);
+    REQUIRE(settings.policies.size() == 3);
+    const iiif::AccessPolicy& campus = settings.policies[0];
+    CHECK(campus.name == "campus");
+    CHECK(campus.kind == iiif::PolicyKind::network);
+    CHECK(network_texts(campus.networks) ==
+          std::vector<std::string>{"192.0.2.0/24", "2001:db8::/32"});
+    CHECK(campus.groups.empty());
+    CHECK(campus.degraded_size == 800);
+    CHECK(campus.watermark_unauthorised_only);
+    CHECK(campus.label == "Campus only");
+    CHECK(campus.heading == "Reduced");
+    CHECK(campus.note == "Come to the library.");
+    const iiif::AccessPolicy& readers = settings.policies[1];
+    CHECK(readers.name == "readers");
+    CHECK(readers.kind == iiif::PolicyKind::token);
+    CHECK(readers.groups == std::vector<std::string>{"readers"});
+    CHECK(network_texts(readers.networks) == std::vector<std::string>{"198.51.100.7"});
+    CHECK(readers.degraded_size == 0);
+    CHECK_FALSE(readers.watermark_unauthorised_only);
+    CHECK(readers.label.empty());
+    CHECK(settings.policies[2].name == "staff");
+    CHECK(settings.policies[2].kind == iiif::PolicyKind::restricted);
+
+    iiif::WatermarkSpec bnf;
+    bnf.name = "bnf";
+    bnf.institution = "Bibliothèque nationale de France";
+    bnf.text = "© BnF";
+    bnf.color = "#ff0000";
+    bnf.position = "top-left";
+    bnf.opacity = 1.0;
+    bnf.scale = 0.5;
+    bnf.margin = 4;
+    bnf.min_size = 100;
+    CHECK(settings.watermarks == std::vector<iiif::WatermarkSpec>{bnf});
+    CHECK(settings.cookie_name == "images_session");
+
+    iiif::AccessRules rules;
+    rules.default_policy = "campus";
+    rules.set_policies = {{"collection:maps", "readers"}, {"collection:prints", "public"}};
+    rules.set_watermarks = {{"collection:maps", "bnf"}};
+    rules.policy_watermarks = {{"campus", "institution"}, {"readers", "bnf"}};
+    CHECK(access_rules(config) == rules);
+}
+
+TEST_CASE("config: a watermark's defaults are the renderer's", "[config]") {
+    DaemonConfig config = load(kValid + "[watermarks.mark]\ntext = \"Example\"\n");
+    iiif::WatermarkSpec mark;
+    mark.name = "mark";
+    mark.text = "Example";
+    CHECK(config.access.watermarks == std::vector<iiif::WatermarkSpec>{mark});
+}
+
+TEST_CASE("config: a policy's kind is public, network, token or restricted", "[config]") {
+    CHECK(error_of(with_policy("kind = \"campus\"\n")) ==
+          "iiifd.toml: [policies.campus] kind: \"campus\" is not public, network, token or "
+          "restricted");
+    CHECK(error_of(with_policy("degraded_size = 10\n")) ==
+          "iiifd.toml: [policies.campus] kind: required (public, network, token or restricted)");
+}
+
+TEST_CASE("config: a policy's networks are addresses or prefixes with no bits beyond", "[config]") {
+    CHECK(error_of(
+              with_policy("kind = \"network\"\nnetworks = [\"192.0.2.0/24\", \"10.1.2.3/8\"]\n")) ==
+          "iiifd.toml: [policies.campus] networks[1]: not a network: \"10.1.2.3/8\" (an address, "
+          "or address/prefix length with no bits set beyond the prefix)");
+    CHECK(error_of(with_policy("kind = \"network\"\nnetworks = [\"campus.example.org\"]\n")) ==
+          "iiifd.toml: [policies.campus] networks[0]: not a network: \"campus.example.org\" (an "
+          "address, or address/prefix length with no bits set beyond the prefix)");
+    CHECK(error_of(with_policy("kind = \"network\"\nnetworks = [\"2001:db8::/129\"]\n")) ==
+          "iiifd.toml: [policies.campus] networks[0]: not a network: \"2001:db8::/129\" (an "
+          "address, or address/prefix length with no bits set beyond the prefix)");
+}
+
+TEST_CASE(
+    "config: a network policy names its networks, and only network and token policies "
+    "have networks",
+    "[config]") {
+    CHECK(error_of(with_policy("kind = \"network\"\n")) ==
+          "iiifd.toml: [policies.campus] networks: required for a network policy");
+    CHECK(error_of(with_policy("kind = \"restricted\"\nnetworks = [\"192.0.2.0/24\"]\n")) ==
+          "iiifd.toml: [policies.campus] networks: only network and token policies let networks "
+          "in");
+}
+
+TEST_CASE("config: only token policies have groups", "[config]") {
+    CHECK(error_of(with_policy(
+              "kind = \"network\"\nnetworks = [\"192.0.2.0/24\"]\ngroups = [\"readers\"]\n")) ==
+          "iiifd.toml: [policies.campus] groups: only token policies let groups in");
+    CHECK(error_of(with_policy("kind = \"token\"\ngroups = [\"two words\"]\n")) ==
+          "iiifd.toml: [policies.campus] groups[0]: not a group: \"two words\" (letters, digits "
+          "and -_.:@)");
+}
+
+TEST_CASE("config: a policy named public stays public", "[config]") {
+    CHECK(error_of(kValid + "[policies.public]\nkind = \"token\"\n") ==
+          "iiifd.toml: [policies.public] kind: the policy \"public\" lets everyone in: its kind "
+          "must be \"public\"");
+    DaemonConfig config =
+        load(kValid + "[policies.public]\nkind = \"public\"\nlabel = \"Open to all\"\n");
+    REQUIRE(config.access.policies.size() == 1);
+    CHECK(config.access.policies[0].kind == iiif::PolicyKind::open);
+    CHECK(config.access.policies[0].label == "Open to all");
+    CHECK(error_of(kValid + "[policies.public]\nkind = \"public\"\ndegraded_size = 800\n") ==
+          "iiifd.toml: [policies.public] degraded_size: a public policy shows everyone the full "
+          "image");
+}
+
+TEST_CASE("config: policy and watermark names are letters, digits, - and _", "[config]") {
+    CHECK(error_of(kValid + "[policies.\"read ers\"]\nkind = \"token\"\n") ==
+          "iiifd.toml: [policies.read ers]: a name is letters, digits, '-' and '_'");
+    CHECK(error_of(kValid + "[watermarks.\"a.b\"]\ntext = \"x\"\n") ==
+          "iiifd.toml: [watermarks.a.b]: a name is letters, digits, '-' and '_'");
+    CHECK(error_of(kValid + "[watermarks.institution]\ntext = \"x\"\n") ==
+          "iiifd.toml: [watermarks.institution]: \"institution\" stands for the holding "
+          "institution's watermark; choose another name");
+}
+
+TEST_CASE("config: the default policy is public or a defined one", "[config]") {
+    CHECK(error_of(kValid + "[access]\ndefault_policy = \"campus\"\n") ==
+          "iiifd.toml: [access] default_policy: \"campus\" is not among [policies] (nor "
+          "\"public\")");
+    CHECK(load(kValid + "[access]\ndefault_policy = \"campus\"\n[policies.campus]\nkind = "
+                        "\"token\"\n")
+              .access.default_policy == "campus");
+}
+
+TEST_CASE("config: sets and policies name defined policies and watermarks", "[config]") {
+    CHECK(error_of(kValid + "[sets.\"collection:maps\"]\nname = \"Maps\"\npolicy = \"campus\"\n") ==
+          "iiifd.toml: [sets.collection:maps] policy: \"campus\" is not among [policies] (nor "
+          "\"public\")");
+    CHECK(error_of(kValid + "[sets.\"collection:maps\"]\nname = \"Maps\"\nwatermark = \"bnf\"\n") ==
+          "iiifd.toml: [sets.collection:maps] watermark: \"bnf\" is not among [watermarks] (nor "
+          "\"institution\")");
+    CHECK(error_of(with_policy("kind = \"token\"\nwatermark = \"bnf\"\n")) ==
+          "iiifd.toml: [policies.campus] watermark: \"bnf\" is not among [watermarks] (nor "
+          "\"institution\")");
+    DaemonConfig config =
+        load(kValid + "[sets.\"collection:maps\"]\nname = \"Maps\"\nwatermark = \"institution\"\n");
+    CHECK(access_rules(config).set_watermarks ==
+          std::vector<std::pair<std::string, std::string>>{{"collection:maps", "institution"}});
+}
+
+TEST_CASE("config: a watermark has a text or an image, not both", "[config]") {
+    CHECK(error_of(kValid + "[watermarks.bnf]\ncolor = \"#000000\"\n") ==
+          "iiifd.toml: [watermarks.bnf]: give an image or a text (one of them)");
+    CHECK(error_of(kValid + "[watermarks.bnf]\ntext = \"BnF\"\nimage = \"/srv/mark.png\"\n") ==
+          "iiifd.toml: [watermarks.bnf]: give an image or a text (one of them)");
+    CHECK(error_of(kValid + "[watermarks.bnf]\nimage = \"mark.png\"\n") ==
+          "iiifd.toml: [watermarks.bnf] image: must be an absolute path");
+    CHECK(error_of(kValid + "[watermarks.bnf]\nimage = \"/nonexistent/mark.png\"\n") ==
+          "iiifd.toml: [watermarks.bnf]: image /nonexistent/mark.png does not exist");
+}
+
+TEST_CASE("config: a watermark's position, opacity, scale and colour are checked", "[config]") {
+    const std::string mark = kValid + "[watermarks.bnf]\ntext = \"BnF\"\n";
+    CHECK(error_of(mark + "position = \"middle\"\n") ==
+          "iiifd.toml: [watermarks.bnf] position: must be top-left, top, top-right, left, "
+          "center, right, bottom-left, bottom or bottom-right");
+    CHECK(error_of(mark + "opacity = 0\n") ==
+          "iiifd.toml: [watermarks.bnf] opacity: must be above 0 and at most 1");
+    CHECK(error_of(mark + "opacity = 1.5\n") ==
+          "iiifd.toml: [watermarks.bnf] opacity: must be above 0 and at most 1");
+    CHECK(error_of(mark + "opacity = \"half\"\n") ==
+          "iiifd.toml: [watermarks.bnf] opacity: must be a number");
+    CHECK(error_of(mark + "scale = 2\n") ==
+          "iiifd.toml: [watermarks.bnf] scale: must be above 0 and at most 1");
+    CHECK(error_of(mark + "color = \"white\"\n") ==
+          "iiifd.toml: [watermarks.bnf] color: must be #rrggbb");
+    CHECK(error_of(mark + "margin = -1\n") ==
+          "iiifd.toml: [watermarks.bnf] margin: must be between 0 and 10000");
+}
+
+TEST_CASE("config: users have an argon2 password hash", "[config]") {
+    CHECK(error_of(kValid + "[access.users.alice]\npassword_hash = \"secret\"\n") ==
+          "iiifd.toml: [access.users.alice] password_hash: not an argon2 hash (make one with "
+          "`iiifd hash-password`)");
+    CHECK(
+        error_of(kValid + "[access.users.alice]\npassword_hash = \"$argon2id$v=19$nonsense\"\n") ==
+        "iiifd.toml: [access.users.alice] password_hash: not an argon2 hash (make one with "
+        "`iiifd hash-password`)");
+    CHECK(error_of(kValid + "[access.users.alice]\ngroups = [\"readers\"]\n") ==
+          "iiifd.toml: [access.users.alice] password_hash: required (make one with `iiifd "
+          "hash-password`)");
+    CHECK(error_of(kValid + "[access.users.alice]\npassword_hash = \"" + kHash +
+                   "\"\ngroups = [\"\"]\n") ==
+          "iiifd.toml: [access.users.alice] groups[0]: not a group: \"\" (letters, digits and "
+          "-_.:@)");
+}
+
+TEST_CASE("config: the access cookie, header, lifetimes and trusted proxies are checked",
+          "[config]") {
+    CHECK(error_of(kValid + "[access]\ncookie_name = \"a b\"\n") ==
+          "iiifd.toml: [access] cookie_name: must be a cookie name (letters, digits and "
+          "!#$%&'*+-.^_`|~)");
+    CHECK(error_of(kValid + "[access]\nremote_user_header = \"Remote User\"\n") ==
+          "iiifd.toml: [access] remote_user_header: must be a header name (letters, digits and "
+          "!#$%&'*+-.^_`|~)");
+    CHECK(error_of(kValid + "[access]\nsession_lifetime = 10\n") ==
+          "iiifd.toml: [access] session_lifetime: must be between 60 and 31622400");
+    CHECK(error_of(kValid + "[access]\ntoken_lifetime = 0\n") ==
+          "iiifd.toml: [access] token_lifetime: must be between 60 and 31622400");
+    CHECK(error_of(kValid + "[access]\ntrusted_proxies = [\"127.0.0.1\", \"localhost\"]\n") ==
+          "iiifd.toml: [access] trusted_proxies[1]: not a network: \"localhost\" (an address, or "
+          "address/prefix length with no bits set beyond the prefix)");
+    CHECK(load(kValid + "[access]\ntrusted_proxies = []\n").access.trusted_proxies.empty());
+    CHECK(error_of(kValid + "[access]\nkey_file = \"access.key\"\n") ==
+          "iiifd.toml: [access] key_file: must be an absolute path");
+}
+
+TEST_CASE("config: iiifd hash-password prints an argon2id hash of stdin's first line", "[config]") {
+    std::string input = (test_images::scratch_dir() / "hash" / "password").string();
+    daemon_harness::write_file(input, "correct horse battery staple\nnext line\n");
+    daemon_harness::CommandResult result = daemon_harness::run(
+        {"/bin/sh", "-c", std::string(IIIFD_PATH) + " hash-password < '" + input + "'"});
+    CHECK(result.exit_code == 0);
+    REQUIRE(result.output.ends_with("\n"));
+    const std::string hash = result.output.substr(0, result.output.size() - 1);
+    CHECK(hash.starts_with("$argon2id$v=19$m=65536,t=2,p=1$"));
+    CHECK(is_password_hash(hash));
+    CHECK(password_matches(hash, "correct horse battery staple"));
+    CHECK_FALSE(password_matches(hash, "correct horse battery stapler"));
 }

@@ -151,7 +151,7 @@ void check_matrix(Site& site, const std::string& policy, const Expected& expecte
                 CHECK(image.width() == (i == 0 ? 512 : fixtures::kMasterWidth));
             }
             if (response.status == 200 && policy != "public" && i < 3)
-                CHECK(response.header("Cache-Control") == "private, max-age=3600");
+                CHECK(response.header("Cache-Control") == "private, no-cache");
         }
     }
 }
@@ -246,6 +246,11 @@ TEST_CASE("Degraded access: outsiders get the image fitted to the policy's size 
     CHECK(json_integer_value(json_array_get(factors, 0)) == 8);
     const json_t* probe = json_array_get(json_object_get(json.get(), "service"), 0);
     CHECK(json_text(probe, "type") == "AuthProbeService2");
+    const json_t* context = json_object_get(json.get(), "@context");
+    CHECK(json_string_value(json_array_get(context, 0)) ==
+          std::string("http://iiif.io/api/auth/2/context.json"));
+    CHECK(json_string_value(json_array_get(context, 1)) ==
+          std::string("http://iiif.io/api/image/3/context.json"));
 
     Response full_info = get(site.nginx.url(r.info), inside);
     fixtures::Json inside_json = fixtures::parse_json(full_info.body);
@@ -286,9 +291,10 @@ TEST_CASE("The probe service answers each requester's status, with the substitut
     fixtures::Json degraded = probe("reduced", headers_of("anonymous"));
     CHECK(json_number(degraded.get(), "status") == 403);
     const json_t* substitute = json_array_get(json_object_get(degraded.get(), "substitute"), 0);
-    // The image's id as its info.json gives it: the ARK's slashes encoded.
+    // The degraded version at a URL of its own (its size), the ARK's slashes encoded as in the
+    // image's info.json id.
     CHECK(json_text(substitute, "id") ==
-          site.nginx.base() + "/iiif/3/ark:%2F67375%2F39D-K7QZ2M4B-4%2Ff1/full/max/0/default.jpg");
+          site.nginx.base() + "/iiif/3/ark:%2F67375%2F39D-K7QZ2M4B-4%2Ff1/full/400,300/0/default.jpg");
 }
 
 namespace {

@@ -194,6 +194,14 @@ TEST_CASE("A token policy lets in valid credentials of its groups; 401 without, 
     AccessPolicy anyone = policy_of(PolicyKind::token);
     CHECK(decide_access(anyone, from("198.51.100.1", "Bearer " + other), settings, kKey, kNow)
               .grant == Grant::full);
+    // A network token (no subject) signs no one in, even for "any signed-in user".
+    AccessCredential network;
+    network.subject = "";
+    network.groups = {"network:campus"};
+    network.expires = kNow + 600;
+    CHECK(decide_access(anyone, from("198.51.100.1", "Bearer " + sign_credential(network, kKey)),
+                        settings, kKey, kNow)
+              .status == 401);
     // With no key configured, no credential is valid.
     CHECK(decide_access(anyone, from("198.51.100.1", "Bearer " + other), settings, "", kNow)
               .status == 401);
@@ -314,12 +322,23 @@ TEST_CASE("Controlled resources declare the Auth 2.0 probe, access, token and lo
     CHECK(text_at(access, "type") == "AuthAccessService2");
     CHECK(text_at(access, "profile") == "active");
     CHECK(text_at(access, "id") == "https://images.example.org/auth/login");
+    // Labels name whom one signs in to: the host while no institution is configured.
+    CHECK(json_string_value(json_array_get(json_object_get(json_object_get(access, "label"), "en"), 0)) ==
+          std::string("Sign in to images.example.org"));
     const json_t* inner = json_object_get(access, "service");
     CHECK(text_at(json_array_get(inner, 0), "type") == "AuthAccessTokenService2");
     CHECK(text_at(json_array_get(inner, 0), "id") == "https://images.example.org/auth/token");
     CHECK(text_at(json_array_get(inner, 1), "type") == "AuthLogoutService2");
     CHECK(text_at(json_array_get(inner, 1), "id") == "https://images.example.org/auth/logout");
 
+    settings.institution = "Bibliothèque municipale";
+    Json named = parse(auth_services_json(readers, settings, "p"));
+    const json_t* named_access = json_array_get(json_object_get(json_array_get(named.get(), 0), "service"), 0);
+    CHECK(json_string_value(json_array_get(json_object_get(json_object_get(named_access, "label"), "en"), 0)) ==
+          std::string("Sign in to Bibliothèque municipale"));
+    const json_t* logout = json_array_get(json_object_get(named_access, "service"), 1);
+    CHECK(json_string_value(json_array_get(json_object_get(json_object_get(logout, "label"), "en"), 0)) ==
+          std::string("Sign out of Bibliothèque municipale"));
     Json network = parse(auth_services_json(policy_of(PolicyKind::network), settings, "p"));
     const json_t* external = json_array_get(json_object_get(json_array_get(network.get(), 0), "service"), 0);
     CHECK(text_at(external, "profile") == "external");

@@ -1,10 +1,18 @@
 // The LMDB tile cache on real LMDB files in a scratch directory.
+#include "tile_cache.hpp"
+
+#include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 
+#include "catalog.hpp"
 #include "test_images.hpp"
-#include "tile_cache.hpp"
 
 using namespace iiif;
 
@@ -24,9 +32,70 @@ std::unique_ptr<TileCache> open_cache(const std::string& dir, std::int64_t max_b
     return cache;
 }
 
-std::string payload(size_t size, char fill) { return std::string(size, fill); }
+std::string payload(size_t size, char fill) {
+    return std::string(size, fill);
+}
 
 constexpr std::int64_t kMiB = 1024 * 1024;
+
+// The number of records of each named database of a closed cache, read with LMDB itself (never
+// while a TileCache of this process has the directory open: LMDB's locks are per process).
+std::map<std::string, size_t> raw_counts(const std::string& dir, size_t* map_size = nullptr) {
+    std::map<std::string, size_t> counts;
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    REQUIRE(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0644) == 0);
+    if (map_size) {
+        MDB_envinfo info;
+        mdb_env_info(env, &info);
+        *map_size = info.me_mapsize;
+    }
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+    for (const char* name : {"entries", "recency", "stamps"}) {
+        MDB_dbi dbi;
+        MDB_stat stat;
+        if (mdb_dbi_open(txn, name, 0, &dbi) == 0 && mdb_stat(txn, dbi, &stat) == 0)
+            counts[name] = stat.ms_entries;
+    }
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return counts;
+}
+
+std::string tile_text(int i) {
+    return "image|3|full/" + std::to_string(i) + ",/0/default.jpg";
+}
+
+// Runs `body` in a child process (a second process on the cache, as iiifd is beside nginx's
+// workers) and returns what it wrote, or "failed".
+std::string in_child(const std::function<std::string()>& body) {
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        close(pipe_fds[0]);
+        std::string out;
+        try {
+            out = body();
+        } catch (const std::exception& e) {
+            out = std::string("threw: ") + e.what();
+        }
+        ssize_t ignored = write(pipe_fds[1], out.data(), out.size());
+        (void)ignored;
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    std::string out;
+    char buffer[256];
+    for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, n);
+    close(pipe_fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? out : "failed";
+}
 
 }  // namespace
 
@@ -146,4 +215,197 @@ TEST_CASE("cache: recorded hits are written in batches", "[cache]") {
     CHECK(cache->touches_pending());  // 600 distinct keys exceed the batch of 512
     cache->flush_touches();
     CHECK_FALSE(cache->touches_pending());
+}
+
+TEST_CASE("cache: a grouped key is the group's digest's first 8 bytes, then the text's first 24",
+          "[tile_cache]") {
+    const std::string key = cache_key_hex(make_cache_key("g", "t"));
+    CHECK(key.substr(0, 16) == cache_key_hex(make_cache_key("g")).substr(0, 16));
+    CHECK(key.substr(16) == cache_key_hex(make_cache_key("t")).substr(0, 48));
+    CHECK(make_cache_key("g", "t") != make_cache_key("h", "t"));
+    CHECK(make_cache_key("g", "t") != make_cache_key("g", "u"));
+}
+
+TEST_CASE("cache: a catalog image's group is catalog| and its catalog key", "[tile_cache]") {
+    CHECK(image_cache_group(*catalog_image_key("ark:/67375/39D-6W3GQPXD-V/f1")) ==
+          "catalog|ark:/67375/39D6W3GQPXDV/f1");
+    CHECK(image_cache_group(*catalog_image_key("ARK:67375/39D6W3GQPXDV/f01")) ==
+          "catalog|ark:/67375/39D6W3GQPXDV/f1");
+}
+
+TEST_CASE("cache: purge_group deletes exactly the group's entries and their stamps",
+          "[tile_cache]") {
+    const std::string dir = fresh_dir("purge");
+    auto cache = open_cache(dir, 64 * kMiB);
+    const std::string a = image_cache_group("ark:/67375/39D6W3GQPXDV/f1");
+    const std::string b = image_cache_group("ark:/67375/39D6W3GQPXDV/f2");
+    const std::string c = image_cache_group("ark:/67375/39DKZ5Q8M2RT/f1");
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(cache->put(make_cache_key(a, tile_text(i)), "image/jpeg", payload(3000, 'a')));
+    for (int i = 0; i < 30; ++i)
+        REQUIRE(cache->put(make_cache_key(b, tile_text(i)), "image/jpeg", payload(3000, 'b')));
+    REQUIRE(cache->put(make_cache_key(c, tile_text(0)), "image/jpeg", "c"));
+    REQUIRE(cache->put(make_cache_key("ungrouped"), "image/jpeg", "u"));
+    CHECK(cache->count_group(a) == 50);
+    CHECK(cache->count_group(b) == 30);
+    CHECK(cache->count_group(c) == 1);
+    const CacheStats before = cache->stats();
+    CHECK(before.entries == 82);
+
+    CHECK(cache->purge_group(a) == 50);
+    CHECK(cache->count_group(a) == 0);
+    CHECK(cache->count_group(b) == 30);
+    CHECK(cache->count_group(c) == 1);
+    for (int i = 0; i < 50; ++i) CHECK_FALSE(cache->get(make_cache_key(a, tile_text(i))));
+    for (int i = 0; i < 30; ++i)
+        CHECK(cache->get(make_cache_key(b, tile_text(i)))->bytes == payload(3000, 'b'));
+    CHECK(cache->get(make_cache_key(c, tile_text(0)))->bytes == "c");
+    CHECK(cache->get(make_cache_key("ungrouped"))->bytes == "u");
+    const CacheStats after = cache->stats();
+    CHECK(after.entries == 32);
+    CHECK(after.used_bytes < before.used_bytes);
+    CHECK(after.evictions == 0);
+    CHECK(cache->purge_group(a) == 0);
+
+    // A hit recorded before the purge does not bring back a stamp without its entry.
+    cache->touch(make_cache_key(a, tile_text(0)));
+    cache->flush_touches();
+    cache.reset();
+    CHECK(raw_counts(dir) == std::map<std::string, size_t>{{"entries", 32}, {"recency", 32}});
+}
+
+TEST_CASE("cache: a purge of more entries than one batch deletes the whole group", "[tile_cache]") {
+    auto cache = open_cache(fresh_dir("purge-batches"), 64 * kMiB);
+    for (int i = 0; i < 2500; ++i)
+        REQUIRE(cache->put(make_cache_key("big", tile_text(i)), "image/png", "x"));
+    REQUIRE(cache->put(make_cache_key("small", tile_text(0)), "image/png", "y"));
+    CHECK(cache->purge_group("big") == 2500);
+    CHECK(cache->count_group("big") == 0);
+    CHECK(cache->count_group("small") == 1);
+    CHECK(cache->stats().entries == 1);
+}
+
+TEST_CASE("cache: with grouped keys the data stays under the configured size", "[tile_cache]") {
+    auto cache = open_cache(fresh_dir("bounded-grouped"), 16 * kMiB);
+    for (int i = 0; i < 120; ++i)
+        REQUIRE(cache->put(make_cache_key("image " + std::to_string(i % 3), tile_text(i)),
+                           "image/jpeg", payload(256 * 1024, static_cast<char>('a' + i % 26))));
+    CacheStats stats = cache->stats();
+    CHECK(stats.used_bytes <= 16 * kMiB);
+    CHECK(stats.entries < 120);
+    CHECK(stats.entries >= 40);
+    CHECK(stats.evictions == 120 - stats.entries);
+    CHECK(cache->get(make_cache_key("image 2", tile_text(119))));
+    CHECK(cache->count_group("image 0") + cache->count_group("image 1") +
+              cache->count_group("image 2") ==
+          stats.entries);
+}
+
+// Sampling the entries' own (grouped) key space would pick groups, not entries: a probe lands
+// at a group's first entry, so each of many small groups would be sampled as often as one large
+// group, and recent small groups would go before the old tiles of the large one.
+TEST_CASE("cache: eviction takes the least recently used entries whatever their group",
+          "[tile_cache]") {
+    auto cache = open_cache(fresh_dir("lru-grouped"), 16 * kMiB);
+    // One image's 40 tiles first (the oldest), then 40 images of one tile each.
+    for (int i = 0; i < 40; ++i)
+        REQUIRE(cache->put(make_cache_key("large", tile_text(i)), "image/jpeg",
+                           payload(256 * 1024, 'l')));
+    for (int i = 0; i < 40; ++i)
+        REQUIRE(cache->put(make_cache_key("small " + std::to_string(i), tile_text(0)), "image/jpeg",
+                           payload(256 * 1024, 's')));
+    const CacheStats stats = cache->stats();
+    REQUIRE(stats.evictions >= 15);
+    int recent_small_left = 0;
+    for (int i = 30; i < 40; ++i)
+        recent_small_left += cache->count_group("small " + std::to_string(i)) == 1 ? 1 : 0;
+    CHECK(recent_small_left == 10);
+    // Nearly every eviction took an old tile of the large image: a sample of 8 holds none only
+    // when few are left (about 2 of the ~24 evictions take a small image, at most 7 in 300
+    // runs). Sampling groups would leave 33 to 36 of them.
+    CHECK(cache->count_group("large") <= 40 - stats.evictions + 10);
+}
+
+TEST_CASE(
+    "cache: a purge from a second process's handle is seen by the first, which keeps working, "
+    "and the file keeps the workers' map size",
+    "[tile_cache]") {
+    const std::string dir = fresh_dir("two-processes");
+    auto cache = open_cache(dir, 16 * kMiB);
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(cache->put(make_cache_key("withdrawn", tile_text(i)), "image/jpeg", "w"));
+        REQUIRE(cache->put(make_cache_key("kept", tile_text(i)), "image/jpeg", "k"));
+    }
+    // The reader of this process keeps a snapshot open across the other's purge.
+    CHECK(cache->get(make_cache_key("withdrawn", tile_text(0))));
+
+    const std::string purged = in_child([&dir] {
+        std::string error;
+        auto other = TileCache::open_existing(dir, &error);
+        if (!other) return "open: " + error;
+        const bool refuses_puts = !other->put(make_cache_key("x", "y"), "image/png", "z");
+        const std::int64_t deleted = other->purge_group("withdrawn");
+        const std::int64_t left = other->count_group("withdrawn");
+        return std::to_string(deleted) + " " + std::to_string(left) +
+               (refuses_puts ? " refuses puts" : " stores");
+    });
+    CHECK(purged == "20 0 refuses puts");
+
+    CHECK(cache->count_group("withdrawn") == 0);
+    CHECK_FALSE(cache->get(make_cache_key("withdrawn", tile_text(0))));
+    CHECK(cache->count_group("kept") == 20);
+    CHECK(cache->get(make_cache_key("kept", tile_text(19)))->bytes == "k");
+    REQUIRE(cache->put(make_cache_key("kept", tile_text(20)), "image/jpeg", "k"));
+    CHECK(cache->count_group("kept") == 21);
+    cache.reset();
+
+    size_t map_size = 0;
+    CHECK(raw_counts(dir, &map_size) ==
+          std::map<std::string, size_t>{{"entries", 21}, {"recency", 21}});
+    CHECK(map_size == static_cast<size_t>(16 * kMiB + 256 * kMiB));
+}
+
+TEST_CASE("cache: open_existing makes nothing where nginx has made no cache", "[tile_cache]") {
+    const std::string dir = fresh_dir("not-made");
+    std::string error;
+    CHECK_FALSE(TileCache::open_existing(dir, &error));
+    CHECK(error.find(dir) != std::string::npos);
+    CHECK(error.find("data.mdb") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("cache: a cache written before keys were grouped is emptied once, at open",
+          "[tile_cache]") {
+    const std::string dir = fresh_dir("old-layout");
+    std::filesystem::create_directories(dir);
+    {
+        // The old layout: stamps under the entries' own keys, in "stamps".
+        MDB_env* env = nullptr;
+        REQUIRE(mdb_env_create(&env) == 0);
+        mdb_env_set_maxdbs(env, 4);
+        REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
+        MDB_txn* txn = nullptr;
+        REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+        MDB_dbi entries, stamps;
+        REQUIRE(mdb_dbi_open(txn, "entries", MDB_CREATE, &entries) == 0);
+        REQUIRE(mdb_dbi_open(txn, "stamps", MDB_CREATE, &stamps) == 0);
+        CacheKey key = make_cache_key("old");
+        std::string value(10, '\0'), stamp(8, '\1');
+        MDB_val k{key.size(), key.data()}, v{value.size(), value.data()},
+            s{stamp.size(), stamp.data()};
+        REQUIRE(mdb_put(txn, entries, &k, &v, 0) == 0);
+        REQUIRE(mdb_put(txn, stamps, &k, &s, 0) == 0);
+        REQUIRE(mdb_txn_commit(txn) == 0);
+        mdb_env_close(env);
+    }
+    {
+        auto cache = open_cache(dir, 16 * kMiB);
+        CHECK(cache->stats().entries == 0);
+        CHECK_FALSE(cache->get(make_cache_key("old")));
+        REQUIRE(cache->put(make_cache_key("new", "tile"), "image/png", "n"));
+    }
+    auto cache = open_cache(dir, 16 * kMiB);
+    CHECK(cache->get(make_cache_key("new", "tile"))->bytes == "n");
+    cache.reset();
+    CHECK(raw_counts(dir) == std::map<std::string, size_t>{{"entries", 1}, {"recency", 1}});
 }

@@ -1,0 +1,72 @@
+#include "access_config.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+#include "iiif_error.hpp"
+#include "signing.hpp"
+
+namespace iiifd {
+namespace {
+
+void init_sodium() {
+    static const int ready = sodium_init();
+    if (ready < 0) throw std::runtime_error("libsodium cannot be initialised");
+}
+
+}  // namespace
+
+iiif::AccessSettings access_settings(const DaemonConfig& config) {
+    iiif::AccessSettings settings;
+    settings.policies = config.access.policies;
+    settings.watermarks = config.access.watermarks;
+    for (const std::string& key : config.api_keys)
+        settings.api_key_digests.push_back(iiif::sha256_hex(key));
+    settings.cookie_name = config.access.cookie_name;
+    settings.auth_base_url = config.public_base_url + "/auth";
+    settings.institution = config.institution;
+    return settings;
+}
+
+void check_access_name(const DaemonConfig& config, const iiif::ObjectMetadata& metadata) {
+    if (metadata.access.empty() || metadata.access == "public") return;
+    for (const iiif::AccessPolicy& policy : config.access.policies)
+        if (policy.name == metadata.access) return;
+    throw iiif::IiifError(400, "metadata: access: no such policy: \"" + metadata.access + "\"");
+}
+
+iiif::AccessRules access_rules(const DaemonConfig& config) {
+    iiif::AccessRules rules;
+    rules.default_policy = config.access.default_policy;
+    for (const SetDefinition& set : config.sets) {
+        if (!set.policy.empty()) rules.set_policies.emplace_back(set.spec, set.policy);
+        if (!set.watermark.empty()) rules.set_watermarks.emplace_back(set.spec, set.watermark);
+    }
+    rules.policy_watermarks = config.access.policy_watermarks;
+    return rules;
+}
+
+std::string hash_password(std::string_view password) {
+    init_sodium();
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password.data(), password.size(),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        throw std::runtime_error("out of memory hashing the password");
+    return hash;
+}
+
+bool password_matches(const std::string& hash, std::string_view password) {
+    init_sodium();
+    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool is_password_hash(const std::string& text) {
+    init_sodium();
+    // -1: not a hash string libsodium reads; 0 or 1: one, made with these limits or others.
+    return crypto_pwhash_str_needs_rehash(text.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                          crypto_pwhash_MEMLIMIT_INTERACTIVE) >= 0;
+}
+
+}  // namespace iiifd

@@ -1,0 +1,75 @@
+// IIIF Authorization Flow 2.0 (https://iiif.io/api/auth/2.0/): the services that hand out the
+// signed credentials the module checks on image and probe requests (iiif::verify_credential),
+// under {public base URL}/auth, which nginx proxies to iiifd. Every answer is an HTML page in
+// English or French (Accept-Language), with Cache-Control: no-store.
+//
+//   GET  /auth/login?origin=       the access service, profile active: a sign-in form (user
+//                                  name and password, or an API key). Behind a trusted single
+//                                  sign-on proxy that names the user ([access]
+//                                  remote_user_header), signed in at once instead.
+//   POST /auth/login               application/x-www-form-urlencoded `username` and `password`,
+//                                  or `api_key`: 200, the session cookie and a page that closes
+//                                  its window; 401 and the form again when they are wrong (400
+//                                  when missing); 403 when an Origin header names another site.
+//   GET  /auth/token?messageId=&origin=
+//                                  the access token service, in the viewer's iframe: a page that
+//                                  posts an AuthAccessToken2 to the viewer's window for the
+//                                  session cookie or, profile external, for an address inside a
+//                                  network policy's networks; else an AuthAccessTokenError2.
+//   GET  /auth/logout              the logout service: the session cookie cleared.
+#pragma once
+
+#include <httplib.h>
+
+#include <optional>
+#include <semaphore>
+#include <string>
+
+#include "access.hpp"
+#include "daemon_config.hpp"
+
+namespace iiifd {
+
+struct AuthTexts;  // what the pages say, in one language
+
+class AuthService {
+  public:
+    // Reads the signing key shared with nginx, creating config.access.key_file (32 random
+    // bytes, mode 0600) when it does not exist; throws std::runtime_error when it cannot.
+    explicit AuthService(const DaemonConfig& config);
+    AuthService(const AuthService&) = delete;
+    AuthService& operator=(const AuthService&) = delete;
+
+    void login_form(const httplib::Request& req, httplib::Response& res) const;
+    void login(const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& content_reader);
+    void token(const httplib::Request& req, httplib::Response& res) const;
+    void logout(const httplib::Request& req, httplib::Response& res) const;
+
+  private:
+    const AccessUser* user(std::string_view name) const;
+    bool api_key_matches(std::string_view key) const;
+    bool trusted(const std::optional<iiif::IpAddress>& address) const;
+    std::optional<iiif::IpAddress> client_address(const httplib::Request& req) const;
+    std::optional<std::string> remote_user(const httplib::Request& req) const;
+    std::string cookie(std::string_view value, std::int64_t max_age) const;
+    void signed_in(const httplib::Request& req, httplib::Response& res, const AuthTexts& texts,
+                   const iiif::AccessCredential& session) const;
+    void form(httplib::Response& res, int status, const AuthTexts& texts, std::string_view message,
+              std::string_view username) const;
+    std::string page(const AuthTexts& texts, std::string_view title, std::string_view body) const;
+
+    const DaemonConfig& config_;
+    const std::string key_;
+    const std::string public_origin_;  // scheme://host[:port] of the public base URL
+    const bool secure_;                // the public base URL is https
+    // Each password check takes some 64 MiB for a tenth of a second: a few at a time, so that a
+    // burst of sign-ins waits rather than exhausts memory.
+    std::counting_semaphore<2> hashing_{2};
+};
+
+// "scheme://host[:port]" as a browser's Origin header or the IIIF origin parameter has it: no
+// path, no user, a port of 1 to 65535.
+bool is_origin(std::string_view text);
+
+}  // namespace iiifd

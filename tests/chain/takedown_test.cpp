@@ -1,18 +1,22 @@
-// Takedown end to end (issue 7, its first part): a withdrawal through iiifd's API reaches, at
-// once, everything the real nginx serves from the catalog (page images, info.json, manifests,
-// the ARK) and the OAI-PMH record; it is logged with who, when and why; reinstatement undoes it.
+// Takedown end to end: a withdrawal through iiifd's API reaches, at once, everything the real
+// nginx serves from the catalog (page images, info.json, manifests, the ARK) and the OAI-PMH
+// record, and within a second the page's entries are gone from nginx's tile cache (iiifd
+// follows the events stream); it is logged with who, when and why; reinstatement undoes it.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "api_harness.hpp"
+#include "catalog.hpp"
 #include "chain_support.hpp"
 #include "http_client.hpp"
 #include "image_request.hpp"
 #include "job_queue.hpp"
 #include "nginx_harness.hpp"
 #include "test_images.hpp"
+#include "tile_cache.hpp"
 
 using namespace test_images;
 
@@ -36,9 +40,18 @@ TEST_CASE(
     "chain: a withdrawal reaches image, manifest, ARK and OAI at once, is logged, and "
     "reinstatement undoes it",
     "[chain][takedown]") {
+    // nginx's tile cache, which iiifd purges ([cache] tile_cache); workers run as nobody.
+    const std::filesystem::path tiles = scratch_dir() / "takedown-tiles";
+    std::filesystem::create_directories(tiles);
+    std::filesystem::permissions(tiles, std::filesystem::perms::all);
+    std::filesystem::permissions(scratch_dir(),
+                                 std::filesystem::perms::others_exec |
+                                     std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
     daemon_harness::RedisServer redis;
     daemon_harness::DaemonOptions options;
     options.hot_folder = false;
+    options.extra_config = "[cache]\ntile_cache = \"" + tiles.string() + "\"\n";
     daemon_harness::Daemon iiifd(redis, options);
     iiifd.start();
 
@@ -54,7 +67,9 @@ TEST_CASE(
 
     chain::open_to_workers(iiifd.dir(), iiifd.catalog_path());
     integration::NginxOptions nginx_options;
-    nginx_options.location_extra = "iiif_catalog " + iiifd.catalog_path() + ";";
+    nginx_options.cache = false;
+    nginx_options.location_extra =
+        "iiif_catalog " + iiifd.catalog_path() + "; iiif_cache_path " + tiles.string() + ";";
     nginx_options.server_extra =
         "location ~* ^/ark: { iiif_ark_resolver; iiif_catalog " + iiifd.catalog_path() + "; }";
     integration::Nginx nginx(nginx_options);
@@ -75,6 +90,13 @@ TEST_CASE(
     const Served published{200, 200, 200, 200, 302, false};
     const Served withdrawn{410, 410, 410, 410, 410, true};
     REQUIRE(served() == published);  // the image is now in the tile cache too
+    const std::string group = iiif::image_cache_group(*iiif::catalog_image_key(ark + "/f1"));
+    std::string cache_error;
+    auto cache = iiif::TileCache::open_existing(tiles.string(), &cache_error);
+    INFO(cache_error);
+    REQUIRE(cache);
+    // The image and its info.json (the catalog gives the master's size: nothing probed).
+    CHECK(cache->count_group(group) == 2);
 
     // Both fields are required; an unknown object is 404.
     CHECK(daemon_harness::http("POST", iiifd.url("/api/v1/objects/" + ark + "/withdraw"),
@@ -95,8 +117,13 @@ TEST_CASE(
         R"({"reason": "rights owner's request", "requested_by": "Maison d'édition X"})");
     REQUIRE(withdrawal.status == 200);
     CHECK(daemon_harness::json_text(withdrawal.body, "state") == "withdrawn");
-    // Everything answers as withdrawn once the API has answered: well within a second.
+    // Everything answers as withdrawn once the API has answered, and the cache is emptied of the
+    // page: well within a second.
     CHECK(served() == withdrawn);
+    while (cache->count_group(group) > 0 &&
+           std::chrono::steady_clock::now() - asked < std::chrono::seconds(2))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(cache->count_group(group) == 0);
     CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(1));
     // The tombstone says why.
     CHECK(integration::get(nginx.url("/" + ark + "?info")).body.find("rights owner's request") !=
@@ -147,6 +174,10 @@ TEST_CASE(
     REQUIRE(reinstated.status == 200);
     CHECK(daemon_harness::json_text(reinstated.body, "state") == "active");
     CHECK(served() == published);
+    // Rendered again from the master brought back, since its cache entry was deleted.
+    // Before: stored, then a hit; withdrawn: refused before the cache; back: rendered anew.
+    CHECK(nginx.cache_statuses(image + "/full/max/0/default.jpg", 4) ==
+          std::vector<std::string>{"MISS", "HIT", "BYPASS", "MISS"});
     CHECK(daemon_harness::http("POST", iiifd.url("/api/v1/objects/" + ark + "/reinstate"),
                                iiifd.auth(), R"({"reason": "again", "requested_by": "y"})")
               .status == 409);

@@ -416,80 +416,72 @@ static ngx_int_t ngx_http_iiif_post_render(ngx_http_request_t *r, ngx_http_iiif_
 
 /* ---- Handler ---------------------------------------------------------------------------- */
 
-static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, size_t len) {
-    ngx_list_part_t *part = &r->headers_in.headers.part;
-    ngx_table_elt_t *h = part->elts;
-    ngx_uint_t i;
+/* The request's headers named `name`, one after the other: start with *part = NULL. */
+static ngx_table_elt_t *ngx_http_iiif_next_header(ngx_http_request_t *r, ngx_list_part_t **part,
+                                                  ngx_uint_t *i, const char *name, size_t len) {
+    ngx_table_elt_t *h;
 
-    for (i = 0; /* void */; i++) {
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
+    if (*part == NULL) {
+        *part = &r->headers_in.headers.part;
+        *i = 0;
+    }
+    for (/* void */; /* void */; (*i)++) {
+        if (*i >= (*part)->nelts) {
+            if ((*part)->next == NULL) {
+                return NULL;
             }
-            part = part->next;
-            h = part->elts;
-            i = 0;
+            *part = (*part)->next;
+            *i = 0;
+            if ((*part)->nelts == 0) {
+                continue;
+            }
         }
-        if (h[i].key.len == len && ngx_strncasecmp(h[i].key.data, (u_char *)name, len) == 0) {
-            return (iiif_str_t){(const char *)h[i].value.data, h[i].value.len};
+        h = (ngx_table_elt_t *)(*part)->elts + *i;
+        if (h->key.len == len && ngx_strncasecmp(h->key.data, (u_char *)name, len) == 0) {
+            (*i)++;
+            return h;
         }
     }
-    return (iiif_str_t){NULL, 0};
 }
 
-#define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1)
-
-/* Every Cookie header as one value: HTTP/2 clients may send each cookie in a header of its own. */
-static iiif_str_t ngx_http_iiif_cookies(ngx_http_request_t *r) {
-    ngx_list_part_t *part = &r->headers_in.headers.part;
-    ngx_table_elt_t *h = part->elts;
+/* A request header's value; when it is repeated, every value joined by `separator` (", " for
+ * HTTP's lists, "; " for Cookie, which HTTP/2 clients send one cookie a header). */
+static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, size_t len,
+                                       const char *separator) {
+    ngx_list_part_t *part = NULL;
+    ngx_table_elt_t *h, *first;
     ngx_uint_t i;
-    size_t len = 0, count = 0;
+    size_t total, count = 1, sep = ngx_strlen(separator);
     u_char *joined, *p;
 
-    for (i = 0; /* void */; i++) {
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-        if (h[i].key.len == 6 && ngx_strncasecmp(h[i].key.data, (u_char *)"Cookie", 6) == 0) {
-            len += h[i].value.len + 2;
-            count++;
-        }
+    first = ngx_http_iiif_next_header(r, &part, &i, name, len);
+    if (first == NULL) {
+        return (iiif_str_t){NULL, 0};
     }
-    if (count <= 1) {
-        return ngx_http_iiif_header_literal(r, "Cookie");
+    total = first->value.len;
+    while ((h = ngx_http_iiif_next_header(r, &part, &i, name, len)) != NULL) {
+        total += sep + h->value.len;
+        count++;
     }
-    joined = ngx_pnalloc(r->pool, len);
+    if (count == 1) {
+        return (iiif_str_t){(const char *)first->value.data, first->value.len};
+    }
+    joined = ngx_pnalloc(r->pool, total);
     if (joined == NULL) {
         return (iiif_str_t){NULL, 0};
     }
     p = joined;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-    for (i = 0; /* void */; i++) {
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            h = part->elts;
-            i = 0;
+    part = NULL;
+    while ((h = ngx_http_iiif_next_header(r, &part, &i, name, len)) != NULL) {
+        if (p != joined) {
+            p = ngx_cpymem(p, separator, sep);
         }
-        if (h[i].key.len == 6 && ngx_strncasecmp(h[i].key.data, (u_char *)"Cookie", 6) == 0) {
-            if (p != joined) {
-                *p++ = ';';
-                *p++ = ' ';
-            }
-            p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
-        }
+        p = ngx_cpymem(p, h->value.data, h->value.len);
     }
     return (iiif_str_t){(const char *)joined, (size_t)(p - joined)};
 }
+
+#define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1, ", ")
 
 /* The peer as access policies see it: after the realip module, when configured, so a front
  * proxy's X-Forwarded-For can stand for the client. */
@@ -565,7 +557,7 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     request.accept = ngx_http_iiif_header_literal(r, "Accept");
     request.access_control_request_headers =
         ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
-    request.cookie = ngx_http_iiif_cookies(r);
+    request.cookie = ngx_http_iiif_header(r, "Cookie", 6, "; ");
     request.authorization = ngx_http_iiif_header_literal(r, "Authorization");
     ngx_http_iiif_client_address(r, &request);
 

@@ -970,11 +970,14 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
                            given_object.metadata.provider);
         ObjectRecord object = given_object;
         object.policy = access.policy;
+        // info.json's "rights" in the form manifests and OAI-PMH give it (canonical_rights).
+        const std::string rights =
+            object.metadata.license.empty() ? "" : canonical_rights(object.metadata.license);
         std::vector<ImageRecord> images = given_images;
         for (ImageRecord& image : images) {
             image.policy = access.policy;
             image.watermark = access.watermark;
-            image.rights = object.metadata.license;
+            image.rights = rights;
         }
         auto key = object_key(object.ark);
         if (!key) throw IiifError(500, "catalog: not an ARK: \"" + object.ark + "\"");
@@ -1042,11 +1045,11 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
             if (!text) continue;
             ImageRecord kept = image_record_from_json(*text);
             if (kept.policy == access.policy && kept.watermark == access.watermark &&
-                kept.rights == object.metadata.license)
+                kept.rights == rights)
                 continue;
             kept.policy = access.policy;
             kept.watermark = access.watermark;
-            kept.rights = object.metadata.license;
+            kept.rights = rights;
             txn.put(r.images_, page, image_record_to_json(kept));
         }
         Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}.publish(

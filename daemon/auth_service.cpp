@@ -447,7 +447,10 @@ std::string AuthService::page(const AuthTexts& texts, std::string_view title,
 
 void AuthService::form(httplib::Response& res, int status, const AuthTexts& texts,
                        std::string_view message, std::string_view username) const {
+    // Whom one signs in to, in the heading: a page that names no one is how phishing looks.
     std::string body = "<h1>" + std::string(texts.sign_in) + "</h1>\n";
+    if (!config_.institution.empty())
+        body += "<p class=\"institution\">" + html_escaped(config_.institution) + "</p>\n";
     if (!message.empty())
         body += "<p class=\"error\" role=\"alert\">" + html_escaped(message) + "</p>\n";
     // The account form only when someone has a password to give in it.

@@ -122,6 +122,12 @@ test("the landing page shows the manifest in Mirador, one thumbnail per canvas (
   assert.equal(await index.count(), manifest.items.length);
   assert.equal(await page.locator("#object-title").textContent(), "Three colours");
   assert.equal(await page.title(), "Three colours — Object viewer");
+  // The licence as a badge linking to it, and the source mention, beside the object.
+  const license = page.locator("#license");
+  assert.equal(await license.textContent(), "CC BY-SA 4.0");
+  assert.equal(await license.getAttribute("href"), "http://creativecommons.org/licenses/by-sa/4.0/");
+  assert.equal(await license.getAttribute("rel"), "license");
+  assert.equal(await page.locator("#source").textContent(), "Source: Test Library");
   assert.equal(await page.locator("html").getAttribute("lang"), "en");
   assert.equal(await page.locator("main").count(), 1); // Mirador's, the only main landmark
 

@@ -63,7 +63,7 @@ for n in 1 2 3; do
     vips ifthenelse "$t-mask.v" "$t-white.v" "$t-colour.v" "${page}[Q=92]" --blend
     files+=("$page")
 done
-ark=$(stack_deposit '{"title": [{"value": "Three colours", "lang": "en"}]}' "${files[@]}")
+ark=$(stack_deposit '{"title": [{"value": "Three colours", "lang": "en"}], "license": "https://creativecommons.org/licenses/by-sa/4.0/"}' "${files[@]}")
 
 # ---- nginx: the Image API and manifests from the catalog, the ARK resolver, the page ----------
 

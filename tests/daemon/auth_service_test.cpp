@@ -265,6 +265,9 @@ TEST_CASE(
     CHECK(english.all("set-cookie").empty());
     CHECK_THAT(english.body, Catch::StartsWith("<!DOCTYPE html>\n<html lang=\"en\">"));
     CHECK_THAT(english.body, Catch::Contains("<title>Sign in – Test Library</title>"));
+    // The page names whom one signs in to.
+    CHECK_THAT(english.body,
+               Catch::Contains("<h1>Sign in</h1>\n<p class=\"institution\">Test Library</p>\n"));
     CHECK_THAT(english.body, Catch::Contains("<label for=\"username\">User name</label>"));
     CHECK_THAT(english.body, Catch::Contains("<label for=\"password\">Password</label>"));
     CHECK_THAT(english.body, Catch::Contains("<label for=\"api_key\">API key</label>"));

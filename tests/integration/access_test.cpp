@@ -253,6 +253,8 @@ TEST_CASE("Degraded access: outsiders get the image fitted to the policy's size 
           std::string("http://iiif.io/api/image/3/context.json"));
 
     Response full_info = get(site.nginx.url(r.info), inside);
+    // The object's licence, as manifests give it.
+    CHECK(json_text(json.get(), "rights") == "http://creativecommons.org/licenses/by/4.0/");
     fixtures::Json inside_json = fixtures::parse_json(full_info.body);
     REQUIRE(inside_json);
     CHECK(json_number(inside_json.get(), "maxWidth") == -1);

@@ -64,6 +64,7 @@ class Catalog {
         iiif::ObjectRecord object;
         object.ark = ark;
         object.metadata.dc["title"] = {{"Deux pages", "fr"}};
+        object.metadata.license = "https://creativecommons.org/licenses/by/4.0/";
         object.images = {ark + "/f1", ark + "/f2"};
         object.created = object.updated = object.datestamp = 1700000000;
         object.state = iiif::RecordState::active;

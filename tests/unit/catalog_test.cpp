@@ -153,7 +153,7 @@ TEST_CASE("catalog: records keep every field", "[catalog]") {
     CHECK(page->version == 3);
     CHECK(page->state == RecordState::active);
     CHECK(page->policy == "restricted");
-    CHECK(page->rights == "https://creativecommons.org/licenses/by/4.0/");
+    CHECK(page->rights == "http://creativecommons.org/licenses/by/4.0/");
     CHECK(serialize_source_info(page->source) == serialize_source_info(image.source));
     CHECK(page->source.width == 2000);
     CHECK(page->source.levels.size() == 3);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -566,9 +567,28 @@ std::string_view bearer_credentials(std::string_view authorization) {
     return trim(authorization.substr(7));
 }
 
+std::optional<AccessCredential> CredentialMemo::verify(std::string_view text,
+                                                       std::string_view key, std::int64_t now) {
+    if (key != key_) {
+        known_.clear();
+        key_ = std::string(key);
+    }
+    auto found = known_.find(std::string(text));
+    if (found == known_.end()) {
+        if (known_.size() >= kCapacity) known_.clear();
+        // Verified with no expiry in view, so that the entry holds whatever the time.
+        found = known_.emplace(std::string(text), verify_credential(text, key, INT64_MIN)).first;
+    }
+    if (!found->second || found->second->expires <= now) return std::nullopt;
+    return found->second;
+}
+
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
                              const AccessSettings& settings, std::string_view key,
-                             std::int64_t now) {
+                             std::int64_t now, CredentialMemo* memo) {
+    auto verify = [&](std::string_view text) {
+        return memo ? memo->verify(text, key, now) : verify_credential(text, key, now);
+    };
     AccessDecision decision;
     if (policy.kind == PolicyKind::open) return decision;
 
@@ -589,11 +609,11 @@ AccessDecision decide_access(const AccessPolicy& policy, const Requester& reques
                     equal_secret(known.data(), digest.data(), digest.size()))
                     return decision;
         }
-        credential = verify_credential(bearer, key, now);
+        credential = verify(bearer);
     }
     if (!credential && !settings.cookie_name.empty()) {
         const std::string_view cookie = cookie_value(requester.cookie, settings.cookie_name);
-        if (!cookie.empty()) credential = verify_credential(cookie, key, now);
+        if (!cookie.empty()) credential = verify(cookie);
     }
     // A credential that names nobody (the token service's answer to an address inside a
     // network) only tells the probe what the address already says: it signs no one in, so it

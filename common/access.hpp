@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -148,6 +149,21 @@ std::string sign_credential(const AccessCredential& credential, std::string_view
 std::optional<AccessCredential> verify_credential(std::string_view text, std::string_view key,
                                                   std::int64_t now);
 
+// Credentials already verified, by their text: a viewer sends the same cookie with every tile,
+// and an HMAC per tile would cost more than the cache hit it guards. A text found here was
+// verified under the same key; its expiry is still checked at each use. Bounded: emptied when
+// full. Not thread-safe: one per thread.
+class CredentialMemo {
+  public:
+    std::optional<AccessCredential> verify(std::string_view text, std::string_view key,
+                                           std::int64_t now);
+
+  private:
+    static constexpr size_t kCapacity = 4096;
+    std::string key_;  // the key the entries were verified under
+    std::unordered_map<std::string, std::optional<AccessCredential>> known_;
+};
+
 // The requester as the module sees it.
 struct Requester {
     std::optional<IpAddress> address;  // the connection's peer (after nginx's realip module)
@@ -164,10 +180,11 @@ struct AccessDecision {
     int status = 200;
     int degraded_size = 0;  // for Grant::degraded
 };
-// `key` is the credentials' signing key (empty: no credential is ever valid).
+// `key` is the credentials' signing key (empty: no credential is ever valid); `memo`, when
+// given, spares verifying a credential again.
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
                              const AccessSettings& settings, std::string_view key,
-                             std::int64_t now);
+                             std::int64_t now, CredentialMemo* memo = nullptr);
 
 // The IIIF Authorization Flow 2.0 services of a resource under `policy`, as a JSON array text:
 // its probe service (`probe_id`), holding the access service that fits the policy (active: the

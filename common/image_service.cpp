@@ -245,15 +245,12 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
     const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-    access.decision =
-        decide_access(*access.policy, requester, *access.settings, job.config->access_key, now);
+    // The event loop's memo of credentials already verified (one per worker thread).
+    thread_local CredentialMemo verified;
+    access.decision = decide_access(*access.policy, requester, *access.settings,
+                                    job.config->access_key, now, &verified);
     const AccessDecision& decision = access.decision;
-    if (access.policy->kind != PolicyKind::open) {
-        job.controlled = true;
-        job.services = auth_services_json(*access.policy, *access.settings, job.id_url + "/probe");
-        job.access_tag = access.policy->name + ":" + std::to_string(static_cast<int>(decision.grant)) +
-                         ":" + access.settings->fingerprint;
-    }
+    job.controlled = access.policy->kind != PolicyKind::open;
     if (decision.grant == Grant::degraded) {
         job.degraded_size = decision.degraded_size;
         job.beyond_status = decision.status;
@@ -496,6 +493,15 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     if (access && access->decision.grant == Grant::none &&
         (!job->info || access->policy->kind == PolicyKind::restricted))
         throw IiifError(access->decision.status, "this image is not available to you");
+    // What info.json declares of a controlled image, and the tier it was made for (its cache
+    // key): made for info.json only, not for every tile.
+    if (job->info && job->controlled) {
+        job->services =
+            auth_services_json(*access->policy, *access->settings, job->id_url + "/probe");
+        job->access_tag = access->policy->name + ":" +
+                          std::to_string(static_cast<int>(access->decision.grant)) + ":" +
+                          access->settings->fingerprint;
+    }
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
     if (!job->source_info) job->source_info = cached_source_info(cache, *job);

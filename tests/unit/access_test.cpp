@@ -372,3 +372,30 @@ TEST_CASE("The probe result gives the status, and the substitute when degraded",
     CHECK(json_integer_value(json_object_get(denied.get(), "status")) == 401);
     CHECK(json_object_get(denied.get(), "substitute") == nullptr);
 }
+
+TEST_CASE("The credential memo answers as verification does, expiry and key included", "[access]") {
+    CredentialMemo memo;
+    const std::string good = credential(AccessCredential::Kind::token, {"readers"}, kNow + 60);
+    const std::string forged =
+        credential(AccessCredential::Kind::token, {"readers"}, kNow + 60, "a forger's key, 32 bytes long!!");
+    for (int pass = 0; pass < 2; ++pass) {  // the second pass answers from the memo
+        INFO("pass " << pass);
+        CHECK(memo.verify(good, kKey, kNow) == verify_credential(good, kKey, kNow));
+        CHECK(memo.verify(good, kKey, kNow)->groups == std::vector<std::string>{"readers"});
+        CHECK_FALSE(memo.verify(forged, kKey, kNow));
+        CHECK_FALSE(memo.verify(good, kKey, kNow + 60));  // expired by then
+        CHECK_FALSE(memo.verify("garbage", kKey, kNow));
+    }
+    // Under another key nothing verified before holds.
+    CHECK_FALSE(memo.verify(good, "another key of thirty-two bytes!", kNow));
+    CHECK(memo.verify(good, kKey, kNow));
+
+    AccessSettings settings;
+    AccessPolicy readers = policy_of(PolicyKind::token);
+    CHECK(decide_access(readers, from("198.51.100.1", "Bearer " + good), settings, kKey, kNow,
+                        &memo)
+              .grant == Grant::full);
+    CHECK(decide_access(readers, from("198.51.100.1", "Bearer " + good), settings, kKey, kNow + 61,
+                        &memo)
+              .status == 401);
+}

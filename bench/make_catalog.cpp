@@ -2,13 +2,15 @@
 // same CatalogWriter iiifd uses, so every document (manifests, resolver records, collections)
 // and every OAI-PMH index is made exactly as for a deposit. Nothing is rendered: the pages'
 // masters are paths that do not exist, with a recorded size and pyramid, which is all a
-// manifest needs.
+// manifest needs (or, with --master, one real master for every page, for benchmarks that serve
+// its tiles).
 //
 //   bench_make_catalog --catalog PATH --objects N [--pages P] [--arks-out FILE]
 //                      [--base-url URL] [--naan 99999] [--shoulder d3m] [--institution NAME]
 //                      [--config iiifd.toml] [--batch 1000] [--withdrawn-every K]
 //                      [--start-date EPOCH] [--spread SECONDS]
 //                      [--sets K] [--set-prefix bench] [--institution-sets a,b] [--theme-every M]
+//                      [--access POLICY] [--master FILE]
 //
 // Each object gets a fresh ARK name and realistic Dublin Core: a French title, a creator, a
 // date, a description, a licence and a provider. Its sets: one of K lots ("{prefix}:lot1" ...
@@ -22,9 +24,15 @@
 // --config, exactly as iiifd derives them: iiifd started later on the same catalog with the
 // same configuration then finds the settings it expects and remakes nothing. --config also
 // gives the catalog's path (unless --catalog is given), the NAAN, the default shoulder and the
-// check character of the minted ARKs. Running it again on the same catalog adds objects (the
-// settings must be the same, or every document already there is made again). The objects'
-// ARKs, one a line, go to --arks-out, in deposit order.
+// check character of the minted ARKs, and the access settings and rules (policies, watermarks,
+// API keys, sets' policies), recorded with CatalogWriter::set_access before any object is put,
+// as iiifd does at start-up; --access then gives every object that policy (its metadata
+// "access", a name the configuration must define). Running it again on the same catalog adds
+// objects (the settings must be the same, or every document already there is made again). The
+// objects' ARKs, one a line, go to --arks-out, in deposit order.
+//
+// --master FILE makes every page's master that file (its absolute path), with the size and
+// pyramid probed from it as iiifd records them after ingest, so the module serves real tiles.
 //
 // Datestamps (and created, updated) run from --start-date over --spread seconds in deposit
 // order, evenly: with more objects than seconds many objects share a second, as in a bulk
@@ -43,6 +51,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -50,12 +59,15 @@
 #include <unordered_set>
 #include <vector>
 
+#include "access_config.hpp"
 #include "ark.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "dublin_core.hpp"
 #include "iiif_error.hpp"
+#include "image_source.hpp"
 #include "presentation.hpp"
+#include "renderer.hpp"
 
 namespace {
 
@@ -77,6 +89,8 @@ struct Options {
     std::string set_prefix = "bench";
     std::vector<std::string> institution_sets;
     long theme_every = 0;
+    std::string access;
+    std::string master;
 };
 
 // What the objects are minted and published with: from the options, or from iiifd.toml.
@@ -86,6 +100,8 @@ struct Publication {
     std::string shoulder;
     std::string provider;
     std::string catalog;  // iiifd.toml's, when it is the source
+    // iiifd.toml's access settings and rules, when it is the source.
+    std::optional<std::pair<iiif::AccessSettings, iiif::AccessRules>> access;
 };
 
 Publication publication_of(const Options& options) {
@@ -97,6 +113,12 @@ Publication publication_of(const Options& options) {
         publication.profile = config.check_profile;
         publication.shoulder = config.default_shoulder;
         publication.provider = config.institution;
+        publication.access.emplace(iiifd::access_settings(config), iiifd::access_rules(config));
+        if (!options.access.empty()) {
+            iiif::ObjectMetadata metadata;
+            metadata.access = options.access;
+            iiifd::check_access_name(config, metadata);
+        }
         return publication;
     }
     iiif::PublicationSettings& settings = publication.settings;
@@ -172,6 +194,7 @@ iiif::ObjectMetadata metadata_for(long serial, const Options& options,
     metadata.license = "https://creativecommons.org/licenses/by/4.0/";
     metadata.provider = provider;
     metadata.sets = sets_for(serial, options);
+    metadata.access = options.access;
     return metadata;
 }
 
@@ -204,7 +227,7 @@ iiif::CatalogWriter::Entry make_entry(std::string ark, long serial, std::int64_t
         image.index = page;
         const std::string stem =
             "/srv/iiif/bench/" + std::to_string(serial) + "/" + std::to_string(page);
-        image.master_path = stem + ".tif";
+        image.master_path = options.master.empty() ? stem + ".tif" : options.master;
         image.original_path = stem + ".jpg";
         image.original_name = "page-" + std::to_string(page) + ".jpg";
         image.original_sha256 = fake_sha256(0xa, serial, page);
@@ -245,6 +268,8 @@ int run(const Options& options) {
     auto writer = iiif::CatalogWriter::open(catalog, &error);
     if (!writer) throw iiif::IiifError(500, error);
     writer->set_publication(publication.settings);
+    if (publication.access)
+        writer->set_access(publication.access->first, publication.access->second);
 
     std::ofstream arks_out;
     if (!options.arks_out.empty()) {
@@ -257,7 +282,8 @@ int run(const Options& options) {
     const std::int64_t spread = options.spread.value_or(options.objects);
     const std::int64_t start =
         options.start_date.value_or(static_cast<std::int64_t>(std::time(nullptr)) - spread);
-    const iiif::SourceInfo source = master_info();
+    const iiif::SourceInfo source =
+        options.master.empty() ? master_info() : iiif::probe_source(options.master);
     std::unordered_set<std::string> taken;
     taken.reserve(static_cast<size_t>(options.objects));
     std::vector<iiif::CatalogWriter::Entry> batch;
@@ -358,9 +384,18 @@ int main(int argc, char** argv) {
     app.add_option("--theme-every", options.theme_every,
                    "every M-th object also in theme:maps (0: none)")
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--access", options.access,
+                   "every object's access policy (its metadata \"access\"), one --config defines")
+        ->needs(config);
+    app.add_option("--master", options.master,
+                   "every page's master: this image file, probed (default: paths that do not "
+                   "exist, 4000x3000)")
+        ->check(CLI::ExistingFile)
+        ->transform([](std::string path) { return std::filesystem::absolute(path).string(); });
     CLI11_PARSE(app, argc, argv);
 
     try {
+        if (!options.master.empty()) iiif::init_renderer(argv[0], 1);
         return run(options);
     } catch (const iiif::IiifError& error) {
         std::cerr << "bench_make_catalog: " << error.status << " " << error.reason << "\n";

@@ -30,6 +30,8 @@
 # wrk and curl (scripts/install-deps, bench/install-deps). As root, nginx workers run as nobody.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
@@ -300,39 +302,6 @@ log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tbytes_sent\tothers_cpu\tnginx_us\n' >"$results"
 log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
-
-# Other people's work on the machine during a run: the machine's busy CPU time (/proc/stat)
-# minus nginx's and this shell's children's (wrk), as a percentage of all cores over the run;
-# and nginx's own CPU time, which other load barely changes. cpu_start before a run, cpu_others
-# after it sets $others and $nginx_ticks; both in this shell, not in $(...).
-hz=$(getconf CLK_TCK)
-ncpu=$(nproc)
-cpu_sample() {
-    local pids machine ours children pid
-    mapfile -t pids < <(pgrep -P "$nginx_pid" 2>/dev/null || true)
-    pids+=("$nginx_pid")
-    machine=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
-    ours=$(for pid in "${pids[@]}"; do
-        [[ -r /proc/$pid/stat ]] && sed 's/.*) //' "/proc/$pid/stat" || true
-    done | awk '{ s += $12 + $13 } END { print s + 0 }')
-    children=$(awk -v hz="$hz" 'NR == 2 { for (i = 1; i <= 2; i++) { sub(/s$/, "", $i); split($i, a, "m");
-        t += a[1] * 60 + a[2] } print t * hz }' "$work/times")
-    echo "$machine $ours $children $(date +%s%N)"
-}
-cpu_start() {
-    times >"$work/times"
-    cpu_before=$(cpu_sample)
-}
-cpu_others() {
-    local after
-    times >"$work/times"
-    after=$(cpu_sample)
-    read -r others nginx_ticks < <(awk -v b="$cpu_before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
-        split(b, x, " "); split(a, y, " ");
-        other = (y[1] - x[1]) - (y[2] - x[2]) - (y[3] - x[3]);
-        wall = (y[4] - x[4]) / 1e9;
-        p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f %d\n", p, y[2] - x[2] }')
-}
 
 # check_log FIRST_LINE STATUS LABEL: fails on any status in the access log since FIRST_LINE but
 # STATUS (and 499, requests abandoned by wrk when it stops, at most one per connection). Sets

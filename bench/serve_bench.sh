@@ -35,6 +35,8 @@
 # Needs scripts/build and bench/install-deps. As root, nginx workers and iipsrv run as nobody.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
@@ -135,23 +137,7 @@ if ((EUID == 0)); then user_opt=(-u nobody); fi
 mkdir -p "$work/images" "$work/static" "$work/gen" "$work/prefix/logs" "$work/prefix/tmp" \
     "$work/cache/main" "$work/cache/small" "$work/lists"
 say "making the 10000x8000 pyramidal JPEG TIFF in $work/images ..."
-(
-    cd "$work/gen"
-    # Smooth gradients plus mild noise: compresses like a photograph, not like a flat colour.
-    vips xyz xy.v 10000 8000
-    vips extract_band xy.v x.v 0
-    vips extract_band xy.v y.v 1
-    vips linear x.v r.v 0.0255 0 --uchar
-    vips linear y.v g.v 0.0318 0 --uchar
-    vips gaussnoise n.v 10000 8000 --mean 128 --sigma 20
-    vips bandjoin "r.v g.v n.v" rgb.v
-    vips cast rgb.v src.v uchar
-    vips copy src.v src2.v --interpretation srgb
-    vips tiffsave src2.v "$work/images/pyramid.tif" --tile --pyramid --compression jpeg --Q 90 \
-        --tile-width 256 --tile-height 256
-)
-rm -rf "$work/gen"
-chmod 644 "$work/images/pyramid.tif"
+make_pyramid "$work/images/pyramid.tif"
 if ((EUID == 0)); then chown nobody "$work/cache/main" "$work/cache/small" "$work/prefix/tmp"; fi
 
 # ---- The servers ---------------------------------------------------------------------------
@@ -324,39 +310,11 @@ printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_byte
 printf 'what\thit\tmiss\tbypass\textra\n' >"$hits"
 log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
-# Other people's work on the machine during a run: the machine's busy CPU time (/proc/stat)
-# minus ours (nginx and iipsrv processes, and this shell's children: wrk, curl), as a percentage
-# of all cores over the run. cpu_start before a run, cpu_others after it sets $others. Both
-# must run in this shell, not in a $(...) subshell.
-hz=$(getconf CLK_TCK)
-ncpu=$(nproc)
-# cpu_sample: "machine ours children wall" (ticks, ticks, ticks, ns). Run it right after the
-# builtin `times >"$work/times"` in this shell (in a $(...) subshell, `times` would report the
-# subshell's children, not wrk).
-cpu_sample() {
-    local pids=("$nginx_pid" $(pgrep -P "$nginx_pid" 2>/dev/null || true) ${iip_pids[big]:-} ${iip_pids[default]:-})
-    local machine ours children pid
-    machine=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
-    ours=$(for pid in "${pids[@]}"; do
-        [[ -r /proc/$pid/stat ]] && sed 's/.*) //' "/proc/$pid/stat" || true
-    done | awk '{ s += $12 + $13 } END { print s + 0 }')
-    children=$(awk -v hz="$hz" 'NR == 2 { for (i = 1; i <= 2; i++) { sub(/s$/, "", $i); split($i, a, "m");
-        t += a[1] * 60 + a[2] } print t * hz }' "$work/times")
-    echo "$machine $ours $children $(date +%s%N)"
-}
-cpu_start() {
-    times >"$work/times"
-    cpu_before=$(cpu_sample)
-}
-cpu_others() {
-    local after
-    times >"$work/times"
-    after=$(cpu_sample)
-    others=$(awk -v b="$cpu_before" -v a="$after" -v hz="$hz" -v n="$ncpu" 'BEGIN {
-        split(b, x, " "); split(a, y, " ");
-        other = (y[1] - x[1]) - (y[2] - x[2]) - (y[3] - x[3]);
-        wall = (y[4] - x[4]) / 1e9;
-        p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f", p }')
+# Other people's work on the machine during a run: bench/lib.sh's cpu_start and cpu_others;
+# iipsrv's processes count as the benchmark's own CPU (bench/lib.sh's cpu_sample).
+extra_pids() {
+    local pid
+    for pid in ${iip_pids[big]:-} ${iip_pids[default]:-}; do echo "$pid"; done
 }
 
 # check_log FIRST_LINE LABEL: the access log since FIRST_LINE into $work/run.log; fails on any

@@ -1,6 +1,24 @@
 # shellcheck shell=bash disable=SC2154,SC2034
 # Pieces the bench scripts share; sourced, after `set -euo pipefail` and with $work set.
 
+# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
+alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
+# wait_gone PID...: each gone within 10 s, else killed.
+wait_gone() {
+    local pid
+    for pid in "$@"; do
+        for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
+}
+# Stops the nginx whose master is $nginx_pid (QUIT: graceful), and forgets it.
+nginx_stop() {
+    [[ -n $nginx_pid ]] || return 0
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    wait_gone "$nginx_pid"
+    nginx_pid=""
+}
+
 # make_pyramid OUT: the generated 10000x8000 pyramidal JPEG TIFF (256x256 tiles, Q 90) that
 # serve_bench.sh and access_bench.sh serve. Smooth gradients plus mild noise: it compresses
 # like a photograph, not like a flat colour.

@@ -83,18 +83,6 @@ cp "$module" "$work/ngx_http_iiif_module.so"
 module="$work/ngx_http_iiif_module.so"
 nginx_pid=""
 
-# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-wait_gone() {
-    for _ in $(seq 100); do alive "$1" || break; sleep 0.1; done
-    if alive "$1"; then kill -KILL "$1" 2>/dev/null || true; fi
-}
-nginx_stop() {
-    [[ -n $nginx_pid ]] || return 0
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    wait_gone "$nginx_pid"
-    nginx_pid=""
-}
 cleanup() {
     set +e
     nginx_stop

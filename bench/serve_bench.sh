@@ -86,22 +86,6 @@ module="$work/ngx_http_iiif_module.so"
 nginx_pid=""
 declare -A iip_pids=()
 
-# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-wait_gone() {
-    local pid
-    for pid in "$@"; do
-        for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
-        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    done
-}
-
-nginx_stop() {
-    [[ -n $nginx_pid ]] || return 0
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    wait_gone "$nginx_pid"
-    nginx_pid=""
-}
 # iipsrv_stop POOL
 iipsrv_stop() {
     [[ -n ${iip_pids[$1]:-} ]] || return 0

@@ -212,7 +212,7 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog,
     job.rights = record->rights;
     // A record without the master's description (width 0) is probed like a file.
     if (record->source.width > 0) job.source_info = record->source;
-    return *record;
+    return std::move(*record);
 }
 
 // The limits of this requester for a source of known size.
@@ -514,16 +514,14 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
             prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
             return prepared;
         }
-    } else if (job->source_info) {
+    } else if (cache && job->source_info) {
         ImagePlan plan = plan_within_access(*job, *job->source_info);
-        if (cache) {
-            CacheKey key = image_key(*job, plan);
-            if (auto entry = cache->get(key)) {
-                cache->touch(key);
-                prepared.response = image_response(*job, plan, std::move(entry->media_type),
-                                                   std::move(entry->bytes), key, CacheStatus::hit);
-                return prepared;
-            }
+        CacheKey key = image_key(*job, plan);
+        if (auto entry = cache->get(key)) {
+            cache->touch(key);
+            prepared.response = image_response(*job, plan, std::move(entry->media_type),
+                                               std::move(entry->bytes), key, CacheStatus::hit);
+            return prepared;
         }
     }
     prepared.job = std::move(job);

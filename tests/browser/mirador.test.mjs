@@ -121,7 +121,7 @@ test("the landing page shows the manifest in Mirador, one thumbnail per canvas (
   await index.nth(pages.length - 1).waitFor({ timeout: 10000 });
   assert.equal(await index.count(), manifest.items.length);
   assert.equal(await page.locator("#object-title").textContent(), "Three colours");
-  assert.equal(await page.title(), "Three colours — Object viewer");
+  assert.equal(await page.title(), "Three colours — Digital collections");
   // The licence as a badge linking to it, and the source mention, beside the object.
   const license = page.locator("#license");
   assert.equal(await license.textContent(), "CC BY-SA 4.0");
@@ -171,13 +171,13 @@ test("the bare ARK redirects (302) to the landing page, which loads the manifest
   await page.close();
 });
 
-test("without ?manifest= the landing page says what it expects", async () => {
+test("without ?ark= or ?manifest= the landing page says what it expects", async () => {
   const page = await newPage();
   const response = await page.goto(`${base}/object.html`, { timeout: 20000 });
   assert.equal(response.status(), 200);
   assert.equal(await page.locator("#status").textContent(),
-    "No manifest to show: this page expects ?manifest= followed by the address of a IIIF " +
-    "manifest.");
+    "No document to show: this page expects ?ark= followed by an ARK, or ?manifest= followed " +
+    "by the address of a IIIF manifest.");
   assert.equal(await page.locator("#object-links").isHidden(), true);
   await page.close();
 });

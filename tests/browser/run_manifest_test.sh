@@ -26,7 +26,7 @@ fi
 root=$(cd "$here/../.." && pwd)
 artifacts=${3:-$root/build/test-artifacts}
 chromium=/usr/bin/chromium
-mirador_bundle=$root/web/node_modules/mirador/dist/mirador.min.js
+dist=$root/web/dist
 
 # ---- prerequisites: nothing is fetched here; scripts/install-deps installs them --------------
 
@@ -35,10 +35,10 @@ stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-c
     /usr/bin/curl /usr/bin/node /usr/bin/python3
 [[ -d "$here/node_modules/playwright-core" && -d "$here/node_modules/manifesto.js" ]] ||
     stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
-[[ -f "$mirador_bundle" ]] ||
-    stack_fail "$mirador_bundle is missing (scripts/install-deps runs npm ci in web/)"
+[[ -f "$dist/object.html" && -f "$dist/vendor/mirador/mirador.min.js" ]] ||
+    stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
 stack_init "$1" "$2"
-mkdir -p "$stack_www/mirador" "$artifacts"
+mkdir -p "$artifacts"
 
 # ---- Redis and iiifd --------------------------------------------------------------------------
 
@@ -67,8 +67,7 @@ ark=$(stack_deposit '{"title": [{"value": "Three colours", "lang": "en"}], "lice
 
 # ---- nginx: the Image API and manifests from the catalog, the ARK resolver, the page ----------
 
-cp "$root"/web/object.{html,js,css} "$stack_www/"
-cp "$mirador_bundle" "$stack_www/mirador/"
+cp -r "$dist"/. "$stack_www/"
 stack_start_nginx "" ""
 
 # ---- the viewers --------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+#!/bin/bash
+# The web front end (web/, built into web/dist/ by `npm run build`) in Debian's headless
+# Chromium against the real platform: the deposit page (drop, progress, refusals, the ARK and
+# its copy button), the document's page (Mirador's tiles, the description, licence and source),
+# the list page (recent documents, collections, title search), in English with the mouse and in
+# French with the keyboard only, on a desktop and a phone screen, each page checked by axe-core.
+#
+#   run_web_test.sh IIIFD MODULE [ARTIFACT_DIR]
+#
+# Screenshots go to ARTIFACT_DIR (default build/test-artifacts/). The platform runs on
+# 127.0.0.1 as stack.sh sets it up (ports the kernel picks, a fresh temporary directory, every
+# process stopped by its pid, every wait bounded), behind nginx as scripts/demo sets it up: the
+# pages at /, /api/ and /auth/ proxied to iiifd. The whole run is cut at 240 s.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=stack.sh
+source "$here/stack.sh"
+stack_bounded 240 "$@"
+
+if (($# < 2)); then
+    echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
+    exit 2
+fi
+root=$(cd "$here/../.." && pwd)
+artifacts=${3:-$root/build/test-artifacts}
+chromium=/usr/bin/chromium
+dist=$root/web/dist
+
+stack_name=run_web_test
+stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
+    /usr/bin/curl /usr/bin/node /usr/bin/python3
+[[ -d "$here/node_modules/playwright-core" && -d "$here/node_modules/axe-core" ]] ||
+    stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
+[[ -f "$dist/deposit.html" && -f "$dist/vendor/mirador/mirador.min.js" ]] ||
+    stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
+stack_init "$1" "$2"
+mkdir -p "$artifacts"
+
+# ---- iiifd: files up to 3 MB, 20 per document; alice may deposit; a collection "maps" ----------
+
+password='correct horse battery staple'
+hash=$(printf '%s\n' "$password" | "$stack_iiifd" hash-password) ||
+    stack_fail "iiifd hash-password failed"
+key_file=$stack_work/iiifd/access.key
+stack_start_redis
+stack_start_iiifd "max_file_bytes = 3000000
+max_files_per_object = 20
+[access]
+key_file = \"$key_file\"
+[access.users.alice]
+password_hash = \"$hash\"
+groups = [\"depositors\"]
+[sets.\"maps\"]
+name = \"Maps\"
+description = \"Maps and plans\""
+
+# ---- the files people drop: two images, a text, and an image over the limit -------------------
+
+# NAME W H R G B: a JPEG or PNG of that size and colour, its name in white at its top left.
+make_image() {
+    local name=$1 w=$2 h=$3 r=$4 g=$5 b=$6 t=$stack_work/images/t-$1
+    vips black "$t-black.v" "$w" "$h" --bands 3
+    vips linear "$t-black.v" "$t-colour.v" "1 1 1" "$r $g $b" --uchar
+    vips text "$t-text.v" "$name" --dpi 600 --font "DejaVu Sans Bold"
+    vips embed "$t-text.v" "$t-mask.v" 60 60 "$w" "$h"
+    vips linear "$t-black.v" "$t-white.v" "1 1 1" "255 255 255" --uchar
+    vips ifthenelse "$t-mask.v" "$t-white.v" "$t-colour.v" "$stack_work/images/$name" --blend
+    rm -f "$t"-*.v
+}
+make_image north.jpg 1600 1200 170 60 40
+make_image south.png 1200 1600 40 110 70
+printf 'Notes on the maps: these words are not an image.\n' >"$stack_work/images/notes.txt"
+head -c 4500000 /dev/urandom >"$stack_work/images/huge.jpg"
+
+# ---- nginx: the pages, the images, /api/ and /auth/ to iiifd ------------------------------------
+
+cp -r "$dist"/. "$stack_www/"
+stack_start_nginx "location /api/ {
+            proxy_pass http://127.0.0.1:$stack_api_port;
+            client_max_body_size 100m;
+            proxy_request_buffering off;
+        }
+        location /auth/ {
+            proxy_pass http://127.0.0.1:$stack_api_port;
+        }" "iiif_access_key_file $key_file;"
+
+# ---- the browser ----------------------------------------------------------------------------------
+
+export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$password IIIF_ARTIFACTS=$artifacts
+export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/access.log
+cd "$here"
+# --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
+# TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.
+TMPDIR=$stack_work timeout --foreground -k 5 200 node --test --test-reporter=spec \
+    web_deposit.test.mjs
+echo "run_web_test: passed (screenshots in $artifacts)"

@@ -1,0 +1,540 @@
+// The deposit page: sign in (an account through the IIIF auth service's window, or an API
+// key), files dropped or chosen and put in page order, an optional description, then one
+// POST /api/v1/objects whose upload progress and whose job (GET /api/v1/jobs/{id}: each
+// file's state, conversion progress and refusal reason) drive a progress bar per file. At the
+// end: the ARK, the IIIF image and manifest addresses with copy buttons, and the document's page.
+// A refused file never costs the others: it is refused here before sending when it is over the
+// server's limits, and by the server (not an image, damaged) without stopping the rest.
+import { copyField, encodeIdentifier, h, jsonOf, setUpPage } from "./common.js";
+import { formatBytes, t, tCount } from "./i18n.js";
+import { licenceChoices, licenceName } from "./licences.js";
+
+setUpPage("deposit");
+
+const $ = (id) => document.getElementById(id);
+const signinForms = $("signin-forms");
+const signedIn = $("signed-in");
+const signinStatus = $("signin-status");
+const fileInput = $("file-input");
+const fileList = $("file-list");
+const filesStatus = $("files-status");
+const submitButton = $("submit");
+const submitStatus = $("submit-status");
+const result = $("result");
+const form = $("deposit-form");
+
+// ---- signing in -------------------------------------------------------------------------------
+
+let auth = null;  // the session answer: {via, user, groups, limits, sets, institution, policies}
+let apiKey = null;
+
+function authHeaders() {
+  return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
+}
+
+function showSignedIn() {
+  signinForms.hidden = Boolean(auth);
+  signedIn.hidden = !auth;
+  if (!auth) return;
+  $("signed-in-as").textContent = auth.via === "session" && auth.user
+    ? t("signin.asUser", { user: auth.user }) : t("signin.asKey");
+  const limits = auth.limits || {};
+  $("files-hint").textContent = t("files.hint", {
+    size: formatBytes(limits.max_file_bytes), count: limits.max_files_per_object });
+  $("meta-provider-hint").textContent = auth.institution
+    ? t("meta.providerHint", { institution: auth.institution }) : "";
+  const setSelect = $("meta-set");
+  setSelect.replaceChildren(setSelect.options[0]);
+  for (const set of auth.sets || []) {
+    setSelect.append(h("option", { value: set.spec }, set.name || set.spec));
+  }
+  checkLimits();
+  renderFiles();
+}
+
+// Asks iiifd who we are: with the key when one is given, else with the session cookie.
+async function checkSession(key) {
+  const headers = key ? { Authorization: `Bearer ${key}` } : {};
+  const response = await fetch("/api/v1/session", { headers, credentials: "same-origin" });
+  if (response.status === 401 || response.status === 403) {
+    return { refused: response.status };
+  }
+  return { session: await jsonOf(response) };
+}
+
+async function signInWithKey(key) {
+  signinStatus.textContent = t("signin.checking");
+  try {
+    const answer = await checkSession(key);
+    if (answer.refused) {
+      signinStatus.textContent = t(answer.refused === 403 ? "signin.notDepositor" : "signin.refused");
+      return false;
+    }
+    apiKey = key;
+    auth = answer.session;
+    try {
+      sessionStorage.setItem("iiif-api-key", key);  // this tab only, gone when it closes
+    } catch {
+      // without storage the key lasts as long as the page
+    }
+    signinStatus.textContent = t("signin.asKey");
+    showSignedIn();
+    return true;
+  } catch (error) {
+    signinStatus.textContent = t("signin.error", { reason: error.message });
+    return false;
+  }
+}
+
+async function signInWithSession(quiet) {
+  try {
+    const answer = await checkSession(null);
+    if (answer.refused) {
+      if (!quiet) {
+        signinStatus.textContent = t(answer.refused === 403 ? "signin.notDepositor" : "signin.noSession");
+      }
+      return false;
+    }
+    apiKey = null;
+    auth = answer.session;
+    signinStatus.textContent = quiet ? "" : $("signed-in-as").textContent;
+    showSignedIn();
+    signinStatus.textContent = quiet ? "" : $("signed-in-as").textContent;
+    return true;
+  } catch (error) {
+    if (!quiet) signinStatus.textContent = t("signin.error", { reason: error.message });
+    return false;
+  }
+}
+
+$("key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const key = $("api-key").value.trim();
+  if (!key) {
+    signinStatus.textContent = t("signin.refused");
+    $("api-key").focus();
+    return;
+  }
+  if (await signInWithKey(key)) {
+    $("api-key").value = "";
+    $("choose").focus();
+  }
+});
+
+// The account: the auth service's sign-in page (the IIIF access service) in its own window;
+// when it closes, the session cookie it set is asked about.
+$("account-signin").addEventListener("click", () => {
+  const popup = window.open("/auth/login", "iiif-signin", "width=520,height=680");
+  if (!popup) {
+    signinStatus.textContent = t("signin.popupBlocked");
+    return;
+  }
+  const timer = setInterval(async () => {
+    if (!popup.closed) return;
+    clearInterval(timer);
+    if (await signInWithSession(false)) $("choose").focus();
+  }, 400);
+});
+
+$("signout").addEventListener("click", async () => {
+  if (auth?.via === "session") {
+    await fetch("/auth/logout", { credentials: "same-origin" }).catch(() => null);
+  }
+  try {
+    sessionStorage.removeItem("iiif-api-key");
+  } catch {
+    // nothing was kept
+  }
+  apiKey = null;
+  auth = null;
+  signinStatus.textContent = "";
+  showSignedIn();
+  $("account-signin").focus();
+});
+
+// ---- the files ----------------------------------------------------------------------------------
+
+// Each entry: {key, file, state, progress, reason, reasonParams, page, row parts}. States:
+// ready, uploading, queued, converting, done, refused, failed.
+let entries = [];
+let nextKey = 1;
+let busy = false;  // a deposit is under way: the list is fixed
+let finished = false;
+
+const previewable = /^image\/(jpeg|png|gif|webp)$/;
+
+function makeRow(entry) {
+  const name = entry.file.name;
+  const nameId = `file-${entry.key}-name`;
+  const statusId = `file-${entry.key}-status`;
+  entry.statusText = h("span", { id: statusId, class: "file-status" });
+  entry.bar = h("progress", { max: "100", value: "0", "aria-labelledby": `${nameId} ${statusId}` });
+  entry.up = h("button", { type: "button", class: "icon", "aria-label": t("files.up", { name }),
+    title: t("files.up", { name }), onclick: () => move(entry, -1) }, "↑");
+  entry.down = h("button", { type: "button", class: "icon", "aria-label": t("files.down", { name }),
+    title: t("files.down", { name }), onclick: () => move(entry, 1) }, "↓");
+  entry.remove = h("button", { type: "button", class: "icon", "aria-label": t("files.remove", { name }),
+    title: t("files.remove", { name }), onclick: () => removeEntry(entry) }, "×");
+  const preview = previewable.test(entry.file.type)
+    ? h("img", { class: "preview", alt: "", src: (entry.previewUrl = URL.createObjectURL(entry.file)) })
+    : h("span", { class: "preview none", "aria-hidden": "true" }, "?");
+  entry.row = h("li", { class: "file", "data-key": entry.key },
+    preview,
+    h("div", { class: "file-main" },
+      h("span", { class: "file-name", id: nameId }, name),
+      h("span", { class: "file-size" }, formatBytes(entry.file.size)),
+      entry.bar, entry.statusText),
+    h("div", { class: "file-actions" }, entry.up, entry.down, entry.remove));
+}
+
+function statusOf(entry) {
+  switch (entry.state) {
+    case "uploading": return t("state.uploading", { p: Math.round(entry.upload * 100) });
+    case "queued": return t("state.queued");
+    case "converting": return t("state.converting", { p: entry.conversion });
+    case "done": return t("state.done", { page: entry.page });
+    case "refused": return t("state.refused", { reason: t(`reason.${entry.reason}`, entry.reasonParams) });
+    case "failed": return t("state.failed", { reason: t(`reason.${entry.reason || "internal"}`, entry.reasonParams) });
+    default: return t("state.ready");
+  }
+}
+
+// The bar: the upload is its first half, the conversion its second.
+function progressOf(entry) {
+  switch (entry.state) {
+    case "uploading": return Math.round(entry.upload * 50);
+    case "queued": return 50;
+    case "converting": return 50 + Math.round(entry.conversion / 2);
+    case "done": return 100;
+    default: return 0;
+  }
+}
+
+function updateRow(entry) {
+  entry.row.dataset.state = entry.state;
+  entry.bar.value = progressOf(entry);
+  entry.bar.hidden = entry.state === "ready" || entry.state === "refused" || entry.state === "failed";
+  entry.statusText.textContent = statusOf(entry);
+}
+
+function renderFiles() {
+  $("files-empty").hidden = entries.length > 0;
+  const focused = document.activeElement;
+  fileList.replaceChildren(...entries.map((entry) => entry.row));
+  entries.forEach((entry, index) => {
+    const fixed = busy || finished;
+    entry.up.disabled = fixed || index === 0;
+    entry.down.disabled = fixed || index === entries.length - 1;
+    entry.remove.disabled = fixed;
+    updateRow(entry);
+  });
+  // Moving a row takes the focus away in some browsers: give it back.
+  if (focused && focused !== document.activeElement && document.contains(focused)) {
+    (focused.disabled ? focused.parentElement.querySelector("button:not(:disabled)") : focused)?.focus();
+  }
+}
+
+// What can be told before sending: too large, or more files than a document may have.
+function checkLimits() {
+  const limits = auth?.limits;
+  if (!limits) return;
+  let accepted = 0;
+  for (const entry of entries) {
+    if (entry.state === "refused" && entry.local) {
+      entry.state = "ready";  // checked again: the limits may have changed with the sign-in
+      entry.local = false;
+    }
+    if (entry.state !== "ready") continue;
+    if (entry.file.size > limits.max_file_bytes) {
+      Object.assign(entry, { state: "refused", local: true, reason: "too_large",
+        reasonParams: { size: formatBytes(entry.file.size), limit: formatBytes(limits.max_file_bytes) } });
+    } else if (++accepted > limits.max_files_per_object) {
+      Object.assign(entry, { state: "refused", local: true, reason: "too_many_pages",
+        reasonParams: { limit: limits.max_files_per_object } });
+    }
+  }
+}
+
+function addFiles(files) {
+  if (busy) return;
+  if (finished) reset();
+  const added = Array.from(files);
+  for (const file of added) {
+    const entry = { key: nextKey++, file, state: "ready", upload: 0, conversion: 0 };
+    makeRow(entry);
+    entries.push(entry);
+  }
+  checkLimits();
+  renderFiles();
+  if (added.length) filesStatus.textContent = tCount("files.added", added.length);
+}
+
+function move(entry, step) {
+  const from = entries.indexOf(entry);
+  const to = from + step;
+  if (busy || to < 0 || to >= entries.length) return;
+  entries.splice(from, 1);
+  entries.splice(to, 0, entry);
+  renderFiles();
+  (step < 0 ? entry.up : entry.down).disabled
+    ? (step < 0 ? entry.down : entry.up).focus()
+    : (step < 0 ? entry.up : entry.down).focus();
+  filesStatus.textContent = t("files.moved", { name: entry.file.name, n: to + 1 });
+}
+
+function removeEntry(entry) {
+  if (busy) return;
+  const index = entries.indexOf(entry);
+  entries.splice(index, 1);
+  if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+  checkLimits();
+  renderFiles();
+  filesStatus.textContent = t("files.removed", { name: entry.file.name });
+  const neighbour = entries[Math.min(index, entries.length - 1)];
+  (neighbour ? neighbour.remove : $("choose")).focus();
+}
+
+$("choose").addEventListener("click", () => fileInput.click());
+fileInput.addEventListener("change", () => {
+  addFiles(fileInput.files);
+  fileInput.value = "";
+});
+
+const dropzone = $("dropzone");
+dropzone.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "copy";
+  dropzone.classList.add("over");
+});
+dropzone.addEventListener("dragleave", () => dropzone.classList.remove("over"));
+dropzone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  dropzone.classList.remove("over");
+  addFiles(event.dataTransfer.files);
+});
+// A file dropped beside the zone must not replace the page (and the list) with that file.
+for (const type of ["dragover", "drop"]) {
+  window.addEventListener(type, (event) => {
+    if (!dropzone.contains(event.target)) event.preventDefault();
+  });
+}
+
+// ---- the description ------------------------------------------------------------------------
+
+const licenceSelect = $("meta-license");
+for (const uri of licenceChoices) licenceSelect.append(h("option", { value: uri }, licenceName(uri)));
+
+// The API's metadata: only what was filled in.
+function metadata() {
+  const value = (id) => $(id).value.trim();
+  const fields = {};
+  for (const [key, id] of [["title", "meta-title"], ["creator", "meta-creator"], ["date", "meta-date"],
+    ["description", "meta-description"], ["provider", "meta-provider"], ["license", "meta-license"]]) {
+    if (value(id)) fields[key] = value(id);
+  }
+  if (value("meta-set")) fields.sets = [value("meta-set")];
+  return fields;
+}
+
+// ---- sending and following the job -----------------------------------------------------------
+
+function setBusy(value) {
+  busy = value;
+  submitButton.disabled = value;
+  submitButton.textContent = t(value ? "submit.sending" : "submit.button");
+  renderFiles();
+}
+
+function upload(sent) {
+  return new Promise((resolve) => {
+    const body = new FormData();
+    body.append("metadata", JSON.stringify(metadata()));
+    for (const entry of sent) body.append("file", entry.file, entry.file.name);
+    // Where each file lies in the body, near enough (the multipart framing is small).
+    const total = sent.reduce((sum, entry) => sum + entry.file.size, 0) || 1;
+    let start = 0;
+    for (const entry of sent) {
+      entry.range = [start, start + entry.file.size];
+      start += entry.file.size;
+    }
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/v1/objects");
+    for (const [name, value] of Object.entries(authHeaders())) request.setRequestHeader(name, value);
+    request.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return;
+      const position = (event.loaded / event.total) * total;
+      for (const entry of sent) {
+        const [from, to] = entry.range;
+        entry.upload = Math.max(0, Math.min(1, (position - from) / Math.max(1, to - from)));
+        updateRow(entry);
+      }
+    });
+    request.addEventListener("load", () => {
+      let answer = null;
+      try {
+        answer = JSON.parse(request.responseText);
+      } catch {
+        answer = null;
+      }
+      resolve({ status: request.status, answer });
+    });
+    request.addEventListener("error", () => resolve({ status: 0, answer: null }));
+    request.addEventListener("abort", () => resolve({ status: 0, answer: null }));
+    for (const entry of sent) {
+      entry.state = "uploading";
+      entry.upload = 0;
+      updateRow(entry);
+    }
+    request.send(body);
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// What a reason's message names: the file's size and the limit it crossed.
+function reasonParams(entry) {
+  const limits = auth?.limits || {};
+  return entry.reason === "too_large"
+    ? { size: formatBytes(entry.file.size), limit: formatBytes(limits.max_file_bytes ?? 0) }
+    : { limit: limits.max_files_per_object };
+}
+
+// Follows the job until it ends, mapping its files (in the order sent) onto the entries.
+async function follow(statusUrl, sent) {
+  let failures = 0;
+  for (;;) {
+    let job = null;
+    try {
+      job = await jsonOf(await fetch(statusUrl, { headers: authHeaders(), credentials: "same-origin" }));
+      failures = 0;
+    } catch (error) {
+      if (++failures > 300) throw error;  // some 5 minutes without an answer
+      await sleep(1000);
+      continue;
+    }
+    (job.files || []).forEach((file, index) => {
+      const entry = sent[index];
+      if (!entry) return;
+      entry.state = file.state;
+      entry.conversion = Number.isFinite(file.progress) ? file.progress : 0;
+      entry.page = file.page;
+      entry.reason = file.reason || (file.state === "failed" ? "internal" : "");
+      entry.reasonParams = reasonParams(entry);
+      updateRow(entry);
+    });
+    if (job.state === "done" || job.state === "failed") return job;
+    await sleep(400);
+  }
+}
+
+function showResult(job, sent) {
+  const origin = location.origin;
+  const ark = job.ark;
+  const live = $("copy-status");
+  const done = sent.filter((entry) => entry.state === "done");
+  const firstPage = done.reduce((lowest, entry) => Math.min(lowest, entry.page), Infinity);
+  $("result-summary").textContent = t("result.summary", { done: done.length, total: entries.length });
+  const links = [
+    ["result-ark", t("result.ark"), `${origin}/${ark}`],
+    ["result-image", t("result.image"), `${origin}/iiif/3/${encodeIdentifier(`${ark}/f${firstPage}`)}/info.json`],
+    ["result-manifest", t("result.manifest"), `${origin}/iiif/3/${ark}/manifest`],
+  ];
+  $("result-links").replaceChildren(...links.map(([id, label, url]) =>
+    h("div", { class: "link-row" }, h("dt", {}, label), h("dd", {}, copyField(id, url, label, live)))));
+  $("result-object").href = `/object.html?ark=${encodeURIComponent(ark)}`;
+  result.hidden = false;
+  result.focus();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (busy) return;
+  submitStatus.classList.remove("error");
+  if (!auth) {
+    submitStatus.textContent = t("submit.signInFirst");
+    $("account-signin").focus();
+    return;
+  }
+  checkLimits();
+  renderFiles();
+  const sent = entries.filter((entry) => entry.state === "ready");
+  if (sent.length === 0) {
+    submitStatus.textContent = t(entries.length ? "submit.nothingLeft" : "submit.noFiles");
+    $("choose").focus();
+    return;
+  }
+  result.hidden = true;
+  submitStatus.textContent = t("submit.sending");
+  setBusy(true);
+  const { status, answer } = await upload(sent);
+  if (status !== 202 || !answer?.status_url) {
+    // Nothing was deposited: every file goes back to ready, for another try.
+    for (const entry of sent) {
+      entry.state = "ready";
+      updateRow(entry);
+    }
+    setBusy(false);
+    submitStatus.classList.add("error");
+    if (status === 0) submitStatus.textContent = t("submit.network");
+    else if (status === 503) submitStatus.textContent = t("submit.unavailable");
+    else if (status === 401) {
+      auth = null;
+      showSignedIn();
+      submitStatus.textContent = t("submit.signInFirst");
+    } else {
+      submitStatus.textContent = t("submit.error", { reason: answer?.error || `HTTP ${status}` });
+    }
+    return;
+  }
+  for (const entry of sent) {
+    entry.state = "queued";
+    updateRow(entry);
+  }
+  let job;
+  try {
+    job = await follow(answer.status_url, sent);
+  } catch (error) {
+    setBusy(false);
+    submitStatus.classList.add("error");
+    submitStatus.textContent = t("signin.error", { reason: error.message });
+    return;
+  }
+  finished = true;
+  setBusy(false);
+  if (job.state === "done") {
+    submitStatus.textContent = "";
+    showResult(job, sent);
+  } else {
+    submitStatus.classList.add("error");
+    submitStatus.textContent = t("submit.failed");
+  }
+});
+
+function reset() {
+  for (const entry of entries) if (entry.previewUrl) URL.revokeObjectURL(entry.previewUrl);
+  entries = [];
+  finished = false;
+  result.hidden = true;
+  submitStatus.textContent = "";
+  form.reset();
+  renderFiles();
+}
+
+$("again").addEventListener("click", () => {
+  reset();
+  $("choose").focus();
+});
+
+// ---- start: a session already open, or a key given earlier in this tab -------------------------
+
+(async () => {
+  let stored = null;
+  try {
+    stored = sessionStorage.getItem("iiif-api-key");
+  } catch {
+    stored = null;
+  }
+  if (!(stored && (await signInWithKey(stored)))) await signInWithSession(true);
+  if (!auth) signinStatus.textContent = "";
+  renderFiles();
+})();

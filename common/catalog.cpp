@@ -15,6 +15,7 @@
 #include "ark_resolver.hpp"
 #include "iiif_error.hpp"
 #include "tile_cache.hpp"
+#include "title_words.hpp"
 
 namespace iiif {
 namespace {
@@ -24,11 +25,11 @@ constexpr size_t kWriterMapSize = size_t{64} << 30;
 constexpr unsigned kMaxDbs = 16;
 // Every nginx worker's read transactions take slots, for the time of one lookup each.
 constexpr unsigned kMaxReaders = 1024;
-constexpr std::string_view kSchema = "3";
+constexpr std::string_view kSchema = "4";
 // Schema 1 had no documents, members or dirty databases: opening it adds them, and
 // set_publication() then makes every document. Schemas 1 and 2 had no tallies or sets: opening
-// adds them and counts every object.
-constexpr std::string_view kOlderSchemas[] = {"1", "2"};
+// adds them and counts every object. Schemas 1 to 3 had no words: opening indexes every title.
+constexpr std::string_view kOlderSchemas[] = {"1", "2", "3"};
 constexpr std::string_view kPublicationKey = "publication";
 constexpr std::string_view kAccessKey = "access";
 constexpr std::string_view kAccessRulesKey = "access_rules";
@@ -36,7 +37,7 @@ constexpr std::string_view kAccessRulesKey = "access_rules";
 constexpr std::string_view kTopDirtyKey = ":";
 // Objects made again per transaction by republish().
 constexpr size_t kRepublishBatch = 256;
-// Objects counted per transaction by rebuild_tallies().
+// Objects counted per transaction by rebuild_tallies(), indexed by rebuild_words().
 constexpr size_t kTallyBatch = 4096;
 // Tally levels: level n counts per span of 2^(6n) seconds, from 1 s to 2^30 s (34 years); the
 // top level's 64 spans reach 2^36 s, the year 4147.
@@ -111,6 +112,26 @@ std::string set_key(std::string_view spec, std::int64_t datestamp, std::string_v
     std::string out(spec);
     out.push_back('\0');
     return out + date_key(datestamp, key);
+}
+
+// A words entry: the word, a NUL (no word holds one), the object's key.
+std::string word_key(std::string_view word, std::string_view key) {
+    std::string out(word);
+    out.push_back('\0');
+    out.append(key);
+    return out;
+}
+
+// The words of all of an object's titles, each once.
+std::vector<std::string> object_title_words(const ObjectRecord& object) {
+    std::vector<std::string> words;
+    auto titles = object.metadata.dc.find("title");
+    if (titles == object.metadata.dc.end()) return words;
+    for (const LangValue& title : titles->second)
+        for (std::string& word : title_words(title.value))
+            if (std::find(words.begin(), words.end(), word) == words.end())
+                words.push_back(std::move(word));
+    return words;
 }
 
 std::string tally_key(std::string_view spec, int level, std::int64_t span) {
@@ -234,7 +255,9 @@ class Cursor {
     // Positions at the first key >= `key`; false at the end.
     bool seek(std::string_view key) { return step(view(key), MDB_SET_RANGE); }
     bool next() { return step({}, MDB_NEXT); }
+    bool prev() { return step({}, MDB_PREV); }
     bool first() { return step({}, MDB_FIRST); }
+    bool last() { return step({}, MDB_LAST); }
     std::string_view key() const { return view(key_); }
     std::string_view value() const { return view(value_); }
 
@@ -552,6 +575,13 @@ std::unique_ptr<CatalogReader> CatalogReader::open(const std::string& path, std:
             return fail(std::string("database ") + name + ": " + mdb_strerror(rc));
         }
     }
+    // Added by schema 4: an older iiifd's catalog has no title index (searches find nothing).
+    rc = mdb_dbi_open(txn, "words", 0, &reader->words_);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return fail(std::string("database words: ") + mdb_strerror(rc));
+    }
+    reader->has_words_ = rc == 0;
     // Committing a read transaction keeps its database handles for the environment.
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail(std::string("mdb_txn_commit: ") + mdb_strerror(rc));
@@ -633,6 +663,75 @@ std::vector<ObjectRecord> CatalogReader::scan_by_date(const Position& after, std
         records.push_back(std::move(record));
         if (limit != 0 && records.size() >= limit) break;
     }
+    return records;
+}
+
+std::vector<ObjectRecord> CatalogReader::recent_objects(const Position& before, size_t limit,
+                                                        const std::string& set_spec) const {
+    std::string prefix;
+    MDB_dbi index = by_date_;
+    if (!set_spec.empty()) {
+        prefix = set_spec + '\0';
+        index = by_set_;
+    }
+    // From the newest: past every key of the prefix (datestamps are below 2^63, so their
+    // first byte is below 0xff).
+    const bool newest = before.datestamp == 0 && before.ark.empty();
+    const std::string start =
+        prefix + (newest ? std::string(9, '\xff') : date_key(before.datestamp, before.ark));
+
+    std::vector<ObjectRecord> records;
+    Txn txn(env_, MDB_RDONLY);
+    Cursor cursor(txn, index);
+    // The last key strictly before `start`.
+    bool more = cursor.seek(start) ? cursor.prev() : cursor.last();
+    for (; more && records.size() < limit; more = cursor.prev()) {
+        std::string_view key = cursor.key();
+        if (!key.starts_with(prefix) || key.size() < prefix.size() + 8) break;
+        auto found = txn.find(objects_, key.substr(prefix.size() + 8));
+        if (!found) continue;
+        ObjectRecord record = object_record_from_json(*found);
+        if (record.state != RecordState::active) continue;
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
+std::vector<ObjectRecord> CatalogReader::search_titles(std::string_view query, size_t limit) const {
+    const std::vector<std::string> wanted = title_words(query);
+    if (wanted.empty() || limit == 0 || !has_words_) return {};
+    const std::string& longest = *std::max_element(
+        wanted.begin(), wanted.end(),
+        [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+
+    Txn txn(env_, MDB_RDONLY);
+    Cursor cursor(txn, words_);
+    std::vector<std::string> candidates;
+    size_t read = 0;
+    for (bool more = cursor.seek(longest); more && read < kMaxSearchCandidates;
+         more = cursor.next(), ++read) {
+        std::string_view key = cursor.key();
+        if (!key.starts_with(longest)) break;
+        const size_t nul = key.find('\0');
+        if (nul == std::string_view::npos) continue;
+        std::string object_key(key.substr(nul + 1));
+        // One object's words that share the prefix are not adjacent: keep each once.
+        if (std::find(candidates.begin(), candidates.end(), object_key) == candidates.end())
+            candidates.push_back(std::move(object_key));
+    }
+    std::vector<ObjectRecord> records;
+    for (const std::string& key : candidates) {
+        auto found = txn.find(objects_, key);
+        if (!found) continue;
+        ObjectRecord record = object_record_from_json(*found);
+        if (record.state != RecordState::active) continue;
+        if (!title_matches(wanted, object_title_words(record))) continue;
+        records.push_back(std::move(record));
+    }
+    std::sort(records.begin(), records.end(), [](const ObjectRecord& a, const ObjectRecord& b) {
+        return a.datestamp != b.datestamp ? a.datestamp > b.datestamp : a.ark > b.ark;
+    });
+    if (records.size() > limit) records.resize(limit);
     return records;
 }
 
@@ -882,7 +981,9 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         {"objects", &r.objects_},     {"images", &r.images_},   {"arks", &r.arks_},
         {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
         {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
-        {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_}};
+        {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
+        {"words", &r.words_}};
+    r.has_words_ = true;
     for (auto [name, dbi] : databases) {
         rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
         if (rc != 0) {
@@ -918,6 +1019,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     if (upgrade) {
         try {
             writer->rebuild_tallies();
+            writer->rebuild_words();
         } catch (const IiifError& failure) {
             if (error) *error = "catalog " + path + ": upgrade: " + failure.reason;
             return nullptr;
@@ -994,6 +1096,8 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
         if (auto previous_text = txn.find(r.objects_, *key)) {
             previous = object_record_from_json(*previous_text);
             tally(txn, r.tallies_, *previous, -1);
+            for (const std::string& word : object_title_words(*previous))
+                txn.erase(r.words_, word_key(word, *key));
             txn.erase(r.by_date_, date_key(previous->datestamp, *key));
             for (const std::string& spec : set_memberships(previous->metadata.sets))
                 txn.erase(r.by_set_, set_key(spec, previous->datestamp, *key));
@@ -1016,6 +1120,8 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
         txn.put(r.by_date_, date_key(object.datestamp, *key), "");
         for (const std::string& spec : set_memberships(object.metadata.sets))
             txn.put(r.by_set_, set_key(spec, object.datestamp, *key), "");
+        for (const std::string& word : object_title_words(object))
+            txn.put(r.words_, word_key(word, *key), "");
         tally(txn, r.tallies_, object, +1);
         // An ARK that reaches the catalog is minted for ever, even after a rebuild.
         if (!txn.find(r.arks_, *key)) {
@@ -1128,7 +1234,7 @@ void CatalogWriter::clear() {
     Txn txn(env_, 0);
     // The set names come from the configuration, not from the objects: they stay.
     for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
-                        r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_})
+                        r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_, r.words_})
         check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
     txn.put(r.meta_, "schema", kSchema);
     txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
@@ -1153,6 +1259,34 @@ void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets)
     for (const std::string& spec : set_memberships(specs))
         if (!txn.find(reader_.sets_, spec)) txn.put(reader_.sets_, spec, "{\"name\":\"\"}");
     txn.commit();
+}
+
+// The title index from every object, in batches (the upgrade to schema 4).
+void CatalogWriter::rebuild_words() {
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        check(mdb_drop(txn.get(), r.words_, 0), "mdb_drop");
+        txn.commit();
+    }
+    std::string after;
+    for (bool first = true;; first = false) {
+        Txn txn(env_, 0);
+        size_t done = 0;
+        {
+            Cursor cursor(txn, r.objects_);
+            bool more = first ? cursor.first() : cursor.seek(after);
+            if (more && !first && cursor.key() == after) more = cursor.next();
+            for (; more && done < kTallyBatch; more = cursor.next(), ++done) {
+                after = std::string(cursor.key());
+                for (const std::string& word :
+                     object_title_words(object_record_from_json(cursor.value())))
+                    txn.put(r.words_, word_key(word, after), "");
+            }
+        }
+        txn.commit();
+        if (done < kTallyBatch) break;
+    }
 }
 
 void CatalogWriter::rebuild_tallies() {

@@ -21,7 +21,10 @@
 //             from/until range reads at most a few hundred entries, however large the catalog
 //             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
 //   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
-//   meta      "schema" -> "3", "publication" -> publication_settings_to_json(),
+//   words     title word "\0" normalized ARK -> "": every word of every title of each object
+//             (title_words.hpp: accents dropped, case-folded), for the search by title; a
+//             catalog written before schema 4 has none until iiifd opens it (and fills it)
+//   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
 //             "access" -> access_settings_to_json() (what the module decides with),
 //             "access_rules" -> access_rules_to_json() (how objects got their policies)
 //
@@ -167,6 +170,21 @@ class CatalogReader {
     // Sets in spec order, strictly after `after` ("" : from the first), at most `limit`.
     std::vector<SetInfo> sets(std::string_view after, size_t limit) const;
 
+    // Active objects (neither pending nor withdrawn), the most recent first (datestamp, then
+    // normalized ARK, descending), strictly before `before` (a default Position: from the
+    // newest), at most `limit`, in the set `set_spec` or its subsets when given. The next page
+    // is before position_of(the last record).
+    std::vector<ObjectRecord> recent_objects(const Position& before, size_t limit,
+                                             const std::string& set_spec = "") const;
+    // Active objects whose title has, for every word of `query` (title_words), a word that
+    // begins with it; the most recent first, at most `limit`. The candidates are the index
+    // entries of the query's longest word taken as a prefix, at most kMaxSearchCandidates of
+    // them, so a search costs a bounded number of reads however large the catalog (a query of
+    // one very common short word may then miss older matches). Nothing for a query without
+    // words, or a catalog without the index (written by an iiifd before schema 4).
+    static constexpr size_t kMaxSearchCandidates = 10000;
+    std::vector<ObjectRecord> search_titles(std::string_view query, size_t limit) const;
+
     // A stored document by its key (see the key functions above); nullopt when absent.
     std::optional<StoredDocument> document(std::string_view key) const;
     // The same, read in place: `use` gets views into the map, valid only during the call, and
@@ -210,6 +228,8 @@ class CatalogReader {
     bool owns_env_ = true;
     MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
     MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0, tallies_ = 0, sets_ = 0;
+    MDB_dbi words_ = 0;
+    bool has_words_ = false;  // a reader of a catalog from before schema 4 has no `words`
     // with_document()'s transaction, kept reset between calls; the mutex keeps two threads
     // from sharing it (the one that does not get it takes a transaction of its own).
     mutable std::mutex reuse_mutex_;
@@ -299,6 +319,7 @@ class CatalogWriter {
   private:
     CatalogWriter() = default;
     void rebuild_tallies();
+    void rebuild_words();
     void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
                           std::int64_t when);
     MDB_env* env_ = nullptr;

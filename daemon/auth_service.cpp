@@ -606,6 +606,24 @@ void AuthService::login(const httplib::Request& req, httplib::Response& res,
     signed_in(req, res, texts, session);
 }
 
+// HTTP/2 may split cookies over several headers.
+static std::string joined_cookies(const httplib::Request& req) {
+    std::string cookies;
+    for (size_t i = 0; i < req.get_header_value_count("Cookie"); ++i)
+        cookies += (i == 0 ? "" : "; ") + req.get_header_value("Cookie", i);
+    return cookies;
+}
+
+std::optional<iiif::AccessCredential> AuthService::session(const httplib::Request& req) const {
+    const std::string cookies = joined_cookies(req);
+    const std::string_view cookie = iiif::cookie_value(cookies, config_.access.cookie_name);
+    if (cookie.empty()) return std::nullopt;
+    std::optional<iiif::AccessCredential> verified =
+        iiif::verify_credential(cookie, key_, now_seconds());
+    if (!verified || verified->kind != iiif::AccessCredential::Kind::session) return std::nullopt;
+    return verified;
+}
+
 void AuthService::token(const httplib::Request& req, httplib::Response& res) const {
     const std::string message_id = req.get_param_value("messageId");
     const std::string origin = req.get_param_value("origin");
@@ -621,13 +639,9 @@ void AuthService::token(const httplib::Request& req, httplib::Response& res) con
     } else if (!is_origin(origin)) {
         error = &kInvalidOrigin;
     } else {
-        // HTTP/2 may split cookies over several headers.
-        std::string cookies;
-        for (size_t i = 0; i < req.get_header_value_count("Cookie"); ++i)
-            cookies += (i == 0 ? "" : "; ") + req.get_header_value("Cookie", i);
+        std::optional<iiif::AccessCredential> session = this->session(req);
+        const std::string cookies = joined_cookies(req);
         const std::string_view cookie = iiif::cookie_value(cookies, config_.access.cookie_name);
-        std::optional<iiif::AccessCredential> session = iiif::verify_credential(cookie, key_, now);
-        if (session && session->kind != iiif::AccessCredential::Kind::session) session.reset();
         iiif::AccessCredential token;
         token.kind = iiif::AccessCredential::Kind::token;
         if (session) {

@@ -45,6 +45,10 @@ class AuthService {
                const httplib::ContentReader& content_reader);
     void token(const httplib::Request& req, httplib::Response& res) const;
     void logout(const httplib::Request& req, httplib::Response& res) const;
+    // The request's session (its cookie, signed with the key and unexpired), if it has one.
+    std::optional<iiif::AccessCredential> session(const httplib::Request& req) const;
+    // "scheme://host[:port]" of the public base URL: the Origin of the site's own pages.
+    const std::string& public_origin() const { return public_origin_; }
 
   private:
     const AccessUser* user(std::string_view name) const;

@@ -548,7 +548,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
 
     const toml::table* http = reader.table(root, "http", "http");
     if (http == nullptr) reader.fail("http", "", "required (api_keys)");
-    reader.only_keys(*http, "http", {"host", "port", "api_keys"});
+    reader.only_keys(*http, "http", {"host", "port", "api_keys", "deposit_groups"});
     reader.read(http, "http", "host", config.listen_host);
     if (config.listen_host.empty()) reader.fail("http", "host", "must not be empty");
     reader.read(http, "http", "port", config.listen_port, 1, kMaxPort);
@@ -559,6 +559,11 @@ DaemonConfig load_daemon_config(const std::string& path) {
             reader.fail("http", "api_keys",
                         "key " + std::to_string(i + 1) + " is shorter than " +
                             std::to_string(kMinApiKeyLength) + " characters");
+    }
+    if (http->contains("deposit_groups")) {
+        config.deposit_groups = reader.strings(http, "http", "deposit_groups");
+        for (const std::string& group : config.deposit_groups)
+            if (group.empty()) reader.fail("http", "deposit_groups", "a group name is empty");
     }
 
     const toml::table* ingest = reader.table(root, "ingest", "ingest");

@@ -105,6 +105,9 @@ struct DaemonConfig {
     std::string listen_host = "127.0.0.1";
     int listen_port = 8081;
     std::vector<std::string> api_keys;
+    // Groups whose signed-in users (the /auth/ session cookie) may use the API as a key holder
+    // does; a session opened with an API key (group "api-key") always may.
+    std::vector<std::string> deposit_groups = {"depositors"};
     // [ingest]
     int workers = 2;
     std::string master_format = "tiff";  // "tiff" (JPEG Q90, 256 tiles) or "jp2"

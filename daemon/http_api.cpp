@@ -24,6 +24,8 @@
 #include "auth_service.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "oai_request.hpp"
+#include "presentation.hpp"
 #include "oai_provider.hpp"
 #include "storage.hpp"
 
@@ -38,6 +40,10 @@ constexpr size_t kMaxMetadataBytes = 1 << 20;
 constexpr size_t kWriteBuffer = 1 << 20;
 constexpr int kDefaultListLimit = 100;
 constexpr int kMaxListLimit = 1000;
+// The public listing (the list page): a page of cards, and a search's words.
+constexpr int kDefaultPublicLimit = 24;
+constexpr int kMaxPublicLimit = 100;
+constexpr size_t kMaxQueryBytes = 200;
 // An OAI-PMH POST body is a handful of arguments; a resumption token is under 400 bytes.
 constexpr size_t kMaxOaiBody = 64 << 10;
 // Threads beyond the OAI requests admitted at once: deposits, job polls, and the quick 503s.
@@ -380,6 +386,11 @@ struct HttpApi::Impl {
     void deposit(const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& content_reader);
     void job(const httplib::Request& req, httplib::Response& res);
+    bool may_deposit(const iiif::AccessCredential& session) const;
+    void session(const httplib::Request& req, httplib::Response& res);
+    void public_list(const httplib::Request& req, httplib::Response& res);
+    void public_sets(const httplib::Request& req, httplib::Response& res);
+    std::string actor(const httplib::Request& req) const;
     void list(const httplib::Request& req, httplib::Response& res);
     void object(const httplib::Request& req, httplib::Response& res);
     void patch(const httplib::Request& req, httplib::Response& res,
@@ -408,10 +419,27 @@ void HttpApi::Impl::routes() {
     const int threads = config.oai.max_concurrent + kSpareThreads;
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
+    // /api/ needs an API key, or the session of a user who may deposit (the deposit page);
+    // /api/v1/public/ (the list page's listing and search) needs nothing.
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        if (!req.path.starts_with("/api/")) return httplib::Server::HandlerResponse::Unhandled;
+        if (!req.path.starts_with("/api/") || req.path.starts_with("/api/v1/public/"))
+            return httplib::Server::HandlerResponse::Unhandled;
         if (bearer_key_matches(req.get_header_value("Authorization"), config.api_keys))
             return httplib::Server::HandlerResponse::Unhandled;
+        if (std::optional<iiif::AccessCredential> session = auth.session(req)) {
+            if (!may_deposit(*session)) {
+                send_error(res, 403, "this account may not deposit");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            // A cookie goes with requests other sites make (CSRF): a change must come from a
+            // page of this site, which its Origin header names.
+            if (req.method != "GET" && req.method != "HEAD" &&
+                req.get_header_value("Origin") != auth.public_origin()) {
+                send_error(res, 403, "cross-site request refused");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
         res.set_header("WWW-Authenticate", "Bearer");
         send_error(res, 401, default_reason(401));
         return httplib::Server::HandlerResponse::Handled;
@@ -442,6 +470,13 @@ void HttpApi::Impl::routes() {
     server.Post("/api/v1/objects",
                 [this](const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader& reader) { deposit(req, res, reader); });
+    server.Get("/api/v1/session",
+               [this](const httplib::Request& req, httplib::Response& res) { session(req, res); });
+    server.Get("/api/v1/public/objects", [this](const httplib::Request& req,
+                                                httplib::Response& res) { public_list(req, res); });
+    server.Get("/api/v1/public/sets", [this](const httplib::Request& req, httplib::Response& res) {
+        public_sets(req, res);
+    });
     server.Get("/api/v1/jobs/([^/]+)",
                [this](const httplib::Request& req, httplib::Response& res) { job(req, res); });
     server.Get("/api/v1/objects",
@@ -532,6 +567,196 @@ void HttpApi::Impl::job(const httplib::Request& req, httplib::Response& res) {
     std::optional<std::string> status = job_status_json(*redis_connection, id);
     if (!status) throw iiif::IiifError(404, "no job " + id);
     send_json(res, 200, *status);
+}
+
+bool HttpApi::Impl::may_deposit(const iiif::AccessCredential& session) const {
+    for (const std::string& group : session.groups) {
+        if (group == iiif::kApiKeyGroup) return true;
+        for (const std::string& allowed : config.deposit_groups)
+            if (group == allowed) return true;
+    }
+    return false;
+}
+
+// Who acts: for an API key, the first 12 hex digits of its SHA-256 (never the key); for a
+// session, "user:{name}".
+std::string HttpApi::Impl::actor(const httplib::Request& req) const {
+    const std::string presented = req.get_header_value("Authorization");
+    if (presented.starts_with("Bearer ")) {
+        const std::string key = presented.substr(7);
+        unsigned char digest[SHA256_DIGEST_LENGTH];
+        SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+        return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), 6));
+    }
+    std::optional<iiif::AccessCredential> session = auth.session(req);
+    return session ? "user:" + session->subject : "";
+}
+
+// GET /api/v1/session: who the request is (a key or a signed-in user), and what the deposit
+// page needs to know before sending: the limits, the sets, the default holding institution.
+void HttpApi::Impl::session(const httplib::Request& req, httplib::Response& res) {
+    Json body(json_object());
+    const bool by_key = bearer_key_matches(req.get_header_value("Authorization"), config.api_keys);
+    std::optional<iiif::AccessCredential> session;
+    if (!by_key) session = auth.session(req);
+    json_object_set_new(body.get(), "via", json_string(by_key ? "key" : "session"));
+    json_object_set_new(body.get(), "user",
+                        session ? json_string(session->subject.c_str()) : json_null());
+    json_t* groups = json_array();
+    if (session)
+        for (const std::string& group : session->groups)
+            json_array_append_new(groups, json_string(group.c_str()));
+    json_object_set_new(body.get(), "groups", groups);
+    json_t* limits = json_object();
+    json_object_set_new(limits, "max_file_bytes", json_integer(config.max_file_bytes));
+    json_object_set_new(limits, "max_files_per_object", json_integer(config.max_files_per_object));
+    json_object_set_new(limits, "max_pixels", json_integer(config.max_pixels));
+    json_object_set_new(body.get(), "limits", limits);
+    json_t* sets = json_array();
+    for (const SetDefinition& set : config.sets) {
+        json_t* item = json_object();
+        json_object_set_new(item, "spec", json_string(set.spec.c_str()));
+        json_object_set_new(item, "name", json_string(set.name.c_str()));
+        json_array_append_new(sets, item);
+    }
+    json_object_set_new(body.get(), "sets", sets);
+    json_object_set_new(body.get(), "institution", json_string(config.institution.c_str()));
+    json_t* policies = json_array();
+    json_array_append_new(policies, json_string("public"));
+    for (const iiif::AccessPolicy& policy : config.access.policies)
+        if (policy.name != "public") json_array_append_new(policies, json_string(policy.name.c_str()));
+    json_object_set_new(body.get(), "policies", policies);
+    res.set_header("Cache-Control", "no-store");
+    send_json(res, 200, dumped(body.get()));
+}
+
+// A limit parameter: its value from 1 to `most`, `otherwise` when absent; 400 otherwise.
+int limit_param(const httplib::Request& req, int otherwise, int most) {
+    if (!req.has_param("limit")) return otherwise;
+    const std::string text = req.get_param_value("limit");
+    int limit = 0;
+    try {
+        size_t used = 0;
+        limit = std::stoi(text, &used);
+        if (used != text.size()) limit = 0;
+    } catch (const std::exception&) {
+        limit = 0;
+    }
+    if (limit < 1 || limit > most)
+        throw iiif::IiifError(400, "limit: an integer from 1 to " + std::to_string(most) +
+                                       " expected");
+    return limit;
+}
+
+json_t* lang_values_json(const iiif::ObjectMetadata& metadata, const char* element) {
+    json_t* values = json_array();
+    auto found = metadata.dc.find(element);
+    if (found == metadata.dc.end()) return values;
+    for (const iiif::LangValue& value : found->second) {
+        json_t* item = json_object();
+        json_object_set_new(item, "value", json_stringn(value.value.data(), value.value.size()));
+        json_object_set_new(item, "lang", json_string(value.lang.c_str()));
+        json_array_append_new(values, item);
+    }
+    return values;
+}
+
+// An object as the list page shows it: a card with its title, creator, date, pages and
+// thumbnail, and the addresses of its page and manifest.
+json_t* public_object_json(const iiif::ObjectRecord& record,
+                           const iiif::PublicationSettings& publication,
+                           const iiif::AccessSettings& access) {
+    json_t* item = json_object();
+    json_object_set_new(item, "ark", json_string(record.ark.c_str()));
+    json_object_set_new(item, "title", lang_values_json(record.metadata, "title"));
+    json_object_set_new(item, "creator", lang_values_json(record.metadata, "creator"));
+    json_object_set_new(item, "date", lang_values_json(record.metadata, "date"));
+    json_object_set_new(item, "pages", json_integer(static_cast<json_int_t>(record.images.size())));
+    json_t* sets = json_array();
+    for (const std::string& spec : record.metadata.sets)
+        json_array_append_new(sets, json_string(spec.c_str()));
+    json_object_set_new(item, "sets", sets);
+    json_object_set_new(item, "license", json_string(record.metadata.license.c_str()));
+    const std::string provider =
+        record.metadata.provider.empty() ? publication.institution : record.metadata.provider;
+    json_object_set_new(item, "provider", json_string(provider.c_str()));
+    json_object_set_new(item, "updated",
+                        json_string(iiif::format_oai_datetime(record.updated).c_str()));
+    json_object_set_new(
+        item, "manifest",
+        json_string(iiif::manifest_url(publication, iiif::ApiVersion::v3, record.ark).c_str()));
+    json_object_set_new(item, "landing",
+                        json_string(iiif::landing_page_url(publication, record.ark).c_str()));
+    // No thumbnail where nobody without a key could see it.
+    const iiif::AccessPolicy* policy = access.policy(record.policy);
+    const bool closed = policy == nullptr || policy->kind == iiif::PolicyKind::restricted;
+    json_object_set_new(
+        item, "thumbnail",
+        record.images.empty() || closed
+            ? json_null()
+            : json_string((iiif::image_service_url(publication, iiif::ApiVersion::v3,
+                                                   record.images.front()) +
+                           "/full/!240,240/0/default.jpg")
+                              .c_str()));
+    return item;
+}
+
+// GET /api/v1/public/objects?q=&set=&limit=&cursor=: the list page's cards, no key needed.
+// Without q the most recent active objects (of a set when given), a page at a time; with q
+// those whose title has every word of it as a word's beginning (one page, no cursor).
+void HttpApi::Impl::public_list(const httplib::Request& req, httplib::Response& res) {
+    const int limit = limit_param(req, kDefaultPublicLimit, kMaxPublicLimit);
+    const std::string query = req.get_param_value("q");
+    const std::string set = req.get_param_value("set");
+    const std::string cursor = req.get_param_value("cursor");
+    if (query.size() > kMaxQueryBytes)
+        throw iiif::IiifError(400, "q: at most " + std::to_string(kMaxQueryBytes) + " bytes");
+    if (!set.empty() && !iiif::is_valid_set_spec(set)) throw iiif::IiifError(400, "set: not a set spec");
+    if (!query.empty() && (!set.empty() || !cursor.empty()))
+        throw iiif::IiifError(400, "q: a search takes neither set nor cursor");
+    iiif::CatalogReader::Position before;
+    if (!cursor.empty()) {
+        std::optional<iiif::CatalogReader::Position> position = position_of_cursor(cursor);
+        if (!position) throw iiif::IiifError(400, "cursor: not a cursor this API gave");
+        before = *position;
+    }
+    const iiif::CatalogReader& reader = catalog.reader();
+    std::vector<iiif::ObjectRecord> records =
+        query.empty() ? reader.recent_objects(before, static_cast<size_t>(limit), set)
+                      : reader.search_titles(query, static_cast<size_t>(limit));
+    const std::shared_ptr<const iiif::AccessSettings> access = reader.access_settings();
+    Json body(json_object());
+    json_t* objects = json_array();
+    json_object_set_new(body.get(), "objects", objects);
+    for (const iiif::ObjectRecord& record : records)
+        json_array_append_new(objects, public_object_json(record, catalog.publication(), *access));
+    json_object_set_new(
+        body.get(), "next_cursor",
+        query.empty() && records.size() == static_cast<size_t>(limit)
+            ? json_string(cursor_of(iiif::CatalogReader::position_of(records.back())).c_str())
+            : json_null());
+    res.set_header("Cache-Control", "no-cache");
+    send_json(res, 200, dumped(body.get()));
+}
+
+// GET /api/v1/public/sets: every set with its name and how many published objects it and its
+// subsets hold (from the tallies: a few reads each).
+void HttpApi::Impl::public_sets(const httplib::Request&, httplib::Response& res) {
+    constexpr size_t kMaxSets = 1000;
+    const iiif::CatalogReader& reader = catalog.reader();
+    Json body(json_object());
+    json_t* sets = json_array();
+    json_object_set_new(body.get(), "sets", sets);
+    for (const iiif::CatalogReader::SetInfo& set : reader.sets("", kMaxSets)) {
+        json_t* item = json_object();
+        json_object_set_new(item, "spec", json_string(set.spec.c_str()));
+        json_object_set_new(item, "name", json_string(set.name.c_str()));
+        json_object_set_new(item, "description", json_string(set.description.c_str()));
+        json_object_set_new(item, "count", json_integer(reader.count_published(0, 0, set.spec)));
+        json_array_append_new(sets, item);
+    }
+    res.set_header("Cache-Control", "no-cache");
+    send_json(res, 200, dumped(body.get()));
 }
 
 void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
@@ -717,15 +942,11 @@ void HttpApi::Impl::change_state(const httplib::Request& req, httplib::Response&
 }
 
 // {storage root}/withdrawals.log: one JSON line per takedown or reinstatement, appended and
-// synced, never rewritten: when, what, which object, why, at whose request, and which API key
-// (the first 12 hex digits of its SHA-256, never the key).
+// synced, never rewritten: when, what, which object, why, at whose request, and who acted
+// ("key": the API key's first 12 hex digits of SHA-256, never the key, or "user:{name}").
 void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::ObjectRecord& record,
                                    const std::string& reason, const std::string& requested_by,
                                    const httplib::Request& req) {
-    std::string presented = req.get_header_value("Authorization");
-    presented = presented.size() > 7 ? presented.substr(7) : "";
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), digest);
     Json line(json_object());
     json_object_set_new(line.get(), "time", json_integer(record.datestamp));
     json_object_set_new(line.get(), "action", json_string(action.c_str()));
@@ -733,10 +954,7 @@ void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::Object
     json_object_set_new(line.get(), "reason", json_stringn(reason.data(), reason.size()));
     json_object_set_new(line.get(), "requested_by",
                         json_stringn(requested_by.data(), requested_by.size()));
-    json_object_set_new(
-        line.get(), "key",
-        json_string(
-            hex_encode(std::string_view(reinterpret_cast<const char*>(digest), 6)).c_str()));
+    json_object_set_new(line.get(), "key", json_string(actor(req).c_str()));
     const std::string text = dumped(line.get()) + "\n";
     const std::string path = config.storage_root + "/withdrawals.log";
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -38,8 +39,11 @@ constexpr std::int64_t kBigTiffRawBytes = std::int64_t{1} << 30;
 constexpr std::chrono::seconds kStaleTemporaryAge{600};
 
 // A problem with the deposited file itself: the depositor must fix it, a retry will not.
+// A file refused for a reason of its own (FileOutcome::reason's codes), not a failure.
 struct Refusal : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    Refusal(std::string code_, const std::string& message)
+        : std::runtime_error(message), code(std::move(code_)) {}
+    std::string code;
 };
 
 struct JsonDeleter {
@@ -200,13 +204,62 @@ void save_tiff_master(const VImage& image, const std::string& target, const Daem
 }
 
 // Writes the master of `source` to `target`, a file in the masters directory.
+// libvips' progress of a conversion, reported at most every 250 ms and when the percent
+// changed. libvips emits "eval" from the threads that compute the image, so the report is
+// taken under a lock; it runs while the worker waits in the save, never beside it.
+class ConversionProgress {
+  public:
+    using Report = std::function<void(int percent)>;
+    ConversionProgress(const Report& report, int from, int to)
+        : report_(report), from_(from), to_(to) {}
+    ConversionProgress(const ConversionProgress&) = delete;
+    ConversionProgress& operator=(const ConversionProgress&) = delete;
+    // libvips may keep the image (its operation cache): the handler must not outlive this.
+    ~ConversionProgress() {
+        if (image_ == nullptr) return;
+        g_signal_handler_disconnect(image_, handler_);
+        vips_image_set_progress(image_, FALSE);
+        g_object_unref(image_);
+    }
+
+    void follow(VImage& image) {
+        if (!report_ || image_ != nullptr) return;
+        image_ = image.get_image();
+        g_object_ref(image_);
+        vips_image_set_progress(image_, TRUE);
+        handler_ = g_signal_connect(image_, "eval", G_CALLBACK(&ConversionProgress::on_eval), this);
+    }
+
+  private:
+    static void on_eval(VipsImage*, VipsProgress* progress, ConversionProgress* self) {
+        std::unique_lock lock(self->mutex_, std::try_to_lock);
+        if (!lock.owns_lock()) return;  // another thread is reporting: this one can skip
+        const int percent = self->from_ + progress->percent * (self->to_ - self->from_) / 100;
+        const auto now = std::chrono::steady_clock::now();
+        if (percent == self->last_ || now - self->reported_ < std::chrono::milliseconds(250)) return;
+        self->last_ = percent;
+        self->reported_ = now;
+        self->report_(percent);
+    }
+
+    const Report& report_;
+    const int from_, to_;
+    std::mutex mutex_;
+    int last_ = -1;
+    std::chrono::steady_clock::time_point reported_{};
+    VipsImage* image_ = nullptr;
+    gulong handler_ = 0;
+};
+
 void convert_to_master(const std::string& source, const std::string& target,
-                       const DaemonConfig& config) {
+                       const DaemonConfig& config, const ConversionProgress::Report& report) {
     VImage image = master_pixels(source);
+    ConversionProgress whole(report, 0, 100);
     std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
     std::string directory = fs::path(target).parent_path().string();
     if (config.master_format == "jp2") {
         check_free_space(directory, raw_bytes);
+        whole.follow(image);
         image.jp2ksave(target.c_str(), VImage::option()
                                            ->set("tile_width", kJp2Tile)
                                            ->set("tile_height", kJp2Tile)
@@ -216,6 +269,7 @@ void convert_to_master(const std::string& source, const std::string& target,
     }
     if (tiffsave_survives_errors()) {
         check_free_space(directory, raw_bytes);
+        whole.follow(image);
         save_tiff_master(image, target, config);
         return;
     }
@@ -224,8 +278,13 @@ void convert_to_master(const std::string& source, const std::string& target,
     check_free_space(directory, 2 * raw_bytes);
     std::string decoded = create_temporary_file(directory, ".v");
     try {
+        ConversionProgress decoding(report, 0, 50);
+        decoding.follow(image);
         image.write_to_file(decoded.c_str());
-        save_tiff_master(VImage::new_from_file(decoded.c_str()), target, config);
+        VImage pixels = VImage::new_from_file(decoded.c_str());
+        ConversionProgress saving(report, 50, 100);
+        saving.follow(pixels);
+        save_tiff_master(pixels, target, config);
     } catch (...) {
         std::error_code ignored;
         fs::remove(decoded, ignored);
@@ -277,7 +336,8 @@ class ObjectIngest {
     const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
 
     // The record of `file` as page `page`; throws Refusal or another exception (a failure).
-    iiif::ImageRecord ingest(const DepositFile& file, int page, bool* reused) {
+    iiif::ImageRecord ingest(const DepositFile& file, int page, bool* reused,
+                             const std::function<void(int)>& converting) {
         *reused = false;
         std::string id = ark_ + "/f" + std::to_string(page);
         check_limits(file);
@@ -297,12 +357,12 @@ class ObjectIngest {
         std::string temporary = create_temporary_file(masters_, master_suffix);
         vips_error_clear();  // VError quotes the whole buffer: leave no older message in it
         try {
-            convert_to_master(file.staged_path, temporary, config_);
+            convert_to_master(file.staged_path, temporary, config_, converting);
         } catch (const vips::VError& error) {
             vips_error_clear();
             std::error_code ignored;
             fs::remove(temporary, ignored);
-            throw Refusal("the image cannot be decoded (truncated or corrupt): " +
+            throw Refusal("damaged", "the image cannot be decoded (truncated or corrupt): " +
                           first_line(error.what()));
         } catch (...) {
             std::error_code ignored;
@@ -395,7 +455,7 @@ class ObjectIngest {
         if (::stat(file.staged_path.c_str(), &status) != 0 || !S_ISREG(status.st_mode))
             throw std::runtime_error("the deposited file is missing from staging");
         if (status.st_size > config_.max_file_bytes)
-            throw Refusal("the file is " + std::to_string(status.st_size) +
+            throw Refusal("too_large", "the file is " + std::to_string(status.st_size) +
                           " bytes, over the limit of " + std::to_string(config_.max_file_bytes));
         iiif::SourceInfo source;
         try {
@@ -403,16 +463,17 @@ class ObjectIngest {
         } catch (const iiif::IiifError& error) {
             if (error.status == 415)
                 throw Refusal(
+                    "not_an_image",
                     "not an image in a format accepted here (JPEG, PNG, TIFF, JPEG 2000, WebP, "
                     "GIF)");
             if (error.status == 404)
                 throw std::runtime_error("the deposited file is missing from staging");
-            throw Refusal("the image is damaged: " + error.reason);
+            throw Refusal("damaged", "the image is damaged: " + error.reason);
         }
         // Checked on the declared size, before a single pixel is decoded (decompression bombs).
         std::int64_t pixels = std::int64_t{source.width} * source.height;
         if (pixels > config_.max_pixels)
-            throw Refusal("the image declares " + std::to_string(source.width) + "x" +
+            throw Refusal("too_many_pixels", "the image declares " + std::to_string(source.width) + "x" +
                           std::to_string(source.height) + " = " + std::to_string(pixels) +
                           " pixels, over the limit of " + std::to_string(config_.max_pixels));
     }
@@ -529,7 +590,7 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
         if (progress) progress(index, result.files[index]);
     };
     for (size_t i = 0; i < job.files.size(); ++i) {
-        result.files.push_back({job.files[i].original_name, FileState::queued, 0, {}});
+        result.files.push_back({job.files[i].original_name, FileState::queued, 0, {}, {}, 0});
         report(i);
     }
 
@@ -541,23 +602,29 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
         outcome.state = FileState::converting;
         report(i);
         try {
-            if (withdrawn) throw Refusal("the object has been withdrawn");
+            if (withdrawn) throw Refusal("withdrawn", "the object has been withdrawn");
             if (images.size() >= static_cast<size_t>(config.max_files_per_object))
-                throw Refusal("the object already has the maximum of " +
+                throw Refusal("too_many_pages", "the object already has the maximum of " +
                               std::to_string(config.max_files_per_object) + " pages");
             // Pages count accepted files only, so a retried job numbers them the same way.
             int page = static_cast<int>(images.size()) + 1;
             bool reused = false;
-            images.push_back(object.ingest(job.files[i], page, &reused));
+            images.push_back(object.ingest(job.files[i], page, &reused, [&](int percent) {
+                outcome.progress = percent;
+                report(i);
+            }));
             all_reused = all_reused && reused;
             outcome.state = FileState::done;
             outcome.page = page;
+            outcome.progress = 100;
         } catch (const Refusal& refusal) {
             outcome.state = FileState::refused;
             outcome.error = refusal.what();
+            outcome.reason = refusal.code;
         } catch (const std::exception& error) {
             outcome.state = FileState::failed;
             outcome.error = error.what();
+            outcome.reason = "internal";
         }
         report(i);
     }

@@ -43,6 +43,10 @@ struct FileOutcome {
     FileState state = FileState::queued;
     int page = 0;       // page index once done
     std::string error;  // why it was refused or failed, for the depositor
+    // The same as a code a page can translate: not_an_image, damaged, too_large,
+    // too_many_pixels, too_many_pages, withdrawn (refused), internal (failed); empty otherwise.
+    std::string reason;
+    int progress = 0;  // percent: 0 queued, rising while converting, 100 done
 };
 
 struct IngestResult {

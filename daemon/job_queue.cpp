@@ -81,6 +81,8 @@ std::string files_json(const std::vector<FileOutcome>& files) {
         json_object_set_new(item, "page", file.page > 0 ? json_integer(file.page) : json_null());
         json_object_set_new(item, "error",
                             file.error.empty() ? json_null() : json_string(file.error.c_str()));
+        json_object_set_new(item, "reason", json_string(file.reason.c_str()));
+        json_object_set_new(item, "progress", json_integer(file.progress));
         json_array_append_new(list.get(), item);
     }
     return dumped(list.get());
@@ -288,7 +290,7 @@ int forget_departed_consumers(Redis& redis, const DaemonConfig& config) {
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job) {
     std::vector<FileOutcome> files;
     for (const DepositFile& file : job.files)
-        files.push_back({file.original_name, FileState::queued, 0, {}});
+        files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
     std::string now = now_text();
     redis.transaction({
         {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin, "files",

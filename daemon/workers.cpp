@@ -166,7 +166,7 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
 
     std::vector<FileOutcome> files;
     for (const DepositFile& file : job.files)
-        files.push_back({file.original_name, FileState::queued, 0, {}});
+        files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
     IngestResult result;
     std::string error;
     std::optional<CatalogEvent> event;

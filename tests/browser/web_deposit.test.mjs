@@ -113,12 +113,17 @@ async function rows(page) {
   })));
 }
 
-// A file that became a page went through the upload and the conversion with a bar that only
-// grew, passed half way (uploaded) and ended full.
+// The states a row went through, each run of one state once.
+function distinctStates(log) {
+  return log.map((e) => e.state).filter((s, i, all) => s !== all[i - 1]);
+}
+
+// A file that became a page went from ready through the upload and the conversion with a bar
+// that only grew, passed half way (uploaded) and ended full.
 function assertProgressed(log, name) {
   assert.ok(log, `${name}: no progress was recorded`);
-  const states = log.map((e) => e.state).filter((s, i, all) => s !== all[i - 1]);
-  assert.deepEqual(states.slice(0, 2), ["uploading", "queued"], `${name}: ${JSON.stringify(log)}`);
+  const states = distinctStates(log);
+  assert.deepEqual(states.slice(0, 3), ["ready", "uploading", "queued"], `${name}: ${JSON.stringify(log)}`);
   assert.equal(states[states.length - 1], "done", `${name}: ${JSON.stringify(log)}`);
   const values = log.map((e) => e.value);
   for (let i = 1; i < values.length; i += 1) {
@@ -229,6 +234,7 @@ test("mouse, English: three files dropped, two become pages with their progress,
   const log = await page.evaluate(() => window.progressLog);
   assertProgressed(log["north.jpg"], "north.jpg");
   assertProgressed(log["south.png"], "south.png");
+  assert.deepEqual(distinctStates(log["notes.txt"]).slice(0, 3), ["ready", "uploading", "queued"]);
   assert.equal(log["notes.txt"].at(-1).state, "refused");
   assert.equal(await page.textContent("#result-summary"), "2 of 3 files became pages of the document.");
 
@@ -262,7 +268,8 @@ test("mouse, English: three files dropped, two become pages with their progress,
   assert.deepEqual(answers.filter((a) => a.status !== 200), []);
   assert.equal(await page.textContent("#object-title"), "Carte des Flandres");
   assert.equal(await page.textContent("#license"), "CC BY 4.0");
-  assert.equal(await page.getAttribute("#license", "href"), "https://creativecommons.org/licenses/by/4.0/");
+  // The licence as manifests give it (Creative Commons' canonical http form).
+  assert.equal(await page.getAttribute("#license", "href"), "http://creativecommons.org/licenses/by/4.0/");
   assert.equal(await page.getAttribute("#license", "rel"), "license");
   assert.equal(await page.textContent("#source"), "Source: Bibliothèque de Lille");
   const pairs = await page.$$eval("#metadata .pair", (items) =>
@@ -391,6 +398,7 @@ test("keyboard only, French: sign in with an account, choose four files, reorder
   assertProgressed(log["north.jpg"], "north.jpg");
   // The file over the limit was never sent.
   assert.deepEqual(log["huge.jpg"].map((e) => e.state), ["refused"]);
+  assert.deepEqual(distinctStates(log["notes.txt"]), ["ready", "uploading", "queued", "refused"]);
   assert.equal(await page.textContent("#result-summary"),
     "2 fichiers sur 4 sont devenus des pages du document.");
   const arkUrl = await page.inputValue("#result-ark");
@@ -435,6 +443,8 @@ test("a phone: the list and the document's page fit the screen", async () => {
   const { answers } = await openDocumentPage(page,
     () => page.goto(`${base}/object.html?ark=${encodeURIComponent(deposits.fr)}`));
   assert.deepEqual(answers.filter((a) => a.status !== 200), []);
+  // The viewer takes the screen's width.
+  assert.equal(await page.evaluate(() => document.querySelector(".openseadragon-container").clientWidth >= 360), true);
   assert.equal(await noSidewaysScroll(page), true);
   await page.screenshot({ path: join(artifacts, "web-object-phone.png"), fullPage: true });
 

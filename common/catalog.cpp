@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -375,9 +375,11 @@ struct Publisher {
         const std::vector<ImageRecord> object_pages = pages(object);
         if (object.state == RecordState::active) {
             txn.put(documents, manifest_document_key(ApiVersion::v3, key),
-                    encode_document(manifest_v3(settings, object, object_pages, &access), object.updated));
+                    encode_document(manifest_v3(settings, object, object_pages, &access),
+                                    object.updated));
             txn.put(documents, manifest_document_key(ApiVersion::v2, key),
-                    encode_document(manifest_v2(settings, object, object_pages, &access), object.updated));
+                    encode_document(manifest_v2(settings, object, object_pages, &access),
+                                    object.updated));
             const ImageRecord* first = object_pages.empty() ? nullptr : &object_pages.front();
             const std::string item = collection_item_v3(settings, object, first);
             for (const std::string& spec : object.metadata.sets)
@@ -1066,10 +1068,9 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
     for (const auto& [given_object, given_images] : entries) {
         // Every object and page carries the policy and watermark its metadata, its sets and
         // the rules give it now.
-        const ResolvedAccess access =
-            resolve_access(access_rules_, access_settings_, given_object.metadata.access,
-                           set_memberships(given_object.metadata.sets),
-                           given_object.metadata.provider);
+        const ResolvedAccess access = resolve_access(
+            access_rules_, access_settings_, given_object.metadata.access,
+            set_memberships(given_object.metadata.sets), given_object.metadata.provider);
         ObjectRecord object = given_object;
         object.policy = access.policy;
         // info.json's "rights" in the form manifests and OAI-PMH give it (canonical_rights).
@@ -1158,8 +1159,9 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
             kept.rights = rights;
             txn.put(r.images_, page, image_record_to_json(kept));
         }
-        Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
-            previous ? &*previous : nullptr, object, *key);
+        Publisher{txn,          publication_, access_settings_, r.images_,
+                  r.documents_, r.members_,   r.dirty_}
+            .publish(previous ? &*previous : nullptr, object, *key);
     }
     txn.commit();
 }
@@ -1224,8 +1226,8 @@ void CatalogWriter::set_object_state(std::string_view ark, RecordState state,
         image.state = state;
         txn.put(r.images_, *page, image_record_to_json(image));
     }
-    Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}.publish(
-        &previous, object, *key);
+    Publisher{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_}
+        .publish(&previous, object, *key);
     txn.commit();
 }
 
@@ -1402,7 +1404,8 @@ void CatalogWriter::republish() {
         }
         more = batch.size() == kRepublishBatch;
         if (batch.empty()) break;
-        Publisher publish{txn, publication_, access_settings_, r.images_, r.documents_, r.members_, r.dirty_};
+        Publisher publish{txn,          publication_, access_settings_, r.images_,
+                          r.documents_, r.members_,   r.dirty_};
         for (const auto& [key, object] : batch) publish.publish(nullptr, object, key);
         after = batch.back().first;
         txn.commit();

@@ -31,8 +31,8 @@ std::vector<std::string> title_words(std::string_view text) {
     std::vector<std::string> words;
     if (text.empty() || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
         return words;
-    GText decomposed(g_utf8_normalize(text.data(), static_cast<gssize>(text.size()),
-                                      G_NORMALIZE_NFKD));
+    GText decomposed(
+        g_utf8_normalize(text.data(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKD));
     if (!decomposed) return words;
     GText folded(g_utf8_casefold(decomposed.get(), -1));
     if (!folded) return words;

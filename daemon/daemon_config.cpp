@@ -433,7 +433,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
 
     for (const auto& [key, node] : root) {
         static constexpr std::string_view kSections[] = {
-            "storage", "redis", "ark",    "public",   "http",      "ingest",
+            "storage", "redis", "ark",    "public",   "http",       "ingest",
             "oai",     "sets",  "access", "policies", "watermarks", "cache"};
         if (std::find(std::begin(kSections), std::end(kSections), key.str()) == std::end(kSections))
             reader.fail(key.str(), "", "unknown section");

@@ -24,9 +24,9 @@
 #include "auth_service.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "oai_provider.hpp"
 #include "oai_request.hpp"
 #include "presentation.hpp"
-#include "oai_provider.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -624,7 +624,8 @@ void HttpApi::Impl::session(const httplib::Request& req, httplib::Response& res)
     json_t* policies = json_array();
     json_array_append_new(policies, json_string("public"));
     for (const iiif::AccessPolicy& policy : config.access.policies)
-        if (policy.name != "public") json_array_append_new(policies, json_string(policy.name.c_str()));
+        if (policy.name != "public")
+            json_array_append_new(policies, json_string(policy.name.c_str()));
     json_object_set_new(body.get(), "policies", policies);
     res.set_header("Cache-Control", "no-store");
     send_json(res, 200, dumped(body.get()));
@@ -643,8 +644,8 @@ int limit_param(const httplib::Request& req, int otherwise, int most) {
         limit = 0;
     }
     if (limit < 1 || limit > most)
-        throw iiif::IiifError(400, "limit: an integer from 1 to " + std::to_string(most) +
-                                       " expected");
+        throw iiif::IiifError(400,
+                              "limit: an integer from 1 to " + std::to_string(most) + " expected");
     return limit;
 }
 
@@ -711,7 +712,8 @@ void HttpApi::Impl::public_list(const httplib::Request& req, httplib::Response& 
     const std::string cursor = req.get_param_value("cursor");
     if (query.size() > kMaxQueryBytes)
         throw iiif::IiifError(400, "q: at most " + std::to_string(kMaxQueryBytes) + " bytes");
-    if (!set.empty() && !iiif::is_valid_set_spec(set)) throw iiif::IiifError(400, "set: not a set spec");
+    if (!set.empty() && !iiif::is_valid_set_spec(set))
+        throw iiif::IiifError(400, "set: not a set spec");
     if (!query.empty() && (!set.empty() || !cursor.empty()))
         throw iiif::IiifError(400, "q: a search takes neither set nor cursor");
     iiif::CatalogReader::Position before;

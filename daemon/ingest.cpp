@@ -236,7 +236,8 @@ class ConversionProgress {
         if (!lock.owns_lock()) return;  // another thread is reporting: this one can skip
         const int percent = self->from_ + progress->percent * (self->to_ - self->from_) / 100;
         const auto now = std::chrono::steady_clock::now();
-        if (percent == self->last_ || now - self->reported_ < std::chrono::milliseconds(250)) return;
+        if (percent == self->last_ || now - self->reported_ < std::chrono::milliseconds(250))
+            return;
         self->last_ = percent;
         self->reported_ = now;
         self->report_(percent);
@@ -363,7 +364,7 @@ class ObjectIngest {
             std::error_code ignored;
             fs::remove(temporary, ignored);
             throw Refusal("damaged", "the image cannot be decoded (truncated or corrupt): " +
-                          first_line(error.what()));
+                                         first_line(error.what()));
         } catch (...) {
             std::error_code ignored;
             fs::remove(temporary, ignored);
@@ -456,7 +457,8 @@ class ObjectIngest {
             throw std::runtime_error("the deposited file is missing from staging");
         if (status.st_size > config_.max_file_bytes)
             throw Refusal("too_large", "the file is " + std::to_string(status.st_size) +
-                          " bytes, over the limit of " + std::to_string(config_.max_file_bytes));
+                                           " bytes, over the limit of " +
+                                           std::to_string(config_.max_file_bytes));
         iiif::SourceInfo source;
         try {
             source = iiif::probe_source(file.staged_path);
@@ -473,9 +475,10 @@ class ObjectIngest {
         // Checked on the declared size, before a single pixel is decoded (decompression bombs).
         std::int64_t pixels = std::int64_t{source.width} * source.height;
         if (pixels > config_.max_pixels)
-            throw Refusal("too_many_pixels", "the image declares " + std::to_string(source.width) + "x" +
-                          std::to_string(source.height) + " = " + std::to_string(pixels) +
-                          " pixels, over the limit of " + std::to_string(config_.max_pixels));
+            throw Refusal("too_many_pixels",
+                          "the image declares " + std::to_string(source.width) + "x" +
+                              std::to_string(source.height) + " = " + std::to_string(pixels) +
+                              " pixels, over the limit of " + std::to_string(config_.max_pixels));
     }
 
     // The record of a page this object already holds for the same original, with its files in
@@ -605,7 +608,8 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
             if (withdrawn) throw Refusal("withdrawn", "the object has been withdrawn");
             if (images.size() >= static_cast<size_t>(config.max_files_per_object))
                 throw Refusal("too_many_pages", "the object already has the maximum of " +
-                              std::to_string(config.max_files_per_object) + " pages");
+                                                    std::to_string(config.max_files_per_object) +
+                                                    " pages");
             // Pages count accepted files only, so a retried job numbers them the same way.
             int page = static_cast<int>(images.size()) + 1;
             bool reused = false;

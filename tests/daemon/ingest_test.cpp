@@ -4,6 +4,7 @@
 
 #include <tiffio.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -181,9 +182,16 @@ TEST_CASE("a job keeps its images as pages and refuses a text file with a reason
     std::string translucent = f.stage(with_alpha(quadrants(), 128), "translucent.png");
 
     std::vector<std::pair<size_t, FileState>> seen;
-    IngestResult result = ingest_job(
-        f.config, *f.catalog, f.job({big, text, translucent}),
-        [&](size_t index, const FileOutcome& outcome) { seen.emplace_back(index, outcome.state); });
+    std::vector<std::vector<int>> progress(3);
+    IngestResult result =
+        ingest_job(f.config, *f.catalog, f.job({big, text, translucent}),
+                   [&](size_t index, const FileOutcome& outcome) {
+                       // A conversion reports its progress in between: once
+                       // per state here.
+                       if (seen.empty() || seen.back() != std::pair{index, outcome.state})
+                           seen.emplace_back(index, outcome.state);
+                       progress[index].push_back(outcome.progress);
+                   });
 
     REQUIRE(result.files.size() == 3);
     CHECK(result.object_written);
@@ -202,6 +210,14 @@ TEST_CASE("a job keeps its images as pages and refuses a text file with a reason
         {0, FileState::converting}, {0, FileState::done},       {1, FileState::converting},
         {1, FileState::refused},    {2, FileState::converting}, {2, FileState::done}};
     CHECK(seen == expected);
+    // The progress only grows: 100 for a page, 0 for the refused file.
+    for (const std::vector<int>& values : progress)
+        CHECK(std::is_sorted(values.begin(), values.end()));
+    CHECK(progress[0].back() == 100);
+    CHECK(progress[1].back() == 0);
+    CHECK(progress[2].back() == 100);
+    CHECK(result.files[1].reason == "not_an_image");
+    CHECK(result.files[0].reason.empty());
 
     std::string dir = f.object_dir();
     CHECK(fs::is_regular_file(dir + "/object.json"));

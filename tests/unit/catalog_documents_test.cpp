@@ -330,7 +330,7 @@ TEST_CASE("documents: a catalog of schema 1 is upgraded and published", "[docume
     }
     auto writer = open_writer(path);
     CHECK(writer->reader().document(manifest_document_key(ApiVersion::v3, kKey)));
-    CHECK(*writer->reader().meta("schema") == "3");
+    CHECK(*writer->reader().meta("schema") == "4");
     // The upgrade counted the object for OAI-PMH's list sizes.
     CHECK(writer->reader().count_published(0, 0) == 1);
 }

@@ -77,7 +77,7 @@ async function signInWithKey(key) {
     } catch {
       // without storage the key lasts as long as the page
     }
-    signinStatus.textContent = t("signin.asKey");
+    signinStatus.textContent = "";  // #signed-in-as says it (a status region too)
     showSignedIn();
     return true;
   } catch (error) {
@@ -97,9 +97,8 @@ async function signInWithSession(quiet) {
     }
     apiKey = null;
     auth = answer.session;
-    signinStatus.textContent = quiet ? "" : $("signed-in-as").textContent;
+    signinStatus.textContent = "";
     showSignedIn();
-    signinStatus.textContent = quiet ? "" : $("signed-in-as").textContent;
     return true;
   } catch (error) {
     if (!quiet) signinStatus.textContent = t("signin.error", { reason: error.message });
@@ -175,9 +174,13 @@ function makeRow(entry) {
     title: t("files.down", { name }), onclick: () => move(entry, 1) }, "↓");
   entry.remove = h("button", { type: "button", class: "icon", "aria-label": t("files.remove", { name }),
     title: t("files.remove", { name }), onclick: () => removeEntry(entry) }, "×");
-  const preview = previewable.test(entry.file.type)
-    ? h("img", { class: "preview", alt: "", src: (entry.previewUrl = URL.createObjectURL(entry.file)) })
-    : h("span", { class: "preview none", "aria-hidden": "true" }, "?");
+  const placeholder = () => h("span", { class: "preview none", "aria-hidden": "true" }, "?");
+  let preview = placeholder();
+  if (previewable.test(entry.file.type)) {
+    preview = h("img", { class: "preview", alt: "", src: (entry.previewUrl = URL.createObjectURL(entry.file)) });
+    // What the browser cannot show (a damaged file) gets the placeholder, not a broken picture.
+    preview.addEventListener("error", () => preview.replaceWith(placeholder()), { once: true });
+  }
   entry.row = h("li", { class: "file", "data-key": entry.key },
     preview,
     h("div", { class: "file-main" },
@@ -226,6 +229,7 @@ function renderFiles() {
     entry.up.disabled = fixed || index === 0;
     entry.down.disabled = fixed || index === entries.length - 1;
     entry.remove.disabled = fixed;
+    entry.up.parentElement.hidden = finished;  // the list is what was deposited now
     updateRow(entry);
   });
   // Moving a row takes the focus away in some browsers: give it back.

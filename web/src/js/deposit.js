@@ -131,6 +131,7 @@ $("account-signin").addEventListener("click", () => {
   const timer = setInterval(async () => {
     if (!popup.closed) return;
     clearInterval(timer);
+    window.focus();  // back from the sign-in window
     if (await signInWithSession(false)) $("choose").focus();
   }, 400);
 });

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <set>
+#include <tuple>
 
 #include "ark_resolver.hpp"
 #include "iiif_error.hpp"
@@ -707,33 +709,63 @@ std::vector<ObjectRecord> CatalogReader::search_titles(std::string_view query, s
         [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
 
     Txn txn(env_, MDB_RDONLY);
-    Cursor cursor(txn, words_);
-    std::vector<std::string> candidates;
-    size_t read = 0;
-    for (bool more = cursor.seek(longest); more && read < kMaxSearchCandidates;
-         more = cursor.next(), ++read) {
-        std::string_view key = cursor.key();
-        if (!key.starts_with(longest)) break;
-        const size_t nul = key.find('\0');
-        if (nul == std::string_view::npos) continue;
-        std::string object_key(key.substr(nul + 1));
-        // One object's words that share the prefix are not adjacent: keep each once.
-        if (std::find(candidates.begin(), candidates.end(), object_key) == candidates.end())
-            candidates.push_back(std::move(object_key));
+    // One object's words that share the prefix are not adjacent ("carte", "cartes"): a set
+    // keeps each object once.
+    std::set<std::string, std::less<>> candidates;
+    {
+        Cursor cursor(txn, words_);
+        size_t read = 0;
+        for (bool more = cursor.seek(longest); more && read < kMaxSearchCandidates;
+             more = cursor.next(), ++read) {
+            std::string_view key = cursor.key();
+            if (!key.starts_with(longest)) break;
+            const size_t nul = key.find('\0');
+            if (nul != std::string_view::npos) candidates.emplace(key.substr(nul + 1));
+        }
     }
+    // The object under `key` when it is active and its title has every word of the query.
+    auto matching = [&](std::string_view key) -> std::optional<ObjectRecord> {
+        auto text = txn.find(objects_, key);
+        if (!text) return std::nullopt;
+        ObjectRecord record = object_record_from_json(*text);
+        if (record.state != RecordState::active ||
+            !title_matches(wanted, object_title_words(record)))
+            return std::nullopt;
+        return record;
+    };
+
+    // Reading a record is what a search spends its time on. Many candidates (a short, common
+    // word): the newest matches are found by walking by_date from the newest, reading only the
+    // candidates met, which stops at `limit` matches when they are not rare.
     std::vector<ObjectRecord> records;
-    for (const std::string& key : candidates) {
-        auto found = txn.find(objects_, key);
-        if (!found) continue;
-        ObjectRecord record = object_record_from_json(*found);
-        if (record.state != RecordState::active) continue;
-        if (!title_matches(wanted, object_title_words(record))) continue;
+    if (candidates.size() > kFewSearchCandidates) {
+        Cursor cursor(txn, by_date_);
+        size_t walked = 0;
+        for (bool more = cursor.last(); more && walked < kMaxSearchWalk && records.size() < limit;
+             more = cursor.prev(), ++walked) {
+            std::string_view entry = cursor.key();
+            if (entry.size() <= 8) continue;
+            auto candidate = candidates.find(entry.substr(8));
+            if (candidate == candidates.end()) continue;
+            if (auto record = matching(*candidate)) records.push_back(std::move(*record));
+            candidates.erase(candidate);
+        }
+    }
+    // The candidates left, all older than those walked (if any): each read, then sorted as
+    // recent_objects() lists them.
+    std::vector<std::pair<Position, ObjectRecord>> older;
+    if (records.size() < limit) {
+        for (const std::string& key : candidates)
+            if (auto record = matching(key))
+                older.emplace_back(Position{record->datestamp, key}, std::move(*record));
+    }
+    std::sort(older.begin(), older.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.first.datestamp, a.first.ark) > std::tie(b.first.datestamp, b.first.ark);
+    });
+    for (auto& [position, record] : older) {
+        if (records.size() >= limit) break;
         records.push_back(std::move(record));
     }
-    std::sort(records.begin(), records.end(), [](const ObjectRecord& a, const ObjectRecord& b) {
-        return a.datestamp != b.datestamp ? a.datestamp > b.datestamp : a.ark > b.ark;
-    });
-    if (records.size() > limit) records.resize(limit);
     return records;
 }
 
@@ -1016,11 +1048,21 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         mdb_txn_abort(txn);
         return fail("meta", rc);
     }
+    // An empty title index beside objects (schema 4, `words` emptied by hand or lost) is filled
+    // as on an upgrade. Objects that have no title at all look the same: their catalog is read
+    // through at each opening, and still has no words after it.
+    MDB_stat words{}, objects{};
+    if ((rc = mdb_stat(txn, r.words_, &words)) != 0 ||
+        (rc = mdb_stat(txn, r.objects_, &objects)) != 0) {
+        mdb_txn_abort(txn);
+        return fail("mdb_stat", rc);
+    }
+    const bool unindexed = words.ms_entries == 0 && objects.ms_entries > 0;
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail("mdb_txn_commit", rc);
-    if (upgrade) {
+    if (upgrade || unindexed) {
         try {
-            writer->rebuild_tallies();
+            if (upgrade) writer->rebuild_tallies();
             writer->rebuild_words();
         } catch (const IiifError& failure) {
             if (error) *error = "catalog " + path + ": upgrade: " + failure.reason;

@@ -21,9 +21,12 @@
 //             from/until range reads at most a few hundred entries, however large the catalog
 //             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
 //   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
-//   words     title word "\0" normalized ARK -> "": every word of every title of each object
-//             (title_words.hpp: accents dropped, case-folded), for the search by title; a
-//             catalog written before schema 4 has none until iiifd opens it (and fills it)
+//   words     title word "\0" normalized ARK -> "": every word of every title (all languages)
+//             of each object (title_words.hpp: NFKD, accents dropped, case-folded, cut at
+//             64 bytes; one-character words kept), for the search by title. Written with the
+//             object, in its transaction. A catalog of schema 1 to 3 has none: CatalogWriter
+//             fills it on opening (so does it when `words` is empty beside objects); a reader
+//             that opened the catalog before that searches nothing until it is opened again
 //   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
 //             "access" -> access_settings_to_json() (what the module decides with),
 //             "access_rules" -> access_rules_to_json() (how objects got their policies)
@@ -177,12 +180,17 @@ class CatalogReader {
     std::vector<ObjectRecord> recent_objects(const Position& before, size_t limit,
                                              const std::string& set_spec = "") const;
     // Active objects whose title has, for every word of `query` (title_words), a word that
-    // begins with it; the most recent first, at most `limit`. The candidates are the index
-    // entries of the query's longest word taken as a prefix, at most kMaxSearchCandidates of
-    // them, so a search costs a bounded number of reads however large the catalog (a query of
-    // one very common short word may then miss older matches). Nothing for a query without
+    // begins with it; the most recent first, at most `limit`. Nothing for a query without
     // words, or a catalog without the index (written by an iiifd before schema 4).
+    // The work is bounded however large the catalog: the candidates are the index entries of
+    // the query's longest word taken as a prefix, at most kMaxSearchCandidates of them (a query
+    // of one very common short word may then miss some matches); beyond kFewSearchCandidates
+    // of them, by_date is walked from the newest, at most kMaxSearchWalk entries, reading only
+    // the candidates met until `limit` match; the candidates left are then read. So at most
+    // kMaxSearchCandidates records are read, and usually about `limit`.
     static constexpr size_t kMaxSearchCandidates = 10000;
+    static constexpr size_t kFewSearchCandidates = 256;
+    static constexpr size_t kMaxSearchWalk = 200000;
     std::vector<ObjectRecord> search_titles(std::string_view query, size_t limit) const;
 
     // A stored document by its key (see the key functions above); nullopt when absent.

@@ -12,7 +12,9 @@
 namespace iiif {
 
 // Each word once, in the order first met; none longer than kMaxTitleWordBytes (longer ones are
-// cut at a character boundary). Text that is not UTF-8 gives no words.
+// cut at a character boundary). Words of one character are kept, so that "n°3" is found by "3"
+// (the index grows by one entry per such word; a search's reads are bounded anyway). Text that
+// is not UTF-8 gives no words.
 inline constexpr size_t kMaxTitleWordBytes = 64;
 std::vector<std::string> title_words(std::string_view text);
 

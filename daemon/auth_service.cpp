@@ -188,19 +188,6 @@ bool is_port(std::string_view text) {
            port >= 1 && port <= 65535;
 }
 
-// "scheme://host[:port]" lowercased, without the scheme's default port; empty when `url` has
-// no such beginning.
-std::string origin_of(std::string_view url) {
-    const size_t separator = url.find("://");
-    if (separator == std::string_view::npos) return "";
-    const size_t end = url.find_first_of("/?#", separator + 3);
-    std::string origin = lowercase(url.substr(0, end));
-    if (origin.starts_with("http://") && origin.ends_with(":80")) origin.resize(origin.size() - 3);
-    if (origin.starts_with("https://") && origin.ends_with(":443"))
-        origin.resize(origin.size() - 4);
-    return origin;
-}
-
 constexpr AuthTexts kEnglishTexts{
     "en",
     "Sign in",
@@ -326,6 +313,17 @@ json_t* language_map(const char* english, const char* french) {
 }
 
 }  // namespace
+
+std::string origin_of(std::string_view url) {
+    const size_t separator = url.find("://");
+    if (separator == std::string_view::npos) return "";
+    const size_t end = url.find_first_of("/?#", separator + 3);
+    std::string origin = lowercase(url.substr(0, end));
+    if (origin.starts_with("http://") && origin.ends_with(":80")) origin.resize(origin.size() - 3);
+    if (origin.starts_with("https://") && origin.ends_with(":443"))
+        origin.resize(origin.size() - 4);
+    return origin;
+}
 
 bool is_origin(std::string_view text) {
     const size_t separator = text.find("://");

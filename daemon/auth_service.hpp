@@ -75,5 +75,8 @@ class AuthService {
 // "scheme://host[:port]" as a browser's Origin header or the IIIF origin parameter has it: no
 // path, no user, a port of 1 to 65535.
 bool is_origin(std::string_view text);
+// "scheme://host[:port]" of `url` lowercased, without the scheme's default port (:80, :443):
+// what an Origin header is compared as. Empty when `url` has no such beginning.
+std::string origin_of(std::string_view url);
 
 }  // namespace iiifd

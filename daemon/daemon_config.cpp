@@ -224,11 +224,11 @@ std::vector<iiif::Network> networks(const ConfigReader& reader, const toml::tabl
 }
 
 std::vector<std::string> groups(const ConfigReader& reader, const toml::table* table,
-                                std::string_view section) {
-    std::vector<std::string> groups = reader.strings(table, section, "groups");
+                                std::string_view section, const std::string& key = "groups") {
+    std::vector<std::string> groups = reader.strings(table, section, key);
     for (size_t i = 0; i < groups.size(); ++i)
         if (!is_group(groups[i]))
-            reader.fail(section, "groups[" + std::to_string(i) + "]",
+            reader.fail(section, key + "[" + std::to_string(i) + "]",
                         "not a group: \"" + groups[i] + "\" (letters, digits and -_.:@)");
     return groups;
 }
@@ -560,11 +560,8 @@ DaemonConfig load_daemon_config(const std::string& path) {
                         "key " + std::to_string(i + 1) + " is shorter than " +
                             std::to_string(kMinApiKeyLength) + " characters");
     }
-    if (http->contains("deposit_groups")) {
-        config.deposit_groups = reader.strings(http, "http", "deposit_groups");
-        for (const std::string& group : config.deposit_groups)
-            if (group.empty()) reader.fail("http", "deposit_groups", "a group name is empty");
-    }
+    if (http->contains("deposit_groups"))
+        config.deposit_groups = groups(reader, http, "http", "deposit_groups");
 
     const toml::table* ingest = reader.table(root, "ingest", "ingest");
     if (ingest != nullptr)

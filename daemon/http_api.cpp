@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -19,8 +17,10 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include "access_config.hpp"
+#include "api_auth.hpp"
 #include "auth_service.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
@@ -288,29 +288,6 @@ std::string small_body(const httplib::ContentReader& content_reader, httplib::Re
 
 }  // namespace
 
-bool bearer_key_matches(std::string_view authorization, const std::vector<std::string>& keys) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (authorization.size() <= kScheme.size()) return false;
-    for (size_t i = 0; i < kScheme.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-            std::tolower(static_cast<unsigned char>(kScheme[i])))
-            return false;
-    }
-    std::string_view presented = authorization.substr(kScheme.size());
-    // Digests have one length whatever the keys', so the comparison takes the same time for
-    // every presented key; and every configured key is tried.
-    unsigned char presented_digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(),
-           presented_digest);
-    bool match = false;
-    for (const std::string& key : keys) {
-        unsigned char key_digest[SHA256_DIGEST_LENGTH];
-        SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), key_digest);
-        match |= CRYPTO_memcmp(presented_digest, key_digest, SHA256_DIGEST_LENGTH) == 0;
-    }
-    return match;
-}
-
 // Admission of OAI-PMH requests: at most `limit` at once, the others refused at once (503)
 // rather than queued behind a long harvest page.
 class Admission {
@@ -369,6 +346,7 @@ struct HttpApi::Impl {
     OaiProvider oai_provider;
     std::atomic<int> oai_in_flight{0};
     AuthService auth;
+    ApiAuth api_auth;
     httplib::Server server;
     // A metadata change reads, rewrites object.json and puts the record: one at a time, so
     // that two PATCHes of an object do not lose one another's keys.
@@ -380,17 +358,17 @@ struct HttpApi::Impl {
           catalog(w),
           redis(r),
           oai_provider(w.reader(), w.publication(), c.oai, load_token_key(c.oai.token_key_file)),
-          auth(c) {}
+          auth(c),
+          api_auth(c, auth) {}
 
     void routes();
     void deposit(const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& content_reader);
     void job(const httplib::Request& req, httplib::Response& res);
-    bool may_deposit(const iiif::AccessCredential& session) const;
+    ApiCaller caller(const httplib::Request& req) const;
     void session(const httplib::Request& req, httplib::Response& res);
     void public_list(const httplib::Request& req, httplib::Response& res);
     void public_sets(const httplib::Request& req, httplib::Response& res);
-    std::string actor(const httplib::Request& req) const;
     void list(const httplib::Request& req, httplib::Response& res);
     void object(const httplib::Request& req, httplib::Response& res);
     void patch(const httplib::Request& req, httplib::Response& res,
@@ -419,29 +397,16 @@ void HttpApi::Impl::routes() {
     const int threads = config.oai.max_concurrent + kSpareThreads;
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
-    // /api/ needs an API key, or the session of a user who may deposit (the deposit page);
-    // /api/v1/public/ (the list page's listing and search) needs nothing.
+    // /api/ needs an API key, or the session of a user who may deposit (the deposit page;
+    // api_auth.hpp); /api/v1/public/ (the list page's listing and search) needs nothing.
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (!req.path.starts_with("/api/") || req.path.starts_with("/api/v1/public/"))
             return httplib::Server::HandlerResponse::Unhandled;
-        if (bearer_key_matches(req.get_header_value("Authorization"), config.api_keys))
-            return httplib::Server::HandlerResponse::Unhandled;
-        if (std::optional<iiif::AccessCredential> session = auth.session(req)) {
-            if (!may_deposit(*session)) {
-                send_error(res, 403, "this account may not deposit");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            // A cookie goes with requests other sites make (CSRF): a change must come from a
-            // page of this site, which its Origin header names.
-            if (req.method != "GET" && req.method != "HEAD" &&
-                req.get_header_value("Origin") != auth.public_origin()) {
-                send_error(res, 403, "cross-site request refused");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            return httplib::Server::HandlerResponse::Unhandled;
-        }
-        res.set_header("WWW-Authenticate", "Bearer");
-        send_error(res, 401, default_reason(401));
+        const std::variant<ApiCaller, iiif::IiifError> caller = api_auth.caller(req);
+        const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller);
+        if (refusal == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+        if (refusal->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+        send_error(res, refusal->status, refusal->reason);
         return httplib::Server::HandlerResponse::Handled;
     });
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -569,43 +534,26 @@ void HttpApi::Impl::job(const httplib::Request& req, httplib::Response& res) {
     send_json(res, 200, *status);
 }
 
-bool HttpApi::Impl::may_deposit(const iiif::AccessCredential& session) const {
-    for (const std::string& group : session.groups) {
-        if (group == iiif::kApiKeyGroup) return true;
-        for (const std::string& allowed : config.deposit_groups)
-            if (group == allowed) return true;
-    }
-    return false;
-}
-
-// Who acts: for an API key, the first 12 hex digits of its SHA-256 (never the key); for a
-// session, "user:{name}".
-std::string HttpApi::Impl::actor(const httplib::Request& req) const {
-    const std::string presented = req.get_header_value("Authorization");
-    if (presented.starts_with("Bearer ")) {
-        const std::string key = presented.substr(7);
-        unsigned char digest[SHA256_DIGEST_LENGTH];
-        SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-        return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), 6));
-    }
-    std::optional<iiif::AccessCredential> session = auth.session(req);
-    return session ? "user:" + session->subject : "";
+// Who makes a request the pre-routing handler let through. Asked again rather than carried
+// over (httplib's requests are const there); a session that expired in between is refused here.
+ApiCaller HttpApi::Impl::caller(const httplib::Request& req) const {
+    std::variant<ApiCaller, iiif::IiifError> caller = api_auth.caller(req);
+    if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
+    return std::get<ApiCaller>(std::move(caller));
 }
 
 // GET /api/v1/session: who the request is (a key or a signed-in user), and what the deposit
 // page needs to know before sending: the limits, the sets, the default holding institution.
 void HttpApi::Impl::session(const httplib::Request& req, httplib::Response& res) {
+    const ApiCaller who = caller(req);
+    const bool by_key = who.via == ApiCaller::Via::key;
     Json body(json_object());
-    const bool by_key = bearer_key_matches(req.get_header_value("Authorization"), config.api_keys);
-    std::optional<iiif::AccessCredential> session;
-    if (!by_key) session = auth.session(req);
     json_object_set_new(body.get(), "via", json_string(by_key ? "key" : "session"));
     json_object_set_new(body.get(), "user",
-                        session ? json_string(session->subject.c_str()) : json_null());
+                        by_key ? json_null() : json_stringn(who.user.data(), who.user.size()));
     json_t* groups = json_array();
-    if (session)
-        for (const std::string& group : session->groups)
-            json_array_append_new(groups, json_string(group.c_str()));
+    for (const std::string& group : who.groups)
+        json_array_append_new(groups, json_stringn(group.data(), group.size()));
     json_object_set_new(body.get(), "groups", groups);
     json_t* limits = json_object();
     json_object_set_new(limits, "max_file_bytes", json_integer(config.max_file_bytes));
@@ -956,7 +904,7 @@ void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::Object
     json_object_set_new(line.get(), "reason", json_stringn(reason.data(), reason.size()));
     json_object_set_new(line.get(), "requested_by",
                         json_stringn(requested_by.data(), requested_by.size()));
-    json_object_set_new(line.get(), "key", json_string(actor(req).c_str()));
+    json_object_set_new(line.get(), "key", json_string(caller(req).actor.c_str()));
     const std::string text = dumped(line.get()) + "\n";
     const std::string path = config.storage_root + "/withdrawals.log";
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

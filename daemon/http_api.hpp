@@ -2,7 +2,9 @@
 //
 //   POST  /api/v1/objects          multipart: `file` parts in page order, optional `metadata`
 //                                  (JSON) -> 202 {"job", "ark", "status_url"}
-//   GET   /api/v1/jobs/{id}        the job's state and per-file progress
+//   GET   /api/v1/jobs/{id}        the job's state and each file's state, progress and reason
+//   GET   /api/v1/session          who asks (a key or a session) and the deposit limits, sets,
+//                                  institution and policy names
 //   GET   /api/v1/objects          ?cursor=&limit= -> {"objects": [{ark, title, updated,
 //                                  state}], "next_cursor"}
 //   GET   /api/v1/objects/{ark}    the object record (ARK raw with its slashes, or encoded)
@@ -18,8 +20,10 @@
 //
 // Metadata naming an access policy the configuration does not define is 400.
 //
-// Every /api/ request needs `Authorization: Bearer <key>` (one of config.api_keys). Errors are
-// JSON {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key,
+// Every /api/ request but /api/v1/public/ needs `Authorization: Bearer <key>` (one of
+// config.api_keys) or the session cookie of a depositor (api_auth.hpp). Errors are JSON
+// {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key or
+// session, 403 a session that may not deposit or a cross-site change made with one,
 // 404 unknown job or object, 409 a state that forbids the change, 413 too large, 415 not
 // multipart, 503 Redis unreachable.
 #pragma once
@@ -50,8 +54,5 @@ class HttpApi {
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// Whether `authorization` (the header's value) carries one of `keys`, compared in constant time.
-bool bearer_key_matches(std::string_view authorization, const std::vector<std::string>& keys);
 
 }  // namespace iiifd

@@ -203,27 +203,30 @@ void save_tiff_master(const VImage& image, const std::string& target, const Daem
                                        ->set("bigtiff", raw_bytes > kBigTiffRawBytes));
 }
 
-// Writes the master of `source` to `target`, a file in the masters directory.
-// libvips' progress of a conversion, reported at most every 250 ms and when the percent
-// changed. libvips emits "eval" from the threads that compute the image, so the report is
-// taken under a lock; it runs while the worker waits in the save, never beside it.
+// libvips' progress of a conversion, reported at most every 250 ms and only when the percent
+// changed, so that a job's record in Redis is rewritten a few times a second at most.
+//
+// libvips emits "eval" on the image being saved (vips_image_set_progress) from the thread that
+// runs the save, between the ticks of its pool's threads (vips_threadpool_run; checked with
+// 8.14): the report runs on the ingest worker's own thread, with its own Redis connection, while
+// that thread waits in the save. The lock keeps it correct should a libvips emit from its pool.
 class ConversionProgress {
   public:
     using Report = std::function<void(int percent)>;
-    ConversionProgress(const Report& report, int from, int to)
-        : report_(report), from_(from), to_(to) {}
+    explicit ConversionProgress(const Report& report) : report_(report) {}
     ConversionProgress(const ConversionProgress&) = delete;
     ConversionProgress& operator=(const ConversionProgress&) = delete;
-    // libvips may keep the image (its operation cache): the handler must not outlive this.
-    ~ConversionProgress() {
-        if (image_ == nullptr) return;
-        g_signal_handler_disconnect(image_, handler_);
-        vips_image_set_progress(image_, FALSE);
-        g_object_unref(image_);
-    }
+    // libvips may keep the image (its operation cache): no handler may outlive this.
+    ~ConversionProgress() { stop_following(); }
 
-    void follow(VImage& image) {
-        if (!report_ || image_ != nullptr) return;
+    // Follows the saving of `image`, its 0-100 % mapped onto from-to % of the conversion (a
+    // conversion in two passes gives each its half); stops following the image before.
+    void follow(VImage& image, int from, int to) {
+        if (!report_) return;
+        stop_following();
+        std::lock_guard lock(mutex_);
+        from_ = from;
+        to_ = to;
         image_ = image.get_image();
         g_object_ref(image_);
         vips_image_set_progress(image_, TRUE);
@@ -231,12 +234,19 @@ class ConversionProgress {
     }
 
   private:
+    void stop_following() {
+        if (image_ == nullptr) return;
+        g_signal_handler_disconnect(image_, handler_);
+        vips_image_set_progress(image_, FALSE);
+        g_object_unref(image_);
+        image_ = nullptr;
+    }
+
     static void on_eval(VipsImage*, VipsProgress* progress, ConversionProgress* self) {
-        std::unique_lock lock(self->mutex_, std::try_to_lock);
-        if (!lock.owns_lock()) return;  // another thread is reporting: this one can skip
+        std::lock_guard lock(self->mutex_);
         const int percent = self->from_ + progress->percent * (self->to_ - self->from_) / 100;
         const auto now = std::chrono::steady_clock::now();
-        if (percent == self->last_ || now - self->reported_ < std::chrono::milliseconds(250))
+        if (percent <= self->last_ || now - self->reported_ < std::chrono::milliseconds(250))
             return;
         self->last_ = percent;
         self->reported_ = now;
@@ -244,23 +254,25 @@ class ConversionProgress {
     }
 
     const Report& report_;
-    const int from_, to_;
     std::mutex mutex_;
-    int last_ = -1;
+    int from_ = 0, to_ = 100;
+    int last_ = 0;  // what was reported last: 0, the file's progress when it starts converting
     std::chrono::steady_clock::time_point reported_{};
     VipsImage* image_ = nullptr;
     gulong handler_ = 0;
 };
 
+// Writes the master of `source` to `target`, a file in the masters directory, reporting the
+// percent done as it goes.
 void convert_to_master(const std::string& source, const std::string& target,
                        const DaemonConfig& config, const ConversionProgress::Report& report) {
     VImage image = master_pixels(source);
-    ConversionProgress whole(report, 0, 100);
+    ConversionProgress progress(report);
     std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
     std::string directory = fs::path(target).parent_path().string();
     if (config.master_format == "jp2") {
         check_free_space(directory, raw_bytes);
-        whole.follow(image);
+        progress.follow(image, 0, 100);
         image.jp2ksave(target.c_str(), VImage::option()
                                            ->set("tile_width", kJp2Tile)
                                            ->set("tile_height", kJp2Tile)
@@ -270,7 +282,7 @@ void convert_to_master(const std::string& source, const std::string& target,
     }
     if (tiffsave_survives_errors()) {
         check_free_space(directory, raw_bytes);
-        whole.follow(image);
+        progress.follow(image, 0, 100);
         save_tiff_master(image, target, config);
         return;
     }
@@ -279,12 +291,10 @@ void convert_to_master(const std::string& source, const std::string& target,
     check_free_space(directory, 2 * raw_bytes);
     std::string decoded = create_temporary_file(directory, ".v");
     try {
-        ConversionProgress decoding(report, 0, 50);
-        decoding.follow(image);
+        progress.follow(image, 0, 50);
         image.write_to_file(decoded.c_str());
         VImage pixels = VImage::new_from_file(decoded.c_str());
-        ConversionProgress saving(report, 50, 100);
-        saving.follow(pixels);
+        progress.follow(pixels, 50, 100);
         save_tiff_master(pixels, target, config);
     } catch (...) {
         std::error_code ignored;

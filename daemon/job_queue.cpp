@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -334,7 +335,25 @@ std::optional<std::string> job_status_json(Redis& redis, const std::string& job_
     json_object_set_new(status.get(), "ark", json_string(fields["ark"].c_str()));
     json_object_set_new(status.get(), "origin", json_string(fields["origin"].c_str()));
     json_t* files = json_loads(fields["files"].c_str(), 0, nullptr);
-    json_object_set_new(status.get(), "files", files != nullptr ? files : json_array());
+    if (!json_is_array(files)) {
+        json_decref(files);
+        files = json_array();
+    }
+    // A job recorded by an iiifd before reasons and progress: what they would have said.
+    size_t index;
+    json_t* file;
+    json_array_foreach(files, index, file) {
+        if (!json_is_object(file)) continue;
+        const char* state = json_string_value(json_object_get(file, "state"));
+        auto in_state = [&](const char* name) {
+            return state != nullptr && std::strcmp(state, name) == 0;
+        };
+        if (json_object_get(file, "reason") == nullptr)
+            json_object_set_new(file, "reason", json_string(in_state("failed") ? "internal" : ""));
+        if (json_object_get(file, "progress") == nullptr)
+            json_object_set_new(file, "progress", json_integer(in_state("done") ? 100 : 0));
+    }
+    json_object_set_new(status.get(), "files", files);
     const std::string& error = fields["error"];
     json_object_set_new(status.get(), "error",
                         error.empty() ? json_null() : json_string(error.c_str()));

@@ -38,6 +38,13 @@ std::string summary(const std::vector<FileOutcome>& files) {
     return std::to_string(done) + "/" + std::to_string(files.size()) + " files ingested";
 }
 
+// A file the job did not get to the end of, for a reason of the job's (the job's error says
+// which), not of its own.
+void fail(FileOutcome& file) {
+    file.state = FileState::failed;
+    file.reason = "internal";
+}
+
 }  // namespace
 
 Workers::~Workers() {
@@ -173,7 +180,7 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     if (attempt > kMaxAttempts) {
         error = "given up after " + std::to_string(kMaxAttempts) + " attempts";
         for (FileOutcome& file : files) {
-            if (file.state != FileState::done) file.state = FileState::failed;
+            if (file.state != FileState::done) fail(file);
         }
     } else {
         try {
@@ -204,7 +211,7 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
             error = failure.what();
             for (FileOutcome& file : files) {
                 if (file.state == FileState::queued || file.state == FileState::converting)
-                    file.state = FileState::failed;
+                    fail(file);
             }
         }
     }

@@ -90,7 +90,7 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-size_t on_body(char* data, size_t size, size_t count, void* user) {
+size_t append_received(char* data, size_t size, size_t count, void* user) {
     static_cast<std::string*>(user)->append(data, size * count);
     return size * count;
 }
@@ -114,8 +114,10 @@ HttpResponse perform(CURL* curl, const std::string& url, const std::vector<std::
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_received);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, append_received);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
         response.error = curl_easy_strerror(rc);

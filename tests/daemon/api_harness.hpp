@@ -21,6 +21,7 @@ struct HttpResponse {
     long status = 0;    // 0: no response (refused, reset, timed out)
     std::string error;  // libcurl's message when status is 0
     std::string body;
+    std::string headers;  // the status line and header lines as received, "\r\n" after each
 };
 
 // One part of a multipart body: a file read from `path`, or `data` with an optional filename.

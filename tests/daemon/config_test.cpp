@@ -155,6 +155,19 @@ TEST_CASE("config: at least one API key and each of 16 characters or more", "[co
           "iiifd.toml: [http] api_keys: key 2 is shorter than 16 characters");
 }
 
+TEST_CASE("config: deposit groups default to depositors and are group names", "[config]") {
+    CHECK(load(kValid).deposit_groups == std::vector<std::string>{"depositors"});
+    const std::string keys = R"(api_keys = ["0123456789abcdef"])";
+    CHECK(load(with(keys, keys + "\ndeposit_groups = [\"staff\", \"ed:maps\"]")).deposit_groups ==
+          std::vector<std::string>{"staff", "ed:maps"});
+    CHECK(load(with(keys, keys + "\ndeposit_groups = []")).deposit_groups.empty());
+    CHECK(error_of(with(keys, keys + "\ndeposit_groups = [\"staff\", \"two words\"]")) ==
+          "iiifd.toml: [http] deposit_groups[1]: not a group: \"two words\" (letters, digits and "
+          "-_.:@)");
+    CHECK(error_of(with(keys, keys + "\ndeposit_groups = \"staff\"")) ==
+          "iiifd.toml: [http] deposit_groups: must be an array of strings");
+}
+
 TEST_CASE("config: paths are absolute", "[config]") {
     CHECK(error_of(with(R"(root = "/var/lib/iiif")", R"(root = "var/lib/iiif")")) ==
           "iiifd.toml: [storage] root: must be an absolute path");

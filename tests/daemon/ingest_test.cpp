@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <utility>
@@ -393,6 +394,7 @@ TEST_CASE("a PNG declaring 100000 x 100000 pixels is refused before decoding", "
     CHECK(result.files[0].state == FileState::refused);
     CHECK_THAT(result.files[0].error,
                Catch::Contains("100000x100000") && Catch::Contains("pixels, over the limit"));
+    CHECK(result.files[0].reason == "too_many_pixels");
     CHECK_FALSE(result.object_written);
     CHECK_FALSE(f.catalog->reader().object(f.ark));
     CHECK_FALSE(fs::exists(f.object_dir()));
@@ -406,6 +408,8 @@ TEST_CASE("a file over the byte limit is refused", "[ingest]") {
     IngestResult result = f.run(f.job({big, small}));
     CHECK(result.files[0].state == FileState::refused);
     CHECK_THAT(result.files[0].error, Catch::Contains("over the limit of 1000"));
+    CHECK(result.files[0].reason == "too_large");
+    CHECK(result.files[1].reason.empty());
     CHECK(result.files[1].state == FileState::done);
     CHECK(result.files[1].page == 1);
 }
@@ -418,6 +422,7 @@ TEST_CASE("a truncated JPEG is refused and leaves nothing", "[ingest]") {
     IngestResult result = f.run(f.job({cut}));
     CHECK(result.files[0].state == FileState::refused);
     CHECK_THAT(result.files[0].error, Catch::Contains("truncated or corrupt"));
+    CHECK(result.files[0].reason == "damaged");
     CHECK_FALSE(result.object_written);
     CHECK_FALSE(fs::exists(f.object_dir()));
 }
@@ -432,11 +437,71 @@ TEST_CASE("truncated PNG and tiled TIFF sources are refused", "[ingest]") {
     std::string good = f.stage(quadrants(), "good.png");
     IngestResult result = f.run(f.job({cut_png, cut_tif, good}));
     CHECK(result.files[0].state == FileState::refused);
+    CHECK(result.files[0].reason == "damaged");
     CHECK(result.files[1].state == FileState::refused);
+    CHECK(result.files[1].reason == "damaged");
     CHECK(result.files[2].state == FileState::done);
     CHECK(result.files[2].page == 1);
     CHECK(files_in(f.object_dir() + "/masters") == 1);
     CHECK(files_in(f.object_dir() + "/originals") == 1);
+}
+
+TEST_CASE("files past the page limit are refused as too_many_pages", "[ingest]") {
+    Fixture f("page-limit");
+    f.config.max_files_per_object = 1;
+    std::string first = f.stage(quadrants(), "first.png");
+    std::string second = f.stage(solid(8, 8, kGreen), "second.png");
+    IngestResult result = f.run(f.job({first, second}));
+    CHECK(result.files[0].state == FileState::done);
+    CHECK(result.files[1].state == FileState::refused);
+    CHECK(result.files[1].reason == "too_many_pages");
+    CHECK(result.files[1].error == "the object already has the maximum of 1 pages");
+}
+
+TEST_CASE("a job for a withdrawn object refuses its files as withdrawn", "[ingest]") {
+    Fixture f("withdrawn");
+    std::string page = f.stage(quadrants(), "page.png");
+    REQUIRE(f.run(f.job({page})).object_written);
+    f.catalog->withdraw(f.ark, "owner's request", 1700000500);
+    IngestResult result = f.run(f.job({page}));
+    CHECK(result.files[0].state == FileState::refused);
+    CHECK(result.files[0].reason == "withdrawn");
+    CHECK_FALSE(result.object_written);
+}
+
+// A conversion long enough for libvips to report on it several times (a noisy image
+// compresses slowly): the first report comes at once, the next ones 250 ms apart.
+TEST_CASE("a conversion reports libvips' progress, never going back, up to 100", "[ingest]") {
+    for (const std::string format : {"tiff", "jp2"}) {
+        INFO(format);
+        Fixture f("progress-" + format);
+        f.config.master_format = format;
+        std::string scan = f.stage(noisy(3000, 2500), "scan.jpg", "[Q=95]");
+        std::vector<int> converting;
+        std::vector<std::chrono::steady_clock::time_point> when;
+        std::vector<int> all;
+        IngestResult result = ingest_job(f.config, *f.catalog, f.job({scan}),
+                                         [&](size_t, const FileOutcome& outcome) {
+                                             all.push_back(outcome.progress);
+                                             if (outcome.state != FileState::converting) return;
+                                             converting.push_back(outcome.progress);
+                                             when.push_back(std::chrono::steady_clock::now());
+                                         });
+        REQUIRE(result.files[0].state == FileState::done);
+        CHECK(std::is_sorted(all.begin(), all.end()));
+        CHECK(all.front() == 0);  // queued
+        CHECK(all.back() == 100);
+        // Reported while converting: values of libvips' own, between 0 and 100.
+        CHECK(std::any_of(converting.begin(), converting.end(),
+                          [](int percent) { return percent > 0 && percent < 100; }));
+        // Each report after the state's own (0) says something new.
+        REQUIRE_FALSE(converting.empty());
+        CHECK(std::adjacent_find(converting.begin() + 1, converting.end(),
+                                 std::greater_equal<>()) == converting.end());
+        // libvips' reports (all but the state's own) at most every 250 ms.
+        for (size_t i = 2; i < when.size(); ++i)
+            CHECK(when[i] - when[i - 1] >= std::chrono::milliseconds(250));
+    }
 }
 
 TEST_CASE("in jp2 mode the master is a tiled JPEG 2000", "[ingest]") {

@@ -231,3 +231,27 @@ TEST_CASE("queue: a Redis restart in the middle of a batch loses no job", "[queu
     CHECK(iiifd.stop() == 0);
     check_batch_intact(iiifd, deposits);
 }
+
+TEST_CASE("queue: a job recorded without reasons and progress reads back with them", "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    // As an iiifd before reasons and progress wrote it, a job it left for this one to answer.
+    const std::string id = "0123456789abcdef01234567";
+    redis.integer({"HSET", "iiif:job:" + id, "state", "failed", "ark", "ark:/99999/fk4-x", "origin",
+                   "api", "files",
+                   R"([{"name":"a.jpg","state":"done","page":1,"error":null},)"
+                   R"({"name":"b.txt","state":"refused","page":null,"error":"not an image"},)"
+                   R"({"name":"c.jpg","state":"failed","page":null,"error":"disk full"}])",
+                   "error", "", "attempts", "1", "created", "1700000000", "updated", "1700000001"});
+    HttpResponse status = iiifd.get("/api/v1/jobs/" + id);
+    REQUIRE(status.status == 200);
+    CHECK(
+        json_array(status.body, "files") ==
+        std::vector<std::string>{
+            R"({"name":"a.jpg","state":"done","page":1,"error":null,"reason":"","progress":100})",
+            R"({"name":"b.txt","state":"refused","page":null,"error":"not an image","reason":"","progress":0})",
+            R"({"name":"c.jpg","state":"failed","page":null,"error":"disk full","reason":"internal","progress":0})"});
+}

@@ -29,13 +29,15 @@ std::string text_file(const std::string& name, const std::string& contents) {
     return path;
 }
 
-// iiifd with an access key, a depositor (alice) and a reader (bob), and a set "maps".
-DaemonOptions web_options(const std::string& key_file) {
+// iiifd with an access key, a depositor (alice) and a reader (bob), a set "maps", and `more`
+// of iiifd.toml.
+DaemonOptions web_options(const std::string& key_file, const std::string& more) {
     DaemonOptions options;
     options.hot_folder = false;
     options.extra_config = "[access]\nkey_file = \"" + key_file +
                            "\"\n"
-                           "[sets.\"maps\"]\nname = \"Maps\"\ndescription = \"Maps and plans\"\n";
+                           "[sets.\"maps\"]\nname = \"Maps\"\ndescription = \"Maps and plans\"\n" +
+                           more;
     return options;
 }
 
@@ -74,8 +76,9 @@ std::vector<std::string> listed_arks(const std::string& body) {
 struct WebDaemon {
     RedisServer redis;
     std::string key_file = (test_images::scratch_dir() / "web-access.key").string();
-    Daemon iiifd{redis, web_options(key_file)};
-    WebDaemon() {
+    Daemon iiifd;
+    explicit WebDaemon(const std::string& more_config = "")
+        : iiifd(redis, web_options(key_file, more_config)) {
         std::remove(key_file.c_str());
         iiifd.start();
     }
@@ -95,6 +98,17 @@ TEST_CASE("web api: the public listing needs no key, the rest of /api/ still doe
     CHECK(refused.status == 401);
     CHECK(json_text(refused.body, "error") == "missing or invalid API key");
     CHECK(web.anonymous("/api/v1/session").status == 401);
+    CHECK(web.anonymous("/api/v1/public").status == 401);
+    // Only the public routes themselves: a path that climbs out of them routes nowhere.
+    CHECK(web.anonymous("/api/v1/public/%2E%2E/objects").status == 404);
+}
+
+TEST_CASE("web api: the public answers are revalidated before each use", "[web_api]") {
+    WebDaemon web;
+    CHECK(web.anonymous("/api/v1/public/objects").headers.find("Cache-Control: no-cache\r\n") !=
+          std::string::npos);
+    CHECK(web.anonymous("/api/v1/public/sets").headers.find("Cache-Control: no-cache\r\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("web api: the listing gives each object's card, newest first, page by page",
@@ -172,6 +186,7 @@ TEST_CASE("web api: a bad listing argument is 400 with its reason", "[web_api]")
         {"set=a%20b", "set: not a set spec"},
         {"q=" + std::string(201, 'a'), "q: at most 200 bytes"},
         {"q=carte&set=maps", "q: a search takes neither set nor cursor"},
+        {"q=carte&cursor=31303030303a", "q: a search takes neither set nor cursor"},
     };
     for (const auto& [query, reason] : cases) {
         INFO(query);
@@ -179,6 +194,46 @@ TEST_CASE("web api: a bad listing argument is 400 with its reason", "[web_api]")
         CHECK(answer.status == 400);
         CHECK(json_text(answer.body, "error") == reason);
     }
+}
+
+TEST_CASE("web api: an object under a restricted policy is listed without a thumbnail",
+          "[web_api]") {
+    WebDaemon web("[policies.staff]\nkind = \"restricted\"\n");
+    const std::string closed =
+        deposit(web.iiifd, "r1.jpg", R"({"title": "Registre du personnel", "access": "staff"})");
+    const std::string open = deposit(web.iiifd, "r2.jpg", R"({"title": "Plan de Douai"})");
+    HttpResponse all = web.anonymous("/api/v1/public/objects");
+    REQUIRE(all.status == 200);
+    REQUIRE(listed_arks(all.body) == std::vector<std::string>{open, closed});
+    const std::vector<std::string> cards = json_array(all.body, "objects");
+    CHECK(cards[1].find(R"("thumbnail":null)") != std::string::npos);
+    CHECK(json_text(cards[1], "manifest") ==
+          "http://127.0.0.1:8080/iiif/3/" + closed + "/manifest");
+    CHECK(json_text(cards[0], "thumbnail").ends_with("/full/!240,240/0/default.jpg"));
+}
+
+TEST_CASE("web api: a set lists and counts the objects of its subsets too", "[web_api]") {
+    WebDaemon web("[sets.\"maps:north\"]\nname = \"Northern maps\"\n");
+    const std::string north = deposit(web.iiifd, "n1.jpg", R"({"sets": ["maps:north"]})");
+    const std::string maps = deposit(web.iiifd, "n2.jpg", R"({"sets": ["maps"]})");
+    const std::string gone = deposit(web.iiifd, "n3.jpg", R"({"sets": ["maps:north"]})");
+    deposit(web.iiifd, "n4.jpg", "");
+    REQUIRE(http("POST", web.iiifd.url("/api/v1/objects/" + gone + "/withdraw"), web.iiifd.auth(),
+                 R"({"reason": "duplicate", "requested_by": "cataloguer"})")
+                .status == 200);
+
+    CHECK(listed_arks(web.anonymous("/api/v1/public/objects?set=maps").body) ==
+          std::vector<std::string>{maps, north});
+    CHECK(listed_arks(web.anonymous("/api/v1/public/objects?set=maps:north").body) ==
+          std::vector<std::string>{north});
+    CHECK(listed_arks(web.anonymous("/api/v1/public/objects?set=plans").body).empty());
+    // Published objects, withdrawn ones included (as OAI-PMH counts them).
+    HttpResponse sets = web.anonymous("/api/v1/public/sets");
+    REQUIRE(sets.status == 200);
+    CHECK(json_array(sets.body, "sets") ==
+          std::vector<std::string>{
+              R"({"spec":"maps","name":"Maps","description":"Maps and plans","count":3})",
+              R"({"spec":"maps:north","name":"Northern maps","description":"","count":2})"});
 }
 
 TEST_CASE("web api: /api/v1/session says who asks and what the deposit page must know",

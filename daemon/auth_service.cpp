@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "access_config.hpp"
+#include "clock.hpp"
+#include "json.hpp"
 #include "signing.hpp"
 
 namespace iiifd {
@@ -66,14 +68,7 @@ constexpr const char* kStyle =
     "button{font-size:1rem;padding:.4rem 1.2rem;margin-top:1rem}"
     ".error{color:#a00000;font-weight:600}";
 
-struct JsonDeleter {
-    void operator()(json_t* json) const { json_decref(json); }
-};
-using Json = std::unique_ptr<json_t, JsonDeleter>;
-
-std::int64_t now_seconds() {
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
+using iiif::Json;
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -130,10 +125,9 @@ std::string html_escaped(std::string_view text) {
 // "</script>" nor "<!--" can end or change the script) and U+2028, U+2029 (line ends to older
 // JavaScript) as \u escapes, which JSON and JavaScript both read back as the same text.
 std::string script_json(const json_t* value) {
-    std::unique_ptr<char, decltype(&std::free)> text(
-        json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER), std::free);
-    if (!text) throw std::runtime_error("cannot serialise JSON");
-    std::string_view json = text.get();
+    const std::string text =
+        iiif::json_text(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    std::string_view json = text;
     std::string escaped;
     escaped.reserve(json.size());
     for (size_t i = 0; i < json.size(); ++i) {
@@ -509,7 +503,7 @@ void AuthService::login_form(const httplib::Request& req, httplib::Response& res
         session.kind = iiif::AccessCredential::Kind::session;
         session.subject = *name;
         if (const AccessUser* known = user(*name)) session.groups = known->groups;
-        session.expires = now_seconds() + config_.access.session_lifetime;
+        session.expires = iiif::now_seconds() + config_.access.session_lifetime;
         signed_in(req, res, texts, session);
         return;
     }
@@ -569,7 +563,7 @@ void AuthService::login(const httplib::Request& req, httplib::Response& res,
 
     iiif::AccessCredential session;
     session.kind = iiif::AccessCredential::Kind::session;
-    session.expires = now_seconds() + config_.access.session_lifetime;
+    session.expires = iiif::now_seconds() + config_.access.session_lifetime;
     if (!api_key.empty()) {
         if (!api_key_matches(api_key)) {
             spdlog::warn("auth: unknown API key from {}", address_text(client_address(req)));
@@ -617,7 +611,7 @@ std::optional<iiif::AccessCredential> AuthService::session(const httplib::Reques
     const std::string_view cookie = iiif::cookie_value(cookies, config_.access.cookie_name);
     if (cookie.empty()) return std::nullopt;
     std::optional<iiif::AccessCredential> verified =
-        iiif::verify_credential(cookie, key_, now_seconds());
+        iiif::verify_credential(cookie, key_, iiif::now_seconds());
     if (!verified || verified->kind != iiif::AccessCredential::Kind::session) return std::nullopt;
     return verified;
 }
@@ -625,7 +619,7 @@ std::optional<iiif::AccessCredential> AuthService::session(const httplib::Reques
 void AuthService::token(const httplib::Request& req, httplib::Response& res) const {
     const std::string message_id = req.get_param_value("messageId");
     const std::string origin = req.get_param_value("origin");
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = iiif::now_seconds();
 
     Json message(json_object());
     json_object_set_new(message.get(), "@context", json_string(kAuthContext));

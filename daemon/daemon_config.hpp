@@ -54,7 +54,7 @@ struct AccessUser {
     std::vector<std::string> groups;
 };
 
-// [access], [policies.NAME] and [watermarks.NAME]: who may see what (common/access.hpp), and
+// [access], [policies.NAME] and [watermarks.NAME]: who may see what (common/access/access.hpp), and
 // the auth services that hand out the signed credentials.
 struct AccessConfig {
     std::string default_policy = "public";  // of objects that name none, in no set naming one

@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "iiif_error.hpp"
+#include "json.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -332,14 +333,13 @@ class Watcher {
         for (const std::string& original : contents.files)
             json_array_append_new(names, json_string(original.c_str()));
         json_object_set_new(receipt, "files", names);
-        char* text = json_dumps(receipt, JSON_INDENT(2));
-        json_decref(receipt);
+        const iiif::Json owned(receipt);
         try {
-            write_file_atomically(path(name) + kReceiptSuffix, std::string(text) + "\n");
+            write_file_atomically(path(name) + kReceiptSuffix,
+                                  iiif::json_text(receipt, JSON_INDENT(2)) + "\n");
         } catch (const std::exception& error) {
             spdlog::error("hot folder: receipt of {}: {}", name, error.what());
         }
-        std::free(text);
         spdlog::info("hot folder: {} -> job {}, {}, {} files", name, job.id, job.ark, files.size());
         return Outcome::taken;
     }

@@ -22,8 +22,10 @@
 #include "access_config.hpp"
 #include "api_auth.hpp"
 #include "auth_service.hpp"
+#include "clock.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "json.hpp"
 #include "oai_provider.hpp"
 #include "oai_request.hpp"
 #include "presentation.hpp"
@@ -49,16 +51,9 @@ constexpr size_t kMaxOaiBody = 64 << 10;
 // Threads beyond the OAI requests admitted at once: deposits, job polls, and the quick 503s.
 constexpr int kSpareThreads = 8;
 
-struct JsonDeleter {
-    void operator()(json_t* json) const { json_decref(json); }
-};
-using Json = std::unique_ptr<json_t, JsonDeleter>;
+using iiif::Json;
 
-std::string dumped(const json_t* json, size_t flags = JSON_COMPACT) {
-    std::unique_ptr<char, decltype(&std::free)> text(json_dumps(json, flags), std::free);
-    if (!text) throw iiif::IiifError(500, "cannot serialise JSON");
-    return text.get();
-}
+using iiif::json_text;
 
 void send_json(httplib::Response& res, int status, const std::string& body) {
     res.status = status;
@@ -68,7 +63,7 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
 void send_error(httplib::Response& res, int status, const std::string& message) {
     Json body(json_object());
     json_object_set_new(body.get(), "error", json_string(message.c_str()));
-    send_json(res, status, dumped(body.get()));
+    send_json(res, status, json_text(body.get()));
 }
 
 std::string default_reason(int status) {
@@ -114,7 +109,7 @@ std::optional<std::string> unhex(std::string_view text) {
 
 // The listing's cursor: the position of the last object of a page, opaque to clients.
 std::string cursor_of(const iiif::CatalogReader::Position& position) {
-    return hex_encode(std::to_string(position.datestamp) + ":" + position.ark);
+    return iiif::hex_encode(std::to_string(position.datestamp) + ":" + position.ark);
 }
 
 std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view cursor) {
@@ -132,10 +127,6 @@ std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view
     }
     position.ark = text->substr(colon + 1);
     return position;
-}
-
-std::int64_t now_seconds() {
-    return static_cast<std::int64_t>(std::time(nullptr));
 }
 
 std::string status_url(const std::string& job_id) {
@@ -522,7 +513,7 @@ void HttpApi::Impl::deposit(const httplib::Request& req, httplib::Response& res,
     json_object_set_new(body.get(), "ark", json_string(job.ark.c_str()));
     json_object_set_new(body.get(), "status_url", json_string(status_url(job.id).c_str()));
     res.set_header("Location", status_url(job.id));
-    send_json(res, 202, dumped(body.get()));
+    send_json(res, 202, json_text(body.get()));
 }
 
 void HttpApi::Impl::job(const httplib::Request& req, httplib::Response& res) {
@@ -576,7 +567,7 @@ void HttpApi::Impl::session(const httplib::Request& req, httplib::Response& res)
             json_array_append_new(policies, json_string(policy.name.c_str()));
     json_object_set_new(body.get(), "policies", policies);
     res.set_header("Cache-Control", "no-store");
-    send_json(res, 200, dumped(body.get()));
+    send_json(res, 200, json_text(body.get()));
 }
 
 // A limit parameter: its value from 1 to `most`, `otherwise` when absent; 400 otherwise.
@@ -630,7 +621,7 @@ json_t* public_object_json(const iiif::ObjectRecord& record,
         record.metadata.provider.empty() ? publication.institution : record.metadata.provider;
     json_object_set_new(item, "provider", json_string(provider.c_str()));
     json_object_set_new(item, "updated",
-                        json_string(iiif::format_oai_datetime(record.updated).c_str()));
+                        json_string(iiif::format_utc_datetime(record.updated).c_str()));
     json_object_set_new(
         item, "manifest",
         json_string(iiif::manifest_url(publication, iiif::ApiVersion::v3, record.ark).c_str()));
@@ -686,7 +677,7 @@ void HttpApi::Impl::public_list(const httplib::Request& req, httplib::Response& 
             ? json_string(cursor_of(iiif::CatalogReader::position_of(records.back())).c_str())
             : json_null());
     res.set_header("Cache-Control", "no-cache");
-    send_json(res, 200, dumped(body.get()));
+    send_json(res, 200, json_text(body.get()));
 }
 
 // GET /api/v1/public/sets: every set with its name and how many published objects it and its
@@ -706,7 +697,7 @@ void HttpApi::Impl::public_sets(const httplib::Request&, httplib::Response& res)
         json_array_append_new(sets, item);
     }
     res.set_header("Cache-Control", "no-cache");
-    send_json(res, 200, dumped(body.get()));
+    send_json(res, 200, json_text(body.get()));
 }
 
 void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
@@ -754,7 +745,7 @@ void HttpApi::Impl::list(const httplib::Request& req, httplib::Response& res) {
         records.size() == static_cast<size_t>(limit)
             ? json_string(cursor_of(iiif::CatalogReader::position_of(records.back())).c_str())
             : json_null());
-    send_json(res, 200, dumped(body.get()));
+    send_json(res, 200, json_text(body.get()));
 }
 
 void HttpApi::Impl::object(const httplib::Request& req, httplib::Response& res) {
@@ -781,7 +772,7 @@ void HttpApi::Impl::patch(const httplib::Request& req, httplib::Response& res,
     record->metadata = iiif::patch_object_metadata(record->metadata, body);
     check_access_name(config, record->metadata);
     if (record->metadata.provider.empty()) record->metadata.provider = config.institution;
-    record->updated = record->datestamp = std::max(now_seconds(), record->datestamp);
+    record->updated = record->datestamp = std::max(iiif::now_seconds(), record->datestamp);
 
     // The storage root is the durable truth: object.json first, then the catalog.
     rewrite_object_file(*record);
@@ -852,7 +843,7 @@ void HttpApi::Impl::change_state(const httplib::Request& req, httplib::Response&
         event = "purged";
     } else {
         const bool withdraw = action == Takedown::withdraw;
-        when = std::max(now_seconds(), record->datestamp);
+        when = std::max(iiif::now_seconds(), record->datestamp);
         iiif::ObjectRecord changed = *record;
         changed.state = withdraw ? iiif::RecordState::withdrawn : iiif::RecordState::active;
         changed.withdrawn_reason = withdraw ? reason : "";
@@ -905,7 +896,7 @@ void HttpApi::Impl::log_withdrawal(const std::string& action, const iiif::Object
     json_object_set_new(line.get(), "requested_by",
                         json_stringn(requested_by.data(), requested_by.size()));
     json_object_set_new(line.get(), "key", json_string(caller(req).actor.c_str()));
-    const std::string text = dumped(line.get()) + "\n";
+    const std::string text = json_text(line.get()) + "\n";
     const std::string path = config.storage_root + "/withdrawals.log";
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) throw iiif::IiifError(500, path + ": " + std::strerror(errno));
@@ -949,7 +940,8 @@ void HttpApi::Impl::oai(const httplib::Request& req, httplib::Response& res,
     }
     iiif::OaiArguments arguments(params.begin(), params.end());
     res.set_header("Vary", "Accept-Encoding");
-    res.set_content(oai_provider.respond(arguments, now_seconds()), "text/xml; charset=utf-8");
+    res.set_content(oai_provider.respond(arguments, iiif::now_seconds()),
+                    "text/xml; charset=utf-8");
 }
 
 // object.json is {"schema", "object": the object record, "images": [...]} (daemon/ingest.cpp);
@@ -969,7 +961,7 @@ void HttpApi::Impl::rewrite_object_file(const iiif::ObjectRecord& record) {
     json_t* object = json_loadb(object_text.data(), object_text.size(), 0, &error);
     if (object == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
     json_object_set_new(document.get(), "object", object);
-    write_file_atomically(path, dumped(document.get(), JSON_INDENT(2)) + "\n");
+    write_file_atomically(path, json_text(document.get(), JSON_INDENT(2)) + "\n");
 }
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis)

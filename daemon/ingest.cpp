@@ -19,8 +19,10 @@
 #include <tuple>
 #include <vips/vips8>
 
+#include "clock.hpp"
 #include "iiif_error.hpp"
 #include "image_source.hpp"
+#include "json.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -46,16 +48,9 @@ struct Refusal : std::runtime_error {
     std::string code;
 };
 
-struct JsonDeleter {
-    void operator()(json_t* json) const { json_decref(json); }
-};
-using Json = std::unique_ptr<json_t, JsonDeleter>;
+using iiif::Json;
 
-std::string dump(const json_t* json, size_t flags) {
-    std::unique_ptr<char, decltype(&std::free)> text(json_dumps(json, flags), std::free);
-    if (!text) throw std::runtime_error("cannot serialise JSON");
-    return text.get();
-}
+using iiif::json_text;
 
 Json parse(std::string_view text, const std::string& what) {
     json_error_t error;
@@ -75,12 +70,6 @@ std::string get_string(const json_t* object, const char* key, const std::string&
     const json_t* value = json_object_get(object, key);
     if (!json_is_string(value)) throw std::runtime_error(what + ": " + key + " must be a string");
     return {json_string_value(value), json_string_length(value)};
-}
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // The storage root as an absolute path without a trailing '/', so that the paths recorded by
@@ -329,7 +318,7 @@ std::string object_document(const iiif::ObjectRecord& object,
         json_array_append_new(list,
                               parse(iiif::image_record_to_json(image), "image record").release());
     }
-    return dump(document.get(), JSON_INDENT(2)) + "\n";
+    return json_text(document.get(), JSON_INDENT(2)) + "\n";
 }
 
 // One job's work on one object.
@@ -428,7 +417,7 @@ class ObjectIngest {
         if (object.metadata.provider.empty()) object.metadata.provider = config_.institution;
         for (const iiif::ImageRecord& image : images) object.images.push_back(image.id);
         object.state = iiif::RecordState::active;
-        std::int64_t now = now_seconds();
+        std::int64_t now = iiif::now_seconds();
         object.created = existing_ ? existing_->created : now;
         object.updated = object.datestamp = now;
         if (existing_) {
@@ -553,7 +542,7 @@ std::string ingest_job_to_json(const IngestJob& job) {
     json_object_set_new(json.get(), "metadata", iiif::object_metadata_to_json(job.metadata));
     set_string(json.get(), "origin", job.origin, what);
     json_object_set_new(json.get(), "submitted", json_integer(job.submitted));
-    return dump(json.get(), JSON_COMPACT);
+    return json_text(json.get(), JSON_COMPACT);
 }
 
 IngestJob ingest_job_from_json(const std::string& text) {
@@ -706,13 +695,13 @@ RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& c
             if (!json_is_object(object_json) || !json_is_array(images_json))
                 throw std::runtime_error("no object or no images");
             iiif::ObjectRecord object =
-                iiif::object_record_from_json(dump(object_json, JSON_COMPACT));
+                iiif::object_record_from_json(json_text(object_json, JSON_COMPACT));
             std::vector<iiif::ImageRecord> images;
             size_t index;
             const json_t* image_json;
             json_array_foreach(images_json, index, image_json) {
                 iiif::ImageRecord image =
-                    iiif::image_record_from_json(dump(image_json, JSON_COMPACT));
+                    iiif::image_record_from_json(json_text(image_json, JSON_COMPACT));
                 image.master_path = rebased(image.master_path, directory);
                 image.original_path = rebased(image.original_path, directory);
                 if (!is_regular_file(image.master_path))

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <map>
 
+#include "encoding.hpp"
+#include "json.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -20,18 +22,9 @@ constexpr timeval kConnectTimeout{2, 0};
 // connection times out.
 constexpr timeval kCommandTimeout{10, 0};
 
-struct JsonDeleter {
-    void operator()(json_t* json) const { json_decref(json); }
-};
-using Json = std::unique_ptr<json_t, JsonDeleter>;
+using iiif::Json;
 
-std::string dumped(const json_t* json) {
-    char* text = json_dumps(json, JSON_COMPACT);
-    if (text == nullptr) throw std::runtime_error("cannot serialise JSON");
-    std::string result(text);
-    free(text);
-    return result;
-}
+using iiif::json_text;
 
 RedisReply copied(const redisReply* reply) {
     RedisReply result;
@@ -86,7 +79,7 @@ std::string files_json(const std::vector<FileOutcome>& files) {
         json_object_set_new(item, "progress", json_integer(file.progress));
         json_array_append_new(list.get(), item);
     }
-    return dumped(list.get());
+    return json_text(list.get());
 }
 
 // An entry of a stream reply, [id, [field, value, ...]], as a delivery; nullopt when it was
@@ -229,7 +222,7 @@ std::string_view job_state_name(JobState state) {
 std::string new_job_id() {
     unsigned char bytes[12];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
-    return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+    return iiif::hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 bool is_job_id(std::string_view text) {
@@ -361,7 +354,7 @@ std::optional<std::string> job_status_json(Redis& redis, const std::string& job_
         json_object_set_new(status.get(), number,
                             json_integer(std::strtoll(fields[number].c_str(), nullptr, 10)));
     }
-    return dumped(status.get());
+    return json_text(status.get());
 }
 
 std::optional<Delivery> JobConsumer::reclaim() {

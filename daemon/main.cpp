@@ -36,6 +36,7 @@
 #include "iiif_error.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
+#include "json.hpp"
 #include "renderer.hpp"
 #include "storage.hpp"
 #include "workers.hpp"
@@ -249,11 +250,8 @@ iiif::ObjectMetadata cli_metadata(const std::string& title, const std::vector<st
         for (const std::string& set : sets) json_array_append_new(list, json_string(set.c_str()));
         json_object_set_new(document, "sets", list);
     }
-    char* text = json_dumps(document, JSON_COMPACT);
-    json_decref(document);
-    std::string json = text != nullptr ? text : "{}";
-    std::free(text);
-    return iiif::parse_object_metadata(json);
+    const iiif::Json owned(document);
+    return iiif::parse_object_metadata(iiif::json_text(document));
 }
 
 int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,

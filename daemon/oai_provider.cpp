@@ -67,7 +67,7 @@ class Envelope {
         out.attribute("xmlns:xsi", kXsiNamespace);
         out.attribute("xsi:schemaLocation",
                       std::string(kOaiNamespace) + " " + std::string(kOaiSchema));
-        out.element("responseDate", iiif::format_oai_datetime(now));
+        out.element("responseDate", iiif::format_utc_datetime(now));
         out.start("request");
         if (request)
             for (const auto& [name, value] : request->arguments) out.attribute(name.c_str(), value);
@@ -178,7 +178,7 @@ void OaiAnswer::header(const iiif::ObjectRecord& record) {
     out_.start("header");
     if (record.state == iiif::RecordState::withdrawn) out_.attribute("status", "deleted");
     out_.element("identifier", iiif::oai_identifier(publication_, record.ark));
-    out_.element("datestamp", iiif::format_oai_datetime(record.datestamp));
+    out_.element("datestamp", iiif::format_utc_datetime(record.datestamp));
     for (const std::string& spec : iiif::set_memberships(record.metadata.sets))
         out_.element("setSpec", spec);
     out_.end();
@@ -208,7 +208,7 @@ std::variant<iiif::ResumptionState, OaiError> OaiAnswer::resume(OaiVerb verb) co
     if (now_ > state->expires)
         return OaiError{
             OaiErrorCode::bad_resumption_token,
-            "this resumption token expired at " + iiif::format_oai_datetime(state->expires)};
+            "this resumption token expired at " + iiif::format_utc_datetime(state->expires)};
     return *state;
 }
 
@@ -221,7 +221,7 @@ void OaiAnswer::resumption(const iiif::ResumptionState& state, size_t given, boo
     iiif::ResumptionState next = state;
     next.cursor = state.cursor + static_cast<std::int64_t>(given);
     next.expires = now_ + config_.token_lifetime;
-    if (more) out_.attribute("expirationDate", iiif::format_oai_datetime(next.expires));
+    if (more) out_.attribute("expirationDate", iiif::format_utc_datetime(next.expires));
     // completeListSize must be positive; records added after the count make it low, not
     // wrong in kind.
     out_.attribute("completeListSize",
@@ -238,7 +238,7 @@ std::string OaiAnswer::identify() {
     out_.element("protocolVersion", "2.0");
     for (const std::string& email : config_.admin_emails) out_.element("adminEmail", email);
     out_.element("earliestDatestamp",
-                 iiif::format_oai_datetime(catalog_.earliest_datestamp().value_or(now_)));
+                 iiif::format_utc_datetime(catalog_.earliest_datestamp().value_or(now_)));
     out_.element("deletedRecord", "persistent");
     out_.element("granularity", "YYYY-MM-DDThh:mm:ssZ");
     out_.element("compression", "gzip");

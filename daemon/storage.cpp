@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "encoding.hpp"
+
 namespace iiifd {
 namespace {
 
@@ -187,18 +189,7 @@ std::string sha256_of_file(const std::string& path) {
     unsigned int length = 0;
     if (EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
         throw std::runtime_error(path + ": SHA-256 failed");
-    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
-std::string hex_encode(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        hex += kHex[c >> 4];
-        hex += kHex[c & 15];
-    }
-    return hex;
+    return iiif::hex_encode(digest, length);
 }
 
 void make_directories(const std::string& path) {

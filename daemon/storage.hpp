@@ -17,7 +17,6 @@ void copy_file_atomically(const std::string& from, const std::string& to);
 // Renames an already-complete temporary file into place (fsyncs it and the directory).
 void commit_file(const std::string& temporary, const std::string& path);
 std::string sha256_of_file(const std::string& path);  // lowercase hex
-std::string hex_encode(std::string_view bytes);       // lowercase, two digits a byte
 void make_directories(const std::string& path);
 
 // Creates an empty file with a fresh name ".tmp-{random}{suffix}" in `directory`, for a writer

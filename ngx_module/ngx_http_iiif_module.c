@@ -2,7 +2,7 @@
  * ngx_http_iiif_module: the IIIF Image API 2.1 and 3.0 inside nginx.
  *
  * Glue only. Requests are parsed, looked up in the tile cache and answered by the core
- * (common/iiif_facade.h); what needs decoding or encoding runs as a task on an nginx thread
+ * (iiif_facade.h); what needs decoding or encoding runs as a task on an nginx thread
  * pool, so the event loop never waits on an image.
  *
  *   load_module modules/ngx_http_iiif_module.so;

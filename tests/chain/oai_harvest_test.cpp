@@ -168,7 +168,7 @@ TEST_CASE(
         for (const Harvested& record : records) {
             CHECK(seen.insert(record.id).second);
             REQUIRE(expected.datestamps.count(record.id) == 1);
-            CHECK(record.datestamp == iiif::format_oai_datetime(expected.datestamps.at(record.id)));
+            CHECK(record.datestamp == iiif::format_utc_datetime(expected.datestamps.at(record.id)));
             if (record.deleted) {
                 ++deleted;
                 CHECK(expected.deleted.count(record.id) == 1);
@@ -213,8 +213,8 @@ TEST_CASE(
                 wanted.insert(id);
         REQUIRE(wanted.size() == 720);
         std::vector<Harvested> records =
-            harvest(base, "ListRecords", "oai_dc", "theme:maps", iiif::format_oai_datetime(from),
-                    iiif::format_oai_datetime(until));
+            harvest(base, "ListRecords", "oai_dc", "theme:maps", iiif::format_utc_datetime(from),
+                    iiif::format_utc_datetime(until));
         std::set<std::string> got;
         for (const Harvested& record : records) CHECK(got.insert(record.id).second);
         CHECK(got == wanted);

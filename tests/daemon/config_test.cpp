@@ -98,9 +98,8 @@ TEST_CASE("config: a valid file is read with its defaults filled in", "[config]"
 }
 
 TEST_CASE("config: the example conf/iiifd.toml is valid", "[config]") {
-    // The build gives the compiler this file's absolute path.
-    fs::path repository = fs::path(__FILE__).parent_path().parent_path().parent_path();
-    DaemonConfig config = load_daemon_config((repository / "conf" / "iiifd.toml").string());
+    DaemonConfig config =
+        load_daemon_config((fs::path(IIIF_SOURCE_DIR) / "conf" / "iiifd.toml").string());
     CHECK(config.naan == "67375");
     CHECK(config.default_shoulder == "39D");
     CHECK(config.hot_folder == "/var/lib/iiif/hot");

@@ -7,6 +7,7 @@
 
 #include "catalog.hpp"
 #include "catalog_fixtures.hpp"
+#include "resolver_record.hpp"
 
 using namespace iiif;
 using catalog_fixtures::catalog_path;

@@ -102,7 +102,7 @@ std::string get_record_document(std::string_view prefix, const ObjectRecord& obj
     out.start("record");
     out.start("header");
     out.element("identifier", oai_identifier(with, object.ark));
-    out.element("datestamp", format_oai_datetime(object.datestamp));
+    out.element("datestamp", format_utc_datetime(object.datestamp));
     for (const std::string& spec : object.metadata.sets) out.element("setSpec", spec);
     out.end();
     out.start("metadata");

@@ -402,17 +402,17 @@ TEST_CASE("OAI request: from and until on the same day or second is a legal rang
     CHECK(*second.until == OaiDate{k20260101 + 43200, false});
 }
 
-TEST_CASE("OAI date: format_oai_datetime writes YYYY-MM-DDThh:mm:ssZ in UTC", "[oai_request]") {
-    CHECK(format_oai_datetime(0) == "1970-01-01T00:00:00Z");
-    CHECK(format_oai_datetime(1700000000) == "2023-11-14T22:13:20Z");
-    CHECK(format_oai_datetime(1795323378) == "2026-11-22T04:56:18Z");
-    CHECK(format_oai_datetime(951868799) == "2000-02-29T23:59:59Z");
-    CHECK(format_oai_datetime(-1) == "1969-12-31T23:59:59Z");
-    CHECK(format_oai_datetime(253402300799) == "9999-12-31T23:59:59Z");
+TEST_CASE("OAI date: format_utc_datetime writes YYYY-MM-DDThh:mm:ssZ in UTC", "[oai_request]") {
+    CHECK(format_utc_datetime(0) == "1970-01-01T00:00:00Z");
+    CHECK(format_utc_datetime(1700000000) == "2023-11-14T22:13:20Z");
+    CHECK(format_utc_datetime(1795323378) == "2026-11-22T04:56:18Z");
+    CHECK(format_utc_datetime(951868799) == "2000-02-29T23:59:59Z");
+    CHECK(format_utc_datetime(-1) == "1969-12-31T23:59:59Z");
+    CHECK(format_utc_datetime(253402300799) == "9999-12-31T23:59:59Z");
 }
 
 TEST_CASE(
-    "OAI date: format_oai_datetime writes four-digit years, so parse_oai_date reads it "
+    "OAI date: format_utc_datetime writes four-digit years, so parse_oai_date reads it "
     "back for every year it accepts",
     "[oai_request]") {
     for (const char* text : {"0001-01-01T00:00:00Z", "0099-06-15T08:09:10Z", "0999-12-31T23:59:59Z",
@@ -421,7 +421,7 @@ TEST_CASE(
         INFO(text);
         const auto date = parse_oai_date(text);
         REQUIRE(date);
-        CHECK(format_oai_datetime(date->seconds) == text);
+        CHECK(format_utc_datetime(date->seconds) == text);
     }
 }
 

@@ -1,0 +1,295 @@
+// The catalog (catalog.mdb): what the platform holds, written only by iiifd and read by every
+// nginx worker. One LMDB environment in a single file (MDB_NOSUBDIR), with named databases:
+//
+//   objects   normalized object ARK  -> ObjectRecord (JSON)
+//   images    normalized image id    -> ImageRecord (JSON)     id = "{object ARK}/f{n}"
+//   arks      normalized ARK         -> {"ark", "minted"}      every ARK ever minted, for ever
+//   files     normalized ARK "|" SHA-256 of an original -> page index   (idempotent ingest)
+//   by_date   u64be datestamp + normalized ARK -> ""           OAI-PMH selective harvesting
+//   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set; an object in
+//             "a:b" is also indexed under "a", so harvesting a set harvests its subsets
+//   documents ready-made answers, served as stored (StoredDocument):
+//             "m3 {ARK}" / "m2 {ARK}"   the object's Presentation 3.0 / 2.1 manifest
+//             "r {ARK}"                 the object's resolver record (ark_resolver.hpp)
+//             "c " / "c {set}" / "c {set}/{n}"  the top collection, a set's, a set's page n
+//   members   set spec "\0" u64be created + ARK -> collection_item_v3 text: the objects directly
+//             in each set (not its subsets), in deposit order, for its collection documents
+//   dirty     set spec -> "": sets whose collection documents are out of date (refresh_collections)
+//   tallies   spec "\0" u8 level + u64be (datestamp >> 6 * level) -> u64be count: how many
+//             published objects (active or withdrawn, not pending) each set (spec "" for all)
+//             holds per span of 64^level seconds, for levels 0 to 5, so that counting a
+//             from/until range reads at most a few hundred entries, however large the catalog
+//             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
+//   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
+//   words     title word "\0" normalized ARK -> "": every word of every title (all languages)
+//             of each object (title_words.hpp: NFKD, accents dropped, case-folded, cut at
+//             64 bytes; one-character words kept), for the search by title. Written with the
+//             object, in its transaction. A catalog of schema 1 to 3 has none: CatalogWriter
+//             fills it on opening (so does it when `words` is empty beside objects); a reader
+//             that opened the catalog before that searches nothing until it is opened again
+//   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
+//             "access" -> access_settings_to_json() (what the module decides with),
+//             "access_rules" -> access_rules_to_json() (how objects got their policies)
+//
+// "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
+// for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
+// included, for display. Every change of an object is one write transaction: readers see the
+// object before or after, never in between.
+//
+// Readers in other processes (nginx workers) need read access to the file and write access to
+// its lock file (path + "-lock"): the writer creates both with mode 0664, so a shared group is
+// enough. Replace nothing under a running reader: it maps the file it opened for ever; empty
+// the catalog with CatalogWriter::clear() instead.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access.hpp"
+#include "ark.hpp"
+#include "image_request.hpp"
+#include "presentation.hpp"
+#include "records.hpp"
+
+namespace iiif {
+
+// The catalog's keys: an object's normalized ARK (of any ARK form; a qualifier is ignored),
+// and an image's "{normalized ARK}/f{n}" (nullopt unless the qualifier is f{n}, n >= 1).
+std::optional<std::string> catalog_object_key(std::string_view ark);
+std::optional<std::string> catalog_image_key(std::string_view id);
+
+// A document of the `documents` database: the body as served, a strong validator and the time
+// it last changed.
+struct StoredDocument {
+    std::string body;
+    std::string etag;           // quoted, e.g. "\"3f2a...\""
+    std::int64_t modified = 0;  // unix seconds
+};
+// Keys of the documents database, from a normalized ARK (catalog_object_key) or a set spec.
+std::string manifest_document_key(ApiVersion version, std::string_view object_key);
+std::string resolver_document_key(std::string_view object_key);
+std::string collection_document_key(std::string_view spec, int page = 0);  // spec "": top
+
+// Read-only access, for nginx workers and the daemon's readers. Never writes, never blocks.
+class CatalogReader {
+  public:
+    // Opens an existing catalog read-only (MDB_RDONLY | MDB_NOTLS | MDB_NOSUBDIR). Null with a
+    // reason when it does not exist or cannot be opened.
+    static std::unique_ptr<CatalogReader> open(const std::string& path, std::string* error);
+    ~CatalogReader();
+    CatalogReader(const CatalogReader&) = delete;
+    CatalogReader& operator=(const CatalogReader&) = delete;
+
+    // Lookups throw IiifError(500) on an LMDB failure or a corrupt record; a missing record
+    // (or a text that is no ARK) is nullopt.
+    std::optional<ObjectRecord> object(std::string_view ark) const;  // any ARK form, base object
+    std::optional<ImageRecord> image(std::string_view id) const;     // "ark:/.../f{n}"
+    bool ark_minted(std::string_view ark) const;
+    // Objects in datestamp order (then normalized ARK) strictly after a position, with a
+    // datestamp up to `until` included (0: no bound), at most `limit` (0: no limit), in the
+    // set `set_spec` or its subsets when given; withdrawn objects included. For listings and
+    // OAI-PMH; the next page starts after position_of(the last record).
+    struct Position {
+        std::int64_t datestamp = 0;
+        std::string ark;  // normalized; empty: from the start of that datestamp
+    };
+    std::vector<ObjectRecord> objects_by_date(const Position& after, std::int64_t until,
+                                              size_t limit, const std::string& set_spec = "") const;
+    static Position position_of(const ObjectRecord& record);
+    std::int64_t object_count() const;
+
+    // For OAI-PMH: the same scan without pending objects (not yet published), which neither
+    // count toward `limit` nor appear.
+    std::vector<ObjectRecord> published_by_date(const Position& after, std::int64_t until,
+                                                size_t limit,
+                                                const std::string& set_spec = "") const;
+    // How many published objects have a datestamp in [from, until] (until 0: no bound), in the
+    // set `set_spec` or its subsets when given. Reads the tallies: the cost depends on how the
+    // bounds fall in time, not on how many objects there are.
+    std::int64_t count_published(std::int64_t from, std::int64_t until,
+                                 const std::string& set_spec = "") const;
+    // The smallest datestamp of a published object; nullopt when there is none.
+    std::optional<std::int64_t> earliest_datestamp() const;
+    // A set: one that holds a published object (directly or through a subset), or one named in
+    // the configuration; name and description empty when the configuration does not name it.
+    struct SetInfo {
+        std::string spec;
+        std::string name;
+        std::string description;
+        bool operator==(const SetInfo&) const = default;
+    };
+    // Sets in spec order, strictly after `after` ("" : from the first), at most `limit`.
+    std::vector<SetInfo> sets(std::string_view after, size_t limit) const;
+
+    // Active objects (neither pending nor withdrawn), the most recent first (datestamp, then
+    // normalized ARK, descending), strictly before `before` (a default Position: from the
+    // newest), at most `limit`, in the set `set_spec` or its subsets when given. The next page
+    // is before position_of(the last record).
+    std::vector<ObjectRecord> recent_objects(const Position& before, size_t limit,
+                                             const std::string& set_spec = "") const;
+    // Active objects whose title has, for every word of `query` (title_words), a word that
+    // begins with it; the most recent first, at most `limit`. Nothing for a query without
+    // words, or a catalog without the index (written by an iiifd before schema 4).
+    // The work is bounded however large the catalog: the candidates are the index entries of
+    // the query's longest word taken as a prefix, at most kMaxSearchCandidates of them (a query
+    // of one very common short word may then miss some matches); beyond kFewSearchCandidates
+    // of them, by_date is walked from the newest, at most kMaxSearchWalk entries, reading only
+    // the candidates met until `limit` match; the candidates left are then read. So at most
+    // kMaxSearchCandidates records are read, and usually about `limit`.
+    static constexpr size_t kMaxSearchCandidates = 10000;
+    static constexpr size_t kFewSearchCandidates = 256;
+    static constexpr size_t kMaxSearchWalk = 200000;
+    std::vector<ObjectRecord> search_titles(std::string_view query, size_t limit) const;
+
+    // A stored document by its key (see the key functions above); nullopt when absent.
+    std::optional<StoredDocument> document(std::string_view key) const;
+    // The same, read in place: `use` gets views into the map, valid only during the call, and
+    // the lookup reuses one read transaction (reset after each call, so no old snapshot stays
+    // pinned) instead of allocating one and copying the body. For the module's event loop,
+    // where it runs for every ARK resolution. False when absent (then `use` is not called).
+    struct DocumentView {
+        std::string_view body;
+        std::string_view etag;
+        std::int64_t modified = 0;
+    };
+    bool with_document(std::string_view key,
+                       const std::function<void(const DocumentView&)>& use) const;
+    // The same, pinned: the bytes stay valid while `pin` lives, because `pin` holds the read
+    // transaction that sees them, and they stand unchanged in the catalog file at `file_offset`
+    // (readable through `fd`, open as long as this reader), so a server can send a large
+    // document with sendfile, as a static file, without copying it. Each pin takes an LMDB
+    // reader slot and keeps its snapshot's pages from reuse by the writer: hold it for one
+    // response, not longer. Nullopt when absent or when no reader slot is free (then
+    // document() tells which).
+    struct PinnedDocument {
+        std::shared_ptr<const void> pin;
+        DocumentView view;
+        int fd = -1;
+        std::int64_t file_offset = -1;
+    };
+    std::optional<PinnedDocument> pinned_document(std::string_view key) const;
+    // The publication settings iiifd recorded; nullopt before it first did.
+    std::optional<std::string> meta(std::string_view key) const;
+    // The access settings iiifd recorded (empty settings before it first did: then only the
+    // "public" policy exists). Read again at most once a second, and parsed again only when
+    // they changed, so the module can ask on every request.
+    std::shared_ptr<const AccessSettings> access_settings() const;
+
+  private:
+    CatalogReader() = default;
+    friend class CatalogWriter;
+    std::vector<ObjectRecord> scan_by_date(const Position& after, std::int64_t until, size_t limit,
+                                           const std::string& set_spec, bool published_only) const;
+    MDB_env* env_ = nullptr;
+    bool owns_env_ = true;
+    MDB_dbi objects_ = 0, images_ = 0, arks_ = 0, files_ = 0, by_date_ = 0, by_set_ = 0;
+    MDB_dbi documents_ = 0, members_ = 0, dirty_ = 0, meta_ = 0, tallies_ = 0, sets_ = 0;
+    MDB_dbi words_ = 0;
+    bool has_words_ = false;  // a reader of a catalog from before schema 4 has no `words`
+    // with_document()'s transaction, kept reset between calls; the mutex keeps two threads
+    // from sharing it (the one that does not get it takes a transaction of its own).
+    mutable std::mutex reuse_mutex_;
+    mutable MDB_txn* reused_txn_ = nullptr;
+    // Where LMDB mapped the file, for pinned_document's file offsets (also under the mutex).
+    struct MapExtent {
+        const char* base = nullptr;
+        size_t size = 0;
+        int fd = -1;
+    };
+    MapExtent map_extent() const;
+    mutable MapExtent map_;
+    struct AccessMemo {
+        std::string text;
+        std::shared_ptr<const AccessSettings> settings;
+        std::int64_t checked_ms = -1;  // steady clock
+    };
+    mutable AccessMemo access_memo_;
+    mutable bool map_searched_ = false;
+    mutable size_t map_size_ = 0;
+};
+
+// The single writer (iiifd). Opening creates the file and its databases.
+class CatalogWriter {
+  public:
+    static std::unique_ptr<CatalogWriter> open(const std::string& path, std::string* error);
+    ~CatalogWriter();
+    CatalogWriter(const CatalogWriter&) = delete;
+    CatalogWriter& operator=(const CatalogWriter&) = delete;
+
+    // Mints a new ARK name under `shoulder`, records it in `arks` and returns the ARK
+    // ("ark:/NAAN/name"); retries on the (astronomically rare) collision.
+    std::string mint(const std::string& naan, const std::string& shoulder, CheckProfile profile);
+
+    // The addresses every document is made with. When they differ from those recorded in the
+    // catalog, they are recorded and every document is made again (in batches of objects, each
+    // its own transaction), so a changed base URL reaches every manifest. Call it before put().
+    void set_publication(const PublicationSettings& settings);
+    const PublicationSettings& publication() const { return publication_; }
+
+    // Who may see what. Records the settings for the module, and the rules by which each object
+    // gets its policy and watermark (resolve_access); when the rules or settings differ from
+    // those recorded, every object and image is given its policy and watermark again and every
+    // document made again. Call it before put(); until then every object is public.
+    void set_access(const AccessSettings& settings, const AccessRules& rules);
+
+    // Stores an object and its images in one transaction, replacing what was there, and keeps
+    // the indexes (by_date, by_set, files) consistent with it. Its manifests and resolver record
+    // are made in the same transaction; the sets it enters or leaves are marked dirty.
+    // `object.images` is the page list: pages it no longer names are deleted; pages it names but
+    // `images` omits stay as they are (a metadata change passes no images). Records the ARK in
+    // `arks` if absent. Throws IiifError(500) for an id that is no page of the object, or an LMDB
+    // failure.
+    void put(const ObjectRecord& object, const std::vector<ImageRecord>& images);
+    // Many puts in one transaction (a bulk load: one commit, one fsync, for the lot).
+    struct Entry {
+        ObjectRecord object;
+        std::vector<ImageRecord> images;
+    };
+    void put_many(const std::vector<Entry>& entries);
+    // The page index already ingested for this original in this object, if any.
+    std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
+    // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI
+    // records); `when` becomes its updated time and datestamp. IiifError(404) for an unknown
+    // object.
+    void withdraw(std::string_view ark, const std::string& reason, std::int64_t when);
+    // Undoes a withdrawal: the object and its images are active again, with `when` as their
+    // datestamp, and their documents are made again. IiifError(404) for an unknown object,
+    // IiifError(409) for one that is not withdrawn.
+    void reinstate(std::string_view ark, std::int64_t when);
+    // Replaces the set names with these (specs must be valid set specs; IiifError(500)
+    // otherwise).
+    void define_sets(const std::vector<CatalogReader::SetInfo>& sets);
+    // Empties every database (`iiifd rebuild` then refills it from the storage root).
+    void clear();
+    // Makes the collection documents of every dirty set again (and of the top collection when
+    // the list of sets changed), one transaction per set; returns how many sets were made.
+    // iiifd calls it shortly after changes, so a bulk deposit into one large set rewrites its
+    // collection once a second rather than once per object.
+    int refresh_collections();
+    // Makes every object's documents and every collection again (set_publication does it when
+    // the settings change).
+    void republish();
+
+    const CatalogReader& reader() const { return reader_; }
+
+  private:
+    CatalogWriter() = default;
+    void rebuild_tallies();
+    void rebuild_words();
+    void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
+                          std::int64_t when);
+    MDB_env* env_ = nullptr;
+    CatalogReader reader_;  // shares the environment
+    PublicationSettings publication_;
+    AccessSettings access_settings_;
+    AccessRules access_rules_;
+};
+
+}  // namespace iiif

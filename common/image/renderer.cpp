@@ -1,0 +1,296 @@
+#include "renderer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <vips/vips8>
+
+#include "iiif_error.hpp"
+#include "open_image_cache.hpp"
+#include "tile_passthrough.hpp"
+#include "watermark.hpp"
+
+namespace iiif {
+namespace {
+
+using vips::VImage;
+
+std::int64_t area(std::int64_t width, std::int64_t height) {
+    return width * height;
+}
+
+bool supports_alpha(Format format) {
+    return format != Format::jpg;
+}
+
+// A level is rectangular in level pixels: map the full-resolution region onto it, rounding
+// outwards so no source pixel of the region is lost, and clamp to the level's real size.
+struct LevelRegion {
+    int x, y, w, h;
+};
+
+LevelRegion map_region(const PixelRect& region, const SourceInfo& source, int level_width,
+                       int level_height) {
+    const double sx = static_cast<double>(source.width) / level_width;
+    const double sy = static_cast<double>(source.height) / level_height;
+    int x0 = static_cast<int>(std::floor(region.x / sx));
+    int y0 = static_cast<int>(std::floor(region.y / sy));
+    int x1 = static_cast<int>(std::ceil((region.x + region.w) / sx - 1e-9));
+    int y1 = static_cast<int>(std::ceil((region.y + region.h) / sy - 1e-9));
+    x0 = std::clamp(x0, 0, level_width - 1);
+    y0 = std::clamp(y0, 0, level_height - 1);
+    x1 = std::clamp(x1, x0 + 1, level_width);
+    y1 = std::clamp(y1, y0 + 1, level_height);
+    return {x0, y0, x1 - x0, y1 - y0};
+}
+
+VImage load_level(const std::string& path, const SourceInfo& source, const SourceLevel& level) {
+    // Tiled sources are read region by region; the others are decoded top to bottom once.
+    auto options = VImage::option()
+                       ->set("access", source.tiled ? VIPS_ACCESS_RANDOM : VIPS_ACCESS_SEQUENTIAL)
+                       ->set("fail_on", VIPS_FAIL_ON_ERROR);
+    switch (source.format) {
+        case SourceFormat::tiff:
+            return VImage::tiffload(path.c_str(), options->set("page", level.page));
+        case SourceFormat::jp2:
+            return VImage::jp2kload(path.c_str(), options->set("page", level.page));
+        case SourceFormat::jpeg:
+            return VImage::jpegload(path.c_str(), options->set("shrink", level.shrink));
+        case SourceFormat::png:
+            return VImage::pngload(path.c_str(), options);
+        case SourceFormat::webp:
+            return VImage::webpload(path.c_str(), options);
+        case SourceFormat::gif:
+            return VImage::gifload(path.c_str(), options);
+        case SourceFormat::other:
+            break;
+    }
+    throw IiifError(415, "source is not an image format this server reads");
+}
+
+// Scales to exactly width x height (libvips rounds its output size; one pixel of rounding is
+// corrected by cropping or extending the edge).
+VImage scale_to(VImage image, int width, int height) {
+    // A level region only one pixel off the output (the outward rounding of an odd offset) is
+    // trimmed, not resampled: resampling by 500/501 costs a full filter pass for no visible gain.
+    const bool within_a_pixel =
+        std::abs(image.width() - width) <= 1 && std::abs(image.height() - height) <= 1;
+    if (!within_a_pixel && (image.width() != width || image.height() != height)) {
+        double hscale = static_cast<double>(width) / image.width();
+        double vscale = static_cast<double>(height) / image.height();
+        image = image.resize(hscale, VImage::option()->set("vscale", vscale));
+    }
+    if (image.width() > width || image.height() > height)
+        image = image.crop(0, 0, std::min(width, image.width()), std::min(height, image.height()));
+    if (image.width() < width || image.height() < height)
+        image = image.embed(0, 0, width, height, VImage::option()->set("extend", VIPS_EXTEND_COPY));
+    return image;
+}
+
+// sRGB (or 8-bit grey) output whatever the source's colour space: an embedded ICC profile is
+// honoured, then dropped by the encoders so nothing but pixels leaves the server.
+VImage to_display_colour(VImage image) {
+    if (image.get_typeof(VIPS_META_ICC_NAME) != 0) {
+        try {
+            return image
+                .icc_transform("srgb", VImage::option()
+                                           ->set("embedded", true)
+                                           ->set("intent", VIPS_INTENT_PERCEPTUAL)
+                                           ->set("depth", 8))
+                .cast(VIPS_FORMAT_UCHAR);
+        } catch (const vips::VError&) {
+            // A broken profile is not worth refusing the image for: fall through to libvips'
+            // interpretation-based conversion.
+        }
+    }
+    VipsInterpretation interpretation = image.interpretation();
+    bool grey = interpretation == VIPS_INTERPRETATION_B_W ||
+                interpretation == VIPS_INTERPRETATION_GREY16 ||
+                (image.bands() <= 2 && interpretation != VIPS_INTERPRETATION_sRGB);
+    VipsInterpretation target = grey ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+    if (interpretation != target) image = image.colourspace(target);
+    if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
+    return image;
+}
+
+VImage apply_quality(VImage image, Quality quality) {
+    switch (quality) {
+        case Quality::default_quality:
+        case Quality::color:
+            return image;
+        case Quality::gray:
+            return image.colourspace(VIPS_INTERPRETATION_B_W);
+        case Quality::bitonal: {
+            VImage grey = image.colourspace(VIPS_INTERPRETATION_B_W);
+            VImage bitonal = grey[0] >= 128;
+            // Alpha (the transparent corners of an arbitrary rotation) is kept as it is.
+            if (grey.has_alpha()) bitonal = bitonal.bandjoin(grey[grey.bands() - 1]);
+            return bitonal.copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_B_W));
+        }
+    }
+    return image;
+}
+
+VImage apply_rotation(VImage image, bool mirror, double degrees, Format format) {
+    if (mirror) image = image.flip(VIPS_DIRECTION_HORIZONTAL);
+    double turns = std::fmod(degrees, 360.0);
+    if (turns == 0) return image;
+    if (turns == 90) return image.rot(VIPS_ANGLE_D90);
+    if (turns == 180) return image.rot(VIPS_ANGLE_D180);
+    if (turns == 270) return image.rot(VIPS_ANGLE_D270);
+    // Arbitrary angles: corners are transparent where the format has alpha, white elsewhere.
+    std::vector<double> background;
+    if (supports_alpha(format)) {
+        if (!image.has_alpha()) image = image.bandjoin_const({255});
+        background.assign(static_cast<size_t>(image.bands()), 0.0);
+    } else {
+        background.assign(static_cast<size_t>(image.bands()), 255.0);
+    }
+    VImage rotated = image.rotate(degrees, VImage::option()->set("background", background));
+    // libvips rounds the bounding box to the nearest pixel; the plan promises the smallest box
+    // that holds the whole rotated image, so the corners are never clipped.
+    Dimensions box = rotated_size(image.width(), image.height(), degrees);
+    if (rotated.width() != box.width || rotated.height() != box.height)
+        rotated = rotated.gravity(VIPS_COMPASS_DIRECTION_CENTRE, box.width, box.height,
+                                  VImage::option()->set("background", background));
+    return rotated;
+}
+
+std::string encode(VImage image, Format format, const RenderOptions& options) {
+    void* buffer = nullptr;
+    size_t length = 0;
+    switch (format) {
+        case Format::jpg:
+            if (image.has_alpha())
+                image =
+                    image.flatten(VImage::option()->set("background", std::vector<double>{255}));
+            image.write_to_buffer(".jpg", &buffer, &length,
+                                  VImage::option()
+                                      ->set("Q", options.jpeg_quality)
+                                      ->set("strip", true)
+                                      ->set("optimize_coding", true));
+            break;
+        case Format::png:
+            image.write_to_buffer(
+                ".png", &buffer, &length,
+                VImage::option()->set("compression", options.png_compression)->set("strip", true));
+            break;
+        case Format::webp:
+            image.write_to_buffer(
+                ".webp", &buffer, &length,
+                VImage::option()->set("Q", options.webp_quality)->set("strip", true));
+            break;
+        case Format::tif:
+            image.write_to_buffer(".tif", &buffer, &length,
+                                  VImage::option()
+                                      ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE)
+                                      ->set("strip", true));
+            break;
+        case Format::gif:
+            image.write_to_buffer(".gif", &buffer, &length, VImage::option()->set("strip", true));
+            break;
+    }
+    std::string bytes(static_cast<const char*>(buffer), length);
+    g_free(buffer);
+    return bytes;
+}
+
+}  // namespace
+
+const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan) {
+    // The coarsest level that still holds the output resolution on both axes. A level may be
+    // one of its own pixels short: levels are rounded (ceil or floor of W/s) differently by each
+    // encoder and each client, and stretching by one pixel is invisible next to reading a level
+    // four times larger.
+    const SourceLevel* chosen = &source.levels.front();
+    for (const SourceLevel& level : source.levels) {
+        const std::int64_t s = level.scale_factor;
+        if (s * (plan.width - 1) <= plan.region.w && s * (plan.height - 1) <= plan.region.h)
+            chosen = &level;
+    }
+    return *chosen;
+}
+
+namespace {
+
+OpenImageCache& open_images() {
+    static OpenImageCache cache(0);
+    return cache;
+}
+
+}  // namespace
+
+RenderedImage render_image(const std::string& path, const SourceInfo& source, const ImagePlan& plan,
+                           const RenderOptions& options, const std::string& source_identity,
+                           const WatermarkSpec* watermark) {
+    const SourceLevel& level = choose_level(source, plan);
+
+    // Guards run on arithmetic alone, before libvips allocates anything.
+    Dimensions output = rotated_size(plan.width, plan.height, plan.degrees);
+    if (area(output.width, output.height) > options.max_output_pixels)
+        throw IiifError(400, "output of " + std::to_string(output.width) + "x" +
+                                 std::to_string(output.height) + " exceeds the pixel limit");
+    LevelRegion planned = map_region(plan.region, source, level.width, level.height);
+    std::int64_t decoded =
+        source.tiled ? area(planned.w, planned.h) : area(level.width, level.height);
+    if (decoded > options.max_decode_pixels)
+        throw IiifError(400, "request needs " + std::to_string(decoded) +
+                                 " source pixels decoded, over the limit of " +
+                                 std::to_string(options.max_decode_pixels));
+
+    const bool marked = watermark && watermark_applies(*watermark, output.width, output.height);
+    if (auto jpeg = marked ? std::nullopt : native_tile_jpeg(path, source, level, plan)) {
+        RenderedImage rendered;
+        rendered.bytes = std::move(*jpeg);
+        rendered.media_type = std::string(format_media_type(plan.format));
+        rendered.width = plan.width;
+        rendered.height = plan.height;
+        return rendered;
+    }
+
+    try {
+        VImage image = source.tiled && !source_identity.empty()
+                           ? open_images().get(source_identity + "|" + std::to_string(level.page) +
+                                                   "|" + std::to_string(level.shrink),
+                                               [&] { return load_level(path, source, level); })
+                           : load_level(path, source, level);
+        LevelRegion region = map_region(plan.region, source, image.width(), image.height());
+        if (region.x != 0 || region.y != 0 || region.w != image.width() ||
+            region.h != image.height())
+            image = image.crop(region.x, region.y, region.w, region.h);
+        image = scale_to(image, plan.width, plan.height);
+        // Materialise the (bounded) scaled image: rotation needs random access to it, and a
+        // sequential source must be read exactly once.
+        image = to_display_colour(image).copy_memory();
+        image = apply_rotation(image, plan.mirror, plan.degrees, plan.format);
+        // The mark goes on upright, as the output is seen, and before quality so that a grey
+        // or bitonal output shows it in grey or bitonal too.
+        if (marked) image = apply_watermark(image, *watermark);
+        image = apply_quality(image, plan.quality);
+
+        RenderedImage rendered;
+        rendered.width = image.width();
+        rendered.height = image.height();
+        rendered.bytes = encode(image, plan.format, options);
+        rendered.media_type = std::string(format_media_type(plan.format));
+        return rendered;
+    } catch (const vips::VError& error) {
+        vips_error_clear();
+        throw IiifError(422,
+                        "source image is damaged: " + std::string(error.what()).substr(0, 200));
+    }
+}
+
+void set_open_image_capacity(size_t capacity) {
+    open_images().set_capacity(capacity);
+}
+
+void init_renderer(const char* argv0, int concurrency) {
+    if (VIPS_INIT(argv0 ? argv0 : "iiif") != 0)
+        throw IiifError(500, "libvips failed to initialise");
+    vips_concurrency_set(concurrency);
+    // Each request opens its own source; libvips' operation cache would only hold memory.
+    vips_cache_set_max(0);
+}
+
+}  // namespace iiif

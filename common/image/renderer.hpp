@@ -1,0 +1,48 @@
+// Rendering a planned request with libvips: read only the pyramid level and region the plan
+// needs, then scale, colour-manage, mirror, rotate, watermark, apply quality and encode.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "access.hpp"
+#include "image_plan.hpp"
+#include "source_info.hpp"
+
+namespace iiif {
+
+struct RenderOptions {
+    int jpeg_quality = 85;
+    int webp_quality = 80;
+    int png_compression = 6;
+    // Guards, checked before anything is decoded: pixels of the chosen level's region that must
+    // be decoded, and pixels of the output (after rotation).
+    std::int64_t max_decode_pixels = 400'000'000;
+    std::int64_t max_output_pixels = 100'000'000;
+};
+
+struct RenderedImage {
+    std::string bytes;
+    std::string media_type;
+    int width = 0, height = 0;
+};
+
+// The level of `source` that the plan reads: the smallest one that still holds at least the
+// plan's output resolution, so nothing is ever upscaled from a level that was too small.
+const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan);
+
+// Throws IiifError on refusal (limits) or on a source that cannot be decoded. With a
+// `source_identity` (see ResolvedSource::identity) the opened level may be kept for the next
+// request (set_open_image_capacity); without one it is opened for this request only. With a
+// `watermark` the output is marked (when it is at least the mark's min_size), and so is always
+// decoded and encoded, never passed through as stored.
+RenderedImage render_image(const std::string& path, const SourceInfo& source, const ImagePlan& plan,
+                           const RenderOptions& options, const std::string& source_identity = "",
+                           const WatermarkSpec* watermark = nullptr);
+
+// Once per process, before any rendering: vips_init and sensible cache/concurrency settings.
+void init_renderer(const char* argv0, int concurrency);
+// How many opened random-access source levels the process keeps (0, the default, keeps none).
+void set_open_image_capacity(size_t capacity);
+
+}  // namespace iiif

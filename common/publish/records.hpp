@@ -1,0 +1,76 @@
+// The records of what the platform holds: an object (its metadata, pages and state) and each
+// of its images (master, original, pyramid, policy), with the JSON they are stored in. The
+// catalog stores them, the documents are made from them, the daemon writes them: none of
+// those needs the others to read one.
+#pragma once
+
+#include <jansson.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dublin_core.hpp"
+#include "source_info.hpp"
+
+namespace iiif {
+
+enum class RecordState { pending, active, withdrawn };
+std::string_view record_state_name(RecordState state);
+
+struct ImageRecord {
+    std::string id;      // "ark:/67375/39D-6W3GQPXD-V/f1", as minted
+    std::string object;  // the object's ARK, as minted
+    int index = 0;       // page number, from 1
+    std::string master_path;
+    std::string original_path;
+    std::string original_name;  // file name as deposited
+    std::string original_sha256;
+    std::string master_sha256;
+    std::int64_t original_bytes = 0;
+    SourceInfo source;         // the master's size and pyramid, so no worker probes it
+    std::int64_t version = 1;  // bumped when the image is ingested again
+    RecordState state = RecordState::active;
+    // Who may see it (access.hpp): the object's policy, and the watermark put on what is
+    // delivered (a WatermarkSpec name, empty for none), as CatalogWriter resolved them.
+    std::string policy = "public";
+    std::string watermark;
+    std::string rights;  // the object's licence URI (info.json's "rights"), empty when none
+};
+
+struct ObjectRecord {
+    std::string ark;  // as minted
+    ObjectMetadata metadata;
+    std::vector<std::string> images;  // image ids in page order
+    std::int64_t created = 0;         // unix seconds
+    std::int64_t updated = 0;
+    std::int64_t datestamp = 0;  // OAI datestamp: last change, withdrawal included
+    RecordState state = RecordState::pending;
+    std::string withdrawn_reason;
+    std::string policy = "public";  // resolved from metadata.access, its sets and the default
+};
+
+std::string object_record_to_json(const ObjectRecord& record);
+ObjectRecord object_record_from_json(std::string_view text);  // throws IiifError(500)
+std::string image_record_to_json(const ImageRecord& record);
+ImageRecord image_record_from_json(std::string_view text);
+
+// The sets an object is in: those it names and their ancestors (a record in "a:b:c" is also in
+// "a:b" and "a", so harvesting a set harvests its subsets), sorted, each once.
+std::vector<std::string> set_memberships(const std::vector<std::string>& sets);
+
+// Members of a stored JSON record (`kind`: "object", "image", "set"...): a missing member is
+// its default, a member of the wrong type makes the record corrupt (IiifError(500)).
+struct RecordFields {
+    const json_t* object;
+    const char* kind;
+
+    [[noreturn]] void corrupt(const char* key) const;
+    std::string text(const char* key) const;
+    std::int64_t integer(const char* key, std::int64_t fallback = 0) const;
+};
+// The JSON object of a stored record; IiifError(500) when it is not one. The caller owns it.
+json_t* parse_record(std::string_view text, const char* kind);
+
+}  // namespace iiif

@@ -1,0 +1,483 @@
+#include "image_service.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "catalog.hpp"
+#include "document_service.hpp"
+#include "iiif_error.hpp"
+#include "info_json.hpp"
+#include "source_resolver.hpp"
+#include "tile_cache.hpp"
+
+namespace iiif {
+
+class RenderJob {
+  public:
+    const ServiceConfig* config = nullptr;
+    TileCache* cache = nullptr;
+    bool info = false;  // info.json, else an image
+    bool json_ld = false;
+    ImageRequest image;
+    ResolvedSource source;  // in catalog mode, only its path (the master)
+    std::string identity;   // names this version of the source in cache keys
+    std::string group;      // the image's entries in the cache (purged together on takedown)
+    std::int64_t last_modified = -1;
+    std::string id_url;
+    std::optional<SourceInfo> source_info;  // when the cache already knew it
+    // Access: the limits this requester gets (the service's, or degraded ones once the size is
+    // known), the mark put on what is delivered, and how the answer is labelled.
+    Limits limits;
+    int degraded_size = 0;
+    int beyond_status = 0;  // degraded: the status of a request finer than allowed
+    std::optional<WatermarkSpec> watermark;
+    std::string access_tag;  // in info.json's cache key: its services and tier
+    std::string services;    // info.json's "service" (Auth 2.0), empty for public images
+    std::string rights;
+    bool controlled = false;  // under a policy other than public: private for caches
+    HttpResponse response;
+};
+
+namespace {
+
+constexpr std::string_view kSourceMediaType = "application/x-iiif-source";
+
+std::string_view context_uri(ApiVersion version) {
+    return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/context.json"
+                                     : "http://iiif.io/api/image/2/context.json";
+}
+
+std::string_view profile_uri(ApiVersion version) {
+    return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/level2.json"
+                                     : "http://iiif.io/api/image/2/level2.json";
+}
+
+std::string profile_link(ApiVersion version) {
+    return "<" + std::string(profile_uri(version)) + ">;rel=\"profile\"";
+}
+
+std::string limits_text(const Limits& limits) {
+    std::string text = std::to_string(limits.max_width) + "x" + std::to_string(limits.max_height) +
+                       "x" + std::to_string(limits.max_area);
+    if (limits.max_scale > 0) text += "s" + std::to_string(limits.max_scale);
+    return text;
+}
+
+std::string watermark_text(const WatermarkSpec& mark) {
+    return mark.name + "," + mark.image + "," + mark.text + "," + mark.color + "," + mark.position +
+           "," + std::to_string(mark.opacity) + "," + std::to_string(mark.scale) + "," +
+           std::to_string(mark.margin) + "," + std::to_string(mark.min_size);
+}
+
+// Answers that depend on the requester's credentials: kept by the browser only, and checked
+// again on every use (a 304 when the credentials still give the same answer), so a sign-in or
+// sign-out takes effect at once.
+constexpr std::string_view kControlledCacheControl = "private, no-cache";
+
+// Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
+CacheKey source_key(const RenderJob& job) {
+    return make_cache_key(job.group, "source|" + job.identity);
+}
+
+CacheKey info_key(const RenderJob& job) {
+    return make_cache_key(
+        job.group, "info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                       job.id_url + "|" + job.identity + "|" + limits_text(job.limits) + "|" +
+                       std::to_string(job.config->default_tile_size) + "|" + job.rights + "|" +
+                       job.access_tag);
+}
+
+CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
+    const RenderOptions& render = job.config->render;
+    return make_cache_key(
+        job.group, "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                       job.identity + "|" + plan.canonical + "|" + limits_text(job.limits) + "|q" +
+                       std::to_string(render.jpeg_quality) + "," +
+                       std::to_string(render.webp_quality) + "," +
+                       std::to_string(render.png_compression) +
+                       (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
+}
+
+std::string etag_of(const CacheKey& key) {
+    return "\"" + cache_key_hex(key).substr(0, 32) + "\"";
+}
+
+std::string base_uri(const ServiceConfig& config, const HttpRequest& request) {
+    if (!config.base_url.empty()) {
+        std::string base = config.base_url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        return base;
+    }
+    // Behind a reverse proxy, the public scheme, host and path prefix come from its headers.
+    std::string scheme(request.forwarded_proto.empty() ? request.scheme : request.forwarded_proto);
+    std::string host(request.forwarded_host.empty() ? request.host : request.forwarded_host);
+    // Only the first value of a comma-separated list (the client-facing proxy) counts.
+    scheme = scheme.substr(0, scheme.find(','));
+    host = host.substr(0, host.find(','));
+    std::string prefix(request.forwarded_prefix);
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    std::string path(request.prefix);
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return scheme + "://" + host + prefix + path;
+}
+
+void add_success_headers(HttpResponse& response, const RenderJob& job) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    if (job.controlled) {
+        response.headers.emplace_back("Cache-Control", std::string(kControlledCacheControl));
+        response.headers.emplace_back("Vary", "Cookie, Authorization");
+    } else if (!job.config->cache_control.empty())
+        response.headers.emplace_back("Cache-Control", job.config->cache_control);
+}
+
+HttpResponse info_response(const RenderJob& job, std::string body, const CacheKey& key,
+                           CacheStatus status) {
+    HttpResponse response;
+    response.body = std::move(body);
+    response.content_type = job.json_ld ? "application/ld+json;profile=\"" +
+                                              std::string(context_uri(job.config->version)) + "\""
+                                        : "application/json";
+    add_success_headers(response, job);
+    response.headers.emplace_back("Link", profile_link(job.config->version));
+    response.headers.emplace_back("Vary", "Accept");
+    response.etag = etag_of(key);
+    response.last_modified = job.last_modified;
+    response.cache_status = status;
+    return response;
+}
+
+HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::string media_type,
+                            std::string body, const CacheKey& key, CacheStatus status) {
+    HttpResponse response;
+    response.body = std::move(body);
+    response.content_type = std::move(media_type);
+    add_success_headers(response, job);
+    response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
+                                              "/" + plan.canonical + ">;rel=\"canonical\"");
+    response.etag = etag_of(key);
+    response.last_modified = job.last_modified;
+    response.cache_status = status;
+    return response;
+}
+
+// Parsed source descriptions by their text: a hit would otherwise parse the same few numbers
+// again on every request of a viewer. Bounded; cleared when full.
+std::optional<SourceInfo> parse_source_info_memo(const std::string& text) {
+    static std::mutex mutex;
+    static std::unordered_map<std::string, SourceInfo> parsed;
+    constexpr size_t kCapacity = 4096;
+    std::lock_guard lock(mutex);
+    if (auto found = parsed.find(text); found != parsed.end()) return found->second;
+    std::optional<SourceInfo> source = parse_source_info(text);
+    if (source) {
+        if (parsed.size() >= kCapacity) parsed.clear();
+        parsed.emplace(text, *source);
+    }
+    return source;
+}
+
+std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job) {
+    if (!cache) return std::nullopt;
+    auto entry = cache->get(source_key(job));
+    if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
+    return parse_source_info_memo(entry->bytes);
+}
+
+// Catalog mode: the image's record names its master, its size, its version and its policy.
+ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, const std::string& key,
+                               const std::string& identifier) {
+    std::optional<ImageRecord> record;
+    if (catalog) record = catalog->image(identifier);
+    if (!record || record->state == RecordState::pending) throw IiifError(404, "image not found");
+    if (record->state == RecordState::withdrawn)
+        throw IiifError(job.config->withdrawn_status, job.config->withdrawn_status == 404
+                                                          ? "image not found"
+                                                          : "image withdrawn");
+    job.source.path = record->master_path;
+    job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
+    job.group = image_cache_group(key);
+    job.rights = record->rights;
+    // A record without the master's description (width 0) is probed like a file.
+    if (record->source.width > 0) job.source_info = record->source;
+    return std::move(*record);
+}
+
+// The limits of this requester for a source of known size.
+void settle_limits(RenderJob& job, const SourceInfo& source) {
+    if (job.degraded_size > 0)
+        job.limits =
+            degraded_limits(job.config->limits, source.width, source.height, job.degraded_size);
+}
+
+// An answer that depends on the requester's access, before any cache lookup: a refusal is
+// thrown, a degraded grant narrows the limits, a watermark is chosen. Returns the decision and
+// the policy it was taken under (the probe service answers with them).
+struct Access {
+    std::shared_ptr<const AccessSettings> settings;
+    const AccessPolicy* policy = nullptr;
+    AccessDecision decision;
+};
+Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& catalog,
+              const ImageRecord& record, bool probe) {
+    Access access;
+    access.settings = catalog.access_settings();
+    access.policy = access.settings->policy(record.policy);
+    if (!access.policy)
+        throw IiifError(500, "access policy \"" + record.policy + "\" is not configured");
+    Requester requester;
+    requester.address = request.client_address;
+    requester.authorization = request.authorization;
+    // The probe is asked with the access token only (Auth 2.0); images also with the cookie.
+    if (!probe) requester.cookie = request.cookie;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    // The event loop's memo of credentials already verified (one per worker thread).
+    thread_local CredentialMemo verified;
+    access.decision = decide_access(*access.policy, requester, *access.settings,
+                                    job.config->access_key, now, &verified);
+    const AccessDecision& decision = access.decision;
+    job.controlled = access.policy->kind != PolicyKind::open;
+    if (decision.grant == Grant::degraded) {
+        job.degraded_size = decision.degraded_size;
+        job.beyond_status = decision.status;
+    }
+    if (!record.watermark.empty() &&
+        (decision.grant != Grant::full || !access.policy->watermark_unauthorised_only)) {
+        const WatermarkSpec* mark = access.settings->watermark(record.watermark);
+        if (!mark) throw IiifError(500, "watermark \"" + record.watermark + "\" is not configured");
+        job.watermark = *mark;
+    }
+    return access;
+}
+
+// The plan of an image request under the requester's limits. Degraded, a request finer than
+// allowed is refused with the access status (401 or 403) rather than as a malformed request:
+// its scale is checked under the service's own limits first.
+ImagePlan plan_within_access(const RenderJob& job, const SourceInfo& source) {
+    if (job.limits.max_scale > 0) {
+        Limits scale_only = job.config->limits;
+        scale_only.max_scale = job.limits.max_scale;
+        if (!within_scale(plan_image(job.image, source.width, source.height, scale_only),
+                          job.limits))
+            throw IiifError(job.beyond_status, "finer than the size allowed to you");
+    }
+    return plan_image(job.image, source.width, source.height, job.limits);
+}
+
+// The degraded version has a URL of its own (its exact size), so that no cache, the browser's
+// included, can answer one version for the other.
+std::string substitute_url(const RenderJob& job) {
+    if (!job.source_info || job.degraded_size <= 0) return job.id_url + "/full/max/0/default.jpg";
+    const Limits fitted = degraded_limits(job.config->limits, job.source_info->width,
+                                          job.source_info->height, job.degraded_size);
+    const Dimensions size =
+        max_size(job.source_info->width, job.source_info->height, fitted, false);
+    return job.id_url + "/full/" + std::to_string(size.width) + "," + std::to_string(size.height) +
+           "/0/default.jpg";
+}
+
+HttpResponse probe_response(const RenderJob& job, const Access& access) {
+    HttpResponse response;
+    const AccessPolicy open;
+    response.body = probe_result_json(access.policy ? *access.policy : open, access.decision,
+                                      job.id_url + "/probe", substitute_url(job));
+    response.content_type =
+        "application/ld+json;profile=\"http://iiif.io/api/auth/2/context.json\"";
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+}
+
+// File mode: the identifier names a file, whose size, mtime and inode name its version.
+void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
+                          const std::string& identifier) {
+    if (config.source_dir.empty()) throw IiifError(404, "image not found");
+    auto source = resolve_source_file(config.source_dir, identifier);
+    if (!source) throw IiifError(404, "image not found");
+    job.source = std::move(*source);
+    job.identity = job.source.identity();
+    job.group = "file|" + job.source.path;
+    job.last_modified = job.source.mtime_ns / 1'000'000'000;
+}
+
+// The loop side: everything that costs no more than a stat (or a catalog lookup) and a cache
+// read.
+PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const HttpRequest& request,
+                        const CatalogReader* catalog) {
+    PreparedRequest prepared;
+    if (request.method == "OPTIONS") {
+        HttpResponse& response = prepared.response;
+        response.status = 204;
+        response.headers = {{"Access-Control-Allow-Origin", "*"},
+                            {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                            {"Access-Control-Max-Age", "86400"}};
+        if (!request.access_control_request_headers.empty())
+            response.headers.emplace_back("Access-Control-Allow-Headers",
+                                          std::string(request.access_control_request_headers));
+        return prepared;
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        prepared.response = error_response(405, "method not allowed");
+        prepared.response.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+        return prepared;
+    }
+
+    if (!config.catalog_path.empty()) {
+        if (auto document = document_response(config, request, catalog)) {
+            prepared.response = std::move(*document);
+            return prepared;
+        }
+    }
+
+    // "{id}/probe": the Auth 2.0 probe service of the image.
+    constexpr std::string_view kProbe = "/probe";
+    const bool probe = request.path.size() > kProbe.size() && request.path.ends_with(kProbe);
+    IiifPath path =
+        probe ? parse_iiif_path(config.version, std::string(request.path.substr(
+                                                    0, request.path.size() - kProbe.size())) +
+                                                    "/info.json")
+              : parse_iiif_path(config.version, request.path);
+    RenderJobPtr job(new RenderJob());
+    job->config = &config;
+    job->cache = cache;
+    job->limits = config.limits;
+    job->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    if (path.kind == IiifPath::Kind::base) {
+        HttpResponse& response = prepared.response;
+        response.status = 303;
+        response.headers = {{"Access-Control-Allow-Origin", "*"},
+                            {"Location", job->id_url + "/info.json"}};
+        return prepared;
+    }
+
+    std::optional<std::string> catalog_key;
+    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
+    std::optional<Access> access;
+    if (catalog_key) {
+        const ImageRecord record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
+        access = decide(*job, request, *catalog, record, probe);
+    } else {
+        resolve_in_directory(*job, config, path.identifier);
+    }
+    if (probe) {
+        prepared.response = probe_response(*job, access.value_or(Access{}));
+        return prepared;
+    }
+    job->info = path.kind == IiifPath::Kind::info;
+    if (access && access->decision.grant == Grant::none &&
+        (!job->info || access->policy->kind == PolicyKind::restricted))
+        throw IiifError(access->decision.status, "this image is not available to you");
+    // What info.json declares of a controlled image, and the tier it was made for (its cache
+    // key): made for info.json only, not for every tile.
+    if (job->info && job->controlled) {
+        job->services =
+            auth_services_json(*access->policy, *access->settings, job->id_url + "/probe");
+        job->access_tag = access->policy->name + ":" +
+                          std::to_string(static_cast<int>(access->decision.grant)) + ":" +
+                          access->settings->fingerprint;
+    }
+    job->json_ld = accepts_json_ld(request.accept);
+    job->image = path.image;
+    if (!job->source_info) job->source_info = cached_source_info(cache, *job);
+    if (job->source_info) settle_limits(*job, *job->source_info);
+
+    if (cache && job->info) {
+        CacheKey key = info_key(*job);
+        if (auto entry = cache->get(key)) {
+            cache->touch(key);
+            prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
+            return prepared;
+        }
+    } else if (cache && job->source_info) {
+        ImagePlan plan = plan_within_access(*job, *job->source_info);
+        CacheKey key = image_key(*job, plan);
+        if (auto entry = cache->get(key)) {
+            cache->touch(key);
+            prepared.response = image_response(*job, plan, std::move(entry->media_type),
+                                               std::move(entry->bytes), key, CacheStatus::hit);
+            return prepared;
+        }
+    }
+    prepared.job = std::move(job);
+    return prepared;
+}
+
+}  // namespace
+
+HttpResponse overloaded_response() {
+    HttpResponse response = error_response(503, "render queue is full, retry shortly");
+    response.headers.emplace_back("Retry-After", "2");
+    return response;
+}
+
+PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
+                                const HttpRequest& request, const CatalogReader* catalog) {
+    try {
+        return prepare(config, cache, request, catalog);
+    } catch (const IiifError& error) {
+        PreparedRequest prepared;
+        prepared.response = error_response(error.status, error.reason);
+        return prepared;
+    } catch (const std::exception& error) {
+        PreparedRequest prepared;
+        prepared.response = error_response(500, error.what());
+        return prepared;
+    }
+}
+
+void run_job(RenderJob& job) {
+    const ServiceConfig& config = *job.config;
+    const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
+    try {
+        if (!job.source_info) {
+            job.source_info = probe_source(job.source.path, config.source_limits);
+            if (job.cache)
+                job.cache->put(source_key(job), kSourceMediaType,
+                               serialize_source_info(*job.source_info));
+        }
+        const SourceInfo& source = *job.source_info;
+        settle_limits(job, source);
+        if (job.info) {
+            InfoOptions options;
+            options.version = config.version;
+            options.id = job.id_url;
+            options.limits = job.limits;
+            options.default_tile_size = config.default_tile_size;
+            options.rights = job.rights;
+            options.services = job.services;
+            std::string body = info_json(source, options);
+            CacheKey key = info_key(job);
+            if (job.cache) job.cache->put(key, "application/json", body);
+            job.response = info_response(job, std::move(body), key, status);
+        } else {
+            ImagePlan plan = plan_within_access(job, source);
+            RenderedImage rendered =
+                render_image(job.source.path, source, plan, config.render, job.identity,
+                             job.watermark ? &*job.watermark : nullptr);
+            CacheKey key = image_key(job, plan);
+            if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
+            job.response = image_response(job, plan, std::move(rendered.media_type),
+                                          std::move(rendered.bytes), key, status);
+        }
+        if (job.cache && job.cache->touches_pending()) job.cache->flush_touches();
+    } catch (const IiifError& error) {
+        job.response = error_response(error.status, error.reason);
+    } catch (const std::exception& error) {
+        job.response = error_response(500, error.what());
+    }
+}
+
+HttpResponse finish_job(RenderJob& job) {
+    return std::move(job.response);
+}
+
+void RenderJobDeleter::operator()(RenderJob* job) const {
+    delete job;
+}
+
+}  // namespace iiif

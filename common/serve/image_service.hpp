@@ -1,0 +1,88 @@
+// The Image API as an HTTP service, without nginx: an HttpRequest becomes an HttpResponse, in
+// two steps so that the server's event loop never waits.
+//
+//   prepare_request()  on the event loop: parse, resolve the source (a stat, or a catalog
+//                      lookup), look the answer up in the tile cache. Either the response is
+//                      complete (an error, a redirect, a cache hit) or a RenderJob is returned.
+//   run_job()          on a worker thread: probe, plan, render or write info.json, store.
+//   finish_job()       back on the event loop: the response.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "access.hpp"
+#include "http_message.hpp"
+#include "image_plan.hpp"
+#include "image_request.hpp"
+#include "image_source.hpp"
+#include "renderer.hpp"
+
+namespace iiif {
+
+class CatalogReader;
+class TileCache;
+
+struct ServiceConfig {
+    ApiVersion version = ApiVersion::v3;
+    // File mode: identifiers name files in this directory (see source_resolver.hpp). Empty:
+    // no file mode, only the catalog's images.
+    std::string source_dir;
+    // Catalog mode: identifiers that are image ARKs ("ark:/NAAN/name/f{n}", any ARK form) are
+    // looked up in the catalog reader passed to prepare_request(); other identifiers stay in
+    // file mode. The path is the module's business; here it only says the mode is on.
+    std::string catalog_path;
+    // Public base URI of the service, e.g. "https://images.example.org/iiif/3". Empty: derived
+    // from each request (X-Forwarded-Proto/-Host/-Prefix, else the connection and Host).
+    std::string base_url;
+    Limits limits;
+    RenderOptions render;
+    SourceLimits source_limits;
+    std::string cache_control = "public, max-age=86400";
+    int default_tile_size = 512;
+    // The key access credentials are signed with (access.hpp), shared with iiifd; empty: no
+    // credential is valid (networks and API keys still let in).
+    std::string access_key;
+    // The status of a withdrawn image or object: 410 Gone, or 404 where the holder prefers
+    // that a takedown not be told apart from an identifier that never existed.
+    int withdrawn_status = 410;
+};
+
+class RenderJob;
+struct RenderJobDeleter {
+    void operator()(RenderJob* job) const;
+};
+using RenderJobPtr = std::unique_ptr<RenderJob, RenderJobDeleter>;
+
+struct PreparedRequest {
+    HttpResponse response;  // final unless `job` is set
+    RenderJobPtr job;
+};
+
+// `catalog` may be null in catalog mode (not opened yet): every image ARK is then unknown.
+// In catalog mode the image's record gives its master and its size (no stat, no probe); its id
+// and version name it in the cache, so a new version never meets the old one's entries. A
+// withdrawn image is 410 (config.withdrawn_status), an image ARK the catalog does not hold (or
+// holds pending) is 404.
+//
+// Access (catalog mode): the image's policy is decided for the requester before the cache is
+// read. Who is let in gets the image; who is not gets it degraded (the policy's size: smaller
+// limits, declared in info.json, so a cache entry of one never answers the other) or a 401/403.
+// info.json is given to everyone but under a restricted policy, with the IIIF Auth 2.0 probe
+// service; "{id}/probe" answers that service. Answers under a policy other than public are
+// marked private for caches. The image's watermark is applied as its policy says.
+PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
+                                const HttpRequest& request, const CatalogReader* catalog = nullptr);
+// Blocking work; safe on any thread. Never throws.
+void run_job(RenderJob& job);
+HttpResponse finish_job(RenderJob& job);
+
+// The answer when the render queue is full.
+HttpResponse overloaded_response();
+
+}  // namespace iiif

@@ -1,0 +1,111 @@
+/* The C face of the core, for the nginx module: plain data in, opaque handles out, and no C++
+ * exception ever crosses it. Every function that can fail returns a status or NULL and writes
+ * a message into the caller's buffer. */
+#ifndef IIIF_FACADE_H
+#define IIIF_FACADE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *data;
+    size_t len;
+} iiif_str_t;
+
+typedef struct iiif_service iiif_service_t;
+typedef struct iiif_job iiif_job_t;
+typedef struct iiif_response iiif_response_t;
+typedef struct iiif_resolver iiif_resolver_t;
+
+typedef struct {
+    int api_version; /* 2 or 3 */
+    iiif_str_t source_dir;    /* empty: no file mode (then catalog_path is required) */
+    iiif_str_t catalog_path;  /* catalog.mdb; empty: no catalog mode */
+    iiif_str_t base_url;      /* empty: derived from each request */
+    iiif_str_t cache_control; /* empty: none */
+    iiif_str_t cache_path;    /* empty: no cache */
+    long long cache_max_bytes;
+    int max_width, max_height; /* 0: none */
+    long long max_area;
+    int jpeg_quality;
+    int tile_size;
+    iiif_str_t access_key_file; /* the key access credentials are signed with; empty: none */
+    int withdrawn_status;       /* 410 or 404 */
+} iiif_service_config_t;
+
+typedef struct {
+    iiif_str_t method, path, prefix, scheme, host;
+    iiif_str_t forwarded_proto, forwarded_host, forwarded_prefix;
+    iiif_str_t accept, access_control_request_headers;
+    iiif_str_t cookie, authorization;
+    /* The peer's address: 4 (IPv4) or 16 (IPv6) bytes in client_address; 0: unknown. */
+    int client_address_len;
+    unsigned char client_address[16];
+} iiif_http_request_t;
+
+typedef struct {
+    iiif_str_t method;
+    iiif_str_t path;  /* as the client sent it, percent-encoded, without the query */
+    iiif_str_t query; /* after the first '?' */
+    int has_query;    /* a '?' was present */
+    iiif_str_t accept;
+} iiif_resolver_request_t;
+
+/* Configuration time (any process): validates and keeps a copy of the configuration. */
+iiif_service_t *iiif_service_create(const iiif_service_config_t *config, char *error,
+                                    size_t error_len);
+void iiif_service_destroy(iiif_service_t *service);
+
+/* Per worker, after fork: libvips, then each service's cache. A cache that cannot be opened is
+ * reported and left out (responses then say BYPASS); it is never fatal. */
+int iiif_worker_init(int vips_concurrency, char *error, size_t error_len);
+int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
+/* Per worker, after fork: the catalog, read-only. One that cannot be opened yet (iiifd has not
+ * made it) is reported here and tried again by later requests, at most every few seconds;
+ * meanwhile every image ARK is unknown (404). Never fatal. */
+int iiif_service_open_catalog(iiif_service_t *service, char *error, size_t error_len);
+void iiif_worker_exit(void);
+
+/* Event loop: returns the response, or NULL and a job to run on a thread. */
+iiif_response_t *iiif_prepare(iiif_service_t *service, const iiif_http_request_t *request,
+                              iiif_job_t **job);
+/* Any thread. */
+void iiif_job_run(iiif_job_t *job);
+/* Event loop, after iiif_job_run returned. */
+iiif_response_t *iiif_job_response(iiif_job_t *job);
+void iiif_job_free(iiif_job_t *job);
+
+/* The ARK resolver (common/serve/ark_resolver.hpp) over one catalog. Configuration time: */
+iiif_resolver_t *iiif_resolver_create(iiif_str_t catalog_path, char *error, size_t error_len);
+void iiif_resolver_destroy(iiif_resolver_t *resolver);
+/* Per worker, after fork: as iiif_service_open_catalog (the same environment for the same
+ * path; one that cannot be opened yet is tried again by later requests; never fatal). */
+int iiif_resolver_open_catalog(iiif_resolver_t *resolver, char *error, size_t error_len);
+/* Event loop: the complete response (a redirect, a record or an error); never blocks. */
+iiif_response_t *iiif_resolve(iiif_resolver_t *resolver, const iiif_resolver_request_t *request);
+
+iiif_response_t *iiif_overloaded_response(void);
+iiif_response_t *iiif_error_response(int status, const char *reason);
+
+int iiif_response_status(const iiif_response_t *response);
+iiif_str_t iiif_response_content_type(const iiif_response_t *response);
+iiif_str_t iiif_response_body(const iiif_response_t *response);
+/* 1 when the body also stands in a file, at *offset of *fd (a stored document of the catalog),
+ * unchanged until the response is freed: it may then be sent from there (sendfile). */
+int iiif_response_body_file(const iiif_response_t *response, int *fd, long long *offset);
+iiif_str_t iiif_response_etag(const iiif_response_t *response);
+long long iiif_response_last_modified(const iiif_response_t *response); /* -1: none */
+const char *iiif_response_cache_status(const iiif_response_t *response);
+size_t iiif_response_header_count(const iiif_response_t *response);
+iiif_str_t iiif_response_header_name(const iiif_response_t *response, size_t i);
+iiif_str_t iiif_response_header_value(const iiif_response_t *response, size_t i);
+void iiif_response_free(iiif_response_t *response);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -41,11 +41,11 @@ render_nginx_conf() {
 
 # render_site_conf: the platform's nginx.conf, as the demo and the browser tests run it:
 # site.conf.in for the server (the Image API, the ARK resolver, the pages) with
-# http-site.conf.in, from the caller's variables; with SOURCE_DIR not empty, file mode too
-# (source-dir.conf.in), with ACCESS_KEY_FILE not empty, access checks and iiifd's services
-# (iiifd-services.conf.in).
+# http-site.conf.in and a render queue of 512, from the caller's variables; with SOURCE_DIR not
+# empty, file mode too (source-dir.conf.in), with ACCESS_KEY_FILE not empty, access checks and
+# iiifd's services (iiifd-services.conf.in).
 render_site_conf() {
-    local HTTP SERVER FILE_MODE='' IIIFD=''
+    local HTTP SERVER FILE_MODE='' IIIFD='' THREAD_QUEUE=512
     HTTP=$(render_template http-site.conf.in)
     if [[ -n $SOURCE_DIR ]]; then
         FILE_MODE=$(render_template source-dir.conf.in)

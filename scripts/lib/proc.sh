@@ -90,25 +90,27 @@ stop_pid_file() {
 
 # ---- nginx ------------------------------------------------------------------------------------
 
-# nginx_check PREFIX CONF ERROR_LOG: nginx -t, its complaints on stderr. CONF and ERROR_LOG may
-# be relative to PREFIX.
+# An nginx prefix (-p) holds conf/nginx.conf, nginx.pid, logs/ and temp/, as
+# conf/templates/nginx.conf.in names them.
+
+# nginx_check PREFIX: nginx -t on PREFIX/conf/nginx.conf, its complaints on stderr.
 nginx_check() {
-    /usr/sbin/nginx -t -q -p "$1/" -c "$2" -e "$3"
+    /usr/sbin/nginx -t -q -p "$1/" -c conf/nginx.conf -e logs/error.log
 }
 
-# nginx_start PREFIX CONF ERROR_LOG PID_FILE: checks CONF, starts nginx on it as a daemon and
-# prints its master's pid once PID_FILE (the conf's pid directive) names it, 5 s at most.
+# nginx_start PREFIX: checks PREFIX/conf/nginx.conf, starts nginx on it as a daemon and prints
+# its master's pid once PREFIX/nginx.pid names it (5 s at most).
 nginx_start() {
-    local pid_file=$4 tries
-    nginx_check "$1" "$2" "$3" || return 1
-    rm -f "$pid_file"
-    /usr/sbin/nginx -p "$1/" -c "$2" -e "$3" || return 1
+    local tries
+    nginx_check "$1" || return 1
+    rm -f "$1/nginx.pid"
+    /usr/sbin/nginx -p "$1/" -c conf/nginx.conf -e logs/error.log || return 1
     for ((tries = 50; tries > 0; tries--)); do
-        [[ -s $pid_file ]] && break
+        [[ -s $1/nginx.pid ]] && break
         sleep 0.1
     done
-    [[ -s $pid_file ]] || return 1
-    echo "$(<"$pid_file")"
+    [[ -s $1/nginx.pid ]] || return 1
+    echo "$(<"$1/nginx.pid")"
 }
 
 # nginx_stop PID: QUIT, nginx's graceful shutdown (workers finish the requests in flight: a

@@ -71,14 +71,12 @@ ark=$(stack_deposit '{"title": [{"value": "For readers", "lang": "en"}], "access
 # ---- nginx: the images, checked with the shared key; /auth/ to iiifd; the client page --------
 
 cp "$here/auth-client.html" "$stack_www/"
-stack_start_nginx "location /auth/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-        }" "iiif_access_key_file $key_file;"
+stack_start_nginx "$key_file"
 
 # ---- the flow -----------------------------------------------------------------------------------
 
 export IIIF_BASE=$stack_base IIIF_ARK=$ark IIIF_ARTIFACTS=$artifacts IIIF_CHROMIUM=$chromium
-export IIIF_PASSWORD=$password IIIF_ACCESS_LOG=$stack_work/nginx/access.log
+export IIIF_PASSWORD=$password IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

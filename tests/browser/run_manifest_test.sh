@@ -68,7 +68,7 @@ ark=$(stack_deposit '{"title": [{"value": "Three colours", "lang": "en"}], "lice
 # ---- nginx: the Image API and manifests from the catalog, the ARK resolver, the page ----------
 
 cp -r "$dist"/. "$stack_www/"
-stack_start_nginx "" ""
+stack_start_nginx ""
 
 # ---- the viewers --------------------------------------------------------------------------------
 

@@ -76,19 +76,12 @@ head -c 4500000 /dev/urandom >"$stack_work/images/huge.jpg"
 # ---- nginx: the pages, the images, /api/ and /auth/ to iiifd ------------------------------------
 
 cp -r "$dist"/. "$stack_www/"
-stack_start_nginx "location /api/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-            client_max_body_size 100m;
-            proxy_request_buffering off;
-        }
-        location /auth/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-        }" "iiif_access_key_file $key_file;"
+stack_start_nginx "$key_file"
 
 # ---- the browser ----------------------------------------------------------------------------------
 
 export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$password IIIF_ARTIFACTS=$artifacts
-export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/access.log
+export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

@@ -87,19 +87,19 @@ nginx_pid=""
 
 cleanup() {
     set +e
-    nginx_stop
+    bench_nginx_stop
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 base="http://127.0.0.1:$port"
 sides=(a b c d)
-mkdir -p "$work/images" "$work/gen" "$work/static" "$work/prefix/logs" "$work/prefix/tmp" \
+mkdir -p "$work/images" "$work/gen" "$work/static" "$work/prefix/logs" "$work/prefix/temp" \
     "$work/catalogs" "$work/storage"
 for side in "${sides[@]}"; do mkdir -p "$work/cache/$side"; done
-if ((EUID == 0)); then chown nobody "$work/prefix/tmp" "$work"/cache/*; fi
+if ((EUID == 0)); then chown nobody "$work/prefix/temp" "$work"/cache/*; fi
 
 # ---- The master --------------------------------------------------------------------------------
 say "making the 10000x8000 pyramidal JPEG TIFF in $work/images ..."
@@ -109,69 +109,20 @@ make_pyramid "$work/images/pyramid.tif"
 # The signing key shared by the auth services and nginx (iiifd makes it the same way).
 python3 -c 'import secrets; print(secrets.token_hex(32))' >"$work/access.key"
 chmod 600 "$work/access.key"
-# What both configurations share: what iiifd requires (a storage root, a NAAN, an API key).
-common_conf() {
-    cat <<EOF
-[storage]
-root = "$work/storage"
-
-[ark]
-naan = "99999"
-check_profile = "noid"
-default_shoulder = "b3n"
-
-[ark.shoulders.b3n]
-name = "Bench"
-
-[public]
-base_url = "$base"
-institution = "Bibliothèque d'essai"
-EOF
+# write_iiifd_conf NAME API_KEYS MORE: $work/NAME.toml, what iiifd requires (a storage root, a
+# NAAN, an API key; Redis and the API where iiifd looks by default: it is never started here),
+# then MORE.
+# shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
+write_iiifd_conf() {
+    local STORAGE_ROOT=$work/storage CATALOG=$work/storage/catalog.mdb REDIS_PORT=6379
+    local API_PORT=8081 SHOULDER=b3n SHOULDER_NAME=Bench ARK_POLICY=$bench_ark_policy
+    local BASE_URL=$base INSTITUTION="Bibliothèque d'essai" API_KEYS=$2 MORE=$3
+    render_iiifd_conf >"$work/$1.toml"
 }
-{
-    common_conf
-    cat <<EOF
-
-[http]
-api_keys = ["bench-api-key-0000000000000001"]
-EOF
-} >"$work/none.toml"
-{
-    common_conf
-    cat <<EOF
-
-[http]
-api_keys = ["bench-api-key-0000000000000001", "bench-api-key-0000000000000002",
-            "bench-api-key-0000000000000003", "bench-api-key-0000000000000004"]
-
-[access]
-default_policy = "public"
-key_file = "$work/access.key"
-cookie_name = "iiif_access"
-
-[policies.campus]
-kind = "network"
-networks = ["10.0.0.0/8", "172.16.0.0/12", "2001:db8::/32", "fd12:3456:789a::/48", "192.0.2.0/24"]
-label = "Available in full from the library's reading rooms"
-
-[policies.readers]
-kind = "token"
-groups = ["readers", "staff"]
-degraded_size = 1200
-
-[policies.reserve]
-kind = "restricted"
-watermark = "bench"
-
-[watermarks.bench]
-institution = "Bibliothèque d'essai"
-text = "© Bibliothèque d'essai"
-
-[sets."collection:reserve"]
-name = "Réserve"
-policy = "reserve"
-EOF
-} >"$work/policies.toml"
+policies=$(WORK=$work render_template bench-access-policies.toml.in)
+write_iiifd_conf none '"bench-api-key-0000000000000001"' ""
+write_iiifd_conf policies '"bench-api-key-0000000000000001", "bench-api-key-0000000000000002",
+            "bench-api-key-0000000000000003", "bench-api-key-0000000000000004"' "$policies"
 for conf in none policies; do
     "$iiifd" --check-config -c "$work/$conf.toml" >"$work/check.out" 2>&1 ||
         fail "iiifd --check-config $conf.toml: $(cat "$work/check.out")"
@@ -200,63 +151,14 @@ inside=192.0.2.10     # in the last network of the campus policy
 outside=198.51.100.7  # in none
 
 # ---- nginx -------------------------------------------------------------------------------------
-cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way, so each run's lines can be counted exactly.
-    log_format bench '\$iiif_cache_status \$status \$body_bytes_sent \$remote_addr \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    iiif_access_key_file $work/access.key;
-    server {
-        listen 127.0.0.1:$port;
-        # For every side (a no-op without the header): the address side (d) is asked from.
-        set_real_ip_from 127.0.0.1;
-        real_ip_header X-Forwarded-For;
-$(for side in "${sides[@]}"; do cat <<LOCATION
-        location /$side/3/ {
-            iiif 3;
-            iiif_catalog $work/catalogs/$side.mdb;
-            iiif_cache_path $work/cache/$side;
-            iiif_thread_pool iiif;
-        }
-LOCATION
-done)
-        location = /ping.txt {
-            root $work/static;
-        }
-    }
-}
-EOF
-
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$base/ping.txt" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $base"
-}
-echo ok >"$work/static/ping.txt"
-nginx_start
+sides_conf=''
+for side in "${sides[@]}"; do
+    sides_conf+=$(SIDE=$side WORK=$work render_template bench-access-side.conf.in)$'\n'
+done
+# shellcheck disable=SC2016 # nginx's variables, for nginx
+WORK=$work SIDES=$sides_conf bench_nginx_conf bench-access.conf.in \
+    '$iiif_cache_status $status $body_bytes_sent $remote_addr $request_uri'
+bench_nginx_start
 say "nginx on $base (pid $nginx_pid)"
 
 # ---- Checks: each side's answer, with and without its credential --------------------------------
@@ -470,7 +372,7 @@ EOF
     echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
     echo
     echo '```nginx'
-    unport "$work/nginx.conf"
+    unport "$work/prefix/conf/nginx.conf"
     echo '```'
     echo "</details>"
 } >"$out"

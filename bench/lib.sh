@@ -1,21 +1,39 @@
 # shellcheck shell=bash disable=SC2154,SC2034
-# Pieces the bench scripts share; sourced, after `set -euo pipefail` and with $work set.
+# Pieces the bench scripts share; sourced after `set -euo pipefail` (the functions use $work). The
+# process helpers are scripts/lib/proc.sh's, the configuration files are rendered from
+# conf/templates/ by scripts/lib/conf.sh.
 
-# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-# wait_gone PID...: each gone within 10 s, else killed.
-wait_gone() {
-    local pid
-    for pid in "$@"; do
-        for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
-        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    done
+# shellcheck source=scripts/lib/proc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/proc.sh"
+# shellcheck source=scripts/lib/conf.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/conf.sh"
+
+# The persistence statement of the benchmarks' ARKs (iiifd.toml's [ark] policy).
+bench_ark_policy="Benchmark ARKs: they last as long as the benchmark's work directory."
+
+# ---- nginx: prefix $work/prefix, port $port, module $module, master $nginx_pid ---------------
+
+# bench_nginx_conf SERVER_TEMPLATE LOG_FORMAT: $work/prefix/conf/nginx.conf, with the
+# benchmarks' connection settings (http-bench.conf.in) and a render queue of 1024, the server
+# rendered from SERVER_TEMPLATE with the caller's variables. Every side logs with LOG_FORMAT,
+# unbuffered, so that each run's lines can be counted exactly.
+bench_nginx_conf() {
+    local MODULE=$module PORT=$port ERROR_LOG_LEVEL=warn THREAD_QUEUE=1024 LOG_FORMAT=$2 HTTP
+    local SERVER
+    HTTP=$(render_template http-bench.conf.in) || return 1
+    SERVER=$(render_template "$1") || return 1
+    mkdir -p "$work/prefix/conf" "$work/prefix/logs" "$work/prefix/temp"
+    render_nginx_conf >"$work/prefix/conf/nginx.conf"
 }
-# Stops the nginx whose master is $nginx_pid (QUIT: graceful), and forgets it.
-nginx_stop() {
-    [[ -n $nginx_pid ]] || return 0
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    wait_gone "$nginx_pid"
+# Starts nginx on it: up when its port accepts.
+bench_nginx_start() {
+    nginx_pid=$(nginx_start "$work/prefix") ||
+        fail "nginx did not start: $(tail -2 "$work/prefix/logs/error.log")"
+    wait_port 127.0.0.1 "$port" 10 "$nginx_pid" || fail "no answer from nginx on port $port"
+}
+# Stops it (nginx_stop: graceful), and forgets it.
+bench_nginx_stop() {
+    nginx_stop "$nginx_pid"
     nginx_pid=""
 }
 

@@ -85,16 +85,16 @@ nginx_pid=""
 
 cleanup() {
     set +e
-    nginx_stop
+    bench_nginx_stop
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 base="http://127.0.0.1:$port"
-mkdir -p "$work/static" "$work/prefix/logs" "$work/prefix/tmp" "$work/lists"
-if ((EUID == 0)); then chown nobody "$work/prefix/tmp"; fi
+mkdir -p "$work/static" "$work/prefix/logs" "$work/prefix/temp" "$work/lists"
+if ((EUID == 0)); then chown nobody "$work/prefix/temp"; fi
 
 # ---- The catalog -------------------------------------------------------------------------------
 # The documents' URLs point at this nginx, as iiifd's would at its public address.
@@ -111,66 +111,16 @@ ark=$(head -1 "$work/arks.txt")
 book=$(cat "$work/book.txt")
 
 # ---- nginx -------------------------------------------------------------------------------------
-# write_nginx_conf [REFERENCES_FILE]: the module's locations, plus the references (which need
-# what the module answers) once they are known.
+# write_nginx_conf REFERENCES: the module's locations (bench-presentation.conf.in), plus the
+# references, which need what the module answers, once they are known.
 write_nginx_conf() {
-    cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way, so each run's lines can be counted exactly.
-    log_format bench '\$status \$request_time \$body_bytes_sent \$bytes_sent \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    server {
-        listen 127.0.0.1:$port;
-        location /ark: {
-            iiif_ark_resolver;
-            iiif_catalog $catalog;
-        }
-        location /iiif/3/ {
-            iiif 3;
-            iiif_catalog $catalog;
-            iiif_thread_pool iiif;
-        }
-        location = /ping.txt {
-            root $work/static;
-        }
-$(if [[ -n ${1:-} ]]; then cat "$1"; fi)
-    }
-}
-EOF
+    # shellcheck disable=SC2016 # nginx's variables, for nginx
+    CATALOG=$catalog REFERENCES=$1 bench_nginx_conf bench-presentation.conf.in \
+        '$status $request_time $body_bytes_sent $bytes_sent $request_uri'
 }
 
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$base/ping.txt" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $base"
-}
-
-echo ok >"$work/static/ping.txt"
-write_nginx_conf
-nginx_start
+write_nginx_conf ""
+bench_nginx_start
 say "nginx on $base (pid $nginx_pid)"
 
 # ---- What the module answers, and the references made from it ---------------------------------
@@ -211,49 +161,15 @@ nginx_quote() {
     python3 -c 'import sys; t = open(sys.argv[1]).read(); print("\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")' "$1"
 }
 info_quoted=$(nginx_quote "$work/info.txt") || fail "the record holds a \"\$\", which no nginx string can"
-cat >"$work/references.conf" <<EOF
-        # nginx's own redirect, with the headers the resolver sends (so the same bytes but
-        # nginx's default HTML body of a 302, which the resolver does not send).
-        location = /bench/return302 {
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$ark_cache_control";
-            return 302 "$location";
-        }
-        # Nested, so that no other request pays for the regex.
-        location /bench/r/ {
-            location ~ ^/bench/r/([0-9a-z-]+)\$ {
-                add_header Access-Control-Allow-Origin *;
-                add_header Cache-Control "$ark_cache_control";
-                return 302 "$location_head\$1$location_tail";
-            }
-        }
-        location = /bench/info {
-            types { }
-            default_type "$info_type";
-            add_header Access-Control-Allow-Origin *;
-            add_header Vary Accept;
-            add_header Cache-Control "$info_cache_control";
-            return 200 $info_quoted;
-        }
-        location /static/ {
-            root $work;
-            types { }
-            default_type '$manifest_type';
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$manifest_cache_control";
-        }
-        location /static-nosendfile/ {
-            alias $work/static/;
-            sendfile off;
-            types { }
-            default_type '$manifest_type';
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$manifest_cache_control";
-        }
-EOF
-write_nginx_conf "$work/references.conf"
-nginx_stop
-nginx_start
+# shellcheck disable=SC2034 # the values of the template's placeholders (render_template)
+references=$(ARK_CACHE_CONTROL=$ark_cache_control LOCATION=$location LOCATION_HEAD=$location_head \
+    LOCATION_TAIL=$location_tail INFO_TYPE=$info_type INFO_CACHE_CONTROL=$info_cache_control \
+    INFO_QUOTED=$info_quoted WORK=$work MANIFEST_TYPE=$manifest_type \
+    MANIFEST_CACHE_CONTROL=$manifest_cache_control \
+    render_template bench-presentation-references.conf.in)
+write_nginx_conf "$references"
+bench_nginx_stop
+bench_nginx_start
 
 # ---- Checks: the references answer as the module does ------------------------------------------
 headers_of "$base/bench/return302" "$work/h.return302"
@@ -486,7 +402,7 @@ EOF
     echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
     echo
     echo '```nginx'
-    unport "$work/nginx.conf"
+    unport "$work/prefix/conf/nginx.conf"
     echo '```'
     echo "</details>"
 } >"$out"

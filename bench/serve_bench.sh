@@ -88,128 +88,45 @@ declare -A iip_pids=()
 
 # iipsrv_stop POOL
 iipsrv_stop() {
-    [[ -n ${iip_pids[$1]:-} ]] || return 0
     local pid
-    for pid in ${iip_pids[$1]}; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait_gone ${iip_pids[$1]}
+    for pid in ${iip_pids[$1]:-}; do stop_pid "$pid"; done
     iip_pids[$1]=""
 }
 cleanup() {
     set +e
-    nginx_stop
+    bench_nginx_stop
     for pool in "${!iip_pids[@]}"; do iipsrv_stop "$pool"; done
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port=$(free_port)
-declare -A iip_port=([big]=$(free_port) [default]=$(free_port))
-while [[ ${iip_port[big]} == "$port" || ${iip_port[default]} == "$port" ||
-    ${iip_port[big]} == "${iip_port[default]}" ]]; do
-    iip_port[big]=$(free_port)
-    iip_port[default]=$(free_port)
-done
+declare -A iip_port
+read -r port "iip_port[big]" "iip_port[default]" < <(free_ports 3)
 base="http://127.0.0.1:$port"
 user_opt=()
 if ((EUID == 0)); then user_opt=(-u nobody); fi
 
 # ---- The source ----------------------------------------------------------------------------
-mkdir -p "$work/images" "$work/static" "$work/gen" "$work/prefix/logs" "$work/prefix/tmp" \
+mkdir -p "$work/images" "$work/static" "$work/gen" "$work/prefix/logs" "$work/prefix/temp" \
     "$work/cache/main" "$work/cache/small" "$work/lists"
 say "making the 10000x8000 pyramidal JPEG TIFF in $work/images ..."
 make_pyramid "$work/images/pyramid.tif"
-if ((EUID == 0)); then chown nobody "$work/cache/main" "$work/cache/small" "$work/prefix/tmp"; fi
+if ((EUID == 0)); then chown nobody "$work/cache/main" "$work/cache/small" "$work/prefix/temp"; fi
 
 # ---- The servers ---------------------------------------------------------------------------
-# write_nginx_conf SMALL_CACHE_MB
+# write_nginx_conf SMALL_CACHE_MB: bench-serve.conf.in's locations.
 write_nginx_conf() {
-    cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { image/jpeg jpg; text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way (unbuffered), so each run's lines can be counted exactly.
-    log_format bench '\$iiif_cache_status \$status \$request_time \$body_bytes_sent \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    server {
-        listen 127.0.0.1:$port;
-        location /iiif/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_cache_path $work/cache/main;
-            iiif_thread_pool iiif;
-        }
-        location /nocache/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_thread_pool iiif;
-        }
-        location /small/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_cache_path $work/cache/small;
-            iiif_cache_max_size ${1}m;
-            iiif_thread_pool iiif;
-        }
-        location /static/ {
-            root $work;
-        }
-        location /static-nosendfile/ {
-            alias $work/static/;
-            sendfile off;
-        }
-        location = /fcgi-bin/iipsrv.fcgi {
-            fastcgi_pass 127.0.0.1:${iip_port[big]};
-            include /etc/nginx/fastcgi_params;
-        }
-        location = /fcgi-default/iipsrv.fcgi {
-            fastcgi_pass 127.0.0.1:${iip_port[default]};
-            include /etc/nginx/fastcgi_params;
-        }
-    }
-}
-EOF
-}
-
-wait_http() {
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$1" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $1"
-}
-
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    wait_http "$base/static/ping.txt"
+    # shellcheck disable=SC2016 # nginx's variables, for nginx
+    WORK=$work SMALL_CACHE_MB=$1 IIP_BIG_PORT=${iip_port[big]} IIP_DEFAULT_PORT=${iip_port[default]} \
+        bench_nginx_conf bench-serve.conf.in \
+        '$iiif_cache_status $status $request_time $body_bytes_sent $request_uri'
 }
 
 # JPEG quality as the module's; no memcached (iipsrv would try localhost); one OpenMP thread per
 # process (as fast or faster than its default of one per core in a check of 2, 4 and 8 processes).
 iipsrv_env=(FILESYSTEM_PREFIX="$work/images/" JPEG_QUALITY=85 MEMCACHED_SERVERS= OMP_NUM_THREADS=1)
 declare -A iip_cache=([big]="MAX_IMAGE_CACHE_SIZE=1024" [default]="")
-declare -A iip_location=([big]=/fcgi-bin/iipsrv.fcgi [default]=/fcgi-default/iipsrv.fcgi)
 # iipsrv_start POOL
 iipsrv_start() {
     rm -f "$work/iipsrv-$1.pid"
@@ -217,12 +134,11 @@ iipsrv_start() {
         -p "${iip_port[$1]}" -F "$iip_procs" "${user_opt[@]}" -P "$work/iipsrv-$1.pid" -- \
         "$iipsrv_bin" >/dev/null
     iip_pids[$1]=$(tr '\n' ' ' <"$work/iipsrv-$1.pid")
-    wait_http "$base${iip_location[$1]}?IIIF=pyramid.tif/info.json"
+    wait_port 127.0.0.1 "${iip_port[$1]}" 10 || fail "no answer from iipsrv on port ${iip_port[$1]}"
 }
 
-echo ok >"$work/static/ping.txt"
 write_nginx_conf 16
-nginx_start
+bench_nginx_start
 iipsrv_start big
 iipsrv_start default
 say "nginx on $base (pid $nginx_pid); iipsrv on 127.0.0.1:${iip_port[big]} (pids ${iip_pids[big]}) and 127.0.0.1:${iip_port[default]} (pids ${iip_pids[default]})"
@@ -385,9 +301,9 @@ prefix_list "$lists/tiles.txt" "/fcgi-bin/iipsrv.fcgi?IIIF=pyramid.tif/" "$lists
 for ((round = 1; round <= rounds; round++)); do
     for side in $(rotate "$round" module iipsrv); do
         if [[ $side == module ]]; then
-            nginx_stop
+            bench_nginx_stop
             find "$work/cache/main" -mindepth 1 -delete
-            nginx_start
+            bench_nginx_start
             run_pass "b tiles cold" module "$round" "$lists/tiles.module"
         else
             iipsrv_stop big
@@ -441,8 +357,8 @@ for name, seed in (("skewed-warmup", 4), ("skewed", 6)):
 open(f"{out}/small.hot", "w").write("\n".join(hot) + "\n")
 EOF
 write_nginx_conf "$small_mb"
-nginx_stop
-nginx_start
+bench_nginx_stop
+bench_nginx_start
 
 # ---- (b) the tile mix, warm ------------------------------------------------------------------
 for ((round = 1; round <= rounds; round++)); do
@@ -665,7 +581,7 @@ EOF
     echo "<details><summary>nginx.conf (WORK = the run's mktemp directory)</summary>"
     echo
     echo '```nginx'
-    sed "s|$work|\$WORK|g" "$work/nginx.conf"
+    sed "s|$work|\$WORK|g" "$work/prefix/conf/nginx.conf"
     echo '```'
     echo
     echo "iipsrv: \`env -i ${iipsrv_env[*]//$work/\$WORK} [MAX_IMAGE_CACHE_SIZE=1024] spawn-fcgi -a 127.0.0.1 -p PORT -F $iip_procs -u nobody -- $iipsrv_bin\`"

@@ -46,14 +46,14 @@ render_nginx_conf() {
 # iiifd's services (iiifd-services.conf.in).
 render_site_conf() {
     local HTTP SERVER FILE_MODE='' IIIFD='' THREAD_QUEUE=512
-    HTTP=$(render_template http-site.conf.in)
+    HTTP=$(render_template http-site.conf.in) || return 1
     if [[ -n $SOURCE_DIR ]]; then
-        FILE_MODE=$(render_template source-dir.conf.in)
+        FILE_MODE=$(render_template source-dir.conf.in) || return 1
     fi
     if [[ -n $ACCESS_KEY_FILE ]]; then
-        IIIFD=$(render_template iiifd-services.conf.in)
+        IIIFD=$(render_template iiifd-services.conf.in) || return 1
     fi
-    SERVER=$(render_template site.conf.in)
+    SERVER=$(render_template site.conf.in) || return 1
     render_nginx_conf
 }
 

@@ -44,14 +44,11 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 maker=$(realpath -m "$build/bench/bench_make_catalog")
 signer=$(realpath -m "$build/bench/bench_sign_credential")
 iiifd=$(realpath -m "$build/daemon/iiifd")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIIF_BUILD_DIR; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/access_bench.sh${*:+ $*}"
@@ -88,7 +85,7 @@ nginx_pid=""
 cleanup() {
     set +e
     bench_nginx_stop
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+    bench_remove_work
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -200,7 +197,6 @@ say "the four sides give the tile's $(stat -c %s "$work/static/tile.jpg") bytes;
 log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'side\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tothers_cpu\tnginx_us\n' >"$results"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # check_log FIRST_LINE LABEL ADDRESS: fails on any status in the access log since FIRST_LINE but
 # 200 (and 499, requests abandoned by wrk when it stops, at most one per connection), on a
@@ -222,35 +218,19 @@ check_log() {
 
 # run_wrk SIDE ROUND
 run_wrk() {
-    local side=$1 round=$2 first out line kv address=127.0.0.1
-    local -A r
+    local side=$1 round=$2 first address=127.0.0.1
     local extra=()
     [[ -z ${header[$side]:-} ]] || extra=(-H "${header[$side]}")
     [[ $side != d ]] || address=$inside
     first=$(log_lines)
-    cpu_start
-    out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "${extra[@]}" -s "$lua" "${url[$side]}") ||
-        fail "($side): wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "($side): no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "($side): wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
+    wrk_run "($side)" "${url[$side]}" "" "${extra[@]}"
     check_log "$first" "($side) round $round" "$address"
-    awk -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v o="$others" -v t="$nginx_ticks" -v hz="$hz" 'BEGIN {
             printf "%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.2f\n",
                 s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, o, t / hz * 1e6 / n }' >>"$results"
     say "$(tail -1 "$results" | awk -F'\t' '{printf "(%s) round %s: %9.1f req/s, mean %6.3f ms, p99 %6.3f ms, nginx %6.2f us/req, others %d%% CPU", $1, $2, $3, $4, $6, $10, $9}')"
-}
-
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
 for ((round = 1; round <= rounds; round++)); do

@@ -98,3 +98,47 @@ cpu_others() {
         wall = (y[4] - x[4]) / 1e9;
         p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f %d\n", p, y[2] - x[2] }')
 }
+
+# ---- wrk ----------------------------------------------------------------------------------------
+
+# The load: BENCH_CONNECTIONS (16) connections from BENCH_THREADS (2) wrk threads, with the
+# script bench/serve_bench.lua (one RESULT line; URL lists with BENCH_PATHS).
+conns=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+lua=$(realpath "$(dirname "${BASH_SOURCE[0]}")/serve_bench.lua")
+
+# wrk_run LABEL URL PATHS_FILE [WRK_OPTION...]: wrk for $secs s on URL (PATHS_FILE, when not
+# empty: its paths in turn), with the CPU accounting (cpu_start, cpu_others); the fields of its
+# RESULT line into the associative array wrk. Any error wrk counts fails the run.
+declare -A wrk=()
+wrk_run() {
+    local label=$1 url=$2 paths=$3 out line kv
+    shift 3
+    cpu_start
+    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "$@" -s "$lua" "$url") ||
+        fail "$label: wrk failed"
+    cpu_others
+    line=$(grep '^RESULT ' <<<"$out") || fail "$label: no RESULT from wrk: $out"
+    wrk=()
+    for kv in ${line#RESULT }; do wrk[${kv%%=*}]=${kv#*=}; done
+    ((wrk[status_errors] == 0 && wrk[socket_errors] == 0)) ||
+        fail "$label: wrk counted ${wrk[status_errors]} error statuses, ${wrk[socket_errors]} socket errors"
+    ! grep -q 'Non-2xx' <<<"$out" || fail "$label: $(grep 'Non-2xx' <<<"$out")"
+}
+
+# log_lines: how many lines the access log, $log, has.
+log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
+
+# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
+rotate() {
+    local by=$1
+    shift
+    local items=("$@") i n=$#
+    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
+}
+
+# bench_remove_work: the end of a run: the work directory removed, or kept with BENCH_KEEP=1.
+bench_remove_work() {
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+}

@@ -35,14 +35,11 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 objects=${BENCH_OBJECTS:-1000}
 pages=${BENCH_PAGES:-500}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 maker=$(realpath -m "$build/bench/bench_make_catalog")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS BENCH_OBJECTS BENCH_PAGES IIIF_BUILD_DIR; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/presentation_bench.sh${*:+ $*}"
@@ -86,7 +83,7 @@ nginx_pid=""
 cleanup() {
     set +e
     bench_nginx_stop
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+    bench_remove_work
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -205,7 +202,6 @@ say "the references answer as the module: $objects Locations, the manifest ($man
 log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tbytes_sent\tothers_cpu\tnginx_us\n' >"$results"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # check_log FIRST_LINE STATUS LABEL: fails on any status in the access log since FIRST_LINE but
 # STATUS (and 499, requests abandoned by wrk when it stops, at most one per connection). Sets
@@ -225,34 +221,17 @@ check_log() {
 
 # run_wrk WORKLOAD SIDE ROUND STATUS URL [PATHS_FILE]
 run_wrk() {
-    local workload=$1 side=$2 round=$3 status=$4 url=$5 paths=${6:-} first out line kv
-    local -A r
+    local workload=$1 side=$2 round=$3 status=$4 url=$5 paths=${6:-} first
     first=$(log_lines)
-    cpu_start
-    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
-        fail "$workload $side: wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "$workload $side: wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
+    wrk_run "$workload $side" "$url" "$paths"
     check_log "$first" "$status" "$workload $side"
-    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v sent="$sent_avg" -v o="$others" -v t="$nginx_ticks" -v hz="$hz" 'BEGIN {
             printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%.2f\n",
                 w, s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, sent, o,
                 t / hz * 1e6 / n }' >>"$results"
     say "$(tail -1 "$results" | awk -F'\t' '{printf "%-16s %-24s round %s: %9.1f req/s, mean %6.2f ms, p99 %6.2f ms, nginx %6.2f us/req, others %d%% CPU", $1, $2, $3, $4, $5, $7, $12, $11}')"
-}
-
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
 sed 's|^|/|' "$work/arks.txt" >"$work/lists/ark.paths"

@@ -40,12 +40,9 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 iip_procs=${IIPSRV_PROCS:-4}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIPSRV_PROCS IIIF_BUILD_DIR BENCH_BUILD_HEAD; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/serve_bench.sh${*:+ $*}"
@@ -96,7 +93,7 @@ cleanup() {
     set +e
     bench_nginx_stop
     for pool in "${!iip_pids[@]}"; do iipsrv_stop "$pool"; done
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+    bench_remove_work
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -208,7 +205,6 @@ results="$work/results.tsv"
 hits="$work/hits.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\thit\tmiss\tbypass\tothers_cpu\n' >"$results"
 printf 'what\thit\tmiss\tbypass\textra\n' >"$hits"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # Other people's work on the machine during a run: bench/lib.sh's cpu_start and cpu_others;
 # iipsrv's processes count as the benchmark's own CPU (bench/lib.sh's cpu_sample).
@@ -236,22 +232,12 @@ check_log() {
 
 # run_wrk WORKLOAD SIDE ROUND URL [PATHS_FILE]
 run_wrk() {
-    local workload=$1 side=$2 round=$3 url=$4 paths=${5:-} first out line kv
-    local -A r
+    local workload=$1 side=$2 round=$3 url=$4 paths=${5:-} first
     first=$(log_lines)
-    cpu_start
-    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
-        fail "$workload $side: wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "$workload $side: wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
-    ! grep -q 'Non-2xx' <<<"$out" || fail "$workload $side: $(grep 'Non-2xx' <<<"$out")"
+    wrk_run "$workload $side" "$url" "$paths"
     check_log "$first" "$workload $side"
-    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v h="$hit" -v m="$miss" -v b="$bypass" -v o="$others" 'BEGIN {
             printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%d\t%d\n",
                 w, s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, h, m, b, o }' >>"$results"
@@ -283,14 +269,6 @@ run_pass() {
                 w, s, rd, n * 1e9 / wall, sum / NR * 1000, t[int((NR + 1) / 2)] * 1000,
                 t[int(NR * 0.99 + 0.5)] * 1000, n, body, h, m, b, o }' >>"$results"
     say "$(tail -1 "$results" | awk -F'\t' '{printf "%-22s %-19s round %s: %9.1f req/s, mean %7.2f ms, p99 %7.2f ms, HIT %d MISS %d, others %d%% CPU", $1, $2, $3, $4, $5, $7, $10, $11, $13}')"
-}
-
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
 lists="$work/lists"

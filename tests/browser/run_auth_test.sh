@@ -20,21 +20,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/stack.sh"
 stack_bounded 150 "$@"
 
-if (($# < 2)); then
-    echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
-    exit 2
-fi
-root=$(cd "$here/../.." && pwd)
-artifacts=${3:-$root/build/test-artifacts}
-chromium=/usr/bin/chromium
-
-stack_name=run_auth_test
-stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
-    /usr/bin/curl /usr/bin/node /usr/bin/python3
-[[ -d "$here/node_modules/playwright-core" ]] ||
-    stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
+stack_setup run_auth_test "$@"
+stack_need_modules playwright-core
 stack_init "$1" "$2"
-mkdir -p "$artifacts"
 
 # ---- iiifd: a reader, alice, in group "readers"; policy "readers" lets that group in ---------
 

@@ -8,8 +8,9 @@
 #
 #   source "$here/stack.sh"
 #   stack_bounded 170 "$@"          # re-runs the script under timeout(1), at most 170 s
-#   stack_name=run_foo_test         # what messages begin with
-#   stack_require TOOL...           # prerequisites (executables), else a failure
+#   stack_setup run_foo_test "$@"   # the arguments, what messages begin with, the tools
+#   stack_need_modules NAME...      # packages in tests/browser/node_modules, else a failure
+#   stack_need_pages FILE...        # files of web/dist/, else a failure
 #   stack_init IIIFD MODULE         # the work directory, the cleanup, the ports
 #   stack_start_redis
 #   stack_start_iiifd "$more_toml"  # more keys of [ingest], then tables
@@ -40,10 +41,40 @@ stack_fail() {
     exit 1
 }
 
-stack_require() {
+# NAME IIIFD MODULE [ARTIFACT_DIR], the test's name and arguments: the usage; $stack_name, which
+# messages begin with; $artifacts (made; build/test-artifacts/ of the repository by default),
+# $chromium and $dist (web/dist/); the tools every test runs, else a failure.
+stack_setup() {
     local tool
-    for tool in "$@"; do
+    stack_name=$1
+    shift
+    if (($# < 2)); then
+        echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
+        exit 2
+    fi
+    artifacts=${3:-$stack_root/build/test-artifacts}
+    chromium=/usr/bin/chromium
+    dist=$stack_root/web/dist
+    for tool in /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
+        /usr/bin/curl /usr/bin/node /usr/bin/python3; do
         [[ -x "$tool" ]] || stack_fail "$tool is missing (run scripts/install-deps)"
+    done
+    mkdir -p "$artifacts"
+}
+
+# Nothing is fetched here: scripts/install-deps installs the packages, scripts/build the pages.
+stack_need_modules() {
+    local name
+    for name in "$@"; do
+        [[ -d "$stack_root/tests/browser/node_modules/$name" ]] ||
+            stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
+    done
+}
+
+stack_need_pages() {
+    local file
+    for file in "$@"; do
+        [[ -f "$dist/$file" ]] || stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
     done
 }
 

@@ -53,22 +53,14 @@ command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIIF_BUILD_DIR; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/access_bench.sh${*:+ $*}"
 
-say() { echo "access_bench: $*" >&2; }
-fail() { echo "access_bench: FAIL: $*" >&2; exit 1; }
-
 [[ -f $module ]] || fail "no $module: build first (scripts/build), or set IIIF_BUILD_DIR"
 for tool in "$maker" "$signer" "$iiifd"; do
     [[ -x $tool ]] || fail "no $tool: build first (scripts/build), or set IIIF_BUILD_DIR"
 done
-for tool in nginx wrk curl vips python3; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk curl vips python3
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/access_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench_begin
+bench_make_work
 built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
 source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
@@ -77,17 +69,9 @@ else
     dirty=$(git status --porcelain -- common ngx_module daemon bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
     module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
 fi
-# A copy of the module, so a rebuild during the run cannot change it.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_copy_module
 
-cleanup() {
-    set +e
-    bench_nginx_stop
-    bench_remove_work
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 port=$(free_ports 1)
@@ -237,9 +221,7 @@ for ((round = 1; round <= rounds; round++)); do
     for side in $(rotate "$round" "${sides[@]}"); do run_wrk "$side" "$round"; done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
@@ -252,8 +234,7 @@ unport() {
     echo
     echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
     echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    bench_machine
     echo "Commit: $commit; module: $module_source."
     echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
     echo "keeps about 2-3 busy; more means other work shared the machine)."

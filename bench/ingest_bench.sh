@@ -133,8 +133,7 @@ mkdir -p bench/results
     echo "# Ingest: iiifd against \`vips tiffsave\` on $files JPEGs of 50 Mpx"
     echo
     echo "Command: \`bench/ingest_bench.sh $files $rounds\` (median of $rounds alternating rounds)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)."
+    bench_machine
     echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
     echo
     echo "| side | wall time for $files files (ms) | per file (s) |"

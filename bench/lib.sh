@@ -8,10 +8,50 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/proc.sh"
 # shellcheck source=scripts/lib/conf.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/conf.sh"
 
+# The script's name begins its messages; fail ends the run.
+bench_name=$(basename "$0" .sh)
+say() { echo "$bench_name: $*" >&2; }
+fail() {
+    echo "$bench_name: FAIL: $*" >&2
+    exit 1
+}
+
+# bench_need_tools TOOL...: each on the PATH, else the run fails.
+bench_need_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
+    done
+}
+
+# bench_begin: the start of a run, for the report: $started, $load_start (the load average),
+# $commit.
+bench_begin() {
+    started=$(date +%s)
+    load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+}
+
+# bench_make_work: $work, a fresh directory in /tmp that nginx's workers (nobody, as root) can
+# enter.
+bench_make_work() {
+    work=$(mktemp -d "/tmp/$bench_name.XXXXXX")
+    chmod 755 "$work"
+}
+
 # The persistence statement of the benchmarks' ARKs (iiifd.toml's [ark] policy).
 bench_ark_policy="Benchmark ARKs: they last as long as the benchmark's work directory."
 
 # ---- nginx: prefix $work/prefix, port $port, module $module, master $nginx_pid ---------------
+
+nginx_pid=""
+
+# bench_copy_module: $module copied into the work directory, so that a rebuild during the run
+# cannot change it between nginx restarts; $module is the copy from then on.
+bench_copy_module() {
+    cp "$module" "$work/ngx_http_iiif_module.so"
+    module=$work/ngx_http_iiif_module.so
+}
 
 # bench_nginx_conf SERVER_TEMPLATE LOG_FORMAT: $work/prefix/conf/nginx.conf, with the
 # benchmarks' connection settings (http-bench.conf.in) and a render queue of 1024, the server
@@ -138,7 +178,31 @@ rotate() {
     for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
-# bench_remove_work: the end of a run: the work directory removed, or kept with BENCH_KEEP=1.
+# ---- the end of a run ---------------------------------------------------------------------------
+
+# bench_remove_work: the work directory removed, or kept with BENCH_KEEP=1.
 bench_remove_work() {
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+}
+
+# bench_cleanup: the trap on EXIT of a benchmark of nginx alone: nginx stopped, the work
+# directory removed (or kept).
+bench_cleanup() {
+    set +e
+    bench_nginx_stop
+    bench_remove_work
+}
+
+# bench_end: $load_end (the load average now), $errors (lines of nginx's error log at level
+# error or above) and $elapsed (seconds since $started), for the report.
+bench_end() {
+    load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+    errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
+    elapsed=$(($(date +%s) - started))
+}
+
+# bench_machine: the report's lines on the machine (cores, memory, CPU model, kernel, date).
+bench_machine() {
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
+    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
 }

@@ -54,20 +54,13 @@ command_line=$(for v in BENCH_RECORDS BENCH_REPEAT BENCH_WITHDRAWN_EVERY BENCH_B
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/oai_bench.sh"
 
-say() { echo "oai_bench: $*" >&2; }
-fail() { echo "oai_bench: FAIL: $*" >&2; exit 1; }
-
 [[ -x $iiifd ]] || fail "no $iiifd: build first (scripts/build), or set IIIF_BUILD_DIR"
 [[ -x $maker ]] || fail "no $maker: build first (scripts/build), or set IIIF_BUILD_DIR"
-for tool in redis-server redis-cli curl python3; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps"
-done
+bench_need_tools redis-server redis-cli curl python3
 ((records >= 2 * page_size)) || fail "BENCH_RECORDS must be at least $((2 * page_size))"
 ((withdrawn_every >= 1)) || fail "BENCH_WITHDRAWN_EVERY must be at least 1"
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench_begin
 dirty=$(git status --porcelain -- common daemon bench CMakeLists.txt ':!bench/results' 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
 built="$build/daemon/iiifd, built $(date -u -r "$iiifd" '+%Y-%m-%d %H:%M UTC')"
 
@@ -362,8 +355,7 @@ out=bench/results/oai.md
     echo "# OAI-PMH: paging and whole-list harvests from iiifd"
     echo
     echo "Command: \`$command_line\` (the whole run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    bench_machine
     echo "Commit: $commit; iiifd: $built${dirty:+ (uncommitted changes in: $dirty)}."
     echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
     echo "keeps about one core busy: curl and this script, then iiifd)."

@@ -44,20 +44,12 @@ command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS BENCH_OBJECTS BENCH_PAGE
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/presentation_bench.sh${*:+ $*}"
 
-say() { echo "presentation_bench: $*" >&2; }
-fail() { echo "presentation_bench: FAIL: $*" >&2; exit 1; }
-
 [[ -f $module ]] || fail "no $module: build first (scripts/build), or set IIIF_BUILD_DIR"
 [[ -x $maker ]] || fail "no $maker: build first (scripts/build), or set IIIF_BUILD_DIR"
-for tool in nginx wrk curl python3; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk curl python3
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/presentation_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench_begin
+bench_make_work
 built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
 # The sources the build was made from: this checkout, or another tree (e.g. a `git archive`
 # of a commit, so that the numbers belong to it while others edit the checkout), then
@@ -75,17 +67,9 @@ else
     dirty=$(git status --porcelain -- common ngx_module bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
     module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
 fi
-# A copy of the module, so a rebuild during the run cannot change it between nginx restarts.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_copy_module
 
-cleanup() {
-    set +e
-    bench_nginx_stop
-    bench_remove_work
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 port=$(free_ports 1)
@@ -268,9 +252,7 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
@@ -281,8 +263,7 @@ unport() { sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|127\.
     echo
     echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
     echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    bench_machine
     echo "Commit: $commit; module: $module_source."
     echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
     echo "keeps about 2-3 busy; more means other work shared the machine)."

@@ -47,23 +47,15 @@ command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIPSRV_PROCS IIIF_BUILD_
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/serve_bench.sh${*:+ $*}"
 
-say() { echo "serve_bench: $*" >&2; }
-fail() { echo "serve_bench: FAIL: $*" >&2; exit 1; }
-
 if [[ ${BENCH_BUILD_HEAD:-0} != 1 ]]; then
     [[ -f $module ]] || fail "no $module: build first (scripts/build)"
 fi
-for tool in nginx wrk spawn-fcgi vips vipsheader curl python3 mdb_stat; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk spawn-fcgi vips vipsheader curl python3 mdb_stat
 iipsrv_bin=$(dpkg -L iipimage-server 2>/dev/null | grep '/iipsrv\.fcgi$' | head -1 || true)
 [[ -x $iipsrv_bin ]] || fail "needs iipimage-server: bench/install-deps"
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/serve_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench_begin
+bench_make_work
 if [[ ${BENCH_BUILD_HEAD:-0} == 1 ]]; then
     say "building the module from git archive HEAD ($commit) in $work/src ..."
     mkdir -p "$work/src"
@@ -77,10 +69,7 @@ else
     dirty=$(git status --porcelain -- common ngx_module cli CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
     module_source="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC') from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
 fi
-# A copy of the module, so a rebuild during the run cannot change it between nginx restarts.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_copy_module
 declare -A iip_pids=()
 
 # iipsrv_stop POOL
@@ -91,9 +80,8 @@ iipsrv_stop() {
 }
 cleanup() {
     set +e
-    bench_nginx_stop
     for pool in "${!iip_pids[@]}"; do iipsrv_stop "$pool"; done
-    bench_remove_work
+    bench_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -428,9 +416,7 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
@@ -440,8 +426,7 @@ out=bench/results/serve.md
     echo
     echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole run took"
     echo "$((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
+    bench_machine
     echo "Commit: $commit; module: $module_source."
     echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
     echo "keeps about 2-4 busy; more means other work shared the machine)."

@@ -61,14 +61,7 @@ bench_need_tools nginx wrk curl vips python3
 
 bench_begin
 bench_make_work
-built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
-source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
-    module_source="$built from $source_dir"
-else
-    dirty=$(git status --porcelain -- common ngx_module daemon bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
-    module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
-fi
+bench_module_source common ngx_module daemon bench CMakeLists.txt
 bench_copy_module
 
 trap bench_cleanup EXIT
@@ -178,7 +171,6 @@ expect 200 "${url[b]}" "X-Forwarded-For: $outside" "(b) from $outside"
 say "the four sides give the tile's $(stat -c %s "$work/static/tile.jpg") bytes; (c) 401 without the cookie, (d) 403 from outside"
 
 # ---- Measuring -----------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'side\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tothers_cpu\tnginx_us\n' >"$results"
 
@@ -186,8 +178,7 @@ printf 'side\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tothers_
 # 200 (and 499, requests abandoned by wrk when it stops, at most one per connection), on a
 # cache status but HIT, and on a client address but ADDRESS. Sets body_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n_ok n499 nother nmiss naddr body_avg < <(awk -v addr="$3" '
         $2 == 200 { ok++; body += $3; if ($1 != "HIT") miss++; if ($4 != addr) other_addr++ }
         $2 == 499 { n499++ }
@@ -230,14 +221,7 @@ unport() {
     sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|$cookie|\$COOKIE|g" "$@"
 }
 {
-    echo "# The cost of the access policy check on the hot cached tile"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
-    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    bench_machine
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-3 busy; more means other work shared the machine)."
+    bench_report_head "The cost of the access policy check on the hot cached tile" 2-3
     echo
     echo "Server: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
     echo "\`worker_processes 2\`, on 127.0.0.1 with the load generator on the same cores; a location per"
@@ -312,29 +296,14 @@ EOF
     echo
     echo "## The responses (headers as sent, the Date line left out)"
     echo
-    for pair in "a:(a)" "b:(b)" "c:(c), with the cookie" "c-none:(c), without the cookie" \
-        "d:(d), from $inside" "d-outside:(d), from $outside"; do
-        echo "${pair#*:}:"
-        echo
-        echo '```http'
-        unport "$work/h.${pair%%:*}"
-        echo '```'
-        echo
-    done
+    report_responses "a:(a)" "b:(b)" "c:(c), with the cookie" "c-none:(c), without the cookie" \
+        "d:(d), from $inside" "d-outside:(d), from $outside"
     for conf in none policies; do
-        echo "<details><summary>$conf.toml (side $([[ $conf == none ]] && echo "(a)" || echo "(b), (c), (d)"))</summary>"
-        echo
-        echo '```toml'
-        unport "$work/$conf.toml"
-        echo '```'
-        echo "</details>"
+        unport "$work/$conf.toml" |
+            report_block "$conf.toml (side $([[ $conf == none ]] && echo "(a)" || echo "(b), (c), (d)"))" toml
         echo
     done
-    echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
-    echo
-    echo '```nginx'
-    unport "$work/prefix/conf/nginx.conf"
-    echo '```'
-    echo "</details>"
+    unport "$work/prefix/conf/nginx.conf" |
+        report_block "nginx.conf (WORK = the run's mktemp directory, PORT its port)" nginx
 } >"$out"
 say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

@@ -46,6 +46,28 @@ bench_ark_policy="Benchmark ARKs: they last as long as the benchmark's work dire
 
 nginx_pid=""
 
+# bench_module_source PATH...: $module_source, for the report: when and from what $module (of
+# the build $build) was built: the working tree, with the uncommitted changes in PATH..., or
+# another tree (e.g. a `git archive` of a commit, so that the numbers belong to it while others
+# edit the checkout), whose common/ and ngx_module/ are then compared with HEAD's.
+bench_module_source() {
+    local built source_dir differ dirty
+    built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
+    source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+    if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
+        mkdir -p "$work/head"
+        git archive HEAD -- common ngx_module | tar -x -C "$work/head"
+        differ=$(for dir in common ngx_module; do diff -rq "$work/head/$dir" "$source_dir/$dir" 2>&1 || true; done |
+            sed -E "s|^Files $work/head/([^ ]*) and .*|\1|; s|^Only in $work/head/|missing |; s|^Only in $source_dir/|extra |" | tr '\n' ' ' | sed 's/ $//')
+        rm -rf "$work/head"
+        module_source="$built from $source_dir, whose common/ and ngx_module/ ${differ:+differ from $commit in: $differ}"
+        [[ -n $differ ]] || module_source+="are those of $commit"
+    else
+        dirty=$(git status --porcelain -- "$@" 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
+        module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
+    fi
+}
+
 # bench_copy_module: $module copied into the work directory, so that a rebuild during the run
 # cannot change it between nginx restarts; $module is the copy from then on.
 bench_copy_module() {
@@ -167,8 +189,18 @@ wrk_run() {
     ! grep -q 'Non-2xx' <<<"$out" || fail "$label: $(grep 'Non-2xx' <<<"$out")"
 }
 
-# log_lines: how many lines the access log, $log, has.
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
+# log_lines: how many lines nginx's access log has.
+log_lines() {
+    local log=$work/prefix/logs/access.log
+    if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi
+}
+
+# run_log FIRST_LINE: the access log's lines after FIRST_LINE (a run's), into $work/run.log,
+# 0.3 s after the run, once nginx has written the last of them.
+run_log() {
+    sleep 0.3
+    tail -n +"$(($1 + 1))" "$work/prefix/logs/access.log" >"$work/run.log"
+}
 
 # rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
 rotate() {
@@ -199,6 +231,45 @@ bench_end() {
     load_end=$(cut -d' ' -f1-3 /proc/loadavg)
     errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
     elapsed=$(($(date +%s) - started))
+}
+
+# report_block SUMMARY LANGUAGE: the standard input as a collapsed code block of the report (a
+# configuration file, with the run's directory and ports put as names).
+report_block() {
+    echo "<details><summary>$1</summary>"
+    echo
+    echo "\`\`\`$2"
+    cat
+    echo '```'
+    echo "</details>"
+}
+
+# bench_report_head TITLE BUSY: the report's title and how the run went: the command with its
+# rounds, the machine, the commit and the module, the load average before and after (BUSY: how
+# many cores the run itself keeps busy).
+bench_report_head() {
+    echo "# $1"
+    echo
+    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
+    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
+    bench_machine
+    echo "Commit: $commit; module: $module_source."
+    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
+    echo "keeps about $2 busy; more means other work shared the machine)."
+}
+
+# report_responses NAME:TITLE...: under each TITLE, the headers of a response kept in
+# $work/h.NAME, through the script's unport (the run's directory and port put as names).
+report_responses() {
+    local pair
+    for pair in "$@"; do
+        echo "${pair#*:}:"
+        echo
+        echo '```http'
+        unport "$work/h.${pair%%:*}"
+        echo '```'
+        echo
+    done
 }
 
 # bench_machine: the report's lines on the machine (cores, memory, CPU model, kernel, date).

@@ -441,11 +441,7 @@ print("mostly other databases' pages (documents); the kernel drops them under pr
 print("anonymous part is iiifd's own memory.")
 EOF
     echo
-    echo "<details><summary>iiifd.toml (WORK = the work directory, ports as in this run)</summary>"
-    echo
-    echo '```toml'
-    sed "s|$work|\$WORK|g" "$conf"
-    echo '```'
-    echo "</details>"
+    sed "s|$work|\$WORK|g" "$conf" |
+        report_block "iiifd.toml (WORK = the work directory, ports as in this run)" toml
 } >"$out"
 say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

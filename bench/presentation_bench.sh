@@ -50,23 +50,7 @@ bench_need_tools nginx wrk curl python3
 
 bench_begin
 bench_make_work
-built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
-# The sources the build was made from: this checkout, or another tree (e.g. a `git archive`
-# of a commit, so that the numbers belong to it while others edit the checkout), then
-# compared with HEAD.
-source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
-    mkdir -p "$work/head"
-    git archive HEAD -- common ngx_module | tar -x -C "$work/head"
-    differ=$(for d in common ngx_module; do diff -rq "$work/head/$d" "$source_dir/$d" 2>&1 || true; done |
-        sed -E "s|^Files $work/head/([^ ]*) and .*|\1|; s|^Only in $work/head/|missing |; s|^Only in $source_dir/|extra |" | tr '\n' ' ' | sed 's/ $//')
-    rm -rf "$work/head"
-    module_source="$built from $source_dir, whose common/ and ngx_module/ ${differ:+differ from $commit in: $differ}"
-    [[ -n $differ ]] || module_source+="are those of $commit"
-else
-    dirty=$(git status --porcelain -- common ngx_module bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
-    module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
-fi
+bench_module_source common ngx_module bench CMakeLists.txt
 bench_copy_module
 
 trap bench_cleanup EXIT
@@ -183,7 +167,6 @@ manifest_bytes=$(stat -c %s "$work/static/manifest.json")
 say "the references answer as the module: $objects Locations, the manifest ($manifest_bytes bytes), the record"
 
 # ---- Measuring -----------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tbytes_sent\tothers_cpu\tnginx_us\n' >"$results"
 
@@ -191,8 +174,7 @@ printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_byte
 # STATUS (and 499, requests abandoned by wrk when it stops, at most one per connection). Sets
 # body_avg and sent_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n_ok n499 nother body_avg sent_avg < <(awk -v want="$2" '
         $1 == want { ok++; body += $3; sent += $4 }
         $1 == 499 { n499++ }
@@ -259,14 +241,7 @@ mkdir -p bench/results
 out=bench/results/presentation.md
 unport() { sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|127\.0\.0\.1%3A$port|127.0.0.1%3APORT|g" "$@"; }
 {
-    echo "# The ARK resolver and Presentation manifests: the module against nginx alone"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
-    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    bench_machine
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-3 busy; more means other work shared the machine)."
+    bench_report_head "The ARK resolver and Presentation manifests: the module against nginx alone" 2-3
     echo
     echo "Server: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
     echo "\`worker_processes 2\`, on 127.0.0.1 with the load generator on the same cores. Catalog:"
@@ -349,21 +324,10 @@ EOF
     echo
     echo "## The responses compared (headers as sent, the Date line left out)"
     echo
-    for pair in "ark:resolver, \`GET /$ark\`" "return302:return 302, \`GET /bench/return302\`" \
+    report_responses "ark:resolver, \`GET /$ark\`" "return302:return 302, \`GET /bench/return302\`" \
         "manifest:module, \`GET /iiif/3/$book/manifest\`" "static:static nginx, \`GET /static/manifest.json\`" \
-        "info:resolver, \`GET /$ark?info\`" "return200:return 200, \`GET /bench/info\`"; do
-        echo "${pair#*:}:"
-        echo
-        echo '```http'
-        unport "$work/h.${pair%%:*}"
-        echo '```'
-        echo
-    done
-    echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
-    echo
-    echo '```nginx'
-    unport "$work/prefix/conf/nginx.conf"
-    echo '```'
-    echo "</details>"
+        "info:resolver, \`GET /$ark?info\`" "return200:return 200, \`GET /bench/info\`"
+    unport "$work/prefix/conf/nginx.conf" |
+        report_block "nginx.conf (WORK = the run's mktemp directory, PORT its port)" nginx
 } >"$out"
 say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

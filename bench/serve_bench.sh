@@ -188,7 +188,6 @@ ntiles=$(wc -l <"$work/lists/tiles.txt")
 prefix_list() { sed "s|^|$2|" "$1" >"$3"; }
 
 # ---- Measuring -------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 hits="$work/hits.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\thit\tmiss\tbypass\tothers_cpu\n' >"$results"
@@ -205,8 +204,7 @@ extra_pids() {
 # status but 200 (and 499, requests abandoned by wrk when it stops, at most one per connection).
 # Sets n200 hit miss bypass body_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n200 n499 nother hit miss bypass body_avg < <(awk '
         $2 == 200 { n200++; body += $4; if ($1 == "HIT") hit++; else if ($1 == "MISS") miss++;
                     else if ($1 == "BYPASS") bypass++ }
@@ -422,14 +420,7 @@ bench_end
 mkdir -p bench/results
 out=bench/results/serve.md
 {
-    echo "# Serving IIIF: the nginx module against static nginx and IIPImage"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole run took"
-    echo "$((elapsed / 60)) min $((elapsed % 60)) s)."
-    bench_machine
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-4 busy; more means other work shared the machine)."
+    bench_report_head "Serving IIIF: the nginx module against static nginx and IIPImage" 2-4
     echo
     echo "Servers, all on 127.0.0.1, the load generator on the same 2 cores:"
     echo

@@ -8,7 +8,8 @@ conf_templates=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../conf/templates" && pwd
 # render_template TEMPLATE: prints conf/templates/TEMPLATE with each @NAME@ replaced by the value
 # of the shell variable NAME (set it to "" for nothing). Fails, naming it, on a placeholder whose
 # variable is unset, so that no file is written with a hole in it. Values are not searched for
-# placeholders in turn.
+# placeholders in turn. No placeholder is named after a variable of the environment or of bash
+# (USER, HOME, GROUPS, ...), which would fill it unasked.
 render_template() {
     local file=$conf_templates/$1 text out='' name
     if [[ ! -f $file ]]; then

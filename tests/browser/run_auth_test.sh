@@ -26,21 +26,14 @@ stack_init "$1" "$2"
 
 # ---- iiifd: a reader, alice, in group "readers"; policy "readers" lets that group in ---------
 
-password='correct horse battery staple'
-hash=$(printf '%s\n' "$password" | "$stack_iiifd" hash-password) ||
-    stack_fail "iiifd hash-password failed"
-key_file=$stack_work/iiifd/access.key
+access=$(stack_access_toml alice readers)
 stack_start_redis
-stack_start_iiifd "[access]
-key_file = \"$key_file\"
-[access.users.alice]
-password_hash = \"$hash\"
-groups = [\"readers\"]
+stack_start_iiifd "$access
 [policies.readers]
 kind = \"token\"
 groups = [\"readers\"]
 degraded_size = 300"
-[[ -s "$key_file" ]] || stack_fail "iiifd did not create its access key $key_file"
+[[ -s "$stack_key_file" ]] || stack_fail "iiifd did not create its access key $stack_key_file"
 
 # ---- the object: one 2000x1500 page, under policy "readers" -----------------------------------
 
@@ -59,12 +52,12 @@ ark=$(stack_deposit '{"title": [{"value": "For readers", "lang": "en"}], "access
 # ---- nginx: the images, checked with the shared key; /auth/ to iiifd; the client page --------
 
 cp "$here/auth-client.html" "$stack_www/"
-stack_start_nginx "$key_file"
+stack_start_nginx "$stack_key_file"
 
 # ---- the flow -----------------------------------------------------------------------------------
 
 export IIIF_BASE=$stack_base IIIF_ARK=$ark IIIF_ARTIFACTS=$artifacts IIIF_CHROMIUM=$chromium
-export IIIF_PASSWORD=$password IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
+export IIIF_PASSWORD=$stack_password IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

@@ -25,18 +25,11 @@ stack_init "$1" "$2"
 
 # ---- iiifd: files up to 3 MB, 20 per document; alice may deposit; a collection "maps" ----------
 
-password='correct horse battery staple'
-hash=$(printf '%s\n' "$password" | "$stack_iiifd" hash-password) ||
-    stack_fail "iiifd hash-password failed"
-key_file=$stack_work/iiifd/access.key
+access=$(stack_access_toml alice depositors)
 stack_start_redis
 stack_start_iiifd "max_file_bytes = 3000000
 max_files_per_object = 20
-[access]
-key_file = \"$key_file\"
-[access.users.alice]
-password_hash = \"$hash\"
-groups = [\"depositors\"]
+$access
 [sets.\"maps\"]
 name = \"Maps\"
 description = \"Maps and plans\""
@@ -62,11 +55,11 @@ head -c 4500000 /dev/urandom >"$stack_work/images/huge.jpg"
 # ---- nginx: the pages, the images, /api/ and /auth/ to iiifd ------------------------------------
 
 cp -r "$dist"/. "$stack_www/"
-stack_start_nginx "$key_file"
+stack_start_nginx "$stack_key_file"
 
 # ---- the browser ----------------------------------------------------------------------------------
 
-export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$password IIIF_ARTIFACTS=$artifacts
+export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$stack_password IIIF_ARTIFACTS=$artifacts
 export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).

@@ -13,12 +13,15 @@
 #   stack_need_pages FILE...        # files of web/dist/, else a failure
 #   stack_init IIIFD MODULE         # the work directory, the cleanup, the ports
 #   stack_start_redis
+#   access=$(stack_access_toml alice readers)  # [access], and a user with $stack_password
 #   stack_start_iiifd "$more_toml"  # more keys of [ingest], then tables
 #   ark=$(stack_deposit "$metadata_json" FILE...)
 #   stack_start_nginx ACCESS_KEY_FILE  # "": no access checks, no proxy to iiifd
 #
 # After stack_init: $stack_work (the directory), $stack_base (nginx's URL), $stack_api (iiifd's),
-# $stack_key (the API key), $stack_www (nginx's static root), $stack_iiifd and $stack_module.
+# $stack_key (the API key), $stack_www (nginx's static root), $stack_iiifd and $stack_module,
+# $stack_key_file (the key session cookies and access tokens are signed with, once iiifd runs
+# with stack_access_toml's [access]) and $stack_password (its user's).
 
 stack_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib/proc.sh
@@ -117,6 +120,8 @@ stack_init() {
     stack_base="http://127.0.0.1:$stack_nginx_port"
     stack_api="http://127.0.0.1:$stack_api_port"
     stack_key=browser-test-key-0123456789abcdef
+    stack_key_file=$stack_work/iiifd/access.key
+    stack_password='correct horse battery staple'
     stack_www=$stack_work/www
     mkdir -p "$stack_work"/{redis,iiifd,storage,images,www,cache,nginx/conf,nginx/logs,nginx/temp}
 }
@@ -157,6 +162,19 @@ stack_start_iiifd() {
     stack_pids+=("$stack_iiifd_pid")
     wait_port 127.0.0.1 "$stack_api_port" 10 "$stack_iiifd_pid" ||
         stack_fail "iiifd did not answer on port $stack_api_port (or exited at start)"
+}
+
+# USER GROUP...: iiifd.toml's [access] (the signing key $stack_key_file) and USER in GROUP...,
+# whose password is $stack_password (iiifd-access.toml.in).
+# shellcheck disable=SC2034 # the values of the template's placeholders (render_template)
+stack_access_toml() {
+    local ACCESS_KEY_FILE=$stack_key_file USER_NAME=$1 PASSWORD_HASH USER_GROUPS
+    shift
+    PASSWORD_HASH=$(printf '%s\n' "$stack_password" | "$stack_iiifd" hash-password) ||
+        stack_fail "iiifd hash-password failed"
+    USER_GROUPS=$(printf '"%s", ' "$@")
+    USER_GROUPS=${USER_GROUPS%, }
+    render_template iiifd-access.toml.in
 }
 
 # METADATA_JSON FILE...: deposits the files as one object, waits (60 s at most) for its ingest,

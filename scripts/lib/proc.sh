@@ -19,7 +19,7 @@ wait_gone() {
 }
 
 # stop_pid PID [SECONDS]: TERM, then KILL when PID outlives SECONDS (10); reaps it when it is
-# this shell's child.
+# this shell's child (and gone: wait has no bound).
 stop_pid() {
     local pid=$1
     [[ -n $pid ]] || return 0
@@ -28,7 +28,7 @@ stop_pid() {
         kill -KILL "$pid" 2>/dev/null || true
         wait_gone "$pid" 5 || true
     fi
-    wait "$pid" 2>/dev/null || true
+    alive "$pid" || wait "$pid" 2>/dev/null || true
 }
 
 # start_bg LOG CMD...: CMD in the background, its output to LOG; its pid is then in $!.

@@ -44,62 +44,36 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 maker=$(realpath -m "$build/bench/bench_make_catalog")
 signer=$(realpath -m "$build/bench/bench_sign_credential")
 iiifd=$(realpath -m "$build/daemon/iiifd")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIIF_BUILD_DIR; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/access_bench.sh${*:+ $*}"
-
-say() { echo "access_bench: $*" >&2; }
-fail() { echo "access_bench: FAIL: $*" >&2; exit 1; }
 
 [[ -f $module ]] || fail "no $module: build first (scripts/build), or set IIIF_BUILD_DIR"
 for tool in "$maker" "$signer" "$iiifd"; do
     [[ -x $tool ]] || fail "no $tool: build first (scripts/build), or set IIIF_BUILD_DIR"
 done
-for tool in nginx wrk curl vips python3; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk curl vips python3
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/access_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
-source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
-    module_source="$built from $source_dir"
-else
-    dirty=$(git status --porcelain -- common ngx_module daemon bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
-    module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
-fi
-# A copy of the module, so a rebuild during the run cannot change it.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_begin
+bench_make_work
+bench_module_source common ngx_module daemon bench CMakeLists.txt
+bench_copy_module
 
-cleanup() {
-    set +e
-    nginx_stop
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 base="http://127.0.0.1:$port"
 sides=(a b c d)
-mkdir -p "$work/images" "$work/gen" "$work/static" "$work/prefix/logs" "$work/prefix/tmp" \
+mkdir -p "$work/images" "$work/gen" "$work/static" "$work/prefix/logs" "$work/prefix/temp" \
     "$work/catalogs" "$work/storage"
 for side in "${sides[@]}"; do mkdir -p "$work/cache/$side"; done
-if ((EUID == 0)); then chown nobody "$work/prefix/tmp" "$work"/cache/*; fi
+if ((EUID == 0)); then chown nobody "$work/prefix/temp" "$work"/cache/*; fi
 
 # ---- The master --------------------------------------------------------------------------------
 say "making the 10000x8000 pyramidal JPEG TIFF in $work/images ..."
@@ -109,69 +83,20 @@ make_pyramid "$work/images/pyramid.tif"
 # The signing key shared by the auth services and nginx (iiifd makes it the same way).
 python3 -c 'import secrets; print(secrets.token_hex(32))' >"$work/access.key"
 chmod 600 "$work/access.key"
-# What both configurations share: what iiifd requires (a storage root, a NAAN, an API key).
-common_conf() {
-    cat <<EOF
-[storage]
-root = "$work/storage"
-
-[ark]
-naan = "99999"
-check_profile = "noid"
-default_shoulder = "b3n"
-
-[ark.shoulders.b3n]
-name = "Bench"
-
-[public]
-base_url = "$base"
-institution = "Bibliothèque d'essai"
-EOF
+# write_iiifd_conf NAME API_KEYS MORE: $work/NAME.toml, what iiifd requires (a storage root, a
+# NAAN, an API key; Redis and the API where iiifd looks by default: it is never started here),
+# then MORE.
+# shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
+write_iiifd_conf() {
+    local STORAGE_ROOT=$work/storage CATALOG=$work/storage/catalog.mdb REDIS_PORT=6379
+    local API_PORT=8081 SHOULDER=b3n SHOULDER_NAME=Bench ARK_POLICY=$bench_ark_policy
+    local BASE_URL=$base INSTITUTION="Bibliothèque d'essai" API_KEYS=$2 MORE=$3
+    render_iiifd_conf >"$work/$1.toml"
 }
-{
-    common_conf
-    cat <<EOF
-
-[http]
-api_keys = ["bench-api-key-0000000000000001"]
-EOF
-} >"$work/none.toml"
-{
-    common_conf
-    cat <<EOF
-
-[http]
-api_keys = ["bench-api-key-0000000000000001", "bench-api-key-0000000000000002",
-            "bench-api-key-0000000000000003", "bench-api-key-0000000000000004"]
-
-[access]
-default_policy = "public"
-key_file = "$work/access.key"
-cookie_name = "iiif_access"
-
-[policies.campus]
-kind = "network"
-networks = ["10.0.0.0/8", "172.16.0.0/12", "2001:db8::/32", "fd12:3456:789a::/48", "192.0.2.0/24"]
-label = "Available in full from the library's reading rooms"
-
-[policies.readers]
-kind = "token"
-groups = ["readers", "staff"]
-degraded_size = 1200
-
-[policies.reserve]
-kind = "restricted"
-watermark = "bench"
-
-[watermarks.bench]
-institution = "Bibliothèque d'essai"
-text = "© Bibliothèque d'essai"
-
-[sets."collection:reserve"]
-name = "Réserve"
-policy = "reserve"
-EOF
-} >"$work/policies.toml"
+policies=$(WORK=$work render_template bench-access-policies.toml.in)
+write_iiifd_conf none '"bench-api-key-0000000000000001"' ""
+write_iiifd_conf policies '"bench-api-key-0000000000000001", "bench-api-key-0000000000000002",
+            "bench-api-key-0000000000000003", "bench-api-key-0000000000000004"' "$policies"
 for conf in none policies; do
     "$iiifd" --check-config -c "$work/$conf.toml" >"$work/check.out" 2>&1 ||
         fail "iiifd --check-config $conf.toml: $(cat "$work/check.out")"
@@ -200,63 +125,14 @@ inside=192.0.2.10     # in the last network of the campus policy
 outside=198.51.100.7  # in none
 
 # ---- nginx -------------------------------------------------------------------------------------
-cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way, so each run's lines can be counted exactly.
-    log_format bench '\$iiif_cache_status \$status \$body_bytes_sent \$remote_addr \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    iiif_access_key_file $work/access.key;
-    server {
-        listen 127.0.0.1:$port;
-        # For every side (a no-op without the header): the address side (d) is asked from.
-        set_real_ip_from 127.0.0.1;
-        real_ip_header X-Forwarded-For;
-$(for side in "${sides[@]}"; do cat <<LOCATION
-        location /$side/3/ {
-            iiif 3;
-            iiif_catalog $work/catalogs/$side.mdb;
-            iiif_cache_path $work/cache/$side;
-            iiif_thread_pool iiif;
-        }
-LOCATION
-done)
-        location = /ping.txt {
-            root $work/static;
-        }
-    }
-}
-EOF
-
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$base/ping.txt" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $base"
-}
-echo ok >"$work/static/ping.txt"
-nginx_start
+sides_conf=''
+for side in "${sides[@]}"; do
+    sides_conf+=$(SIDE=$side WORK=$work render_template bench-access-side.conf.in)$'\n'
+done
+# shellcheck disable=SC2016 # nginx's variables, for nginx
+WORK=$work SIDES=$sides_conf bench_nginx_conf bench-access.conf.in \
+    '$iiif_cache_status $status $body_bytes_sent $remote_addr $request_uri'
+bench_nginx_start
 say "nginx on $base (pid $nginx_pid)"
 
 # ---- Checks: each side's answer, with and without its credential --------------------------------
@@ -295,17 +171,14 @@ expect 200 "${url[b]}" "X-Forwarded-For: $outside" "(b) from $outside"
 say "the four sides give the tile's $(stat -c %s "$work/static/tile.jpg") bytes; (c) 401 without the cookie, (d) 403 from outside"
 
 # ---- Measuring -----------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'side\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tothers_cpu\tnginx_us\n' >"$results"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # check_log FIRST_LINE LABEL ADDRESS: fails on any status in the access log since FIRST_LINE but
 # 200 (and 499, requests abandoned by wrk when it stops, at most one per connection), on a
 # cache status but HIT, and on a client address but ADDRESS. Sets body_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n_ok n499 nother nmiss naddr body_avg < <(awk -v addr="$3" '
         $2 == 200 { ok++; body += $3; if ($1 != "HIT") miss++; if ($4 != addr) other_addr++ }
         $2 == 499 { n499++ }
@@ -320,44 +193,26 @@ check_log() {
 
 # run_wrk SIDE ROUND
 run_wrk() {
-    local side=$1 round=$2 first out line kv address=127.0.0.1
-    local -A r
+    local side=$1 round=$2 first address=127.0.0.1
     local extra=()
     [[ -z ${header[$side]:-} ]] || extra=(-H "${header[$side]}")
     [[ $side != d ]] || address=$inside
     first=$(log_lines)
-    cpu_start
-    out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "${extra[@]}" -s "$lua" "${url[$side]}") ||
-        fail "($side): wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "($side): no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "($side): wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
+    wrk_run "($side)" "${url[$side]}" "" "${extra[@]}"
     check_log "$first" "($side) round $round" "$address"
-    awk -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v o="$others" -v t="$nginx_ticks" -v hz="$hz" 'BEGIN {
             printf "%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.2f\n",
                 s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, o, t / hz * 1e6 / n }' >>"$results"
     say "$(tail -1 "$results" | awk -F'\t' '{printf "(%s) round %s: %9.1f req/s, mean %6.3f ms, p99 %6.3f ms, nginx %6.2f us/req, others %d%% CPU", $1, $2, $3, $4, $6, $10, $9}')"
 }
 
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
-}
-
 for ((round = 1; round <= rounds; round++)); do
     for side in $(rotate "$round" "${sides[@]}"); do run_wrk "$side" "$round"; done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
@@ -366,15 +221,7 @@ unport() {
     sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|$cookie|\$COOKIE|g" "$@"
 }
 {
-    echo "# The cost of the access policy check on the hot cached tile"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
-    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-3 busy; more means other work shared the machine)."
+    bench_report_head "The cost of the access policy check on the hot cached tile" 2-3
     echo
     echo "Server: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
     echo "\`worker_processes 2\`, on 127.0.0.1 with the load generator on the same cores; a location per"
@@ -449,29 +296,14 @@ EOF
     echo
     echo "## The responses (headers as sent, the Date line left out)"
     echo
-    for pair in "a:(a)" "b:(b)" "c:(c), with the cookie" "c-none:(c), without the cookie" \
-        "d:(d), from $inside" "d-outside:(d), from $outside"; do
-        echo "${pair#*:}:"
-        echo
-        echo '```http'
-        unport "$work/h.${pair%%:*}"
-        echo '```'
-        echo
-    done
+    report_responses "a:(a)" "b:(b)" "c:(c), with the cookie" "c-none:(c), without the cookie" \
+        "d:(d), from $inside" "d-outside:(d), from $outside"
     for conf in none policies; do
-        echo "<details><summary>$conf.toml (side $([[ $conf == none ]] && echo "(a)" || echo "(b), (c), (d)"))</summary>"
-        echo
-        echo '```toml'
-        unport "$work/$conf.toml"
-        echo '```'
-        echo "</details>"
+        unport "$work/$conf.toml" |
+            report_block "$conf.toml (side $([[ $conf == none ]] && echo "(a)" || echo "(b), (c), (d)"))" toml
         echo
     done
-    echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
-    echo
-    echo '```nginx'
-    unport "$work/nginx.conf"
-    echo '```'
-    echo "</details>"
+    unport "$work/prefix/conf/nginx.conf" |
+        report_block "nginx.conf (WORK = the run's mktemp directory, PORT its port)" nginx
 } >"$out"
 say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

@@ -10,6 +10,8 @@
 #   bench/ingest_bench.sh [FILES] [ROUNDS]      (default 20 files, 2 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 files=${1:-20}
 rounds=${2:-2}
@@ -21,15 +23,11 @@ work=$(mktemp -d)
 redis_pid=''
 iiifd_pid=''
 cleanup() {
-    [[ -n "$iiifd_pid" ]] && kill -TERM "$iiifd_pid" 2>/dev/null && wait "$iiifd_pid" 2>/dev/null
-    [[ -n "$redis_pid" ]] && kill -TERM "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+    stop_pid "$iiifd_pid"
+    stop_pid "$redis_pid"
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 echo "making $files JPEGs of 8660x5773 (50 Mpx) in $work/in ..."
 mkdir -p "$work/in"
@@ -64,44 +62,32 @@ run_vips() {
     elapsed_ms "$start"
 }
 
+# write_conf DIR: DIR/iiifd.toml, its storage in DIR/root.
+# shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
+write_conf() {
+    local STORAGE_ROOT=$1/root CATALOG=$1/root/catalog.mdb REDIS_PORT=$redis_port
+    local API_PORT=$api_port SHOULDER=b3n SHOULDER_NAME=Bench SHOULDER_SUBJECT=Benchmark
+    local SHOULDER_DESCRIPTION="Benchmark objects." SHOULDER_SERVICE=http://127.0.0.1/
+    local ARK_POLICY=$bench_ark_policy BASE_URL=http://127.0.0.1 INSTITUTION=Bench
+    local API_KEYS='"bench-key-0123456789abcdef"'
+    render_iiifd_conf >"$1/iiifd.toml"
+}
+
+# run_iiifd ROUND: prints iiifd's time. Run in $(...), a subshell, whose exit stops what it
+# started (the main shell's cleanup does not see its pids).
 run_iiifd() {
     local dir=$work/iiifd-$1 redis_port api_port start done_count tries
+    trap 'stop_pid "$iiifd_pid"; stop_pid "$redis_pid"' EXIT
     mkdir -p "$dir/redis" "$dir/root"
-    redis_port=$(free_port)
-    api_port=$(free_port)
-    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir/redis" --appendonly yes \
-        --save "" >"$dir/redis.log" 2>&1 &
+    read -r redis_port api_port < <(free_ports 2)
+    start_bg "$dir/redis.log" redis-server --bind 127.0.0.1 --port "$redis_port" \
+        --dir "$dir/redis" --appendonly yes --save ""
     redis_pid=$!
-    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
-    cat >"$dir/iiifd.toml" <<TOML
-[storage]
-root = "$dir/root"
-catalog = "$dir/root/catalog.mdb"
-[redis]
-host = "127.0.0.1"
-port = $redis_port
-[ark]
-naan = "99999"
-check_profile = "noid"
-default_shoulder = "b3n"
-[ark.shoulders.b3n]
-name = "Bench"
-subject = "Benchmark"
-description = "Benchmark objects."
-service = "http://127.0.0.1/"
-[public]
-base_url = "http://127.0.0.1"
-institution = "Bench"
-[http]
-host = "127.0.0.1"
-port = $api_port
-api_keys = ["bench-key-0123456789abcdef"]
-[ingest]
-workers = 2
-TOML
-    "$iiifd" -c "$dir/iiifd.toml" >"$dir/iiifd.log" 2>&1 &
+    wait_port 127.0.0.1 "$redis_port" 10 "$redis_pid" || { echo "no redis-server; see $dir/redis.log" >&2; exit 1; }
+    write_conf "$dir"
+    start_bg "$dir/iiifd.log" "$iiifd" -c "$dir/iiifd.toml"
     iiifd_pid=$!
-    until curl -s -o /dev/null "http://127.0.0.1:$api_port/api/v1/objects"; do sleep 0.1; done
+    wait_port 127.0.0.1 "$api_port" 10 "$iiifd_pid" || { echo "no iiifd; see $dir/iiifd.log" >&2; exit 1; }
 
     start=$(now)
     for file in "$work"/in/*.jpg; do
@@ -117,11 +103,9 @@ TOML
         sleep 0.1
     done
     elapsed_ms "$start"
-    kill -TERM "$iiifd_pid"
-    wait "$iiifd_pid" || true
+    stop_pid "$iiifd_pid"
     iiifd_pid=''
-    kill -TERM "$redis_pid"
-    wait "$redis_pid" || true
+    stop_pid "$redis_pid"
     redis_pid=''
     if ((done_count != files)); then
         echo "iiifd finished only $done_count of $files jobs; see $dir/iiifd.log" >&2
@@ -149,8 +133,7 @@ mkdir -p bench/results
     echo "# Ingest: iiifd against \`vips tiffsave\` on $files JPEGs of 50 Mpx"
     echo
     echo "Command: \`bench/ingest_bench.sh $files $rounds\` (median of $rounds alternating rounds)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)."
+    bench_machine
     echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
     echo
     echo "| side | wall time for $files files (ms) | per file (s) |"

@@ -1,21 +1,101 @@
 # shellcheck shell=bash disable=SC2154,SC2034
-# Pieces the bench scripts share; sourced, after `set -euo pipefail` and with $work set.
+# Pieces the bench scripts share; sourced after `set -euo pipefail` (the functions use $work). The
+# process helpers are scripts/lib/proc.sh's, the configuration files are rendered from
+# conf/templates/ by scripts/lib/conf.sh.
 
-# A process is gone when kill -0 fails or it is a zombie (in a container, PID 1 may not reap).
-alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null && [[ $(ps -o stat= -p "$1" 2>/dev/null) != Z* ]]; }
-# wait_gone PID...: each gone within 10 s, else killed.
-wait_gone() {
-    local pid
-    for pid in "$@"; do
-        for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
-        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+# shellcheck source=scripts/lib/proc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/proc.sh"
+# shellcheck source=scripts/lib/conf.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/conf.sh"
+
+# The script's name begins its messages; fail ends the run.
+bench_name=$(basename "$0" .sh)
+say() { echo "$bench_name: $*" >&2; }
+fail() {
+    echo "$bench_name: FAIL: $*" >&2
+    exit 1
+}
+
+# bench_need_tools TOOL...: each on the PATH, else the run fails.
+bench_need_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
     done
 }
-# Stops the nginx whose master is $nginx_pid (QUIT: graceful), and forgets it.
-nginx_stop() {
-    [[ -n $nginx_pid ]] || return 0
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    wait_gone "$nginx_pid"
+
+# bench_begin: the start of a run, for the report: $started, $load_start (the load average),
+# $commit.
+bench_begin() {
+    started=$(date +%s)
+    load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+}
+
+# bench_make_work: $work, a fresh directory in /tmp that nginx's workers (nobody, as root) can
+# enter.
+bench_make_work() {
+    work=$(mktemp -d "/tmp/$bench_name.XXXXXX")
+    chmod 755 "$work"
+}
+
+# The persistence statement of the benchmarks' ARKs (iiifd.toml's [ark] policy).
+bench_ark_policy="Benchmark ARKs: they last as long as the benchmark's work directory."
+
+# ---- nginx: prefix $work/prefix, port $port, module $module, master $nginx_pid ---------------
+
+nginx_pid=""
+
+# bench_module_source PATH...: $module_source, for the report: when and from what $module (of
+# the build $build) was built: the working tree, with the uncommitted changes in PATH..., or
+# another tree (e.g. a `git archive` of a commit, so that the numbers belong to it while others
+# edit the checkout), whose common/ and ngx_module/ are then compared with HEAD's.
+bench_module_source() {
+    local built source_dir differ dirty
+    built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
+    source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+    if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
+        mkdir -p "$work/head"
+        git archive HEAD -- common ngx_module | tar -x -C "$work/head"
+        differ=$(for dir in common ngx_module; do diff -rq "$work/head/$dir" "$source_dir/$dir" 2>&1 || true; done |
+            sed -E "s|^Files $work/head/([^ ]*) and .*|\1|; s|^Only in $work/head/|missing |; s|^Only in $source_dir/|extra |" | tr '\n' ' ' | sed 's/ $//')
+        rm -rf "$work/head"
+        module_source="$built from $source_dir, whose common/ and ngx_module/ ${differ:+differ from $commit in: $differ}"
+        [[ -n $differ ]] || module_source+="are those of $commit"
+    else
+        dirty=$(git status --porcelain -- "$@" 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
+        module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
+    fi
+}
+
+# bench_copy_module: $module copied into the work directory, so that a rebuild during the run
+# cannot change it between nginx restarts; $module is the copy from then on.
+bench_copy_module() {
+    cp "$module" "$work/ngx_http_iiif_module.so"
+    module=$work/ngx_http_iiif_module.so
+}
+
+# bench_nginx_conf SERVER_TEMPLATE LOG_FORMAT: $work/prefix/conf/nginx.conf, with the
+# benchmarks' connection settings (http-bench.conf.in) and a render queue of 1024, the server
+# rendered from SERVER_TEMPLATE with the caller's variables. Every side logs with LOG_FORMAT,
+# unbuffered, so that each run's lines can be counted exactly.
+bench_nginx_conf() {
+    local MODULE=$module PORT=$port ERROR_LOG_LEVEL=warn THREAD_QUEUE=1024 LOG_FORMAT=$2 HTTP
+    local SERVER
+    HTTP=$(render_template http-bench.conf.in) || return 1
+    SERVER=$(render_template "$1") || return 1
+    mkdir -p "$work/prefix/conf" "$work/prefix/logs" "$work/prefix/temp"
+    render_nginx_conf >"$work/prefix/conf/nginx.conf"
+}
+# Starts nginx on it: up when its port accepts.
+bench_nginx_start() {
+    nginx_pid=$(nginx_start "$work/prefix") ||
+        fail "nginx did not start: $(tail -2 "$work/prefix/logs/error.log")"
+    wait_port 127.0.0.1 "$port" 10 "$nginx_pid" || fail "no answer from nginx on port $port"
+}
+# Stops it (nginx_stop: graceful), and forgets it.
+bench_nginx_stop() {
+    nginx_stop "$nginx_pid"
     nginx_pid=""
 }
 
@@ -79,4 +159,121 @@ cpu_others() {
         other = (y[1] - x[1]) - (y[2] - x[2]) - (y[3] - x[3]);
         wall = (y[4] - x[4]) / 1e9;
         p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f %d\n", p, y[2] - x[2] }')
+}
+
+# ---- wrk ----------------------------------------------------------------------------------------
+
+# The load: BENCH_CONNECTIONS (16) connections from BENCH_THREADS (2) wrk threads, with the
+# script bench/serve_bench.lua (one RESULT line; URL lists with BENCH_PATHS).
+conns=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+lua=$(realpath "$(dirname "${BASH_SOURCE[0]}")/serve_bench.lua")
+
+# wrk_run LABEL URL PATHS_FILE [WRK_OPTION...]: wrk for $secs s on URL (PATHS_FILE, when not
+# empty: its paths in turn), with the CPU accounting (cpu_start, cpu_others); the fields of its
+# RESULT line into the associative array wrk. Any error wrk counts fails the run.
+declare -A wrk=()
+wrk_run() {
+    local label=$1 url=$2 paths=$3 out line kv
+    shift 3
+    cpu_start
+    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "$@" -s "$lua" "$url") ||
+        fail "$label: wrk failed"
+    cpu_others
+    line=$(grep '^RESULT ' <<<"$out") || fail "$label: no RESULT from wrk: $out"
+    wrk=()
+    for kv in ${line#RESULT }; do wrk[${kv%%=*}]=${kv#*=}; done
+    ((wrk[status_errors] == 0 && wrk[socket_errors] == 0)) ||
+        fail "$label: wrk counted ${wrk[status_errors]} error statuses, ${wrk[socket_errors]} socket errors"
+    ! grep -q 'Non-2xx' <<<"$out" || fail "$label: $(grep 'Non-2xx' <<<"$out")"
+}
+
+# log_lines: how many lines nginx's access log has.
+log_lines() {
+    local log=$work/prefix/logs/access.log
+    if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi
+}
+
+# run_log FIRST_LINE: the access log's lines after FIRST_LINE (a run's), into $work/run.log,
+# 0.3 s after the run, once nginx has written the last of them.
+run_log() {
+    sleep 0.3
+    tail -n +"$(($1 + 1))" "$work/prefix/logs/access.log" >"$work/run.log"
+}
+
+# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
+rotate() {
+    local by=$1
+    shift
+    local items=("$@") i n=$#
+    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
+}
+
+# ---- the end of a run ---------------------------------------------------------------------------
+
+# bench_remove_work: the work directory removed, or kept with BENCH_KEEP=1.
+bench_remove_work() {
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+}
+
+# bench_cleanup: the trap on EXIT of a benchmark of nginx alone: nginx stopped, the work
+# directory removed (or kept).
+bench_cleanup() {
+    set +e
+    bench_nginx_stop
+    bench_remove_work
+}
+
+# bench_end: $load_end (the load average now), $errors (lines of nginx's error log at level
+# error or above) and $elapsed (seconds since $started), for the report.
+bench_end() {
+    load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+    errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
+    elapsed=$(($(date +%s) - started))
+}
+
+# report_block SUMMARY LANGUAGE: the standard input as a collapsed code block of the report (a
+# configuration file, with the run's directory and ports put as names).
+report_block() {
+    echo "<details><summary>$1</summary>"
+    echo
+    echo "\`\`\`$2"
+    cat
+    echo '```'
+    echo "</details>"
+}
+
+# bench_report_head TITLE BUSY: the report's title and how the run went: the command with its
+# rounds, the machine, the commit and the module, the load average before and after (BUSY: how
+# many cores the run itself keeps busy).
+bench_report_head() {
+    echo "# $1"
+    echo
+    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
+    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
+    bench_machine
+    echo "Commit: $commit; module: $module_source."
+    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
+    echo "keeps about $2 busy; more means other work shared the machine)."
+}
+
+# report_responses NAME:TITLE...: under each TITLE, the headers of a response kept in
+# $work/h.NAME, through the script's unport (the run's directory and port put as names).
+report_responses() {
+    local pair
+    for pair in "$@"; do
+        echo "${pair#*:}:"
+        echo
+        echo '```http'
+        unport "$work/h.${pair%%:*}"
+        echo '```'
+        echo
+    done
+}
+
+# bench_machine: the report's lines on the machine (cores, memory, CPU model, kernel, date).
+bench_machine() {
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
+    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
 }

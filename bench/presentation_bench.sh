@@ -35,66 +35,31 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 objects=${BENCH_OBJECTS:-1000}
 pages=${BENCH_PAGES:-500}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 maker=$(realpath -m "$build/bench/bench_make_catalog")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS BENCH_OBJECTS BENCH_PAGES IIIF_BUILD_DIR; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/presentation_bench.sh${*:+ $*}"
 
-say() { echo "presentation_bench: $*" >&2; }
-fail() { echo "presentation_bench: FAIL: $*" >&2; exit 1; }
-
 [[ -f $module ]] || fail "no $module: build first (scripts/build), or set IIIF_BUILD_DIR"
 [[ -x $maker ]] || fail "no $maker: build first (scripts/build), or set IIIF_BUILD_DIR"
-for tool in nginx wrk curl python3; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk curl python3
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/presentation_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-built="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')"
-# The sources the build was made from: this checkout, or another tree (e.g. a `git archive`
-# of a commit, so that the numbers belong to it while others edit the checkout), then
-# compared with HEAD.
-source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
-if [[ -n $source_dir && $(realpath "$source_dir") != "$(realpath .)" ]]; then
-    mkdir -p "$work/head"
-    git archive HEAD -- common ngx_module | tar -x -C "$work/head"
-    differ=$(for d in common ngx_module; do diff -rq "$work/head/$d" "$source_dir/$d" 2>&1 || true; done |
-        sed -E "s|^Files $work/head/([^ ]*) and .*|\1|; s|^Only in $work/head/|missing |; s|^Only in $source_dir/|extra |" | tr '\n' ' ' | sed 's/ $//')
-    rm -rf "$work/head"
-    module_source="$built from $source_dir, whose common/ and ngx_module/ ${differ:+differ from $commit in: $differ}"
-    [[ -n $differ ]] || module_source+="are those of $commit"
-else
-    dirty=$(git status --porcelain -- common ngx_module bench CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')
-    module_source="$built from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
-fi
-# A copy of the module, so a rebuild during the run cannot change it between nginx restarts.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_begin
+bench_make_work
+bench_module_source common ngx_module bench CMakeLists.txt
+bench_copy_module
 
-cleanup() {
-    set +e
-    nginx_stop
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 base="http://127.0.0.1:$port"
-mkdir -p "$work/static" "$work/prefix/logs" "$work/prefix/tmp" "$work/lists"
-if ((EUID == 0)); then chown nobody "$work/prefix/tmp"; fi
+mkdir -p "$work/static" "$work/prefix/logs" "$work/prefix/temp" "$work/lists"
+if ((EUID == 0)); then chown nobody "$work/prefix/temp"; fi
 
 # ---- The catalog -------------------------------------------------------------------------------
 # The documents' URLs point at this nginx, as iiifd's would at its public address.
@@ -111,66 +76,16 @@ ark=$(head -1 "$work/arks.txt")
 book=$(cat "$work/book.txt")
 
 # ---- nginx -------------------------------------------------------------------------------------
-# write_nginx_conf [REFERENCES_FILE]: the module's locations, plus the references (which need
-# what the module answers) once they are known.
+# write_nginx_conf REFERENCES: the module's locations (bench-presentation.conf.in), plus the
+# references, which need what the module answers, once they are known.
 write_nginx_conf() {
-    cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way, so each run's lines can be counted exactly.
-    log_format bench '\$status \$request_time \$body_bytes_sent \$bytes_sent \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    server {
-        listen 127.0.0.1:$port;
-        location /ark: {
-            iiif_ark_resolver;
-            iiif_catalog $catalog;
-        }
-        location /iiif/3/ {
-            iiif 3;
-            iiif_catalog $catalog;
-            iiif_thread_pool iiif;
-        }
-        location = /ping.txt {
-            root $work/static;
-        }
-$(if [[ -n ${1:-} ]]; then cat "$1"; fi)
-    }
-}
-EOF
+    # shellcheck disable=SC2016 # nginx's variables, for nginx
+    CATALOG=$catalog REFERENCES=$1 bench_nginx_conf bench-presentation.conf.in \
+        '$status $request_time $body_bytes_sent $bytes_sent $request_uri'
 }
 
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$base/ping.txt" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $base"
-}
-
-echo ok >"$work/static/ping.txt"
-write_nginx_conf
-nginx_start
+write_nginx_conf ""
+bench_nginx_start
 say "nginx on $base (pid $nginx_pid)"
 
 # ---- What the module answers, and the references made from it ---------------------------------
@@ -211,49 +126,15 @@ nginx_quote() {
     python3 -c 'import sys; t = open(sys.argv[1]).read(); print("\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")' "$1"
 }
 info_quoted=$(nginx_quote "$work/info.txt") || fail "the record holds a \"\$\", which no nginx string can"
-cat >"$work/references.conf" <<EOF
-        # nginx's own redirect, with the headers the resolver sends (so the same bytes but
-        # nginx's default HTML body of a 302, which the resolver does not send).
-        location = /bench/return302 {
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$ark_cache_control";
-            return 302 "$location";
-        }
-        # Nested, so that no other request pays for the regex.
-        location /bench/r/ {
-            location ~ ^/bench/r/([0-9a-z-]+)\$ {
-                add_header Access-Control-Allow-Origin *;
-                add_header Cache-Control "$ark_cache_control";
-                return 302 "$location_head\$1$location_tail";
-            }
-        }
-        location = /bench/info {
-            types { }
-            default_type "$info_type";
-            add_header Access-Control-Allow-Origin *;
-            add_header Vary Accept;
-            add_header Cache-Control "$info_cache_control";
-            return 200 $info_quoted;
-        }
-        location /static/ {
-            root $work;
-            types { }
-            default_type '$manifest_type';
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$manifest_cache_control";
-        }
-        location /static-nosendfile/ {
-            alias $work/static/;
-            sendfile off;
-            types { }
-            default_type '$manifest_type';
-            add_header Access-Control-Allow-Origin *;
-            add_header Cache-Control "$manifest_cache_control";
-        }
-EOF
-write_nginx_conf "$work/references.conf"
-nginx_stop
-nginx_start
+# shellcheck disable=SC2034 # the values of the template's placeholders (render_template)
+references=$(ARK_CACHE_CONTROL=$ark_cache_control LOCATION=$location LOCATION_HEAD=$location_head \
+    LOCATION_TAIL=$location_tail INFO_TYPE=$info_type INFO_CACHE_CONTROL=$info_cache_control \
+    INFO_QUOTED=$info_quoted WORK=$work MANIFEST_TYPE=$manifest_type \
+    MANIFEST_CACHE_CONTROL=$manifest_cache_control \
+    render_template bench-presentation-references.conf.in)
+write_nginx_conf "$references"
+bench_nginx_stop
+bench_nginx_start
 
 # ---- Checks: the references answer as the module does ------------------------------------------
 headers_of "$base/bench/return302" "$work/h.return302"
@@ -286,17 +167,14 @@ manifest_bytes=$(stat -c %s "$work/static/manifest.json")
 say "the references answer as the module: $objects Locations, the manifest ($manifest_bytes bytes), the record"
 
 # ---- Measuring -----------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\tbytes_sent\tothers_cpu\tnginx_us\n' >"$results"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # check_log FIRST_LINE STATUS LABEL: fails on any status in the access log since FIRST_LINE but
 # STATUS (and 499, requests abandoned by wrk when it stops, at most one per connection). Sets
 # body_avg and sent_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n_ok n499 nother body_avg sent_avg < <(awk -v want="$2" '
         $1 == want { ok++; body += $3; sent += $4 }
         $1 == 499 { n499++ }
@@ -309,34 +187,17 @@ check_log() {
 
 # run_wrk WORKLOAD SIDE ROUND STATUS URL [PATHS_FILE]
 run_wrk() {
-    local workload=$1 side=$2 round=$3 status=$4 url=$5 paths=${6:-} first out line kv
-    local -A r
+    local workload=$1 side=$2 round=$3 status=$4 url=$5 paths=${6:-} first
     first=$(log_lines)
-    cpu_start
-    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
-        fail "$workload $side: wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "$workload $side: wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
+    wrk_run "$workload $side" "$url" "$paths"
     check_log "$first" "$status" "$workload $side"
-    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v sent="$sent_avg" -v o="$others" -v t="$nginx_ticks" -v hz="$hz" 'BEGIN {
             printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%.2f\n",
                 w, s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, sent, o,
                 t / hz * 1e6 / n }' >>"$results"
     say "$(tail -1 "$results" | awk -F'\t' '{printf "%-16s %-24s round %s: %9.1f req/s, mean %6.2f ms, p99 %6.2f ms, nginx %6.2f us/req, others %d%% CPU", $1, $2, $3, $4, $5, $7, $12, $11}')"
-}
-
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
 }
 
 sed 's|^|/|' "$work/arks.txt" >"$work/lists/ark.paths"
@@ -373,24 +234,14 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
 out=bench/results/presentation.md
 unport() { sed "s|$work|\$WORK|g; s|127\.0\.0\.1:$port|127.0.0.1:PORT|g; s|127\.0\.0\.1%3A$port|127.0.0.1%3APORT|g" "$@"; }
 {
-    echo "# The ARK resolver and Presentation manifests: the module against nginx alone"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole"
-    echo "run took $((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-3 busy; more means other work shared the machine)."
+    bench_report_head "The ARK resolver and Presentation manifests: the module against nginx alone" 2-3
     echo
     echo "Server: $(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian) with \`ngx_http_iiif_module.so\`,"
     echo "\`worker_processes 2\`, on 127.0.0.1 with the load generator on the same cores. Catalog:"
@@ -473,21 +324,10 @@ EOF
     echo
     echo "## The responses compared (headers as sent, the Date line left out)"
     echo
-    for pair in "ark:resolver, \`GET /$ark\`" "return302:return 302, \`GET /bench/return302\`" \
+    report_responses "ark:resolver, \`GET /$ark\`" "return302:return 302, \`GET /bench/return302\`" \
         "manifest:module, \`GET /iiif/3/$book/manifest\`" "static:static nginx, \`GET /static/manifest.json\`" \
-        "info:resolver, \`GET /$ark?info\`" "return200:return 200, \`GET /bench/info\`"; do
-        echo "${pair#*:}:"
-        echo
-        echo '```http'
-        unport "$work/h.${pair%%:*}"
-        echo '```'
-        echo
-    done
-    echo "<details><summary>nginx.conf (WORK = the run's mktemp directory, PORT its port)</summary>"
-    echo
-    echo '```nginx'
-    unport "$work/nginx.conf"
-    echo '```'
-    echo "</details>"
+        "info:resolver, \`GET /$ark?info\`" "return200:return 200, \`GET /bench/info\`"
+    unport "$work/prefix/conf/nginx.conf" |
+        report_block "nginx.conf (WORK = the run's mktemp directory, PORT its port)" nginx
 } >"$out"
 say "wrote $out in $((elapsed / 60)) min $((elapsed % 60)) s"

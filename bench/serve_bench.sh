@@ -40,33 +40,22 @@ source bench/lib.sh
 
 rounds=${1:-3}
 secs=${2:-10}
-conns=${BENCH_CONNECTIONS:-16}
-threads=${BENCH_THREADS:-2}
 iip_procs=${IIPSRV_PROCS:-4}
 build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
-lua=$(realpath bench/serve_bench.lua)
 command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIPSRV_PROCS IIIF_BUILD_DIR BENCH_BUILD_HEAD; do
     [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
 done)"bench/serve_bench.sh${*:+ $*}"
 
-say() { echo "serve_bench: $*" >&2; }
-fail() { echo "serve_bench: FAIL: $*" >&2; exit 1; }
-
 if [[ ${BENCH_BUILD_HEAD:-0} != 1 ]]; then
     [[ -f $module ]] || fail "no $module: build first (scripts/build)"
 fi
-for tool in nginx wrk spawn-fcgi vips vipsheader curl python3 mdb_stat; do
-    command -v "$tool" >/dev/null || fail "needs $tool: scripts/install-deps and bench/install-deps"
-done
+bench_need_tools nginx wrk spawn-fcgi vips vipsheader curl python3 mdb_stat
 iipsrv_bin=$(dpkg -L iipimage-server 2>/dev/null | grep '/iipsrv\.fcgi$' | head -1 || true)
 [[ -x $iipsrv_bin ]] || fail "needs iipimage-server: bench/install-deps"
 
-started=$(date +%s)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-work=$(mktemp -d /tmp/serve_bench.XXXXXX)
-chmod 755 "$work"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+bench_begin
+bench_make_work
 if [[ ${BENCH_BUILD_HEAD:-0} == 1 ]]; then
     say "building the module from git archive HEAD ($commit) in $work/src ..."
     mkdir -p "$work/src"
@@ -80,136 +69,49 @@ else
     dirty=$(git status --porcelain -- common ngx_module cli CMakeLists.txt 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
     module_source="$build/ngx_module/ngx_http_iiif_module.so, built $(date -u -r "$module" '+%Y-%m-%d %H:%M UTC') from the working tree${dirty:+ (uncommitted changes in: $dirty)}"
 fi
-# A copy of the module, so a rebuild during the run cannot change it between nginx restarts.
-cp "$module" "$work/ngx_http_iiif_module.so"
-module="$work/ngx_http_iiif_module.so"
-nginx_pid=""
+bench_copy_module
 declare -A iip_pids=()
 
 # iipsrv_stop POOL
 iipsrv_stop() {
-    [[ -n ${iip_pids[$1]:-} ]] || return 0
     local pid
-    for pid in ${iip_pids[$1]}; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait_gone ${iip_pids[$1]}
+    for pid in ${iip_pids[$1]:-}; do stop_pid "$pid"; done
     iip_pids[$1]=""
 }
 cleanup() {
     set +e
-    nginx_stop
     for pool in "${!iip_pids[@]}"; do iipsrv_stop "$pool"; done
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $work"; else rm -rf "$work"; fi
+    bench_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port=$(free_port)
-declare -A iip_port=([big]=$(free_port) [default]=$(free_port))
-while [[ ${iip_port[big]} == "$port" || ${iip_port[default]} == "$port" ||
-    ${iip_port[big]} == "${iip_port[default]}" ]]; do
-    iip_port[big]=$(free_port)
-    iip_port[default]=$(free_port)
-done
+declare -A iip_port
+read -r port "iip_port[big]" "iip_port[default]" < <(free_ports 3)
 base="http://127.0.0.1:$port"
 user_opt=()
 if ((EUID == 0)); then user_opt=(-u nobody); fi
 
 # ---- The source ----------------------------------------------------------------------------
-mkdir -p "$work/images" "$work/static" "$work/gen" "$work/prefix/logs" "$work/prefix/tmp" \
+mkdir -p "$work/images" "$work/static" "$work/gen" "$work/prefix/logs" "$work/prefix/temp" \
     "$work/cache/main" "$work/cache/small" "$work/lists"
 say "making the 10000x8000 pyramidal JPEG TIFF in $work/images ..."
 make_pyramid "$work/images/pyramid.tif"
-if ((EUID == 0)); then chown nobody "$work/cache/main" "$work/cache/small" "$work/prefix/tmp"; fi
+if ((EUID == 0)); then chown nobody "$work/cache/main" "$work/cache/small" "$work/prefix/temp"; fi
 
 # ---- The servers ---------------------------------------------------------------------------
-# write_nginx_conf SMALL_CACHE_MB
+# write_nginx_conf SMALL_CACHE_MB: bench-serve.conf.in's locations.
 write_nginx_conf() {
-    cat >"$work/nginx.conf" <<EOF
-load_module $module;
-worker_processes 2;
-thread_pool iiif threads=4 max_queue=1024;
-pid $work/prefix/nginx.pid;
-error_log $work/prefix/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    types { image/jpeg jpg; text/plain txt; }
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/prefix/tmp/body;
-    proxy_temp_path $work/prefix/tmp/proxy;
-    fastcgi_temp_path $work/prefix/tmp/fastcgi;
-    uwsgi_temp_path $work/prefix/tmp/uwsgi;
-    scgi_temp_path $work/prefix/tmp/scgi;
-    # Every side logs the same way (unbuffered), so each run's lines can be counted exactly.
-    log_format bench '\$iiif_cache_status \$status \$request_time \$body_bytes_sent \$request_uri';
-    access_log $work/prefix/logs/access.log bench;
-    server {
-        listen 127.0.0.1:$port;
-        location /iiif/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_cache_path $work/cache/main;
-            iiif_thread_pool iiif;
-        }
-        location /nocache/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_thread_pool iiif;
-        }
-        location /small/3/ {
-            iiif 3;
-            iiif_source_dir $work/images;
-            iiif_cache_path $work/cache/small;
-            iiif_cache_max_size ${1}m;
-            iiif_thread_pool iiif;
-        }
-        location /static/ {
-            root $work;
-        }
-        location /static-nosendfile/ {
-            alias $work/static/;
-            sendfile off;
-        }
-        location = /fcgi-bin/iipsrv.fcgi {
-            fastcgi_pass 127.0.0.1:${iip_port[big]};
-            include /etc/nginx/fastcgi_params;
-        }
-        location = /fcgi-default/iipsrv.fcgi {
-            fastcgi_pass 127.0.0.1:${iip_port[default]};
-            include /etc/nginx/fastcgi_params;
-        }
-    }
-}
-EOF
-}
-
-wait_http() {
-    for _ in $(seq 100); do
-        curl -sf -o /dev/null "$1" && return 0
-        sleep 0.1
-    done
-    fail "no answer from $1"
-}
-
-nginx_start() {
-    nginx -q -t -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf" ||
-        fail "nginx -t: $(tail -2 "$work/prefix/logs/error.log")"
-    nginx -p "$work/prefix/" -e "$work/prefix/logs/error.log" -c "$work/nginx.conf"
-    for _ in $(seq 50); do [[ -s $work/prefix/nginx.pid ]] && break; sleep 0.1; done
-    nginx_pid=$(cat "$work/prefix/nginx.pid")
-    wait_http "$base/static/ping.txt"
+    # shellcheck disable=SC2016 # nginx's variables, for nginx
+    WORK=$work SMALL_CACHE_MB=$1 IIP_BIG_PORT=${iip_port[big]} IIP_DEFAULT_PORT=${iip_port[default]} \
+        bench_nginx_conf bench-serve.conf.in \
+        '$iiif_cache_status $status $request_time $body_bytes_sent $request_uri'
 }
 
 # JPEG quality as the module's; no memcached (iipsrv would try localhost); one OpenMP thread per
 # process (as fast or faster than its default of one per core in a check of 2, 4 and 8 processes).
 iipsrv_env=(FILESYSTEM_PREFIX="$work/images/" JPEG_QUALITY=85 MEMCACHED_SERVERS= OMP_NUM_THREADS=1)
 declare -A iip_cache=([big]="MAX_IMAGE_CACHE_SIZE=1024" [default]="")
-declare -A iip_location=([big]=/fcgi-bin/iipsrv.fcgi [default]=/fcgi-default/iipsrv.fcgi)
 # iipsrv_start POOL
 iipsrv_start() {
     rm -f "$work/iipsrv-$1.pid"
@@ -217,12 +119,11 @@ iipsrv_start() {
         -p "${iip_port[$1]}" -F "$iip_procs" "${user_opt[@]}" -P "$work/iipsrv-$1.pid" -- \
         "$iipsrv_bin" >/dev/null
     iip_pids[$1]=$(tr '\n' ' ' <"$work/iipsrv-$1.pid")
-    wait_http "$base${iip_location[$1]}?IIIF=pyramid.tif/info.json"
+    wait_port 127.0.0.1 "${iip_port[$1]}" 10 || fail "no answer from iipsrv on port ${iip_port[$1]}"
 }
 
-echo ok >"$work/static/ping.txt"
 write_nginx_conf 16
-nginx_start
+bench_nginx_start
 iipsrv_start big
 iipsrv_start default
 say "nginx on $base (pid $nginx_pid); iipsrv on 127.0.0.1:${iip_port[big]} (pids ${iip_pids[big]}) and 127.0.0.1:${iip_port[default]} (pids ${iip_pids[default]})"
@@ -287,12 +188,10 @@ ntiles=$(wc -l <"$work/lists/tiles.txt")
 prefix_list() { sed "s|^|$2|" "$1" >"$3"; }
 
 # ---- Measuring -------------------------------------------------------------------------------
-log="$work/prefix/logs/access.log"
 results="$work/results.tsv"
 hits="$work/hits.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\thit\tmiss\tbypass\tothers_cpu\n' >"$results"
 printf 'what\thit\tmiss\tbypass\textra\n' >"$hits"
-log_lines() { if [[ -f $log ]]; then wc -l <"$log"; else echo 0; fi; }
 
 # Other people's work on the machine during a run: bench/lib.sh's cpu_start and cpu_others;
 # iipsrv's processes count as the benchmark's own CPU (bench/lib.sh's cpu_sample).
@@ -305,8 +204,7 @@ extra_pids() {
 # status but 200 (and 499, requests abandoned by wrk when it stops, at most one per connection).
 # Sets n200 hit miss bypass body_avg.
 check_log() {
-    sleep 0.3
-    tail -n +"$(($1 + 1))" "$log" >"$work/run.log"
+    run_log "$1"
     read -r n200 n499 nother hit miss bypass body_avg < <(awk '
         $2 == 200 { n200++; body += $4; if ($1 == "HIT") hit++; else if ($1 == "MISS") miss++;
                     else if ($1 == "BYPASS") bypass++ }
@@ -320,22 +218,12 @@ check_log() {
 
 # run_wrk WORKLOAD SIDE ROUND URL [PATHS_FILE]
 run_wrk() {
-    local workload=$1 side=$2 round=$3 url=$4 paths=${5:-} first out line kv
-    local -A r
+    local workload=$1 side=$2 round=$3 url=$4 paths=${5:-} first
     first=$(log_lines)
-    cpu_start
-    out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s "$lua" "$url") ||
-        fail "$workload $side: wrk failed"
-    cpu_others
-    line=$(grep '^RESULT ' <<<"$out") || fail "$workload $side: no RESULT from wrk: $out"
-    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    ((r[status_errors] == 0 && r[socket_errors] == 0)) ||
-        fail "$workload $side: wrk counted ${r[status_errors]} error statuses, ${r[socket_errors]} socket errors"
-    ! grep -q 'Non-2xx' <<<"$out" || fail "$workload $side: $(grep 'Non-2xx' <<<"$out")"
+    wrk_run "$workload $side" "$url" "$paths"
     check_log "$first" "$workload $side"
-    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${r[requests]}" -v d="${r[duration_us]}" \
-        -v mean="${r[mean_us]}" -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v body="$body_avg" \
+    awk -v w="$workload" -v s="$side" -v rd="$round" -v n="${wrk[requests]}" -v d="${wrk[duration_us]}" \
+        -v mean="${wrk[mean_us]}" -v p50="${wrk[p50_us]}" -v p99="${wrk[p99_us]}" -v body="$body_avg" \
         -v h="$hit" -v m="$miss" -v b="$bypass" -v o="$others" 'BEGIN {
             printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%d\t%d\n",
                 w, s, rd, n * 1e6 / d, mean / 1000, p50 / 1000, p99 / 1000, n, body, h, m, b, o }' >>"$results"
@@ -369,14 +257,6 @@ run_pass() {
     say "$(tail -1 "$results" | awk -F'\t' '{printf "%-22s %-19s round %s: %9.1f req/s, mean %7.2f ms, p99 %7.2f ms, HIT %d MISS %d, others %d%% CPU", $1, $2, $3, $4, $5, $7, $10, $11, $13}')"
 }
 
-# rotate ROUND ITEMS...: the items, rotated by ROUND - 1, so each side leads in turn.
-rotate() {
-    local by=$1
-    shift
-    local items=("$@") i n=$#
-    for ((i = 0; i < n; i++)); do echo "${items[$(((i + by - 1) % n))]}"; done
-}
-
 lists="$work/lists"
 prefix_list "$lists/tiles.txt" /iiif/3/pyramid/ "$lists/tiles.module"
 prefix_list "$lists/tiles.txt" "/fcgi-bin/iipsrv.fcgi?IIIF=pyramid.tif/" "$lists/tiles.iipsrv"
@@ -385,9 +265,9 @@ prefix_list "$lists/tiles.txt" "/fcgi-bin/iipsrv.fcgi?IIIF=pyramid.tif/" "$lists
 for ((round = 1; round <= rounds; round++)); do
     for side in $(rotate "$round" module iipsrv); do
         if [[ $side == module ]]; then
-            nginx_stop
+            bench_nginx_stop
             find "$work/cache/main" -mindepth 1 -delete
-            nginx_start
+            bench_nginx_start
             run_pass "b tiles cold" module "$round" "$lists/tiles.module"
         else
             iipsrv_stop big
@@ -441,8 +321,8 @@ for name, seed in (("skewed-warmup", 4), ("skewed", 6)):
 open(f"{out}/small.hot", "w").write("\n".join(hot) + "\n")
 EOF
 write_nginx_conf "$small_mb"
-nginx_stop
-nginx_start
+bench_nginx_stop
+bench_nginx_start
 
 # ---- (b) the tile mix, warm ------------------------------------------------------------------
 for ((round = 1; round <= rounds; round++)); do
@@ -534,23 +414,13 @@ for ((round = 1; round <= rounds; round++)); do
     done
 done
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-errors=$(grep -cE '\[(alert|crit|emerg|error)\]' "$work/prefix/logs/error.log" || true)
-elapsed=$(($(date +%s) - started))
+bench_end
 
 # ---- Report ------------------------------------------------------------------------------------
 mkdir -p bench/results
 out=bench/results/serve.md
 {
-    echo "# Serving IIIF: the nginx module against static nginx and IIPImage"
-    echo
-    echo "Command: \`$command_line\` ($rounds interleaved rounds, ${secs} s per wrk run; the whole run took"
-    echo "$((elapsed / 60)) min $((elapsed % 60)) s)."
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')."
-    echo "Commit: $commit; module: $module_source."
-    echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end (the run itself"
-    echo "keeps about 2-4 busy; more means other work shared the machine)."
+    bench_report_head "Serving IIIF: the nginx module against static nginx and IIPImage" 2-4
     echo
     echo "Servers, all on 127.0.0.1, the load generator on the same 2 cores:"
     echo
@@ -665,7 +535,7 @@ EOF
     echo "<details><summary>nginx.conf (WORK = the run's mktemp directory)</summary>"
     echo
     echo '```nginx'
-    sed "s|$work|\$WORK|g" "$work/nginx.conf"
+    sed "s|$work|\$WORK|g" "$work/prefix/conf/nginx.conf"
     echo '```'
     echo
     echo "iipsrv: \`env -i ${iipsrv_env[*]//$work/\$WORK} [MAX_IMAGE_CACHE_SIZE=1024] spawn-fcgi -a 127.0.0.1 -p PORT -F $iip_procs -u nobody -- $iipsrv_bin\`"

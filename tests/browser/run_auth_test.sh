@@ -20,39 +20,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/stack.sh"
 stack_bounded 150 "$@"
 
-if (($# < 2)); then
-    echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
-    exit 2
-fi
-root=$(cd "$here/../.." && pwd)
-artifacts=${3:-$root/build/test-artifacts}
-chromium=/usr/bin/chromium
-
-stack_name=run_auth_test
-stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
-    /usr/bin/curl /usr/bin/node /usr/bin/python3
-[[ -d "$here/node_modules/playwright-core" ]] ||
-    stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
+stack_setup run_auth_test "$@"
+stack_need_modules playwright-core
 stack_init "$1" "$2"
-mkdir -p "$artifacts"
 
 # ---- iiifd: a reader, alice, in group "readers"; policy "readers" lets that group in ---------
 
-password='correct horse battery staple'
-hash=$(printf '%s\n' "$password" | "$stack_iiifd" hash-password) ||
-    stack_fail "iiifd hash-password failed"
-key_file=$stack_work/iiifd/access.key
+access=$(stack_access_toml alice readers)
 stack_start_redis
-stack_start_iiifd "[access]
-key_file = \"$key_file\"
-[access.users.alice]
-password_hash = \"$hash\"
-groups = [\"readers\"]
+stack_start_iiifd "$access
 [policies.readers]
 kind = \"token\"
 groups = [\"readers\"]
 degraded_size = 300"
-[[ -s "$key_file" ]] || stack_fail "iiifd did not create its access key $key_file"
+[[ -s "$stack_key_file" ]] || stack_fail "iiifd did not create its access key $stack_key_file"
 
 # ---- the object: one 2000x1500 page, under policy "readers" -----------------------------------
 
@@ -71,14 +52,12 @@ ark=$(stack_deposit '{"title": [{"value": "For readers", "lang": "en"}], "access
 # ---- nginx: the images, checked with the shared key; /auth/ to iiifd; the client page --------
 
 cp "$here/auth-client.html" "$stack_www/"
-stack_start_nginx "location /auth/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-        }" "iiif_access_key_file $key_file;"
+stack_start_nginx "$stack_key_file"
 
 # ---- the flow -----------------------------------------------------------------------------------
 
 export IIIF_BASE=$stack_base IIIF_ARK=$ark IIIF_ARTIFACTS=$artifacts IIIF_CHROMIUM=$chromium
-export IIIF_PASSWORD=$password IIIF_ACCESS_LOG=$stack_work/nginx/access.log
+export IIIF_PASSWORD=$stack_password IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

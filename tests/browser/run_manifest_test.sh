@@ -19,26 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/stack.sh"
 stack_bounded 170 "$@"
 
-if (($# < 2)); then
-    echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
-    exit 2
-fi
-root=$(cd "$here/../.." && pwd)
-artifacts=${3:-$root/build/test-artifacts}
-chromium=/usr/bin/chromium
-dist=$root/web/dist
-
-# ---- prerequisites: nothing is fetched here; scripts/install-deps installs them --------------
-
-stack_name=run_manifest_test
-stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
-    /usr/bin/curl /usr/bin/node /usr/bin/python3
-[[ -d "$here/node_modules/playwright-core" && -d "$here/node_modules/manifesto.js" ]] ||
-    stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
-[[ -f "$dist/object.html" && -f "$dist/vendor/mirador/mirador.min.js" ]] ||
-    stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
+stack_setup run_manifest_test "$@"
+stack_need_modules playwright-core manifesto.js
+stack_need_pages object.html vendor/mirador/mirador.min.js
 stack_init "$1" "$2"
-mkdir -p "$artifacts"
 
 # ---- Redis and iiifd --------------------------------------------------------------------------
 
@@ -68,7 +52,7 @@ ark=$(stack_deposit '{"title": [{"value": "Three colours", "lang": "en"}], "lice
 # ---- nginx: the Image API and manifests from the catalog, the ARK resolver, the page ----------
 
 cp -r "$dist"/. "$stack_www/"
-stack_start_nginx "" ""
+stack_start_nginx ""
 
 # ---- the viewers --------------------------------------------------------------------------------
 

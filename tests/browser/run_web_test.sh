@@ -18,39 +18,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/stack.sh"
 stack_bounded 240 "$@"
 
-if (($# < 2)); then
-    echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
-    exit 2
-fi
-root=$(cd "$here/../.." && pwd)
-artifacts=${3:-$root/build/test-artifacts}
-chromium=/usr/bin/chromium
-dist=$root/web/dist
-
-stack_name=run_web_test
-stack_require /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
-    /usr/bin/curl /usr/bin/node /usr/bin/python3
-[[ -d "$here/node_modules/playwright-core" && -d "$here/node_modules/axe-core" ]] ||
-    stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
-[[ -f "$dist/deposit.html" && -f "$dist/vendor/mirador/mirador.min.js" ]] ||
-    stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
+stack_setup run_web_test "$@"
+stack_need_modules playwright-core axe-core
+stack_need_pages deposit.html vendor/mirador/mirador.min.js
 stack_init "$1" "$2"
-mkdir -p "$artifacts"
 
 # ---- iiifd: files up to 3 MB, 20 per document; alice may deposit; a collection "maps" ----------
 
-password='correct horse battery staple'
-hash=$(printf '%s\n' "$password" | "$stack_iiifd" hash-password) ||
-    stack_fail "iiifd hash-password failed"
-key_file=$stack_work/iiifd/access.key
+access=$(stack_access_toml alice depositors)
 stack_start_redis
 stack_start_iiifd "max_file_bytes = 3000000
 max_files_per_object = 20
-[access]
-key_file = \"$key_file\"
-[access.users.alice]
-password_hash = \"$hash\"
-groups = [\"depositors\"]
+$access
 [sets.\"maps\"]
 name = \"Maps\"
 description = \"Maps and plans\""
@@ -76,19 +55,12 @@ head -c 4500000 /dev/urandom >"$stack_work/images/huge.jpg"
 # ---- nginx: the pages, the images, /api/ and /auth/ to iiifd ------------------------------------
 
 cp -r "$dist"/. "$stack_www/"
-stack_start_nginx "location /api/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-            client_max_body_size 100m;
-            proxy_request_buffering off;
-        }
-        location /auth/ {
-            proxy_pass http://127.0.0.1:$stack_api_port;
-        }" "iiif_access_key_file $key_file;"
+stack_start_nginx "$stack_key_file"
 
 # ---- the browser ----------------------------------------------------------------------------------
 
-export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$password IIIF_ARTIFACTS=$artifacts
-export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/access.log
+export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_PASSWORD=$stack_password IIIF_ARTIFACTS=$artifacts
+export IIIF_CHROMIUM=$chromium IIIF_FILES=$stack_work/images IIIF_ACCESS_LOG=$stack_work/nginx/logs/access.log
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

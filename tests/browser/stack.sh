@@ -1,22 +1,33 @@
 # shellcheck shell=bash
 # The platform on loopback for the browser tests, sourced by their run_*_test.sh: redis-server,
-# iiifd with its TOML, a deposit through its API, and nginx with the module, each on a port the
-# kernel picks, in a fresh temporary directory (kept with IIIF_KEEP_TEST_DIRS=1). Every process
-# started here is stopped by its pid when the script exits, whatever the outcome; every wait is
-# bounded.
+# iiifd, a deposit through its API, and nginx with the module, each on a port the kernel picks,
+# in a fresh temporary directory (kept with IIIF_KEEP_TEST_DIRS=1). nginx.conf and iiifd.toml
+# are the demo's, rendered from conf/templates/ (scripts/lib/conf.sh). Every process started
+# here is stopped by its pid when the script exits, whatever the outcome (scripts/lib/proc.sh);
+# every wait is bounded.
 #
 #   source "$here/stack.sh"
 #   stack_bounded 170 "$@"          # re-runs the script under timeout(1), at most 170 s
-#   stack_name=run_foo_test         # what messages begin with
-#   stack_require TOOL...           # prerequisites (executables), else a failure
+#   stack_setup run_foo_test "$@"   # the arguments, what messages begin with, the tools
+#   stack_need_modules NAME...      # packages in tests/browser/node_modules, else a failure
+#   stack_need_pages FILE...        # files of web/dist/, else a failure
 #   stack_init IIIFD MODULE         # the work directory, the cleanup, the ports
 #   stack_start_redis
-#   stack_start_iiifd "$extra_toml"  # appended to the base TOML
+#   access=$(stack_access_toml alice readers)  # [access], and a user with $stack_password
+#   stack_start_iiifd "$more_toml"  # more keys of [ingest], then tables
 #   ark=$(stack_deposit "$metadata_json" FILE...)
-#   stack_start_nginx "$extra_server_conf" "$extra_iiif_conf"
+#   stack_start_nginx ACCESS_KEY_FILE  # "": no access checks, no proxy to iiifd
 #
 # After stack_init: $stack_work (the directory), $stack_base (nginx's URL), $stack_api (iiifd's),
-# $stack_key (the API key), $stack_www (nginx's static root), $stack_iiifd and $stack_module.
+# $stack_key (the API key), $stack_www (nginx's static root), $stack_iiifd and $stack_module,
+# $stack_key_file (the key session cookies and access tokens are signed with, once iiifd runs
+# with stack_access_toml's [access]) and $stack_password (its user's).
+
+stack_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib/proc.sh
+source "$stack_root/scripts/lib/proc.sh"
+# shellcheck source=scripts/lib/conf.sh
+source "$stack_root/scripts/lib/conf.sh"
 
 # The whole run is cut at SECONDS: the script runs again under timeout(1), which TERMs its
 # process group (the script and what it started) then, so that the cleanup still runs.
@@ -33,32 +44,51 @@ stack_fail() {
     exit 1
 }
 
-stack_require() {
+# NAME IIIFD MODULE [ARTIFACT_DIR], the test's name and arguments: the usage; $stack_name, which
+# messages begin with; $artifacts (made; build/test-artifacts/ of the repository by default),
+# $chromium and $dist (web/dist/); the tools every test runs, else a failure.
+stack_setup() {
     local tool
-    for tool in "$@"; do
+    stack_name=$1
+    shift
+    if (($# < 2)); then
+        echo "usage: $0 IIIFD MODULE [ARTIFACT_DIR]" >&2
+        exit 2
+    fi
+    artifacts=${3:-$stack_root/build/test-artifacts}
+    chromium=/usr/bin/chromium
+    dist=$stack_root/web/dist
+    for tool in /usr/sbin/nginx "$chromium" /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/vips \
+        /usr/bin/curl /usr/bin/node /usr/bin/python3; do
         [[ -x "$tool" ]] || stack_fail "$tool is missing (run scripts/install-deps)"
+    done
+    mkdir -p "$artifacts"
+}
+
+# Nothing is fetched here: scripts/install-deps installs the packages, scripts/build the pages.
+stack_need_modules() {
+    local name
+    for name in "$@"; do
+        [[ -d "$stack_root/tests/browser/node_modules/$name" ]] ||
+            stack_fail "tests/browser/node_modules is missing (scripts/install-deps runs npm ci there)"
     done
 }
 
-stack_stop_pid() {
-    local pid=$1 tries
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((tries = 0; tries < 100; tries++)); do # 10 s
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
+stack_need_pages() {
+    local file
+    for file in "$@"; do
+        [[ -f "$dist/$file" ]] || stack_fail "$dist is not built (scripts/build runs npm run build in web/)"
     done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
 }
 
 stack_cleanup() {
     local status=$? i log
     trap - EXIT INT TERM
     for ((i = ${#stack_pids[@]} - 1; i >= 0; i--)); do
-        stack_stop_pid "${stack_pids[i]}"
+        stop_pid "${stack_pids[i]}"
     done
     if ((status != 0)); then
-        for log in "$stack_work"/nginx/error.log "$stack_work"/iiifd/iiifd.log \
+        for log in "$stack_work"/nginx/logs/error.log "$stack_work"/iiifd/iiifd.log \
             "$stack_work"/redis/redis.log; do
             [[ -s "$log" ]] || continue
             echo "---- the end of $log" >&2
@@ -86,20 +116,14 @@ stack_init() {
     trap stack_cleanup EXIT
     trap 'exit 130' INT TERM
 
-    # Free loopback ports, chosen by the kernel (bound to port 0, then released).
-    read -r stack_nginx_port stack_redis_port stack_api_port < <(python3 -c '
-import socket
-sockets = [socket.socket() for _ in range(3)]
-for s in sockets:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in sockets))
-for s in sockets:
-    s.close()')
+    read -r stack_nginx_port stack_redis_port stack_api_port < <(free_ports 3)
     stack_base="http://127.0.0.1:$stack_nginx_port"
     stack_api="http://127.0.0.1:$stack_api_port"
     stack_key=browser-test-key-0123456789abcdef
+    stack_key_file=$stack_work/iiifd/access.key
+    stack_password='correct horse battery staple'
     stack_www=$stack_work/www
-    mkdir -p "$stack_work"/{redis,iiifd,storage,images,www,cache,nginx/temp}
+    mkdir -p "$stack_work"/{redis,iiifd,storage,images,www,cache,nginx/conf,nginx/logs,nginx/temp}
 }
 
 # A field of a JSON object, or "" (not JSON, no such field).
@@ -114,64 +138,43 @@ except Exception:
 stack_start_redis() {
     /usr/bin/redis-server --bind 127.0.0.1 --port "$stack_redis_port" --dir "$stack_work/redis" \
         --save "" --appendonly no --daemonize no --logfile "$stack_work/redis/redis.log" &
-    stack_pids+=("$!")
+    stack_redis_pid=$!
+    stack_pids+=("$stack_redis_pid")
 }
 
-# EXTRA_TOML: sections appended to the base configuration (storage, redis, a test NAAN, the
-# public base URL of the nginx, the API on its port with $stack_key).
+# MORE_TOML: more keys of [ingest], then tables, added to the demo's iiifd.toml (the test NAAN,
+# storage, Redis, the public base URL of the nginx, the API on its port with $stack_key).
+# shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
 stack_start_iiifd() {
-    local extra=${1:-} up tries
-    cat >"$stack_work/iiifd/iiifd.toml" <<TOML
-[storage]
-root = "$stack_work/storage"
-[redis]
-host = "127.0.0.1"
-port = $stack_redis_port
-[ark]
-naan = "99999"
-check_profile = "noid"
-default_shoulder = "fk4"
-policy = "Test ARKs of the browser test: they last as long as the test."
-[ark.shoulders.fk4]
-name = "Browser tests"
-[public]
-base_url = "$stack_base"
-institution = "Test Library"
-landing_page = "/object.html?manifest={manifest}"
-[http]
-host = "127.0.0.1"
-port = $stack_api_port
-api_keys = ["$stack_key"]
-[ingest]
-workers = 2
-$extra
-TOML
+    local MORE=${1:-} STORAGE_ROOT=$stack_work/storage CATALOG=$stack_work/storage/catalog.mdb
+    local REDIS_PORT=$stack_redis_port SHOULDER=fk4 SHOULDER_NAME="Browser tests"
+    local ARK_POLICY="Test ARKs of the browser test: they last as long as the test."
+    local BASE_URL=$stack_base INSTITUTION="Test Library" API_PORT=$stack_api_port
+    local API_KEYS="\"$stack_key\""
+    render_iiifd_conf >"$stack_work/iiifd/iiifd.toml" || stack_fail "no iiifd.toml (above)"
     "$stack_iiifd" --check-config -c "$stack_work/iiifd/iiifd.toml" >/dev/null ||
         stack_fail "iiifd rejects its configuration (above)"
+    wait_port 127.0.0.1 "$stack_redis_port" 10 "$stack_redis_pid" ||
+        stack_fail "redis-server did not answer on port $stack_redis_port"
 
-    up=0
-    for ((tries = 0; tries < 100; tries++)); do # 10 s
-        if [[ "$(redis-cli -h 127.0.0.1 -p "$stack_redis_port" ping 2>/dev/null)" == PONG ]]; then
-            up=1
-            break
-        fi
-        sleep 0.1
-    done
-    ((up)) || stack_fail "redis-server did not answer on port $stack_redis_port"
-
-    "$stack_iiifd" -c "$stack_work/iiifd/iiifd.toml" >"$stack_work/iiifd/iiifd.log" 2>&1 &
+    start_bg "$stack_work/iiifd/iiifd.log" "$stack_iiifd" -c "$stack_work/iiifd/iiifd.toml"
     stack_iiifd_pid=$!
     stack_pids+=("$stack_iiifd_pid")
-    up=0
-    for ((tries = 0; tries < 100; tries++)); do # 10 s
-        if curl -s -o /dev/null --max-time 1 "$stack_api/"; then
-            up=1
-            break
-        fi
-        kill -0 "$stack_iiifd_pid" 2>/dev/null || stack_fail "iiifd exited at start"
-        sleep 0.1
-    done
-    ((up)) || stack_fail "iiifd did not answer on port $stack_api_port"
+    wait_port 127.0.0.1 "$stack_api_port" 10 "$stack_iiifd_pid" ||
+        stack_fail "iiifd did not answer on port $stack_api_port (or exited at start)"
+}
+
+# USER GROUP...: iiifd.toml's [access] (the signing key $stack_key_file) and USER in GROUP...,
+# whose password is $stack_password (iiifd-access.toml.in).
+# shellcheck disable=SC2034 # the values of the template's placeholders (render_template)
+stack_access_toml() {
+    local ACCESS_KEY_FILE=$stack_key_file USER_NAME=$1 PASSWORD_HASH USER_GROUPS
+    shift
+    PASSWORD_HASH=$(printf '%s\n' "$stack_password" | "$stack_iiifd" hash-password) ||
+        stack_fail "iiifd hash-password failed"
+    USER_GROUPS=$(printf '"%s", ' "$@")
+    USER_GROUPS=${USER_GROUPS%, }
+    render_template iiifd-access.toml.in
 }
 
 # METADATA_JSON FILE...: deposits the files as one object, waits (60 s at most) for its ingest,
@@ -204,78 +207,33 @@ stack_deposit() {
     echo "$ark"
 }
 
-# EXTRA_SERVER_CONF EXTRA_IIIF_CONF: directives added to the server block, and to the Image API
-# locations (/iiif/3/ and /iiif/2/). Serves the catalog, the ARK resolver and $stack_www; the
-# access log ($stack_work/nginx/access.log) has "METHOD URI STATUS CACHE_STATUS" lines.
+# ACCESS_KEY_FILE: nginx as the demo runs it (render_site_conf): the Image API and manifests
+# from the catalog, the ARK resolver, $stack_www at /; with an ACCESS_KEY_FILE, access checks with
+# that key and iiifd's /oai, /auth/ and /api/ (bodies up to 100 MB). The access log
+# ($stack_work/nginx/logs/access.log) has "METHOD URI STATUS CACHE_STATUS" lines.
+# shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
 stack_start_nginx() {
-    local extra_server=${1:-} extra_iiif=${2:-} catalog=$stack_work/storage/catalog.mdb up tries
+    local MODULE=$stack_module PORT=$stack_nginx_port ERROR_LOG_LEVEL=info
+    # shellcheck disable=SC2016 # nginx's variables, for nginx
+    local LOG_FORMAT='$request_method $request_uri $status $iiif_cache_status'
+    local CATALOG=$stack_work/storage/catalog.mdb CACHE_DIR=$stack_work/cache WWW=$stack_www
+    local SOURCE_DIR='' ACCESS_KEY_FILE=${1:-} API_PORT=$stack_api_port API_MAX_BODY=100m
+    local prefix=$stack_work/nginx
     if ((EUID == 0)); then
         # The workers run as nobody: they read the masters and register in the catalog's lock
         # file.
         chmod -R a+rX "$stack_work/storage"
-        chmod a+rw "$catalog-lock"
-        chown nobody "$stack_work/cache"
+        chmod a+rw "$CATALOG-lock"
+        chown nobody "$CACHE_DIR"
     fi
     chmod -R a+rX "$stack_www"
 
-    cat >"$stack_work/nginx/nginx.conf" <<CONF
-load_module $stack_module;
-worker_processes 2;
-pid $stack_work/nginx/nginx.pid;
-error_log $stack_work/nginx/error.log info;
-thread_pool iiif threads=4 max_queue=256;
-events {
-    worker_connections 256;
-}
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    client_body_temp_path $stack_work/nginx/temp/client_body;
-    proxy_temp_path $stack_work/nginx/temp/proxy;
-    fastcgi_temp_path $stack_work/nginx/temp/fastcgi;
-    uwsgi_temp_path $stack_work/nginx/temp/uwsgi;
-    scgi_temp_path $stack_work/nginx/temp/scgi;
-    log_format iiif '\$request_method \$request_uri \$status \$iiif_cache_status';
-    access_log $stack_work/nginx/access.log iiif;
-    server {
-        listen 127.0.0.1:$stack_nginx_port;
-        iiif_cache_path $stack_work/cache;
-        iiif_thread_pool iiif;
-        location /iiif/3/ {
-            iiif 3;
-            iiif_catalog $catalog;
-            $extra_iiif
-        }
-        location /iiif/2/ {
-            iiif 2;
-            iiif_catalog $catalog;
-            $extra_iiif
-        }
-        location /ark: {
-            iiif_ark_resolver;
-            iiif_catalog $catalog;
-        }
-        location / {
-            root $stack_www;
-        }
-        $extra_server
-    }
-}
-CONF
-    /usr/sbin/nginx -t -q -p "$stack_work/nginx/" -c "$stack_work/nginx/nginx.conf" \
-        -e "$stack_work/nginx/error.log" || stack_fail "nginx rejects its configuration (above)"
-    /usr/sbin/nginx -p "$stack_work/nginx/" -c "$stack_work/nginx/nginx.conf" \
-        -e "$stack_work/nginx/error.log" -g 'daemon off;' &
+    render_site_conf >"$prefix/conf/nginx.conf" || stack_fail "no nginx.conf (above)"
+    nginx_check "$prefix" || stack_fail "nginx rejects its configuration (above)"
+    # In the foreground, so that it stays this script's child, in its process group.
+    /usr/sbin/nginx -p "$prefix/" -c conf/nginx.conf -e logs/error.log -g 'daemon off;' &
     stack_nginx_pid=$!
     stack_pids+=("$stack_nginx_pid")
-    up=0
-    for ((tries = 0; tries < 100; tries++)); do # 10 s
-        if curl -s -o /dev/null --max-time 1 "$stack_base/"; then
-            up=1
-            break
-        fi
-        kill -0 "$stack_nginx_pid" 2>/dev/null || stack_fail "nginx exited at start"
-        sleep 0.1
-    done
-    ((up)) || stack_fail "nginx did not answer on port $stack_nginx_port"
+    wait_port 127.0.0.1 "$stack_nginx_port" 10 "$stack_nginx_pid" ||
+        stack_fail "nginx did not answer on port $stack_nginx_port (or exited at start)"
 }

@@ -378,12 +378,33 @@ static void ngx_http_iiif_destroy_resolver(void *data) {
     iiif_resolver_destroy(data);
 }
 
+/* Keeps a handle the facade made: destroyed with the configuration, and listed in `handles`
+ * (one of the main conf's arrays) so that each worker opens its files after fork. */
+static ngx_int_t ngx_http_iiif_keep(ngx_conf_t *cf, ngx_array_t *handles, void *handle,
+                                    ngx_pool_cleanup_pt destroy) {
+    ngx_pool_cleanup_t *cln;
+    void **slot;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        destroy(handle);
+        return NGX_ERROR;
+    }
+    cln->handler = destroy;
+    cln->data = handle;
+
+    slot = ngx_array_push(handles);
+    if (slot == NULL) {
+        return NGX_ERROR;
+    }
+    *slot = handle;
+    return NGX_OK;
+}
+
 /* A location with iiif_ark_resolver: its catalog is required, nothing else. */
 static char *ngx_http_iiif_merge_resolver(ngx_conf_t *cf, ngx_http_iiif_loc_conf_t *conf) {
     ngx_http_core_loc_conf_t *clcf;
     ngx_http_iiif_main_conf_t *mcf;
-    iiif_resolver_t **slot;
-    ngx_pool_cleanup_t *cln;
     char error[256];
 
     if (conf->catalog_path.len == 0) {
@@ -397,20 +418,11 @@ static char *ngx_http_iiif_merge_resolver(ngx_conf_t *cf, ngx_http_iiif_loc_conf
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
         return NGX_CONF_ERROR;
     }
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        iiif_resolver_destroy(conf->resolver);
-        return NGX_CONF_ERROR;
-    }
-    cln->handler = ngx_http_iiif_destroy_resolver;
-    cln->data = conf->resolver;
-
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
-    slot = ngx_array_push(&mcf->resolvers);
-    if (slot == NULL) {
+    if (ngx_http_iiif_keep(cf, &mcf->resolvers, conf->resolver, ngx_http_iiif_destroy_resolver)
+        != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-    *slot = conf->resolver;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_iiif_ark_handler;
@@ -424,8 +436,6 @@ static char *ngx_http_iiif_merge_service(ngx_conf_t *cf, ngx_http_iiif_loc_conf_
     ngx_http_core_loc_conf_t *clcf;
     ngx_http_iiif_main_conf_t *mcf;
     iiif_service_config_t config;
-    iiif_service_t **slot;
-    ngx_pool_cleanup_t *cln;
     char error[256];
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -481,20 +491,11 @@ static char *ngx_http_iiif_merge_service(ngx_conf_t *cf, ngx_http_iiif_loc_conf_
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
         return NGX_CONF_ERROR;
     }
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        iiif_service_destroy(conf->service);
-        return NGX_CONF_ERROR;
-    }
-    cln->handler = ngx_http_iiif_destroy_service;
-    cln->data = conf->service;
-
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
-    slot = ngx_array_push(&mcf->services);
-    if (slot == NULL) {
+    if (ngx_http_iiif_keep(cf, &mcf->services, conf->service, ngx_http_iiif_destroy_service)
+        != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-    *slot = conf->service;
 
     clcf->handler = ngx_http_iiif_handler;
     return NGX_CONF_OK;

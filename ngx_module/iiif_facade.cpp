@@ -121,14 +121,6 @@ extern "C" {
 iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* error,
                                     size_t error_len) {
     try {
-        if (config->api_version != 2 && config->api_version != 3) {
-            write_error(error, error_len, "API version must be 2 or 3");
-            return nullptr;
-        }
-        if (config->source_dir.len == 0 && config->catalog_path.len == 0) {
-            write_error(error, error_len, "no source directory and no catalog");
-            return nullptr;
-        }
         auto service = std::make_unique<iiif_service>();
         iiif::ServiceConfig& c = service->config;
         c.version = config->api_version == 2 ? iiif::ApiVersion::v2 : iiif::ApiVersion::v3;
@@ -139,7 +131,9 @@ iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* e
         c.limits = {config->max_width, config->max_height, config->max_area};
         c.render.jpeg_quality = config->jpeg_quality;
         c.default_tile_size = config->tile_size;
-        c.withdrawn_status = config->withdrawn_status == 404 ? 404 : 410;
+        c.withdrawn_status = config->withdrawn_status;
+        // The key's format is signing.hpp's, shared with iiifd: read here, once, so the master
+        // reports a bad key at configuration time and the workers need no access to the file.
         if (config->access_key_file.len)
             c.access_key = iiif::load_secret_key(std::string(view(config->access_key_file)), false);
         service->cache_path = std::string(view(config->cache_path));
@@ -266,10 +260,6 @@ void iiif_job_free(iiif_job_t* job) {
 
 iiif_resolver_t* iiif_resolver_create(iiif_str_t catalog_path, char* error, size_t error_len) {
     try {
-        if (catalog_path.len == 0) {
-            write_error(error, error_len, "the ARK resolver needs a catalog");
-            return nullptr;
-        }
         auto resolver = std::make_unique<iiif_resolver>();
         resolver->catalog_path = std::string(view(catalog_path));
         return resolver.release();

@@ -20,9 +20,12 @@ typedef struct iiif_job iiif_job_t;
 typedef struct iiif_response iiif_response_t;
 typedef struct iiif_resolver iiif_resolver_t;
 
+/* A location's configuration, as the module's directives checked it (the version, one of
+ * source_dir and catalog_path, the withdrawn status, the bounds of the numbers): the core
+ * takes it as it is. Only the access key file is read and checked here. */
 typedef struct {
-    int api_version; /* 2 or 3 */
-    iiif_str_t source_dir;    /* empty: no file mode (then catalog_path is required) */
+    int api_version;          /* 2 or 3 */
+    iiif_str_t source_dir;    /* empty: no file mode (then catalog_path is set) */
     iiif_str_t catalog_path;  /* catalog.mdb; empty: no catalog mode */
     iiif_str_t base_url;      /* empty: derived from each request */
     iiif_str_t cache_control; /* empty: none */
@@ -54,7 +57,9 @@ typedef struct {
     iiif_str_t accept;
 } iiif_resolver_request_t;
 
-/* Configuration time (any process): validates and keeps a copy of the configuration. */
+/* Configuration time (any process): reads the access key and keeps a copy of the
+ * configuration. Fails (with the message in error) on a key file that cannot be read or is too
+ * short, and on nothing the module already checked. */
 iiif_service_t *iiif_service_create(const iiif_service_config_t *config, char *error,
                                     size_t error_len);
 void iiif_service_destroy(iiif_service_t *service);
@@ -78,7 +83,8 @@ void iiif_job_run(iiif_job_t *job);
 iiif_response_t *iiif_job_response(iiif_job_t *job);
 void iiif_job_free(iiif_job_t *job);
 
-/* The ARK resolver (common/serve/ark_resolver.hpp) over one catalog. Configuration time: */
+/* The ARK resolver (common/serve/ark_resolver.hpp) over one catalog. Configuration time; the
+ * path is not empty (the module's "iiif_ark_resolver" needs "iiif_catalog"): */
 iiif_resolver_t *iiif_resolver_create(iiif_str_t catalog_path, char *error, size_t error_len);
 void iiif_resolver_destroy(iiif_resolver_t *resolver);
 /* Per worker, after fork: as iiif_service_open_catalog (the same environment for the same

@@ -20,13 +20,12 @@
  *   }
  *
  * The ARK resolver answers on the event loop: one catalog lookup, no thread.
+ *
+ * This file holds the configuration, the handlers and the thread-pool glue; the request is
+ * read for the core in ngx_http_iiif_request.c and its answer sent in ngx_http_iiif_response.c.
  */
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include "iiif_facade.h"
+#include "ngx_http_iiif.h"
 
 #if !(NGX_THREADS)
 #error "ngx_http_iiif_module needs nginx built --with-threads"
@@ -40,39 +39,6 @@ typedef struct {
     ngx_array_t services;  /* of iiif_service_t *, opened in each worker */
     ngx_array_t resolvers; /* of iiif_resolver_t *, idem */
 } ngx_http_iiif_main_conf_t;
-
-typedef struct {
-    ngx_int_t api_version; /* 2 or 3; unset: module off here */
-    ngx_str_t prefix;
-    ngx_str_t source_dir;
-    ngx_str_t catalog_path;
-    ngx_str_t base_url;
-    ngx_str_t cache_path;
-    off_t cache_max_size;
-    ngx_str_t cache_control;
-    ngx_int_t max_width;
-    ngx_int_t max_height;
-    ngx_int_t max_area;
-    ngx_int_t jpeg_quality;
-    ngx_int_t tile_size;
-    ngx_flag_t cors;
-    ngx_str_t access_key_file;
-    ngx_uint_t withdrawn_status;
-    ngx_str_t thread_pool_name;
-    ngx_thread_pool_t *thread_pool;
-    iiif_service_t *service;
-    ngx_flag_t ark_resolver; /* this location only, never inherited */
-    iiif_resolver_t *resolver;
-} ngx_http_iiif_loc_conf_t;
-
-typedef struct {
-    ngx_http_request_t *request;
-    iiif_job_t *job;
-    iiif_response_t *response;
-    const char *cache_status;
-    ngx_event_t watchdog;
-    unsigned done : 1;
-} ngx_http_iiif_ctx_t;
 
 static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf);
 static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);
@@ -206,135 +172,6 @@ static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf) {
     return NGX_OK;
 }
 
-/* ---- Responses ---------------------------------------------------------------------------- */
-
-static void ngx_http_iiif_free_response(void *data) {
-    iiif_response_free(data);
-}
-
-static ngx_table_elt_t *ngx_http_iiif_push_header(ngx_http_request_t *r, iiif_str_t name,
-                                                  iiif_str_t value) {
-    ngx_table_elt_t *h = ngx_list_push(&r->headers_out.headers);
-
-    if (h == NULL) {
-        return NULL;
-    }
-    h->hash = 1;
-    h->key.data = (u_char *)name.data;
-    h->key.len = name.len;
-    h->value.data = (u_char *)value.data;
-    h->value.len = value.len;
-    return h;
-}
-
-/* Sends a response made by the core. The response is freed with the request's pool, so the
- * body is sent from where the core wrote it, without a copy. Without a ctx (the resolver),
- * $iiif_cache_status stays empty. */
-static ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
-                                    iiif_response_t *response) {
-    ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
-    ngx_pool_cleanup_t *cln;
-    ngx_table_elt_t *h;
-    ngx_buf_t *b;
-    ngx_chain_t out;
-    ngx_int_t rc;
-    iiif_str_t body, type, etag, name;
-    ngx_http_core_loc_conf_t *clcf;
-    long long last_modified, offset;
-    int fd;
-    size_t i, n;
-
-    if (response == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        iiif_response_free(response);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    cln->handler = ngx_http_iiif_free_response;
-    cln->data = response;
-
-    if (ctx != NULL) {
-        ctx->cache_status = iiif_response_cache_status(response);
-    }
-    r->headers_out.status = iiif_response_status(response);
-
-    type = iiif_response_content_type(response);
-    r->headers_out.content_type.data = (u_char *)type.data;
-    r->headers_out.content_type.len = type.len;
-    r->headers_out.content_type_len = type.len;
-
-    n = iiif_response_header_count(response);
-    for (i = 0; i < n; i++) {
-        name = iiif_response_header_name(response, i);
-        if (!lcf->cors && name.len > 15 &&
-            ngx_strncasecmp((u_char *)name.data, (u_char *)"Access-Control-", 15) == 0) {
-            continue;
-        }
-        if (ngx_http_iiif_push_header(r, name, iiif_response_header_value(response, i)) == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    etag = iiif_response_etag(response);
-    if (etag.len) {
-        h = ngx_http_iiif_push_header(r, (iiif_str_t){"ETag", 4}, etag);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        r->headers_out.etag = h;
-    }
-    last_modified = iiif_response_last_modified(response);
-    if (last_modified >= 0) {
-        r->headers_out.last_modified_time = (time_t)last_modified;
-    }
-
-    body = iiif_response_body(response);
-    r->headers_out.content_length_n = (off_t)body.len;
-    if (r->headers_out.status == NGX_HTTP_OK) {
-        r->allow_ranges = 1;
-    }
-    if (body.len == 0) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-    if (clcf->sendfile && iiif_response_body_file(response, &fd, &offset)) {
-        /* A stored document (a manifest): the same bytes stand in catalog.mdb, pinned until
-         * the response is freed with the pool, so they go out as a static file would. */
-        b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
-        if (b->file == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        b->file->fd = fd;
-        b->file->name = lcf->catalog_path;
-        b->file->log = r->connection->log;
-        b->file_pos = (off_t)offset;
-        b->file_last = (off_t)offset + (off_t)body.len;
-        b->in_file = 1;
-    } else {
-        b->pos = (u_char *)body.data;
-        b->last = (u_char *)body.data + body.len;
-        b->memory = 1;
-    }
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-    return ngx_http_output_filter(r, &out);
-}
-
 /* ---- Thread pool ---------------------------------------------------------------------------- */
 
 static void ngx_http_iiif_free_job(void *data) {
@@ -416,89 +253,6 @@ static ngx_int_t ngx_http_iiif_post_render(ngx_http_request_t *r, ngx_http_iiif_
 
 /* ---- Handler ---------------------------------------------------------------------------- */
 
-/* The request's headers named `name`, one after the other: start with *part = NULL. */
-static ngx_table_elt_t *ngx_http_iiif_next_header(ngx_http_request_t *r, ngx_list_part_t **part,
-                                                  ngx_uint_t *i, const char *name, size_t len) {
-    ngx_table_elt_t *h;
-
-    if (*part == NULL) {
-        *part = &r->headers_in.headers.part;
-        *i = 0;
-    }
-    for (/* void */; /* void */; (*i)++) {
-        if (*i >= (*part)->nelts) {
-            if ((*part)->next == NULL) {
-                return NULL;
-            }
-            *part = (*part)->next;
-            *i = 0;
-            if ((*part)->nelts == 0) {
-                continue;
-            }
-        }
-        h = (ngx_table_elt_t *)(*part)->elts + *i;
-        if (h->key.len == len && ngx_strncasecmp(h->key.data, (u_char *)name, len) == 0) {
-            (*i)++;
-            return h;
-        }
-    }
-}
-
-/* A request header's value; when it is repeated, every value joined by `separator` (", " for
- * HTTP's lists, "; " for Cookie, which HTTP/2 clients send one cookie a header). */
-static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, size_t len,
-                                       const char *separator) {
-    ngx_list_part_t *part = NULL;
-    ngx_table_elt_t *h, *first;
-    ngx_uint_t i;
-    size_t total, count = 1, sep = ngx_strlen(separator);
-    u_char *joined, *p;
-
-    first = ngx_http_iiif_next_header(r, &part, &i, name, len);
-    if (first == NULL) {
-        return (iiif_str_t){NULL, 0};
-    }
-    total = first->value.len;
-    while ((h = ngx_http_iiif_next_header(r, &part, &i, name, len)) != NULL) {
-        total += sep + h->value.len;
-        count++;
-    }
-    if (count == 1) {
-        return (iiif_str_t){(const char *)first->value.data, first->value.len};
-    }
-    joined = ngx_pnalloc(r->pool, total);
-    if (joined == NULL) {
-        return (iiif_str_t){NULL, 0};
-    }
-    p = joined;
-    part = NULL;
-    while ((h = ngx_http_iiif_next_header(r, &part, &i, name, len)) != NULL) {
-        if (p != joined) {
-            p = ngx_cpymem(p, separator, sep);
-        }
-        p = ngx_cpymem(p, h->value.data, h->value.len);
-    }
-    return (iiif_str_t){(const char *)joined, (size_t)(p - joined)};
-}
-
-#define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1, ", ")
-
-/* The peer as access policies see it: after the realip module, when configured, so a front
- * proxy's X-Forwarded-For can stand for the client. */
-static void ngx_http_iiif_client_address(ngx_http_request_t *r, iiif_http_request_t *request) {
-    struct sockaddr *sa = r->connection->sockaddr;
-
-    if (sa->sa_family == AF_INET) {
-        ngx_memcpy(request->client_address, &((struct sockaddr_in *)sa)->sin_addr, 4);
-        request->client_address_len = 4;
-#if (NGX_HAVE_INET6)
-    } else if (sa->sa_family == AF_INET6) {
-        ngx_memcpy(request->client_address, &((struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        request->client_address_len = 16;
-#endif
-    }
-}
-
 static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
     ngx_http_iiif_ctx_t *ctx;
@@ -507,7 +261,6 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     iiif_job_t *job = NULL;
     ngx_pool_cleanup_t *cln;
     ngx_int_t rc;
-    u_char *raw, *end, *query;
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
@@ -521,45 +274,9 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     ctx->request = r;
     ngx_http_set_ctx(r, ctx, ngx_http_iiif_module);
 
-    /* The path as the client wrote it: an encoded slash in an identifier must stay encoded
-     * until the core has split the path from the right. */
-    raw = r->unparsed_uri.data;
-    end = raw + r->unparsed_uri.len;
-    query = ngx_strlchr(raw, end, '?');
-    if (query != NULL) {
-        end = query;
-    }
-    if ((size_t)(end - raw) < lcf->prefix.len + 1 ||
-        ngx_strncmp(raw, lcf->prefix.data, lcf->prefix.len) != 0 || raw[lcf->prefix.len] != '/') {
+    if (ngx_http_iiif_read_request(r, lcf, &request) != NGX_OK) {
         return ngx_http_iiif_send(r, ctx, iiif_error_response(NGX_HTTP_NOT_FOUND, "not found"));
     }
-
-    ngx_memzero(&request, sizeof(request));
-    request.method = (iiif_str_t){(const char *)r->method_name.data, r->method_name.len};
-    request.path = (iiif_str_t){(const char *)raw + lcf->prefix.len + 1,
-                                (size_t)(end - raw) - lcf->prefix.len - 1};
-    request.prefix = (iiif_str_t){(const char *)lcf->prefix.data, lcf->prefix.len};
-#if (NGX_HTTP_SSL)
-    request.scheme = r->connection->ssl ? (iiif_str_t){"https", 5} : (iiif_str_t){"http", 4};
-#else
-    request.scheme = (iiif_str_t){"http", 4};
-#endif
-    if (r->headers_in.server.len) {
-        request.host = (iiif_str_t){(const char *)r->headers_in.server.data, r->headers_in.server.len};
-    }
-    if (r->headers_in.host) {
-        request.host = (iiif_str_t){(const char *)r->headers_in.host->value.data,
-                                    r->headers_in.host->value.len};
-    }
-    request.forwarded_proto = ngx_http_iiif_header_literal(r, "X-Forwarded-Proto");
-    request.forwarded_host = ngx_http_iiif_header_literal(r, "X-Forwarded-Host");
-    request.forwarded_prefix = ngx_http_iiif_header_literal(r, "X-Forwarded-Prefix");
-    request.accept = ngx_http_iiif_header_literal(r, "Accept");
-    request.access_control_request_headers =
-        ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
-    request.cookie = ngx_http_iiif_header(r, "Cookie", 6, "; ");
-    request.authorization = ngx_http_iiif_header_literal(r, "Authorization");
-    ngx_http_iiif_client_address(r, &request);
 
     response = iiif_prepare(lcf->service, &request, &job);
     if (response != NULL || job == NULL) {
@@ -583,27 +300,12 @@ static ngx_int_t ngx_http_iiif_ark_handler(ngx_http_request_t *r) {
     ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
     iiif_resolver_request_t request;
     ngx_int_t rc;
-    u_char *raw, *end, *query;
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
     }
-
-    /* As the client wrote it: the core decodes the path and reads the inflection itself. */
-    raw = r->unparsed_uri.data;
-    end = raw + r->unparsed_uri.len;
-    query = ngx_strlchr(raw, end, '?');
-
-    ngx_memzero(&request, sizeof(request));
-    request.method = (iiif_str_t){(const char *)r->method_name.data, r->method_name.len};
-    request.path = (iiif_str_t){(const char *)raw, (size_t)((query ? query : end) - raw)};
-    if (query != NULL) {
-        request.has_query = 1;
-        request.query = (iiif_str_t){(const char *)query + 1, (size_t)(end - query - 1)};
-    }
-    request.accept = ngx_http_iiif_header_literal(r, "Accept");
-
+    ngx_http_iiif_read_resolver_request(r, &request);
     return ngx_http_iiif_send(r, NULL, iiif_resolve(lcf->resolver, &request));
 }
 
@@ -676,12 +378,33 @@ static void ngx_http_iiif_destroy_resolver(void *data) {
     iiif_resolver_destroy(data);
 }
 
+/* Keeps a handle the facade made: destroyed with the configuration, and listed in `handles`
+ * (one of the main conf's arrays) so that each worker opens its files after fork. */
+static ngx_int_t ngx_http_iiif_keep(ngx_conf_t *cf, ngx_array_t *handles, void *handle,
+                                    ngx_pool_cleanup_pt destroy) {
+    ngx_pool_cleanup_t *cln;
+    void **slot;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        destroy(handle);
+        return NGX_ERROR;
+    }
+    cln->handler = destroy;
+    cln->data = handle;
+
+    slot = ngx_array_push(handles);
+    if (slot == NULL) {
+        return NGX_ERROR;
+    }
+    *slot = handle;
+    return NGX_OK;
+}
+
 /* A location with iiif_ark_resolver: its catalog is required, nothing else. */
 static char *ngx_http_iiif_merge_resolver(ngx_conf_t *cf, ngx_http_iiif_loc_conf_t *conf) {
     ngx_http_core_loc_conf_t *clcf;
     ngx_http_iiif_main_conf_t *mcf;
-    iiif_resolver_t **slot;
-    ngx_pool_cleanup_t *cln;
     char error[256];
 
     if (conf->catalog_path.len == 0) {
@@ -695,65 +418,25 @@ static char *ngx_http_iiif_merge_resolver(ngx_conf_t *cf, ngx_http_iiif_loc_conf
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
         return NGX_CONF_ERROR;
     }
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        iiif_resolver_destroy(conf->resolver);
-        return NGX_CONF_ERROR;
-    }
-    cln->handler = ngx_http_iiif_destroy_resolver;
-    cln->data = conf->resolver;
-
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
-    slot = ngx_array_push(&mcf->resolvers);
-    if (slot == NULL) {
+    if (ngx_http_iiif_keep(cf, &mcf->resolvers, conf->resolver, ngx_http_iiif_destroy_resolver)
+        != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-    *slot = conf->resolver;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_iiif_ark_handler;
     return NGX_CONF_OK;
 }
 
-static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
-    ngx_http_iiif_loc_conf_t *prev = parent;
-    ngx_http_iiif_loc_conf_t *conf = child;
+/* A location with "iiif": the checks of what the directives alone could not see, then the
+ * service. Every rule of the configuration is checked here or by its directive, where nginx
+ * can name the file and line; the core takes what it is given. */
+static char *ngx_http_iiif_merge_service(ngx_conf_t *cf, ngx_http_iiif_loc_conf_t *conf) {
     ngx_http_core_loc_conf_t *clcf;
     ngx_http_iiif_main_conf_t *mcf;
     iiif_service_config_t config;
-    iiif_service_t **slot;
-    ngx_pool_cleanup_t *cln;
     char error[256];
-
-    if (conf->ark_resolver == 1 && conf->api_version != NGX_CONF_UNSET) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"iiif_ark_resolver\" and \"iiif\" cannot share a location");
-        return NGX_CONF_ERROR;
-    }
-    ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
-    ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
-    ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
-    ngx_conf_merge_str_value(conf->catalog_path, prev->catalog_path, "");
-    ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
-    ngx_conf_merge_str_value(conf->cache_path, prev->cache_path, "");
-    ngx_conf_merge_off_value(conf->cache_max_size, prev->cache_max_size, 1024 * 1024 * 1024);
-    ngx_conf_merge_str_value(conf->cache_control, prev->cache_control, "public, max-age=86400");
-    ngx_conf_merge_value(conf->max_width, prev->max_width, 0);
-    ngx_conf_merge_value(conf->max_height, prev->max_height, 0);
-    ngx_conf_merge_value(conf->max_area, prev->max_area, 0);
-    ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
-    ngx_conf_merge_value(conf->tile_size, prev->tile_size, 512);
-    ngx_conf_merge_value(conf->cors, prev->cors, 1);
-    ngx_conf_merge_str_value(conf->access_key_file, prev->access_key_file, "");
-    ngx_conf_merge_uint_value(conf->withdrawn_status, prev->withdrawn_status, 410);
-    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name, "default");
-
-    if (conf->ark_resolver == 1) {
-        return ngx_http_iiif_merge_resolver(cf, conf); /* an inherited "iiif" does not apply */
-    }
-    if (conf->api_version == NGX_CONF_UNSET) {
-        return NGX_CONF_OK;
-    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     if (conf->prefix.len == 0) {
@@ -802,28 +485,56 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
         (iiif_str_t){(const char *)conf->access_key_file.data, conf->access_key_file.len};
     config.withdrawn_status = (int)conf->withdrawn_status;
 
+    /* Fails only on the access key file, whose format the core owns (shared with iiifd). */
     conf->service = iiif_service_create(&config, error, sizeof(error));
     if (conf->service == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "iiif: %s", error);
         return NGX_CONF_ERROR;
     }
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        iiif_service_destroy(conf->service);
-        return NGX_CONF_ERROR;
-    }
-    cln->handler = ngx_http_iiif_destroy_service;
-    cln->data = conf->service;
-
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iiif_module);
-    slot = ngx_array_push(&mcf->services);
-    if (slot == NULL) {
+    if (ngx_http_iiif_keep(cf, &mcf->services, conf->service, ngx_http_iiif_destroy_service)
+        != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-    *slot = conf->service;
 
     clcf->handler = ngx_http_iiif_handler;
     return NGX_CONF_OK;
+}
+
+static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
+    ngx_http_iiif_loc_conf_t *prev = parent;
+    ngx_http_iiif_loc_conf_t *conf = child;
+
+    if (conf->ark_resolver == 1 && conf->api_version != NGX_CONF_UNSET) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"iiif_ark_resolver\" and \"iiif\" cannot share a location");
+        return NGX_CONF_ERROR;
+    }
+    ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
+    ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
+    ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
+    ngx_conf_merge_str_value(conf->catalog_path, prev->catalog_path, "");
+    ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
+    ngx_conf_merge_str_value(conf->cache_path, prev->cache_path, "");
+    ngx_conf_merge_off_value(conf->cache_max_size, prev->cache_max_size, 1024 * 1024 * 1024);
+    ngx_conf_merge_str_value(conf->cache_control, prev->cache_control, "public, max-age=86400");
+    ngx_conf_merge_value(conf->max_width, prev->max_width, 0);
+    ngx_conf_merge_value(conf->max_height, prev->max_height, 0);
+    ngx_conf_merge_value(conf->max_area, prev->max_area, 0);
+    ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
+    ngx_conf_merge_value(conf->tile_size, prev->tile_size, 512);
+    ngx_conf_merge_value(conf->cors, prev->cors, 1);
+    ngx_conf_merge_str_value(conf->access_key_file, prev->access_key_file, "");
+    ngx_conf_merge_uint_value(conf->withdrawn_status, prev->withdrawn_status, 410);
+    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name, "default");
+
+    if (conf->ark_resolver == 1) {
+        return ngx_http_iiif_merge_resolver(cf, conf); /* an inherited "iiif" does not apply */
+    }
+    if (conf->api_version == NGX_CONF_UNSET) {
+        return NGX_CONF_OK;
+    }
+    return ngx_http_iiif_merge_service(cf, conf);
 }
 
 /* ---- Worker lifecycle ---------------------------------------------------------------------------- */

@@ -1,0 +1,59 @@
+/*
+ * What the files of ngx_http_iiif_module share: the location's configuration, the request's
+ * context, and the functions one file gives another. Private to the module.
+ */
+
+#ifndef _NGX_HTTP_IIIF_H_INCLUDED_
+#define _NGX_HTTP_IIIF_H_INCLUDED_
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "iiif_facade.h"
+
+typedef struct {
+    ngx_int_t api_version; /* 2 or 3; unset: module off here */
+    ngx_str_t prefix;
+    ngx_str_t source_dir;
+    ngx_str_t catalog_path;
+    ngx_str_t base_url;
+    ngx_str_t cache_path;
+    off_t cache_max_size;
+    ngx_str_t cache_control;
+    ngx_int_t max_width;
+    ngx_int_t max_height;
+    ngx_int_t max_area;
+    ngx_int_t jpeg_quality;
+    ngx_int_t tile_size;
+    ngx_flag_t cors;
+    ngx_str_t access_key_file;
+    ngx_uint_t withdrawn_status;
+    ngx_str_t thread_pool_name;
+    ngx_thread_pool_t *thread_pool;
+    iiif_service_t *service;
+    ngx_flag_t ark_resolver; /* this location only, never inherited */
+    iiif_resolver_t *resolver;
+} ngx_http_iiif_loc_conf_t;
+
+typedef struct {
+    ngx_http_request_t *request;
+    iiif_job_t *job;
+    const char *cache_status;
+    ngx_event_t watchdog;
+    unsigned done : 1;
+} ngx_http_iiif_ctx_t;
+
+extern ngx_module_t ngx_http_iiif_module;
+
+/* ngx_http_iiif_request.c: the request as the core reads it, pointing into nginx's buffers. */
+ngx_int_t ngx_http_iiif_read_request(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
+                                     iiif_http_request_t *request);
+void ngx_http_iiif_read_resolver_request(ngx_http_request_t *r,
+                                         iiif_resolver_request_t *request);
+
+/* ngx_http_iiif_response.c: sends what the core answered and frees it with the request. */
+ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
+                             iiif_response_t *response);
+
+#endif /* _NGX_HTTP_IIIF_H_INCLUDED_ */

@@ -101,7 +101,6 @@ iiif::WatermarkSpec read_watermark(const ConfigSection& entry) {
 
 void read_watermarks(const ConfigSection& root, AccessConfig& access) {
     const ConfigSection watermarks = root.section("watermarks");
-    watermarks.expect_table();
     for (const ConfigSection& entry : watermarks.sections()) {
         if (!is_name(entry.key())) entry.fail("", kNameRule);
         if (entry.key() == iiif::kInstitutionMark)
@@ -163,7 +162,6 @@ iiif::AccessPolicy read_policy(const ConfigSection& entry, AccessConfig& access)
 // After [watermarks], which policies name.
 void read_policies(const ConfigSection& root, AccessConfig& access) {
     const ConfigSection policies = root.section("policies");
-    policies.expect_table();
     for (const ConfigSection& entry : policies.sections()) {
         if (!is_name(entry.key())) entry.fail("", kNameRule);
         access.policies.push_back(read_policy(entry, access));
@@ -199,7 +197,6 @@ void read_access_settings(const ConfigSection& table, const std::string& storage
 // [access.users.NAME]; after remote_user_header, which lets a user go without a password.
 void read_users(const ConfigSection& table, AccessConfig& access) {
     const ConfigSection users = table.section("users");
-    users.expect_table();
     for (const ConfigSection& entry : users.sections()) {
         if (!is_user_name(entry.key()))
             entry.fail("", "a user name is at most 256 printable bytes");

@@ -39,6 +39,7 @@ ConfigSection ConfigSection::section(std::string_view key) const {
 }
 
 std::vector<ConfigSection> ConfigSection::sections() const {
+    expect_table();
     std::vector<ConfigSection> sections;
     const toml::table* table = this->table();
     if (table == nullptr) return sections;

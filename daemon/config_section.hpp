@@ -34,13 +34,12 @@ class ConfigSection {
 
     // [name.key], whether it is there or not, not yet checked to be a table.
     ConfigSection section(std::string_view key) const;
-    // Each [name.KEY], not yet checked to be a table: a KEY breaking its rule is the first thing
-    // to say about an entry, so the caller judges it before calling only_keys.
+    // Each [name.KEY], once this section is known to be a table; the entries are not yet checked
+    // to be tables: a KEY breaking its rule is the first thing to say about an entry, so the
+    // caller judges it before calling only_keys.
     std::vector<ConfigSection> sections() const;
 
-    // Fails unless the section is a table or absent.
-    void expect_table() const;
-    // expect_table(), then fails on the first key not among `known`.
+    // Fails unless the section is absent or a table of only `known` keys.
     void only_keys(std::initializer_list<std::string_view> known) const;
 
     std::optional<std::string> string(std::string_view key) const;
@@ -70,6 +69,8 @@ class ConfigSection {
 
   private:
     ConfigSection(std::string file, std::string name, std::string key, const toml::node* node);
+    // Fails unless the section is absent or a table.
+    void expect_table() const;
     // Null when the section is absent or no table.
     const toml::table* table() const;
     const toml::node* get(std::string_view key) const;

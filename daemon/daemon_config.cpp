@@ -120,9 +120,10 @@ iiif::CheckProfile read_check_profile(const ConfigSection& ark) {
 // [ark.shoulders.XXX]: at least one.
 std::vector<Shoulder> read_shoulders(const ConfigSection& ark) {
     const ConfigSection shoulders = ark.section("shoulders");
-    shoulders.expect_table();
-    std::vector<Shoulder> read;
-    for (const ConfigSection& entry : shoulders.sections()) {
+    const std::vector<ConfigSection> entries = shoulders.sections();
+    if (entries.empty()) ark.fail("shoulders", "at least one shoulder must be registered");
+    std::vector<Shoulder> registered;
+    for (const ConfigSection& entry : entries) {
         if (entry.key().size() != 3 || !is_alnum(entry.key()))
             entry.fail("", "a shoulder must be 3 letters or digits");
         entry.only_keys({"name", "subject", "description", "service"});
@@ -132,10 +133,9 @@ std::vector<Shoulder> read_shoulders(const ConfigSection& ark) {
         entry.read("subject", shoulder.subject);
         entry.read("description", shoulder.description);
         entry.read("service", shoulder.service);
-        read.push_back(std::move(shoulder));
+        registered.push_back(std::move(shoulder));
     }
-    if (read.empty()) ark.fail("shoulders", "at least one shoulder must be registered");
-    return read;
+    return registered;
 }
 
 // After the shoulders: the only one needs not be named.
@@ -153,7 +153,6 @@ void read_default_shoulder(const ConfigSection& ark, DaemonConfig& config) {
 }
 
 void read_ark(const ConfigSection& ark, DaemonConfig& config) {
-    ark.expect_table();
     if (!ark.present()) ark.fail("", "required (naan, shoulders)");
     ark.only_keys(
         {"naan", "check_profile", "default_shoulder", "shoulders", "policy", "global_resolver"});
@@ -190,7 +189,6 @@ void read_public(const ConfigSection& public_, DaemonConfig& config) {
 }
 
 void read_http(const ConfigSection& http, DaemonConfig& config) {
-    http.expect_table();
     if (!http.present()) http.fail("", "required (api_keys)");
     http.only_keys({"host", "port", "api_keys", "deposit_groups"});
     http.read_nonempty("host", config.listen_host);
@@ -266,7 +264,6 @@ void read_oai(const ConfigSection& oai, DaemonConfig& config) {
 
 // [sets."spec"]; after the access sections, whose policies and watermarks a set names.
 void read_sets(const ConfigSection& sets, DaemonConfig& config) {
-    sets.expect_table();
     for (const ConfigSection& entry : sets.sections()) {
         if (!iiif::is_valid_set_spec(entry.key()))
             entry.fail("",

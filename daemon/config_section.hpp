@@ -23,7 +23,6 @@ class ConfigSection {
     // with no prefix. `file` starts each message.
     ConfigSection(std::string file, const toml::table& root);
 
-    const std::string& name() const { return name_; }
     // The last part of the name: "staff" in [policies.staff].
     const std::string& key() const { return key_; }
     bool present() const { return node_ != nullptr; }
@@ -42,10 +41,6 @@ class ConfigSection {
     // Fails unless the section is absent or a table of only `known` keys.
     void only_keys(std::initializer_list<std::string_view> known) const;
 
-    std::optional<std::string> string(std::string_view key) const;
-    std::optional<std::int64_t> integer(std::string_view key) const;
-    // A float, or an integer taken as one.
-    std::optional<double> number(std::string_view key) const;
     std::vector<std::string> strings(std::string_view key) const;
     // A string, or an array of them.
     std::vector<std::string> one_or_more_strings(std::string_view key) const;
@@ -74,6 +69,10 @@ class ConfigSection {
     // Null when the section is absent or no table.
     const toml::table* table() const;
     const toml::node* get(std::string_view key) const;
+    std::optional<std::string> string(std::string_view key) const;
+    std::optional<std::int64_t> integer(std::string_view key) const;
+    // A float, or an integer taken as one.
+    std::optional<double> number(std::string_view key) const;
     std::optional<std::int64_t> checked_integer(std::string_view key, std::int64_t low,
                                                 std::int64_t high) const;
 

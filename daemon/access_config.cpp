@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "iiif_error.hpp"
@@ -29,10 +30,14 @@ iiif::AccessSettings access_settings(const DaemonConfig& config) {
     return settings;
 }
 
+bool is_defined_policy(const AccessConfig& access, std::string_view name) {
+    return name == "public" ||
+           std::any_of(access.policies.begin(), access.policies.end(),
+                       [&](const iiif::AccessPolicy& policy) { return policy.name == name; });
+}
+
 void check_access_name(const DaemonConfig& config, const iiif::ObjectMetadata& metadata) {
-    if (metadata.access.empty() || metadata.access == "public") return;
-    for (const iiif::AccessPolicy& policy : config.access.policies)
-        if (policy.name == metadata.access) return;
+    if (metadata.access.empty() || is_defined_policy(config.access, metadata.access)) return;
     throw iiif::IiifError(400, "metadata: access: no such policy: \"" + metadata.access + "\"");
 }
 

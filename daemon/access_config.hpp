@@ -18,6 +18,9 @@ iiif::AccessSettings access_settings(const DaemonConfig& config);
 // The default policy, each set's policy and watermark, and each policy's watermark.
 iiif::AccessRules access_rules(const DaemonConfig& config);
 
+// Whether `name` is a [policies.NAME] or "public", the one policy that needs no definition.
+bool is_defined_policy(const AccessConfig& access, std::string_view name);
+
 // A deposit's or PATCH's metadata may only name a policy the configuration defines ("public"
 // always): IiifError(400, "metadata: access: ...") otherwise, so that no image is published
 // under a policy the module would not know.

@@ -1,0 +1,252 @@
+// Reading [access], [access.users.*], [policies.*] and [watermarks.*]: each entry's name, then its
+// keys, each checked against what the module and the access service can enforce.
+#include "access_config_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "access_config.hpp"
+#include "watermark.hpp"
+
+namespace iiifd {
+namespace {
+
+constexpr std::int64_t kMaxLifetime = 366 * 86400;
+
+// Policy and watermark names: what object metadata's "access" may hold (dublin_core.hpp).
+bool is_name(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '-' || c == '_';
+    });
+}
+constexpr std::string_view kNameRule = "a name is letters, digits, '-' and '_'";
+
+// Groups travel in signed credentials, joined by line feeds; "network:{policy}" is the group of
+// the tokens the external access service gives (daemon/auth_service.hpp).
+bool is_group(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("-_.:@").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+}
+
+// An HTTP token (RFC 9110): what header and cookie names are made of.
+bool is_http_token(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                   std::string_view::npos;
+    });
+}
+
+// A user name goes into the session cookie and the logs: printable, at most 256 bytes.
+bool is_user_name(std::string_view text) {
+    return !text.empty() && text.size() <= 256 &&
+           std::none_of(text.begin(), text.end(),
+                        [](unsigned char c) { return c < 0x20 || c == 0x7F; });
+}
+
+bool is_hex_color(std::string_view text) {
+    return text.size() == 7 && text[0] == '#' &&
+           std::all_of(text.begin() + 1, text.end(),
+                       [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+std::vector<iiif::Network> read_networks(const ConfigSection& section, std::string_view key) {
+    std::vector<iiif::Network> networks;
+    const std::vector<std::string> texts = section.strings(key);
+    for (size_t i = 0; i < texts.size(); ++i) {
+        std::optional<iiif::Network> network = iiif::parse_network(texts[i]);
+        if (!network)
+            section.fail(std::string(key) + "[" + std::to_string(i) + "]",
+                         "not a network: \"" + texts[i] +
+                             "\" (an address, or address/prefix length with no bits set beyond "
+                             "the prefix)");
+        networks.push_back(std::move(*network));
+    }
+    return networks;
+}
+
+// [watermarks.NAME], once its name is judged.
+iiif::WatermarkSpec read_watermark(const ConfigSection& entry) {
+    entry.only_keys({"institution", "image", "text", "color", "position", "opacity", "scale",
+                     "margin", "min_size"});
+    iiif::WatermarkSpec mark;
+    mark.name = entry.key();
+    entry.read("institution", mark.institution);
+    entry.read("image", mark.image);
+    entry.read("text", mark.text);
+    if (mark.image.empty() == mark.text.empty())
+        entry.fail("", "give an image or a text (one of them)");
+    if (!mark.image.empty()) entry.require_absolute("image", mark.image);
+    entry.read("color", mark.color);
+    if (!is_hex_color(mark.color)) entry.fail("color", "must be #rrggbb");
+    entry.read("position", mark.position);
+    if (!iiif::is_watermark_position(mark.position))
+        entry.fail("position",
+                   "must be top-left, top, top-right, left, center, right, bottom-left, "
+                   "bottom or bottom-right");
+    entry.read_fraction("opacity", mark.opacity);
+    entry.read_fraction("scale", mark.scale);
+    entry.read("margin", mark.margin, 0, 10000);
+    entry.read("min_size", mark.min_size, 0, 100000);
+    // The rest, such as whether the image is a PNG libvips reads, as the renderer sees it.
+    if (std::optional<std::string> problem = iiif::watermark_problem(mark))
+        entry.fail("", *problem);
+    return mark;
+}
+
+void read_watermarks(const ConfigSection& root, AccessConfig& access) {
+    const ConfigSection watermarks = root.section("watermarks");
+    for (const ConfigSection& entry : watermarks.sections()) {
+        if (!is_name(entry.key())) entry.fail("", kNameRule);
+        if (entry.key() == iiif::kInstitutionMark)
+            entry.fail("",
+                       "\"institution\" stands for the holding institution's watermark; "
+                       "choose another name");
+        access.watermarks.push_back(read_watermark(entry));
+    }
+}
+
+// The kind of [policies.NAME], which decides which of its other keys make sense.
+iiif::PolicyKind read_policy_kind(const ConfigSection& entry) {
+    std::string kind;
+    entry.read("kind", kind);
+    if (kind.empty()) entry.fail("kind", "required (public, network, token or restricted)");
+    std::optional<iiif::PolicyKind> parsed = iiif::policy_kind_from_name(kind);
+    if (!parsed) entry.fail("kind", "\"" + kind + "\" is not public, network, token or restricted");
+    if (entry.key() == "public" && *parsed != iiif::PolicyKind::open)
+        entry.fail("kind", "the policy \"public\" lets everyone in: its kind must be \"public\"");
+    return *parsed;
+}
+
+// Who a policy lets in besides everyone: networks (network and token policies) and groups
+// (token policies).
+void read_policy_members(const ConfigSection& entry, iiif::AccessPolicy& policy) {
+    policy.networks = read_networks(entry, "networks");
+    if (policy.kind == iiif::PolicyKind::network && policy.networks.empty())
+        entry.fail("networks", "required for a network policy");
+    if (!policy.networks.empty() && policy.kind != iiif::PolicyKind::network &&
+        policy.kind != iiif::PolicyKind::token)
+        entry.fail("networks", "only network and token policies let networks in");
+    policy.groups = read_groups(entry, "groups");
+    if (!policy.groups.empty() && policy.kind != iiif::PolicyKind::token)
+        entry.fail("groups", "only token policies let groups in");
+}
+
+// [policies.NAME], once its name is judged; its watermark goes to access.policy_watermarks.
+iiif::AccessPolicy read_policy(const ConfigSection& entry, AccessConfig& access) {
+    entry.only_keys({"kind", "networks", "groups", "degraded_size", "watermark",
+                     "watermark_unauthorised_only", "label", "heading", "note"});
+    iiif::AccessPolicy policy;
+    policy.name = entry.key();
+    policy.kind = read_policy_kind(entry);
+    read_policy_members(entry, policy);
+    entry.read("degraded_size", policy.degraded_size, 0, 65535);
+    if (policy.degraded_size > 0 && policy.kind == iiif::PolicyKind::open)
+        entry.fail("degraded_size", "a public policy shows everyone the full image");
+    std::string watermark;
+    entry.read("watermark", watermark);
+    require_watermark(entry, "watermark", access, watermark);
+    entry.read("watermark_unauthorised_only", policy.watermark_unauthorised_only);
+    entry.read("label", policy.label);
+    entry.read("heading", policy.heading);
+    entry.read("note", policy.note);
+    if (!watermark.empty()) access.policy_watermarks.emplace_back(policy.name, watermark);
+    return policy;
+}
+
+// After [watermarks], which policies name.
+void read_policies(const ConfigSection& root, AccessConfig& access) {
+    const ConfigSection policies = root.section("policies");
+    for (const ConfigSection& entry : policies.sections()) {
+        if (!is_name(entry.key())) entry.fail("", kNameRule);
+        access.policies.push_back(read_policy(entry, access));
+    }
+}
+
+// [access] but its users; after [policies], which default_policy names.
+void read_access_settings(const ConfigSection& table, const std::string& storage_root,
+                          AccessConfig& access) {
+    table.only_keys({"default_policy", "key_file", "cookie_name", "session_lifetime",
+                     "token_lifetime", "remote_user_header", "trusted_proxies", "users"});
+    table.read("default_policy", access.default_policy);
+    require_policy(table, "default_policy", access, access.default_policy);
+    access.key_file = storage_root + "/access.key";
+    table.read("key_file", access.key_file);
+    table.require_absolute("key_file", access.key_file);
+    table.read("cookie_name", access.cookie_name);
+    if (!is_http_token(access.cookie_name))
+        table.fail("cookie_name", "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
+    table.read("session_lifetime", access.session_lifetime, 60, kMaxLifetime);
+    table.read("token_lifetime", access.token_lifetime, 60, kMaxLifetime);
+    table.read("remote_user_header", access.remote_user_header);
+    if (!access.remote_user_header.empty() && !is_http_token(access.remote_user_header))
+        table.fail("remote_user_header",
+                   "must be a header name (letters, digits and !#$%&'*+-.^_`|~)");
+    if (table.has("trusted_proxies")) {
+        access.trusted_proxies = read_networks(table, "trusted_proxies");
+    } else {
+        access.trusted_proxies = {*iiif::parse_network("127.0.0.1"), *iiif::parse_network("::1")};
+    }
+}
+
+// [access.users.NAME]; after remote_user_header, which lets a user go without a password.
+void read_users(const ConfigSection& table, AccessConfig& access) {
+    const ConfigSection users = table.section("users");
+    for (const ConfigSection& entry : users.sections()) {
+        if (!is_user_name(entry.key()))
+            entry.fail("", "a user name is at most 256 printable bytes");
+        entry.only_keys({"password_hash", "groups"});
+        AccessUser user;
+        user.name = entry.key();
+        entry.read("password_hash", user.password_hash);
+        // Behind a single sign-on proxy a user may be listed for their groups alone.
+        if (user.password_hash.empty() && access.remote_user_header.empty())
+            entry.fail("password_hash", "required (make one with `iiifd hash-password`)");
+        if (!user.password_hash.empty() && !is_password_hash(user.password_hash))
+            entry.fail("password_hash", "not an argon2 hash (make one with `iiifd hash-password`)");
+        user.groups = read_groups(entry, "groups");
+        access.users.push_back(std::move(user));
+    }
+}
+
+}  // namespace
+
+AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root) {
+    AccessConfig access;
+    read_watermarks(root, access);
+    read_policies(root, access);
+    const ConfigSection table = root.section("access");
+    read_access_settings(table, storage_root, access);
+    read_users(table, access);
+    return access;
+}
+
+std::vector<std::string> read_groups(const ConfigSection& section, std::string_view key) {
+    std::vector<std::string> groups = section.strings(key);
+    for (size_t i = 0; i < groups.size(); ++i)
+        if (!is_group(groups[i]))
+            section.fail(std::string(key) + "[" + std::to_string(i) + "]",
+                         "not a group: \"" + groups[i] + "\" (letters, digits and -_.:@)");
+    return groups;
+}
+
+void require_policy(const ConfigSection& section, std::string_view key, const AccessConfig& access,
+                    const std::string& name) {
+    if (!is_defined_policy(access, name))
+        section.fail(key, "\"" + name + "\" is not among [policies] (nor \"public\")");
+}
+
+void require_watermark(const ConfigSection& section, std::string_view key,
+                       const AccessConfig& access, const std::string& name) {
+    if (name.empty() || name == iiif::kInstitutionMark) return;
+    if (std::none_of(access.watermarks.begin(), access.watermarks.end(),
+                     [&](const iiif::WatermarkSpec& mark) { return mark.name == name; }))
+        section.fail(key, "\"" + name + "\" is not among [watermarks] (nor \"institution\")");
+}
+
+}  // namespace iiifd

@@ -1,0 +1,29 @@
+// Reading iiifd.toml's [access], [access.users.*], [policies.*] and [watermarks.*] into
+// AccessConfig, and the checks the other sections make of what they name: groups ([http]
+// deposit_groups) and policies and watermarks ([sets.*]).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config_section.hpp"
+#include "daemon_config.hpp"
+
+namespace iiifd {
+
+// `root` is the whole document; the key file defaults to {storage_root}/access.key. Read before
+// [sets], which name policies and watermarks.
+AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root);
+
+// The array `key` of group names.
+std::vector<std::string> read_groups(const ConfigSection& section, std::string_view key);
+
+// Fails unless `name` is a [policies.NAME] or "public".
+void require_policy(const ConfigSection& section, std::string_view key, const AccessConfig& access,
+                    const std::string& name);
+// Fails unless `name` is empty, a [watermarks.NAME] or "institution".
+void require_watermark(const ConfigSection& section, std::string_view key,
+                       const AccessConfig& access, const std::string& name);
+
+}  // namespace iiifd

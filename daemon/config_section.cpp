@@ -1,0 +1,145 @@
+// ConfigSection: typed reading of one table of iiifd.toml, and its messages.
+#include "config_section.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace iiifd {
+
+ConfigSection::ConfigSection(std::string file, const toml::table& root)
+    : ConfigSection(std::move(file), "", "", &root) {}
+
+ConfigSection::ConfigSection(std::string file, std::string name, std::string key,
+                             const toml::node* node)
+    : file_(std::move(file)), name_(std::move(name)), key_(std::move(key)), node_(node) {}
+
+const toml::table* ConfigSection::table() const {
+    return node_ != nullptr ? node_->as_table() : nullptr;
+}
+
+const toml::node* ConfigSection::get(std::string_view key) const {
+    const toml::table* table = this->table();
+    return table != nullptr ? table->get(key) : nullptr;
+}
+
+bool ConfigSection::has(std::string_view key) const {
+    return get(key) != nullptr;
+}
+
+void ConfigSection::fail(std::string_view key, std::string_view why) const {
+    std::string message = file_ + ": [" + name_ + "]";
+    if (!key.empty()) message += " " + std::string(key);
+    throw std::runtime_error(message + ": " + std::string(why));
+}
+
+ConfigSection ConfigSection::section(std::string_view key) const {
+    std::string name = name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+    return ConfigSection(file_, std::move(name), std::string(key), get(key));
+}
+
+std::vector<ConfigSection> ConfigSection::sections() const {
+    expect_table();
+    std::vector<ConfigSection> sections;
+    const toml::table* table = this->table();
+    if (table == nullptr) return sections;
+    for (const auto& [key, node] : *table) sections.push_back(section(key.str()));
+    return sections;
+}
+
+void ConfigSection::expect_table() const {
+    if (node_ != nullptr && !node_->is_table()) fail("", "must be a table");
+}
+
+void ConfigSection::only_keys(std::initializer_list<std::string_view> known) const {
+    expect_table();
+    const toml::table* table = this->table();
+    if (table == nullptr) return;
+    for (const auto& [key, node] : *table) {
+        if (std::find(known.begin(), known.end(), key.str()) == known.end())
+            fail(key.str(), "unknown key");
+    }
+}
+
+std::optional<std::string> ConfigSection::string(std::string_view key) const {
+    const toml::node* node = get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_string()) fail(key, "must be a string");
+    return node->as_string()->get();
+}
+
+std::optional<std::int64_t> ConfigSection::integer(std::string_view key) const {
+    const toml::node* node = get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) fail(key, "must be an integer");
+    return node->as_integer()->get();
+}
+
+std::optional<double> ConfigSection::number(std::string_view key) const {
+    const toml::node* node = get(key);
+    if (node == nullptr) return std::nullopt;
+    if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
+    if (!node->is_floating_point()) fail(key, "must be a number");
+    return node->as_floating_point()->get();
+}
+
+std::vector<std::string> ConfigSection::strings(std::string_view key) const {
+    std::vector<std::string> values;
+    const toml::node* node = get(key);
+    if (node == nullptr) return values;
+    if (!node->is_array()) fail(key, "must be an array of strings");
+    for (const toml::node& element : *node->as_array()) {
+        if (!element.is_string()) fail(key, "must be an array of strings");
+        values.push_back(element.as_string()->get());
+    }
+    return values;
+}
+
+std::vector<std::string> ConfigSection::one_or_more_strings(std::string_view key) const {
+    const toml::node* node = get(key);
+    if (node != nullptr && node->is_string()) return {node->as_string()->get()};
+    return strings(key);
+}
+
+void ConfigSection::read(std::string_view key, std::string& into) const {
+    if (std::optional<std::string> value = string(key)) into = *value;
+}
+
+void ConfigSection::read(std::string_view key, bool& into) const {
+    const toml::node* node = get(key);
+    if (node == nullptr) return;
+    if (!node->is_boolean()) fail(key, "must be true or false");
+    into = node->as_boolean()->get();
+}
+
+std::optional<std::int64_t> ConfigSection::checked_integer(std::string_view key, std::int64_t low,
+                                                           std::int64_t high) const {
+    std::optional<std::int64_t> value = integer(key);
+    if (value && (*value < low || *value > high))
+        fail(key, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+    return value;
+}
+
+void ConfigSection::read_fraction(std::string_view key, double& into) const {
+    std::optional<double> value = number(key);
+    if (!value) return;
+    if (!(*value > 0.0 && *value <= 1.0)) fail(key, "must be above 0 and at most 1");
+    into = *value;
+}
+
+void ConfigSection::read_required(std::string_view key, std::string& into) const {
+    read(key, into);
+    if (into.empty()) fail(key, "required");
+}
+
+void ConfigSection::read_nonempty(std::string_view key, std::string& into) const {
+    read(key, into);
+    if (into.empty()) fail(key, "must not be empty");
+}
+
+void ConfigSection::require_absolute(std::string_view key, const std::string& path) const {
+    if (path.empty()) fail(key, "required");
+    if (path.front() != '/') fail(key, "must be an absolute path");
+}
+
+}  // namespace iiifd

@@ -20,6 +20,7 @@
 
 #include "iiif_error.hpp"
 #include "json.hpp"
+#include "staging.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -114,8 +115,8 @@ enum class Outcome { taken, waiting, retry };
 // The subfolders being watched until they settle.
 class Watcher {
   public:
-    Watcher(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis, int fd)
-        : config_(config), catalog_(catalog), redis_(redis), fd_(fd) {}
+    Watcher(const DaemonConfig& config, const Deposits& deposits, RedisPool& redis, int fd)
+        : config_(config), deposits_(deposits), redis_(redis), fd_(fd) {}
 
     void watch_root() {
         root_ = inotify_add_watch(fd_, config_.hot_folder.c_str(), kRootEvents);
@@ -307,8 +308,7 @@ class Watcher {
 
         IngestJob job;
         try {
-            job = submit_deposit(*redis, config_, catalog_, job_id, files, std::move(metadata),
-                                 "hotfolder");
+            job = deposits_.accept(*redis, job_id, files, std::move(metadata), "hotfolder");
         } catch (const RedisUnavailable& error) {
             // Put the subfolder back as it was, to be taken again once Redis is back.
             spdlog::warn("hot folder: {} waits for redis: {}", name, error.what());
@@ -345,7 +345,7 @@ class Watcher {
     }
 
     const DaemonConfig& config_;
-    iiif::CatalogWriter& catalog_;
+    const Deposits& deposits_;
     RedisPool& redis_;
     int fd_;
     int root_ = -1;
@@ -368,7 +368,7 @@ void HotFolder::start() {
     wakeup_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (inotify_ < 0 || wakeup_ < 0)
         throw std::runtime_error(std::string("hot folder: inotify: ") + std::strerror(errno));
-    auto watcher = std::make_shared<Watcher>(config_, catalog_, redis_, inotify_);
+    auto watcher = std::make_shared<Watcher>(config_, deposits_, redis_, inotify_);
     watcher->watch_root();
     thread_ = std::thread([this, watcher] {
         pollfd fds[2] = {{inotify_, POLLIN, 0}, {wakeup_, POLLIN, 0}};

@@ -7,26 +7,27 @@
 // events) for config.hot_folder_settle_seconds. Hidden files (".name", what rsync and editors
 // write while at work) are not deposited, but their changes keep the subfolder unsettled.
 //
-// Taken: the subfolder is moved (renamed) into staging and queued like an API deposit, so it
-// leaves the hot folder; a receipt "{name}.iiifd.json" ({"job", "ark", "status_url", "files"})
-// is written beside it in the hot folder. Refused (bad metadata.json, too many files): it is
-// renamed "{name}.failed" with the reason in "{name}.failed/iiifd-error.txt". Top-level files,
-// hidden subfolders and "*.failed" subfolders are left alone.
+// Taken: the subfolder is moved (renamed) into staging and accepted like an API deposit
+// (deposits.hpp), so it leaves the hot folder; a receipt "{name}.iiifd.json" ({"job", "ark",
+// "status_url", "files"}) is written beside it in the hot folder. Refused (bad metadata.json,
+// too many files): it is renamed "{name}.failed" with the reason in
+// "{name}.failed/iiifd-error.txt". Top-level files, hidden subfolders and "*.failed" subfolders
+// are left alone.
 #pragma once
 
 #include <string>
 #include <thread>
 
-#include "catalog.hpp"
 #include "daemon_config.hpp"
+#include "deposits.hpp"
 #include "job_queue.hpp"
 
 namespace iiifd {
 
 class HotFolder {
   public:
-    HotFolder(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis)
-        : config_(config), catalog_(catalog), redis_(redis) {}
+    HotFolder(const DaemonConfig& config, const Deposits& deposits, RedisPool& redis)
+        : config_(config), deposits_(deposits), redis_(redis) {}
     ~HotFolder();
     HotFolder(const HotFolder&) = delete;
     HotFolder& operator=(const HotFolder&) = delete;
@@ -39,7 +40,7 @@ class HotFolder {
     void run();
 
     const DaemonConfig& config_;
-    iiif::CatalogWriter& catalog_;
+    const Deposits& deposits_;
     RedisPool& redis_;
     int inotify_ = -1;
     int wakeup_ = -1;  // eventfd: stop() writes to it

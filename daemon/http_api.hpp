@@ -1,4 +1,5 @@
-// The deposit API on loopback (nginx proxies /api/v1/ to it), with cpp-httplib's thread pool.
+// The deposit API on loopback (nginx proxies /api/v1/ to it), with cpp-httplib's thread pool;
+// its handlers by audience in deposit_routes.cpp, public_routes.cpp and oai_routes.cpp.
 //
 //   POST  /api/v1/objects          multipart: `file` parts in page order, optional `metadata`
 //                                  (JSON) -> 202 {"job", "ark", "status_url"}
@@ -13,6 +14,8 @@
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's
 //                                          masters and originals deleted for good
+//   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)
+//   GET   /api/v1/public/sets      every set, its name and count (no key)
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
 //   GET|POST /auth/login, GET /auth/token, GET /auth/logout
 //                                  the IIIF Auth 2.0 access, token and logout services (no
@@ -32,13 +35,17 @@
 
 #include "catalog.hpp"
 #include "daemon_config.hpp"
+#include "deposits.hpp"
 #include "job_queue.hpp"
 
 namespace iiifd {
 
 class HttpApi {
   public:
-    HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis);
+    // Deposits are accepted through `deposits`; metadata changes and takedowns go through the
+    // services of metadata_update.hpp and takedown.hpp.
+    HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
+            const Deposits& deposits);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

@@ -4,13 +4,10 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +20,7 @@
 #include "iiif_error.hpp"
 #include "image_source.hpp"
 #include "json.hpp"
+#include "object_store.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -31,8 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using vips::VImage;
 
-constexpr const char* kObjectFile = "object.json";
-constexpr int kObjectFileSchema = 1;
 constexpr int kJp2Tile = 1024;
 constexpr int kJp2Quality = 45;  // lossy, on jp2ksave's scale (its default is 48)
 // Past this many bytes of raw pixels the master may not fit in a classic TIFF (4 GiB).
@@ -70,14 +66,6 @@ std::string get_string(const json_t* object, const char* key, const std::string&
     const json_t* value = json_object_get(object, key);
     if (!json_is_string(value)) throw std::runtime_error(what + ": " + key + " must be a string");
     return {json_string_value(value), json_string_length(value)};
-}
-
-// The storage root as an absolute path without a trailing '/', so that the paths recorded by
-// ingest and those found again by rebuild are the same strings.
-std::string absolute_root(const std::string& root) {
-    std::string path = fs::absolute(root).lexically_normal().string();
-    while (path.size() > 1 && path.back() == '/') path.pop_back();
-    return path;
 }
 
 std::string page_number(int page, int width) {
@@ -293,44 +281,15 @@ void convert_to_master(const std::string& source, const std::string& target,
     fs::remove(decoded);
 }
 
-// object.json keeps paths relative to the object's directory, so a storage root can move.
-std::string relative_to(const std::string& path, const std::string& directory) {
-    return fs::path(path).lexically_relative(directory).string();
-}
-
-std::string rebased(const std::string& path, const std::string& directory) {
-    if (path.empty() || fs::path(path).is_absolute()) return path;
-    return directory + "/" + path;
-}
-
-std::string object_document(const iiif::ObjectRecord& object,
-                            const std::vector<iiif::ImageRecord>& images,
-                            const std::string& directory) {
-    Json document(json_object());
-    json_object_set_new(document.get(), "schema", json_integer(kObjectFileSchema));
-    json_object_set_new(document.get(), "object",
-                        parse(iiif::object_record_to_json(object), "object record").release());
-    json_t* list = json_array();
-    json_object_set_new(document.get(), "images", list);
-    for (iiif::ImageRecord image : images) {
-        image.master_path = relative_to(image.master_path, directory);
-        image.original_path = relative_to(image.original_path, directory);
-        json_array_append_new(list,
-                              parse(iiif::image_record_to_json(image), "image record").release());
-    }
-    return json_text(document.get(), JSON_INDENT(2)) + "\n";
-}
-
 // One job's work on one object.
 class ObjectIngest {
   public:
     ObjectIngest(const DaemonConfig& config, iiif::CatalogWriter& catalog, const iiif::Ark& ark)
         : config_(config),
           catalog_(catalog),
+          store_(config.storage_root),
           ark_(ark.to_string()),
-          directory_(object_directory(absolute_root(config.storage_root), ark)),
-          originals_(directory_ + "/originals"),
-          masters_(directory_ + "/masters"),
+          files_(store_.files(ark)),
           existing_(catalog.reader().object(ark_)) {}
 
     const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
@@ -350,11 +309,11 @@ class ObjectIngest {
         prepare_directories();
 
         std::string master_suffix = config_.master_format == "jp2" ? ".jp2" : ".tif";
-        std::string master = masters_ + "/f" + std::to_string(page) + master_suffix;
-        std::string original =
-            originals_ + "/" + page_number(page, 4) + "-" + sanitised_name(file.original_name);
+        std::string master = files_.masters + "/f" + std::to_string(page) + master_suffix;
+        std::string original = files_.originals + "/" + page_number(page, 4) + "-" +
+                               sanitised_name(file.original_name);
         // Converting first: a source that cannot be decoded leaves no trace at all.
-        std::string temporary = create_temporary_file(masters_, master_suffix);
+        std::string temporary = create_temporary_file(files_.masters, master_suffix);
         vips_error_clear();  // VError quotes the whole buffer: leave no older message in it
         try {
             convert_to_master(file.staged_path, temporary, config_, converting);
@@ -430,23 +389,22 @@ class ObjectIngest {
                 object.datestamp = existing_->datestamp;
             }
         }
-        write_file_atomically(directory_ + "/" + kObjectFile,
-                              object_document(object, images, directory_));
+        store_.write(object, images);
         catalog_.put(object, images);
     }
 
     // What a crash in an earlier run of this job left: temporary files only, never read.
     void remove_leftovers() {
-        for (const std::string& directory : {directory_, originals_, masters_})
+        for (const std::string& directory : {files_.directory, files_.originals, files_.masters})
             remove_stale_temporaries(directory, kStaleTemporaryAge);
     }
 
     // A job that kept nothing leaves no directories behind (only empty ones are removed).
     void remove_empty_directories() {
         std::error_code ignored;
-        fs::remove(masters_, ignored);
-        fs::remove(originals_, ignored);
-        fs::remove(directory_, ignored);
+        fs::remove(files_.masters, ignored);
+        fs::remove(files_.originals, ignored);
+        fs::remove(files_.directory, ignored);
     }
 
   private:
@@ -495,15 +453,16 @@ class ObjectIngest {
 
     void prepare_directories() {
         if (directories_ready_) return;
-        make_directories(originals_);
-        make_directories(masters_);
+        make_directories(files_.originals);
+        make_directories(files_.masters);
         directories_ready_ = true;
     }
 
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
+    const ObjectStore store_;
     std::string ark_;
-    std::string directory_, originals_, masters_;
+    const ObjectFiles files_;
     std::optional<iiif::ObjectRecord> existing_;
     bool directories_ready_ = false;
 };
@@ -639,84 +598,6 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
     object.record(job, images, all_reused);
     result.object_written = true;
     return result;
-}
-
-RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog) {
-    RebuildReport report;
-    catalog.clear();
-
-    std::string root = absolute_root(config.storage_root);
-    std::error_code error;
-    auto canonical = [](const std::string& path) {
-        std::error_code ignored;
-        return path.empty() ? fs::path() : fs::weakly_canonical(fs::absolute(path), ignored);
-    };
-    // Deposits waiting in staging or in the hot folder are no objects yet.
-    std::vector<fs::path> skipped = {
-        canonical(config.staging_dir.empty() ? root + "/staging" : config.staging_dir),
-        canonical(config.hot_folder)};
-
-    fs::recursive_directory_iterator walk(root, fs::directory_options::skip_permission_denied,
-                                          error);
-    if (error) {
-        report.problems.push_back(root + ": " + error.message());
-        return report;
-    }
-    for (; walk != fs::recursive_directory_iterator(); walk.increment(error)) {
-        if (error) {
-            report.problems.push_back(root + ": " + error.message());
-            break;
-        }
-        const fs::directory_entry& entry = *walk;
-        std::string name = entry.path().filename().string();
-        std::error_code type_error;
-        if (entry.is_directory(type_error)) {
-            bool inside_object = name == "originals" || name == "masters";
-            if (inside_object || name.starts_with(".") ||
-                std::find(skipped.begin(), skipped.end(), canonical(entry.path().string())) !=
-                    skipped.end())
-                walk.disable_recursion_pending();
-            continue;
-        }
-        if (name != kObjectFile || !entry.is_regular_file(type_error)) continue;
-
-        std::string path = entry.path().string();
-        std::string directory = entry.path().parent_path().string();
-        try {
-            std::ifstream in(path, std::ios::binary);
-            std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-            if (!in.good() && !in.eof()) throw std::runtime_error("cannot read");
-            Json document = parse(text, "object.json");
-            const json_t* schema = json_object_get(document.get(), "schema");
-            if (!json_is_integer(schema) || json_integer_value(schema) != kObjectFileSchema)
-                throw std::runtime_error("unknown schema");
-            const json_t* object_json = json_object_get(document.get(), "object");
-            const json_t* images_json = json_object_get(document.get(), "images");
-            if (!json_is_object(object_json) || !json_is_array(images_json))
-                throw std::runtime_error("no object or no images");
-            iiif::ObjectRecord object =
-                iiif::object_record_from_json(json_text(object_json, JSON_COMPACT));
-            std::vector<iiif::ImageRecord> images;
-            size_t index;
-            const json_t* image_json;
-            json_array_foreach(images_json, index, image_json) {
-                iiif::ImageRecord image =
-                    iiif::image_record_from_json(json_text(image_json, JSON_COMPACT));
-                image.master_path = rebased(image.master_path, directory);
-                image.original_path = rebased(image.original_path, directory);
-                if (!is_regular_file(image.master_path))
-                    report.problems.push_back(path + ": " + image.id +
-                                              ": master missing: " + image.master_path);
-                images.push_back(std::move(image));
-            }
-            catalog.put(object, images);
-            report.objects += 1;
-            report.images += static_cast<int>(images.size());
-        } catch (const std::exception& problem) {
-            report.problems.push_back(path + ": " + problem.what());
-        }
-    }
-    return report;
 }
 
 }  // namespace iiifd

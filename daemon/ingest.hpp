@@ -1,5 +1,6 @@
 // The ingest pipeline: one job (one object, its files in page order, its metadata) becomes
-// originals kept byte for byte, pyramidal masters, an object.json and catalog records.
+// originals kept byte for byte, pyramidal masters, an object.json (object_store.hpp) and
+// catalog records.
 //
 // Idempotent: a job run twice (a worker died after converting, Redis redelivered it) finds the
 // pages already in the catalog by the SHA-256 of their originals and does not make a second
@@ -63,16 +64,5 @@ using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outc
 // worth retrying.
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
                         const IngestJob& job, const ProgressFn& progress);
-
-// Reads every object.json under the storage root into an emptied catalog. object.json is
-//   {"schema": 1, "object": ObjectRecord, "images": [ImageRecord...]}
-// in the catalog's JSON forms, with master_path and original_path relative to the object's
-// directory (rebuild makes them absolute again, so a storage root can move).
-struct RebuildReport {
-    int objects = 0;
-    int images = 0;
-    std::vector<std::string> problems;  // object.json files that could not be read
-};
-RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog);
 
 }  // namespace iiifd

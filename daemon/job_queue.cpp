@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,7 +13,6 @@
 
 #include "encoding.hpp"
 #include "json.hpp"
-#include "storage.hpp"
 
 namespace iiifd {
 namespace {
@@ -231,23 +231,6 @@ bool is_job_id(std::string_view text) {
            });
 }
 
-std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id) {
-    return config.staging_dir + "/" + job_id;
-}
-
-std::string staged_file_name(size_t page, std::string_view original_name) {
-    size_t slash = original_name.find_last_of("/\\");
-    if (slash != std::string_view::npos) original_name.remove_prefix(slash + 1);
-    std::string name;
-    for (char c : original_name) {
-        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) name += c;
-    }
-    if (name.empty() || name == "." || name == "..") name = "file";
-    // Room for the page number within NAME_MAX (255).
-    if (name.size() > 200) name.erase(0, name.size() - 200);
-    return std::to_string(page) + "-" + name;
-}
-
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config) {
     try {
         redis.command(
@@ -291,22 +274,6 @@ void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job)
          files_json(files), "error", "", "attempts", "0", "created", now, "updated", now},
         {"XADD", config.ingest_stream, "*", "job", ingest_job_to_json(job)},
     });
-}
-
-IngestJob submit_deposit(Redis& redis, const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                         const std::string& job_id, std::vector<DepositFile> files,
-                         iiif::ObjectMetadata metadata, const std::string& origin) {
-    IngestJob job;
-    job.id = job_id;
-    job.files = std::move(files);
-    job.metadata = std::move(metadata);
-    if (job.metadata.provider.empty()) job.metadata.provider = config.institution;
-    job.origin = origin;
-    job.submitted = static_cast<std::int64_t>(std::time(nullptr));
-    redis.command({"PING"});
-    job.ark = catalog.mint(config.naan, config.default_shoulder, config.check_profile);
-    enqueue_job(redis, config, job);
-    return job;
 }
 
 std::optional<std::string> job_state(Redis& redis, const std::string& job_id) {
@@ -402,6 +369,15 @@ void record_job_files(Redis& redis, const std::string& job_id,
 void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& event) {
     redis.command({"XADD", config.events_stream, "*", "type", event.type, "ark", event.ark,
                    "datestamp", std::to_string(event.datestamp)});
+}
+
+void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEvent& event) {
+    try {
+        append_event(redis, config, event);
+    } catch (const std::exception& error) {
+        spdlog::error("object {} {}, but its event is lost: {}", event.ark,
+                      std::string_view(event.type).substr(event.type.find('.') + 1), error.what());
+    }
 }
 
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,

@@ -23,7 +23,6 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "ingest.hpp"
 
@@ -109,10 +108,6 @@ std::string_view job_state_name(JobState state);
 // 24 lowercase hex digits from a cryptographic source.
 std::string new_job_id();
 bool is_job_id(std::string_view text);
-// {staging_dir}/{job id}: the job's files until it is complete.
-std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id);
-// "{page}-{name}", the name reduced to its last path component, without control characters.
-std::string staged_file_name(size_t page, std::string_view original_name);
 
 // XGROUP CREATE ... $ MKSTREAM; an existing group is fine.
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config);
@@ -122,16 +117,9 @@ void ensure_consumer_group(Redis& redis, const DaemonConfig& config);
 // pending entries: deleting it would drop them. Returns how many were removed.
 int forget_departed_consumers(Redis& redis, const DaemonConfig& config);
 
-// Records the job as queued and appends it to the ingest stream, in one transaction.
+// Records the job as queued and appends it to the ingest stream, in one transaction (a deposit
+// is accepted through deposits.hpp, which mints its ARK first).
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job);
-
-// What every way in (API, hot folder, CLI) ends with, once the files are in the job's staging
-// directory: mints the object's ARK and queues the job. Redis is asked first, so that no ARK
-// (minted for ever) is spent on a deposit that cannot be queued. An empty provider becomes
-// config.institution. Throws RedisUnavailable.
-IngestJob submit_deposit(Redis& redis, const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                         const std::string& job_id, std::vector<DepositFile> files,
-                         iiif::ObjectMetadata metadata, const std::string& origin);
 
 // The job's status as the API shows it: {"job", "state", "ark", "origin", "files": [{"name",
 // "state", "page", "error"}], "error", "attempts", "created", "updated"}; nullopt when unknown.
@@ -175,6 +163,9 @@ struct CatalogEvent {
 };
 // Appends a catalog change to the events stream.
 void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& event);
+// The same for a change already made (object.json and the catalog have it): a failure is
+// logged, not thrown, since the change stands and only its event is lost.
+void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEvent& event);
 
 // The end of a job, in one transaction: its final state and files, its catalog event if any,
 // and the acknowledgement (XACK, then XDEL: a finished job leaves the stream).

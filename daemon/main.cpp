@@ -31,13 +31,16 @@
 #include "cache_purger.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
+#include "deposits.hpp"
 #include "hot_folder.hpp"
 #include "http_api.hpp"
 #include "iiif_error.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
 #include "json.hpp"
+#include "rebuild.hpp"
 #include "renderer.hpp"
+#include "staging.hpp"
 #include "storage.hpp"
 #include "workers.hpp"
 
@@ -161,7 +164,8 @@ int serve(const DaemonConfig& config) {
         spdlog::error("redis: {}", refused.what());
     }
 
-    HttpApi api(config, *catalog, redis);
+    const Deposits deposits(config, *catalog);
+    HttpApi api(config, *catalog, redis, deposits);
     try {
         api.bind();
     } catch (const std::exception& failure) {
@@ -172,7 +176,7 @@ int serve(const DaemonConfig& config) {
     workers.start();
     std::optional<HotFolder> hot_folder;
     if (!config.hot_folder.empty()) {
-        hot_folder.emplace(config, *catalog, redis);
+        hot_folder.emplace(config, deposits, redis);
         try {
             hot_folder->start();
         } catch (const std::exception& failure) {
@@ -277,7 +281,7 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
         Redis redis(config.redis_host, config.redis_port);
         ensure_consumer_group(redis, config);
         IngestJob job =
-            submit_deposit(redis, config, *catalog, job_id, staged, std::move(metadata), "cli");
+            Deposits(config, *catalog).accept(redis, job_id, staged, std::move(metadata), "cli");
         std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";
         return 0;
     } catch (...) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "encoding.hpp"
+#include "iiif_error.hpp"
 
 namespace iiifd {
 namespace {
@@ -196,6 +197,16 @@ void make_directories(const std::string& path) {
     std::error_code error;
     std::filesystem::create_directories(path, error);
     if (error) throw std::runtime_error(path + ": cannot create directory: " + error.message());
+}
+
+void fsync_directory(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        int error = errno;
+        if (fd >= 0) ::close(fd);
+        throw iiif::IiifError(500, "fsync " + path + ": " + std::strerror(error));
+    }
+    ::close(fd);
 }
 
 }  // namespace iiifd

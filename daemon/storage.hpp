@@ -18,6 +18,9 @@ void copy_file_atomically(const std::string& from, const std::string& to);
 void commit_file(const std::string& temporary, const std::string& path);
 std::string sha256_of_file(const std::string& path);  // lowercase hex
 void make_directories(const std::string& path);
+// fsyncs a directory, so that what was renamed into or out of it lasts; IiifError 500
+// ("fsync {path}: ...") when it cannot, an answer for the API's caller.
+void fsync_directory(const std::string& path);
 
 // Creates an empty file with a fresh name ".tmp-{random}{suffix}" in `directory`, for a writer
 // that wants a path (libvips); commit_file then moves it into place.

@@ -10,8 +10,19 @@
 #include <optional>
 
 #include "ingest.hpp"
+#include "staging.hpp"
 
 namespace iiifd {
+
+// What a job came to, as its end records it.
+struct JobOutcome {
+    std::vector<FileOutcome> files;
+    std::string error;
+    std::optional<CatalogEvent> event;  // object.created or .updated
+    bool object_written = false;
+    JobState state() const { return object_written ? JobState::done : JobState::failed; }
+};
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -25,8 +36,6 @@ constexpr auto kMaxBackoff = 5000ms;
 // A job that took down its worker this many times (a crash in a decoder, say) is given up
 // instead of taking down every worker in turn.
 constexpr long long kMaxAttempts = 5;
-// A staging directory with no job is a deposit that never made it to the queue.
-constexpr auto kOrphanAge = 24h;
 
 std::chrono::milliseconds doubled(std::chrono::milliseconds backoff) {
     return std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
@@ -45,7 +54,76 @@ void fail(FileOutcome& file) {
     file.reason = "internal";
 }
 
+std::vector<FileOutcome> queued_files(const IngestJob& job) {
+    std::vector<FileOutcome> files;
+    for (const DepositFile& file : job.files)
+        files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
+    return files;
+}
+
+// The job a delivery holds; nullopt, logged, when it holds none worth keeping.
+std::optional<IngestJob> job_of(const Delivery& delivery) {
+    try {
+        IngestJob job = ingest_job_from_json(delivery.payload);
+        if (!is_job_id(job.id)) throw std::runtime_error("'" + job.id + "' is no job id");
+        return job;
+    } catch (const std::exception& error) {
+        spdlog::error("stream entry {} holds no readable job ({}); dropped", delivery.entry_id,
+                      error.what());
+        return std::nullopt;
+    }
+}
+
+// Two deliveries of one job can meet: an entry taken over while the worker on it was cut off
+// from Redis (its heartbeats lost) and still at work. The lock in the job's staging directory
+// lets one run it; the other leaves the entry to it. A job whose staging directory is gone has
+// no lock to take: it runs, and its files are reported missing.
+class JobClaim {
+  public:
+    explicit JobClaim(const std::string& staging_dir)
+        : fd_(::open((staging_dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)),
+          held_(fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) {}
+    ~JobClaim() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    JobClaim(const JobClaim&) = delete;
+    JobClaim& operator=(const JobClaim&) = delete;
+    bool held() const { return held_; }
+
+  private:
+    int fd_;
+    bool held_;
+};
+
+// A job delivered more than kMaxAttempts times: every file failed, none tried again.
+JobOutcome given_up(const IngestJob& job) {
+    JobOutcome outcome;
+    outcome.files = queued_files(job);
+    for (FileOutcome& file : outcome.files) fail(file);
+    outcome.error = "given up after " + std::to_string(kMaxAttempts) + " attempts";
+    return outcome;
+}
+
 }  // namespace
+
+// A stream entry being worked on, kept fresh by keep_fresh while this lives.
+class Workers::InFlight {
+  public:
+    InFlight(Workers& workers, std::string entry) : workers_(workers), entry_(std::move(entry)) {
+        std::lock_guard lock(workers_.mutex_);
+        workers_.in_flight_.insert(entry_);
+    }
+    ~InFlight() {
+        std::lock_guard lock(workers_.mutex_);
+        workers_.in_flight_.erase(entry_);
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+  private:
+    Workers& workers_;
+    std::string entry_;
+};
 
 Workers::~Workers() {
     for (std::thread& thread : threads_) {
@@ -126,114 +204,87 @@ void Workers::work() {
 }
 
 void Workers::run(Redis& redis, const Delivery& delivery) {
-    IngestJob job;
-    try {
-        job = ingest_job_from_json(delivery.payload);
-        if (!is_job_id(job.id)) throw std::runtime_error("'" + job.id + "' is no job id");
-    } catch (const std::exception& error) {
-        spdlog::error("stream entry {} holds no readable job ({}); dropped", delivery.entry_id,
-                      error.what());
+    const std::optional<IngestJob> job = job_of(delivery);
+    if (!job) {
         discard_entry(redis, config_, delivery.entry_id);
         return;
     }
-
-    // Two deliveries of one job can meet: an entry taken over while the worker on it was cut
-    // off from Redis (its heartbeats lost) and still at work. The lock in the job's staging
-    // directory lets one run it; the other leaves the entry to it.
-    int job_lock = ::open((job_staging_dir(config_, job.id) + "/.lock").c_str(),
-                          O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (job_lock >= 0 && ::flock(job_lock, LOCK_EX | LOCK_NB) != 0) {
-        ::close(job_lock);
-        spdlog::info("job {}: already being worked on here; left to that worker", job.id);
+    const JobClaim claim(job_staging_dir(config_, job->id));
+    if (!claim.held()) {
+        spdlog::info("job {}: already being worked on here; left to that worker", job->id);
         return;
     }
-    struct Unlock {
-        int fd;
-        ~Unlock() {
-            if (fd >= 0) ::close(fd);
-        }
-    } unlock{job_lock};
+    const InFlight in_flight(*this, delivery.entry_id);
 
-    {
-        std::lock_guard lock(mutex_);
-        in_flight_.insert(delivery.entry_id);
-    }
-    struct Done {
-        Workers& workers;
-        const std::string& entry;
-        ~Done() {
-            std::lock_guard lock(workers.mutex_);
-            workers.in_flight_.erase(entry);
-        }
-    } done{*this, delivery.entry_id};
-
-    long long attempt = start_job(redis, job.id);
-    spdlog::info("job {}: {} ({} files, from {}){}", job.id, job.ark, job.files.size(), job.origin,
+    const long long attempt = start_job(redis, job->id);
+    spdlog::info("job {}: {} ({} files, from {}){}", job->id, job->ark, job->files.size(),
+                 job->origin,
                  delivery.reclaimed ? ", taken over, attempt " + std::to_string(attempt) : "");
+    const JobOutcome outcome = attempt > kMaxAttempts ? given_up(*job) : ingest(redis, *job);
+    if (record_outcome(redis, delivery, *job, outcome)) finish(*job, outcome);
+}
 
-    std::vector<FileOutcome> files;
-    for (const DepositFile& file : job.files)
-        files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
-    IngestResult result;
-    std::string error;
-    std::optional<CatalogEvent> event;
-    if (attempt > kMaxAttempts) {
-        error = "given up after " + std::to_string(kMaxAttempts) + " attempts";
-        for (FileOutcome& file : files) {
-            if (file.state != FileState::done) fail(file);
-        }
-    } else {
-        try {
-            bool existed = catalog_.reader().object(job.ark).has_value();
-            result =
-                ingest_job(config_, catalog_, job, [&](size_t index, const FileOutcome& outcome) {
-                    files[index] = outcome;
-                    if (!outcome.error.empty())
-                        spdlog::warn("job {}: {}: {} ({})", job.id, outcome.name, outcome.error,
-                                     file_state_name(outcome.state));
-                    try {
-                        record_job_files(redis, job.id, files);
-                    } catch (const std::exception&) {
-                        // Progress is advisory; the final state is written
-                        // below, with retries.
-                    }
-                });
-            files = result.files;
-            if (result.object_written) {
-                std::optional<iiif::ObjectRecord> object = catalog_.reader().object(job.ark);
-                if (object)
-                    event = CatalogEvent{existed ? "object.updated" : "object.created", object->ark,
+JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
+    JobOutcome outcome;
+    outcome.files = queued_files(job);
+    try {
+        const bool existed = catalog_.reader().object(job.ark).has_value();
+        IngestResult result =
+            ingest_job(config_, catalog_, job, [&](size_t index, const FileOutcome& file) {
+                outcome.files[index] = file;
+                if (!file.error.empty())
+                    spdlog::warn("job {}: {}: {} ({})", job.id, file.name, file.error,
+                                 file_state_name(file.state));
+                try {
+                    record_job_files(redis, job.id, outcome.files);
+                } catch (const std::exception&) {
+                    // Progress is advisory; the final state is written by record_outcome, with
+                    // retries.
+                }
+            });
+        outcome.files = result.files;
+        outcome.object_written = result.object_written;
+        if (!result.object_written) {
+            outcome.error = "no file could be ingested";
+        } else if (std::optional<iiif::ObjectRecord> object = catalog_.reader().object(job.ark)) {
+            outcome.event = CatalogEvent{existed ? "object.updated" : "object.created", object->ark,
                                          object->datestamp};
-            } else {
-                error = "no file could be ingested";
-            }
-        } catch (const std::exception& failure) {
-            error = failure.what();
-            for (FileOutcome& file : files) {
-                if (file.state == FileState::queued || file.state == FileState::converting)
-                    fail(file);
-            }
+        }
+    } catch (const std::exception& failure) {
+        outcome.error = failure.what();
+        for (FileOutcome& file : outcome.files) {
+            if (file.state == FileState::queued || file.state == FileState::converting) fail(file);
         }
     }
-    JobState state = result.object_written ? JobState::done : JobState::failed;
+    return outcome;
+}
 
-    // Until Redis takes the outcome the entry stays pending: if this process stops first, the
-    // job is taken over and, being idempotent, finished again without a second copy.
+// The outcome and the acknowledgement, in one transaction (complete_job). Until Redis takes it
+// the entry stays pending: if this process stops first, the job is taken over and, being
+// idempotent, finished again without a second copy.
+bool Workers::record_outcome(Redis& redis, const Delivery& delivery, const IngestJob& job,
+                             const JobOutcome& outcome) {
     for (auto backoff = kFirstBackoff;; backoff = doubled(backoff)) {
         try {
-            complete_job(redis, config_, delivery, job.id, state, files, error, event);
-            break;
+            complete_job(redis, config_, delivery, job.id, outcome.state(), outcome.files,
+                         outcome.error, outcome.event);
+            return true;
         } catch (const std::exception& failure) {
             spdlog::warn("job {}: cannot record its outcome yet: {}", job.id, failure.what());
-            if (!pause(backoff)) return;
+            if (!pause(backoff)) return false;
         }
     }
+}
+
+// Only once the outcome is recorded: a job taken over needs its staged files.
+void Workers::finish(const IngestJob& job, const JobOutcome& outcome) {
     std::error_code ignored;
     fs::remove_all(job_staging_dir(config_, job.id), ignored);
-    if (state == JobState::done)
-        spdlog::info("job {}: done, {}: {}", job.id, job.ark, summary(files));
+    if (outcome.state() == JobState::done)
+        spdlog::info("job {}: done, {}: {}", job.id, job.ark, summary(outcome.files));
     else
-        spdlog::error("job {}: failed, {}: {}; {}", job.id, job.ark, summary(files), error);
+        spdlog::error("job {}: failed, {}: {}; {}", job.id, job.ark, summary(outcome.files),
+                      outcome.error);
 }
 
 void Workers::keep_fresh() {
@@ -252,25 +303,6 @@ void Workers::keep_fresh() {
             keep_entries_fresh(redis, config_, entries);
         } catch (const std::exception&) {
             // Redis is away: the workers say so; nobody can take the entries meanwhile.
-        }
-    }
-}
-
-void sweep_staging(const DaemonConfig& config, Redis& redis) {
-    std::error_code error;
-    fs::directory_iterator entries(config.staging_dir, error);
-    if (error) return;
-    for (const fs::directory_entry& entry : entries) {
-        std::string id = entry.path().filename().string();
-        if (!is_job_id(id) || !entry.is_directory(error)) continue;
-        std::optional<std::string> state = job_state(redis, id);
-        bool over = state && (*state == "done" || *state == "failed");
-        bool orphan = !state && fs::last_write_time(entry.path(), error) <
-                                    fs::file_time_type::clock::now() - kOrphanAge;
-        if (over || (orphan && !error)) {
-            spdlog::info("staging: removing {} (job {})", entry.path().string(),
-                         state ? *state : "unknown");
-            fs::remove_all(entry.path(), error);
         }
     }
 }

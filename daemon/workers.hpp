@@ -19,9 +19,12 @@
 
 #include "catalog.hpp"
 #include "daemon_config.hpp"
+#include "ingest.hpp"
 #include "job_queue.hpp"
 
 namespace iiifd {
+
+struct JobOutcome;
 
 class Workers {
   public:
@@ -37,8 +40,16 @@ class Workers {
     bool stop(std::chrono::seconds grace);
 
   private:
+    class InFlight;
+
     void work();
+    // One delivery, step by step.
     void run(Redis& redis, const Delivery& delivery);
+    JobOutcome ingest(Redis& redis, const IngestJob& job);
+    // False when asked to stop before Redis took it.
+    bool record_outcome(Redis& redis, const Delivery& delivery, const IngestJob& job,
+                        const JobOutcome& outcome);
+    void finish(const IngestJob& job, const JobOutcome& outcome);
     void keep_fresh();
     // Sleeps `duration` unless asked to stop first; false when stopping.
     bool pause(std::chrono::milliseconds duration);
@@ -56,9 +67,5 @@ class Workers {
     std::set<std::string> in_flight_;   // stream entries being worked on
     std::condition_variable finished_;  // signalled as each worker thread ends
 };
-
-// Removes staging directories whose job is over (done or failed), and those with no job at
-// all that nobody has touched for a day (a deposit cut off before it was queued).
-void sweep_staging(const DaemonConfig& config, Redis& redis);
 
 }  // namespace iiifd

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "image_source.hpp"
+#include "rebuild.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
 

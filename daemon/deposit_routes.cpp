@@ -1,0 +1,340 @@
+// The deposit API: deposits and their jobs, the session of the deposit page, the objects'
+// listing, records, metadata changes and takedowns (http_api.hpp lists the routes).
+#include <fcntl.h>
+#include <httplib.h>
+#include <jansson.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <variant>
+
+#include "access_config.hpp"
+#include "http_routes.hpp"
+#include "iiif_error.hpp"
+#include "json.hpp"
+#include "staging.hpp"
+#include "storage.hpp"
+
+namespace iiifd {
+namespace {
+
+namespace fs = std::filesystem;
+using iiif::Json;
+using iiif::json_text;
+
+// The whole of one deposit, whatever the per-file limits multiply to.
+constexpr std::int64_t kMaxDepositBytes = std::int64_t{32} << 30;
+constexpr size_t kWriteBuffer = 1 << 20;
+constexpr int kDefaultListLimit = 100;
+constexpr int kMaxListLimit = 1000;
+
+std::string status_url(const std::string& job_id) {
+    return "/api/v1/jobs/" + job_id;
+}
+
+// The parts of one multipart deposit as they stream in: files written straight to the job's
+// staging directory (never held whole in memory), the metadata part kept as text.
+class DepositReceiver {
+  public:
+    DepositReceiver(const DaemonConfig& config, std::string directory)
+        : config_(config), directory_(std::move(directory)) {}
+    ~DepositReceiver() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    bool part(const httplib::MultipartFormData& part) {
+        if (!finish_file()) return false;
+        if (part.name == "file") {
+            if (files_.size() >= static_cast<size_t>(config_.max_files_per_object))
+                return refuse(413, "more than " + std::to_string(config_.max_files_per_object) +
+                                       " files in one object");
+            size_t page = files_.size() + 1;
+            std::string original = fs::path(part.filename).filename().string();
+            if (original.empty()) original = "file" + std::to_string(page);
+            std::string path = directory_ + "/" + staged_file_name(page, original);
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+            if (fd_ < 0) return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
+            files_.push_back({path, original});
+            file_bytes_ = 0;
+            target_ = Target::file;
+        } else if (part.name == "metadata") {
+            if (metadata_seen_) return refuse(400, "more than one metadata part");
+            metadata_seen_ = true;
+            target_ = Target::metadata;
+        } else {
+            return refuse(400, "unknown part \"" + part.name + "\" (expected file or metadata)");
+        }
+        return true;
+    }
+
+    bool data(const char* bytes, size_t length) {
+        if (target_ == Target::metadata) {
+            metadata_.append(bytes, length);
+            if (metadata_.size() > kMaxMetadataBytes)
+                return refuse(413, "the metadata part is larger than " +
+                                       std::to_string(kMaxMetadataBytes) + " bytes");
+            return true;
+        }
+        if (target_ != Target::file) return true;
+        file_bytes_ += static_cast<std::int64_t>(length);
+        if (file_bytes_ > config_.max_file_bytes)
+            return refuse(413, files_.back().original_name + " is larger than " +
+                                   std::to_string(config_.max_file_bytes) + " bytes");
+        buffer_.append(bytes, length);
+        return buffer_.size() < kWriteBuffer || flush();
+    }
+
+    // Completes the file being written (if any): all its bytes on disk, fsynced.
+    bool finish_file() {
+        if (target_ != Target::file) {
+            target_ = Target::none;
+            return true;
+        }
+        target_ = Target::none;
+        if (!flush()) return false;
+        int fd = fd_;
+        fd_ = -1;
+        if (::fsync(fd) != 0 || ::close(fd) != 0)
+            return refuse(
+                500, "cannot write " + files_.back().staged_path + ": " + std::strerror(errno));
+        return true;
+    }
+
+    const std::vector<DepositFile>& files() const { return files_; }
+    const std::string& metadata() const { return metadata_; }
+    bool metadata_seen() const { return metadata_seen_; }
+    const std::optional<iiif::IiifError>& problem() const { return problem_; }
+
+  private:
+    enum class Target { none, file, metadata };
+
+    bool refuse(int status, std::string reason) {
+        problem_.emplace(status, std::move(reason));
+        return false;
+    }
+
+    bool flush() {
+        size_t written = 0;
+        while (written < buffer_.size()) {
+            ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0)
+                return refuse(
+                    500, "cannot write " + files_.back().staged_path + ": " + std::strerror(errno));
+            written += static_cast<size_t>(n);
+        }
+        buffer_.clear();
+        return true;
+    }
+
+    const DaemonConfig& config_;
+    std::string directory_;
+    std::vector<DepositFile> files_;
+    std::string metadata_;
+    bool metadata_seen_ = false;
+    Target target_ = Target::none;
+    int fd_ = -1;
+    std::int64_t file_bytes_ = 0;
+    std::string buffer_;
+    std::optional<iiif::IiifError> problem_;
+};
+
+// Removes a job's staging directory unless the job was queued.
+struct StagingGuard {
+    std::string directory;
+    bool keep = false;
+    ~StagingGuard() {
+        if (keep) return;
+        std::error_code ignored;
+        fs::remove_all(directory, ignored);
+    }
+};
+
+// A takedown's body, {"reason": "...", "requested_by": "..."}: both required, nothing else.
+TakedownRequest takedown_request(const std::string& body) {
+    json_error_t error;
+    Json document(json_loadb(body.data(), body.size(), 0, &error));
+    if (!json_is_object(document.get()))
+        throw iiif::IiifError(400, "expected a JSON object {\"reason\", \"requested_by\"}");
+    auto text = [&](const char* key) {
+        const json_t* value = json_object_get(document.get(), key);
+        if (!json_is_string(value) || json_string_length(value) == 0)
+            throw iiif::IiifError(400, std::string(key) + ": a non-empty string is required");
+        return std::string(json_string_value(value), json_string_length(value));
+    };
+    TakedownRequest request;
+    request.reason = text("reason");
+    request.requested_by = text("requested_by");
+    for (const char* key : {"reason", "requested_by"}) json_object_del(document.get(), key);
+    if (json_object_size(document.get()) != 0)
+        throw iiif::IiifError(400, std::string("unknown key \"") +
+                                       json_object_iter_key(json_object_iter(document.get())) +
+                                       "\" (expected reason and requested_by)");
+    return request;
+}
+
+}  // namespace
+
+std::int64_t deposit_payload_limit(const DaemonConfig& config) {
+    std::int64_t per_object = config.max_file_bytes;
+    if (per_object > kMaxDepositBytes / config.max_files_per_object) {
+        per_object = kMaxDepositBytes;
+    } else {
+        per_object *= config.max_files_per_object;
+    }
+    // Room for the multipart framing and the metadata part.
+    return std::min<std::int64_t>(per_object + 2 * static_cast<std::int64_t>(kMaxMetadataBytes),
+                                  kMaxDepositBytes);
+}
+
+void DepositRoutes::deposit(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& content_reader) {
+    if (!req.is_multipart_form_data())
+        throw iiif::IiifError(415, "expected multipart/form-data with file parts");
+
+    const std::string job_id = new_job_id();
+    StagingGuard staging{job_staging_dir(config_, job_id)};
+    make_directories(staging.directory);
+
+    DepositReceiver receiver(config_, staging.directory);
+    bool ok = content_reader(
+        [&](const httplib::MultipartFormData& part) { return receiver.part(part); },
+        [&](const char* data, size_t length) { return receiver.data(data, length); });
+    ok = ok && receiver.finish_file();
+    if (!ok) {
+        if (receiver.problem()) throw *receiver.problem();
+        if (res.status == 413)
+            throw iiif::IiifError(413, "the deposit is larger than the limit of " +
+                                           std::to_string(deposit_payload_limit(config_)) +
+                                           " bytes");
+        throw iiif::IiifError(400, "malformed multipart body");
+    }
+    if (receiver.files().empty()) throw iiif::IiifError(400, "no file part in the deposit");
+    if (receiver.metadata_seen() && receiver.metadata().empty())
+        throw iiif::IiifError(400, "metadata: empty part");
+
+    iiif::ObjectMetadata metadata;
+    if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
+    check_access_name(config_, metadata);
+    fsync_directory(staging.directory);
+
+    auto redis = redis_.lease();
+    IngestJob job = deposits_.accept(*redis, job_id, receiver.files(), std::move(metadata), "api");
+    staging.keep = true;
+    spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
+
+    Json body(json_object());
+    json_object_set_new(body.get(), "job", json_string(job.id.c_str()));
+    json_object_set_new(body.get(), "ark", json_string(job.ark.c_str()));
+    json_object_set_new(body.get(), "status_url", json_string(status_url(job.id).c_str()));
+    res.set_header("Location", status_url(job.id));
+    send_json(res, 202, json_text(body.get()));
+}
+
+void DepositRoutes::job(const httplib::Request& req, httplib::Response& res) {
+    std::string id = req.matches[1];
+    if (!is_job_id(id)) throw iiif::IiifError(404, "no job " + id);
+    auto redis = redis_.lease();
+    std::optional<std::string> status = job_status_json(*redis, id);
+    if (!status) throw iiif::IiifError(404, "no job " + id);
+    send_json(res, 200, *status);
+}
+
+// Who makes a request the pre-routing handler let through. Asked again rather than carried
+// over (httplib's requests are const there); a session that expired in between is refused here.
+ApiCaller DepositRoutes::caller(const httplib::Request& req) const {
+    std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
+    if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
+    return std::get<ApiCaller>(std::move(caller));
+}
+
+// GET /api/v1/session: who the request is (a key or a signed-in user), and what the deposit
+// page needs to know before sending: the limits, the sets, the default holding institution.
+void DepositRoutes::session(const httplib::Request& req, httplib::Response& res) {
+    const ApiCaller who = caller(req);
+    const bool by_key = who.via == ApiCaller::Via::key;
+    Json body(json_object());
+    json_object_set_new(body.get(), "via", json_string(by_key ? "key" : "session"));
+    json_object_set_new(body.get(), "user",
+                        by_key ? json_null() : json_stringn(who.user.data(), who.user.size()));
+    json_t* groups = json_array();
+    for (const std::string& group : who.groups)
+        json_array_append_new(groups, json_stringn(group.data(), group.size()));
+    json_object_set_new(body.get(), "groups", groups);
+    json_t* limits = json_object();
+    json_object_set_new(limits, "max_file_bytes", json_integer(config_.max_file_bytes));
+    json_object_set_new(limits, "max_files_per_object", json_integer(config_.max_files_per_object));
+    json_object_set_new(limits, "max_pixels", json_integer(config_.max_pixels));
+    json_object_set_new(body.get(), "limits", limits);
+    json_t* sets = json_array();
+    for (const SetDefinition& set : config_.sets) {
+        json_t* item = json_object();
+        json_object_set_new(item, "spec", json_string(set.spec.c_str()));
+        json_object_set_new(item, "name", json_string(set.name.c_str()));
+        json_array_append_new(sets, item);
+    }
+    json_object_set_new(body.get(), "sets", sets);
+    json_object_set_new(body.get(), "institution", json_string(config_.institution.c_str()));
+    json_t* policies = json_array();
+    json_array_append_new(policies, json_string("public"));
+    for (const iiif::AccessPolicy& policy : config_.access.policies)
+        if (policy.name != "public")
+            json_array_append_new(policies, json_string(policy.name.c_str()));
+    json_object_set_new(body.get(), "policies", policies);
+    res.set_header("Cache-Control", "no-store");
+    send_json(res, 200, json_text(body.get()));
+}
+
+void DepositRoutes::list(const httplib::Request& req, httplib::Response& res) {
+    const int limit = limit_param(req, kDefaultListLimit, kMaxListLimit);
+    const iiif::CatalogReader::Position after = cursor_param(req);
+    std::vector<iiif::ObjectRecord> records =
+        catalog_.reader().objects_by_date(after, 0, static_cast<size_t>(limit));
+    Json body(json_object());
+    json_t* objects = json_array();
+    json_object_set_new(body.get(), "objects", objects);
+    for (const iiif::ObjectRecord& record : records) {
+        json_t* item = json_object();
+        json_object_set_new(item, "ark", json_string(record.ark.c_str()));
+        auto title = record.metadata.dc.find("title");
+        json_object_set_new(item, "title",
+                            title != record.metadata.dc.end() && !title->second.empty()
+                                ? json_string(title->second.front().value.c_str())
+                                : json_null());
+        json_object_set_new(item, "updated", json_integer(record.updated));
+        json_object_set_new(
+            item, "state", json_string(std::string(iiif::record_state_name(record.state)).c_str()));
+        json_array_append_new(objects, item);
+    }
+    json_object_set_new(body.get(), "next_cursor", next_cursor_json(records, limit));
+    send_json(res, 200, json_text(body.get()));
+}
+
+void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) {
+    std::string ark = req.matches[1];
+    std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
+    if (!record) throw iiif::IiifError(404, "no object " + ark);
+    send_json(res, 200, iiif::object_record_to_json(*record));
+}
+
+void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& content_reader) {
+    const std::string ark = req.matches[1];
+    const std::string body = small_body(content_reader, res);
+    send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, body)));
+}
+
+// POST .../withdraw, /reinstate, /purge (takedown.hpp).
+void DepositRoutes::takedown(const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& content_reader, TakedownAction action) {
+    const std::string ark = req.matches[1];
+    TakedownRequest request = takedown_request(small_body(content_reader, res));
+    request.actor = caller(req).actor;
+    send_json(res, 200, iiif::object_record_to_json(takedown_.apply(action, ark, request)));
+}
+
+}  // namespace iiifd

@@ -1,0 +1,33 @@
+// Accepting a deposit: what every way in (the API, the hot folder, the CLI) ends with once the
+// files are in the job's staging directory (staging.hpp). The object's ARK is minted here and
+// nowhere else, and the job queued (job_queue.hpp, which only carries it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "dublin_core.hpp"
+#include "ingest.hpp"
+#include "job_queue.hpp"
+
+namespace iiifd {
+
+class Deposits {
+  public:
+    Deposits(const DaemonConfig& config, iiif::CatalogWriter& catalog)
+        : config_(config), catalog_(catalog) {}
+
+    // Mints the object's ARK and queues its job. Redis is asked first, so that no ARK (minted
+    // for ever) is spent on a deposit that cannot be queued. An empty provider becomes
+    // config.institution. Throws RedisUnavailable.
+    IngestJob accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
+                     iiif::ObjectMetadata metadata, const std::string& origin) const;
+
+  private:
+    const DaemonConfig& config_;
+    iiif::CatalogWriter& catalog_;
+};
+
+}  // namespace iiifd

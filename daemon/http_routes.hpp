@@ -1,0 +1,113 @@
+// The HTTP API's handlers by audience, private to http_api.cpp (the server and its route table)
+// and the files that define them: deposit_routes.cpp (depositors: /api/v1/ but public),
+// public_routes.cpp (the list page: /api/v1/public/), oai_routes.cpp (harvesters: /oai). Each
+// handler parses, asks who calls where it matters, calls a service and answers; errors are
+// thrown as IiifError and answered in one place (http_api.cpp).
+#pragma once
+
+#include <httplib.h>
+#include <jansson.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api_auth.hpp"
+#include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "deposits.hpp"
+#include "job_queue.hpp"
+#include "metadata_update.hpp"
+#include "oai_provider.hpp"
+#include "takedown.hpp"
+
+namespace iiifd {
+
+// A metadata part, a PATCH or a takedown's body.
+constexpr size_t kMaxMetadataBytes = 1 << 20;
+
+void send_json(httplib::Response& res, int status, const std::string& body);
+// {"error": message}
+void send_error(httplib::Response& res, int status, const std::string& message);
+
+// A small request body, read whole: 413 over kMaxMetadataBytes, 400 when it cannot be read.
+std::string small_body(const httplib::ContentReader& content_reader, httplib::Response& res);
+// The `limit` parameter, from 1 to `most`; `otherwise` when absent; 400 otherwise.
+int limit_param(const httplib::Request& req, int otherwise, int most);
+// The `cursor` parameter, the position of the last object of the page before; the start when
+// absent; 400 when it is not one this API gave.
+iiif::CatalogReader::Position cursor_param(const httplib::Request& req);
+// A listing's next_cursor: the position of a full page's last object, else null.
+json_t* next_cursor_json(const std::vector<iiif::ObjectRecord>& records, int limit);
+
+// Bytes one request may carry: a deposit's files at their limits, with room for the framing
+// and the metadata part.
+std::int64_t deposit_payload_limit(const DaemonConfig& config);
+
+// Depositors (an API key or a depositor's session; api_auth.hpp).
+class DepositRoutes {
+  public:
+    DepositRoutes(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
+                  const Deposits& deposits, const ApiAuth& api_auth)
+        : config_(config),
+          catalog_(catalog),
+          redis_(redis),
+          deposits_(deposits),
+          api_auth_(api_auth),
+          changes_(config, catalog, redis),
+          metadata_update_(changes_),
+          takedown_(changes_) {}
+
+    void deposit(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& content_reader);
+    void job(const httplib::Request& req, httplib::Response& res);
+    void session(const httplib::Request& req, httplib::Response& res);
+    void list(const httplib::Request& req, httplib::Response& res);
+    void object(const httplib::Request& req, httplib::Response& res);
+    void patch(const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& content_reader);
+    void takedown(const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& content_reader, TakedownAction action);
+
+  private:
+    ApiCaller caller(const httplib::Request& req) const;
+
+    const DaemonConfig& config_;
+    const iiif::CatalogWriter& catalog_;
+    RedisPool& redis_;
+    const Deposits& deposits_;
+    const ApiAuth& api_auth_;
+    ObjectChanges changes_;
+    MetadataUpdate metadata_update_;
+    Takedown takedown_;
+};
+
+// The list page, no key needed.
+class PublicRoutes {
+  public:
+    explicit PublicRoutes(const iiif::CatalogWriter& catalog) : catalog_(catalog) {}
+
+    void objects(const httplib::Request& req, httplib::Response& res);
+    void sets(const httplib::Request& req, httplib::Response& res);
+
+  private:
+    const iiif::CatalogWriter& catalog_;
+};
+
+// OAI-PMH harvesters, no key needed.
+class OaiRoutes {
+  public:
+    OaiRoutes(const DaemonConfig& config, const iiif::CatalogWriter& catalog);
+
+    // GET (`content_reader` null) or POST.
+    void respond(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader* content_reader);
+
+  private:
+    const OaiConfig& config_;
+    OaiProvider provider_;
+    std::atomic<int> in_flight_{0};
+};
+
+}  // namespace iiifd

@@ -1,0 +1,27 @@
+// A change of an object's metadata (the API's PATCH): the keys given replace the object's,
+// null removes one. object.json is rewritten first (the storage root is the truth), then the
+// catalog, then an object.updated event. A job of the same object run again later (a
+// redelivery) writes the metadata it was deposited with.
+#pragma once
+
+#include <string>
+
+#include "catalog.hpp"
+#include "object_changes.hpp"
+
+namespace iiifd {
+
+class MetadataUpdate {
+  public:
+    explicit MetadataUpdate(ObjectChanges& changes) : changes_(changes) {}
+
+    // The object's record once changed by `patch` (a JSON object). RedisUnavailable while the
+    // events stream cannot be reached (nothing changed then); IiifError 404 for an unknown
+    // object, 409 for a withdrawn one, 400 for bad metadata or a policy not configured.
+    iiif::ObjectRecord apply(const std::string& ark, const std::string& patch);
+
+  private:
+    ObjectChanges& changes_;
+};
+
+}  // namespace iiifd

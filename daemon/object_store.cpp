@@ -1,0 +1,147 @@
+#include "object_store.hpp"
+
+#include <jansson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+
+#include "iiif_error.hpp"
+#include "json.hpp"
+#include "storage.hpp"
+
+namespace iiifd {
+namespace {
+
+namespace fs = std::filesystem;
+using iiif::Json;
+
+constexpr std::string_view kObjectFile = "object.json";
+constexpr int kSchema = 1;
+
+// Text parsed as JSON; a null Json, with `error` filled, when it is not.
+Json loaded(std::string_view text, json_error_t& error) {
+    return Json(json_loadb(text.data(), text.size(), 0, &error));
+}
+
+// A record's JSON (the catalog's form), as a value to put in the document.
+json_t* record_value(const std::string& text, const std::string& what) {
+    json_error_t error;
+    Json value = loaded(text, error);
+    if (!value) throw std::runtime_error(what + ": invalid JSON: " + error.text);
+    return value.release();
+}
+
+std::string relative_to(const std::string& path, const std::string& directory) {
+    return fs::path(path).lexically_relative(directory).string();
+}
+
+std::string rebased(const std::string& path, const std::string& directory) {
+    if (path.empty() || fs::path(path).is_absolute()) return path;
+    return directory + "/" + path;
+}
+
+std::string document_text(const json_t* document) {
+    return iiif::json_text(document, JSON_INDENT(2)) + "\n";
+}
+
+}  // namespace
+
+ObjectStore::ObjectStore(const std::string& storage_root)
+    : root_(fs::absolute(storage_root).lexically_normal().string()) {
+    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+ObjectFiles ObjectStore::files(const iiif::Ark& ark) const {
+    ObjectFiles files;
+    files.directory = object_directory(root_, ark);
+    files.object_file = files.directory + "/" + std::string(kObjectFile);
+    files.originals = files.directory + "/originals";
+    files.masters = files.directory + "/masters";
+    files.quarantine = root_ + "/quarantine/" +
+                       fs::path(files.directory).lexically_relative(root_).string() + "/masters";
+    return files;
+}
+
+ObjectFiles ObjectStore::files(const std::string& ark) const {
+    std::optional<iiif::Ark> parsed = iiif::parse_ark(ark);
+    if (!parsed) throw iiif::IiifError(500, "catalog: \"" + ark + "\" is no ARK");
+    return files(*parsed);
+}
+
+void ObjectStore::write(const iiif::ObjectRecord& object,
+                        const std::vector<iiif::ImageRecord>& images) const {
+    const ObjectFiles where = files(object.ark);
+    Json document(json_object());
+    json_object_set_new(document.get(), "schema", json_integer(kSchema));
+    json_object_set_new(document.get(), "object",
+                        record_value(iiif::object_record_to_json(object), "object record"));
+    json_t* list = json_array();
+    json_object_set_new(document.get(), "images", list);
+    for (iiif::ImageRecord image : images) {
+        image.master_path = relative_to(image.master_path, where.directory);
+        image.original_path = relative_to(image.original_path, where.directory);
+        json_array_append_new(list,
+                              record_value(iiif::image_record_to_json(image), "image record"));
+    }
+    write_file_atomically(where.object_file, document_text(document.get()));
+}
+
+void ObjectStore::rewrite(const iiif::ObjectRecord& object) const {
+    const std::string path = files(object.ark).object_file;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw iiif::IiifError(500, path + ": cannot read");
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    json_error_t error;
+    Json document = loaded(text, error);
+    if (!json_is_object(document.get()))
+        throw iiif::IiifError(500, path + ": invalid JSON: " + error.text);
+    std::string object_text = iiif::object_record_to_json(object);
+    json_t* value = loaded(object_text, error).release();
+    if (value == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
+    json_object_set_new(document.get(), "object", value);
+    write_file_atomically(path, document_text(document.get()));
+}
+
+StoredObject ObjectStore::read(const std::string& object_file) {
+    std::ifstream in(object_file, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in.good() && !in.eof()) throw std::runtime_error("cannot read");
+    json_error_t error;
+    Json document = loaded(text, error);
+    if (!document)
+        throw std::runtime_error("object.json: invalid JSON: " + std::string(error.text));
+    const json_t* schema = json_object_get(document.get(), "schema");
+    if (!json_is_integer(schema) || json_integer_value(schema) != kSchema)
+        throw std::runtime_error("unknown schema");
+    const json_t* object_json = json_object_get(document.get(), "object");
+    const json_t* images_json = json_object_get(document.get(), "images");
+    if (!json_is_object(object_json) || !json_is_array(images_json))
+        throw std::runtime_error("no object or no images");
+
+    const std::string directory = fs::path(object_file).parent_path().string();
+    StoredObject stored;
+    stored.object = iiif::object_record_from_json(iiif::json_text(object_json, JSON_COMPACT));
+    size_t index;
+    const json_t* image_json;
+    json_array_foreach(images_json, index, image_json) {
+        iiif::ImageRecord image =
+            iiif::image_record_from_json(iiif::json_text(image_json, JSON_COMPACT));
+        image.master_path = rebased(image.master_path, directory);
+        image.original_path = rebased(image.original_path, directory);
+        stored.images.push_back(std::move(image));
+    }
+    return stored;
+}
+
+bool ObjectStore::is_object_file(std::string_view file_name) {
+    return file_name == kObjectFile;
+}
+
+bool ObjectStore::is_object_content(std::string_view directory_name) {
+    return directory_name == "originals" || directory_name == "masters";
+}
+
+}  // namespace iiifd

@@ -1,0 +1,71 @@
+// The objects of the storage root, the durable truth the catalog can be rebuilt from, and the
+// one owner of object.json: ingest writes it, the API's changes rewrite it, `iiifd rebuild`
+// reads it; no other file knows its layout.
+//
+//   {root}/{NAAN}/{name}/object.json   {"schema": 1, "object": ObjectRecord,
+//                                       "images": [ImageRecord...]}
+//   {root}/{NAAN}/{name}/originals/    the deposited files, byte for byte
+//   {root}/{NAAN}/{name}/masters/      the pyramidal masters
+//   {root}/quarantine/{NAAN}/{name}/masters   a withdrawn object's masters
+//
+// The records are in the catalog's JSON forms, with master_path and original_path relative to
+// the object's directory (a read makes them absolute again, so a storage root can move). Every
+// write is atomic (storage.hpp): a reader or a crash sees the old file or the new one.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ark.hpp"
+#include "catalog.hpp"
+
+namespace iiifd {
+
+// Where one object's files are.
+struct ObjectFiles {
+    std::string directory;    // {root}/{NAAN}/{name}
+    std::string object_file;  // its object.json
+    std::string originals;
+    std::string masters;
+    // Where the masters wait while the object is withdrawn, out of its directory: nothing
+    // serves from there, and a rebuild finds no object.json in it.
+    std::string quarantine;
+};
+
+// An object.json as read back: the records, their paths absolute.
+struct StoredObject {
+    iiif::ObjectRecord object;
+    std::vector<iiif::ImageRecord> images;
+};
+
+class ObjectStore {
+  public:
+    // `storage_root` is made absolute and normal, so that the paths ingest records and those a
+    // rebuild finds again are the same strings.
+    explicit ObjectStore(const std::string& storage_root);
+
+    const std::string& root() const { return root_; }
+    ObjectFiles files(const iiif::Ark& ark) const;
+    // An ARK the catalog holds; IiifError 500 when it is none.
+    ObjectFiles files(const std::string& ark) const;
+
+    // Writes the object's object.json whole (ingest).
+    void write(const iiif::ObjectRecord& object,
+               const std::vector<iiif::ImageRecord>& images) const;
+    // Replaces the object record of an object.json and keeps its images as they are (a change
+    // of metadata or state); IiifError 500 when the file cannot be read.
+    void rewrite(const iiif::ObjectRecord& object) const;
+    // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
+    static StoredObject read(const std::string& object_file);
+
+    // What a walk of the storage root looks for, and the directories of an object it need not
+    // enter.
+    static bool is_object_file(std::string_view file_name);
+    static bool is_object_content(std::string_view directory_name);
+
+  private:
+    std::string root_;
+};
+
+}  // namespace iiifd

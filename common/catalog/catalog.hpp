@@ -1,45 +1,23 @@
 // The catalog (catalog.mdb): what the platform holds, written only by iiifd and read by every
 // nginx worker. One LMDB environment in a single file (MDB_NOSUBDIR), with named databases:
+// the records (objects, images, every ARK minted, the originals ingested), the indexes kept with
+// them (by date, by set, by title word, the tallies that count per span of time), the documents
+// served as stored (manifests, resolver records, collections, and the sets whose collections are
+// out of date), the sets' names and the settings iiifd publishes with. catalog_keys.hpp lists
+// the databases and the layout of their keys.
 //
-//   objects   normalized object ARK  -> ObjectRecord (JSON)
-//   images    normalized image id    -> ImageRecord (JSON)     id = "{object ARK}/f{n}"
-//   arks      normalized ARK         -> {"ark", "minted"}      every ARK ever minted, for ever
-//   files     normalized ARK "|" SHA-256 of an original -> page index   (idempotent ingest)
-//   by_date   u64be datestamp + normalized ARK -> ""           OAI-PMH selective harvesting
-//   by_set    set spec "\0" u64be datestamp + ARK -> ""        idem, per set; an object in
-//             "a:b" is also indexed under "a", so harvesting a set harvests its subsets
-//   documents ready-made answers, served as stored (StoredDocument):
-//             "m3 {ARK}" / "m2 {ARK}"   the object's Presentation 3.0 / 2.1 manifest
-//             "r {ARK}"                 the object's resolver record (ark_resolver.hpp)
-//             "c " / "c {set}" / "c {set}/{n}"  the top collection, a set's, a set's page n
-//   members   set spec "\0" u64be created + ARK -> collection_item_v3 text: the objects directly
-//             in each set (not its subsets), in deposit order, for its collection documents
-//   dirty     set spec -> "": sets whose collection documents are out of date (refresh_collections)
-//   tallies   spec "\0" u8 level + u64be (datestamp >> 6 * level) -> u64be count: how many
-//             published objects (active or withdrawn, not pending) each set (spec "" for all)
-//             holds per span of 64^level seconds, for levels 0 to 5, so that counting a
-//             from/until range reads at most a few hundred entries, however large the catalog
-//             (OAI-PMH's completeListSize). A count that falls to 0 is deleted.
-//   sets      set spec -> {"name", "description"}: the sets' names, from iiifd's configuration
-//   words     title word "\0" normalized ARK -> "": every word of every title (all languages)
-//             of each object (title_words.hpp: NFKD, accents dropped, case-folded, cut at
-//             64 bytes; one-character words kept), for the search by title. Written with the
-//             object, in its transaction. A catalog of schema 1 to 3 has none: CatalogWriter
-//             fills it on opening (so does it when `words` is empty beside objects); a reader
-//             that opened the catalog before that searches nothing until it is opened again
-//   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
-//             "access" -> access_settings_to_json() (what the module decides with),
-//             "access_rules" -> access_rules_to_json() (how objects got their policies)
-//
-// "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
-// for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
-// included, for display. Every change of an object is one write transaction: readers see the
-// object before or after, never in between.
+// Every change of an object is one write transaction: readers see the object before or after,
+// never in between.
 //
 // Readers in other processes (nginx workers) need read access to the file and write access to
 // its lock file (path + "-lock"): the writer creates both with mode 0664, so a shared group is
 // enough. Replace nothing under a running reader: it maps the file it opened for ever; empty
 // the catalog with CatalogWriter::clear() instead.
+//
+// The code, in common/catalog/: catalog_reader.cpp, catalog_reader_documents.cpp and
+// catalog_title_search.cpp (CatalogReader), catalog_writer.cpp (CatalogWriter: opening and
+// upgrades, minting, the catalog as a whole) and catalog_writer_objects.cpp (its changes of one
+// object), on catalog_keys, tallies, catalog_documents and catalog_lmdb (private to the folder).
 #pragma once
 
 #include <lmdb.h>
@@ -60,8 +38,9 @@
 
 namespace iiif {
 
-// The catalog's keys: an object's normalized ARK (of any ARK form; a qualifier is ignored),
-// and an image's "{normalized ARK}/f{n}" (nullopt unless the qualifier is f{n}, n >= 1).
+// The catalog's keys (every database's layout: catalog_keys.hpp): an object's normalized ARK (of
+// any ARK form; a qualifier is ignored), and an image's "{normalized ARK}/f{n}" (nullopt unless
+// the qualifier is f{n}, n >= 1).
 std::optional<std::string> catalog_object_key(std::string_view ark);
 std::optional<std::string> catalog_image_key(std::string_view id);
 

@@ -1,0 +1,110 @@
+// CatalogReader's reads of stored documents (catalog.hpp): copied out, read in place through one
+// reused read transaction (the module's event loop), or pinned with their offset in the catalog
+// file (for sendfile). Their encoding is in catalog_documents.hpp.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "catalog.hpp"
+#include "catalog_documents.hpp"
+#include "catalog_lmdb.hpp"
+
+namespace iiif {
+using namespace catalog_detail;
+
+std::optional<StoredDocument> CatalogReader::document(std::string_view key) const {
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(documents_, key);
+    if (!found) return std::nullopt;
+    const DocumentView document = decode_document_view(*found, key);
+    return StoredDocument{std::string(document.body), std::string(document.etag),
+                          document.modified};
+}
+
+bool CatalogReader::with_document(std::string_view key,
+                                  const std::function<void(const DocumentView&)>& use) const {
+    std::unique_lock lock(reuse_mutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+        // A renewed transaction sees the latest commit, as a new one would.
+        int rc = reused_txn_ ? mdb_txn_renew(reused_txn_)
+                             : mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reused_txn_);
+        if (rc == 0) {
+            struct Reset {
+                MDB_txn* txn;
+                ~Reset() { mdb_txn_reset(txn); }
+            } reset{reused_txn_};
+            MDB_val k = view(key), value;
+            rc = mdb_get(reused_txn_, documents_, &k, &value);
+            if (rc == MDB_NOTFOUND) return false;
+            check(rc, "mdb_get");
+            use(decode_document_view(view(value), key));
+            return true;
+        }
+        // A map grown by the writer (MDB_MAP_RESIZED) or a stale handle: start afresh below,
+        // where Txn adopts the new size.
+        if (reused_txn_) mdb_txn_abort(reused_txn_);
+        reused_txn_ = nullptr;
+    }
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(documents_, key);
+    if (!found) return false;
+    use(decode_document_view(*found, key));
+    return true;
+}
+
+std::optional<CatalogReader::PinnedDocument> CatalogReader::pinned_document(
+    std::string_view key) const {
+    MDB_txn* raw = nullptr;
+    if (mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw) != 0) return std::nullopt;
+    std::shared_ptr<MDB_txn> txn(raw, mdb_txn_abort);
+    MDB_val k = view(key), value;
+    int rc = mdb_get(raw, documents_, &k, &value);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "mdb_get");
+    PinnedDocument pinned;
+    pinned.view = decode_document_view(view(value), key);
+    // A read transaction sees the map, which is the file from offset 0: where the bytes are
+    // in memory is where they are in the file.
+    const MapExtent map = map_extent();
+    const char* body = pinned.view.body.data();
+    if (map.fd >= 0 && body >= map.base && body + pinned.view.body.size() <= map.base + map.size) {
+        pinned.fd = map.fd;
+        pinned.file_offset = body - map.base;
+    }
+    pinned.pin = std::move(txn);
+    return pinned;
+}
+
+// LMDB says where it mapped the file only with MDB_FIXEDMAP; the process's own map list says it
+// for every mapping: the one of the catalog file's inode at offset 0. Looked up once.
+CatalogReader::MapExtent CatalogReader::map_extent() const {
+    std::lock_guard lock(reuse_mutex_);
+    // A map adopted at a new size (MDB_MAP_RESIZED) may have moved: look again then.
+    MDB_envinfo info;
+    if (mdb_env_info(env_, &info) != 0) return {};
+    if (map_searched_ && info.me_mapsize == map_size_) return map_;
+    map_searched_ = true;
+    map_size_ = info.me_mapsize;
+    map_ = {};
+    int fd = -1;
+    struct stat file;
+    if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &file) != 0) return map_;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+        unsigned major = 0, minor = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
+                        &major, &minor, &inode) != 7)
+            continue;
+        if (inode != file.st_ino || offset != 0 || makedev(major, minor) != file.st_dev) continue;
+        map_ = {reinterpret_cast<const char*>(start), static_cast<size_t>(end - start), fd};
+        break;
+    }
+    return map_;
+}
+
+}  // namespace iiif

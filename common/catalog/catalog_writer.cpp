@@ -1,0 +1,342 @@
+// CatalogWriter (catalog.hpp), the catalog as a whole: opening it (creating the databases,
+// upgrading an older schema), minting ARKs, the set names, emptying it, the settings documents
+// are made with (and making every document again when they change), and the collections of the
+// dirty sets. Its changes of one object (put, withdraw, reinstate) are in
+// catalog_writer_objects.cpp.
+#include <algorithm>
+#include <functional>
+
+#include "catalog.hpp"
+#include "catalog_documents.hpp"
+#include "catalog_keys.hpp"
+#include "catalog_lmdb.hpp"
+#include "clock.hpp"
+#include "iiif_error.hpp"
+#include "json.hpp"
+#include "tallies.hpp"
+
+namespace iiif {
+using namespace catalog_detail;
+
+namespace {
+
+// Address space, not disk: without MDB_WRITEMAP the file grows only as pages are written.
+constexpr size_t kWriterMapSize = size_t{64} << 30;
+constexpr std::string_view kSchema = "4";
+// Schema 1 had no documents, members or dirty databases: opening it adds them, and
+// set_publication() then makes every document. Schemas 1 and 2 had no tallies or sets: opening
+// adds them and counts every object. Schemas 1 to 3 had no words: opening indexes every title.
+constexpr std::string_view kOlderSchemas[] = {"1", "2", "3"};
+// Objects made again per transaction by republish() and set_access().
+constexpr size_t kRepublishBatch = 256;
+// Objects counted per transaction by rebuild_tallies(), indexed by rebuild_words().
+constexpr size_t kTallyBatch = 4096;
+constexpr int kMintAttempts = 16;
+
+// Reads the schema the catalog records in `meta`, in the opening's write transaction: a new
+// catalog, and one of an older schema (then `*older` is set, for the caller to upgrade), are
+// recorded with the current one. Nullopt when the catalog can be used, else why not.
+std::optional<std::string> record_schema(MDB_txn* txn, MDB_dbi meta, bool* older) {
+    MDB_val key = view(kSchemaKey), value;
+    int rc = mdb_get(txn, meta, &key, &value);
+    if (rc == 0 && std::find(std::begin(kOlderSchemas), std::end(kOlderSchemas), view(value)) !=
+                       std::end(kOlderSchemas)) {
+        *older = true;
+        rc = MDB_NOTFOUND;  // upgraded by the caller
+    }
+    if (rc == 0 && view(value) != kSchema)
+        return "schema " + std::string(view(value)) + ", expected " + std::string(kSchema);
+    if (rc == MDB_NOTFOUND) {
+        value = view(kSchema);
+        rc = mdb_put(txn, meta, &key, &value, 0);
+    }
+    if (rc != 0) return std::string("meta: ") + mdb_strerror(rc);
+    return std::nullopt;
+}
+
+// Whether the title index is empty beside objects (schema 4, `words` emptied by hand or lost):
+// then it is filled as on an upgrade. Objects that have no title at all look the same: their
+// catalog is read through at each opening, and still has no words after it.
+std::optional<std::string> title_index_missing(MDB_txn* txn, MDB_dbi words, MDB_dbi objects,
+                                               bool* missing) {
+    MDB_stat word_stat{}, object_stat{};
+    int rc = mdb_stat(txn, words, &word_stat);
+    if (rc == 0) rc = mdb_stat(txn, objects, &object_stat);
+    if (rc != 0) return std::string("mdb_stat: ") + mdb_strerror(rc);
+    *missing = word_stat.ms_entries == 0 && object_stat.ms_entries > 0;
+    return std::nullopt;
+}
+
+// Calls `visit` with the key and record of each object after the key `after` ("": from the
+// first), in key order, at most `batch` of them, and moves `after` to the last one visited.
+// Returns how many were visited: fewer than `batch` at the end.
+size_t visit_objects(const Txn& txn, MDB_dbi objects, std::string& after, size_t batch,
+                     const std::function<void(const std::string&, ObjectRecord)>& visit) {
+    size_t visited = 0;
+    Cursor cursor(txn, objects);
+    for (bool found = after.empty() ? cursor.first() : cursor.seek(after); found;
+         found = cursor.next()) {
+        if (cursor.key() == after) continue;
+        after = std::string(cursor.key());
+        visit(after, object_record_from_json(cursor.value()));
+        if (++visited == batch) break;
+    }
+    return visited;
+}
+
+}  // namespace
+
+// ---- Opening ----------------------------------------------------------------------------------
+
+std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std::string* error) {
+    auto fail = [&](const std::string& what) {
+        if (error) *error = "catalog " + path + ": " + what;
+        return nullptr;
+    };
+    std::unique_ptr<CatalogWriter> writer(new CatalogWriter());
+    CatalogReader& r = writer->reader_;
+    r.owns_env_ = false;  // the writer closes it
+    // Durable commits (an fsync each): readers act on what the catalog says at once. Group
+    // write on the file and its lock file lets nginx's workers, in the daemon's group, read it.
+    if (auto failure =
+            open_environment(path, MDB_NOSUBDIR | MDB_NOTLS, 0664, kWriterMapSize, &writer->env_))
+        return fail(*failure);
+    r.env_ = writer->env_;
+
+    // One transaction creates what is missing and checks the schema.
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(writer->env_, nullptr, 0, &txn);
+    if (rc != 0) return fail(std::string("mdb_txn_begin: ") + mdb_strerror(rc));
+    const NamedDatabase databases[] = {
+        {"objects", &r.objects_},     {"images", &r.images_},   {"arks", &r.arks_},
+        {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
+        {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
+        {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
+        {"words", &r.words_}};
+    r.has_words_ = true;
+    bool older = false, unindexed = false;
+    std::optional<std::string> failure = open_databases(txn, databases, MDB_CREATE);
+    if (!failure) failure = record_schema(txn, r.meta_, &older);
+    if (!failure) failure = title_index_missing(txn, r.words_, r.objects_, &unindexed);
+    if (failure) {
+        mdb_txn_abort(txn);
+        return fail(*failure);
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) return fail(std::string("mdb_txn_commit: ") + mdb_strerror(rc));
+
+    // The indexes an older schema lacks, in transactions of their own.
+    if (older || unindexed) {
+        try {
+            if (older) writer->rebuild_tallies();
+            writer->rebuild_words();
+        } catch (const IiifError& problem) {
+            return fail("upgrade: " + problem.reason);
+        }
+    }
+    return writer;
+}
+
+CatalogWriter::~CatalogWriter() {
+    // The reader's kept transaction belongs to this environment: it goes first.
+    if (reader_.reused_txn_) mdb_txn_abort(reader_.reused_txn_);
+    reader_.reused_txn_ = nullptr;
+    if (env_) mdb_env_close(env_);
+}
+
+// The title index from every object, in batches (the upgrade to schema 4).
+void CatalogWriter::rebuild_words() {
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        check(mdb_drop(txn.get(), r.words_, 0), "mdb_drop");
+        txn.commit();
+    }
+    std::string after;
+    for (bool more = true; more;) {
+        Txn txn(env_, 0);
+        const size_t done =
+            visit_objects(txn, r.objects_, after, kTallyBatch,
+                          [&](const std::string& key, const ObjectRecord& object) {
+                              for (const std::string& word : object_title_words(object))
+                                  txn.put(r.words_, word_key(word, key), "");
+                          });
+        txn.commit();
+        more = done == kTallyBatch;
+    }
+}
+
+// The tallies from every object, in batches (on opening an older schema).
+void CatalogWriter::rebuild_tallies() {
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        check(mdb_drop(txn.get(), r.tallies_, 0), "mdb_drop");
+        txn.commit();
+    }
+    std::string after;
+    for (bool more = true; more;) {
+        Txn txn(env_, 0);
+        const size_t counted = visit_objects(txn, r.objects_, after, kTallyBatch,
+                                             [&](const std::string&, const ObjectRecord& object) {
+                                                 tally(txn, r.tallies_, object, +1);
+                                             });
+        more = counted == kTallyBatch;
+        txn.commit();
+    }
+}
+
+// ---- ARKs, sets, emptying ---------------------------------------------------------------------
+
+std::string CatalogWriter::mint(const std::string& naan, const std::string& shoulder,
+                                CheckProfile profile) {
+    for (int attempt = 0; attempt < kMintAttempts; ++attempt) {
+        std::string name = mint_ark_name(naan, shoulder, profile);
+        auto ark = parse_ark("ark:/" + naan + "/" + name);
+        if (!ark || !ark->qualifier.empty())
+            throw IiifError(500, "catalog: cannot mint under NAAN \"" + naan +
+                                     "\" and shoulder \"" + shoulder + "\"");
+        std::string key = ark->normalized_base();
+        Txn txn(env_, 0);
+        if (txn.find(reader_.arks_, key)) continue;  // taken: draw again
+        Json record(json_object());
+        json_object_set_new(record.get(), "ark", json_string_of(ark->to_string()));
+        json_object_set_new(record.get(), "minted", json_integer(now_seconds()));
+        txn.put(reader_.arks_, key, json_text(record.get()));
+        txn.commit();
+        return ark->to_string();
+    }
+    throw IiifError(500, "catalog: no free ARK name under shoulder \"" + shoulder + "\"");
+}
+
+void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {
+    Txn txn(env_, 0);
+    check(mdb_drop(txn.get(), reader_.sets_, 0), "mdb_drop");
+    std::vector<std::string> specs;
+    for (const CatalogReader::SetInfo& set : sets) {
+        if (!is_valid_set_spec(set.spec))
+            throw IiifError(500, "catalog: \"" + set.spec + "\" is no set spec");
+        Json record(json_object());
+        json_object_set_new(record.get(), "name", json_string_of(set.name));
+        if (!set.description.empty())
+            json_object_set_new(record.get(), "description", json_string_of(set.description));
+        txn.put(reader_.sets_, set.spec, json_text(record.get()));
+        specs.push_back(set.spec);
+    }
+    // A named set's ancestors exist too ("a:b" is inside "a"), named or not.
+    for (const std::string& spec : set_memberships(specs))
+        if (!txn.find(reader_.sets_, spec)) txn.put(reader_.sets_, spec, "{\"name\":\"\"}");
+    txn.commit();
+}
+
+void CatalogWriter::clear() {
+    const CatalogReader& r = reader_;
+    Txn txn(env_, 0);
+    // The set names come from the configuration, not from the objects: they stay.
+    for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
+                        r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_, r.words_})
+        check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
+    txn.put(r.meta_, kSchemaKey, kSchema);
+    txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
+    txn.put(r.dirty_, kTopDirtyKey, "");
+    txn.commit();
+}
+
+// ---- Settings, and every document made again --------------------------------------------------
+
+void CatalogWriter::set_publication(const PublicationSettings& settings) {
+    publication_ = settings;
+    const std::string json = publication_settings_to_json(settings);
+    {
+        Txn txn(env_, 0);
+        if (txn.find(reader_.meta_, kPublicationKey) == std::optional<std::string_view>(json))
+            return;
+        txn.put(reader_.meta_, kPublicationKey, json);
+        txn.commit();
+    }
+    republish();
+}
+
+void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules& rules) {
+    access_settings_ = settings;
+    access_rules_ = rules;
+    const std::string settings_json = access_settings_to_json(settings);
+    const std::string rules_json = access_rules_to_json(rules);
+    const CatalogReader& r = reader_;
+    {
+        Txn txn(env_, 0);
+        if (txn.find(r.meta_, kAccessKey) == std::optional<std::string_view>(settings_json) &&
+            txn.find(r.meta_, kAccessRulesKey) == std::optional<std::string_view>(rules_json))
+            return;
+        txn.put(r.meta_, kAccessKey, settings_json);
+        txn.put(r.meta_, kAccessRulesKey, rules_json);
+        txn.commit();
+    }
+    // Every object again, a batch per transaction: put() resolves its access anew (its pages
+    // included) and remakes its documents, whose probe services follow the policy.
+    std::string after;
+    for (bool more = true; more;) {
+        std::vector<Entry> batch;
+        {
+            Txn txn(env_, MDB_RDONLY);
+            visit_objects(txn, r.objects_, after, kRepublishBatch,
+                          [&](const std::string&, ObjectRecord object) {
+                              batch.push_back({std::move(object), {}});
+                          });
+        }
+        more = batch.size() == kRepublishBatch;
+        if (!batch.empty()) put_many(batch);
+    }
+}
+
+void CatalogWriter::republish() {
+    const CatalogReader& r = reader_;
+    {
+        // Every set that has documents now is made again (or removed, if it has emptied).
+        Txn txn(env_, 0);
+        const std::vector<std::string> sets = sets_with_collections(txn, r.documents_);
+        check(mdb_drop(txn.get(), r.members_, 0), "mdb_drop");
+        for (const std::string& spec : sets)
+            txn.put(r.dirty_, spec.empty() ? kTopDirtyKey : spec, "");
+        txn.put(r.dirty_, kTopDirtyKey, "");
+        txn.commit();
+    }
+    // Objects in key order, a batch per transaction, resuming after the last key done.
+    std::string after;
+    for (bool more = true; more;) {
+        Txn txn(env_, 0);
+        Publisher publish{txn,          publication_, access_settings_, r.images_,
+                          r.documents_, r.members_,   r.dirty_};
+        const size_t done = visit_objects(txn, r.objects_, after, kRepublishBatch,
+                                          [&](const std::string& key, const ObjectRecord& object) {
+                                              publish.publish(nullptr, object, key);
+                                          });
+        more = done == kRepublishBatch;
+        if (done == 0) break;
+        txn.commit();
+    }
+    while (refresh_collections() > 0) {
+    }
+}
+
+int CatalogWriter::refresh_collections() {
+    const CatalogReader& r = reader_;
+    std::vector<std::string> dirty;
+    {
+        Txn txn(env_, MDB_RDONLY);
+        Cursor cursor(txn, r.dirty_);
+        for (bool more = cursor.first(); more; more = cursor.next())
+            dirty.emplace_back(cursor.key());
+    }
+    // One transaction per set.
+    for (const std::string& entry : dirty) {
+        Txn txn(env_, 0);
+        remake_collection(txn, publication_, r.members_, r.documents_,
+                          entry == kTopDirtyKey ? "" : entry);
+        txn.erase(r.dirty_, entry);
+        txn.commit();
+    }
+    return static_cast<int>(dirty.size());
+}
+
+}  // namespace iiif

@@ -50,7 +50,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -62,6 +61,7 @@
 #include "access_config.hpp"
 #include "ark.hpp"
 #include "catalog.hpp"
+#include "clock.hpp"
 #include "daemon_config.hpp"
 #include "dublin_core.hpp"
 #include "iiif_error.hpp"
@@ -280,8 +280,7 @@ int run(const Options& options) {
     const auto started = std::chrono::steady_clock::now();
     const std::int64_t first = writer->reader().object_count();
     const std::int64_t spread = options.spread.value_or(options.objects);
-    const std::int64_t start =
-        options.start_date.value_or(static_cast<std::int64_t>(std::time(nullptr)) - spread);
+    const std::int64_t start = options.start_date.value_or(iiif::now_seconds() - spread);
     const iiif::SourceInfo source =
         options.master.empty() ? master_info() : iiif::probe_source(options.master);
     std::unordered_set<std::string> taken;

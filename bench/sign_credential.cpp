@@ -10,7 +10,6 @@
 // must exist. Prints the credential (URL- and cookie-safe text) on one line: the value of the
 // cookie named by [access] cookie_name, or of "Authorization: Bearer".
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <iostream>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "access.hpp"
+#include "clock.hpp"
 #include "signing.hpp"
 
 int main(int argc, char** argv) {
@@ -40,9 +40,7 @@ int main(int argc, char** argv) {
     try {
         credential.kind = kind == "session" ? iiif::AccessCredential::Kind::session
                                             : iiif::AccessCredential::Kind::token;
-        const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+        const std::int64_t now = iiif::now_seconds();
         credential.expires = now + lifetime;
         std::cout << iiif::sign_credential(credential, iiif::load_secret_key(key_file, false))
                   << '\n';

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <map>
 
+#include "clock.hpp"
 #include "encoding.hpp"
 #include "json.hpp"
 
@@ -62,7 +62,7 @@ std::string job_key(const std::string& job_id) {
 }
 
 std::string now_text() {
-    return std::to_string(std::time(nullptr));
+    return std::to_string(iiif::now_seconds());
 }
 
 std::string files_json(const std::vector<FileOutcome>& files) {

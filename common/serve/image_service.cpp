@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "catalog.hpp"
+#include "clock.hpp"
 #include "document_service.hpp"
 #include "iiif_error.hpp"
 #include "info_json.hpp"
@@ -233,9 +233,7 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
     requester.authorization = request.authorization;
     // The probe is asked with the access token only (Auth 2.0); images also with the cookie.
     if (!probe) requester.cookie = request.cookie;
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+    const std::int64_t now = now_seconds();
     // The event loop's memo of credentials already verified (one per worker thread).
     thread_local CredentialMemo verified;
     access.decision = decide_access(*access.policy, requester, *access.settings,

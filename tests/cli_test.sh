@@ -260,8 +260,9 @@ expect_json "$work/info3.json" id "\"$id3\""
 expect_json "$work/info3.json" type '"ImageService3"'
 expect_json "$work/info3.json" protocol '"http://iiif.io/api/image"'
 expect_json "$work/info3.json" profile '"level2"'
+# The four levels, then 125x94: the halving below them whose longer side is still 64 or more.
 expect_json "$work/info3.json" sizes \
-    '[{"width":250,"height":187},{"width":500,"height":375},{"width":1000,"height":750},{"width":2000,"height":1500}]'
+    '[{"width":125,"height":94},{"width":250,"height":187},{"width":500,"height":375},{"width":1000,"height":750},{"width":2000,"height":1500}]'
 expect_json "$work/info3.json" tiles.0.width 256
 expect_json "$work/info3.json" tiles.0.scaleFactors '[1,2,4,8]'
 expect_json "$work/info3.json" maxWidth null
@@ -272,7 +273,7 @@ expect_json "$work/limits3.json" maxHeight 900
 expect_json "$work/limits3.json" maxArea 800000
 expect_json "$work/limits3.json" rights '"http://creativecommons.org/licenses/by/4.0/"'
 expect_json "$work/limits3.json" sizes \
-    '[{"width":250,"height":187},{"width":500,"height":375},{"width":1000,"height":750}]'
+    '[{"width":125,"height":94},{"width":250,"height":187},{"width":500,"height":375},{"width":1000,"height":750}]'
 info_to "$work/pretty3.json" "$tif" --api 3 --id "$id3" --pretty
 python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
     "$work/info3.json" "$work/pretty3.json" || fail "--pretty changes the document"

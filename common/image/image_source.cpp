@@ -20,10 +20,6 @@ namespace {
     throw IiifError(422, "source image is damaged: " + why);
 }
 
-int ceil_div(int length, int factor) {
-    return (length + factor - 1) / factor;
-}
-
 // A level at scale factor s of a W x H image is ceil(W/s) x ceil(H/s); encoders that halve by
 // flooring are accepted too.
 bool is_level_of(int width, int height, int full_width, int full_height, int factor) {

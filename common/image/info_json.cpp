@@ -2,7 +2,10 @@
 
 #include <jansson.h>
 
+#include <algorithm>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "iiif_error.hpp"
 #include "json.hpp"
@@ -41,17 +44,32 @@ bool within_limits(int width, int height, const Limits& limits) {
     return true;
 }
 
+json_t* size_object(int width, int height) {
+    json_t* size = json_object();
+    set_integer(size, "width", width);
+    set_integer(size, "height", height);
+    return size;
+}
+
+// The sizes a viewer may ask for whole: every level, then halvings of the smallest one down to
+// a thumbnail (the last whose longer side is at least kSmallestSizeEdge), so that a flat source
+// (a JPEG, a PNG) offers thumbnails too. Ascending widths.
 json_t* sizes_array(const SourceInfo& source, const Limits& limits) {
-    json_t* sizes = json_array();
-    // levels are ordered by ascending scale factor, so walk backwards for ascending widths.
-    for (auto level = source.levels.rbegin(); level != source.levels.rend(); ++level) {
-        if (!within_limits(level->width, level->height, limits)) continue;
-        json_t* size = json_object();
-        set_integer(size, "width", level->width);
-        set_integer(size, "height", level->height);
-        json_array_append_new(sizes, size);
+    std::vector<std::pair<int, int>> sizes;
+    for (const SourceLevel& level : source.levels) sizes.emplace_back(level.width, level.height);
+    if (!source.levels.empty()) {
+        for (int factor = source.levels.back().scale_factor * 2;; factor *= 2) {
+            const int width = ceil_div(source.width, factor);
+            const int height = ceil_div(source.height, factor);
+            if (std::max(width, height) < kSmallestSizeEdge || factor > (1 << 30) / 2) break;
+            sizes.emplace_back(width, height);
+        }
     }
-    return sizes;
+    json_t* array = json_array();
+    for (auto size = sizes.rbegin(); size != sizes.rend(); ++size)
+        if (within_limits(size->first, size->second, limits))
+            json_array_append_new(array, size_object(size->first, size->second));
+    return array;
 }
 
 json_t* tiles_array(const SourceInfo& source, int default_tile_size, const Limits& limits) {
@@ -179,6 +197,18 @@ TileDeclaration tile_declaration(const SourceInfo& source, int default_tile_size
     tiles.height = source.tiled ? source.tile_height : default_tile_size;
     for (const SourceLevel& level : source.levels)
         tiles.scale_factors.push_back(level.scale_factor);
+    // Past the source's own levels, virtual ones (rendered from the smallest real level) until
+    // one tile holds the whole image: a viewer zoomed out then pulls a few small tiles, not
+    // every full-resolution one.
+    if (tiles.width > 0 && tiles.height > 0 && !tiles.scale_factors.empty()) {
+        for (int factor = tiles.scale_factors.back();
+             (ceil_div(source.width, factor) > tiles.width ||
+              ceil_div(source.height, factor) > tiles.height) &&
+             factor <= (1 << 30) / 2;) {
+            factor *= 2;
+            tiles.scale_factors.push_back(factor);
+        }
+    }
     return tiles;
 }
 

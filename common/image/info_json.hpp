@@ -27,7 +27,15 @@ struct InfoOptions {
 
 std::string info_json(const SourceInfo& source, const InfoOptions& options);
 
-// The tile size and scale factors declared for a source; exposed for tests and the module.
+// The layout of what info_json() declares, part of a cached info.json's key: bumped whenever
+// the same source and options give another document (2: virtual scale factors and sizes down
+// to a thumbnail), so no cache serves a document of an older layout.
+inline constexpr int kInfoJsonLayout = 2;
+// The longer side of the smallest size "sizes" lists (a thumbnail).
+inline constexpr int kSmallestSizeEdge = 64;
+
+// The tile size and scale factors declared for a source: its levels', then virtual ones until
+// a single tile holds the image. Exposed for tests and the module.
 struct TileDeclaration {
     int width = 0, height = 0;
     std::vector<int> scale_factors;

@@ -31,6 +31,11 @@ struct SourceInfo {
 
 std::string_view source_format_name(SourceFormat format);
 
+// The size of a level at `factor`: the Image API's ceil(length / factor).
+inline int ceil_div(int length, int factor) {
+    return (length + factor - 1) / factor;
+}
+
 // A compact text form, for keeping probed sources in the tile cache; parse returns nullopt for
 // anything it did not write.
 std::string serialize_source_info(const SourceInfo& source);

@@ -84,11 +84,12 @@ CacheKey source_key(const RenderJob& job) {
 }
 
 CacheKey info_key(const RenderJob& job) {
-    return make_cache_key(
-        job.group, "info|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                       job.id_url + "|" + job.identity + "|" + limits_text(job.limits) + "|" +
-                       std::to_string(job.config->default_tile_size) + "|" + job.rights + "|" +
-                       job.access_tag);
+    return make_cache_key(job.group, "info|" + std::to_string(kInfoJsonLayout) + "|" +
+                                         std::to_string(static_cast<int>(job.config->version)) +
+                                         "|" + job.id_url + "|" + job.identity + "|" +
+                                         limits_text(job.limits) + "|" +
+                                         std::to_string(job.config->default_tile_size) + "|" +
+                                         job.rights + "|" + job.access_tag);
 }
 
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {

@@ -37,8 +37,9 @@ void add_strings(std::set<std::string>& names, const json_t* array) {
 }
 
 // What the info.json of `version` ("3" or "2") declares, with what its compliance level implies.
-Declared declared(const Nginx& nginx, const std::string& version) {
-    Response response = get(nginx.url("/iiif/" + version + "/master/info.json"));
+Declared declared(const Nginx& nginx, const std::string& version,
+                  const std::string& identifier = "master") {
+    Response response = get(nginx.url("/iiif/" + version + "/" + identifier + "/info.json"));
     REQUIRE(response.status == 200);
     fixtures::Json info = fixtures::parse_json(response.body);
     REQUIRE(info);
@@ -177,9 +178,9 @@ bool exercise_http_feature(const Nginx& nginx, const std::string& version,
 
 // GETs an image and checks that it is a 200 of the given size; returns the body.
 std::string check_image(const Nginx& nginx, const std::string& version, const std::string& request,
-                        int width, int height) {
-    INFO("GET /iiif/" << version << "/master/" << request);
-    Response response = get(nginx.url("/iiif/" + version + "/master/" + request));
+                        int width, int height, const std::string& identifier = "master") {
+    INFO("GET /iiif/" << version << "/" << identifier << "/" << request);
+    Response response = get(nginx.url("/iiif/" + version + "/" + identifier + "/" + request));
     if (response.status != 200) {
         FAIL_CHECK("status " << response.status << ": " << response.body);
         return "";
@@ -288,7 +289,8 @@ TEST_CASE("Every entry of sizes is served at exactly that size", "[features]") {
     auto nginx = fixtures::serve_master();
     for (std::string version : {"3", "2"}) {
         Declared info = declared(*nginx, version);
-        CHECK(info.sizes.size() == 4);
+        // The four levels of the 2000x1500 master, and 125x94 below them (the thumbnail).
+        CHECK(info.sizes.size() == 5);
         for (auto [width, height] : info.sizes) {
             INFO("Image API " << version << ", size " << width << "x" << height);
             check_image(
@@ -296,5 +298,46 @@ TEST_CASE("Every entry of sizes is served at exactly that size", "[features]") {
                 "full/" + std::to_string(width) + "," + std::to_string(height) + "/0/default.jpg",
                 width, height);
         }
+    }
+}
+
+TEST_CASE(
+    "A flat PNG declares virtual scale factors until one tile holds it, and serves each as "
+    "OpenSeadragon requests its tiles",
+    "[features]") {
+    Nginx nginx;
+    // 2000 x 1500 quadrants: red top-left, green top-right, blue bottom-left, white bottom-right.
+    nginx.add_image("flat.png", test_images::save(test_images::quadrants(2000, 1500), "flat.png"));
+    nginx.start();
+    for (std::string version : {"3", "2"}) {
+        Declared info = declared(nginx, version, "flat");
+        // No level but the full one: 2 and 4 are virtual (500 x 375 fits one 512 tile).
+        REQUIRE(info.tile_width == 512);
+        REQUIRE(info.scale_factors == std::vector<int>{1, 2, 4});
+        CHECK(info.sizes == std::vector<std::pair<int, int>>{
+                                {125, 94}, {250, 188}, {500, 375}, {1000, 750}, {2000, 1500}});
+        for (int sf : info.scale_factors) {
+            const int span = 512 * sf;
+            const int last_col = (2000 - 1) / span, last_row = (1500 - 1) / span;
+            for (auto [col, row] : {std::pair{0, 0}, std::pair{last_col, last_row}}) {
+                const int x = col * span, y = row * span;
+                const int w = std::min(span, 2000 - x), h = std::min(span, 1500 - y);
+                const int out_w = (w + sf - 1) / sf;
+                const int out_h = static_cast<int>(std::lround(static_cast<double>(h) * out_w / w));
+                INFO("Image API " << version << ", scale factor " << sf << ", tile " << col << ","
+                                  << row);
+                const std::string body = check_image(
+                    nginx, version,
+                    std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(w) + "," +
+                        std::to_string(h) + "/" + std::to_string(out_w) + ",/0/default.png",
+                    out_w, out_h, "flat");
+                // The first tile starts in the red quadrant; the last one ends in the white.
+                if (!body.empty())
+                    check_near(body, col == 0 ? 2 : out_w - 3, col == 0 ? 2 : out_h - 3,
+                               col == 0 ? kRed : kWhite);
+            }
+        }
+        // The smallest size, the thumbnail, is served whole at exactly that size.
+        check_image(nginx, version, "full/125,94/0/default.jpg", 125, 94, "flat");
     }
 }

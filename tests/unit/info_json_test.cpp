@@ -226,15 +226,17 @@ struct TilesRow {
     const char* declared;
 };
 
-TEST_CASE("info.json: tiles are the native tiles, or default-sized ones, at the levels' scales",
-          "[info]") {
+TEST_CASE(
+    "info.json: tiles are the native tiles, or default-sized ones, at the levels' scales, then "
+    "at virtual ones until one tile holds the image",
+    "[info]") {
     const TilesRow rows[] = {
         {"tiled TIFF", tiled_tiff(), 512, "256x256 [1,2,4,8,16,32,64]"},
-        {"TIFF in 512x256 tiles", strip_tiled_tiff(), 512, "512x256 [1,2,4]"},
-        {"untiled PNG", untiled_png(), 512, "512x512 [1]"},
-        {"untiled PNG", untiled_png(), 1024, "1024x1024 [1]"},
+        {"TIFF in 512x256 tiles", strip_tiled_tiff(), 512, "512x256 [1,2,4,8]"},
+        {"untiled PNG", untiled_png(), 512, "512x512 [1,2,4]"},
+        {"untiled PNG", untiled_png(), 1024, "1024x1024 [1,2]"},
         {"JPEG with shrink-on-load", shrinkable_jpeg(), 512, "512x512 [1,2,4,8]"},
-        {"JPEG with shrink-on-load", shrinkable_jpeg(), 256, "256x256 [1,2,4,8]"},
+        {"JPEG with shrink-on-load", shrinkable_jpeg(), 256, "256x256 [1,2,4,8,16]"},
     };
     for (const auto& row : rows) {
         INFO(row.name << ", default tile size " << row.default_tile_size);
@@ -256,20 +258,24 @@ struct SizesRow {
     const char* declared;
 };
 
-TEST_CASE("info.json: sizes are the levels, smallest first, that are within the limits", "[info]") {
+TEST_CASE(
+    "info.json: sizes are the levels then halvings down to a thumbnail (longer side 64 or more), "
+    "smallest first, within the limits",
+    "[info]") {
     const SizesRow rows[] = {
         {"tiled TIFF", tiled_tiff(), no_limits,
-         "157x125 313x250 625x500 1250x1000 2500x2000 5000x4000 10000x8000"},
+         "79x63 157x125 313x250 625x500 1250x1000 2500x2000 5000x4000 10000x8000"},
         {"tiled TIFF", tiled_tiff(), max_width(3000),
-         "157x125 313x250 625x500 1250x1000 2500x2000"},
-        {"tiled TIFF", tiled_tiff(), spec_limits, "157x125 313x250 625x500 1250x1000"},
-        {"tiled TIFF", tiled_tiff(), max_area(1000000), "157x125 313x250 625x500"},
-        {"TIFF in 512x256 tiles", strip_tiled_tiff(), no_limits, "750x500 1500x1000 3000x2000"},
-        {"untiled PNG", untiled_png(), no_limits, "2000x1500"},
+         "79x63 157x125 313x250 625x500 1250x1000 2500x2000"},
+        {"tiled TIFF", tiled_tiff(), spec_limits, "79x63 157x125 313x250 625x500 1250x1000"},
+        {"tiled TIFF", tiled_tiff(), max_area(1000000), "79x63 157x125 313x250 625x500"},
+        {"TIFF in 512x256 tiles", strip_tiled_tiff(), no_limits,
+         "94x63 188x125 375x250 750x500 1500x1000 3000x2000"},
+        {"untiled PNG", untiled_png(), no_limits, "125x94 250x188 500x375 1000x750 2000x1500"},
         {"JPEG with shrink-on-load", shrinkable_jpeg(), no_limits,
-         "500x375 1000x750 2000x1500 4000x3000"},
+         "125x94 250x188 500x375 1000x750 2000x1500 4000x3000"},
         {"JPEG with shrink-on-load", shrinkable_jpeg(), max_width_height(4000, 1500),
-         "500x375 1000x750 2000x1500"},
+         "125x94 250x188 500x375 1000x750 2000x1500"},
     };
     for (const auto& row : rows) {
         for (ApiVersion version : both_versions) {

@@ -22,6 +22,7 @@
 #include "json.hpp"
 #include "object_store.hpp"
 #include "storage.hpp"
+#include "tiff_master.hpp"
 
 namespace iiifd {
 namespace {
@@ -150,12 +151,6 @@ VImage master_pixels(const std::string& source) {
     return to_display_colour(image);
 }
 
-// libvips before 8.14.3 frees its output while closing a pyramidal TIFF that failed half way
-// (libvips issue 3411): a source error inside tiffsave is a use-after-free, often a crash.
-bool tiffsave_survives_errors() {
-    return std::tuple(vips_version(0), vips_version(1), vips_version(2)) >= std::tuple(8, 14, 3);
-}
-
 // Refuses to start a master that may not fit. A JPEG-compressed pyramid, even of noise, stays
 // below the raw size of its base, and so does a lossy JPEG 2000.
 void check_free_space(const std::string& directory, std::int64_t needed) {
@@ -166,18 +161,6 @@ void check_free_space(const std::string& directory, std::int64_t needed) {
     if (free_bytes < needed)
         throw std::runtime_error(directory + ": " + std::to_string(free_bytes) +
                                  " bytes free, a master may need " + std::to_string(needed));
-}
-
-void save_tiff_master(const VImage& image, const std::string& target, const DaemonConfig& config) {
-    std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
-    image.tiffsave(target.c_str(), VImage::option()
-                                       ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_JPEG)
-                                       ->set("Q", config.master_jpeg_quality)
-                                       ->set("tile", true)
-                                       ->set("tile_width", config.master_tile_size)
-                                       ->set("tile_height", config.master_tile_size)
-                                       ->set("pyramid", true)
-                                       ->set("bigtiff", raw_bytes > kBigTiffRawBytes));
 }
 
 // libvips' progress of a conversion, reported at most every 250 ms and only when the percent
@@ -210,6 +193,16 @@ class ConversionProgress {
         handler_ = g_signal_connect(image_, "eval", G_CALLBACK(&ConversionProgress::on_eval), this);
     }
 
+    // A pass that reports its own percent (0-100), mapped onto from-to % of the conversion;
+    // stops following an image.
+    std::function<void(int)> pass(int from, int to) {
+        stop_following();
+        return [this, from, to](int percent) {
+            std::lock_guard lock(mutex_);
+            reach(from + percent * (to - from) / 100);
+        };
+    }
+
   private:
     void stop_following() {
         if (image_ == nullptr) return;
@@ -221,13 +214,18 @@ class ConversionProgress {
 
     static void on_eval(VipsImage*, VipsProgress* progress, ConversionProgress* self) {
         std::lock_guard lock(self->mutex_);
-        const int percent = self->from_ + progress->percent * (self->to_ - self->from_) / 100;
+        self->reach(self->from_ + progress->percent * (self->to_ - self->from_) / 100);
+    }
+
+    // Reports `percent` of the conversion, if it went forward and the last report is 250 ms old.
+    // Called under the mutex.
+    void reach(int percent) {
+        if (!report_) return;
         const auto now = std::chrono::steady_clock::now();
-        if (percent <= self->last_ || now - self->reported_ < std::chrono::milliseconds(250))
-            return;
-        self->last_ = percent;
-        self->reported_ = now;
-        self->report_(percent);
+        if (percent <= last_ || now - reported_ < std::chrono::milliseconds(250)) return;
+        last_ = percent;
+        reported_ = now;
+        report_(percent);
     }
 
     const Report& report_;
@@ -257,22 +255,18 @@ void convert_to_master(const std::string& source, const std::string& target,
                                            ->set("lossless", false));
         return;
     }
-    if (tiffsave_survives_errors()) {
-        check_free_space(directory, raw_bytes);
-        progress.follow(image, 0, 100);
-        save_tiff_master(image, target, config);
-        return;
-    }
-    // Decoded first into an uncompressed temporary file (libvips' own format, mapped back in),
-    // so that every error of the source surfaces here, outside tiffsave.
+    // Decoded first into an uncompressed temporary file (libvips' own format, mapped back in):
+    // every error of the source surfaces here, and the pyramid's levels read it at random.
     check_free_space(directory, 2 * raw_bytes);
     std::string decoded = create_temporary_file(directory, ".v");
     try {
         progress.follow(image, 0, 50);
         image.write_to_file(decoded.c_str());
-        VImage pixels = VImage::new_from_file(decoded.c_str());
-        progress.follow(pixels, 50, 100);
-        save_tiff_master(pixels, target, config);
+        const VImage pixels = VImage::new_from_file(decoded.c_str());
+        write_tiff_master(
+            pixels, target,
+            {config.master_jpeg_quality, config.master_tile_size, raw_bytes > kBigTiffRawBytes},
+            progress.pass(50, 100));
     } catch (...) {
         std::error_code ignored;
         fs::remove(decoded, ignored);

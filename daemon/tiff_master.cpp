@@ -1,6 +1,9 @@
 #include "tiff_master.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -42,36 +45,104 @@ int tile_count(const std::vector<Level>& levels, int tile_size) {
     return count;
 }
 
-// Levels up to this size are kept in memory; larger ones go to a temporary file beside the
-// master (a level is a quarter of the one before, which the caller's free space check covers).
-constexpr std::int64_t kLevelInMemoryBytes = std::int64_t{64} << 20;
+// A level's rows, `width * bands` bytes each, for the tiles and for the next level.
+class LevelRows {
+  public:
+    virtual ~LevelRows() = default;
+    // Rows y to y + count - 1, contiguous from the pointer with stride(); valid until the next
+    // call.
+    virtual const unsigned char* rows(int y, int count) = 0;
+    virtual size_t stride() const = 0;
+};
 
-// The next level: a 2x2 average of `above`, whose odd sizes are padded by one copied edge pixel,
-// computed once and kept (in memory, or in a temporary file listed in `temporaries`), so that
-// each level is read from the one before, not from the full image through a chain of shrinks.
-VImage halve(const VImage& above, const std::string& directory,
-             std::vector<std::string>& temporaries) {
-    const VImage even =
-        above.embed(0, 0, above.width() + above.width() % 2, above.height() + above.height() % 2,
-                    VImage::option()->set("extend", VIPS_EXTEND_COPY));
-    const VImage half = even.shrink(2, 2).cast(VIPS_FORMAT_UCHAR);
-    const std::int64_t bytes = std::int64_t{half.width()} * half.height() * half.bands();
-    if (bytes <= kLevelInMemoryBytes) return half.copy_memory();
-    temporaries.push_back(create_temporary_file(directory, ".v"));
-    half.write_to_file(temporaries.back().c_str());
-    return VImage::new_from_file(temporaries.back().c_str());
-}
+// The full image, read through a libvips region: an image in memory or mapped from a file
+// (the caller's decoded .v) is then read in place, with no copy and no thread pool.
+class ImageRows : public LevelRows {
+  public:
+    explicit ImageRows(const VImage& image)
+        : image_(image), region_(vips::VRegion::new_from_image(image)) {}
+    const unsigned char* rows(int y, int count) override {
+        region_.prepare(0, y, image_.width(), count);
+        return region_.addr(0, y);
+    }
+    size_t stride() const override { return region_.stride(); }
 
-// Removes the temporary level files when the master is done, or failed.
-struct Temporaries {
-    std::vector<std::string> paths;
-    ~Temporaries() {
-        for (const std::string& path : paths) {
+  private:
+    VImage image_;
+    vips::VRegion region_;
+};
+
+// Levels up to this size are kept in memory; larger ones in a temporary file beside the master,
+// mapped (a level is a quarter of the one before, which the caller's free space check covers).
+constexpr size_t kLevelInMemoryBytes = size_t{64} << 20;
+
+// A reduced level, made whole once (each level is read from the one before, not from the full
+// image through a chain of reductions).
+class BufferRows : public LevelRows {
+  public:
+    BufferRows(int width, int height, int bands, const std::string& directory)
+        : stride_(static_cast<size_t>(width) * bands), size_(stride_ * height) {
+        if (size_ <= kLevelInMemoryBytes) {
+            memory_.resize(size_);
+            data_ = memory_.data();
+            return;
+        }
+        path_ = create_temporary_file(directory, ".level");
+        const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
+            if (fd >= 0) ::close(fd);
+            throw std::runtime_error(path_ + ": cannot hold a level of the pyramid");
+        }
+        void* mapped = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        ::close(fd);
+        if (mapped == MAP_FAILED) throw std::runtime_error(path_ + ": cannot map a level");
+        data_ = static_cast<unsigned char*>(mapped);
+        mapped_ = true;
+    }
+    ~BufferRows() override {
+        if (mapped_) ::munmap(data_, size_);
+        if (!path_.empty()) {
             std::error_code ignored;
-            std::filesystem::remove(path, ignored);
+            std::filesystem::remove(path_, ignored);
         }
     }
+    BufferRows(const BufferRows&) = delete;
+    BufferRows& operator=(const BufferRows&) = delete;
+
+    const unsigned char* rows(int y, int) override { return data_ + stride_ * y; }
+    size_t stride() const override { return stride_; }
+    unsigned char* row(int y) { return data_ + stride_ * y; }
+
+  private:
+    size_t stride_, size_;
+    std::vector<unsigned char> memory_;
+    std::string path_;
+    unsigned char* data_ = nullptr;
+    bool mapped_ = false;
 };
+
+// The next level: each pixel the rounded average of a 2x2 block of `above`, whose odd last
+// column and row count twice (so the size rounds up).
+std::unique_ptr<BufferRows> halve(LevelRows& above, const Level& from, const Level& to, int bands,
+                                  const std::string& directory) {
+    auto half = std::make_unique<BufferRows>(to.width, to.height, bands, directory);
+    for (int y = 0; y < to.height; ++y) {
+        const int first = 2 * y, second = std::min(2 * y + 1, from.height - 1);
+        const unsigned char* top = above.rows(first, second - first + 1);
+        const unsigned char* bottom = top + (second - first) * above.stride();
+        unsigned char* out = half->row(y);
+        for (int x = 0; x < to.width; ++x) {
+            const int left = 2 * x * bands;
+            const int right = std::min(2 * x + 1, from.width - 1) * bands;
+            for (int band = 0; band < bands; ++band)
+                *out++ =
+                    static_cast<unsigned char>((top[left + band] + top[right + band] +
+                                                bottom[left + band] + bottom[right + band] + 2) /
+                                               4);
+        }
+    }
+    return half;
+}
 
 void describe_level(TIFF* tiff, const Level& level, int bands, bool reduced,
                     const TiffMasterOptions& options) {
@@ -114,31 +185,23 @@ void write_tiff_master(const VImage& image, const std::string& path,
     const std::vector<Level> levels = level_sizes(image.width(), image.height(), tile);
     const int total = tile_count(levels, tile);
     const std::string directory = std::filesystem::path(path).parent_path().string();
-    Temporaries temporaries;
-    VImage pixels = image;
+    std::unique_ptr<LevelRows> pixels = std::make_unique<ImageRows>(image);
     int written = 0, reported = -1;
     std::vector<unsigned char> tile_pixels(static_cast<size_t>(tile) * tile * bands);
     for (size_t index = 0; index < levels.size(); ++index) {
         const Level& level = levels[index];
-        if (index > 0) pixels = halve(pixels, directory, temporaries.paths);
-        if (pixels.width() != level.width || pixels.height() != level.height)
-            throw std::runtime_error(path + ": a level of an unexpected size");
+        if (index > 0) pixels = halve(*pixels, levels[index - 1], level, bands, directory);
         describe_level(tiff.get(), level, bands, index > 0, options);
-        const size_t row_bytes = static_cast<size_t>(level.width) * bands;
         for (int y = 0; y < level.height; y += tile) {
-            // A band of tiles at a time: one libvips pipeline per band, not per tile.
             const int rows = std::min(tile, level.height - y);
-            size_t size = 0;
-            std::unique_ptr<void, decltype(&g_free)> band(
-                pixels.crop(0, y, level.width, rows).write_to_memory(&size), g_free);
-            if (size != row_bytes * rows) throw std::runtime_error(path + ": short band");
-            const auto* band_pixels = static_cast<const unsigned char*>(band.get());
+            const unsigned char* band = pixels->rows(y, rows);
+            const size_t stride = pixels->stride();
             for (int x = 0; x < level.width; x += tile) {
                 // Edge tiles are padded with their last column and row, which compress best.
                 const int columns = std::min(tile, level.width - x);
                 for (int row = 0; row < tile; ++row) {
-                    const unsigned char* from = band_pixels + std::min(row, rows - 1) * row_bytes +
-                                                static_cast<size_t>(x) * bands;
+                    const unsigned char* from =
+                        band + std::min(row, rows - 1) * stride + static_cast<size_t>(x) * bands;
                     unsigned char* to =
                         tile_pixels.data() + static_cast<size_t>(row) * tile * bands;
                     std::memcpy(to, from, static_cast<size_t>(columns) * bands);

@@ -21,11 +21,10 @@ struct TiffMasterOptions {
     bool bigtiff = false;  // BigTIFF, for masters that may pass 4 GiB
 };
 
-// Writes `image` (8-bit, one band or three, sRGB; best in memory or mapped, such as a decoded .v
-// file, which is then read in place) to
-// `path`, calling `progress` with the percent of tiles written (0 to 100) as it goes. Throws
-// std::runtime_error naming the path when libtiff or libvips fails; `path` may then hold a
-// partial file, which the caller removes.
+// Writes `image` (8-bit, one band or three, sRGB; best in memory or mapped, such as a decoded
+// .v file, which is then read in place) to `path`, calling `progress` with the percent of tiles
+// written (0 to 100) as it goes. Throws std::runtime_error naming the path when libtiff or
+// libvips fails; `path` may then hold a partial file, which the caller removes.
 void write_tiff_master(const vips::VImage& image, const std::string& path,
                        const TiffMasterOptions& options,
                        const std::function<void(int percent)>& progress = {});

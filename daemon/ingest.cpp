@@ -239,41 +239,6 @@ class ConversionProgress {
 
 // Writes the master of `source` to `target`, a file in the masters directory, reporting the
 // percent done as it goes.
-void convert_to_master(const std::string& source, const std::string& target,
-                       const DaemonConfig& config, const ConversionProgress::Report& report) {
-    VImage image = master_pixels(source);
-    ConversionProgress progress(report);
-    std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
-    std::string directory = fs::path(target).parent_path().string();
-    if (config.master_format == "jp2") {
-        check_free_space(directory, raw_bytes);
-        progress.follow(image, 0, 100);
-        image.jp2ksave(target.c_str(), VImage::option()
-                                           ->set("tile_width", kJp2Tile)
-                                           ->set("tile_height", kJp2Tile)
-                                           ->set("Q", kJp2Quality)
-                                           ->set("lossless", false));
-        return;
-    }
-    // Decoded first into an uncompressed temporary file (libvips' own format, mapped back in):
-    // every error of the source surfaces here, and the pyramid's levels read it at random.
-    check_free_space(directory, 2 * raw_bytes);
-    std::string decoded = create_temporary_file(directory, ".v");
-    try {
-        progress.follow(image, 0, 50);
-        image.write_to_file(decoded.c_str());
-        const VImage pixels = VImage::new_from_file(decoded.c_str());
-        write_tiff_master(
-            pixels, target,
-            {config.master_jpeg_quality, config.master_tile_size, raw_bytes > kBigTiffRawBytes},
-            progress.pass(50, 100));
-    } catch (...) {
-        std::error_code ignored;
-        fs::remove(decoded, ignored);
-        throw;
-    }
-    fs::remove(decoded);
-}
 
 // One job's work on one object.
 class ObjectIngest {
@@ -462,6 +427,42 @@ class ObjectIngest {
 };
 
 }  // namespace
+
+void convert_to_master(const std::string& source, const std::string& target,
+                       const DaemonConfig& config, const std::function<void(int percent)>& report) {
+    VImage image = master_pixels(source);
+    ConversionProgress progress(report);
+    std::int64_t raw_bytes = std::int64_t{image.width()} * image.height() * image.bands();
+    std::string directory = fs::path(target).parent_path().string();
+    if (config.master_format == "jp2") {
+        check_free_space(directory, raw_bytes);
+        progress.follow(image, 0, 100);
+        image.jp2ksave(target.c_str(), VImage::option()
+                                           ->set("tile_width", kJp2Tile)
+                                           ->set("tile_height", kJp2Tile)
+                                           ->set("Q", kJp2Quality)
+                                           ->set("lossless", false));
+        return;
+    }
+    // Decoded first into an uncompressed temporary file (libvips' own format, mapped back in):
+    // every error of the source surfaces here, and the pyramid's levels read it at random.
+    check_free_space(directory, 2 * raw_bytes);
+    std::string decoded = create_temporary_file(directory, ".v");
+    try {
+        progress.follow(image, 0, 50);
+        image.write_to_file(decoded.c_str());
+        const VImage pixels = VImage::new_from_file(decoded.c_str());
+        write_tiff_master(
+            pixels, target,
+            {config.master_jpeg_quality, config.master_tile_size, raw_bytes > kBigTiffRawBytes},
+            progress.pass(50, 100));
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove(decoded, ignored);
+        throw;
+    }
+    fs::remove(decoded);
+}
 
 std::string_view file_state_name(FileState state) {
     switch (state) {

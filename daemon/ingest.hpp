@@ -55,6 +55,14 @@ struct IngestResult {
     bool object_written = false;  // at least one page: the object is in the catalog
 };
 
+// Decodes `source` (any accepted format; upright, in sRGB or grey, 8-bit, flattened) and writes
+// its master to `target`, a new file in the masters directory: a pyramidal TIFF with JPEG
+// tiles in YCbCr 4:2:0 (tiff_master.hpp), or a JPEG 2000, as config.master_format says.
+// `report` gets the percent done. Throws vips::VError for a source that cannot be decoded.
+void convert_to_master(const std::string& source, const std::string& target,
+                       const DaemonConfig& config,
+                       const std::function<void(int percent)>& report = {});
+
 // Called as each file changes state, for the job's progress record.
 using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outcome)>;
 

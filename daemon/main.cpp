@@ -5,6 +5,7 @@
 //   iiifd ingest -c FILE PATH... [--title T] [--set S]...
 //                                         queue files (or a directory's files) as one object
 //   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
+//   iiifd remaster -c FILE                make RGB-coded TIFF masters again in YCbCr 4:2:0
 //   iiifd hash-password < FILE            the argon2id hash of the password on stdin's first
 //                                         line, for [access.users.NAME] password_hash
 #include <jansson.h>
@@ -39,6 +40,7 @@
 #include "job_queue.hpp"
 #include "json.hpp"
 #include "rebuild.hpp"
+#include "remaster.hpp"
 #include "renderer.hpp"
 #include "staging.hpp"
 #include "storage.hpp"
@@ -314,6 +316,16 @@ int rebuild(const DaemonConfig& config) {
     return report.problems.empty() ? 0 : 1;
 }
 
+int remaster(const DaemonConfig& config) {
+    std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+    RemasterReport report = remaster_masters(config, *catalog);
+    while (catalog->refresh_collections() > 0) {
+    }
+    std::cout << "objects: " << report.objects << "\nmasters: " << report.images << "\n";
+    for (const std::string& problem : report.problems) std::cout << "problem: " << problem << "\n";
+    return report.problems.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -339,6 +351,8 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
     CLI::App* rebuild_command =
         app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
+    CLI::App* remaster_command = app.add_subcommand(
+        "remaster", "make the TIFF masters with RGB-coded JPEG tiles again, in YCbCr 4:2:0");
     CLI::App* hash_password_command = app.add_subcommand(
         "hash-password",
         "print the hash of the password on stdin, for [access.users] password_hash");
@@ -370,6 +384,7 @@ int main(int argc, char** argv) {
     try {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets);
         if (rebuild_command->parsed()) return rebuild(config);
+        if (remaster_command->parsed()) return remaster(config);
         return serve(config);
     } catch (const iiif::IiifError& error) {
         std::cerr << "iiifd: " << error.reason << "\n";

@@ -306,24 +306,29 @@ int hash_password_from_stdin() {
     return 0;
 }
 
+// What a command over the whole storage root did, once the catalog's collections are made again:
+// "objects: N", "{label}: N", a "problem: ..." line each; exit status 1 when there is one.
+int finish_storage_command(iiif::CatalogWriter& catalog, int objects, const char* label, int count,
+                           const std::vector<std::string>& problems) {
+    while (catalog.refresh_collections() > 0) {
+    }
+    std::cout << "objects: " << objects << "\n" << label << ": " << count << "\n";
+    for (const std::string& problem : problems) std::cout << "problem: " << problem << "\n";
+    return problems.empty() ? 0 : 1;
+}
+
 int rebuild(const DaemonConfig& config) {
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
-    RebuildReport report = rebuild_catalog(config, *catalog);
-    while (catalog->refresh_collections() > 0) {
-    }
-    std::cout << "objects: " << report.objects << "\nimages: " << report.images << "\n";
-    for (const std::string& problem : report.problems) std::cout << "problem: " << problem << "\n";
-    return report.problems.empty() ? 0 : 1;
+    const RebuildReport report = rebuild_catalog(config, *catalog);
+    return finish_storage_command(*catalog, report.objects, "images", report.images,
+                                  report.problems);
 }
 
 int remaster(const DaemonConfig& config) {
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
-    RemasterReport report = remaster_masters(config, *catalog);
-    while (catalog->refresh_collections() > 0) {
-    }
-    std::cout << "objects: " << report.objects << "\nmasters: " << report.images << "\n";
-    for (const std::string& problem : report.problems) std::cout << "problem: " << problem << "\n";
-    return report.problems.empty() ? 0 : 1;
+    const RemasterReport report = remaster_masters(config, *catalog);
+    return finish_storage_command(*catalog, report.objects, "masters", report.images,
+                                  report.problems);
 }
 
 }  // namespace

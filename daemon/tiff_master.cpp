@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "source_info.hpp"
 #include "storage.hpp"
 
 namespace iiifd {
@@ -33,15 +34,15 @@ struct Level {
 std::vector<Level> level_sizes(int width, int height, int tile_size) {
     std::vector<Level> levels{{width, height}};
     while (levels.back().width > tile_size || levels.back().height > tile_size)
-        levels.push_back({(levels.back().width + 1) / 2, (levels.back().height + 1) / 2});
+        levels.push_back(
+            {iiif::ceil_div(levels.back().width, 2), iiif::ceil_div(levels.back().height, 2)});
     return levels;
 }
 
 int tile_count(const std::vector<Level>& levels, int tile_size) {
     int count = 0;
     for (const Level& level : levels)
-        count += ((level.width + tile_size - 1) / tile_size) *
-                 ((level.height + tile_size - 1) / tile_size);
+        count += iiif::ceil_div(level.width, tile_size) * iiif::ceil_div(level.height, tile_size);
     return count;
 }
 

@@ -16,6 +16,10 @@
 
 namespace {
 
+// Bytes of decoded source tiles each worker keeps (renderer.hpp): a whole 5000x4000 level in RGB
+// is 60 MB.
+constexpr size_t kDecodedTileBytes = 128u << 20;
+
 // A worker's handle on one catalog file, opened at the first chance: iiifd may make the file
 // after nginx has started, so a failed open is tried again, no more often than kRetry.
 struct CatalogSlot {
@@ -155,6 +159,9 @@ int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
         // Opened pyramid levels kept per worker: each holds its decoder and libvips' cache of
         // recently decoded tiles (at most two rows of tiles of its level).
         iiif::set_open_image_capacity(8);
+        // Decoded source tiles shared by the worker's render threads: a viewer's next region
+        // overlaps the last one, and a level's tiles are decoded once.
+        iiif::set_decoded_tile_capacity(kDecodedTileBytes);
         return 0;
     } catch (const std::exception& e) {
         write_error(error, error_len, e.what());

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vips/vips8>
 
 #include "iiif_error.hpp"
@@ -214,6 +216,24 @@ SourceInfo probe_source(const std::string& path, const SourceLimits& limits) {
             break;
     }
     throw IiifError(415, "source is not an image format this server reads");
+}
+
+SourceInfo probe_source(const std::string& path, const SourceLimits& limits,
+                        const std::string& identity) {
+    if (identity.empty()) return probe_source(path, limits);
+    static std::mutex mutex;
+    static std::unordered_map<std::string, SourceInfo> probed;
+    constexpr size_t kCapacity = 4096;
+    const std::string key = std::to_string(limits.max_dimension) + "|" + identity;
+    {
+        std::lock_guard lock(mutex);
+        if (auto found = probed.find(key); found != probed.end()) return found->second;
+    }
+    SourceInfo source = probe_source(path, limits);
+    std::lock_guard lock(mutex);
+    if (probed.size() >= kCapacity) probed.clear();
+    probed.emplace(key, source);
+    return source;
 }
 
 }  // namespace iiif

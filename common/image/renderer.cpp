@@ -5,8 +5,12 @@
 #include <cstdlib>
 #include <vips/vips8>
 
+#include "decoded_tiles.hpp"
 #include "iiif_error.hpp"
+#include "jpeg_encode.hpp"
 #include "open_image_cache.hpp"
+#include "resample.hpp"
+#include "tiff_tiles.hpp"
 #include "tile_passthrough.hpp"
 #include "watermark.hpp"
 
@@ -68,14 +72,17 @@ VImage load_level(const std::string& path, const SourceInfo& source, const Sourc
     throw IiifError(415, "source is not an image format this server reads");
 }
 
+// A level region only one pixel off the output (the outward rounding of an odd offset) is
+// trimmed, not resampled: resampling by 500/501 costs a full filter pass for no visible gain.
+bool within_a_pixel(int width, int height, int out_width, int out_height) {
+    return std::abs(width - out_width) <= 1 && std::abs(height - out_height) <= 1;
+}
+
 // Scales to exactly width x height (libvips rounds its output size; one pixel of rounding is
 // corrected by cropping or extending the edge).
 VImage scale_to(VImage image, int width, int height) {
-    // A level region only one pixel off the output (the outward rounding of an odd offset) is
-    // trimmed, not resampled: resampling by 500/501 costs a full filter pass for no visible gain.
-    const bool within_a_pixel =
-        std::abs(image.width() - width) <= 1 && std::abs(image.height() - height) <= 1;
-    if (!within_a_pixel && (image.width() != width || image.height() != height)) {
+    if (!within_a_pixel(image.width(), image.height(), width, height) &&
+        (image.width() != width || image.height() != height)) {
         double hscale = static_cast<double>(width) / image.width();
         double vscale = static_cast<double>(height) / image.height();
         image = image.resize(hscale, VImage::option()->set("vscale", vscale));
@@ -160,16 +167,19 @@ std::string encode(VImage image, Format format, const RenderOptions& options) {
     void* buffer = nullptr;
     size_t length = 0;
     switch (format) {
-        case Format::jpg:
+        case Format::jpg: {
             if (image.has_alpha())
                 image =
                     image.flatten(VImage::option()->set("background", std::vector<double>{255}));
-            image.write_to_buffer(".jpg", &buffer, &length,
-                                  VImage::option()
-                                      ->set("Q", options.jpeg_quality)
-                                      ->set("strip", true)
-                                      ->set("optimize_coding", true));
-            break;
+            if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
+            // In memory (a no-op for an image already there), then one TurboJPEG call.
+            image = image.copy_memory();
+            return encode_jpeg(static_cast<const std::uint8_t*>(image.data()), image.width(),
+                               image.height(), image.bands(),
+                               static_cast<size_t>(image.width()) *
+                                   static_cast<size_t>(image.bands()),
+                               options.jpeg_quality);
+        }
         case Format::png:
             image.write_to_buffer(
                 ".png", &buffer, &length,
@@ -239,7 +249,8 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
                                  std::to_string(options.max_decode_pixels));
 
     const bool marked = watermark && watermark_applies(*watermark, output.width, output.height);
-    if (auto jpeg = marked ? std::nullopt : native_tile_jpeg(path, source, level, plan)) {
+    if (auto jpeg = marked ? std::nullopt
+                              : native_tile_jpeg(path, source, level, plan, source_identity)) {
         RenderedImage rendered;
         rendered.bytes = std::move(*jpeg);
         rendered.media_type = std::string(format_media_type(plan.format));
@@ -249,15 +260,51 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
     }
 
     try {
-        VImage image = source.tiled && !source_identity.empty()
-                           ? open_images().get(source_identity + "|" + std::to_string(level.page) +
-                                                   "|" + std::to_string(level.shrink),
-                                               [&] { return load_level(path, source, level); })
-                           : load_level(path, source, level);
-        LevelRegion region = map_region(plan.region, source, image.width(), image.height());
-        if (region.x != 0 || region.y != 0 || region.w != image.width() ||
-            region.h != image.height())
-            image = image.crop(region.x, region.y, region.w, region.h);
+        // JPEG-compressed tiled TIFFs are decoded here, tile by tile through the shared cache of
+        // decoded tiles; everything else through libvips' loaders.
+        std::optional<Pixels> pixels;
+        if (source.format == SourceFormat::tiff && source.tiled)
+            pixels = read_tiff_region(path, source, level,
+                                      {planned.x, planned.y, planned.w, planned.h},
+                                      source_identity);
+        VImage image;
+        if (pixels) {
+            // Resampled here, in one pass per axis, unless a pixel of rounding is all there is
+            // to it (scale_to trims that).
+            if (!within_a_pixel(pixels->width, pixels->height, plan.width, plan.height))
+                pixels = resample(*pixels, plan.width, plan.height, Kernel::catmull_rom);
+            // A plain JPEG of the pixels as they are (at most a row or column of rounding too
+            // many): encoded straight from them, without libvips.
+            if (plan.format == Format::jpg && !plan.mirror && plan.degrees == 0 && !marked &&
+                (plan.quality == Quality::default_quality || plan.quality == Quality::color) &&
+                pixels->width >= plan.width && pixels->height >= plan.height) {
+                RenderedImage rendered;
+                rendered.bytes = encode_jpeg(pixels->data.get(), plan.width, plan.height,
+                                             pixels->bands, pixels->row_bytes(),
+                                             options.jpeg_quality);
+                rendered.media_type = std::string(format_media_type(plan.format));
+                rendered.width = plan.width;
+                rendered.height = plan.height;
+                return rendered;
+            }
+            // Read in place: `pixels` outlives every use of `image` in this function.
+            image = VImage::new_from_memory(pixels->data.get(), pixels->byte_size(),
+                                            pixels->width, pixels->height, pixels->bands,
+                                            VIPS_FORMAT_UCHAR)
+                        .copy(VImage::option()->set("interpretation",
+                                                    pixels->bands == 1 ? VIPS_INTERPRETATION_B_W
+                                                                       : VIPS_INTERPRETATION_sRGB));
+        } else {
+            image = source.tiled && !source_identity.empty()
+                        ? open_images().get(source_identity + "|" + std::to_string(level.page) +
+                                                "|" + std::to_string(level.shrink),
+                                            [&] { return load_level(path, source, level); })
+                        : load_level(path, source, level);
+            LevelRegion region = map_region(plan.region, source, image.width(), image.height());
+            if (region.x != 0 || region.y != 0 || region.w != image.width() ||
+                region.h != image.height())
+                image = image.crop(region.x, region.y, region.w, region.h);
+        }
         image = scale_to(image, plan.width, plan.height);
         // Materialise the (bounded) scaled image: rotation needs random access to it, and a
         // sequential source must be read exactly once.
@@ -283,6 +330,10 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
 
 void set_open_image_capacity(size_t capacity) {
     open_images().set_capacity(capacity);
+}
+
+void set_decoded_tile_capacity(size_t bytes) {
+    decoded_tiles().set_capacity(bytes);
 }
 
 void init_renderer(const char* argv0, int concurrency) {

@@ -44,5 +44,8 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
 void init_renderer(const char* argv0, int concurrency);
 // How many opened random-access source levels the process keeps (0, the default, keeps none).
 void set_open_image_capacity(size_t capacity);
+// Bytes of decoded source tiles the process keeps for its render threads (decoded_tiles.hpp;
+// 0, the default, keeps none).
+void set_decoded_tile_capacity(size_t bytes);
 
 }  // namespace iiif

@@ -1,6 +1,6 @@
 // Serving a native tile as it is stored. When a request asks for exactly one interior tile of a
 // JPEG-compressed tiled TIFF, at the level's own resolution, as a plain JPEG, the tile's bytes
-// already are the answer: they are read raw with libtiff and given the TIFF's shared JPEG
+// already are the answer: they are read raw (tiff_tiles.hpp) and given the TIFF's shared JPEG
 // tables, with no decode and no encode. This is what viewers ask for most of the time.
 #pragma once
 
@@ -14,7 +14,9 @@ namespace iiif {
 
 // The JPEG bytes of the native tile the plan asks for, or nullopt when the plan is not such a
 // request (or anything about the file makes the shortcut unsafe: then the renderer decodes).
+// The level's layout is kept under `identity` (tiff_tiles.hpp; empty: read for this call).
 std::optional<std::string> native_tile_jpeg(const std::string& path, const SourceInfo& source,
-                                            const SourceLevel& level, const ImagePlan& plan);
+                                            const SourceLevel& level, const ImagePlan& plan,
+                                            const std::string& identity = "");
 
 }  // namespace iiif

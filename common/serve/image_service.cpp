@@ -434,7 +434,7 @@ void run_job(RenderJob& job) {
     const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
     try {
         if (!job.source_info) {
-            job.source_info = probe_source(job.source.path, config.source_limits);
+            job.source_info = probe_source(job.source.path, config.source_limits, job.identity);
             if (job.cache)
                 job.cache->put(source_key(job), kSourceMediaType,
                                serialize_source_info(*job.source_info));

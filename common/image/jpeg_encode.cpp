@@ -1,0 +1,43 @@
+#include "jpeg_encode.hpp"
+
+#include <turbojpeg.h>
+
+#include <memory>
+
+#include "iiif_error.hpp"
+
+namespace iiif {
+namespace {
+
+struct TurboCloser {
+    void operator()(void* handle) const { tjDestroy(handle); }
+};
+
+// One compressor per thread: a TurboJPEG handle is not to be shared between threads.
+tjhandle compressor() {
+    thread_local std::unique_ptr<void, TurboCloser> handle(tjInitCompress());
+    if (!handle) throw IiifError(500, "TurboJPEG failed to initialise");
+    return handle.get();
+}
+
+}  // namespace
+
+std::string encode_jpeg(const std::uint8_t* pixels, int width, int height, int bands,
+                        std::size_t row_bytes, int quality) {
+    if (bands != 1 && bands != 3) throw IiifError(500, "JPEG output needs 1 or 3 bands");
+    tjhandle handle = compressor();
+    const int format = bands == 1 ? TJPF_GRAY : TJPF_RGB;
+    const int subsampling = bands == 1 ? TJSAMP_GRAY : quality < 90 ? TJSAMP_420 : TJSAMP_444;
+    unsigned char* out = nullptr;
+    unsigned long length = 0;
+    if (tjCompress2(handle, pixels, width, static_cast<int>(row_bytes), height, format, &out,
+                    &length, subsampling, quality, 0) != 0) {
+        tjFree(out);
+        throw IiifError(500, std::string("JPEG encoding failed: ") + tjGetErrorStr2(handle));
+    }
+    std::string bytes(reinterpret_cast<const char*>(out), length);
+    tjFree(out);
+    return bytes;
+}
+
+}  // namespace iiif

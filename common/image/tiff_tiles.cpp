@@ -1,0 +1,285 @@
+#include "tiff_tiles.hpp"
+
+#include <fcntl.h>
+#include <tiffio.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "iiif_error.hpp"
+
+namespace iiif {
+namespace {
+
+struct TiffCloser {
+    void operator()(TIFF* tiff) const { TIFFClose(tiff); }
+};
+
+// True when the stream has an APP14 (Adobe) segment before its first scan.
+bool has_adobe_marker(const std::string& jpeg) {
+    size_t at = 2;
+    while (at + 4 <= jpeg.size() && static_cast<unsigned char>(jpeg[at]) == 0xFF) {
+        const auto marker = static_cast<unsigned char>(jpeg[at + 1]);
+        if (marker == 0xEE) return true;
+        if (marker == 0xDA) return false;  // start of scan: headers are over
+        at += 2 + ((static_cast<size_t>(static_cast<unsigned char>(jpeg[at + 2])) << 8) |
+                   static_cast<unsigned char>(jpeg[at + 3]));
+    }
+    return false;
+}
+
+std::shared_ptr<TiffJpegLevel> read_layout(const std::string& path, const SourceInfo& source,
+                                           const SourceLevel& level) {
+    if (source.format != SourceFormat::tiff || !source.tiled) return nullptr;
+    std::unique_ptr<TIFF, TiffCloser> tiff(TIFFOpen(path.c_str(), "rm"));
+    if (!tiff || !TIFFSetDirectory(tiff.get(), static_cast<tdir_t>(level.page))) return nullptr;
+    TIFF* t = tiff.get();
+    uint16_t compression = 0, photometric = 0, planar = PLANARCONFIG_CONTIG, samples = 0, bits = 0;
+    uint32_t tile_width = 0, tile_height = 0, width = 0, height = 0;
+    TIFFGetField(t, TIFFTAG_COMPRESSION, &compression);
+    TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photometric);
+    TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &samples);
+    TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
+    TIFFGetField(t, TIFFTAG_TILEWIDTH, &tile_width);
+    TIFFGetField(t, TIFFTAG_TILELENGTH, &tile_height);
+    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &width);
+    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &height);
+    // Three colour samples (YCbCr or RGB JPEG) or one grey sample. An alpha band or an embedded
+    // ICC profile (pixels that need converting) go the slow way.
+    const bool ycbcr = photometric == PHOTOMETRIC_YCBCR && samples == 3;
+    const bool rgb = photometric == PHOTOMETRIC_RGB && samples == 3;
+    const bool grey = photometric == PHOTOMETRIC_MINISBLACK && samples == 1;
+    uint32_t icc_length = 0;
+    void* icc = nullptr;
+    if (compression != COMPRESSION_JPEG || !(ycbcr || rgb || grey) || bits != 8 ||
+        planar != PLANARCONFIG_CONTIG || tile_width != static_cast<uint32_t>(source.tile_width) ||
+        tile_height != static_cast<uint32_t>(source.tile_height) ||
+        width != static_cast<uint32_t>(level.width) ||
+        height != static_cast<uint32_t>(level.height) ||
+        TIFFGetField(t, TIFFTAG_ICCPROFILE, &icc_length, &icc))
+        return nullptr;
+
+    auto layout = std::make_shared<TiffJpegLevel>();
+    layout->width = static_cast<int>(width);
+    layout->height = static_cast<int>(height);
+    layout->tile_width = static_cast<int>(tile_width);
+    layout->tile_height = static_cast<int>(tile_height);
+    layout->tiles_across = ceil_div(layout->width, layout->tile_width);
+    layout->tiles_down = ceil_div(layout->height, layout->tile_height);
+    layout->bands = grey ? 1 : 3;
+    layout->rgb = rgb;
+    const auto tiles = static_cast<size_t>(layout->tiles_across) *
+                       static_cast<size_t>(layout->tiles_down);
+    uint64_t* offsets = nullptr;
+    uint64_t* byte_counts = nullptr;
+    if (TIFFNumberOfTiles(t) != tiles || !TIFFGetField(t, TIFFTAG_TILEOFFSETS, &offsets) ||
+        !TIFFGetField(t, TIFFTAG_TILEBYTECOUNTS, &byte_counts) || !offsets || !byte_counts)
+        return nullptr;
+    layout->offsets.assign(offsets, offsets + tiles);
+    layout->byte_counts.assign(byte_counts, byte_counts + tiles);
+
+    // A tile is an abbreviated JPEG stream (SOI, frame, scan, EOI); the tables it refers to are
+    // in JPEGTables, itself a stream of SOI, tables, EOI. A standalone JPEG is SOI + tables +
+    // the rest of the tile.
+    layout->prefix.assign("\xFF\xD8", 2);
+    uint32_t tables_length = 0;
+    unsigned char* tables = nullptr;
+    if (TIFFGetField(t, TIFFTAG_JPEGTABLES, &tables_length, &tables) && tables &&
+        tables_length >= 4) {
+        if (tables[0] != 0xFF || tables[1] != 0xD8 || tables[tables_length - 2] != 0xFF ||
+            tables[tables_length - 1] != 0xD9)
+            return nullptr;
+        layout->prefix.append(reinterpret_cast<const char*>(tables) + 2, tables_length - 4);
+    }
+    layout->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (layout->fd < 0) return nullptr;
+    return layout;
+}
+
+// Kept layouts, most recent first, each under its source's identity and page.
+class LayoutCache {
+  public:
+    SharedTiffJpegLevel get(const std::string& key,
+                            const std::function<SharedTiffJpegLevel()>& read) {
+        {
+            std::lock_guard lock(mutex_);
+            if (auto found = index_.find(key); found != index_.end()) {
+                entries_.splice(entries_.begin(), entries_, found->second);
+                return found->second->second;
+            }
+        }
+        // Read outside the lock; two threads may read the same layout, the second one's stays.
+        SharedTiffJpegLevel layout = read();
+        if (!layout) return layout;
+        std::lock_guard lock(mutex_);
+        if (auto found = index_.find(key); found != index_.end()) {
+            entries_.erase(found->second);
+            index_.erase(found);
+        }
+        entries_.emplace_front(key, layout);
+        index_[key] = entries_.begin();
+        trim_locked();
+        return layout;
+    }
+    void set_capacity(size_t capacity) {
+        std::lock_guard lock(mutex_);
+        capacity_ = capacity;
+        trim_locked();
+    }
+
+  private:
+    void trim_locked() {
+        while (entries_.size() > capacity_) {
+            index_.erase(entries_.back().first);
+            entries_.pop_back();
+        }
+    }
+    std::mutex mutex_;
+    size_t capacity_ = 64;
+    std::list<std::pair<std::string, SharedTiffJpegLevel>> entries_;
+    std::unordered_map<std::string,
+                       std::list<std::pair<std::string, SharedTiffJpegLevel>>::iterator>
+        index_;
+};
+
+LayoutCache& layouts() {
+    static LayoutCache cache;
+    return cache;
+}
+
+struct TurboCloser {
+    void operator()(void* handle) const { tjDestroy(handle); }
+};
+
+// One decompressor per thread: a TurboJPEG handle is not to be shared between threads.
+tjhandle decompressor() {
+    thread_local std::unique_ptr<void, TurboCloser> handle(tjInitDecompress());
+    if (!handle) throw IiifError(500, "TurboJPEG failed to initialise");
+    return handle.get();
+}
+
+[[noreturn]] void damaged_tile(const std::string& why) {
+    throw IiifError(422, "source image is damaged: " + why);
+}
+
+SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
+    std::optional<std::string> jpeg = tiff_tile_jpeg(layout, index);
+    if (!jpeg) damaged_tile("tile " + std::to_string(index) + " is not a JPEG stream");
+    tjhandle handle = decompressor();
+    int width = 0, height = 0, subsampling = 0, colourspace = 0;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg->data());
+    if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
+                            &height, &subsampling, &colourspace) != 0)
+        damaged_tile(tjGetErrorStr2(handle));
+    if (width != layout.tile_width || height != layout.tile_height)
+        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
+                     std::to_string(height) + ", not the TIFF's tile size");
+    auto pixels = std::make_shared<Pixels>(width, height, layout.bands);
+    const int format = layout.bands == 1 ? TJPF_GRAY : TJPF_RGB;
+    if (tjDecompress2(handle, bytes, static_cast<unsigned long>(jpeg->size()), pixels->data.get(),
+                      width, static_cast<int>(pixels->row_bytes()), height, format, 0) != 0 &&
+        tjGetErrorCode(handle) == TJERR_FATAL)
+        damaged_tile(tjGetErrorStr2(handle));
+    return pixels;
+}
+
+}  // namespace
+
+TiffJpegLevel::~TiffJpegLevel() {
+    if (fd >= 0) close(fd);
+}
+
+SharedTiffJpegLevel tiff_jpeg_level(const std::string& path, const SourceInfo& source,
+                                    const SourceLevel& level, const std::string& identity) {
+    if (identity.empty()) return read_layout(path, source, level);
+    return layouts().get(identity + "|" + std::to_string(level.page),
+                         [&] { return read_layout(path, source, level); });
+}
+
+std::optional<std::string> tiff_tile_jpeg(const TiffJpegLevel& layout, std::size_t index) {
+    if (index >= layout.offsets.size()) return std::nullopt;
+    const std::uint64_t size = layout.byte_counts[index];
+    if (size < 4 || size > (64u << 20)) return std::nullopt;
+    std::string raw(size, '\0');
+    size_t done = 0;
+    while (done < size) {
+        const ssize_t got = pread(layout.fd, raw.data() + done, size - done,
+                                  static_cast<off_t>(layout.offsets[index] + done));
+        if (got <= 0) return std::nullopt;
+        done += static_cast<size_t>(got);
+    }
+    if (static_cast<unsigned char>(raw[0]) != 0xFF || static_cast<unsigned char>(raw[1]) != 0xD8)
+        return std::nullopt;
+    std::string jpeg;
+    jpeg.reserve(layout.prefix.size() + 16 + size);
+    jpeg.append(layout.prefix, 0, 2);
+    if (layout.rgb && !has_adobe_marker(raw)) {
+        // TIFF says RGB; a lone JPEG without an Adobe marker would be read as YCbCr by some
+        // decoders. The marker with transform 0 says "RGB, untransformed" to all of them.
+        static const char kAdobeRgb[] =
+            "\xFF\xEE\x00\x0E"
+            "Adobe"
+            "\x00\x64\x00\x00\x00\x00\x00";
+        jpeg.append(kAdobeRgb, sizeof kAdobeRgb - 1);
+    }
+    jpeg.append(layout.prefix, 2);
+    jpeg.append(raw, 2);
+    return jpeg;
+}
+
+std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo& source,
+                                       const SourceLevel& level, const PixelRect& region,
+                                       const std::string& identity) {
+    SharedTiffJpegLevel layout = tiff_jpeg_level(path, source, level, identity);
+    if (!layout) return std::nullopt;
+    const TiffJpegLevel& l = *layout;
+    if (region.w <= 0 || region.h <= 0 || region.x < 0 || region.y < 0 ||
+        region.x + region.w > l.width || region.y + region.h > l.height)
+        throw IiifError(500, "region outside the level");
+
+    Pixels out(region.w, region.h, l.bands);
+    const int first_column = region.x / l.tile_width;
+    const int last_column = (region.x + region.w - 1) / l.tile_width;
+    const int first_row = region.y / l.tile_height;
+    const int last_row = (region.y + region.h - 1) / l.tile_height;
+    const std::string key_prefix =
+        identity.empty() ? "" : identity + "|" + std::to_string(level.page) + "|";
+    for (int row = first_row; row <= last_row; ++row) {
+        for (int column = first_column; column <= last_column; ++column) {
+            const size_t index = static_cast<size_t>(row) * static_cast<size_t>(l.tiles_across) +
+                                 static_cast<size_t>(column);
+            SharedPixels tile =
+                identity.empty()
+                    ? decode_tile(l, index)
+                    : decoded_tiles().get(key_prefix + std::to_string(index),
+                                          [&] { return decode_tile(l, index); });
+            // The part of this tile inside the region, in level pixels.
+            const int tile_x = column * l.tile_width, tile_y = row * l.tile_height;
+            const int x0 = std::max(region.x, tile_x);
+            const int x1 = std::min(region.x + region.w, tile_x + l.tile_width);
+            const int y0 = std::max(region.y, tile_y);
+            const int y1 = std::min(region.y + region.h, tile_y + l.tile_height);
+            const size_t span = static_cast<size_t>(x1 - x0) * static_cast<size_t>(l.bands);
+            for (int y = y0; y < y1; ++y)
+                std::memcpy(out.row(y - region.y) +
+                                static_cast<size_t>(x0 - region.x) * static_cast<size_t>(l.bands),
+                            tile->row(y - tile_y) +
+                                static_cast<size_t>(x0 - tile_x) * static_cast<size_t>(l.bands),
+                            span);
+        }
+    }
+    return out;
+}
+
+void set_tiff_layout_capacity(std::size_t capacity) {
+    layouts().set_capacity(capacity);
+}
+
+}  // namespace iiif

@@ -18,9 +18,6 @@
 
 namespace {
 
-// Bytes of decoded source tiles each worker keeps (renderer.hpp): a whole 5000x4000 level in RGB
-// is 60 MB.
-constexpr size_t kDecodedTileBytes = 128u << 20;
 // Allocations up to this size come from malloc's heaps, and a heap keeps this much free memory.
 constexpr int kMallocMapThreshold = 32 << 20;
 
@@ -157,7 +154,8 @@ void iiif_service_destroy(iiif_service_t* service) {
     delete service;
 }
 
-int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
+int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* error,
+                     size_t error_len) {
     try {
         iiif::init_renderer("nginx", vips_concurrency);
         // Opened pyramid levels kept per worker: each holds its decoder and libvips' cache of
@@ -165,7 +163,7 @@ int iiif_worker_init(int vips_concurrency, char* error, size_t error_len) {
         iiif::set_open_image_capacity(8);
         // Decoded source tiles shared by the worker's render threads: a viewer's next region
         // overlaps the last one, and a level's tiles are decoded once.
-        iiif::set_decoded_tile_capacity(kDecodedTileBytes);
+        iiif::set_decoded_tile_capacity(decoded_cache_bytes);
         // A render's buffers (a level region, the resampler's passes: megabytes each) are
         // taken from and given back to malloc's heaps, not mapped and unmapped by the kernel
         // for every request, whose page faults and zeroing cost a third of a render.

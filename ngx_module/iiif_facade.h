@@ -64,9 +64,11 @@ iiif_service_t *iiif_service_create(const iiif_service_config_t *config, char *e
                                     size_t error_len);
 void iiif_service_destroy(iiif_service_t *service);
 
-/* Per worker, after fork: libvips, then each service's cache. A cache that cannot be opened is
- * reported and left out (responses then say BYPASS); it is never fatal. */
-int iiif_worker_init(int vips_concurrency, char *error, size_t error_len);
+/* Per worker, after fork: libvips and the cache of decoded source tiles its render threads share
+ * (decoded_cache_bytes; 0 keeps none), then each service's cache. A cache that cannot be opened
+ * is reported and left out (responses then say BYPASS); it is never fatal. */
+int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char *error,
+                     size_t error_len);
 int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
 /* Per worker, after fork: the catalog, read-only. One that cannot be opened yet (iiifd has not
  * made it) is reported here and tried again by later requests, at most every few seconds;

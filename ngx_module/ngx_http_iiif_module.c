@@ -38,10 +38,15 @@
 typedef struct {
     ngx_array_t services;  /* of iiif_service_t *, opened in each worker */
     ngx_array_t resolvers; /* of iiif_resolver_t *, idem */
+    size_t decoded_cache_size; /* bytes of decoded source tiles each worker keeps */
 } ngx_http_iiif_main_conf_t;
+
+/* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level in RGB is 60 MB. */
+#define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (128 * 1024 * 1024)
 
 static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf);
 static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_iiif_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 static char *ngx_http_iiif(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -105,6 +110,9 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_withdrawn_status"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_enum_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, withdrawn_status), ngx_http_iiif_withdrawn_statuses},
+    {ngx_string("iiif_decoded_cache_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, decoded_cache_size), NULL},
     {ngx_string("iiif_thread_pool"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, thread_pool_name), NULL},
@@ -114,7 +122,7 @@ static ngx_http_module_t ngx_http_iiif_module_ctx = {
     ngx_http_iiif_add_variables,    /* preconfiguration */
     NULL,                           /* postconfiguration */
     ngx_http_iiif_create_main_conf, /* create main configuration */
-    NULL,                           /* init main configuration */
+    ngx_http_iiif_init_main_conf,   /* init main configuration */
     NULL,                           /* create server configuration */
     NULL,                           /* merge server configuration */
     ngx_http_iiif_create_loc_conf,  /* create location configuration */
@@ -321,7 +329,15 @@ static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
         ngx_array_init(&mcf->resolvers, cf->pool, 1, sizeof(iiif_resolver_t *)) != NGX_OK) {
         return NULL;
     }
+    mcf->decoded_cache_size = NGX_CONF_UNSET_SIZE;
     return mcf;
+}
+
+static char *ngx_http_iiif_init_main_conf(ngx_conf_t *cf, void *conf) {
+    ngx_http_iiif_main_conf_t *mcf = conf;
+
+    ngx_conf_init_size_value(mcf->decoded_cache_size, NGX_HTTP_IIIF_DECODED_CACHE_SIZE);
+    return NGX_CONF_OK;
 }
 
 static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf) {
@@ -564,7 +580,7 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
         return NGX_OK;
     }
     /* nginx's thread pool supplies the parallelism: one libvips thread per render. */
-    if (iiif_worker_init(1, error, sizeof(error)) != 0) {
+    if (iiif_worker_init(1, mcf->decoded_cache_size, error, sizeof(error)) != 0) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "iiif: %s", error);
         return NGX_ERROR;
     }

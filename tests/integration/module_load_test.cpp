@@ -71,3 +71,26 @@ TEST_CASE("iiif_withdrawn_status takes 410 or 404 only", "[module]") {
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.output, Contains("invalid value \"403\""));
 }
+
+TEST_CASE("iiif_decoded_cache_size is a size for the whole http block", "[module]") {
+    NginxOptions good;
+    good.http_extra = "iiif_decoded_cache_size 64m;";
+    CommandResult accepted = Nginx(good).test_config();
+    INFO(accepted.output);
+    CHECK(accepted.exit_code == 0);
+
+    NginxOptions in_location;
+    in_location.location_extra = "iiif_decoded_cache_size 64m;";
+    CommandResult refused = Nginx(in_location).test_config();
+    INFO(refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.output,
+               Contains("\"iiif_decoded_cache_size\" directive is not allowed here"));
+
+    NginxOptions not_a_size;
+    not_a_size.http_extra = "iiif_decoded_cache_size lots;";
+    CommandResult bad = Nginx(not_a_size).test_config();
+    INFO(bad.output);
+    CHECK(bad.exit_code == 1);
+    CHECK_THAT(bad.output, Contains("\"iiif_decoded_cache_size\" directive invalid value"));
+}

@@ -148,6 +148,7 @@ http {
     default_type application/octet-stream;
     log_format iiif '$request_method $request_uri $status $iiif_cache_status';
     access_log {dir}/access.log iiif;
+    {http_extra}
     server {
         listen 127.0.0.1:{port};
 {locations}
@@ -186,6 +187,7 @@ std::string Nginx::config() const {
     text = replaced(text, "{port}", std::to_string(port_));
     text = replaced(text, "{locations}", locations);
     text = replaced(text, "{server_extra}", options_.server_extra);
+    text = replaced(text, "{http_extra}", options_.http_extra);
     return replaced(text, "{dir}", dir_);
 }
 

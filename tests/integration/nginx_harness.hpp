@@ -29,6 +29,7 @@ struct NginxOptions {
     // "{dir}" is replaced by the directory.
     std::string location_extra;
     std::string server_extra;
+    std::string http_extra;  // in the http block, before the server
     bool iiif_locations = true;  // false: only the static location and server_extra
 };
 

@@ -30,8 +30,10 @@ std::string encode_jpeg(const std::uint8_t* pixels, int width, int height, int b
     const int subsampling = bands == 1 ? TJSAMP_GRAY : quality < 90 ? TJSAMP_420 : TJSAMP_444;
     unsigned char* out = nullptr;
     unsigned long length = 0;
+    // TurboJPEG's default forward DCT is the fast, less accurate one; the accurate one costs no
+    // more time with SIMD and makes files about 4 % smaller at the same quality.
     if (tjCompress2(handle, pixels, width, static_cast<int>(row_bytes), height, format, &out,
-                    &length, subsampling, quality, 0) != 0) {
+                    &length, subsampling, quality, TJFLAG_ACCURATEDCT) != 0) {
         tjFree(out);
         throw IiifError(500, std::string("JPEG encoding failed: ") + tjGetErrorStr2(handle));
     }

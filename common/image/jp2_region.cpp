@@ -20,9 +20,11 @@ namespace {
 constexpr std::int64_t kMinTiledBlock = 256;
 // An untiled file's block: a square of the level.
 constexpr std::int64_t kUntiledBlock = 512;
-// OpenJPEG's file stream refills its buffer by this much. Its default, 1 MiB, makes each tile
-// header that a random access walks past (files without TLM markers) cost a 1 MiB read.
-constexpr OPJ_SIZE_T kStreamChunk = 64 * 1024;
+// OpenJPEG's file stream reads ahead by this much; tile data larger than it is read straight
+// into place. Its default, 1 MiB, is read at the first header byte and at each tile header a
+// random access walks past (files without TLM markers): opening a 1024-tiled 10000 x 8000 file
+// and decoding one tile at reduce 6 took 3.5 ms with it, 1.1 ms with 64 KiB, 0.6 with 16 KiB.
+constexpr OPJ_SIZE_T kStreamChunk = 16 * 1024;
 
 // Thrown from inside a decode, caught by read_jp2_region: the file is libvips' to read.
 struct Declined {};

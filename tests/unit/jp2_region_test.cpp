@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 #include <vector>
 
 #include "iiif_error.hpp"
@@ -285,4 +286,46 @@ TEST_CASE("A JPEG 2000 region without the source's identity is not kept", "[jp2_
     CHECK(read_all(path, 1, "id:levels"));
     // Level 1 of 1003 x 757 is 502 x 379: 2 x 2 blocks of 256 (128-pixel tiles, grouped by two).
     CHECK(decoded_tiles().entries() == 4);
+}
+
+TEST_CASE("JPEG 2000 regions read from several threads at once are those read alone",
+          "[jp2_region]") {
+    std::string path = saved(kLossy[2]);
+    SourceInfo source = probe_source(path);
+    struct Read {
+        const SourceLevel* level;
+        PixelRect region;
+    };
+    std::vector<Read> reads;
+    for (const SourceLevel& level : source.levels)
+        for (const PixelRect& region : regions_of(level.width, level.height))
+            reads.push_back({&level, region});
+    std::vector<Pixels> alone;
+    for (const Read& read : reads)
+        alone.push_back(*read_jp2_region(path, source, *read.level, read.region, ""));
+
+    // Four threads over the same blocks, each from its own starting point: some decode a block,
+    // others wait for it.
+    CacheCapacity capacity(64 << 20);
+    constexpr int kThreads = 4;
+    std::vector<std::vector<std::optional<Pixels>>> seen(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            seen[t].resize(reads.size());
+            for (size_t k = 0; k < reads.size(); ++k) {
+                size_t i = (k + t * reads.size() / kThreads) % reads.size();
+                seen[t][i] =
+                    read_jp2_region(path, source, *reads[i].level, reads[i].region, "id:threads");
+            }
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (int t = 0; t < kThreads; ++t) {
+        for (size_t i = 0; i < reads.size(); ++i) {
+            INFO("thread " << t << " read " << i);
+            REQUIRE(seen[t][i]);
+            CHECK(difference(*seen[t][i], alone[i]).max == 0);
+        }
+    }
 }

@@ -241,17 +241,25 @@ TEST_CASE("A JPEG 2000 that is not 8-bit unsubsampled sRGB or grey is left to li
 }
 
 TEST_CASE("A truncated JPEG 2000 is a damaged source, 422", "[jp2_region]") {
-    std::string whole = read_bytes(saved(kLossy[0]));
-    std::string truncated = write_bytes("truncated.jp2", whole.substr(0, whole.size() * 6 / 10));
-    for (size_t kept : {size_t{0}, size_t{64} << 20}) {
-        CacheCapacity capacity(kept);
-        INFO("cache " << kept);
-        try {
-            read_all(truncated, 0, "id:truncated");
-            FAIL("no error");
-        } catch (const IiifError& error) {
-            CHECK(error.status == 422);
-            CHECK(error.reason.rfind("source image is damaged: ", 0) == 0);
+    const std::string intact = saved(kLossy[0]);
+    const SourceInfo source = probe_source(intact);
+    const SourceLevel& level = source.levels[0];
+    const std::string whole = read_bytes(intact);
+    // Cut in the tiles' data, and in the codestream's main header (40 bytes into SIZ).
+    const size_t cuts[] = {whole.size() * 6 / 10, whole.find("jp2c") + 4 + 40};
+    for (size_t cut : cuts) {
+        std::string truncated = write_bytes("truncated.jp2", whole.substr(0, cut));
+        for (size_t kept : {size_t{0}, size_t{64} << 20}) {
+            CacheCapacity capacity(kept);
+            INFO("cut at " << cut << ", cache " << kept);
+            try {
+                read_jp2_region(truncated, source, level, {0, 0, level.width, level.height},
+                                "id:truncated");
+                FAIL("no error");
+            } catch (const IiifError& error) {
+                CHECK(error.status == 422);
+                CHECK(error.reason.rfind("source image is damaged: ", 0) == 0);
+            }
         }
     }
 }

@@ -451,7 +451,8 @@ Pixels assemble_region(const std::string& path, const SourceInfo& source, const 
 std::optional<Pixels> read_jp2_region(const std::string& path, const SourceInfo& source,
                                       const SourceLevel& level, const PixelRect& region,
                                       const std::string& identity) {
-    if (source.format != SourceFormat::jp2 || level.page < 0 || level.page > 30)
+    if (source.format != SourceFormat::jp2 || level.page < 0 || level.page > 30 ||
+        (source.tiled && (source.tile_width <= 0 || source.tile_height <= 0)))
         return std::nullopt;
     if (level.width != ceil_div(source.width, 1 << level.page) ||
         level.height != ceil_div(source.height, 1 << level.page))

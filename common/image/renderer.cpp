@@ -7,6 +7,7 @@
 
 #include "decoded_tiles.hpp"
 #include "iiif_error.hpp"
+#include "jp2_region.hpp"
 #include "jpeg_encode.hpp"
 #include "open_image_cache.hpp"
 #include "resample.hpp"
@@ -260,13 +261,15 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
     }
 
     try {
-        // JPEG-compressed tiled TIFFs are decoded here, tile by tile through the shared cache of
-        // decoded tiles; everything else through libvips' loaders.
+        // JPEG-compressed tiled TIFFs and JPEG 2000 are decoded here, block by block through
+        // the shared cache of decoded tiles; what they decline and everything else through
+        // libvips' loaders.
         std::optional<Pixels> pixels;
+        const PixelRect level_region{planned.x, planned.y, planned.w, planned.h};
         if (source.format == SourceFormat::tiff && source.tiled)
-            pixels = read_tiff_region(path, source, level,
-                                      {planned.x, planned.y, planned.w, planned.h},
-                                      source_identity);
+            pixels = read_tiff_region(path, source, level, level_region, source_identity);
+        else if (source.format == SourceFormat::jp2)
+            pixels = read_jp2_region(path, source, level, level_region, source_identity);
         VImage image;
         if (pixels) {
             // Resampled here, in one pass per axis, unless a pixel of rounding is all there is

@@ -1,0 +1,228 @@
+// bench_jp2_region: JPEG 2000 regions decoded by read_jp2_region (jp2_region.hpp) against
+// libvips' jp2kload of the level and a crop, as the renderer reads them today, on one process's
+// single thread. Each request is made by every side in turn, the order rotating, so the
+// machine's noise falls on all of them alike.
+//
+//   bench_jp2_region [--tiles N] [--regions N] [--repeats N] [--pass-level L] [--cache-mb MB]
+//                    [--seed S] FILE...
+//
+// Sides: "libvips" (jp2kload with page = the reduce factor, random access, fail_on error, opened
+// for the request, cropped and written to memory), "region" (read_jp2_region without an
+// identity: exactly the region decoded, nothing kept), "blocks" (with an identity and a
+// decoded_tiles() capacity of --cache-mb: the level's blocks decoded and kept).
+// Workloads, each starting with an empty cache:
+//   (a) per level, N random 256x256 tiles of the level on the 256-pixel grid, as a viewer asks
+//       for them (OpenSeadragon with 256-pixel tiles), in random order;
+//   (b) N random 1000x1000 full-resolution regions read at level 1 (500x500);
+//   (c) the whole of level 3, N times (the first "blocks" read is cold, the next ones warm);
+//   (d) with --pass-level L, every 256x256 tile of level L once, in random order: a viewer that
+//       ends up asking for a block's neighbours too (one pass of the serving bench's tile mix).
+// Output: a Markdown table per file, milliseconds per request (mean and median), and the
+// decoded_tiles() hits and misses of the "blocks" side.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+#include <vips/vips8>
+
+#include "decoded_tiles.hpp"
+#include "iiif_error.hpp"
+#include "image_source.hpp"
+#include "jp2_region.hpp"
+#include "renderer.hpp"
+
+using namespace iiif;
+using vips::VImage;
+
+namespace {
+
+double now_ms() {
+    return std::chrono::duration<double, std::milli>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+void libvips_region(const std::string& path, const SourceLevel& level, const PixelRect& region) {
+    VImage image = VImage::jp2kload(path.c_str(), VImage::option()
+                                                      ->set("page", level.page)
+                                                      ->set("access", VIPS_ACCESS_RANDOM)
+                                                      ->set("fail_on", VIPS_FAIL_ON_ERROR))
+                       .crop(region.x, region.y, region.w, region.h);
+    size_t size = 0;
+    g_free(image.write_to_memory(&size));
+}
+
+void ours(const std::string& path, const SourceInfo& source, const SourceLevel& level,
+          const PixelRect& region, const std::string& identity) {
+    if (!read_jp2_region(path, source, level, region, identity))
+        throw IiifError(500, "declined: " + path);
+}
+
+struct Request {
+    const SourceLevel* level;
+    PixelRect region;
+};
+
+struct Times {
+    std::vector<double> ms;
+    double mean() const {
+        return ms.empty()
+                   ? 0
+                   : std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+    }
+    double median() const {
+        if (ms.empty()) return 0;
+        std::vector<double> sorted = ms;
+        std::sort(sorted.begin(), sorted.end());
+        size_t n = sorted.size();
+        return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+};
+
+struct Sides {
+    Times libvips, region, blocks;
+    std::uint64_t hits = 0, misses = 0;
+};
+
+// Every request by every side, the order rotating; the cache emptied first.
+Sides run(const std::string& path, const SourceInfo& source, const std::vector<Request>& requests,
+          const std::string& identity) {
+    decoded_tiles().clear();
+    const std::uint64_t hits = decoded_tiles().hits(), misses = decoded_tiles().misses();
+    Sides sides;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const Request& request = requests[i];
+        std::function<void()> side[3] = {
+            [&] {
+                double start = now_ms();
+                libvips_region(path, *request.level, request.region);
+                sides.libvips.ms.push_back(now_ms() - start);
+            },
+            [&] {
+                double start = now_ms();
+                ours(path, source, *request.level, request.region, "");
+                sides.region.ms.push_back(now_ms() - start);
+            },
+            [&] {
+                double start = now_ms();
+                ours(path, source, *request.level, request.region, identity);
+                sides.blocks.ms.push_back(now_ms() - start);
+            },
+        };
+        for (size_t k = 0; k < 3; ++k) side[(i + k) % 3]();
+    }
+    sides.hits = decoded_tiles().hits() - hits;
+    sides.misses = decoded_tiles().misses() - misses;
+    return sides;
+}
+
+void print_row(const std::string& workload, const Sides& sides) {
+    std::printf(
+        "| %s | %zu | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %llu / %llu |\n", workload.c_str(),
+        sides.libvips.ms.size(), sides.libvips.mean(), sides.libvips.median(), sides.region.mean(),
+        sides.region.median(), sides.blocks.mean(), sides.blocks.median(),
+        static_cast<unsigned long long>(sides.hits), static_cast<unsigned long long>(sides.misses));
+    std::fflush(stdout);
+}
+
+// Level `level`'s 256x256 tiles on the 256-pixel grid, in random order.
+std::vector<Request> tiles_of(const SourceLevel& level, std::mt19937& random) {
+    std::vector<Request> all;
+    for (int y = 0; y < level.height; y += 256)
+        for (int x = 0; x < level.width; x += 256)
+            all.push_back(
+                {&level, {x, y, std::min(256, level.width - x), std::min(256, level.height - y)}});
+    std::shuffle(all.begin(), all.end(), random);
+    return all;
+}
+
+void bench_file(const std::string& path, int tiles, int regions, int repeats, int pass_level,
+                unsigned seed) {
+    const SourceInfo source = probe_source(path);
+    const std::string identity = "bench|" + path;
+    std::mt19937 random(seed);
+    std::printf("\n%s: %dx%d, tiles %dx%d, %zu levels\n\n", path.c_str(), source.width,
+                source.height, source.tile_width, source.tile_height, source.levels.size());
+    std::printf(
+        "| workload | requests | libvips ms (mean / median) | region ms | blocks ms | "
+        "blocks hits / misses |\n| --- | --- | --- | --- | --- | --- |\n");
+
+    // (a) random 256-pixel tiles at each level.
+    for (const SourceLevel& level : source.levels) {
+        std::vector<Request> some = tiles_of(level, random);
+        some.resize(std::min<size_t>(some.size(), static_cast<size_t>(tiles)));
+        print_row("(a) 256 tiles, level " + std::to_string(level.page),
+                  run(path, source, some, identity));
+    }
+
+    // (b) random 1000x1000 regions read at level 1.
+    const SourceLevel& one = source.levels.at(1);
+    std::vector<Request> at_one;
+    for (int i = 0; i < regions; ++i) {
+        int x = std::uniform_int_distribution<int>(0, (source.width - 1000) / 2)(random);
+        int y = std::uniform_int_distribution<int>(0, (source.height - 1000) / 2)(random);
+        at_one.push_back({&one, {x, y, 500, 500}});
+    }
+    print_row("(b) 1000x1000 at level 1", run(path, source, at_one, identity));
+
+    // (c) the whole of level 3: the first read, then the next ones.
+    const SourceLevel& three = source.levels.at(3);
+    std::vector<Request> whole(static_cast<size_t>(repeats),
+                               {&three, {0, 0, three.width, three.height}});
+    Sides sides = run(path, source, whole, identity);
+    print_row("(c) level 3 whole, all reads", sides);
+    Sides first, next;
+    first.libvips.ms = {sides.libvips.ms.front()};
+    first.region.ms = {sides.region.ms.front()};
+    first.blocks.ms = {sides.blocks.ms.front()};
+    next.libvips.ms.assign(sides.libvips.ms.begin() + 1, sides.libvips.ms.end());
+    next.region.ms.assign(sides.region.ms.begin() + 1, sides.region.ms.end());
+    next.blocks.ms.assign(sides.blocks.ms.begin() + 1, sides.blocks.ms.end());
+    print_row("(c) level 3 whole, first read", first);
+    print_row("(c) level 3 whole, next reads", next);
+
+    // (d) every tile of one level.
+    if (pass_level >= 0) {
+        const SourceLevel& level = source.levels.at(static_cast<size_t>(pass_level));
+        print_row("(d) every 256 tile, level " + std::to_string(level.page),
+                  run(path, source, tiles_of(level, random), identity));
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"JPEG 2000 regions: read_jp2_region against libvips' jp2kload"};
+    std::vector<std::string> files;
+    int tiles = 24, regions = 12, repeats = 3, pass_level = -1, cache_mb = 512;
+    unsigned seed = 1;
+    app.add_option("files", files, "JPEG 2000 files")->required()->check(CLI::ExistingFile);
+    app.add_option("--tiles", tiles, "random 256x256 tiles per level (a)");
+    app.add_option("--regions", regions, "random 1000x1000 regions at level 1 (b)");
+    app.add_option("--repeats", repeats, "reads of the whole level 3 (c)")
+        ->check(CLI::Range(2, 1000));
+    app.add_option("--pass-level", pass_level, "every 256x256 tile of this level (d)");
+    app.add_option("--cache-mb", cache_mb, "decoded_tiles() capacity of the blocks side, MiB");
+    app.add_option("--seed", seed, "random seed");
+    CLI11_PARSE(app, argc, argv);
+
+    // As the module runs libvips: one thread per render.
+    init_renderer(argv[0], 1);
+    decoded_tiles().set_capacity(static_cast<size_t>(cache_mb) << 20);
+    try {
+        for (const std::string& file : files)
+            bench_file(file, tiles, regions, repeats, pass_level, seed);
+    } catch (const IiifError& error) {
+        std::fprintf(stderr, "bench_jp2_region: %d %s\n", error.status, error.reason.c_str());
+        return 1;
+    } catch (const vips::VError& error) {
+        std::fprintf(stderr, "bench_jp2_region: libvips: %s\n", error.what());
+        return 1;
+    }
+    return 0;
+}

@@ -71,6 +71,31 @@ SharedPixels DecodedTileCache::get(const std::string& key,
     return pixels;
 }
 
+SharedPixels DecodedTileCache::find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (auto found = index_.find(key); found != index_.end()) {
+        ++hits_;
+        entries_.splice(entries_.begin(), entries_, found->second);
+        return found->second->pixels;
+    }
+    ++misses_;
+    return nullptr;
+}
+
+void DecodedTileCache::put(const std::string& key, SharedPixels pixels) {
+    std::lock_guard lock(mutex_);
+    if (!pixels || capacity_ == 0 || pixels->byte_size() > capacity_) return;
+    if (auto found = index_.find(key); found != index_.end()) {
+        bytes_ -= found->second->pixels->byte_size();
+        entries_.erase(found->second);
+        index_.erase(found);
+    }
+    entries_.push_front({key, std::move(pixels)});
+    index_.emplace(key, entries_.begin());
+    bytes_ += entries_.front().pixels->byte_size();
+    trim_locked();
+}
+
 void DecodedTileCache::trim_locked() {
     while (bytes_ > capacity_ && !entries_.empty()) {
         Entry& oldest = entries_.back();

@@ -43,6 +43,12 @@ class DecodedTileCache {
     // of 0 nothing is kept and every call decodes.
     SharedPixels get(const std::string& key, const std::function<SharedPixels()>& decode);
 
+    // The tile under `key` if kept (a hit), else nullptr (a miss); and a tile to keep, for a
+    // caller that decodes several at once. With a capacity of 0, find finds nothing and put
+    // keeps nothing.
+    SharedPixels find(const std::string& key);
+    void put(const std::string& key, SharedPixels pixels);
+
     void set_capacity(size_t bytes);
     size_t capacity();
     size_t bytes();     // held now

@@ -14,12 +14,10 @@
 namespace iiif {
 namespace {
 
-// A tiled file's block is a square of its codestream tiles at the level, as few as make it at
-// least this many pixels wide and high: deep in the pyramid a 1024-pixel tile is 16 pixels, and
-// a viewer's 256-pixel tile would otherwise need 256 cache entries.
-constexpr std::int64_t kMinTiledBlock = 256;
-// An untiled file's block: a square of the level.
-constexpr std::int64_t kUntiledBlock = 512;
+// A block is a square of this many pixels of the level, aligned on the level's own grid, as a
+// viewer's tiles are: a viewer's tile is one block, decoded as one area (OpenJPEG decodes only
+// the code-blocks an area needs, in tiled and untiled files alike).
+constexpr std::int64_t kBlock = 128;
 // OpenJPEG's file stream reads ahead by this much; tile data larger than it is read straight
 // into place. Its default, 1 MiB, is read at the first header byte and at each tile header a
 // random access walks past (files without TLM markers): opening a 1024-tiled 10000 x 8000 file
@@ -166,9 +164,7 @@ struct GridRect {
     std::int64_t x0, y0, x1, y1;
 };
 
-// One opened file: its stream, codec and main header, at one reduce factor. Decodes go through
-// it one after the other: the tiles of a tiled file in any order (opj_get_decoded_tile), areas of
-// an untiled one (its codestream read once, then reused), or one area of a tiled one.
+// One opened file: its stream, codec and main header, at one reduce factor, for one area.
 class Decoder {
   public:
     Decoder(const std::string& path, bool raw_codestream, int reduce) {
@@ -195,11 +191,7 @@ class Decoder {
     const opj_image_t& image() const { return *image_; }
     const opj_codestream_info_v2_t& codestream() const { return *codestream_; }
 
-    // The codestream tile `index` at the reduce factor: image().comps hold it afterwards.
-    void decode_tile(std::uint32_t index) {
-        check(opj_get_decoded_tile(codec_.get(), stream_.get(), image_.get(), index));
-    }
-    // `area` at the reduce factor: image().comps hold it afterwards. Once for a tiled file.
+    // `area` at the reduce factor: image().comps hold it afterwards. Once per Decoder.
     void decode_area(const GridRect& area) {
         check(opj_set_decode_area(codec_.get(), image_.get(), static_cast<OPJ_INT32>(area.x0),
                                   static_cast<OPJ_INT32>(area.y0), static_cast<OPJ_INT32>(area.x1),
@@ -325,18 +317,16 @@ std::int64_t ceil_shift(std::int64_t value, int shift) {
     return (value + (std::int64_t{1} << shift) - 1) >> shift;
 }
 
-// The level of an image `full_width` x `full_height` at `reduce`, cut into blocks of `step_x` x
-// `step_y` pixels of the reference grid (whole codestream tiles when tiled). Block i of a row
-// starts at level pixel ceil(i * step_x / 2^reduce), as OpenJPEG's tiles do.
+// The level of an image `full_width` x `full_height` at `reduce`, cut into blocks of `step` x
+// `step` pixels of the reference grid (kBlock pixels of the level). Block i of a row starts at
+// level pixel ceil(i * step / 2^reduce).
 struct BlockGrid {
     std::int64_t full_width, full_height;
     int reduce;
-    std::int64_t step_x, step_y;
-    std::int64_t tile_width = 0, tile_height = 0;  // codestream tiles, 0 when untiled
-    std::int64_t tiles_across = 1, tiles_down = 1;
+    std::int64_t step;
 
-    int block_of_x(int x) const { return static_cast<int>((std::int64_t{x} << reduce) / step_x); }
-    int block_of_y(int y) const { return static_cast<int>((std::int64_t{y} << reduce) / step_y); }
+    int block_of_x(int x) const { return static_cast<int>((std::int64_t{x} << reduce) / step); }
+    int block_of_y(int y) const { return static_cast<int>((std::int64_t{y} << reduce) / step); }
     // The pixels of the level that a reference-grid span covers.
     PixelRect level_rect(const GridRect& grid) const {
         const std::int64_t x0 = ceil_shift(grid.x0, reduce), y0 = ceil_shift(grid.y0, reduce);
@@ -344,57 +334,15 @@ struct BlockGrid {
                 static_cast<int>(ceil_shift(grid.x1, reduce) - x0),
                 static_cast<int>(ceil_shift(grid.y1, reduce) - y0)};
     }
-    GridRect block_area(int bx, int by) const {
-        return {bx * step_x, by * step_y, std::min((bx + 1) * step_x, full_width),
-                std::min((by + 1) * step_y, full_height)};
-    }
-    GridRect tile_area(std::int64_t tx, std::int64_t ty) const {
-        return {tx * tile_width, ty * tile_height, std::min((tx + 1) * tile_width, full_width),
-                std::min((ty + 1) * tile_height, full_height)};
+    // Blocks bx0..bx1 by by0..by1 (inclusive) on the reference grid.
+    GridRect blocks_area(int bx0, int by0, int bx1, int by1) const {
+        return {bx0 * step, by0 * step, std::min((bx1 + 1) * step, full_width),
+                std::min((by1 + 1) * step, full_height)};
     }
 };
 
 BlockGrid block_grid(const SourceInfo& source, int reduce) {
-    BlockGrid grid{source.width, source.height, reduce, kUntiledBlock << reduce,
-                   kUntiledBlock << reduce};
-    if (source.tiled) {
-        grid.tile_width = source.tile_width;
-        grid.tile_height = source.tile_height;
-        grid.tiles_across = (grid.full_width + grid.tile_width - 1) / grid.tile_width;
-        grid.tiles_down = (grid.full_height + grid.tile_height - 1) / grid.tile_height;
-        grid.step_x = grid.tile_width;
-        grid.step_y = grid.tile_height;
-        while ((grid.step_x >> reduce) < kMinTiledBlock && grid.step_x < grid.full_width)
-            grid.step_x *= 2;
-        while ((grid.step_y >> reduce) < kMinTiledBlock && grid.step_y < grid.full_height)
-            grid.step_y *= 2;
-    }
-    return grid;
-}
-
-// Block (bx, by) of the level, decoded: tile by tile when tiled, as one area when not.
-SharedPixels decode_block(Decoder& decoder, const BlockGrid& grid, int bx, int by) {
-    const GridRect area = grid.block_area(bx, by);
-    const PixelRect rect = grid.level_rect(area);
-    auto block =
-        std::make_shared<Pixels>(rect.w, rect.h, static_cast<int>(decoder.image().numcomps));
-    if (grid.tile_width == 0) {
-        decoder.decode_area(area);
-        check_decoded_size(decoder.image(), rect.w, rect.h);
-        copy_components(decoder.image(), 0, 0, *block, 0, 0, rect.w, rect.h);
-        return block;
-    }
-    for (std::int64_t ty = area.y0 / grid.tile_height; ty * grid.tile_height < area.y1; ++ty) {
-        for (std::int64_t tx = area.x0 / grid.tile_width; tx * grid.tile_width < area.x1; ++tx) {
-            const PixelRect tile = grid.level_rect(grid.tile_area(tx, ty));
-            if (tile.w == 0 || tile.h == 0) continue;  // a tile narrower than the reduction
-            decoder.decode_tile(static_cast<std::uint32_t>(ty * grid.tiles_across + tx));
-            check_decoded_size(decoder.image(), tile.w, tile.h);
-            copy_components(decoder.image(), 0, 0, *block, tile.x - rect.x, tile.y - rect.y, tile.w,
-                            tile.h);
-        }
-    }
-    return block;
+    return {source.width, source.height, reduce, kBlock << reduce};
 }
 
 // Exactly `region` of the level, nothing kept.
@@ -413,24 +361,52 @@ Pixels decode_region(const std::string& path, const SourceInfo& source, const So
     return out;
 }
 
-// `region` assembled from the level's blocks, each from decoded_tiles() or decoded and kept.
+// `region` assembled from the level's blocks: those kept in decoded_tiles(), and the others
+// decoded as one area (the smallest run of whole blocks that holds them), then kept.
 Pixels assemble_region(const std::string& path, const SourceInfo& source, const SourceLevel& level,
                        const PixelRect& region, const std::string& identity) {
     const BlockGrid grid = block_grid(source, level.page);
-    std::unique_ptr<Decoder> decoder;  // opened at the first block not kept
-    Pixels out;
     const std::string prefix = identity + "|jp2|" + std::to_string(level.page) + "|";
     const int bx0 = grid.block_of_x(region.x), bx1 = grid.block_of_x(region.x + region.w - 1);
     const int by0 = grid.block_of_y(region.y), by1 = grid.block_of_y(region.y + region.h - 1);
+    const int across = bx1 - bx0 + 1;
+    auto key = [&](int bx, int by) {
+        return prefix + std::to_string(bx) + "," + std::to_string(by);
+    };
+    std::vector<SharedPixels> blocks(static_cast<std::size_t>(across * (by1 - by0 + 1)));
+    auto block_at = [&](int bx, int by) -> SharedPixels& {
+        return blocks[static_cast<std::size_t>((by - by0) * across + (bx - bx0))];
+    };
+    int mx0 = bx1 + 1, my0 = by1 + 1, mx1 = bx0 - 1, my1 = by0 - 1;  // the missing ones' box
+    for (int by = by0; by <= by1; ++by)
+        for (int bx = bx0; bx <= bx1; ++bx)
+            if (!(block_at(bx, by) = decoded_tiles().find(key(bx, by)))) {
+                mx0 = std::min(mx0, bx), mx1 = std::max(mx1, bx);
+                my0 = std::min(my0, by), my1 = std::max(my1, by);
+            }
+    if (mx0 <= mx1) {
+        std::unique_ptr<Decoder> decoder = open_accepted(path, source, level);
+        const GridRect area = grid.blocks_area(mx0, my0, mx1, my1);
+        const PixelRect decoded = grid.level_rect(area);
+        decoder->decode_area(area);
+        check_decoded_size(decoder->image(), decoded.w, decoded.h);
+        const int bands = static_cast<int>(decoder->image().numcomps);
+        for (int by = my0; by <= my1; ++by) {
+            for (int bx = mx0; bx <= mx1; ++bx) {
+                const PixelRect rect = grid.level_rect(grid.blocks_area(bx, by, bx, by));
+                auto block = std::make_shared<Pixels>(rect.w, rect.h, bands);
+                copy_components(decoder->image(), rect.x - decoded.x, rect.y - decoded.y, *block,
+                                0, 0, rect.w, rect.h);
+                decoded_tiles().put(key(bx, by), block);
+                if (bx >= bx0 && bx <= bx1 && by >= by0 && by <= by1) block_at(bx, by) = block;
+            }
+        }
+    }
+    Pixels out(region.w, region.h, blocks.front()->bands);
     for (int by = by0; by <= by1; ++by) {
         for (int bx = bx0; bx <= bx1; ++bx) {
-            SharedPixels block = decoded_tiles().get(
-                prefix + std::to_string(bx) + "," + std::to_string(by), [&]() -> SharedPixels {
-                    if (!decoder) decoder = open_accepted(path, source, level);
-                    return decode_block(*decoder, grid, bx, by);
-                });
-            if (!out.data) out = Pixels(region.w, region.h, block->bands);
-            const PixelRect rect = grid.level_rect(grid.block_area(bx, by));
+            const Pixels& block = *block_at(bx, by);
+            const PixelRect rect = grid.level_rect(grid.blocks_area(bx, by, bx, by));
             const int x0 = std::max(rect.x, region.x),
                       x1 = std::min(rect.x + rect.w, region.x + region.w);
             const int y0 = std::max(rect.y, region.y),
@@ -439,7 +415,7 @@ Pixels assemble_region(const std::string& path, const SourceInfo& source, const 
             for (int y = y0; y < y1; ++y)
                 std::memcpy(
                     out.row(y - region.y) + static_cast<std::size_t>(x0 - region.x) * out.bands,
-                    block->row(y - rect.y) + static_cast<std::size_t>(x0 - rect.x) * out.bands,
+                    block.row(y - rect.y) + static_cast<std::size_t>(x0 - rect.x) * out.bands,
                     bytes);
         }
     }
@@ -451,8 +427,7 @@ Pixels assemble_region(const std::string& path, const SourceInfo& source, const 
 std::optional<Pixels> read_jp2_region(const std::string& path, const SourceInfo& source,
                                       const SourceLevel& level, const PixelRect& region,
                                       const std::string& identity) {
-    if (source.format != SourceFormat::jp2 || level.page < 0 || level.page > 30 ||
-        (source.tiled && (source.tile_width <= 0 || source.tile_height <= 0)))
+    if (source.format != SourceFormat::jp2 || level.page < 0 || level.page > 30)
         return std::nullopt;
     if (level.width != ceil_div(source.width, 1 << level.page) ||
         level.height != ceil_div(source.height, 1 << level.page))

@@ -17,10 +17,9 @@ namespace iiif {
 // ceil(H/2^page)), into 8-bit interleaved pixels (grey, grey+alpha, RGB or RGBA).
 //
 // With an `identity` (the source's: path, size, mtime, inode) and a decoded_tiles() capacity,
-// the level is decoded in blocks that are kept under keys starting with `identity`: a tiled
-// file's own tiles at that level (grouped until a block is at least 256 pixels wide and high),
-// an untiled file's 512 x 512 squares of the level. Without either, exactly the region is
-// decoded and nothing is kept.
+// the level is decoded in blocks that are kept under keys starting with `identity`: squares of
+// 128 pixels of the level, aligned as a viewer's tiles are; the blocks a region misses are
+// decoded as one area. Without either, exactly the region is decoded and nothing is kept.
 //
 // nullopt: a file this decoder declines, for libvips' jp2kload to read: precision other than 8
 // bits, signed or subsampled components, more than 4 of them, an ICC profile, a colour space

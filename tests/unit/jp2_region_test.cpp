@@ -270,12 +270,12 @@ TEST_CASE("A JPEG 2000 region read again comes from the decoded blocks kept", "[
         test_images::save(picture(3), "kept.jp2", "[Q=45,tile-width=256,tile-height=256]");
     SourceInfo source = probe_source(path);
     const SourceLevel& level = source.levels[0];
-    // Across the four 256-pixel tiles around (256, 256).
+    // Across the four 128-pixel blocks around (256, 256).
     const PixelRect region{200, 180, 150, 200};
     std::optional<Pixels> first = read_jp2_region(path, source, level, region, "id:kept");
     REQUIRE(first);
     CHECK(decoded_tiles().entries() == 4);
-    CHECK(decoded_tiles().bytes() == 4 * 256 * 256 * 3);
+    CHECK(decoded_tiles().bytes() == 4 * 128 * 128 * 3);
     const std::uint64_t hits = decoded_tiles().hits();
     // The file gone, the kept blocks still answer.
     std::filesystem::remove(path);
@@ -292,8 +292,8 @@ TEST_CASE("A JPEG 2000 region without the source's identity is not kept", "[jp2_
     CHECK(read_all(path, 1));
     CHECK(decoded_tiles().entries() == 0);
     CHECK(read_all(path, 1, "id:levels"));
-    // Level 1 of 1003 x 757 is 502 x 379: 2 x 2 blocks of 256 (128-pixel tiles, grouped by two).
-    CHECK(decoded_tiles().entries() == 4);
+    // Level 1 of 1003 x 757 is 502 x 379: 4 x 3 blocks of 128 pixels.
+    CHECK(decoded_tiles().entries() == 12);
 }
 
 TEST_CASE("JPEG 2000 regions read from several threads at once are those read alone",

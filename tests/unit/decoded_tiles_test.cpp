@@ -103,3 +103,28 @@ TEST_CASE("Threads asking for the same tile at once decode it once", "[decoded_t
     CHECK(decodes == 1);
     CHECK(seen == std::vector<int>(8, 42));
 }
+
+TEST_CASE("Tiles decoded together are put, then found; a capacity of 0 keeps none",
+          "[decoded_tiles]") {
+    DecodedTileCache cache(900);
+    CHECK(cache.find("a") == nullptr);
+    CHECK(cache.misses() == 1);
+    cache.put("a", tile(10, 10, 1));
+    cache.put("b", tile(10, 10, 2));
+    REQUIRE(cache.find("a"));
+    CHECK(cache.find("a")->data[0] == 1);
+    CHECK(cache.hits() == 2);
+    // Put again under the same key: replaced, counted once.
+    cache.put("a", tile(10, 10, 3));
+    CHECK(cache.find("a")->data[0] == 3);
+    CHECK(cache.bytes() == 600);
+    cache.put("c", tile(10, 10, 4));
+    cache.put("d", tile(10, 10, 5));  // "b" is the least recent and goes
+    CHECK(cache.find("b") == nullptr);
+    CHECK(cache.entries() == 3);
+
+    DecodedTileCache none(0);
+    none.put("a", tile(1, 1, 1));
+    CHECK(none.find("a") == nullptr);
+    CHECK(none.entries() == 0);
+}

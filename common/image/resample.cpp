@@ -152,27 +152,11 @@ void vertical(const Pixels& in, Pixels& out, const Axis& axis) {
 }
 
 // `in` turned on its diagonal: out(x, y) = in(y, x). In blocks, so that both sides stay in cache.
+// Three bands are moved four bytes at a time: the fourth byte lands on the next pixel of the
+// output row, which is written after it, so only each row's last pixel, and the input's last
+// column (whose fourth byte is past the input), are moved three bytes at a time.
 template <int Bands>
 void transpose_bands(const Pixels& in, Pixels& out) {
-    constexpr int kBlock = 32;
-    for (int y0 = 0; y0 < in.height; y0 += kBlock) {
-        const int y1 = std::min(in.height, y0 + kBlock);
-        for (int x0 = 0; x0 < in.width; x0 += kBlock) {
-            const int x1 = std::min(in.width, x0 + kBlock);
-            for (int y = y0; y < y1; ++y) {
-                const std::uint8_t* src = in.row(y);
-                for (int x = x0; x < x1; ++x)
-                    std::memcpy(out.row(x) + static_cast<size_t>(y) * Bands,
-                                src + static_cast<size_t>(x) * Bands, Bands);
-            }
-        }
-    }
-}
-
-// Three bands moved four bytes at a time: the fourth byte lands on the next pixel of the output
-// row, which is written after it, so only each row's last pixel, and the input's last column
-// (whose fourth byte is past the input), are moved three bytes at a time.
-void transpose_rgb(const Pixels& in, Pixels& out) {
     constexpr int kBlock = 32;
     const size_t out_stride = out.row_bytes();
     for (int y0 = 0; y0 < in.height; y0 += kBlock) {
@@ -181,9 +165,9 @@ void transpose_rgb(const Pixels& in, Pixels& out) {
             const int x1 = std::min(in.width, x0 + kBlock);
             for (int y = y0; y < y1; ++y) {
                 const std::uint8_t* src = in.row(y);
-                std::uint8_t* dst = out.row(x0) + static_cast<size_t>(y) * 3;
+                std::uint8_t* dst = out.row(x0) + static_cast<size_t>(y) * Bands;
                 int x = x0;
-                if (y + 1 < in.height) {
+                if (Bands == 3 && y + 1 < in.height) {
                     for (const int end = std::min(x1, in.width - 1); x < end; ++x) {
                         std::uint32_t pixel;
                         std::memcpy(&pixel, src + static_cast<size_t>(x) * 3, 4);
@@ -192,7 +176,7 @@ void transpose_rgb(const Pixels& in, Pixels& out) {
                     }
                 }
                 for (; x < x1; ++x) {
-                    std::memcpy(dst, src + static_cast<size_t>(x) * 3, 3);
+                    std::memcpy(dst, src + static_cast<size_t>(x) * Bands, Bands);
                     dst += out_stride;
                 }
             }
@@ -210,7 +194,7 @@ Pixels transpose(const Pixels& in) {
             transpose_bands<2>(in, out);
             break;
         case 3:
-            transpose_rgb(in, out);
+            transpose_bands<3>(in, out);
             break;
         default:
             transpose_bands<4>(in, out);

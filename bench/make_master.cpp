@@ -48,9 +48,8 @@ int main(int argc, char** argv) {
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         std::cerr << "bench_make_master: " << output << ": " << image.width() << "x"
                   << image.height() << ", Q " << options.quality << ", tiles of "
-                  << options.tile_size << ", " << std::filesystem::file_size(output)
-                  << " bytes in " << std::fixed << std::setprecision(2) << took.count()
-                  << " s\n";
+                  << options.tile_size << ", " << std::filesystem::file_size(output) << " bytes in "
+                  << std::fixed << std::setprecision(2) << took.count() << " s\n";
         return 0;
     } catch (const vips::VError& error) {
         std::cerr << "bench_make_master: " << input << ": " << error.what() << "\n";

@@ -225,15 +225,16 @@ threads=${BENCH_THREADS:-2}
 lua=$(realpath "$(dirname "${BASH_SOURCE[0]}")/serve_bench.lua")
 
 # wrk_run LABEL URL PATHS_FILE [WRK_OPTION...]: wrk for $secs s on URL (PATHS_FILE, when not
-# empty: its paths in turn), with the CPU accounting (cpu_start, cpu_others); the fields of its
-# RESULT line into the associative array wrk. Any error wrk counts fails the run.
+# empty: its paths in turn), a request unanswered after $wrk_timeout s (10) an error, with the CPU
+# accounting (cpu_start, cpu_others); the fields of its RESULT line into the associative array
+# wrk. Any error wrk counts fails the run.
 declare -A wrk=()
 wrk_run() {
     local label=$1 url=$2 paths=$3 out line kv
     shift 3
     cpu_start
     out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "$@" -s "$lua" "$url") ||
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout "${wrk_timeout:-10}s" "$@" -s "$lua" "$url") ||
         fail "$label: wrk failed"
     cpu_others
     line=$(grep '^RESULT ' <<<"$out") || fail "$label: no RESULT from wrk: $out"

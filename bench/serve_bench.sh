@@ -23,7 +23,8 @@
 #            and off: the module sends from memory) vs iipsrv.
 #   full     full/1000,/0/default.jpg: module (a cache hit after the first), module without a
 #            cache, iipsrv (1 GiB cache, and its default 10 MB).
-#   regions  random 1000x1000 regions scaled to 500, (distinct URLs per round): the same sides.
+#   regions  random 1000x1000 regions scaled to 500, (distinct URLs per round): module without a
+#            cache, iipsrv (both caches).
 #   jp2      on each JPEG 2000 (lossy, lossless): the tile mix of its info.json, full/1000, and
 #            random regions: module without a cache vs iipsrv (both caches).
 # After each group and at the end, each nginx worker's VmRSS (nginx runs once for the whole run).
@@ -517,23 +518,24 @@ group_full() {
     url_rounds full "full/1000,/0/default.jpg" module:pyramid nocache:pyramid iipsrv:pyramid iipsrv-default:pyramid
 }
 
-# Each round has its own regions; within a round every side gets the same URLs.
+# Each round has its own regions; within a round every side gets the same URLs. Every request is
+# new, so the module with its cache would be the module without it plus a cache write.
 group_regions() {
-    list_rounds regions "$lists/regions.@ROUND@.txt" module:pyramid nocache:pyramid iipsrv:pyramid \
-        iipsrv-default:pyramid
+    list_rounds regions "$lists/regions.@ROUND@.txt" nocache:pyramid iipsrv:pyramid iipsrv-default:pyramid
 }
 
 # With $jp2_conns connections: a JPEG 2000 render takes about a second of CPU, so 16 would only
-# queue (both sides keep 4 at work) and leave seconds of abandoned renders after each run.
+# queue (both sides keep 4 at work) and leave seconds of abandoned renders after each run. A
+# request may take several seconds on a busy machine: wrk waits 60 s before it counts an error.
 group_jp2() {
     local image load=$conns
-    conns=$jp2_conns
+    conns=$jp2_conns wrk_timeout=60
     for image in lossy lossless; do
         list_rounds "$image mix" "$lists/tiles.@IMAGE@.@ROUND@.txt" nocache:$image iipsrv:$image iipsrv-default:$image
         url_rounds "$image full" "full/1000,/0/default.jpg" nocache:$image iipsrv:$image iipsrv-default:$image
         list_rounds "$image regions" "$lists/regions.@ROUND@.txt" nocache:$image iipsrv:$image iipsrv-default:$image
     done
-    conns=$load
+    conns=$load wrk_timeout=10
 }
 
 for group in "${all_groups[@]}"; do
@@ -593,8 +595,8 @@ mkdir -p "$(dirname "$out")"
     echo
     echo "Load: \`wrk -t$threads -c$conns -d${secs}s --timeout 10s -s bench/serve_bench.lua URL\` (with"
     echo "\`BENCH_PATHS=list\` for URL lists: $threads threads each cycling through the list from its own"
-    echo "offset); the JPEG 2000 group with \`-c$jp2_conns\` (a render there takes about a second of"
-    echo "CPU: both sides keep 4 at work, more would only queue). Passes: \`curl -Z --parallel-max"
+    echo "offset); the JPEG 2000 group with \`-c$jp2_conns --timeout 60s\` (a render there takes about a"
+    echo "second of CPU: both sides keep 4 at work, more would only queue). Passes: \`curl -Z --parallel-max"
     echo "$conns --parallel-immediate -K list.cfg\`, each URL once, req/s = URLs / wall time. Latencies:"
     echo "wrk's (or curl's time_total) mean and 99th percentile. After each run, the next waits until"
     echo "nginx and iipsrv are idle (the requests wrk abandoned are finished first). All responses"

@@ -316,22 +316,22 @@ run_wrk() {
         "$(awk -v x="${wrk[p99_us]}" 'BEGIN { print x / 1000 }')" "${wrk[requests]}"
 }
 
-# fetch_all PATHS_FILE [ROOT]: each path once, $conns at a time (curl's parallel mode keeps the
-# connections open); every answer must be 200. With ROOT, each body is saved as ROOT/PATH. Sets
-# fetched_bytes (the bodies' bytes) and fetch_ns (the wall time); $work/fetch.out has each
+# fetch_all LABEL PATHS_FILE [ROOT]: each path once, $conns at a time (curl's parallel mode keeps
+# the connections open); every answer must be 200. With ROOT, each body is saved as ROOT/PATH.
+# Sets fetched_bytes (the bodies' bytes) and fetch_ns (the wall time); $work/fetch.out has each
 # answer's code and time.
 fetch_all() {
-    local paths=$1 root=${2:-} n start
+    local label=$1 paths=$2 root=${3:-} n start
     n=$(wc -l <"$paths")
     awk -v base="$base" -v root="$root" '{ printf "url = \"%s%s\"\noutput = \"%s\"\n", base, $0,
         root == "" ? "/dev/null" : root $0 }' "$paths" >"$work/fetch.cfg"
     start=$(date +%s%N)
     curl -s --globoff --create-dirs -Z --parallel-max "$conns" --parallel-immediate -K "$work/fetch.cfg" \
         -w '%{http_code} %{time_total} %{size_download}\n' >"$work/fetch.out" 2>"$work/fetch.err" ||
-        fail "$paths: curl failed: $(head -3 "$work/fetch.err")"
+        fail "$label: curl failed: $(head -3 "$work/fetch.err")"
     fetch_ns=$(($(date +%s%N) - start))
     [[ $(awk '$1 == 200' "$work/fetch.out" | wc -l) == "$n" ]] ||
-        fail "$paths: not all $n answers are 200: $(awk '$1 != 200' "$work/fetch.out" | sort | uniq -c | head -3)"
+        fail "$label: not all $n answers are 200: $(awk '$1 != 200' "$work/fetch.out" | sort | uniq -c | head -3)"
     fetched_bytes=$(awk '{ b += $3 } END { printf "%d", b }' "$work/fetch.out")
 }
 
@@ -342,7 +342,7 @@ run_pass() {
     n=$(wc -l <"$paths")
     first=$(log_lines)
     cpu_start
-    fetch_all "$paths"
+    fetch_all "$workload $side" "$paths"
     cpu_others
     bench_settle
     check_log "$first" "$workload $side"
@@ -408,7 +408,7 @@ group_mix() {
     # under static/ at its URL's path, so that static nginx serves the same bytes at the same
     # paths; iipsrv's pool gets the same pass.
     prefix_list "$lists/tiles.pyramid.txt" /iiif/3/pyramid/ "$lists/run"
-    fetch_all "$lists/run" "$work/static"
+    fetch_all "mix: the module's tiles into static/" "$lists/run" "$work/static"
     chmod -R a+rX "$work/static" # curl makes its directories 0750; nginx's workers are nobody
     mix_bytes=$fetched_bytes
     [[ $(find "$work/static/iiif" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%d", b }') == "$mix_bytes" ]] ||
@@ -418,7 +418,7 @@ group_mix() {
     curl -sf -o "$work/check2.jpg" "$base/iiif/3/pyramid/$first" || fail "tile $first"
     cmp -s "$work/check.jpg" "$work/check2.jpg" || fail "static nginx's $first differs from the module's"
     prefix_list "$lists/tiles.pyramid.txt" "$(side_prefix iipsrv pyramid)" "$lists/run"
-    fetch_all "$lists/run"
+    fetch_all "mix: iipsrv's warm-up" "$lists/run"
     bench_settle
     list_rounds "mix warm" "$lists/tiles.@IMAGE@.@ROUND@.txt" module:pyramid static:pyramid iipsrv:pyramid
 }
@@ -433,7 +433,7 @@ group_bytes() {
         side=${spec#*:} image=${spec##*:}
         side=${side%:*}
         prefix_list "$lists/tiles.$image.txt" "$(side_prefix "$side" "$image")" "$lists/run"
-        fetch_all "$lists/run"
+        fetch_all "bytes: ${spec%%:*}" "$lists/run"
         same=yes
         cmp -s "$lists/tiles.$image.txt" "$lists/tiles.pyramid.txt" || same=no
         printf '%s\t%d\t%d\t%s\n' "${spec%%:*}" "$(wc -l <"$lists/run")" "$fetched_bytes" "$same" >>"$bytes"
@@ -462,7 +462,7 @@ hit_ratio() {
 group_cache() {
     local k ids=()
     prefix_list "$lists/tiles.pyramid.txt" /sizing/3/pyramid/ "$lists/run"
-    fetch_all "$lists/run"
+    fetch_all "cache: sizing" "$lists/run"
     bench_settle
     ws_one=$(mdb_stat -e -a "$work/cache/sizing" | awk '
         /^  Page size:/ { psize = $3 }

@@ -91,7 +91,14 @@ if [[ ${BENCH_BUILD_HEAD:-0} == 1 ]]; then
     say "building the module and bench_make_master from git archive HEAD ($commit) in $work/src ..."
     mkdir -p "$work/src"
     git archive HEAD | tar -x -C "$work/src"
-    if ! cmake -S "$work/src" -B "$work/src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$work/build.log" 2>&1 ||
+    # With ccache, and paths made relative to the tree, so that an earlier run, or a checkout
+    # built with CCACHE_BASEDIR and the same flags, gives the objects of unchanged sources.
+    launcher=()
+    if command -v ccache >/dev/null; then
+        launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+        export CCACHE_BASEDIR=$work/src
+    fi
+    if ! cmake -S "$work/src" -B "$work/src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >"$work/build.log" 2>&1 ||
         ! cmake --build "$work/src/build" -j2 --target ngx_http_iiif_module bench_make_master >>"$work/build.log" 2>&1; then
         fail "building HEAD: $(tail -5 "$work/build.log")"
     fi

@@ -38,6 +38,7 @@ def stat(workload, side):
                 body=statistics.median(float(r["body_bytes"]) for r in g),
                 hit=sum(int(r["hit"]) for r in g), miss=sum(int(r["miss"]) for r in g),
                 others=statistics.median(float(r["others_cpu"]) for r in g),
+                requests=statistics.median(int(r["requests"]) for r in g),
                 by_round={r["round"]: float(r["rps"]) for r in g})
 
 
@@ -66,6 +67,15 @@ def ratios(workload, side, refs):
     per_round = [a["by_round"][k] / max(b["by_round"][k] for b in bs)
                  for k in sorted(a["by_round"], key=int) if all(k in b["by_round"] for b in bs)]
     return statistics.median(per_round), per_round
+
+
+def rate(x):
+    """req/s with the digits that mean something: a JPEG 2000 side may do a few a second."""
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def times(x):
+    return f"{x:.2f}" if x >= 0.1 else f"{x:.3f}"
 
 
 def verdict(ok):
@@ -103,7 +113,7 @@ for text, workload, side, refs, goal in targets:
         print(f"| {text} | {sides} | | | not measured (group {GROUP_OF[workload]} not run) |")
         continue
     ratio, per_round = measured
-    print(f"| {text} | {sides} | {ratio:.2f} | {', '.join(f'{x:.2f}' for x in per_round)} | "
+    print(f"| {text} | {sides} | {times(ratio)} | {', '.join(times(x) for x in per_round)} | "
           f"{verdict(ratio >= goal)} |")
 
 byte_rows = {r["side"]: r for r in rows_of("bytes.tsv")}
@@ -126,21 +136,23 @@ if end:
 
 # ---- Throughput and latency --------------------------------------------------------------------
 print("\n## Throughput and latency (medians over the rounds)\n")
-print("| workload | server | req/s | req/s min–max | mean latency (ms) | p99 latency (ms) | "
-      "body (KB) | module cache HIT/MISS | others' CPU |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+print("| workload | server | req/s | req/s min–max | requests | mean latency (ms) | "
+      "p99 latency (ms) | body (KB) | module cache HIT/MISS | others' CPU |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
 for w in ORDER:
     for s in SIDES:
         st = stat(w, s)
         if not st:
             continue
         cache = f"{st['hit']}/{st['miss']}" if s == "module" else ""
-        print(f"| {TITLES[w]} | {s} | {st['rps']:.0f} | {st['lo']:.0f}–{st['hi']:.0f} | "
-              f"{st['mean']:.2f} | {st['p99']:.2f} | {st['body'] / 1024:.1f} | {cache} | "
-              f"{st['others']:.0f}% |")
-print("\nbody: the mean response body (1 KB = 1024 bytes), from the access log. Others' CPU: the")
-print("share of both cores used by processes that are not part of the benchmark (the machine's")
-print("busy time minus nginx's, iipsrv's and wrk's), median over the rounds.")
+        print(f"| {TITLES[w]} | {s} | {rate(st['rps'])} | {rate(st['lo'])}–{rate(st['hi'])} | "
+              f"{st['requests']:.0f} | {st['mean']:.2f} | {st['p99']:.2f} | "
+              f"{st['body'] / 1024:.1f} | {cache} | {st['others']:.0f}% |")
+print("\nrequests: those a run completed (median over the rounds); a side of a few a second rests on")
+print("a few dozen, so its ratios move by several percent from one request more or less. body: the")
+print("mean response body (1 KB = 1024 bytes), from the access log. Others' CPU: the share of both")
+print("cores used by processes that are not part of the benchmark (the machine's busy time minus")
+print("nginx's, iipsrv's and wrk's), median over the rounds.")
 
 # ---- Every ratio -------------------------------------------------------------------------------
 print("\n## Module / reference (each round's ratio of req/s, and their median)\n")
@@ -154,8 +166,8 @@ for w in ORDER:
             if not measured:
                 continue
             ratio, per_round = measured
-            print(f"| {TITLES[w]} | {m} | {ref} | {a['rps']:.0f} | {b['rps']:.0f} | {ratio:.2f} | "
-                  f"{', '.join(f'{x:.2f}' for x in per_round)} |")
+            print(f"| {TITLES[w]} | {m} | {ref} | {rate(a['rps'])} | {rate(b['rps'])} | {times(ratio)} | "
+                  f"{', '.join(times(x) for x in per_round)} |")
 
 # ---- Bytes -------------------------------------------------------------------------------------
 if byte_rows:

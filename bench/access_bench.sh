@@ -3,9 +3,10 @@
 # its warm cache (a HIT) in catalog mode, where every image request reads the image record, the
 # access settings memo, looks the policy up and, for policies other than public, checks the
 # requester (networks, API keys, the HMAC of a session cookie) before the cache lookup. Four
-# sides, the same tile of the same master (a generated 10000x8000 pyramidal JPEG TIFF, the
-# generator of bench/serve_bench.sh), each from a catalog of its own made by bench_make_catalog
-# with a configuration as iiifd reads it (CatalogWriter::set_access, as at iiifd's start-up):
+# sides, the same tile of the same master (a generated 10000x8000 pyramidal JPEG TIFF: the
+# picture of bench/serve_bench.sh as libvips writes it, make_pyramid), each from a catalog of
+# its own made by bench_make_catalog with a configuration as iiifd reads it
+# (CatalogWriter::set_access, as at iiifd's start-up):
 #
 #   (a) no policies: a configuration without [access], [policies] or [watermarks]; the object
 #       public.
@@ -230,7 +231,7 @@ unport() {
     echo "X-Forwarded-For;\`, in the server). Each catalog holds one object of one page made by"
     echo "\`bench_make_catalog --config ... --master pyramid.tif [--access POLICY]\` (the access settings"
     echo "recorded with \`CatalogWriter::set_access\` before the object, as at iiifd's start-up), the master"
-    echo "a 10000x8000 pyramidal JPEG TIFF (256x256 tiles, Q 90; the generator of \`bench/serve_bench.sh\`)."
+    echo "a 10000x8000 pyramidal JPEG TIFF (256x256 tiles, Q 90; \`make_pyramid\` of \`bench/lib.sh\`)."
     echo "The tile: \`$tile\`, $(stat -c %s "$work/static/tile.jpg") bytes, the same bytes on"
     echo "every side, a cache HIT in every measured request."
     echo

@@ -99,11 +99,12 @@ bench_nginx_stop() {
     nginx_pid=""
 }
 
-# make_pyramid OUT: the generated 10000x8000 pyramidal JPEG TIFF (256x256 tiles, Q 90) that
-# serve_bench.sh and access_bench.sh serve. Smooth gradients plus mild noise: it compresses
-# like a photograph, not like a flat colour.
-make_pyramid() {
-    local out=$1
+# make_picture OUT.v: the generated 10000x8000 picture every pyramid of the benchmarks is made
+# from, as a libvips .v file (8-bit sRGB, 240 MB). Smooth gradients plus mild noise: it
+# compresses like a photograph, not like a flat colour.
+make_picture() {
+    local out
+    out=$(realpath -m "$1")
     mkdir -p "$work/gen"
     (
         cd "$work/gen" || exit 1
@@ -115,12 +116,26 @@ make_pyramid() {
         vips gaussnoise n.v 10000 8000 --mean 128 --sigma 20
         vips bandjoin "r.v g.v n.v" rgb.v
         vips cast rgb.v src.v uchar
-        vips copy src.v src2.v --interpretation srgb
-        vips tiffsave src2.v "$out" --tile --pyramid --compression jpeg --Q 90 \
-            --tile-width 256 --tile-height 256
+        vips copy src.v "$out" --interpretation srgb
+        rm -f xy.v x.v y.v r.v g.v n.v rgb.v src.v
     )
+}
+
+# vips_pyramid PICTURE OUT: PICTURE as a pyramidal JPEG TIFF written by libvips (256x256 tiles,
+# Q 90), which codes the tiles as RGB without chroma subsampling: the masters iiifd wrote before
+# its own writer (bench_make_master gives those of today).
+vips_pyramid() {
+    vips tiffsave "$1" "$2" --tile --pyramid --compression jpeg --Q 90 \
+        --tile-width 256 --tile-height 256
+    chmod 644 "$2"
+}
+
+# make_pyramid OUT: the generated picture as vips_pyramid writes it, the source access_bench.sh
+# serves.
+make_pyramid() {
+    make_picture "$work/gen/picture.v"
+    vips_pyramid "$work/gen/picture.v" "$1"
     rm -rf "$work/gen"
-    chmod 644 "$out"
 }
 
 # Other people's work on the machine during a run: the machine's busy CPU time (/proc/stat)
@@ -131,17 +146,23 @@ make_pyramid() {
 # not in $(...).
 hz=$(getconf CLK_TCK)
 ncpu=$(nproc)
+# bench_pids: nginx's master and workers, and the pids a function `extra_pids` prints.
+bench_pids() {
+    pgrep -P "$nginx_pid" 2>/dev/null || true
+    if declare -F extra_pids >/dev/null; then extra_pids; fi
+    echo "$nginx_pid"
+}
+# bench_ticks: the CPU time (user and system, in ticks) bench_pids have used.
+bench_ticks() {
+    local pid
+    for pid in $(bench_pids); do
+        if [[ -r /proc/$pid/stat ]]; then sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null || true; fi
+    done | awk '{ s += $12 + $13 } END { print s + 0 }'
+}
 cpu_sample() {
-    local pids machine ours children pid
-    mapfile -t pids < <(
-        pgrep -P "$nginx_pid" 2>/dev/null || true
-        if declare -F extra_pids >/dev/null; then extra_pids; fi
-    )
-    pids+=("$nginx_pid")
+    local machine ours children
     machine=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
-    ours=$(for pid in "${pids[@]}"; do
-        [[ -r /proc/$pid/stat ]] && sed 's/.*) //' "/proc/$pid/stat" || true
-    done | awk '{ s += $12 + $13 } END { print s + 0 }')
+    ours=$(bench_ticks)
     children=$(awk -v hz="$hz" 'NR == 2 { for (i = 1; i <= 2; i++) { sub(/s$/, "", $i); split($i, a, "m");
         t += a[1] * 60 + a[2] } print t * hz }' "$work/times")
     echo "$machine $ours $children $(date +%s%N)"
@@ -161,6 +182,40 @@ cpu_others() {
         p = 100 * other / (wall * hz * n); if (p < 0) p = 0; printf "%.0f %d\n", p, y[2] - x[2] }')
 }
 
+# bench_settle: waits until bench_pids have been idle (at most a tick of CPU per 0.2 s) twice in
+# a row, 60 s at most. When wrk stops, the requests it abandons are still being rendered (a
+# render cannot be cancelled, and iipsrv finishes its request); without this their work would
+# be counted against whatever runs next.
+bench_settle() {
+    local before after quiet=0 tries
+    before=$(bench_ticks)
+    for ((tries = 300; tries > 0; tries--)); do
+        sleep 0.2
+        after=$(bench_ticks)
+        if ((after - before <= 1)); then
+            ((++quiet < 2)) || return 0
+        else
+            quiet=0
+        fi
+        before=$after
+    done
+    say "warning: the servers were still busy 60 s after a run"
+}
+
+# nginx_worker_rss LABEL: for each nginx worker of $nginx_pid, a line "LABEL PID VmRSS RssAnon
+# RssFile VmHWM" (kB, from /proc/PID/status) appended to $work/rss.tsv. RssFile counts the
+# pages of mapped files (the LMDB caches, the sources) the worker has touched.
+nginx_worker_rss() {
+    local pid
+    for pid in $(pgrep -P "$nginx_pid" 2>/dev/null || true); do
+        [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"worker process"* ]] || continue
+        awk -v label="$1" -v pid="$pid" '/^VmRSS:/ { rss = $2 } /^RssAnon:/ { anon = $2 }
+            /^RssFile:/ { file = $2 } /^VmHWM:/ { hwm = $2 }
+            END { printf "%s\t%s\t%d\t%d\t%d\t%d\n", label, pid, rss, anon, file, hwm }' \
+            "/proc/$pid/status" 2>/dev/null || true
+    done >>"$work/rss.tsv"
+}
+
 # ---- wrk ----------------------------------------------------------------------------------------
 
 # The load: BENCH_CONNECTIONS (16) connections from BENCH_THREADS (2) wrk threads, with the
@@ -170,15 +225,16 @@ threads=${BENCH_THREADS:-2}
 lua=$(realpath "$(dirname "${BASH_SOURCE[0]}")/serve_bench.lua")
 
 # wrk_run LABEL URL PATHS_FILE [WRK_OPTION...]: wrk for $secs s on URL (PATHS_FILE, when not
-# empty: its paths in turn), with the CPU accounting (cpu_start, cpu_others); the fields of its
-# RESULT line into the associative array wrk. Any error wrk counts fails the run.
+# empty: its paths in turn), a request unanswered after $wrk_timeout s (10) an error, with the CPU
+# accounting (cpu_start, cpu_others); the fields of its RESULT line into the associative array
+# wrk. Any error wrk counts fails the run.
 declare -A wrk=()
 wrk_run() {
     local label=$1 url=$2 paths=$3 out line kv
     shift 3
     cpu_start
     out=$(env ${paths:+BENCH_PATHS="$paths"} BENCH_THREADS="$threads" \
-        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s "$@" -s "$lua" "$url") ||
+        wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout "${wrk_timeout:-10}s" "$@" -s "$lua" "$url") ||
         fail "$label: wrk failed"
     cpu_others
     line=$(grep '^RESULT ' <<<"$out") || fail "$label: no RESULT from wrk: $out"

@@ -18,8 +18,10 @@
 
 namespace {
 
-// Allocations up to this size come from malloc's heaps, and a heap keeps this much free memory.
+// Allocations up to this size come from malloc's heaps (a render's buffers are megabytes), and a
+// heap gives back free memory at its top beyond kMallocTrimThreshold.
 constexpr int kMallocMapThreshold = 32 << 20;
+constexpr int kMallocTrimThreshold = 16 << 20;
 
 // A worker's handle on one catalog file, opened at the first chance: iiifd may make the file
 // after nginx has started, so a failed open is tried again, no more often than kRetry.
@@ -168,7 +170,7 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* err
         // taken from and given back to malloc's heaps, not mapped and unmapped by the kernel
         // for every request, whose page faults and zeroing cost a third of a render.
         mallopt(M_MMAP_THRESHOLD, kMallocMapThreshold);
-        mallopt(M_TRIM_THRESHOLD, kMallocMapThreshold);
+        mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
         return 0;
     } catch (const std::exception& e) {
         write_error(error, error_len, e.what());

@@ -42,7 +42,7 @@ typedef struct {
 } ngx_http_iiif_main_conf_t;
 
 /* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level in RGB is 60 MB. */
-#define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (128 * 1024 * 1024)
+#define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (96 * 1024 * 1024)
 
 static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf);
 static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);

@@ -190,6 +190,13 @@ int iiif_service_open_catalog(iiif_service_t* service, char* error, size_t error
     return open_catalog(service->config.catalog_path, &service->catalog, error, error_len);
 }
 
+void iiif_worker_tick(void) {
+    try {
+        for (auto& [path, cache] : cache_registry()) cache->release_idle_pins();
+    } catch (...) {
+    }
+}
+
 void iiif_worker_exit(void) {
     try {
         for (auto& [path, cache] : cache_registry()) cache->flush_touches();
@@ -320,10 +327,12 @@ iiif_str_t iiif_response_body(const iiif_response_t* r) {
     std::string_view body = r->response.body_bytes();
     return {body.data(), body.size()};
 }
-int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset) {
+int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset,
+                            iiif_str_t* name) {
     if (!r->response.body_pin || r->response.body_fd < 0) return 0;
     *fd = r->response.body_fd;
     *offset = static_cast<long long>(r->response.body_file_offset);
+    *name = {r->response.body_file_name.data(), r->response.body_file_name.size()};
     return 1;
 }
 iiif_str_t iiif_response_etag(const iiif_response_t* r) {

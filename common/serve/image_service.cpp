@@ -135,10 +135,9 @@ void add_success_headers(HttpResponse& response, const RenderJob& job) {
         response.headers.emplace_back("Cache-Control", job.config->cache_control);
 }
 
-HttpResponse info_response(const RenderJob& job, std::string body, const CacheKey& key,
-                           CacheStatus status) {
+// The headers of info.json; the caller sets the body.
+HttpResponse info_response(const RenderJob& job, const CacheKey& key, CacheStatus status) {
     HttpResponse response;
-    response.body = std::move(body);
     response.content_type = job.json_ld ? "application/ld+json;profile=\"" +
                                               std::string(context_uri(job.config->version)) + "\""
                                         : "application/json";
@@ -151,10 +150,10 @@ HttpResponse info_response(const RenderJob& job, std::string body, const CacheKe
     return response;
 }
 
+// The headers of an image; the caller sets the body.
 HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::string media_type,
-                            std::string body, const CacheKey& key, CacheStatus status) {
+                            const CacheKey& key, CacheStatus status) {
     HttpResponse response;
-    response.body = std::move(body);
     response.content_type = std::move(media_type);
     add_success_headers(response, job);
     response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
@@ -163,6 +162,15 @@ HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::st
     response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
+}
+
+// A hit's body where the cache holds it: in LMDB's map, and in its file for sendfile.
+void set_pinned_body(HttpResponse& response, PinnedEntry&& entry) {
+    response.pinned_body = entry.bytes;
+    response.body_pin = std::move(entry.pin);
+    response.body_fd = entry.file_fd;
+    response.body_file_offset = entry.file_offset;
+    response.body_file_name = entry.file_name;
 }
 
 // Parsed source descriptions by their text: a hit would otherwise parse the same few numbers
@@ -387,18 +395,20 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
 
     if (cache && job->info) {
         CacheKey key = info_key(*job);
-        if (auto entry = cache->get(key)) {
+        if (auto entry = cache->get_pinned(key)) {
             cache->touch(key);
-            prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
+            prepared.response = info_response(*job, key, CacheStatus::hit);
+            set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
         }
     } else if (cache && job->source_info) {
         ImagePlan plan = plan_within_access(*job, *job->source_info);
         CacheKey key = image_key(*job, plan);
-        if (auto entry = cache->get(key)) {
+        if (auto entry = cache->get_pinned(key)) {
             cache->touch(key);
-            prepared.response = image_response(*job, plan, std::move(entry->media_type),
-                                               std::move(entry->bytes), key, CacheStatus::hit);
+            prepared.response =
+                image_response(*job, plan, std::string(entry->media_type), key, CacheStatus::hit);
+            set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
         }
     }
@@ -452,7 +462,8 @@ void run_job(RenderJob& job) {
             std::string body = info_json(source, options);
             CacheKey key = info_key(job);
             if (job.cache) job.cache->put(key, "application/json", body);
-            job.response = info_response(job, std::move(body), key, status);
+            job.response = info_response(job, key, status);
+            job.response.body = std::move(body);
         } else {
             ImagePlan plan = plan_within_access(job, source);
             RenderedImage rendered =
@@ -460,8 +471,8 @@ void run_job(RenderJob& job) {
                              job.watermark ? &*job.watermark : nullptr);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
-            job.response = image_response(job, plan, std::move(rendered.media_type),
-                                          std::move(rendered.bytes), key, status);
+            job.response = image_response(job, plan, std::move(rendered.media_type), key, status);
+            job.response.body = std::move(rendered.bytes);
         }
         if (job.cache && job.cache->touches_pending()) job.cache->flush_touches();
     } catch (const IiifError& error) {

@@ -11,6 +11,7 @@
 #include "catalog.hpp"
 #include "image_service.hpp"
 #include "renderer.hpp"
+#include "request_memo.hpp"
 #include "signing.hpp"
 #include "tile_cache.hpp"
 
@@ -45,6 +46,7 @@ struct iiif_service {
     long long cache_max_bytes = 0;
     iiif::TileCache* cache = nullptr;  // owned by the worker's registry
     CatalogSlot* catalog = nullptr;    // idem
+    iiif::RequestMemo memo;            // the worker's, used on its event loop only
 };
 
 struct iiif_resolver {
@@ -232,7 +234,7 @@ iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t
         }
         const iiif::CatalogReader* catalog = service->catalog ? service->catalog->get() : nullptr;
         iiif::PreparedRequest prepared =
-            iiif::prepare_request(service->config, service->cache, http, catalog);
+            iiif::prepare_request(service->config, service->cache, http, catalog, &service->memo);
         if (!prepared.job) return wrap(std::move(prepared.response));
         auto handle = std::make_unique<iiif_job>();
         handle->job = std::move(prepared.job);
@@ -318,10 +320,10 @@ iiif_response_t* iiif_error_response(int status, const char* reason) {
 }
 
 int iiif_response_status(const iiif_response_t* r) {
-    return r->response.status;
+    return r->response.meta().status;
 }
 iiif_str_t iiif_response_content_type(const iiif_response_t* r) {
-    return str(r->response.content_type);
+    return str(r->response.meta().content_type);
 }
 iiif_str_t iiif_response_body(const iiif_response_t* r) {
     std::string_view body = r->response.body_bytes();
@@ -336,22 +338,22 @@ int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset
     return 1;
 }
 iiif_str_t iiif_response_etag(const iiif_response_t* r) {
-    return str(r->response.etag);
+    return str(r->response.meta().etag);
 }
 long long iiif_response_last_modified(const iiif_response_t* r) {
-    return r->response.last_modified;
+    return r->response.meta().last_modified;
 }
 const char* iiif_response_cache_status(const iiif_response_t* r) {
-    return iiif::cache_status_name(r->response.cache_status).data();
+    return iiif::cache_status_name(r->response.meta().cache_status).data();
 }
 size_t iiif_response_header_count(const iiif_response_t* r) {
-    return r->response.headers.size();
+    return r->response.meta().headers.size();
 }
 iiif_str_t iiif_response_header_name(const iiif_response_t* r, size_t i) {
-    return str(r->response.headers[i].first);
+    return str(r->response.meta().headers[i].first);
 }
 iiif_str_t iiif_response_header_value(const iiif_response_t* r, size_t i) {
-    return str(r->response.headers[i].second);
+    return str(r->response.meta().headers[i].second);
 }
 void iiif_response_free(iiif_response_t* r) {
     delete r;

@@ -28,6 +28,7 @@ size_t SnapshotPins::latest_commit() {
 std::shared_ptr<SnapshotPins::Snapshot> SnapshotPins::open_snapshot() {
     MDB_txn* txn = nullptr;
     {
+        if (held() >= kMaxSnapshots) end_expired(Clock::now());
         std::lock_guard lock(retired_mutex_);
         if (held_ >= kMaxSnapshots) return nullptr;
         if (!idle_.empty()) {
@@ -77,7 +78,6 @@ void SnapshotPins::end_expired(Clock::time_point now) {
 SnapshotPins::Lease SnapshotPins::lease() {
     Lease lease(mutex_);
     if (closed_) return lease;
-    end_expired(Clock::now());
     const size_t latest = latest_commit();
     if (!current_ || current_->id != latest) {
         // The previous one retires when its last response lets go (retire() takes only

@@ -71,8 +71,9 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
     // kMaxSnapshots are held. Without a free reader slot, a lease without a transaction.
     Lease lease();
 
-    // Ends the snapshots whose grace is over, and lets the current one go once a commit came
-    // after it. From a timer as well as from lease(), so an idle process holds no old snapshot.
+    // Ends the snapshots whose grace is over (lease() does too, when all are held), and lets
+    // the current one go once a commit came after it. From a timer, every few seconds, so that
+    // an idle process holds no old snapshot.
     void release_idle();
     // The environment is closing: the snapshots no response holds are ended now, the others
     // when their last pin goes (without grace: the process is ending), then the environment.

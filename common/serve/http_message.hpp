@@ -53,7 +53,13 @@ struct HttpResponse {
     std::int64_t body_file_offset = -1;
     std::string_view body_file_name;
 
+    // Prebuilt: when set, the status, content type, headers, validators and cache status are
+    // those of `head` (made once for a request the service answers often), and only the body
+    // is this response's. Read them through meta().
+    std::shared_ptr<const HttpResponse> head;
+
     std::string_view body_bytes() const { return body_pin ? pinned_body : std::string_view(body); }
+    const HttpResponse& meta() const { return head ? *head : *this; }
 };
 
 // An error as every service here answers it: the status, its reason as plain text, CORS (and

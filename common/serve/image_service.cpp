@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "catalog.hpp"
 #include "clock.hpp"
 #include "document_service.hpp"
 #include "iiif_error.hpp"
 #include "info_json.hpp"
+#include "request_memo.hpp"
 #include "source_resolver.hpp"
 #include "tile_cache.hpp"
 
@@ -28,7 +27,8 @@ class RenderJob {
     std::string group;      // the image's entries in the cache (purged together on takedown)
     std::int64_t last_modified = -1;
     std::string id_url;
-    std::optional<SourceInfo> source_info;  // when the cache already knew it
+    // When the cache or the catalog already knew it (shared: kept in the memo too).
+    std::shared_ptr<const SourceInfo> source_info;
     // Access: the limits this requester gets (the service's, or degraded ones once the size is
     // known), the mark put on what is delivered, and how the answer is labelled.
     Limits limits;
@@ -150,15 +150,20 @@ HttpResponse info_response(const RenderJob& job, const CacheKey& key, CacheStatu
     return response;
 }
 
+// The Link header of an image: the profile and the canonical URI.
+std::string image_link(const RenderJob& job, const ImagePlan& plan) {
+    return profile_link(job.config->version) + ", <" + job.id_url + "/" + plan.canonical +
+           ">;rel=\"canonical\"";
+}
+
 // The headers of an image; the caller sets the body.
-HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::string media_type,
-                            const CacheKey& key, CacheStatus status) {
+HttpResponse image_response(const RenderJob& job, std::string media_type, std::string etag,
+                            std::string link, CacheStatus status) {
     HttpResponse response;
     response.content_type = std::move(media_type);
     add_success_headers(response, job);
-    response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
-                                              "/" + plan.canonical + ">;rel=\"canonical\"");
-    response.etag = etag_of(key);
+    response.headers.emplace_back("Link", std::move(link));
+    response.etag = std::move(etag);
     response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
@@ -173,32 +178,25 @@ void set_pinned_body(HttpResponse& response, PinnedEntry&& entry) {
     response.body_file_name = entry.file_name;
 }
 
-// Parsed source descriptions by their text: a hit would otherwise parse the same few numbers
-// again on every request of a viewer. Bounded; cleared when full.
-std::optional<SourceInfo> parse_source_info_memo(const std::string& text) {
-    static std::mutex mutex;
-    static std::unordered_map<std::string, SourceInfo> parsed;
-    constexpr size_t kCapacity = 4096;
-    std::lock_guard lock(mutex);
-    if (auto found = parsed.find(text); found != parsed.end()) return found->second;
-    std::optional<SourceInfo> source = parse_source_info(text);
-    if (source) {
-        if (parsed.size() >= kCapacity) parsed.clear();
-        parsed.emplace(text, *source);
-    }
-    return source;
-}
-
-std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job) {
-    if (!cache) return std::nullopt;
+// The description of the source the cache knows, kept in the memo once parsed: a hit would
+// otherwise read and parse the same few numbers again on every request of a viewer.
+std::shared_ptr<const SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job,
+                                                     RequestMemo* memo) {
+    if (!cache) return nullptr;
+    if (memo)
+        if (auto kept = memo->source(job.identity)) return kept;
     auto entry = cache->get(source_key(job));
-    if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
-    return parse_source_info_memo(entry->bytes);
+    if (!entry || entry->media_type != kSourceMediaType) return nullptr;
+    std::optional<SourceInfo> parsed = parse_source_info(entry->bytes);
+    if (!parsed) return nullptr;
+    auto source = std::make_shared<const SourceInfo>(std::move(*parsed));
+    if (memo) memo->keep_source(job.identity, source);
+    return source;
 }
 
 // Catalog mode: the image's record names its master, its size, its version and its policy.
 ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, const std::string& key,
-                               const std::string& identifier) {
+                               const std::string& identifier, RequestMemo* memo) {
     std::optional<ImageRecord> record;
     if (catalog) record = catalog->image(identifier);
     if (!record || record->state == RecordState::pending) throw IiifError(404, "image not found");
@@ -210,8 +208,15 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, con
     job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
     job.group = image_cache_group(key);
     job.rights = record->rights;
-    // A record without the master's description (width 0) is probed like a file.
-    if (record->source.width > 0) job.source_info = record->source;
+    // A record without the master's description (width 0) is probed like a file. The
+    // description is the version's (a new master is a new version): the memo may keep it.
+    if (record->source.width > 0) {
+        job.source_info = memo ? memo->source(job.identity) : nullptr;
+        if (!job.source_info) {
+            job.source_info = std::make_shared<const SourceInfo>(record->source);
+            if (memo) memo->keep_source(job.identity, job.source_info);
+        }
+    }
     return std::move(*record);
 }
 
@@ -312,10 +317,57 @@ void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
     job.last_modified = job.source.mtime_ns / 1'000'000'000;
 }
 
+// The image's id URL: "{base URI}/{identifier}", as last made for this request when the
+// request fields the base URI is read from are the same (all of them: which count depends on
+// the configuration and on which are present).
+std::string id_url_of(const ServiceConfig& config, const HttpRequest& request, const IiifPath& path,
+                      MemoEntry* memo) {
+    if (!memo) return base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    const std::string_view fields[] = {request.scheme,           request.host,
+                                       request.forwarded_proto,  request.forwarded_host,
+                                       request.forwarded_prefix, request.prefix};
+    size_t at = 0;
+    bool same = !memo->id_url.empty();
+    for (std::string_view field : fields) {
+        same = same && at + field.size() < memo->base_fields.size() &&
+               memo->base_fields.compare(at, field.size(), field) == 0 &&
+               memo->base_fields[at + field.size()] == '\0';
+        at += field.size() + 1;
+    }
+    if (same && at == memo->base_fields.size()) return memo->id_url;
+    memo->answer.reset();  // its Link holds the id URL
+    memo->base_fields.clear();
+    for (std::string_view field : fields) memo->base_fields.append(field).push_back('\0');
+    memo->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    return memo->id_url;
+}
+
+// An image request's cache key, ETag and Link: made (a plan, a key text, its digest) into
+// `made`, and kept in the memo; or as last made for this request, when every input is the same.
+MemoAnswer& image_answer(const RenderJob& job, MemoEntry* memo, MemoAnswer& made) {
+    const SourceInfo& source = *job.source_info;
+    if (memo && memo->answer &&
+        memo->answer->made_from(job.identity, job.limits, job.watermark, source.width,
+                                source.height))
+        return *memo->answer;
+    const ImagePlan plan = plan_within_access(job, source);
+    made.identity = job.identity;
+    made.limits = job.limits;
+    made.watermark = job.watermark;
+    made.width = source.width;
+    made.height = source.height;
+    made.key = image_key(job, plan);
+    made.etag = etag_of(made.key);
+    made.link = image_link(job, plan);
+    if (!memo) return made;
+    memo->answer = std::move(made);
+    return *memo->answer;
+}
+
 // The loop side: everything that costs no more than a stat (or a catalog lookup) and a cache
 // read.
 PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const HttpRequest& request,
-                        const CatalogReader* catalog) {
+                        const CatalogReader* catalog, RequestMemo* memo) {
     PreparedRequest prepared;
     if (request.method == "OPTIONS") {
         HttpResponse& response = prepared.response;
@@ -344,16 +396,24 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     // "{id}/probe": the Auth 2.0 probe service of the image.
     constexpr std::string_view kProbe = "/probe";
     const bool probe = request.path.size() > kProbe.size() && request.path.ends_with(kProbe);
-    IiifPath path =
-        probe ? parse_iiif_path(config.version, std::string(request.path.substr(
-                                                    0, request.path.size() - kProbe.size())) +
-                                                    "/info.json")
-              : parse_iiif_path(config.version, request.path);
-    RenderJobPtr job(new RenderJob());
+    IiifPath parsed;
+    MemoEntry* memo_entry = nullptr;
+    if (probe)
+        parsed = parse_iiif_path(config.version, std::string(request.path.substr(
+                                                     0, request.path.size() - kProbe.size())) +
+                                                     "/info.json");
+    else if (memo)
+        memo_entry = memo->entry(request.path,
+                                 [&] { return parse_iiif_path(config.version, request.path); });
+    if (!probe && !memo_entry) parsed = parse_iiif_path(config.version, request.path);
+    const IiifPath& path = memo_entry ? memo_entry->path : parsed;
+    // Made on the stack: a hit needs no job once prepared; a miss moves it to the heap.
+    RenderJob job_here;
+    RenderJob* job = &job_here;
     job->config = &config;
     job->cache = cache;
     job->limits = config.limits;
-    job->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    job->id_url = id_url_of(config, request, path, memo_entry);
     if (path.kind == IiifPath::Kind::base) {
         HttpResponse& response = prepared.response;
         response.status = 303;
@@ -366,7 +426,8 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
     std::optional<Access> access;
     if (catalog_key) {
-        const ImageRecord record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
+        const ImageRecord record =
+            resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
         access = decide(*job, request, *catalog, record, probe);
     } else {
         resolve_in_directory(*job, config, path.identifier);
@@ -390,7 +451,7 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     }
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
-    if (!job->source_info) job->source_info = cached_source_info(cache, *job);
+    if (!job->source_info) job->source_info = cached_source_info(cache, *job, memo);
     if (job->source_info) settle_limits(*job, *job->source_info);
 
     if (cache && job->info) {
@@ -402,17 +463,30 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
             return prepared;
         }
     } else if (cache && job->source_info) {
-        ImagePlan plan = plan_within_access(*job, *job->source_info);
-        CacheKey key = image_key(*job, plan);
-        if (auto entry = cache->get_pinned(key)) {
-            cache->touch(key);
-            prepared.response =
-                image_response(*job, plan, std::string(entry->media_type), key, CacheStatus::hit);
+        MemoAnswer made;
+        MemoAnswer& answer = image_answer(*job, memo_entry, made);
+        if (auto entry = cache->get_pinned(answer.key)) {
+            cache->touch(answer.key);
+            if (!memo_entry) {
+                prepared.response = image_response(*job, std::string(entry->media_type),
+                                                   answer.etag, answer.link, CacheStatus::hit);
+            } else {
+                // The headers of a hit the memo knows are made once.
+                if (!answer.head || answer.head->content_type != entry->media_type ||
+                    answer.head->last_modified != job->last_modified ||
+                    answer.head_controlled != job->controlled) {
+                    answer.head = std::make_shared<const HttpResponse>(
+                        image_response(*job, std::string(entry->media_type), answer.etag,
+                                       answer.link, CacheStatus::hit));
+                    answer.head_controlled = job->controlled;
+                }
+                prepared.response.head = answer.head;
+            }
             set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
         }
     }
-    prepared.job = std::move(job);
+    prepared.job.reset(new RenderJob(std::move(job_here)));
     return prepared;
 }
 
@@ -425,9 +499,10 @@ HttpResponse overloaded_response() {
 }
 
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
-                                const HttpRequest& request, const CatalogReader* catalog) {
+                                const HttpRequest& request, const CatalogReader* catalog,
+                                RequestMemo* memo) {
     try {
-        return prepare(config, cache, request, catalog);
+        return prepare(config, cache, request, catalog, memo);
     } catch (const IiifError& error) {
         PreparedRequest prepared;
         prepared.response = error_response(error.status, error.reason);
@@ -444,7 +519,8 @@ void run_job(RenderJob& job) {
     const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
     try {
         if (!job.source_info) {
-            job.source_info = probe_source(job.source.path, config.source_limits);
+            job.source_info = std::make_shared<const SourceInfo>(
+                probe_source(job.source.path, config.source_limits));
             if (job.cache)
                 job.cache->put(source_key(job), kSourceMediaType,
                                serialize_source_info(*job.source_info));
@@ -471,7 +547,8 @@ void run_job(RenderJob& job) {
                              job.watermark ? &*job.watermark : nullptr);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
-            job.response = image_response(job, plan, std::move(rendered.media_type), key, status);
+            job.response = image_response(job, std::move(rendered.media_type), etag_of(key),
+                                          image_link(job, plan), status);
             job.response.body = std::move(rendered.bytes);
         }
         if (job.cache && job.cache->touches_pending()) job.cache->flush_touches();

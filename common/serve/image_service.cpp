@@ -23,8 +23,7 @@ class RenderJob {
     bool json_ld = false;
     ImageRequest image;
     ResolvedSource source;  // in catalog mode, only its path (the master)
-    std::string identity;   // names this version of the source in cache keys
-    std::string group;      // the image's entries in the cache (purged together on takedown)
+    bool in_catalog = false;
     std::int64_t last_modified = -1;
     std::string id_url;
     // When the cache or the catalog already knew it (shared: kept in the memo too).
@@ -40,6 +39,31 @@ class RenderJob {
     std::string rights;
     bool controlled = false;  // under a policy other than public: private for caches
     HttpResponse response;
+
+    // Names this version of the source in cache keys.
+    const std::string& identity() const {
+        settle_file_names();
+        return identity_;
+    }
+    // The image's entries in the cache (purged together on takedown).
+    const std::string& group() const {
+        settle_file_names();
+        return group_;
+    }
+    void set_catalog_names(std::string identity, std::string group) {
+        identity_ = std::move(identity);
+        group_ = std::move(group);
+    }
+
+  private:
+    // A file's are made from its stat only when asked: a hit the memo knows needs neither.
+    void settle_file_names() const {
+        if (in_catalog || !identity_.empty()) return;
+        identity_ = source.identity();
+        group_ = "file|" + source.path;
+    }
+    mutable std::string identity_;
+    mutable std::string group_;
 };
 
 namespace {
@@ -80,27 +104,27 @@ constexpr std::string_view kControlledCacheControl = "private, no-cache";
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
 CacheKey source_key(const RenderJob& job) {
-    return make_cache_key(job.group, "source|" + job.identity);
+    return make_cache_key(job.group(), "source|" + job.identity());
 }
 
 CacheKey info_key(const RenderJob& job) {
-    return make_cache_key(job.group, "info|" + std::to_string(kInfoJsonLayout) + "|" +
-                                         std::to_string(static_cast<int>(job.config->version)) +
-                                         "|" + job.id_url + "|" + job.identity + "|" +
-                                         limits_text(job.limits) + "|" +
-                                         std::to_string(job.config->default_tile_size) + "|" +
-                                         job.rights + "|" + job.access_tag);
+    return make_cache_key(job.group(), "info|" + std::to_string(kInfoJsonLayout) + "|" +
+                                           std::to_string(static_cast<int>(job.config->version)) +
+                                           "|" + job.id_url + "|" + job.identity() + "|" +
+                                           limits_text(job.limits) + "|" +
+                                           std::to_string(job.config->default_tile_size) + "|" +
+                                           job.rights + "|" + job.access_tag);
 }
 
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
     return make_cache_key(
-        job.group, "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                       job.identity + "|" + plan.canonical + "|" + limits_text(job.limits) + "|q" +
-                       std::to_string(render.jpeg_quality) + "," +
-                       std::to_string(render.webp_quality) + "," +
-                       std::to_string(render.png_compression) +
-                       (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
+        job.group(), "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                         job.identity() + "|" + plan.canonical + "|" + limits_text(job.limits) +
+                         "|q" + std::to_string(render.jpeg_quality) + "," +
+                         std::to_string(render.webp_quality) + "," +
+                         std::to_string(render.png_compression) +
+                         (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
 }
 
 std::string etag_of(const CacheKey& key) {
@@ -184,13 +208,13 @@ std::shared_ptr<const SourceInfo> cached_source_info(TileCache* cache, const Ren
                                                      RequestMemo* memo) {
     if (!cache) return nullptr;
     if (memo)
-        if (auto kept = memo->source(job.identity)) return kept;
+        if (auto kept = memo->source(job.identity())) return kept;
     auto entry = cache->get(source_key(job));
     if (!entry || entry->media_type != kSourceMediaType) return nullptr;
     std::optional<SourceInfo> parsed = parse_source_info(entry->bytes);
     if (!parsed) return nullptr;
     auto source = std::make_shared<const SourceInfo>(std::move(*parsed));
-    if (memo) memo->keep_source(job.identity, source);
+    if (memo) memo->keep_source(job.identity(), source);
     return source;
 }
 
@@ -205,16 +229,17 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, con
                                                           ? "image not found"
                                                           : "image withdrawn");
     job.source.path = record->master_path;
-    job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
-    job.group = image_cache_group(key);
+    job.in_catalog = true;
+    job.set_catalog_names("catalog|" + key + "|v" + std::to_string(record->version),
+                          image_cache_group(key));
     job.rights = record->rights;
     // A record without the master's description (width 0) is probed like a file. The
     // description is the version's (a new master is a new version): the memo may keep it.
     if (record->source.width > 0) {
-        job.source_info = memo ? memo->source(job.identity) : nullptr;
+        job.source_info = memo ? memo->source(job.identity()) : nullptr;
         if (!job.source_info) {
             job.source_info = std::make_shared<const SourceInfo>(record->source);
-            if (memo) memo->keep_source(job.identity, job.source_info);
+            if (memo) memo->keep_source(job.identity(), job.source_info);
         }
     }
     return std::move(*record);
@@ -312,8 +337,6 @@ void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
     auto source = resolve_source_file(config.source_dir, identifier);
     if (!source) throw IiifError(404, "image not found");
     job.source = std::move(*source);
-    job.identity = job.source.identity();
-    job.group = "file|" + job.source.path;
     job.last_modified = job.source.mtime_ns / 1'000'000'000;
 }
 
@@ -342,16 +365,28 @@ std::string id_url_of(const ServiceConfig& config, const HttpRequest& request, c
     return memo->id_url;
 }
 
+// Whether `answer` was made for this version of the job's source: a file's path, size, mtime
+// and inode (compared as they are, without making its identity), or a catalog identity.
+bool same_version(const MemoAnswer& answer, const RenderJob& job) {
+    if (job.in_catalog) return answer.identity == job.identity();
+    return answer.identity.empty() && answer.file.path == job.source.path &&
+           answer.file.size == job.source.size && answer.file.mtime_ns == job.source.mtime_ns &&
+           answer.file.inode == job.source.inode;
+}
+
 // An image request's cache key, ETag and Link: made (a plan, a key text, its digest) into
 // `made`, and kept in the memo; or as last made for this request, when every input is the same.
 MemoAnswer& image_answer(const RenderJob& job, MemoEntry* memo, MemoAnswer& made) {
     const SourceInfo& source = *job.source_info;
-    if (memo && memo->answer &&
-        memo->answer->made_from(job.identity, job.limits, job.watermark, source.width,
-                                source.height))
+    if (memo && memo->answer && same_version(*memo->answer, job) &&
+        memo->answer->made_from(job.limits, job.watermark, source.width, source.height))
         return *memo->answer;
     const ImagePlan plan = plan_within_access(job, source);
-    made.identity = job.identity;
+    if (job.in_catalog)
+        made.identity = job.identity();
+    else
+        made.file = job.source;
+    made.source = job.source_info;
     made.limits = job.limits;
     made.watermark = job.watermark;
     made.width = source.width;
@@ -451,6 +486,10 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     }
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
+    // The source's description the memo's answer was made with, when the source is the same.
+    if (!job->source_info && memo_entry && memo_entry->answer &&
+        same_version(*memo_entry->answer, *job))
+        job->source_info = memo_entry->answer->source;
     if (!job->source_info) job->source_info = cached_source_info(cache, *job, memo);
     if (job->source_info) settle_limits(*job, *job->source_info);
 
@@ -543,7 +582,7 @@ void run_job(RenderJob& job) {
         } else {
             ImagePlan plan = plan_within_access(job, source);
             RenderedImage rendered =
-                render_image(job.source.path, source, plan, config.render, job.identity,
+                render_image(job.source.path, source, plan, config.render, job.identity(),
                              job.watermark ? &*job.watermark : nullptr);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);

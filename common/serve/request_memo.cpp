@@ -2,13 +2,12 @@
 
 namespace iiif {
 
-bool MemoAnswer::made_from(std::string_view identity_now, const Limits& limits_now,
+bool MemoAnswer::made_from(const Limits& limits_now,
                            const std::optional<WatermarkSpec>& watermark_now, int width_now,
                            int height_now) const {
-    return identity == identity_now && limits.max_width == limits_now.max_width &&
-           limits.max_height == limits_now.max_height && limits.max_area == limits_now.max_area &&
-           limits.max_scale == limits_now.max_scale && watermark == watermark_now &&
-           width == width_now && height == height_now;
+    return limits.max_width == limits_now.max_width && limits.max_height == limits_now.max_height &&
+           limits.max_area == limits_now.max_area && limits.max_scale == limits_now.max_scale &&
+           watermark == watermark_now && width == width_now && height == height_now;
 }
 
 std::shared_ptr<const SourceInfo> RequestMemo::source(std::string_view identity) const {

@@ -22,18 +22,22 @@
 #include "image_plan.hpp"
 #include "image_request.hpp"
 #include "source_info.hpp"
+#include "source_resolver.hpp"
 #include "tile_cache.hpp"
 
 namespace iiif {
 
 // The image answer last made of a request, and what it was made from.
 struct MemoAnswer {
-    // Inputs.
+    // Inputs: the source's version (a file's stat, or a catalog identity), the requester's
+    // limits and watermark, the source's size.
+    ResolvedSource file;
     std::string identity;
     Limits limits;
     std::optional<WatermarkSpec> watermark;
     int width = 0, height = 0;
     // Outputs.
+    std::shared_ptr<const SourceInfo> source;
     CacheKey key{};
     std::string etag;
     std::string link;
@@ -42,9 +46,8 @@ struct MemoAnswer {
     std::shared_ptr<const HttpResponse> head;
     bool head_controlled = false;
 
-    bool made_from(std::string_view identity_now, const Limits& limits_now,
-                   const std::optional<WatermarkSpec>& watermark_now, int width_now,
-                   int height_now) const;
+    bool made_from(const Limits& limits_now, const std::optional<WatermarkSpec>& watermark_now,
+                   int width_now, int height_now) const;
 };
 
 struct MemoEntry {

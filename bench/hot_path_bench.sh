@@ -17,7 +17,8 @@
 #   bench/hot_path_bench.sh [ROUNDS] [SECONDS]      (default 5 rounds of 10 s runs; ~4 minutes)
 #
 # Environment: BENCH_CONNECTIONS (16), BENCH_THREADS (2), IIIF_BUILD_DIR (build), BENCH_KEEP=1
-# keeps the work directory, BENCH_ONLY=a or b runs one workload.
+# keeps the work directory, BENCH_ONLY=a or b runs one workload. The report (markdown) goes to the
+# standard output: bench/hot_path_bench.sh >bench/results/hot_path.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -29,6 +30,9 @@ build=${IIIF_BUILD_DIR:-build}
 module=$(realpath -m "$build/ngx_module/ngx_http_iiif_module.so")
 only=${BENCH_ONLY:-ab}
 [[ -f $module ]] || fail "no $module: build first (scripts/build)"
+command_line=$(for v in BENCH_CONNECTIONS BENCH_THREADS IIIF_BUILD_DIR BENCH_ONLY; do
+    [[ -z ${!v:-} ]] || printf '%s=%s ' "$v" "${!v}"
+done)"bench/hot_path_bench.sh${*:+ $*}"
 bench_need_tools nginx wrk vips curl python3
 
 bench_begin
@@ -125,8 +129,21 @@ bench_end
 
 # ---- Report -------------------------------------------------------------------------------------
 say "done in ${elapsed} s; nginx error log: $errors lines at level error or above"
-echo "hot_path_bench: $rounds rounds of ${secs} s, wrk -t$threads -c$conns; commit $commit; module: $module_source"
-echo "load average before: $load_start; after: $load_end; nginx error log: $errors lines at level error or above"
+echo "# A tile cache hit against the same bytes as a static file"
+echo
+echo "Command: \`${command_line}\` ($rounds interleaved rounds of ${secs} s wrk runs, \`wrk -t$threads"
+echo "-c$conns\`; the whole run took $((elapsed / 60)) min $((elapsed % 60)) s)."
+bench_machine
+echo "Commit: $commit; module: $module_source."
+echo "Load average (1, 5, 15 min) before the run: $load_start; after: $load_end. nginx error log:"
+echo "$errors lines at level error or above."
+echo
+echo "One nginx (\`worker_processes 2\`, \`sendfile on; tcp_nopush on;\`), the module with a warm tile"
+echo "cache (every module response a HIT) and a plain \`location\` serving the module's bytes saved as"
+echo "files: (a) the hot tile \`2560,2048,256,256/256,\` repeated; (b) the $ntiles tiles of every level"
+echo "of the generated 10000x8000 pyramid in random order, against one file per tile in the same"
+echo "order. nginx us/req: the workers' CPU time over the requests. Others' CPU: the machine's busy"
+echo "time other than nginx's and wrk's."
 echo
 python3 - "$results" <<'PY'
 import statistics, sys

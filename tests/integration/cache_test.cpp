@@ -2,6 +2,7 @@
 // the very bytes of the render, that entries outlive nginx, that a replaced source is never
 // answered from its old entries, and that a corrupt cache costs speed, not answers.
 #include <fcntl.h>
+#include <lmdb.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <ctime>
 #include <future>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "fixtures.hpp"
@@ -237,4 +239,72 @@ TEST_CASE("A purge while a cache hit is being sent does not change the bytes the
         CHECK(nginx.cache_statuses(path + "?slow=1", 1) == std::vector<std::string>{"HIT"});
         CHECK_FALSE(nginx.worker_crashed());
     }
+}
+
+namespace {
+
+// LMDB reader slots of the cache at `dir` holding a snapshot now (mdb_reader_list: one line per
+// slot in use, "pid thread txnid", txnid "-" for a reset transaction keeping its slot).
+int active_readers(const std::string& dir) {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    REQUIRE(mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0644) == 0);
+    std::string list;
+    mdb_reader_list(
+        env,
+        [](const char* message, void* out) {
+            static_cast<std::string*>(out)->append(message);
+            return 0;
+        },
+        &list);
+    mdb_env_close(env);
+    int active = 0;
+    std::istringstream lines(list);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string pid, thread, txnid;
+        if (fields >> pid >> thread >> txnid && pid != "pid" && txnid != "-") ++active;
+    }
+    return active;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Slow clients of cache hits share read snapshots while renders commit: the reader "
+    "slots in use stay few",
+    "[cache]") {
+    NginxOptions options;
+    options.location_extra = "sendfile on; if ($arg_slow) { set $limit_rate 65536; }";
+    options.worker_processes = 1;
+    Nginx nginx(options);
+    nginx.add_image("noise.png", noise_png(300));
+    nginx.add_image("master.tif", fixtures::master_tiff());
+    nginx.start();
+    const std::string hit = "/iiif/3/noise/full/max/0/default.png";
+    REQUIRE(get(nginx.url(hit)).status == 200);
+
+    // 24 slow hits in flight (a few seconds each), a commit (a render) between each two.
+    std::vector<std::future<Response>> slow;
+    for (int i = 0; i < 24; ++i) {
+        slow.push_back(
+            std::async(std::launch::async, [&] { return get(nginx.url(hit + "?slow=1")); }));
+        REQUIRE(get(nginx.url("/iiif/3/master/full/" + std::to_string(100 + i) + ",/0/default.jpg"))
+                    .status == 200);
+    }
+    // At most 8 pinned snapshots, besides the render threads' own transactions (4).
+    const int readers = active_readers(nginx.path("cache"));
+    INFO(readers << " readers");
+    CHECK(readers <= 8 + 4);
+    std::string first_body;
+    for (auto& response : slow) {
+        Response sent = response.get();
+        CHECK(sent.status == 200);
+        CHECK(sent.seconds > 1.0);  // in flight while the others started and renders committed
+        if (first_body.empty()) first_body = sent.body;
+        CHECK(sent.body == first_body);
+    }
+    CHECK(nginx.cache_statuses(hit + "?slow=1", 24) == std::vector<std::string>(24, "HIT"));
+    CHECK_FALSE(nginx.worker_crashed());
 }

@@ -13,6 +13,7 @@
 #include "catalog.hpp"
 #include "image_service.hpp"
 #include "renderer.hpp"
+#include "request_memo.hpp"
 #include "signing.hpp"
 #include "tile_cache.hpp"
 
@@ -52,6 +53,7 @@ struct iiif_service {
     long long cache_max_bytes = 0;
     iiif::TileCache* cache = nullptr;  // owned by the worker's registry
     CatalogSlot* catalog = nullptr;    // idem
+    iiif::RequestMemo memo;            // the worker's, used on its event loop only
 };
 
 struct iiif_resolver {
@@ -206,6 +208,13 @@ int iiif_service_open_catalog(iiif_service_t* service, char* error, size_t error
     return open_catalog(service->config.catalog_path, &service->catalog, error, error_len);
 }
 
+void iiif_worker_tick(void) {
+    try {
+        for (auto& [path, cache] : cache_registry()) cache->release_idle_pins();
+    } catch (...) {
+    }
+}
+
 void iiif_worker_exit(void) {
     try {
         for (auto& [path, cache] : cache_registry()) cache->flush_touches();
@@ -241,7 +250,7 @@ iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t
         }
         const iiif::CatalogReader* catalog = service->catalog ? service->catalog->get() : nullptr;
         iiif::PreparedRequest prepared =
-            iiif::prepare_request(service->config, service->cache, http, catalog);
+            iiif::prepare_request(service->config, service->cache, http, catalog, &service->memo);
         if (!prepared.job) return wrap(std::move(prepared.response));
         auto handle = std::make_unique<iiif_job>();
         handle->job = std::move(prepared.job);
@@ -327,38 +336,40 @@ iiif_response_t* iiif_error_response(int status, const char* reason) {
 }
 
 int iiif_response_status(const iiif_response_t* r) {
-    return r->response.status;
+    return r->response.meta().status;
 }
 iiif_str_t iiif_response_content_type(const iiif_response_t* r) {
-    return str(r->response.content_type);
+    return str(r->response.meta().content_type);
 }
 iiif_str_t iiif_response_body(const iiif_response_t* r) {
     std::string_view body = r->response.body_bytes();
     return {body.data(), body.size()};
 }
-int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset) {
+int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset,
+                            iiif_str_t* name) {
     if (!r->response.body_pin || r->response.body_fd < 0) return 0;
     *fd = r->response.body_fd;
     *offset = static_cast<long long>(r->response.body_file_offset);
+    *name = {r->response.body_file_name.data(), r->response.body_file_name.size()};
     return 1;
 }
 iiif_str_t iiif_response_etag(const iiif_response_t* r) {
-    return str(r->response.etag);
+    return str(r->response.meta().etag);
 }
 long long iiif_response_last_modified(const iiif_response_t* r) {
-    return r->response.last_modified;
+    return r->response.meta().last_modified;
 }
 const char* iiif_response_cache_status(const iiif_response_t* r) {
-    return iiif::cache_status_name(r->response.cache_status).data();
+    return iiif::cache_status_name(r->response.meta().cache_status).data();
 }
 size_t iiif_response_header_count(const iiif_response_t* r) {
-    return r->response.headers.size();
+    return r->response.meta().headers.size();
 }
 iiif_str_t iiif_response_header_name(const iiif_response_t* r, size_t i) {
-    return str(r->response.headers[i].first);
+    return str(r->response.meta().headers[i].first);
 }
 iiif_str_t iiif_response_header_value(const iiif_response_t* r, size_t i) {
-    return str(r->response.headers[i].second);
+    return str(r->response.meta().headers[i].second);
 }
 void iiif_response_free(iiif_response_t* r) {
     delete r;

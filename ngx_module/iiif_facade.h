@@ -74,6 +74,9 @@ int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_l
  * made it) is reported here and tried again by later requests, at most every few seconds;
  * meanwhile every image ARK is unknown (404). Never fatal. */
 int iiif_service_open_catalog(iiif_service_t *service, char *error, size_t error_len);
+/* Per worker, every few seconds, on the event loop: lets go of the tile caches' read
+ * snapshots that no response needs any more (TileCache::release_idle_pins). */
+void iiif_worker_tick(void);
 void iiif_worker_exit(void);
 
 /* Event loop: returns the response, or NULL and a job to run on a thread. */
@@ -101,9 +104,11 @@ iiif_response_t *iiif_error_response(int status, const char *reason);
 int iiif_response_status(const iiif_response_t *response);
 iiif_str_t iiif_response_content_type(const iiif_response_t *response);
 iiif_str_t iiif_response_body(const iiif_response_t *response);
-/* 1 when the body also stands in a file, at *offset of *fd (a stored document of the catalog),
- * unchanged until the response is freed: it may then be sent from there (sendfile). */
-int iiif_response_body_file(const iiif_response_t *response, int *fd, long long *offset);
+/* 1 when the body also stands in a file, at *offset of *fd, named *name (a stored document of
+ * the catalog, a tile cache hit), unchanged until the response is freed (and for a while after,
+ * for what the kernel still has to send): it may then be sent from there (sendfile). */
+int iiif_response_body_file(const iiif_response_t *response, int *fd, long long *offset,
+                            iiif_str_t *name);
 iiif_str_t iiif_response_etag(const iiif_response_t *response);
 long long iiif_response_last_modified(const iiif_response_t *response); /* -1: none */
 const char *iiif_response_cache_status(const iiif_response_t *response);

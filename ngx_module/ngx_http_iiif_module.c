@@ -35,6 +35,9 @@
  * waits for it instead of exiting with the request open. */
 #define NGX_HTTP_IIIF_WATCHDOG_MS 10000
 
+/* How often a worker lets go of the tile cache's read snapshots no response needs any more. */
+#define NGX_HTTP_IIIF_TICK_MS 5000
+
 typedef struct {
     ngx_array_t services;  /* of iiif_service_t *, opened in each worker */
     ngx_array_t resolvers; /* of iiif_resolver_t *, idem */
@@ -555,6 +558,16 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
 
 /* ---- Worker lifecycle ---------------------------------------------------------------------------- */
 
+/* A cancelable timer: it never keeps a worker that is shutting down. */
+static ngx_event_t ngx_http_iiif_tick_event;
+
+static void ngx_http_iiif_tick(ngx_event_t *ev) {
+    iiif_worker_tick();
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, NGX_HTTP_IIIF_TICK_MS);
+    }
+}
+
 static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
     ngx_http_iiif_main_conf_t *mcf;
     iiif_service_t **services;
@@ -595,6 +608,11 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
             ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; will try again", error);
         }
     }
+    ngx_http_iiif_tick_event.handler = ngx_http_iiif_tick;
+    ngx_http_iiif_tick_event.log = cycle->log;
+    ngx_http_iiif_tick_event.data = cycle;
+    ngx_http_iiif_tick_event.cancelable = 1;
+    ngx_add_timer(&ngx_http_iiif_tick_event, NGX_HTTP_IIIF_TICK_MS);
     return NGX_OK;
 }
 

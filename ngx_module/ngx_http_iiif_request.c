@@ -72,6 +72,59 @@ static iiif_str_t ngx_http_iiif_header(ngx_http_request_t *r, const char *name, 
 
 #define ngx_http_iiif_header_literal(r, name) ngx_http_iiif_header(r, name, sizeof(name) - 1, ", ")
 
+/* The headers the core reads, in one pass over the request's: each is the first value, or,
+ * when it is repeated, every value joined (ngx_http_iiif_header). */
+static void ngx_http_iiif_read_headers(ngx_http_request_t *r, iiif_http_request_t *request) {
+    struct {
+        ngx_str_t name;
+        const char *separator;
+        iiif_str_t *value;
+        ngx_uint_t count;
+    } wanted[] = {
+        {ngx_string("X-Forwarded-Proto"), ", ", &request->forwarded_proto, 0},
+        {ngx_string("X-Forwarded-Host"), ", ", &request->forwarded_host, 0},
+        {ngx_string("X-Forwarded-Prefix"), ", ", &request->forwarded_prefix, 0},
+        {ngx_string("Accept"), ", ", &request->accept, 0},
+        {ngx_string("Access-Control-Request-Headers"), ", ",
+         &request->access_control_request_headers, 0},
+        {ngx_string("Cookie"), "; ", &request->cookie, 0},
+        {ngx_string("Authorization"), ", ", &request->authorization, 0},
+    };
+    ngx_list_part_t *part = &r->headers_in.headers.part;
+    ngx_table_elt_t *h = part->elts;
+    ngx_uint_t i, w;
+
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+            if (part->nelts == 0) {
+                continue;
+            }
+        }
+        for (w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++) {
+            if (h[i].key.len == wanted[w].name.len &&
+                ngx_strncasecmp(h[i].key.data, wanted[w].name.data, wanted[w].name.len) == 0) {
+                if (wanted[w].count++ == 0) {
+                    *wanted[w].value =
+                        (iiif_str_t){(const char *)h[i].value.data, h[i].value.len};
+                }
+                break;
+            }
+        }
+    }
+    for (w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++) {
+        if (wanted[w].count > 1) {
+            *wanted[w].value = ngx_http_iiif_header(r, (const char *)wanted[w].name.data,
+                                                    wanted[w].name.len, wanted[w].separator);
+        }
+    }
+}
+
 /* The peer as access policies see it: after the realip module, when configured, so a front
  * proxy's X-Forwarded-For can stand for the client. */
 static void ngx_http_iiif_client_address(ngx_http_request_t *r, iiif_http_request_t *request) {
@@ -124,14 +177,7 @@ ngx_int_t ngx_http_iiif_read_request(ngx_http_request_t *r, ngx_http_iiif_loc_co
         request->host = (iiif_str_t){(const char *)r->headers_in.host->value.data,
                                      r->headers_in.host->value.len};
     }
-    request->forwarded_proto = ngx_http_iiif_header_literal(r, "X-Forwarded-Proto");
-    request->forwarded_host = ngx_http_iiif_header_literal(r, "X-Forwarded-Host");
-    request->forwarded_prefix = ngx_http_iiif_header_literal(r, "X-Forwarded-Prefix");
-    request->accept = ngx_http_iiif_header_literal(r, "Accept");
-    request->access_control_request_headers =
-        ngx_http_iiif_header_literal(r, "Access-Control-Request-Headers");
-    request->cookie = ngx_http_iiif_header(r, "Cookie", 6, "; ");
-    request->authorization = ngx_http_iiif_header_literal(r, "Authorization");
+    ngx_http_iiif_read_headers(r, request);
     ngx_http_iiif_client_address(r, request);
     return NGX_OK;
 }

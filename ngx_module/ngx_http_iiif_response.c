@@ -1,6 +1,7 @@
 /*
  * Sending what the core answered: status, headers, validators and body, the body from where
- * the core keeps it (its buffer, or the catalog's file), never copied.
+ * the core keeps it (its buffer, the map of catalog.mdb or tiles.mdb, or the same bytes in that
+ * file for sendfile), never copied.
  */
 
 #include "ngx_http_iiif.h"
@@ -75,27 +76,31 @@ static ngx_int_t ngx_http_iiif_set_headers(ngx_http_request_t *r, ngx_http_iiif_
     return NGX_OK;
 }
 
-/* The body's buffer: in memory, or in the catalog's file when sendfile can take it there. */
-static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
-                                         iiif_response_t *response, iiif_str_t body) {
+/* The body's buffer: in memory, or in the catalog's or the cache's file when sendfile can take
+ * it there. */
+static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, iiif_response_t *response,
+                                         iiif_str_t body) {
     ngx_http_core_loc_conf_t *clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
     ngx_buf_t *b;
     long long offset;
+    iiif_str_t name;
     int fd;
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NULL;
     }
-    if (clcf->sendfile && iiif_response_body_file(response, &fd, &offset)) {
-        /* A stored document (a manifest): the same bytes stand in catalog.mdb, pinned until
-         * the response is freed with the pool, so they go out as a static file would. */
+    if (clcf->sendfile && iiif_response_body_file(response, &fd, &offset, &name)) {
+        /* A stored document (a manifest) or a cache hit: the same bytes stand in catalog.mdb
+         * or tiles.mdb, pinned until the response is freed with the pool, so they go out as a
+         * static file would. */
         b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
         if (b->file == NULL) {
             return NULL;
         }
         b->file->fd = fd;
-        b->file->name = lcf->catalog_path;
+        b->file->name.data = (u_char *)name.data;
+        b->file->name.len = name.len;
         b->file->log = r->connection->log;
         b->file_pos = (off_t)offset;
         b->file_last = (off_t)offset + (off_t)body.len;
@@ -145,7 +150,7 @@ ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
         return rc;
     }
 
-    out.buf = ngx_http_iiif_body_buf(r, lcf, response, body);
+    out.buf = ngx_http_iiif_body_buf(r, response, body);
     if (out.buf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

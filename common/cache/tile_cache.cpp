@@ -91,7 +91,32 @@ std::uint64_t get_u64(const unsigned char* in) {
     return value;
 }
 
+// An entry's value: [u64 stored_at][u16 type length][type][bytes]. Views into `value`.
+struct EntryView {
+    std::string_view media_type;
+    std::string_view bytes;
+    std::int64_t stored_at = 0;
+};
+
+std::optional<EntryView> decode_entry(const MDB_val& value) {
+    if (value.mv_size < 10) return std::nullopt;
+    const auto* data = static_cast<const unsigned char*>(value.mv_data);
+    const size_t type_length = data[8] | (static_cast<size_t>(data[9]) << 8);
+    if (10 + type_length > value.mv_size) return std::nullopt;
+    const char* text = static_cast<const char*>(value.mv_data);
+    return EntryView{{text + 10, type_length},
+                     {text + 10 + type_length, value.mv_size - 10 - type_length},
+                     static_cast<std::int64_t>(get_u64(data))};
+}
+
 }  // namespace
+
+size_t TileCache::KeyHash::operator()(const CacheKey& key) const {
+    // The text's digest: uniform, where the group's bytes are one value for a whole image.
+    std::uint64_t hash;
+    std::memcpy(&hash, key.data() + kGroupBytes, sizeof hash);
+    return static_cast<size_t>(hash);
+}
 
 struct TileCache::ReadTxn {
     MDB_txn* txn = nullptr;
@@ -142,6 +167,7 @@ std::unique_ptr<TileCache> TileCache::open_environment(const std::string& direct
                                                        std::string* error) {
     std::unique_ptr<TileCache> cache(new TileCache());
     cache->directory_ = directory;
+    cache->data_path_ = directory + "/data.mdb";
     cache->max_bytes_ = max_bytes;
     cache->adopts_map_size_ = existing;
     auto fail = [&](const std::string& what, int code) {
@@ -194,6 +220,11 @@ std::unique_ptr<TileCache> TileCache::open_environment(const std::string& direct
     }
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail("mdb_txn_commit", rc);
+    // Where the bytes of pinned entries are in data.mdb. Not for a handle that adopts the
+    // workers' map size: its map may move.
+    if (!existing && mdb_env_get_fd(cache->env_, &cache->data_fd_) == 0)
+        cache->map_ = find_file_mapping(cache->data_fd_);
+    cache->pins_ = SnapshotPins::adopt(cache->env_);
     return cache;
 }
 
@@ -208,30 +239,74 @@ int TileCache::begin(unsigned int flags, MDB_txn** txn) {
 }
 
 TileCache::~TileCache() {
-    if (env_) mdb_env_close(env_);
+    if (pins_)
+        pins_->close();  // which closes env_ once no response holds a pin
+    else if (env_)
+        mdb_env_close(env_);
 }
 
 std::optional<CacheEntry> TileCache::get(const CacheKey& key) {
     ReadTxn read(*this);
     if (!read.txn) return std::nullopt;
     MDB_val k = view(key), value;
-    if (mdb_get(read.txn, entries_, &k, &value) != 0 || value.mv_size < 10) return std::nullopt;
-    const auto* data = static_cast<const unsigned char*>(value.mv_data);
-    size_t type_length = data[8] | (static_cast<size_t>(data[9]) << 8);
-    if (10 + type_length > value.mv_size) return std::nullopt;
-    CacheEntry entry;
-    entry.stored_at = static_cast<std::int64_t>(get_u64(data));
-    entry.media_type.assign(reinterpret_cast<const char*>(data + 10), type_length);
-    entry.bytes.assign(reinterpret_cast<const char*>(data + 10 + type_length),
-                       value.mv_size - 10 - type_length);
-    return entry;
+    if (mdb_get(read.txn, entries_, &k, &value) != 0) return std::nullopt;
+    const std::optional<EntryView> entry = decode_entry(value);
+    if (!entry) return std::nullopt;
+    return CacheEntry{std::string(entry->media_type), std::string(entry->bytes), entry->stored_at};
+}
+
+std::optional<PinnedEntry> TileCache::get_pinned(const CacheKey& key) {
+    {
+        SnapshotPins::Lease lease = pins_->lease();
+        if (lease.txn()) {
+            MDB_val k = view(key), value;
+            const int rc = mdb_get(lease.txn(), entries_, &k, &value);
+            if (rc == 0) {
+                const std::optional<EntryView> entry = decode_entry(value);
+                if (!entry) return std::nullopt;
+                PinnedEntry pinned;
+                pinned.media_type = entry->media_type;
+                pinned.bytes = entry->bytes;
+                pinned.stored_at = entry->stored_at;
+                pinned.pin = lease.pin();
+                // A read transaction sees the map, which is the file from offset 0.
+                const char* bytes = entry->bytes.data();
+                if (map_.base && bytes >= map_.base &&
+                    bytes + entry->bytes.size() <= map_.base + map_.size) {
+                    pinned.file_fd = data_fd_;
+                    pinned.file_offset = bytes - map_.base;
+                    pinned.file_name = data_path_;
+                }
+                return pinned;
+            }
+            if (rc != MDB_NOTFOUND || lease.latest()) return std::nullopt;
+        }
+    }
+    // No reader slot for a snapshot, or every snapshot held is older than the entry: the
+    // latest commit, copied (the copy is the pin).
+    std::optional<CacheEntry> copied = get(key);
+    if (!copied) return std::nullopt;
+    auto owned = std::make_shared<const CacheEntry>(std::move(*copied));
+    PinnedEntry pinned;
+    pinned.media_type = owned->media_type;
+    pinned.bytes = owned->bytes;
+    pinned.stored_at = owned->stored_at;
+    pinned.pin = std::move(owned);
+    return pinned;
+}
+
+void TileCache::release_idle_pins() {
+    pins_->release_idle();
+}
+
+int TileCache::pinned_snapshots() {
+    return pins_->held();
 }
 
 void TileCache::touch(const CacheKey& key) {
     std::lock_guard lock(touch_mutex_);
     if (touched_.empty()) oldest_touch_ = now_seconds();
-    if (touched_.size() < kTouchBatch * 8)
-        touched_.emplace(reinterpret_cast<const char*>(key.data()), key.size());
+    if (touched_.size() < kTouchBatch * 8) touched_.insert(key);
 }
 
 bool TileCache::touches_pending() {
@@ -241,20 +316,18 @@ bool TileCache::touches_pending() {
 }
 
 void TileCache::write_touches(MDB_txn* txn, std::int64_t now) {
-    std::unordered_set<std::string> keys;
+    std::unordered_set<CacheKey, KeyHash> keys;
     {
         std::lock_guard lock(touch_mutex_);
         keys.swap(touched_);
     }
     unsigned char stamp[8];
     put_u64(stamp, static_cast<std::uint64_t>(now));
-    for (const std::string& key : keys) {
-        MDB_val k{key.size(), const_cast<char*>(key.data())}, existing;
+    for (const CacheKey& key : keys) {
+        MDB_val k = view(key), existing;
         // Only entries that still exist get a stamp; an evicted or purged key stays so.
-        if (key.size() != sizeof(CacheKey) || mdb_get(txn, entries_, &k, &existing) != 0) continue;
-        CacheKey entry;
-        std::memcpy(entry.data(), key.data(), entry.size());
-        CacheKey at = stamp_key(entry);
+        if (mdb_get(txn, entries_, &k, &existing) != 0) continue;
+        CacheKey at = stamp_key(key);
         MDB_val s = view(at), v{sizeof stamp, stamp};
         mdb_put(txn, stamps_, &s, &v, 0);
     }

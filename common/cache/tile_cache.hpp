@@ -18,6 +18,10 @@
 // groups, and an image with a thousand tiles is sampled a thousand times as often as one with
 // a single info.json. Hits are recorded in memory and their stamps written in batches by the
 // next writer.
+//
+// A server reads hits in place (get_pinned): the bytes in LMDB's map, pinned by a read snapshot
+// shared by the responses in flight (snapshot_pins.hpp), and also at their offset in data.mdb,
+// so that they go out with sendfile() like a static file's.
 #pragma once
 
 #include <lmdb.h>
@@ -31,6 +35,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+
+#include "file_mapping.hpp"
+#include "snapshot_pins.hpp"
 
 namespace iiif {
 
@@ -52,6 +59,20 @@ struct CacheEntry {
     std::string media_type;
     std::string bytes;
     std::int64_t stored_at = 0;  // unix seconds
+};
+
+// An entry read in place: views into LMDB's map, valid while `pin` lives. The bytes also stand,
+// unchanged while `pin` lives and SnapshotPins::kGrace after, at `file_offset` of `file_fd`
+// (data.mdb, open as long as the cache, named `file_name`), when they are in the map (fd -1:
+// only in memory, e.g. copied because they came after the newest pinned snapshot).
+struct PinnedEntry {
+    std::string_view media_type;
+    std::string_view bytes;
+    std::int64_t stored_at = 0;
+    std::shared_ptr<const void> pin;
+    int file_fd = -1;
+    std::int64_t file_offset = -1;
+    std::string_view file_name;
 };
 
 struct CacheStats {
@@ -80,6 +101,13 @@ class TileCache {
 
     // A copy of the entry, or nullopt on a miss or any LMDB error. Never blocks.
     std::optional<CacheEntry> get(const CacheKey& key);
+    // The entry in place, pinned (see PinnedEntry), or nullopt on a miss or any LMDB error. For
+    // a server's event loop: never blocks, allocates nothing on a hit of the latest commit.
+    // Each pin keeps a snapshot's reader slot and its pages from reuse: hold it for one response.
+    std::optional<PinnedEntry> get_pinned(const CacheKey& key);
+    // Ends the pinned snapshots no response needs any more (see SnapshotPins::release_idle):
+    // from a timer of the server, every few seconds.
+    void release_idle_pins();
     // Records a hit for the eviction policy (in memory; written by the next writer).
     void touch(const CacheKey& key);
     // Stores an entry, evicting if the data outgrows max_bytes. Blocks on LMDB's writer lock:
@@ -96,6 +124,8 @@ class TileCache {
     std::int64_t purge_group(std::string_view group);
     // How many entries the group holds (read only; for tests and logs). Throws like purge_group.
     std::int64_t count_group(std::string_view group);
+    // How many pinned snapshots this process holds, in use or in their grace time (for tests).
+    int pinned_snapshots();
 
     CacheStats stats();
     const std::string& directory() const { return directory_; }
@@ -112,14 +142,21 @@ class TileCache {
     std::int64_t used_bytes(MDB_txn* txn);
 
     std::string directory_;
+    std::string data_path_;  // directory_/data.mdb
     std::int64_t max_bytes_ = 0;
-    MDB_env* env_ = nullptr;
+    MDB_env* env_ = nullptr;  // closed by pins_ once the last pin is gone, when there are pins_
+    std::shared_ptr<SnapshotPins> pins_;
+    int data_fd_ = -1;
+    FileMapping map_;               // where data.mdb is mapped, for the offsets of pinned entries
     MDB_dbi entries_ = 0;           // key -> [u64 stored_at][u16 type length][type][bytes]
     MDB_dbi stamps_ = 0;            // key rotated by 8 bytes -> u64 last access (unix microseconds)
     bool adopts_map_size_ = false;  // open_existing(): follows the workers' map size
 
+    struct KeyHash {
+        size_t operator()(const CacheKey& key) const;
+    };
     std::mutex touch_mutex_;
-    std::unordered_set<std::string> touched_;
+    std::unordered_set<CacheKey, KeyHash> touched_;
     std::int64_t oldest_touch_ = 0;
     std::atomic<std::int64_t> evictions_{0};
 };

@@ -1,15 +1,10 @@
 // CatalogReader's reads of stored documents (catalog.hpp): copied out, read in place through one
 // reused read transaction (the module's event loop), or pinned with their offset in the catalog
 // file (for sendfile). Their encoding is in catalog_documents.hpp.
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
-#include <cstdio>
-#include <fstream>
-
 #include "catalog.hpp"
 #include "catalog_documents.hpp"
 #include "catalog_lmdb.hpp"
+#include "file_mapping.hpp"
 
 namespace iiif {
 using namespace catalog_detail;
@@ -77,11 +72,10 @@ std::optional<CatalogReader::PinnedDocument> CatalogReader::pinned_document(
     return pinned;
 }
 
-// LMDB says where it mapped the file only with MDB_FIXEDMAP; the process's own map list says it
-// for every mapping: the one of the catalog file's inode at offset 0. Looked up once.
+// Looked up once, and again when the map was adopted at a new size (MDB_MAP_RESIZED): it may
+// have moved.
 CatalogReader::MapExtent CatalogReader::map_extent() const {
     std::lock_guard lock(reuse_mutex_);
-    // A map adopted at a new size (MDB_MAP_RESIZED) may have moved: look again then.
     MDB_envinfo info;
     if (mdb_env_info(env_, &info) != 0) return {};
     if (map_searched_ && info.me_mapsize == map_size_) return map_;
@@ -89,21 +83,9 @@ CatalogReader::MapExtent CatalogReader::map_extent() const {
     map_size_ = info.me_mapsize;
     map_ = {};
     int fd = -1;
-    struct stat file;
-    if (mdb_env_get_fd(env_, &fd) != 0 || fstat(fd, &file) != 0) return map_;
-    std::ifstream maps("/proc/self/maps");
-    std::string line;
-    while (std::getline(maps, line)) {
-        unsigned long long start = 0, end = 0, offset = 0, inode = 0;
-        unsigned major = 0, minor = 0;
-        char perms[8] = {};
-        if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
-                        &major, &minor, &inode) != 7)
-            continue;
-        if (inode != file.st_ino || offset != 0 || makedev(major, minor) != file.st_dev) continue;
-        map_ = {reinterpret_cast<const char*>(start), static_cast<size_t>(end - start), fd};
-        break;
-    }
+    if (mdb_env_get_fd(env_, &fd) != 0) return map_;
+    const FileMapping mapping = find_file_mapping(fd);
+    if (mapping.base) map_ = {mapping.base, mapping.size, fd};
     return map_;
 }
 

@@ -105,6 +105,7 @@ std::optional<HttpResponse> document_response(const ServiceConfig& config,
         response.pinned_body = pinned->view.body;
         response.body_fd = pinned->fd;
         response.body_file_offset = pinned->file_offset;
+        response.body_file_name = config.catalog_path;
         response.etag = pinned->view.etag;
         response.last_modified = pinned->view.modified;
     } else {

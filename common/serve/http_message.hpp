@@ -43,15 +43,23 @@ struct HttpResponse {
     std::string etag;                 // quoted strong validator, empty for none
     std::int64_t last_modified = -1;  // unix seconds, -1 for none
     CacheStatus cache_status = CacheStatus::bypass;
-    // A body read in place from the catalog (a stored document) instead of `body`: valid
-    // while `body_pin` lives, and also at `body_file_offset` of the file `body_fd`, so a
-    // server may send it with sendfile. See CatalogReader::pinned_document.
+    // A body read in place (a stored document of the catalog, a tile cache hit) instead of
+    // `body`: valid while `body_pin` lives, and, when `body_fd` is not -1, also at
+    // `body_file_offset` of that file (named `body_file_name`), so a server may send it with
+    // sendfile. See CatalogReader::pinned_document and TileCache::get_pinned.
     std::shared_ptr<const void> body_pin;
     std::string_view pinned_body;
     int body_fd = -1;
     std::int64_t body_file_offset = -1;
+    std::string_view body_file_name;
+
+    // Prebuilt: when set, the status, content type, headers, validators and cache status are
+    // those of `head` (made once for a request the service answers often), and only the body
+    // is this response's. Read them through meta().
+    std::shared_ptr<const HttpResponse> head;
 
     std::string_view body_bytes() const { return body_pin ? pinned_body : std::string_view(body); }
+    const HttpResponse& meta() const { return head ? *head : *this; }
 };
 
 // An error as every service here answers it: the status, its reason as plain text, CORS (and

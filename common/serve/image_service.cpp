@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "catalog.hpp"
 #include "clock.hpp"
 #include "document_service.hpp"
 #include "iiif_error.hpp"
 #include "info_json.hpp"
+#include "request_memo.hpp"
 #include "source_resolver.hpp"
 #include "tile_cache.hpp"
 
@@ -24,11 +23,11 @@ class RenderJob {
     bool json_ld = false;
     ImageRequest image;
     ResolvedSource source;  // in catalog mode, only its path (the master)
-    std::string identity;   // names this version of the source in cache keys
-    std::string group;      // the image's entries in the cache (purged together on takedown)
+    bool in_catalog = false;
     std::int64_t last_modified = -1;
     std::string id_url;
-    std::optional<SourceInfo> source_info;  // when the cache already knew it
+    // When the cache or the catalog already knew it (shared: kept in the memo too).
+    std::shared_ptr<const SourceInfo> source_info;
     // Access: the limits this requester gets (the service's, or degraded ones once the size is
     // known), the mark put on what is delivered, and how the answer is labelled.
     Limits limits;
@@ -40,6 +39,31 @@ class RenderJob {
     std::string rights;
     bool controlled = false;  // under a policy other than public: private for caches
     HttpResponse response;
+
+    // Names this version of the source in cache keys.
+    const std::string& identity() const {
+        settle_file_names();
+        return identity_;
+    }
+    // The image's entries in the cache (purged together on takedown).
+    const std::string& group() const {
+        settle_file_names();
+        return group_;
+    }
+    void set_catalog_names(std::string identity, std::string group) {
+        identity_ = std::move(identity);
+        group_ = std::move(group);
+    }
+
+  private:
+    // A file's are made from its stat only when asked: a hit the memo knows needs neither.
+    void settle_file_names() const {
+        if (in_catalog || !identity_.empty()) return;
+        identity_ = source.identity();
+        group_ = "file|" + source.path;
+    }
+    mutable std::string identity_;
+    mutable std::string group_;
 };
 
 namespace {
@@ -80,27 +104,27 @@ constexpr std::string_view kControlledCacheControl = "private, no-cache";
 
 // Cache key texts. Each names everything its bytes depend on; see tile_cache.hpp.
 CacheKey source_key(const RenderJob& job) {
-    return make_cache_key(job.group, "source|" + job.identity);
+    return make_cache_key(job.group(), "source|" + job.identity());
 }
 
 CacheKey info_key(const RenderJob& job) {
-    return make_cache_key(job.group, "info|" + std::to_string(kInfoJsonLayout) + "|" +
-                                         std::to_string(static_cast<int>(job.config->version)) +
-                                         "|" + job.id_url + "|" + job.identity + "|" +
-                                         limits_text(job.limits) + "|" +
-                                         std::to_string(job.config->default_tile_size) + "|" +
-                                         job.rights + "|" + job.access_tag);
+    return make_cache_key(job.group(), "info|" + std::to_string(kInfoJsonLayout) + "|" +
+                                           std::to_string(static_cast<int>(job.config->version)) +
+                                           "|" + job.id_url + "|" + job.identity() + "|" +
+                                           limits_text(job.limits) + "|" +
+                                           std::to_string(job.config->default_tile_size) + "|" +
+                                           job.rights + "|" + job.access_tag);
 }
 
 CacheKey image_key(const RenderJob& job, const ImagePlan& plan) {
     const RenderOptions& render = job.config->render;
     return make_cache_key(
-        job.group, "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
-                       job.identity + "|" + plan.canonical + "|" + limits_text(job.limits) + "|q" +
-                       std::to_string(render.jpeg_quality) + "," +
-                       std::to_string(render.webp_quality) + "," +
-                       std::to_string(render.png_compression) +
-                       (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
+        job.group(), "image|" + std::to_string(static_cast<int>(job.config->version)) + "|" +
+                         job.identity() + "|" + plan.canonical + "|" + limits_text(job.limits) +
+                         "|q" + std::to_string(render.jpeg_quality) + "," +
+                         std::to_string(render.webp_quality) + "," +
+                         std::to_string(render.png_compression) +
+                         (job.watermark ? "|w" + watermark_text(*job.watermark) : std::string()));
 }
 
 std::string etag_of(const CacheKey& key) {
@@ -135,10 +159,9 @@ void add_success_headers(HttpResponse& response, const RenderJob& job) {
         response.headers.emplace_back("Cache-Control", job.config->cache_control);
 }
 
-HttpResponse info_response(const RenderJob& job, std::string body, const CacheKey& key,
-                           CacheStatus status) {
+// The headers of info.json; the caller sets the body.
+HttpResponse info_response(const RenderJob& job, const CacheKey& key, CacheStatus status) {
     HttpResponse response;
-    response.body = std::move(body);
     response.content_type = job.json_ld ? "application/ld+json;profile=\"" +
                                               std::string(context_uri(job.config->version)) + "\""
                                         : "application/json";
@@ -151,46 +174,53 @@ HttpResponse info_response(const RenderJob& job, std::string body, const CacheKe
     return response;
 }
 
-HttpResponse image_response(const RenderJob& job, const ImagePlan& plan, std::string media_type,
-                            std::string body, const CacheKey& key, CacheStatus status) {
+// The Link header of an image: the profile and the canonical URI.
+std::string image_link(const RenderJob& job, const ImagePlan& plan) {
+    return profile_link(job.config->version) + ", <" + job.id_url + "/" + plan.canonical +
+           ">;rel=\"canonical\"";
+}
+
+// The headers of an image; the caller sets the body.
+HttpResponse image_response(const RenderJob& job, std::string media_type, std::string etag,
+                            std::string link, CacheStatus status) {
     HttpResponse response;
-    response.body = std::move(body);
     response.content_type = std::move(media_type);
     add_success_headers(response, job);
-    response.headers.emplace_back("Link", profile_link(job.config->version) + ", <" + job.id_url +
-                                              "/" + plan.canonical + ">;rel=\"canonical\"");
-    response.etag = etag_of(key);
+    response.headers.emplace_back("Link", std::move(link));
+    response.etag = std::move(etag);
     response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
 }
 
-// Parsed source descriptions by their text: a hit would otherwise parse the same few numbers
-// again on every request of a viewer. Bounded; cleared when full.
-std::optional<SourceInfo> parse_source_info_memo(const std::string& text) {
-    static std::mutex mutex;
-    static std::unordered_map<std::string, SourceInfo> parsed;
-    constexpr size_t kCapacity = 4096;
-    std::lock_guard lock(mutex);
-    if (auto found = parsed.find(text); found != parsed.end()) return found->second;
-    std::optional<SourceInfo> source = parse_source_info(text);
-    if (source) {
-        if (parsed.size() >= kCapacity) parsed.clear();
-        parsed.emplace(text, *source);
-    }
-    return source;
+// A hit's body where the cache holds it: in LMDB's map, and in its file for sendfile.
+void set_pinned_body(HttpResponse& response, PinnedEntry&& entry) {
+    response.pinned_body = entry.bytes;
+    response.body_pin = std::move(entry.pin);
+    response.body_fd = entry.file_fd;
+    response.body_file_offset = entry.file_offset;
+    response.body_file_name = entry.file_name;
 }
 
-std::optional<SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job) {
-    if (!cache) return std::nullopt;
+// The description of the source the cache knows, kept in the memo once parsed: a hit would
+// otherwise read and parse the same few numbers again on every request of a viewer.
+std::shared_ptr<const SourceInfo> cached_source_info(TileCache* cache, const RenderJob& job,
+                                                     RequestMemo* memo) {
+    if (!cache) return nullptr;
+    if (memo)
+        if (auto kept = memo->source(job.identity())) return kept;
     auto entry = cache->get(source_key(job));
-    if (!entry || entry->media_type != kSourceMediaType) return std::nullopt;
-    return parse_source_info_memo(entry->bytes);
+    if (!entry || entry->media_type != kSourceMediaType) return nullptr;
+    std::optional<SourceInfo> parsed = parse_source_info(entry->bytes);
+    if (!parsed) return nullptr;
+    auto source = std::make_shared<const SourceInfo>(std::move(*parsed));
+    if (memo) memo->keep_source(job.identity(), source);
+    return source;
 }
 
 // Catalog mode: the image's record names its master, its size, its version and its policy.
 ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, const std::string& key,
-                               const std::string& identifier) {
+                               const std::string& identifier, RequestMemo* memo) {
     std::optional<ImageRecord> record;
     if (catalog) record = catalog->image(identifier);
     if (!record || record->state == RecordState::pending) throw IiifError(404, "image not found");
@@ -199,11 +229,19 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, con
                                                           ? "image not found"
                                                           : "image withdrawn");
     job.source.path = record->master_path;
-    job.identity = "catalog|" + key + "|v" + std::to_string(record->version);
-    job.group = image_cache_group(key);
+    job.in_catalog = true;
+    job.set_catalog_names("catalog|" + key + "|v" + std::to_string(record->version),
+                          image_cache_group(key));
     job.rights = record->rights;
-    // A record without the master's description (width 0) is probed like a file.
-    if (record->source.width > 0) job.source_info = record->source;
+    // A record without the master's description (width 0) is probed like a file. The
+    // description is the version's (a new master is a new version): the memo may keep it.
+    if (record->source.width > 0) {
+        job.source_info = memo ? memo->source(job.identity()) : nullptr;
+        if (!job.source_info) {
+            job.source_info = std::make_shared<const SourceInfo>(record->source);
+            if (memo) memo->keep_source(job.identity(), job.source_info);
+        }
+    }
     return std::move(*record);
 }
 
@@ -299,15 +337,72 @@ void resolve_in_directory(RenderJob& job, const ServiceConfig& config,
     auto source = resolve_source_file(config.source_dir, identifier);
     if (!source) throw IiifError(404, "image not found");
     job.source = std::move(*source);
-    job.identity = job.source.identity();
-    job.group = "file|" + job.source.path;
     job.last_modified = job.source.mtime_ns / 1'000'000'000;
+}
+
+// The image's id URL: "{base URI}/{identifier}", as last made for this request when the
+// request fields the base URI is read from are the same (all of them: which count depends on
+// the configuration and on which are present).
+std::string id_url_of(const ServiceConfig& config, const HttpRequest& request, const IiifPath& path,
+                      MemoEntry* memo) {
+    if (!memo) return base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    const std::string_view fields[] = {request.scheme,           request.host,
+                                       request.forwarded_proto,  request.forwarded_host,
+                                       request.forwarded_prefix, request.prefix};
+    size_t at = 0;
+    bool same = !memo->id_url.empty();
+    for (std::string_view field : fields) {
+        same = same && at + field.size() < memo->base_fields.size() &&
+               memo->base_fields.compare(at, field.size(), field) == 0 &&
+               memo->base_fields[at + field.size()] == '\0';
+        at += field.size() + 1;
+    }
+    if (same && at == memo->base_fields.size()) return memo->id_url;
+    memo->answer.reset();  // its Link holds the id URL
+    memo->base_fields.clear();
+    for (std::string_view field : fields) memo->base_fields.append(field).push_back('\0');
+    memo->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    return memo->id_url;
+}
+
+// Whether `answer` was made for this version of the job's source: a file's path, size, mtime
+// and inode (compared as they are, without making its identity), or a catalog identity.
+bool same_version(const MemoAnswer& answer, const RenderJob& job) {
+    if (job.in_catalog) return answer.identity == job.identity();
+    return answer.identity.empty() && answer.file.path == job.source.path &&
+           answer.file.size == job.source.size && answer.file.mtime_ns == job.source.mtime_ns &&
+           answer.file.inode == job.source.inode;
+}
+
+// An image request's cache key, ETag and Link: made (a plan, a key text, its digest) into
+// `made`, and kept in the memo; or as last made for this request, when every input is the same.
+MemoAnswer& image_answer(const RenderJob& job, MemoEntry* memo, MemoAnswer& made) {
+    const SourceInfo& source = *job.source_info;
+    if (memo && memo->answer && same_version(*memo->answer, job) &&
+        memo->answer->made_from(job.limits, job.watermark, source.width, source.height))
+        return *memo->answer;
+    const ImagePlan plan = plan_within_access(job, source);
+    if (job.in_catalog)
+        made.identity = job.identity();
+    else
+        made.file = job.source;
+    made.source = job.source_info;
+    made.limits = job.limits;
+    made.watermark = job.watermark;
+    made.width = source.width;
+    made.height = source.height;
+    made.key = image_key(job, plan);
+    made.etag = etag_of(made.key);
+    made.link = image_link(job, plan);
+    if (!memo) return made;
+    memo->answer = std::move(made);
+    return *memo->answer;
 }
 
 // The loop side: everything that costs no more than a stat (or a catalog lookup) and a cache
 // read.
 PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const HttpRequest& request,
-                        const CatalogReader* catalog) {
+                        const CatalogReader* catalog, RequestMemo* memo) {
     PreparedRequest prepared;
     if (request.method == "OPTIONS") {
         HttpResponse& response = prepared.response;
@@ -336,16 +431,24 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     // "{id}/probe": the Auth 2.0 probe service of the image.
     constexpr std::string_view kProbe = "/probe";
     const bool probe = request.path.size() > kProbe.size() && request.path.ends_with(kProbe);
-    IiifPath path =
-        probe ? parse_iiif_path(config.version, std::string(request.path.substr(
-                                                    0, request.path.size() - kProbe.size())) +
-                                                    "/info.json")
-              : parse_iiif_path(config.version, request.path);
-    RenderJobPtr job(new RenderJob());
+    IiifPath parsed;
+    MemoEntry* memo_entry = nullptr;
+    if (probe)
+        parsed = parse_iiif_path(config.version, std::string(request.path.substr(
+                                                     0, request.path.size() - kProbe.size())) +
+                                                     "/info.json");
+    else if (memo)
+        memo_entry = memo->entry(request.path,
+                                 [&] { return parse_iiif_path(config.version, request.path); });
+    if (!probe && !memo_entry) parsed = parse_iiif_path(config.version, request.path);
+    const IiifPath& path = memo_entry ? memo_entry->path : parsed;
+    // Made on the stack: a hit needs no job once prepared; a miss moves it to the heap.
+    RenderJob job_here;
+    RenderJob* job = &job_here;
     job->config = &config;
     job->cache = cache;
     job->limits = config.limits;
-    job->id_url = base_uri(config, request) + "/" + encode_identifier(path.identifier);
+    job->id_url = id_url_of(config, request, path, memo_entry);
     if (path.kind == IiifPath::Kind::base) {
         HttpResponse& response = prepared.response;
         response.status = 303;
@@ -358,7 +461,8 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
     std::optional<Access> access;
     if (catalog_key) {
-        const ImageRecord record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier);
+        const ImageRecord record =
+            resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
         access = decide(*job, request, *catalog, record, probe);
     } else {
         resolve_in_directory(*job, config, path.identifier);
@@ -382,27 +486,46 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     }
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
-    if (!job->source_info) job->source_info = cached_source_info(cache, *job);
+    // The source's description the memo's answer was made with, when the source is the same.
+    if (!job->source_info && memo_entry && memo_entry->answer &&
+        same_version(*memo_entry->answer, *job))
+        job->source_info = memo_entry->answer->source;
+    if (!job->source_info) job->source_info = cached_source_info(cache, *job, memo);
     if (job->source_info) settle_limits(*job, *job->source_info);
 
     if (cache && job->info) {
         CacheKey key = info_key(*job);
-        if (auto entry = cache->get(key)) {
+        if (auto entry = cache->get_pinned(key)) {
             cache->touch(key);
-            prepared.response = info_response(*job, std::move(entry->bytes), key, CacheStatus::hit);
+            prepared.response = info_response(*job, key, CacheStatus::hit);
+            set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
         }
     } else if (cache && job->source_info) {
-        ImagePlan plan = plan_within_access(*job, *job->source_info);
-        CacheKey key = image_key(*job, plan);
-        if (auto entry = cache->get(key)) {
-            cache->touch(key);
-            prepared.response = image_response(*job, plan, std::move(entry->media_type),
-                                               std::move(entry->bytes), key, CacheStatus::hit);
+        MemoAnswer made;
+        MemoAnswer& answer = image_answer(*job, memo_entry, made);
+        if (auto entry = cache->get_pinned(answer.key)) {
+            cache->touch(answer.key);
+            if (!memo_entry) {
+                prepared.response = image_response(*job, std::string(entry->media_type),
+                                                   answer.etag, answer.link, CacheStatus::hit);
+            } else {
+                // The headers of a hit the memo knows are made once.
+                if (!answer.head || answer.head->content_type != entry->media_type ||
+                    answer.head->last_modified != job->last_modified ||
+                    answer.head_controlled != job->controlled) {
+                    answer.head = std::make_shared<const HttpResponse>(
+                        image_response(*job, std::string(entry->media_type), answer.etag,
+                                       answer.link, CacheStatus::hit));
+                    answer.head_controlled = job->controlled;
+                }
+                prepared.response.head = answer.head;
+            }
+            set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
         }
     }
-    prepared.job = std::move(job);
+    prepared.job.reset(new RenderJob(std::move(job_here)));
     return prepared;
 }
 
@@ -415,9 +538,10 @@ HttpResponse overloaded_response() {
 }
 
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
-                                const HttpRequest& request, const CatalogReader* catalog) {
+                                const HttpRequest& request, const CatalogReader* catalog,
+                                RequestMemo* memo) {
     try {
-        return prepare(config, cache, request, catalog);
+        return prepare(config, cache, request, catalog, memo);
     } catch (const IiifError& error) {
         PreparedRequest prepared;
         prepared.response = error_response(error.status, error.reason);
@@ -434,7 +558,8 @@ void run_job(RenderJob& job) {
     const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
     try {
         if (!job.source_info) {
-            job.source_info = probe_source(job.source.path, config.source_limits, job.identity);
+            job.source_info = std::make_shared<const SourceInfo>(
+                probe_source(job.source.path, config.source_limits, job.identity()));
             if (job.cache)
                 job.cache->put(source_key(job), kSourceMediaType,
                                serialize_source_info(*job.source_info));
@@ -452,16 +577,18 @@ void run_job(RenderJob& job) {
             std::string body = info_json(source, options);
             CacheKey key = info_key(job);
             if (job.cache) job.cache->put(key, "application/json", body);
-            job.response = info_response(job, std::move(body), key, status);
+            job.response = info_response(job, key, status);
+            job.response.body = std::move(body);
         } else {
             ImagePlan plan = plan_within_access(job, source);
             RenderedImage rendered =
-                render_image(job.source.path, source, plan, config.render, job.identity,
+                render_image(job.source.path, source, plan, config.render, job.identity(),
                              job.watermark ? &*job.watermark : nullptr);
             CacheKey key = image_key(job, plan);
             if (job.cache) job.cache->put(key, rendered.media_type, rendered.bytes);
-            job.response = image_response(job, plan, std::move(rendered.media_type),
-                                          std::move(rendered.bytes), key, status);
+            job.response = image_response(job, std::move(rendered.media_type), etag_of(key),
+                                          image_link(job, plan), status);
+            job.response.body = std::move(rendered.bytes);
         }
         if (job.cache && job.cache->touches_pending()) job.cache->flush_touches();
     } catch (const IiifError& error) {

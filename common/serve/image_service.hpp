@@ -26,6 +26,7 @@
 namespace iiif {
 
 class CatalogReader;
+class RequestMemo;
 class TileCache;
 
 struct ServiceConfig {
@@ -76,8 +77,12 @@ struct PreparedRequest {
 // info.json is given to everyone but under a restricted policy, with the IIIF Auth 2.0 probe
 // service; "{id}/probe" answers that service. Answers under a policy other than public are
 // marked private for caches. The image's watermark is applied as its policy says.
+//
+// `memo` (request_memo.hpp), when given, spares a repeated request the parse, the plan and the
+// key's digest; it must be used by one thread at a time.
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
-                                const HttpRequest& request, const CatalogReader* catalog = nullptr);
+                                const HttpRequest& request, const CatalogReader* catalog = nullptr,
+                                RequestMemo* memo = nullptr);
 // Blocking work; safe on any thread. Never throws.
 void run_job(RenderJob& job);
 HttpResponse finish_job(RenderJob& job);

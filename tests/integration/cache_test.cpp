@@ -2,17 +2,24 @@
 // the very bytes of the render, that entries outlive nginx, that a replaced source is never
 // answered from its old entries, and that a corrupt cache costs speed, not answers.
 #include <fcntl.h>
+#include <lmdb.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
+#include <future>
+#include <map>
+#include <sstream>
+#include <thread>
 
 #include "fixtures.hpp"
 #include "http_client.hpp"
 #include "test_images.hpp"
+#include "tile_cache.hpp"
 
 using Catch::Matchers::Contains;
+using integration::fetch;
 using integration::get;
 using integration::Nginx;
 using integration::NginxOptions;
@@ -32,6 +39,28 @@ void write_solid(const Nginx& nginx, const std::string& name, test_images::Rgb c
     struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
     REQUIRE(utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
 }
+
+// A picture of noise, `side` pixels square, made once per size: its renders compress badly, so
+// they are large enough to lie in many pages of the cache and to take a while to send.
+const std::string& noise_png(int side) {
+    static std::map<int, std::string> made;
+    auto found = made.find(side);
+    if (found != made.end()) return found->second;
+    auto band = [side] {
+        return vips::VImage::gaussnoise(side, side, vips::VImage::option()->set("sigma", 80));
+    };
+    std::string path =
+        (test_images::scratch_dir() / ("noise-" + std::to_string(side) + ".png")).string();
+    band()
+        .bandjoin({band(), band()})
+        .cast(VIPS_FORMAT_UCHAR)
+        .copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB))
+        .write_to_file(path.c_str());
+    return made.emplace(side, path).first->second;
+}
+
+// How nginx may send a cache hit: from data.mdb with sendfile, or from the map in memory.
+const std::vector<std::string> kSendModes = {"sendfile on;", "sendfile off;"};
 
 }  // namespace
 
@@ -127,5 +156,155 @@ TEST_CASE("A corrupt cache file is reported and bypassed, and every request stil
     std::string log = nginx.error_log();
     INFO(log);
     CHECK_THAT(log, Contains("cache " + nginx.path("cache")));
+    CHECK_FALSE(nginx.worker_crashed());
+}
+
+TEST_CASE(
+    "A cache hit is the rendered bytes sent with sendfile or from memory, whole and in "
+    "ranges",
+    "[cache]") {
+    std::string first_hit;
+    for (const std::string& mode : kSendModes) {
+        INFO(mode);
+        NginxOptions options;
+        options.location_extra = mode;
+        Nginx nginx(options);
+        nginx.add_image("noise.png", noise_png(300));
+        nginx.start();
+        const std::string path = "/iiif/3/noise/full/max/0/default.png";
+        Response miss = get(nginx.url(path));
+        Response hit = get(nginx.url(path));
+        REQUIRE(miss.status == 200);
+        REQUIRE(hit.status == 200);
+        REQUIRE(nginx.cache_statuses(path, 2) == std::vector<std::string>{"MISS", "HIT"});
+        REQUIRE(miss.body.size() > 100000);
+        CHECK(hit.body == miss.body);
+        CHECK(hit.header("Content-Length") == std::to_string(miss.body.size()));
+
+        Response middle = get(nginx.url(path), {"Range: bytes=5000-70535"});
+        CHECK(middle.status == 206);
+        CHECK(middle.body == miss.body.substr(5000, 65536));
+        Response tail = get(nginx.url(path), {"Range: bytes=-1000"});
+        CHECK(tail.status == 206);
+        CHECK(tail.body == miss.body.substr(miss.body.size() - 1000));
+        Response head = fetch({nginx.url(path), {}, "HEAD"});
+        CHECK(head.body.empty());
+        CHECK(head.header("Content-Length") == std::to_string(miss.body.size()));
+        CHECK(nginx.cache_statuses(path, 5) ==
+              std::vector<std::string>{"MISS", "HIT", "HIT", "HIT", "HIT"});
+
+        // The same render, whichever way it was sent.
+        if (first_hit.empty()) first_hit = hit.body;
+        CHECK(hit.body == first_hit);
+        CHECK_FALSE(nginx.worker_crashed());
+    }
+}
+
+TEST_CASE("A purge while a cache hit is being sent does not change the bytes the client gets",
+          "[cache]") {
+    for (const std::string& mode : kSendModes) {
+        INFO(mode);
+        NginxOptions options;
+        // "?slow=1" sends at 256 KB/s: the response is in flight for seconds.
+        options.location_extra = mode + " if ($arg_slow) { set $limit_rate 262144; }";
+        options.worker_processes = 1;
+        Nginx nginx(options);
+        nginx.add_image("noise.png", noise_png(500));
+        nginx.start();
+        const std::string path = "/iiif/3/noise/full/max/0/default.png";
+        Response reference = get(nginx.url(path));
+        REQUIRE(reference.status == 200);
+        REQUIRE(reference.body.size() > 400000);
+
+        auto slow =
+            std::async(std::launch::async, [&] { return get(nginx.url(path + "?slow=1")); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // iiifd's purger, on a takedown: every entry of the image.
+        std::string error;
+        auto purger = iiif::TileCache::open_existing(nginx.path("cache"), &error);
+        REQUIRE(purger);
+        CHECK(purger->purge_group("file|" + nginx.path("images/noise.png")) >= 2);
+        purger.reset();
+        // New renders of the same size, which take the purged entry's pages were they free.
+        for (const char* rotation : {"90", "180", "270", "!0", "!90", "!180"}) {
+            INFO(rotation);
+            CHECK(get(nginx.url("/iiif/3/noise/full/max/" + std::string(rotation) + "/default.png"))
+                      .status == 200);
+        }
+        REQUIRE(slow.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+        Response sent = slow.get();
+        CHECK(sent.status == 200);
+        CHECK(sent.seconds > 1.0);  // it was in flight during the purge
+        CHECK(sent.body == reference.body);
+        CHECK(nginx.cache_statuses(path + "?slow=1", 1) == std::vector<std::string>{"HIT"});
+        CHECK_FALSE(nginx.worker_crashed());
+    }
+}
+
+namespace {
+
+// LMDB reader slots of the cache at `dir` holding a snapshot now (mdb_reader_list: one line per
+// slot in use, "pid thread txnid", txnid "-" for a reset transaction keeping its slot).
+int active_readers(const std::string& dir) {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    REQUIRE(mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0644) == 0);
+    std::string list;
+    mdb_reader_list(
+        env,
+        [](const char* message, void* out) {
+            static_cast<std::string*>(out)->append(message);
+            return 0;
+        },
+        &list);
+    mdb_env_close(env);
+    int active = 0;
+    std::istringstream lines(list);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string pid, thread, txnid;
+        if (fields >> pid >> thread >> txnid && pid != "pid" && txnid != "-") ++active;
+    }
+    return active;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Slow clients of cache hits share read snapshots while renders commit: the reader "
+    "slots in use stay few",
+    "[cache]") {
+    NginxOptions options;
+    options.location_extra = "sendfile on; if ($arg_slow) { set $limit_rate 65536; }";
+    options.worker_processes = 1;
+    Nginx nginx(options);
+    nginx.add_image("noise.png", noise_png(300));
+    nginx.add_image("master.tif", fixtures::master_tiff());
+    nginx.start();
+    const std::string hit = "/iiif/3/noise/full/max/0/default.png";
+    REQUIRE(get(nginx.url(hit)).status == 200);
+
+    // 24 slow hits in flight (a few seconds each), a commit (a render) between each two.
+    std::vector<std::future<Response>> slow;
+    for (int i = 0; i < 24; ++i) {
+        slow.push_back(
+            std::async(std::launch::async, [&] { return get(nginx.url(hit + "?slow=1")); }));
+        REQUIRE(get(nginx.url("/iiif/3/master/full/" + std::to_string(100 + i) + ",/0/default.jpg"))
+                    .status == 200);
+    }
+    // At most 8 pinned snapshots, besides the render threads' own transactions (4).
+    const int readers = active_readers(nginx.path("cache"));
+    INFO(readers << " readers");
+    CHECK(readers <= 8 + 4);
+    std::string first_body;
+    for (auto& response : slow) {
+        Response sent = response.get();
+        CHECK(sent.status == 200);
+        CHECK(sent.seconds > 1.0);  // in flight while the others started and renders committed
+        if (first_body.empty()) first_body = sent.body;
+        CHECK(sent.body == first_body);
+    }
+    CHECK(nginx.cache_statuses(hit + "?slow=1", 24) == std::vector<std::string>(24, "HIT"));
     CHECK_FALSE(nginx.worker_crashed());
 }

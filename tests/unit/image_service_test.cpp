@@ -1,10 +1,12 @@
 // The HTTP behaviour of the service, without nginx: real files, a real LMDB cache.
+#include "image_service.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "image_service.hpp"
+#include "request_memo.hpp"
 #include "test_images.hpp"
 #include "tile_cache.hpp"
 
@@ -41,6 +43,21 @@ struct Service {
         request.host = "images.test";
         request.accept = accept;
         PreparedRequest prepared = prepare_request(config, cache.get(), request);
+        if (!prepared.job) return prepared.response;
+        run_job(*prepared.job);
+        return finish_job(*prepared.job);
+    }
+
+    // GET `path` from `host`, through `memo` (rendered on this thread when the cache misses).
+    HttpResponse get_through(RequestMemo* memo, std::string_view path,
+                             std::string_view host = "images.test") {
+        HttpRequest request;
+        request.method = "GET";
+        request.path = path;
+        request.prefix = "/iiif/3";
+        request.scheme = "http";
+        request.host = host;
+        PreparedRequest prepared = prepare_request(config, cache.get(), request, nullptr, memo);
         if (!prepared.job) return prepared.response;
         run_job(*prepared.job);
         return finish_job(*prepared.job);
@@ -142,7 +159,8 @@ TEST_CASE("service: info.json media type follows Accept", "[service]") {
     CHECK(plain.status == 200);
     CHECK(plain.content_type == "application/json");
     HttpResponse ld = service.get("pattern/info.json", "GET", "application/ld+json");
-    CHECK(ld.content_type == "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
+    CHECK(ld.content_type ==
+          "application/ld+json;profile=\"http://iiif.io/api/image/3/context.json\"");
     CHECK(header(ld, "Link") == "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"");
     CHECK(ld.body.find("\"id\":\"http://images.test/iiif/3/pattern\"") != std::string::npos);
     CHECK(plain.cache_status == CacheStatus::bypass);
@@ -165,7 +183,7 @@ TEST_CASE("service: a rendered image is a miss, then a hit with the same bytes",
     CHECK_FALSE(service.needs_render("pattern/full/200,/0/default.png"));
     HttpResponse second = service.get("pattern/full/200,/0/default.png");
     CHECK(second.cache_status == CacheStatus::hit);
-    CHECK(second.body == first.body);
+    CHECK(second.body_bytes() == first.body_bytes());
     CHECK(second.etag == first.etag);
 }
 
@@ -178,7 +196,7 @@ TEST_CASE("service: two spellings of one canonical request share a cache entry",
     HttpResponse percent = service.get("pattern/full/pct:50/0/default.png");
     CHECK(exact.cache_status == CacheStatus::hit);
     CHECK(percent.cache_status == CacheStatus::hit);
-    CHECK(percent.body == first.body);
+    CHECK(percent.body_bytes() == first.body_bytes());
 }
 
 TEST_CASE("service: with the source known, request errors are answered without a render",
@@ -222,4 +240,92 @@ TEST_CASE("service: the queue-full answer is 503 with Retry-After", "[service]")
     CHECK(response.status == 503);
     CHECK(header(response, "Retry-After") == "2");
     CHECK(header(response, "Access-Control-Allow-Origin") == "*");
+}
+
+namespace {
+
+// What a client sees of a response: status, type, headers, validators, cache status, body.
+void check_same_answer(const HttpResponse& a, const HttpResponse& b) {
+    CHECK(a.meta().status == b.meta().status);
+    CHECK(a.meta().content_type == b.meta().content_type);
+    CHECK(a.meta().headers == b.meta().headers);
+    CHECK(a.meta().etag == b.meta().etag);
+    CHECK(a.meta().last_modified == b.meta().last_modified);
+    CHECK(a.meta().cache_status == b.meta().cache_status);
+    CHECK(a.body_bytes() == b.body_bytes());
+}
+
+}  // namespace
+
+TEST_CASE("service: through the memo, every request is answered as without it", "[service][memo]") {
+    Service service("memo-same");
+    RequestMemo memo;
+    const std::vector<std::string> paths = {
+        "pattern/info.json",
+        "pattern/full/200,/0/default.png",
+        "pattern/0,0,200,150/100,/0/default.jpg",
+        "pattern/full/pct:50/90/gray.jpg",
+        "pattern",
+        "pattern/500,500,10,10/max/0/default.jpg",  // outside the image: 400
+        "pattern/full/200,/0/default.xyz",          // 400
+        "missing/full/200,/0/default.jpg",          // 404
+        "a%2Fb%2Fc/full/100,/0/default.png",
+    };
+    for (const std::string& path : paths) service.get_through(nullptr, path);  // rendered
+    for (int round = 0; round < 3; ++round) {
+        for (const std::string& path : paths) {
+            INFO("round " << round << ": " << path);
+            HttpResponse through = service.get_through(&memo, path);
+            HttpResponse plain = service.get_through(nullptr, path);
+            check_same_answer(through, plain);
+            if (through.meta().status == 200)
+                CHECK(through.meta().cache_status == CacheStatus::hit);
+        }
+    }
+}
+
+TEST_CASE("service: through the memo, the id URL and Link follow the request's host",
+          "[service][memo]") {
+    Service service("memo-host");
+    RequestMemo memo;
+    const std::string path = "pattern/full/200,/0/default.png";
+    for (const char* host : {"a.test", "a.test", "b.test", "a.test"}) {
+        INFO(host);
+        HttpResponse response = service.get_through(&memo, path, host);
+        REQUIRE(response.meta().status == 200);
+        CHECK(header(response.meta(), "Link") ==
+              "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\", <http://" +
+                  std::string(host) +
+                  "/iiif/3/pattern/full/200,150/0/default.png>;rel=\"canonical\"");
+    }
+}
+
+TEST_CASE("service: through the memo, a replaced source is rendered again, never served stale",
+          "[service][memo]") {
+    Service service("memo-replaced");
+    RequestMemo memo;
+    std::string path = service.config.source_dir + "/swap.png";
+    solid(64, 64, kRed).write_to_file(path.c_str());
+    HttpResponse red = service.get_through(&memo, "swap/full/max/0/default.png");
+    REQUIRE(red.meta().status == 200);
+    HttpResponse red_again = service.get_through(&memo, "swap/full/max/0/default.png");
+    CHECK(red_again.meta().cache_status == CacheStatus::hit);
+    CHECK(near(pixel_at(std::string(red_again.body_bytes()), 10, 10), kRed, 0));
+    std::filesystem::remove(path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    solid(64, 64, kBlue).write_to_file(path.c_str());
+    HttpResponse blue = service.get_through(&memo, "swap/full/max/0/default.png");
+    CHECK(blue.meta().cache_status == CacheStatus::miss);
+    CHECK(near(pixel_at(std::string(blue.body_bytes()), 10, 10), kBlue, 0));
+    CHECK(blue.meta().etag != red.meta().etag);
+    CHECK(blue.meta().last_modified >= red.meta().last_modified);
+}
+
+TEST_CASE("service: the memo keeps no more than its capacity, and no long path",
+          "[service][memo]") {
+    RequestMemo memo;
+    for (size_t i = 0; i < RequestMemo::kCapacity + 10; ++i)
+        CHECK(memo.entry("p" + std::to_string(i), [] { return IiifPath{}; }));
+    CHECK(memo.size() <= RequestMemo::kCapacity);
+    CHECK_FALSE(memo.entry(std::string(RequestMemo::kMaxPath + 1, 'p'), [] { return IiifPath{}; }));
 }

@@ -409,3 +409,142 @@ TEST_CASE("cache: a cache written before keys were grouped is emptied once, at o
     cache.reset();
     CHECK(raw_counts(dir) == std::map<std::string, size_t>{{"entries", 1}, {"recency", 1}});
 }
+
+namespace {
+
+// `size` bytes that differ from those of any other `seed`.
+std::string pattern(size_t size, int seed) {
+    std::string bytes(size, '\0');
+    for (size_t i = 0; i < size; ++i)
+        bytes[i] =
+            static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7919 + i / 4096) & 0xFF);
+    return bytes;
+}
+
+// The bytes at `offset` of the file open at `fd`, as sendfile() would read them.
+std::string file_bytes(int fd, std::int64_t offset, size_t size) {
+    std::string bytes(size, '\0');
+    REQUIRE(pread(fd, bytes.data(), size, offset) == static_cast<ssize_t>(size));
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("cache: a pinned entry is the stored bytes, in the map and at its offset in data.mdb",
+          "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned");
+    auto cache = open_cache(dir, 16 * kMiB);
+    const std::string big = pattern(100 * 1000, 1), small = "{\"a\":1}";
+    const CacheKey big_key = make_cache_key("g", "big"), small_key = make_cache_key("g", "small");
+    REQUIRE(cache->put(big_key, "image/jpeg", big));
+    REQUIRE(cache->put(small_key, "application/json", small));
+
+    for (const auto& [key, bytes, type] : {std::tuple{big_key, big, "image/jpeg"},
+                                           std::tuple{small_key, small, "application/json"}}) {
+        auto pinned = cache->get_pinned(key);
+        REQUIRE(pinned);
+        CHECK(pinned->bytes == bytes);
+        CHECK(pinned->media_type == type);
+        CHECK(pinned->stored_at > 0);
+        CHECK(pinned->pin);
+        REQUIRE(pinned->file_fd >= 0);
+        CHECK(pinned->file_name == dir + "/data.mdb");
+        CHECK(file_bytes(pinned->file_fd, pinned->file_offset, bytes.size()) == bytes);
+    }
+    CHECK_FALSE(cache->get_pinned(make_cache_key("g", "absent")));
+}
+
+TEST_CASE("cache: pinned hits share one snapshot until a commit comes after it",
+          "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned-shared");
+    auto cache = open_cache(dir, 16 * kMiB);
+    REQUIRE(cache->put(make_cache_key("g", "a"), "image/jpeg", pattern(10000, 1)));
+    auto first = cache->get_pinned(make_cache_key("g", "a"));
+    auto second = cache->get_pinned(make_cache_key("g", "a"));
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(first->pin == second->pin);
+    CHECK(cache->pinned_snapshots() == 1);
+
+    REQUIRE(cache->put(make_cache_key("g", "b"), "image/jpeg", pattern(10000, 2)));
+    auto third = cache->get_pinned(make_cache_key("g", "b"));
+    REQUIRE(third);
+    CHECK(third->pin != first->pin);
+    CHECK(third->bytes == pattern(10000, 2));
+    CHECK(cache->pinned_snapshots() == 2);
+
+    // Let go, a snapshot stays held for its grace time, for what the kernel may still send.
+    first.reset();
+    second.reset();
+    cache->release_idle_pins();
+    CHECK(cache->pinned_snapshots() == 2);
+}
+
+TEST_CASE(
+    "cache: a pinned entry keeps its bytes while another process purges it and the "
+    "cache is written again",
+    "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned-purge");
+    auto cache = open_cache(dir, 64 * kMiB);
+    const std::string original = pattern(200 * 1000, 1);
+    REQUIRE(cache->put(make_cache_key("withdrawn", "tile"), "image/jpeg", original));
+    auto pinned = cache->get_pinned(make_cache_key("withdrawn", "tile"));
+    REQUIRE(pinned);
+    REQUIRE(pinned->file_fd >= 0);
+
+    const std::string purged = in_child([&dir] {
+        std::string error;
+        auto other = TileCache::open_existing(dir, &error);
+        if (!other) return "open: " + error;
+        return std::to_string(other->purge_group("withdrawn"));
+    });
+    REQUIRE(purged == "1");
+    cache->release_idle_pins();  // as the server's timer does meanwhile
+    // Entries of the same size, which would take the purged entry's pages were they free.
+    for (int i = 0; i < 20; ++i)
+        REQUIRE(cache->put(make_cache_key("other", tile_text(i)), "image/jpeg",
+                           pattern(original.size(), 100 + i)));
+    CHECK_FALSE(cache->get_pinned(make_cache_key("withdrawn", "tile")));
+
+    CHECK(pinned->bytes == original);
+    CHECK(file_bytes(pinned->file_fd, pinned->file_offset, original.size()) == original);
+}
+
+TEST_CASE("cache: with every snapshot held, a hit is read in the newest, or copied when newer",
+          "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned-bounded");
+    auto cache = open_cache(dir, 16 * kMiB);
+    std::vector<PinnedEntry> held;
+    for (int i = 0; i < SnapshotPins::kMaxSnapshots + 2; ++i) {
+        REQUIRE(cache->put(make_cache_key("g", tile_text(i)), "image/jpeg", pattern(10000, i)));
+        auto pinned = cache->get_pinned(make_cache_key("g", tile_text(i)));
+        REQUIRE(pinned);
+        CHECK(pinned->bytes == pattern(10000, i));
+        held.push_back(std::move(*pinned));
+    }
+    CHECK(cache->pinned_snapshots() == SnapshotPins::kMaxSnapshots);
+    // Stored before the newest snapshot: read in place.
+    auto old = cache->get_pinned(make_cache_key("g", tile_text(0)));
+    REQUIRE(old);
+    CHECK(old->file_fd >= 0);
+    CHECK(old->bytes == pattern(10000, 0));
+    // Stored after it: copied from the latest commit.
+    const int last = SnapshotPins::kMaxSnapshots + 1;
+    CHECK(held.back().file_fd == -1);
+    CHECK(held.back().bytes == pattern(10000, last));
+    CHECK(cache->pinned_snapshots() == SnapshotPins::kMaxSnapshots);
+}
+
+TEST_CASE("cache: pins outlive the cache that made them", "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned-outlive");
+    auto cache = open_cache(dir, 16 * kMiB);
+    REQUIRE(cache->put(make_cache_key("g", "a"), "image/jpeg", pattern(50000, 3)));
+    auto pinned = cache->get_pinned(make_cache_key("g", "a"));
+    REQUIRE(pinned);
+    cache.reset();
+    CHECK(pinned->bytes == pattern(50000, 3));
+    pinned.reset();
+    // The environment is closed with the last pin: another open works as usual.
+    auto again = open_cache(dir, 16 * kMiB);
+    CHECK(again->get(make_cache_key("g", "a"))->bytes == pattern(50000, 3));
+}

@@ -1,0 +1,110 @@
+// Read snapshots of tiles.mdb held for the responses a server sends from LMDB's map in place: a
+// cache hit's body as memory that points into the map, or as the same bytes' region of data.mdb
+// given to sendfile(). Every response that starts while no newer commit exists shares one
+// snapshot, so a hit costs no transaction of its own.
+//
+// Why a pin: LMDB writes a changed or deleted entry's pages anew and reuses the old ones once no
+// reader can see them; a read transaction keeps its snapshot's pages from reuse, so bytes read
+// in place stay what they were while it lives.
+//
+// Why a grace time after the last response let go: sendfile() returns once the kernel holds
+// references to the file's pages, not a copy of them. They are read again when the segments
+// go out (and, to a local client, when it reads), after nginx has finished the request. A page
+// reused and rewritten meanwhile would go out with the new bytes. So a snapshot is ended
+// kGrace after the last response that used it was freed: a client that stalls longer while the
+// very entry it was sent is evicted and its pages rewritten is the remaining risk.
+//
+// Why bounded: each snapshot takes one of LMDB's reader slots (maxreaders, shared by every
+// process) and keeps the pages freed after it from reuse, which makes the file grow under
+// writes. A process holds at most kMaxSnapshots; when they are all taken, new responses share
+// the newest even if a commit came after it. That is still right: an entry's bytes never
+// change under its key (the key names everything they depend on), so an older snapshot only
+// lacks what came later, and the caller then reads the latest commit (copied, unpinned).
+#pragma once
+
+#include <lmdb.h>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace iiif {
+
+class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
+    struct Snapshot {
+        MDB_txn* txn = nullptr;
+        size_t id = 0;  // the commit it sees
+    };
+
+  public:
+    static constexpr std::chrono::seconds kGrace{60};
+    static constexpr int kMaxSnapshots = 8;
+
+    // Takes `env` (opened with MDB_NOTLS) over: it is closed once close() was called and no
+    // pin is left.
+    static std::shared_ptr<SnapshotPins> adopt(MDB_env* env);
+    ~SnapshotPins();
+    SnapshotPins(const SnapshotPins&) = delete;
+    SnapshotPins& operator=(const SnapshotPins&) = delete;
+
+    // A snapshot to read from, the caller's alone until the lease ends (LMDB allows one thread
+    // at a time in a transaction). Keep it for a lookup, then keep the pin.
+    class Lease {
+      public:
+        MDB_txn* txn() const { return snapshot_ ? snapshot_->txn : nullptr; }  // null: none
+        bool latest() const { return latest_; }  // it sees the latest commit
+        // Keeps the snapshot, and what was read in it, until the last copy is gone and kGrace
+        // after.
+        std::shared_ptr<const void> pin() const { return snapshot_; }
+
+      private:
+        friend class SnapshotPins;
+        explicit Lease(std::mutex& mutex) : lock_(mutex) {}
+        std::shared_ptr<Snapshot> snapshot_;
+        std::unique_lock<std::mutex> lock_;
+        bool latest_ = false;
+    };
+    // The current snapshot, or a new one of the latest commit if one came since and fewer than
+    // kMaxSnapshots are held. Without a free reader slot, a lease without a transaction.
+    Lease lease();
+
+    // Ends the snapshots whose grace is over (lease() does too, when all are held), and lets
+    // the current one go once a commit came after it. From a timer, every few seconds, so that
+    // an idle process holds no old snapshot.
+    void release_idle();
+    // The environment is closing: the snapshots no response holds are ended now, the others
+    // when their last pin goes (without grace: the process is ending), then the environment.
+    void close();
+
+    // How many snapshots are held: in use or in their grace time (for tests).
+    int held();
+
+  private:
+    using Clock = std::chrono::steady_clock;
+    struct Retired {
+        MDB_txn* txn;
+        Clock::time_point at;
+    };
+    explicit SnapshotPins(MDB_env* env) : env_(env) {}
+    std::shared_ptr<Snapshot> open_snapshot();
+    void retire(Snapshot* snapshot);
+    void end_expired(Clock::time_point now);
+    void end(MDB_txn* txn);
+    size_t latest_commit();
+
+    MDB_env* env_;
+    std::mutex mutex_;  // current_, and reads in it (leases)
+    std::shared_ptr<Snapshot> current_;
+    // Apart, so that a snapshot's last pin can retire it from any thread, even one holding a
+    // lease.
+    std::mutex retired_mutex_;     // what follows
+    std::deque<Retired> retired_;  // in order of retirement
+    std::vector<MDB_txn*> idle_;   // reset, each keeping its reader slot, to renew
+    int held_ = 0;
+    bool closed_ = false;
+};
+
+}  // namespace iiif

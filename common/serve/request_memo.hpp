@@ -7,10 +7,12 @@
 // was: the source's identity (checked on each request as before: a stat, or the catalog's
 // record and the requester's access), the requester's limits and watermark, the source's size.
 // Each entry is a pure function of what it holds; the memo is bounded (emptied when full) and
-// only ever saves work. One per service, used by one thread (the module keeps one per worker).
+// only ever saves work. One per service (its configuration and its cache), used by one thread
+// (the module keeps one per worker).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +47,11 @@ struct MemoAnswer {
     // from besides the inputs above.
     std::shared_ptr<const HttpResponse> head;
     bool head_controlled = false;
+    // The last hit's entry, without its pin (TileCache::get_pinned's `seen`), and the second
+    // (monotonic) it was last recorded for the eviction policy: once a second is enough, as
+    // recorded hits are stamped in batches, by the next writer.
+    PinnedEntry seen;
+    std::int64_t touched = -1;
 
     bool made_from(const Limits& limits_now, const std::optional<WatermarkSpec>& watermark_now,
                    int width_now, int height_now) const;

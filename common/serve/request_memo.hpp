@@ -3,9 +3,11 @@
 // image answer last made of it (its cache key, ETag and Link header) with everything that
 // answer was made from; and, by source identity, the source descriptions read from the cache.
 // A repeated request (a viewer's tiles, a thumbnail on a busy page) is then answered from the
-// tile cache without parsing, planning or hashing again, and only when every input is what it
-// was: the source's identity (checked on each request as before: a stat, or the catalog's
-// record and the requester's access), the requester's limits and watermark, the source's size.
+// tile cache without parsing, planning or hashing again, with headers made once, and without
+// looking the entry up again while no commit came after it was seen; and only when every input
+// is what it was: the source's identity (checked on each request as before: a stat, or the
+// catalog's record and the requester's access), the requester's limits and watermark, the
+// source's size.
 // Each entry is a pure function of what it holds; the memo is bounded (emptied when full) and
 // only ever saves work. One per service (its configuration and its cache), used by one thread
 // (the module keeps one per worker).

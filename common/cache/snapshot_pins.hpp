@@ -56,6 +56,7 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
       public:
         MDB_txn* txn() const { return snapshot_ ? snapshot_->txn : nullptr; }  // null: none
         bool latest() const { return latest_; }  // it sees the latest commit
+        size_t commit() const { return snapshot_ ? snapshot_->id : 0; }  // the one it sees
         // Keeps the snapshot, and what was read in it, until the last copy is gone and kGrace
         // after.
         std::shared_ptr<const void> pin() const { return snapshot_; }

@@ -255,9 +255,14 @@ std::optional<CacheEntry> TileCache::get(const CacheKey& key) {
     return CacheEntry{std::string(entry->media_type), std::string(entry->bytes), entry->stored_at};
 }
 
-std::optional<PinnedEntry> TileCache::get_pinned(const CacheKey& key) {
+std::optional<PinnedEntry> TileCache::get_pinned(const CacheKey& key, const PinnedEntry* seen) {
     {
         SnapshotPins::Lease lease = pins_->lease();
+        if (lease.txn() && seen && seen->commit != 0 && seen->commit == lease.commit()) {
+            PinnedEntry pinned = *seen;
+            pinned.pin = lease.pin();
+            return pinned;
+        }
         if (lease.txn()) {
             MDB_val k = view(key), value;
             const int rc = mdb_get(lease.txn(), entries_, &k, &value);
@@ -269,6 +274,7 @@ std::optional<PinnedEntry> TileCache::get_pinned(const CacheKey& key) {
                 pinned.bytes = entry->bytes;
                 pinned.stored_at = entry->stored_at;
                 pinned.pin = lease.pin();
+                pinned.commit = lease.commit();
                 // A read transaction sees the map, which is the file from offset 0.
                 const char* bytes = entry->bytes.data();
                 if (map_.base && bytes >= map_.base &&

@@ -73,6 +73,7 @@ struct PinnedEntry {
     int file_fd = -1;
     std::int64_t file_offset = -1;
     std::string_view file_name;
+    size_t commit = 0;  // the LMDB commit it was read in; 0: copied
 };
 
 struct CacheStats {
@@ -104,7 +105,11 @@ class TileCache {
     // The entry in place, pinned (see PinnedEntry), or nullopt on a miss or any LMDB error. For
     // a server's event loop: never blocks, allocates nothing on a hit of the latest commit.
     // Each pin keeps a snapshot's reader slot and its pages from reuse: hold it for one response.
-    std::optional<PinnedEntry> get_pinned(const CacheKey& key);
+    // `seen`, when given, is this key's entry as an earlier call returned it, kept without its
+    // pin: if the snapshot leased now is of the same commit, the lookup is skipped and its views
+    // are returned, pinned again. They are as valid as a lookup's: a commit's tree never
+    // changes, and the snapshot now pinned is of that commit.
+    std::optional<PinnedEntry> get_pinned(const CacheKey& key, const PinnedEntry* seen = nullptr);
     // Ends the pinned snapshots no response needs any more (see SnapshotPins::release_idle):
     // from a timer of the server, every few seconds.
     void release_idle_pins();

@@ -1,5 +1,7 @@
 #include "image_service.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -191,6 +193,17 @@ HttpResponse image_response(const RenderJob& job, std::string media_type, std::s
     response.last_modified = job.last_modified;
     response.cache_status = status;
     return response;
+}
+
+// A hit's entry as the memo keeps it: everything but the pin (a memo must hold no snapshot).
+void keep_unpinned(PinnedEntry& kept, const PinnedEntry& entry) {
+    kept.media_type = entry.media_type;
+    kept.bytes = entry.bytes;
+    kept.stored_at = entry.stored_at;
+    kept.file_fd = entry.file_fd;
+    kept.file_offset = entry.file_offset;
+    kept.file_name = entry.file_name;
+    kept.commit = entry.commit;
 }
 
 // A hit's body where the cache holds it: in LMDB's map, and in its file for sendfile.
@@ -504,8 +517,15 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     } else if (cache && job->source_info) {
         MemoAnswer made;
         MemoAnswer& answer = image_answer(*job, memo_entry, made);
-        if (auto entry = cache->get_pinned(answer.key)) {
-            cache->touch(answer.key);
+        if (auto entry = cache->get_pinned(answer.key, memo_entry ? &answer.seen : nullptr)) {
+            // A coarse clock (the kernel's tick, no clock source read): enough for once a second.
+            timespec now;
+            clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+            if (!memo_entry || answer.touched != now.tv_sec) {
+                cache->touch(answer.key);
+                answer.touched = now.tv_sec;
+            }
+            if (memo_entry) keep_unpinned(answer.seen, *entry);
             if (!memo_entry) {
                 prepared.response = image_response(*job, std::string(entry->media_type),
                                                    answer.etag, answer.link, CacheStatus::hit);

@@ -78,8 +78,9 @@ struct PreparedRequest {
 // service; "{id}/probe" answers that service. Answers under a policy other than public are
 // marked private for caches. The image's watermark is applied as its policy says.
 //
-// `memo` (request_memo.hpp), when given, spares a repeated request the parse, the plan and the
-// key's digest; it must be used by one thread at a time.
+// `memo` (request_memo.hpp), when given, spares a repeated request the parse, the plan, the
+// key's digest, the header strings and the cache lookup itself; it belongs to one
+// configuration and one cache (what it keeps is theirs), and is used by one thread at a time.
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
                                 const HttpRequest& request, const CatalogReader* catalog = nullptr,
                                 RequestMemo* memo = nullptr);

@@ -3,14 +3,18 @@
 // image answer last made of it (its cache key, ETag and Link header) with everything that
 // answer was made from; and, by source identity, the source descriptions read from the cache.
 // A repeated request (a viewer's tiles, a thumbnail on a busy page) is then answered from the
-// tile cache without parsing, planning or hashing again, and only when every input is what it
-// was: the source's identity (checked on each request as before: a stat, or the catalog's
-// record and the requester's access), the requester's limits and watermark, the source's size.
+// tile cache without parsing, planning or hashing again, with headers made once, and without
+// looking the entry up again while no commit came after it was seen; and only when every input
+// is what it was: the source's identity (checked on each request as before: a stat, or the
+// catalog's record and the requester's access), the requester's limits and watermark, the
+// source's size.
 // Each entry is a pure function of what it holds; the memo is bounded (emptied when full) and
-// only ever saves work. One per service, used by one thread (the module keeps one per worker).
+// only ever saves work. One per service (its configuration and its cache), used by one thread
+// (the module keeps one per worker).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +49,11 @@ struct MemoAnswer {
     // from besides the inputs above.
     std::shared_ptr<const HttpResponse> head;
     bool head_controlled = false;
+    // The last hit's entry, without its pin (TileCache::get_pinned's `seen`), and the second
+    // (monotonic) it was last recorded for the eviction policy: once a second is enough, as
+    // recorded hits are stamped in batches, by the next writer.
+    PinnedEntry seen;
+    std::int64_t touched = -1;
 
     bool made_from(const Limits& limits_now, const std::optional<WatermarkSpec>& watermark_now,
                    int width_now, int height_now) const;

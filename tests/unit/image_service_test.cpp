@@ -329,3 +329,16 @@ TEST_CASE("service: the memo keeps no more than its capacity, and no long path",
     CHECK(memo.size() <= RequestMemo::kCapacity);
     CHECK_FALSE(memo.entry(std::string(RequestMemo::kMaxPath + 1, 'p'), [] { return IiifPath{}; }));
 }
+
+TEST_CASE("service: through the memo, a purged entry is rendered again", "[service][memo]") {
+    Service service("memo-purged");
+    RequestMemo memo;
+    const std::string path = "pattern/full/200,/0/default.png";
+    REQUIRE(service.get_through(&memo, path).meta().cache_status == CacheStatus::miss);
+    REQUIRE(service.get_through(&memo, path).meta().cache_status == CacheStatus::hit);
+    CHECK(service.cache->purge_group("file|" + service.config.source_dir + "/pattern.tif") >= 2);
+    HttpResponse after = service.get_through(&memo, path);
+    CHECK(after.meta().status == 200);
+    CHECK(after.meta().cache_status == CacheStatus::miss);
+    CHECK(service.get_through(&memo, path).meta().cache_status == CacheStatus::hit);
+}

@@ -548,3 +548,37 @@ TEST_CASE("cache: pins outlive the cache that made them", "[tile_cache][pinned]"
     auto again = open_cache(dir, 16 * kMiB);
     CHECK(again->get(make_cache_key("g", "a"))->bytes == pattern(50000, 3));
 }
+
+TEST_CASE("cache: an entry seen in the commit leased now is returned again without a lookup",
+          "[tile_cache][pinned]") {
+    const std::string dir = fresh_dir("pinned-seen");
+    auto cache = open_cache(dir, 16 * kMiB);
+    const CacheKey key = make_cache_key("g", "a");
+    REQUIRE(cache->put(key, "image/jpeg", pattern(20000, 1)));
+    auto first = cache->get_pinned(key);
+    REQUIRE(first);
+    REQUIRE(first->commit != 0);
+    // What a memo keeps: the views, not the pin; here with bytes of its own, to tell a lookup
+    // from a return of what was seen.
+    PinnedEntry seen = *first;
+    seen.pin.reset();
+    const std::string marker = "seen, not looked up";
+    seen.bytes = marker;
+    first.reset();
+
+    auto again = cache->get_pinned(key, &seen);
+    REQUIRE(again);
+    CHECK(again->bytes == marker);
+    CHECK(again->pin);
+    CHECK(again->commit == seen.commit);
+
+    // Another commit: looked up again.
+    REQUIRE(cache->put(make_cache_key("g", "b"), "image/jpeg", pattern(20000, 2)));
+    auto after = cache->get_pinned(key, &seen);
+    REQUIRE(after);
+    CHECK(after->bytes == pattern(20000, 1));
+    CHECK(after->commit > seen.commit);
+    // A copied entry (commit 0) is never taken for a seen one.
+    seen.commit = 0;
+    CHECK(cache->get_pinned(key, &seen)->bytes == pattern(20000, 1));
+}

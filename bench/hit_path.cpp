@@ -27,10 +27,6 @@ size_t consume(iiif_response_t* response) {
     for (size_t i = 0, n = iiif_response_header_count(response); i < n; ++i)
         sum += iiif_response_header_name(response, i).len +
                iiif_response_header_value(response, i).len;
-    int fd = -1;
-    long long offset = 0;
-    iiif_str_t name;
-    if (iiif_response_body_file(response, &fd, &offset, &name)) sum += static_cast<size_t>(offset);
     sum += iiif_response_body(response).len;
     sum += std::strlen(iiif_response_cache_status(response));
     return sum;

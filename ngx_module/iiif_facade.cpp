@@ -345,14 +345,6 @@ iiif_str_t iiif_response_body(const iiif_response_t* r) {
     std::string_view body = r->response.body_bytes();
     return {body.data(), body.size()};
 }
-int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset,
-                            iiif_str_t* name) {
-    if (!r->response.body_pin || r->response.body_fd < 0) return 0;
-    *fd = r->response.body_fd;
-    *offset = static_cast<long long>(r->response.body_file_offset);
-    *name = {r->response.body_file_name.data(), r->response.body_file_name.size()};
-    return 1;
-}
 iiif_str_t iiif_response_etag(const iiif_response_t* r) {
     return str(r->response.meta().etag);
 }

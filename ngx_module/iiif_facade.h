@@ -104,11 +104,6 @@ iiif_response_t *iiif_error_response(int status, const char *reason);
 int iiif_response_status(const iiif_response_t *response);
 iiif_str_t iiif_response_content_type(const iiif_response_t *response);
 iiif_str_t iiif_response_body(const iiif_response_t *response);
-/* 1 when the body also stands in a file, at *offset of *fd, named *name (a stored document of
- * the catalog, a tile cache hit), unchanged until the response is freed (and for a while after,
- * for what the kernel still has to send): it may then be sent from there (sendfile). */
-int iiif_response_body_file(const iiif_response_t *response, int *fd, long long *offset,
-                            iiif_str_t *name);
 iiif_str_t iiif_response_etag(const iiif_response_t *response);
 long long iiif_response_last_modified(const iiif_response_t *response); /* -1: none */
 const char *iiif_response_cache_status(const iiif_response_t *response);

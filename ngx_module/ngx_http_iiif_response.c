@@ -1,7 +1,10 @@
 /*
  * Sending what the core answered: status, headers, validators and body, the body from where
- * the core keeps it (its buffer, the map of catalog.mdb or tiles.mdb, or the same bytes in that
- * file for sendfile), never copied.
+ * the core keeps it (its buffer, or the map of catalog.mdb or tiles.mdb), never copied first.
+ * Never as a file for sendfile, even where the bytes stand in catalog.mdb or tiles.mdb: LMDB
+ * rewrites freed pages with other entries, and the kernel reads a sendfile()'s pages again
+ * when it sends them, after the response is gone (common/cache/snapshot_pins.hpp). writev()
+ * copies the bytes into the socket before it returns, while the response still pins them.
  */
 
 #include "ngx_http_iiif.h"
@@ -76,40 +79,15 @@ static ngx_int_t ngx_http_iiif_set_headers(ngx_http_request_t *r, ngx_http_iiif_
     return NGX_OK;
 }
 
-/* The body's buffer: in memory, or in the catalog's or the cache's file when sendfile can take
- * it there. */
-static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, iiif_response_t *response,
-                                         iiif_str_t body) {
-    ngx_http_core_loc_conf_t *clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-    ngx_buf_t *b;
-    long long offset;
-    iiif_str_t name;
-    int fd;
-
-    b = ngx_calloc_buf(r->pool);
+/* The body's buffer, in memory: the response's own or the pinned map. */
+static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, iiif_str_t body) {
+    ngx_buf_t *b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NULL;
     }
-    if (clcf->sendfile && iiif_response_body_file(response, &fd, &offset, &name)) {
-        /* A stored document (a manifest) or a cache hit: the same bytes stand in catalog.mdb
-         * or tiles.mdb, pinned until the response is freed with the pool, so they go out as a
-         * static file would. */
-        b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
-        if (b->file == NULL) {
-            return NULL;
-        }
-        b->file->fd = fd;
-        b->file->name.data = (u_char *)name.data;
-        b->file->name.len = name.len;
-        b->file->log = r->connection->log;
-        b->file_pos = (off_t)offset;
-        b->file_last = (off_t)offset + (off_t)body.len;
-        b->in_file = 1;
-    } else {
-        b->pos = (u_char *)body.data;
-        b->last = (u_char *)body.data + body.len;
-        b->memory = 1;
-    }
+    b->pos = (u_char *)body.data;
+    b->last = (u_char *)body.data + body.len;
+    b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
     return b;
@@ -150,7 +128,7 @@ ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
         return rc;
     }
 
-    out.buf = ngx_http_iiif_body_buf(r, response, body);
+    out.buf = ngx_http_iiif_body_buf(r, body);
     if (out.buf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

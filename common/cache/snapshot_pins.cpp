@@ -13,7 +13,6 @@ std::shared_ptr<SnapshotPins> SnapshotPins::adopt(MDB_env* env) {
 }
 
 SnapshotPins::~SnapshotPins() {
-    for (const Retired& retired : retired_) mdb_txn_abort(retired.txn);
     for (MDB_txn* txn : idle_) mdb_txn_abort(txn);
     mdb_env_close(env_);
 }
@@ -28,7 +27,6 @@ size_t SnapshotPins::latest_commit() {
 std::shared_ptr<SnapshotPins::Snapshot> SnapshotPins::open_snapshot() {
     MDB_txn* txn = nullptr;
     {
-        if (held() >= kMaxSnapshots) end_expired(Clock::now());
         std::lock_guard lock(retired_mutex_);
         if (held_ >= kMaxSnapshots) return nullptr;
         if (!idle_.empty()) {
@@ -49,10 +47,7 @@ std::shared_ptr<SnapshotPins::Snapshot> SnapshotPins::open_snapshot() {
 
 void SnapshotPins::retire(Snapshot* snapshot) {
     std::lock_guard lock(retired_mutex_);
-    if (closed_)
-        end(snapshot->txn);
-    else
-        retired_.push_back({snapshot->txn, Clock::now()});
+    end(snapshot->txn);
     delete snapshot;
 }
 
@@ -65,14 +60,6 @@ void SnapshotPins::end(MDB_txn* txn) {
         mdb_txn_abort(txn);
     }
     --held_;
-}
-
-void SnapshotPins::end_expired(Clock::time_point now) {
-    std::lock_guard lock(retired_mutex_);
-    while (!retired_.empty() && now - retired_.front().at >= kGrace) {
-        end(retired_.front().txn);
-        retired_.pop_front();
-    }
 }
 
 SnapshotPins::Lease SnapshotPins::lease() {
@@ -91,7 +78,6 @@ SnapshotPins::Lease SnapshotPins::lease() {
 
 void SnapshotPins::release_idle() {
     std::lock_guard lock(mutex_);
-    end_expired(Clock::now());
     if (current_ && current_->id != latest_commit()) current_.reset();
 }
 
@@ -103,8 +89,6 @@ void SnapshotPins::close() {
     }
     current_.reset();  // ended at once when no response holds it (retire() sees closed_)
     std::lock_guard retired_lock(retired_mutex_);
-    for (const Retired& retired : retired_) end(retired.txn);
-    retired_.clear();
     for (MDB_txn* txn : idle_) mdb_txn_abort(txn);
     idle_.clear();
 }

@@ -1,18 +1,18 @@
 // Read snapshots of tiles.mdb held for the responses a server sends from LMDB's map in place: a
-// cache hit's body as memory that points into the map, or as the same bytes' region of data.mdb
-// given to sendfile(). Every response that starts while no newer commit exists shares one
+// cache hit's body as memory that points into the map. Every response that starts while no newer commit exists shares one
 // snapshot, so a hit costs no transaction of its own.
 //
 // Why a pin: LMDB writes a changed or deleted entry's pages anew and reuses the old ones once no
 // reader can see them; a read transaction keeps its snapshot's pages from reuse, so bytes read
 // in place stay what they were while it lives.
 //
-// Why a grace time after the last response let go: sendfile() returns once the kernel holds
-// references to the file's pages, not a copy of them. They are read again when the segments
-// go out (and, to a local client, when it reads), after nginx has finished the request. A page
-// reused and rewritten meanwhile would go out with the new bytes. So a snapshot is ended
-// kGrace after the last response that used it was freed: a client that stalls longer while the
-// very entry it was sent is evicted and its pages rewritten is the remaining risk.
+// Why the bytes must not leave the process by reference: sendfile() (or splice) hands the
+// kernel references to the file's pages, read again when the segments go out, possibly long
+// after the response was freed (a client that stalls with a zero window, or reads slowly from
+// loopback). LMDB rewrites freed pages in place with other entries, so such a client could
+// receive another entry's bytes. Responses therefore send what they read here from memory
+// (writev copies it into the socket before returning), and a snapshot ends as soon as the last
+// response that used it is freed.
 //
 // Why bounded: each snapshot takes one of LMDB's reader slots (maxreaders, shared by every
 // process) and keeps the pages freed after it from reuse, which makes the file grow under
@@ -24,9 +24,7 @@
 
 #include <lmdb.h>
 
-#include <chrono>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -40,7 +38,6 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
     };
 
   public:
-    static constexpr std::chrono::seconds kGrace{60};
     static constexpr int kMaxSnapshots = 8;
 
     // Takes `env` (opened with MDB_NOTLS) over: it is closed once close() was called and no
@@ -57,8 +54,7 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
         MDB_txn* txn() const { return snapshot_ ? snapshot_->txn : nullptr; }  // null: none
         bool latest() const { return latest_; }  // it sees the latest commit
         size_t commit() const { return snapshot_ ? snapshot_->id : 0; }  // the one it sees
-        // Keeps the snapshot, and what was read in it, until the last copy is gone and kGrace
-        // after.
+        // Keeps the snapshot, and what was read in it, until the last copy is gone.
         std::shared_ptr<const void> pin() const { return snapshot_; }
 
       private:
@@ -72,27 +68,20 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
     // kMaxSnapshots are held. Without a free reader slot, a lease without a transaction.
     Lease lease();
 
-    // Ends the snapshots whose grace is over (lease() does too, when all are held), and lets
-    // the current one go once a commit came after it. From a timer, every few seconds, so that
-    // an idle process holds no old snapshot.
+    // Lets the current snapshot go once a commit came after it (it ends when no response holds
+    // it). From a timer, every few seconds, so that an idle process holds no old snapshot.
     void release_idle();
     // The environment is closing: the snapshots no response holds are ended now, the others
-    // when their last pin goes (without grace: the process is ending), then the environment.
+    // when their last pin goes, then the environment.
     void close();
 
-    // How many snapshots are held: in use or in their grace time (for tests).
+    // How many snapshots are held by responses or as the current one (for tests).
     int held();
 
   private:
-    using Clock = std::chrono::steady_clock;
-    struct Retired {
-        MDB_txn* txn;
-        Clock::time_point at;
-    };
     explicit SnapshotPins(MDB_env* env) : env_(env) {}
     std::shared_ptr<Snapshot> open_snapshot();
     void retire(Snapshot* snapshot);
-    void end_expired(Clock::time_point now);
     void end(MDB_txn* txn);
     size_t latest_commit();
 
@@ -101,9 +90,8 @@ class SnapshotPins : public std::enable_shared_from_this<SnapshotPins> {
     std::shared_ptr<Snapshot> current_;
     // Apart, so that a snapshot's last pin can retire it from any thread, even one holding a
     // lease.
-    std::mutex retired_mutex_;     // what follows
-    std::deque<Retired> retired_;  // in order of retirement
-    std::vector<MDB_txn*> idle_;   // reset, each keeping its reader slot, to renew
+    std::mutex retired_mutex_;    // what follows
+    std::vector<MDB_txn*> idle_;  // reset, each keeping its reader slot, to renew
     int held_ = 0;
     bool closed_ = false;
 };

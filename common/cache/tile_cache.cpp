@@ -167,7 +167,6 @@ std::unique_ptr<TileCache> TileCache::open_environment(const std::string& direct
                                                        std::string* error) {
     std::unique_ptr<TileCache> cache(new TileCache());
     cache->directory_ = directory;
-    cache->data_path_ = directory + "/data.mdb";
     cache->max_bytes_ = max_bytes;
     cache->adopts_map_size_ = existing;
     auto fail = [&](const std::string& what, int code) {
@@ -220,10 +219,6 @@ std::unique_ptr<TileCache> TileCache::open_environment(const std::string& direct
     }
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail("mdb_txn_commit", rc);
-    // Where the bytes of pinned entries are in data.mdb. Not for a handle that adopts the
-    // workers' map size: its map may move.
-    if (!existing && mdb_env_get_fd(cache->env_, &cache->data_fd_) == 0)
-        cache->map_ = find_file_mapping(cache->data_fd_);
     cache->pins_ = SnapshotPins::adopt(cache->env_);
     return cache;
 }
@@ -275,14 +270,6 @@ std::optional<PinnedEntry> TileCache::get_pinned(const CacheKey& key, const Pinn
                 pinned.stored_at = entry->stored_at;
                 pinned.pin = lease.pin();
                 pinned.commit = lease.commit();
-                // A read transaction sees the map, which is the file from offset 0.
-                const char* bytes = entry->bytes.data();
-                if (map_.base && bytes >= map_.base &&
-                    bytes + entry->bytes.size() <= map_.base + map_.size) {
-                    pinned.file_fd = data_fd_;
-                    pinned.file_offset = bytes - map_.base;
-                    pinned.file_name = data_path_;
-                }
                 return pinned;
             }
             if (rc != MDB_NOTFOUND || lease.latest()) return std::nullopt;

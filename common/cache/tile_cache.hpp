@@ -20,8 +20,8 @@
 // next writer.
 //
 // A server reads hits in place (get_pinned): the bytes in LMDB's map, pinned by a read snapshot
-// shared by the responses in flight (snapshot_pins.hpp), and also at their offset in data.mdb,
-// so that they go out with sendfile() like a static file's.
+// shared by the responses in flight (snapshot_pins.hpp), and written to the socket from there
+// (never with sendfile(): LMDB reuses a freed entry's pages, see snapshot_pins.hpp).
 #pragma once
 
 #include <lmdb.h>
@@ -36,7 +36,6 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "file_mapping.hpp"
 #include "snapshot_pins.hpp"
 
 namespace iiif {
@@ -61,18 +60,13 @@ struct CacheEntry {
     std::int64_t stored_at = 0;  // unix seconds
 };
 
-// An entry read in place: views into LMDB's map, valid while `pin` lives. The bytes also stand,
-// unchanged while `pin` lives and SnapshotPins::kGrace after, at `file_offset` of `file_fd`
-// (data.mdb, open as long as the cache, named `file_name`), when they are in the map (fd -1:
-// only in memory, e.g. copied because they came after the newest pinned snapshot).
+// An entry read in place: views into LMDB's map (or into a copy, when it came after the newest
+// pinned snapshot), valid while `pin` lives.
 struct PinnedEntry {
     std::string_view media_type;
     std::string_view bytes;
     std::int64_t stored_at = 0;
     std::shared_ptr<const void> pin;
-    int file_fd = -1;
-    std::int64_t file_offset = -1;
-    std::string_view file_name;
     size_t commit = 0;  // the LMDB commit it was read in; 0: copied
 };
 
@@ -129,7 +123,7 @@ class TileCache {
     std::int64_t purge_group(std::string_view group);
     // How many entries the group holds (read only; for tests and logs). Throws like purge_group.
     std::int64_t count_group(std::string_view group);
-    // How many pinned snapshots this process holds, in use or in their grace time (for tests).
+    // How many pinned snapshots this process holds (for tests).
     int pinned_snapshots();
 
     CacheStats stats();
@@ -147,12 +141,9 @@ class TileCache {
     std::int64_t used_bytes(MDB_txn* txn);
 
     std::string directory_;
-    std::string data_path_;  // directory_/data.mdb
     std::int64_t max_bytes_ = 0;
     MDB_env* env_ = nullptr;  // closed by pins_ once the last pin is gone, when there are pins_
     std::shared_ptr<SnapshotPins> pins_;
-    int data_fd_ = -1;
-    FileMapping map_;               // where data.mdb is mapped, for the offsets of pinned entries
     MDB_dbi entries_ = 0;           // key -> [u64 stored_at][u16 type length][type][bytes]
     MDB_dbi stamps_ = 0;            // key rotated by 8 bytes -> u64 last access (unix microseconds)
     bool adopts_map_size_ = false;  // open_existing(): follows the workers' map size

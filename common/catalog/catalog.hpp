@@ -141,17 +141,15 @@ class CatalogReader {
     bool with_document(std::string_view key,
                        const std::function<void(const DocumentView&)>& use) const;
     // The same, pinned: the bytes stay valid while `pin` lives, because `pin` holds the read
-    // transaction that sees them, and they stand unchanged in the catalog file at `file_offset`
-    // (readable through `fd`, open as long as this reader), so a server can send a large
-    // document with sendfile, as a static file, without copying it. Each pin takes an LMDB
-    // reader slot and keeps its snapshot's pages from reuse by the writer: hold it for one
-    // response, not longer. Nullopt when absent or when no reader slot is free (then
+    // transaction that sees them, so a server can write a large document from the map without
+    // copying it first. Never hand the file's pages to sendfile(): the writer reuses freed
+    // pages, and the kernel may read them after the response (see snapshot_pins.hpp). Each pin
+    // takes an LMDB reader slot and keeps its snapshot's pages from reuse by the writer: hold
+    // it for one response, not longer. Nullopt when absent or when no reader slot is free (then
     // document() tells which).
     struct PinnedDocument {
         std::shared_ptr<const void> pin;
         DocumentView view;
-        int fd = -1;
-        std::int64_t file_offset = -1;
     };
     std::optional<PinnedDocument> pinned_document(std::string_view key) const;
     // The publication settings iiifd recorded; nullopt before it first did.
@@ -176,22 +174,12 @@ class CatalogReader {
     // from sharing it (the one that does not get it takes a transaction of its own).
     mutable std::mutex reuse_mutex_;
     mutable MDB_txn* reused_txn_ = nullptr;
-    // Where LMDB mapped the file, for pinned_document's file offsets (also under the mutex).
-    struct MapExtent {
-        const char* base = nullptr;
-        size_t size = 0;
-        int fd = -1;
-    };
-    MapExtent map_extent() const;
-    mutable MapExtent map_;
     struct AccessMemo {
         std::string text;
         std::shared_ptr<const AccessSettings> settings;
         std::int64_t checked_ms = -1;  // steady clock
     };
     mutable AccessMemo access_memo_;
-    mutable bool map_searched_ = false;
-    mutable size_t map_size_ = 0;
 };
 
 // The single writer (iiifd). Opening creates the file and its databases.

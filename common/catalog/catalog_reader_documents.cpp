@@ -1,10 +1,9 @@
 // CatalogReader's reads of stored documents (catalog.hpp): copied out, read in place through one
-// reused read transaction (the module's event loop), or pinned with their offset in the catalog
-// file (for sendfile). Their encoding is in catalog_documents.hpp.
+// reused read transaction (the module's event loop), or pinned in the map for one response.
+// Their encoding is in catalog_documents.hpp.
 #include "catalog.hpp"
 #include "catalog_documents.hpp"
 #include "catalog_lmdb.hpp"
-#include "file_mapping.hpp"
 
 namespace iiif {
 using namespace catalog_detail;
@@ -60,33 +59,8 @@ std::optional<CatalogReader::PinnedDocument> CatalogReader::pinned_document(
     check(rc, "mdb_get");
     PinnedDocument pinned;
     pinned.view = decode_document_view(view(value), key);
-    // A read transaction sees the map, which is the file from offset 0: where the bytes are
-    // in memory is where they are in the file.
-    const MapExtent map = map_extent();
-    const char* body = pinned.view.body.data();
-    if (map.fd >= 0 && body >= map.base && body + pinned.view.body.size() <= map.base + map.size) {
-        pinned.fd = map.fd;
-        pinned.file_offset = body - map.base;
-    }
     pinned.pin = std::move(txn);
     return pinned;
-}
-
-// Looked up once, and again when the map was adopted at a new size (MDB_MAP_RESIZED): it may
-// have moved.
-CatalogReader::MapExtent CatalogReader::map_extent() const {
-    std::lock_guard lock(reuse_mutex_);
-    MDB_envinfo info;
-    if (mdb_env_info(env_, &info) != 0) return {};
-    if (map_searched_ && info.me_mapsize == map_size_) return map_;
-    map_searched_ = true;
-    map_size_ = info.me_mapsize;
-    map_ = {};
-    int fd = -1;
-    if (mdb_env_get_fd(env_, &fd) != 0) return map_;
-    const FileMapping mapping = find_file_mapping(fd);
-    if (mapping.base) map_ = {mapping.base, mapping.size, fd};
-    return map_;
 }
 
 }  // namespace iiif

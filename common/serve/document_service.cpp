@@ -82,7 +82,7 @@ std::optional<HttpResponse> document_response(const ServiceConfig& config,
         }
     }
 
-    // Pinned where a reader slot is free: a 500-page manifest then goes out with sendfile.
+    // Pinned where a reader slot is free: a 500-page manifest is then written from the map.
     std::optional<CatalogReader::PinnedDocument> pinned;
     std::optional<StoredDocument> document;
     if (catalog) {
@@ -103,9 +103,6 @@ std::optional<HttpResponse> document_response(const ServiceConfig& config,
     if (pinned) {
         response.body_pin = std::move(pinned->pin);
         response.pinned_body = pinned->view.body;
-        response.body_fd = pinned->fd;
-        response.body_file_offset = pinned->file_offset;
-        response.body_file_name = config.catalog_path;
         response.etag = pinned->view.etag;
         response.last_modified = pinned->view.modified;
     } else {

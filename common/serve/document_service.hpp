@@ -5,7 +5,7 @@
 // A manifest under a restricted policy is for those its images are for; other policies
 // publish their manifests, whose probe services tell viewers how to get in. A withdrawn
 // object's manifest is config.withdrawn_status. Bodies are pinned in the catalog's map where a
-// reader slot is free, so a 500-page manifest goes out with sendfile.
+// reader slot is free, so a 500-page manifest is written from there without a copy of its own.
 #pragma once
 
 #include <optional>

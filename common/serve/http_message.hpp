@@ -44,14 +44,11 @@ struct HttpResponse {
     std::int64_t last_modified = -1;  // unix seconds, -1 for none
     CacheStatus cache_status = CacheStatus::bypass;
     // A body read in place (a stored document of the catalog, a tile cache hit) instead of
-    // `body`: valid while `body_pin` lives, and, when `body_fd` is not -1, also at
-    // `body_file_offset` of that file (named `body_file_name`), so a server may send it with
-    // sendfile. See CatalogReader::pinned_document and TileCache::get_pinned.
+    // `body`: valid while `body_pin` lives. A server writes it from memory, never by reference
+    // to the LMDB file (see snapshot_pins.hpp). See CatalogReader::pinned_document and
+    // TileCache::get_pinned.
     std::shared_ptr<const void> body_pin;
     std::string_view pinned_body;
-    int body_fd = -1;
-    std::int64_t body_file_offset = -1;
-    std::string_view body_file_name;
 
     // Prebuilt: when set, the status, content type, headers, validators and cache status are
     // those of `head` (made once for a request the service answers often), and only the body

@@ -200,19 +200,13 @@ void keep_unpinned(PinnedEntry& kept, const PinnedEntry& entry) {
     kept.media_type = entry.media_type;
     kept.bytes = entry.bytes;
     kept.stored_at = entry.stored_at;
-    kept.file_fd = entry.file_fd;
-    kept.file_offset = entry.file_offset;
-    kept.file_name = entry.file_name;
     kept.commit = entry.commit;
 }
 
-// A hit's body where the cache holds it: in LMDB's map, and in its file for sendfile.
+// A hit's body where the cache holds it: in LMDB's map.
 void set_pinned_body(HttpResponse& response, PinnedEntry&& entry) {
     response.pinned_body = entry.bytes;
     response.body_pin = std::move(entry.pin);
-    response.body_fd = entry.file_fd;
-    response.body_file_offset = entry.file_offset;
-    response.body_file_name = entry.file_name;
 }
 
 // The description of the source the cache knows, kept in the memo once parsed: a hit would

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ark_resolver.hpp"
@@ -64,6 +65,9 @@ struct iiif_resolver {
 
 struct iiif_job {
     iiif::RenderJobPtr job;
+    iiif::JobTraits traits;                      // once asked
+    bool traits_made = false;
+    std::optional<iiif::HttpResponse> finished;  // its body shared by every copy
 };
 
 struct iiif_response {
@@ -271,9 +275,38 @@ void iiif_job_run(iiif_job_t* job) {
     }
 }
 
+void iiif_job_traits(iiif_job_t* job, iiif_str_t* key, long long* pixels) {
+    try {
+        if (!job->traits_made) {
+            job->traits = iiif::job_traits(*job->job);
+            job->traits_made = true;
+        }
+        *key = str(job->traits.key);
+        *pixels = job->traits.pixels;
+    } catch (...) {
+        // Nothing to share it with, and a cost the admission treats as unknown.
+        *key = {nullptr, 0};
+        *pixels = -1;
+    }
+}
+
+void iiif_job_cancel(iiif_job_t* job) {
+    iiif::cancel_job(*job->job);
+}
+
 iiif_response_t* iiif_job_response(iiif_job_t* job) {
     try {
-        return wrap(iiif::finish_job(*job->job));
+        if (!job->finished) {
+            iiif::HttpResponse response = iiif::finish_job(*job->job);
+            if (!response.body_pin && !response.body.empty()) {
+                auto body = std::make_shared<const std::string>(std::move(response.body));
+                response.body.clear();
+                response.pinned_body = *body;
+                response.body_pin = std::move(body);
+            }
+            job->finished = std::move(response);
+        }
+        return wrap(*job->finished);
     } catch (...) {
         return nullptr;
     }

@@ -82,9 +82,18 @@ void iiif_worker_exit(void);
 /* Event loop: returns the response, or NULL and a job to run on a thread. */
 iiif_response_t *iiif_prepare(iiif_service_t *service, const iiif_http_request_t *request,
                               iiif_job_t **job);
+/* Event loop, before the job runs: what admitting it needs. *key is equal for two jobs exactly
+ * when they get the same answer (one render may answer both; valid while the job lives; empty:
+ * share with nothing); *pixels estimates the pixels it decodes and produces, -1 when unknown
+ * (the source is not probed yet). */
+void iiif_job_traits(iiif_job_t *job, iiif_str_t *key, long long *pixels);
+/* Any thread: asks the job to stop. A running render stops at its next step; its answer is then
+ * a 503 and nothing is stored. */
+void iiif_job_cancel(iiif_job_t *job);
 /* Any thread. */
 void iiif_job_run(iiif_job_t *job);
-/* Event loop, after iiif_job_run returned. */
+/* Event loop, after iiif_job_run returned: the answer, as often as asked (one per request the
+ * job answers; the copies share the body). */
 iiif_response_t *iiif_job_response(iiif_job_t *job);
 void iiif_job_free(iiif_job_t *job);
 

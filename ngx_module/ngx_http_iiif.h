@@ -37,11 +37,24 @@ typedef struct {
 } ngx_http_iiif_loc_conf_t;
 
 typedef struct {
+    ngx_array_t services;      /* of iiif_service_t *, opened in each worker */
+    ngx_array_t resolvers;     /* of iiif_resolver_t *, idem */
+    size_t decoded_cache_size; /* bytes of decoded source tiles each worker keeps */
+    /* Admission of heavy renders, per worker (ngx_http_iiif_render.c). */
+    size_t render_budget;       /* pixels decoded and produced by those running */
+    ngx_uint_t render_slots;    /* how many run at once */
+    ngx_uint_t render_queue;    /* how many may wait */
+    ngx_msec_t render_queue_timeout;
+} ngx_http_iiif_main_conf_t;
+
+typedef struct ngx_http_iiif_render_s ngx_http_iiif_render_t;
+
+typedef struct {
     ngx_http_request_t *request;
-    iiif_job_t *job;
     const char *cache_status;
-    ngx_event_t watchdog;
-    unsigned done : 1;
+    ngx_http_iiif_render_t *render; /* the render it waits for */
+    ngx_queue_t waiter_link;        /* in the render's waiters */
+    unsigned joined : 1;            /* to a render another request started */
 } ngx_http_iiif_ctx_t;
 
 extern ngx_module_t ngx_http_iiif_module;
@@ -51,6 +64,12 @@ ngx_int_t ngx_http_iiif_read_request(ngx_http_request_t *r, ngx_http_iiif_loc_co
                                      iiif_http_request_t *request);
 void ngx_http_iiif_read_resolver_request(ngx_http_request_t *r,
                                          iiif_resolver_request_t *request);
+
+/* ngx_http_iiif_render.c: runs the job on the location's thread pool, shared with identical
+ * requests and admitted by cost, and answers when it is done. Takes the job over; returns
+ * NGX_DONE, or a status to finalize with. */
+ngx_int_t ngx_http_iiif_schedule(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
+                                 ngx_http_iiif_ctx_t *ctx, iiif_job_t *job);
 
 /* ngx_http_iiif_response.c: sends what the core answered and frees it with the request. */
 ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,

@@ -31,21 +31,19 @@
 #error "ngx_http_iiif_module needs nginx built --with-threads"
 #endif
 
-/* A render that outlives a graceful reload or quit still holds a timer, so the old worker
- * waits for it instead of exiting with the request open. */
-#define NGX_HTTP_IIIF_WATCHDOG_MS 10000
-
 /* How often a worker lets go of the tile cache's read snapshots no response needs any more. */
 #define NGX_HTTP_IIIF_TICK_MS 5000
 
-typedef struct {
-    ngx_array_t services;  /* of iiif_service_t *, opened in each worker */
-    ngx_array_t resolvers; /* of iiif_resolver_t *, idem */
-    size_t decoded_cache_size; /* bytes of decoded source tiles each worker keeps */
-} ngx_http_iiif_main_conf_t;
 
 /* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level in RGB is 60 MB. */
 #define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (96 * 1024 * 1024)
+
+/* Admission of heavy renders, unless configured (ngx_http_iiif_render.c): two at once within
+ * 64m (2^26) pixels decoded and produced (about 200 MB of RGB), 64 waiting for 10 s at most. */
+#define NGX_HTTP_IIIF_RENDER_BUDGET (64 * 1024 * 1024)
+#define NGX_HTTP_IIIF_RENDER_SLOTS 2
+#define NGX_HTTP_IIIF_RENDER_QUEUE 64
+#define NGX_HTTP_IIIF_RENDER_QUEUE_TIMEOUT 10000
 
 static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf);
 static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf);
@@ -59,6 +57,8 @@ static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle);
 
 static ngx_conf_num_bounds_t ngx_http_iiif_quality_bounds = {ngx_conf_check_num_bounds, 1, 100};
 static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_conf_check_num_bounds, 64, 4096};
+static ngx_conf_num_bounds_t ngx_http_iiif_slot_bounds = {ngx_conf_check_num_bounds, 1, 1024};
+static ngx_conf_num_bounds_t ngx_http_iiif_queue_bounds = {ngx_conf_check_num_bounds, 0, 100000};
 
 static ngx_conf_enum_t ngx_http_iiif_withdrawn_statuses[] = {
     {ngx_string("410"), 410}, {ngx_string("404"), 404}, {ngx_null_string, 0}};
@@ -116,6 +116,18 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_decoded_cache_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
      offsetof(ngx_http_iiif_main_conf_t, decoded_cache_size), NULL},
+    {ngx_string("iiif_render_budget"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, render_budget), NULL},
+    {ngx_string("iiif_render_slots"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, render_slots), &ngx_http_iiif_slot_bounds},
+    {ngx_string("iiif_render_queue"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, render_queue), &ngx_http_iiif_queue_bounds},
+    {ngx_string("iiif_render_queue_timeout"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_msec_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, render_queue_timeout), NULL},
     {ngx_string("iiif_thread_pool"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, thread_pool_name), NULL},
@@ -183,85 +195,6 @@ static ngx_int_t ngx_http_iiif_add_variables(ngx_conf_t *cf) {
     return NGX_OK;
 }
 
-/* ---- Thread pool ---------------------------------------------------------------------------- */
-
-static void ngx_http_iiif_free_job(void *data) {
-    ngx_http_iiif_ctx_t *ctx = data;
-
-    iiif_job_free(ctx->job);
-    ctx->job = NULL;
-}
-
-/* Runs on a pool thread: touches nothing but the job. */
-static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
-    ngx_http_iiif_ctx_t **task_ctx = data;
-
-    iiif_job_run((*task_ctx)->job);
-}
-
-static void ngx_http_iiif_watchdog(ngx_event_t *ev) {
-    ngx_add_timer(ev, NGX_HTTP_IIIF_WATCHDOG_MS);
-}
-
-static void ngx_http_iiif_resume(ngx_http_request_t *r) {
-    ngx_http_iiif_ctx_t *ctx = ngx_http_get_module_ctx(r, ngx_http_iiif_module);
-
-    if (ctx == NULL || !ctx->done) {
-        return; /* a write event before the render finished */
-    }
-    r->write_event_handler = ngx_http_request_empty_handler;
-    ngx_http_finalize_request(r, ngx_http_iiif_send(r, ctx, iiif_job_response(ctx->job)));
-}
-
-/* Back on the event loop when the thread is done. */
-static void ngx_http_iiif_render_done(ngx_event_t *ev) {
-    ngx_http_iiif_ctx_t *ctx = ev->data;
-    ngx_http_request_t *r = ctx->request;
-    ngx_connection_t *c = r->connection;
-
-    if (ctx->watchdog.timer_set) {
-        ngx_del_timer(&ctx->watchdog);
-    }
-    r->main->blocked--;
-    r->aio = 0;
-    ctx->done = 1;
-    /* If the request was terminated meanwhile, nginx has put its finalizer here. */
-    r->write_event_handler(r);
-    ngx_http_run_posted_requests(c);
-}
-
-static ngx_int_t ngx_http_iiif_post_render(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
-                                           ngx_http_iiif_ctx_t *ctx) {
-    ngx_thread_task_t *task;
-    ngx_http_iiif_ctx_t **task_ctx;
-
-    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_iiif_ctx_t *));
-    if (task == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    task_ctx = task->ctx;
-    *task_ctx = ctx;
-    task->handler = ngx_http_iiif_render_thread;
-    task->event.handler = ngx_http_iiif_render_done;
-    task->event.data = ctx;
-
-    if (ngx_thread_task_post(lcf->thread_pool, task) != NGX_OK) {
-        /* The queue is full: say so now rather than wait. */
-        return ngx_http_iiif_send(r, ctx, iiif_overloaded_response());
-    }
-
-    ctx->watchdog.handler = ngx_http_iiif_watchdog;
-    ctx->watchdog.data = ctx;
-    ctx->watchdog.log = r->connection->log;
-    ngx_add_timer(&ctx->watchdog, NGX_HTTP_IIIF_WATCHDOG_MS);
-
-    r->main->blocked++;
-    r->aio = 1;
-    r->main->count++;
-    r->write_event_handler = ngx_http_iiif_resume;
-    return NGX_DONE;
-}
-
 /* ---- Handler ---------------------------------------------------------------------------- */
 
 static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
@@ -270,7 +203,6 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     iiif_http_request_t request;
     iiif_response_t *response;
     iiif_job_t *job = NULL;
-    ngx_pool_cleanup_t *cln;
     ngx_int_t rc;
 
     rc = ngx_http_discard_request_body(r);
@@ -293,17 +225,7 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     if (response != NULL || job == NULL) {
         return ngx_http_iiif_send(r, ctx, response);
     }
-
-    ctx->job = job;
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        iiif_job_free(job);
-        ctx->job = NULL;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-    cln->handler = ngx_http_iiif_free_job;
-    cln->data = ctx;
-    return ngx_http_iiif_post_render(r, lcf, ctx);
+    return ngx_http_iiif_schedule(r, lcf, ctx, job);
 }
 
 /* The ARK resolver: the whole answer comes from one catalog lookup, on the event loop. */
@@ -333,6 +255,10 @@ static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
         return NULL;
     }
     mcf->decoded_cache_size = NGX_CONF_UNSET_SIZE;
+    mcf->render_budget = NGX_CONF_UNSET_SIZE;
+    mcf->render_slots = NGX_CONF_UNSET_UINT;
+    mcf->render_queue = NGX_CONF_UNSET_UINT;
+    mcf->render_queue_timeout = NGX_CONF_UNSET_MSEC;
     return mcf;
 }
 
@@ -340,6 +266,10 @@ static char *ngx_http_iiif_init_main_conf(ngx_conf_t *cf, void *conf) {
     ngx_http_iiif_main_conf_t *mcf = conf;
 
     ngx_conf_init_size_value(mcf->decoded_cache_size, NGX_HTTP_IIIF_DECODED_CACHE_SIZE);
+    ngx_conf_init_size_value(mcf->render_budget, NGX_HTTP_IIIF_RENDER_BUDGET);
+    ngx_conf_init_uint_value(mcf->render_slots, NGX_HTTP_IIIF_RENDER_SLOTS);
+    ngx_conf_init_uint_value(mcf->render_queue, NGX_HTTP_IIIF_RENDER_QUEUE);
+    ngx_conf_init_msec_value(mcf->render_queue_timeout, NGX_HTTP_IIIF_RENDER_QUEUE_TIMEOUT);
     return NGX_CONF_OK;
 }
 

@@ -20,6 +20,40 @@ namespace {
 
 using vips::VImage;
 
+// The flag of the RenderCancellation alive on this thread; null: the render runs to its end.
+thread_local const std::atomic<bool>* t_cancelled = nullptr;
+
+bool cancelled() {
+    return t_cancelled && t_cancelled->load(std::memory_order_relaxed);
+}
+
+[[noreturn]] void throw_cancelled() {
+    throw IiifError(503, "render cancelled: nobody waits for it any more");
+}
+
+void stop_if_cancelled() {
+    if (cancelled()) throw_cancelled();
+}
+
+// libvips reports progress of a pipeline on the image that asked for it: a node of this
+// request's own (never an opened level the open-image cache shares), whose death (kill) fails
+// every region read through it, so the computation stops within a tile or two.
+void on_eval(VipsImage* image, VipsProgress*, void* flag) {
+    if (static_cast<const std::atomic<bool>*>(flag)->load(std::memory_order_relaxed))
+        vips_image_set_kill(image, TRUE);
+}
+
+// `image`, through a node that stops the pipelines built on it when the render is cancelled.
+// Called before anything is built on it: the progress signal is inherited by what follows.
+VImage cancellable(const VImage& image) {
+    if (!t_cancelled) return image;
+    VImage node = image.copy();
+    vips_image_set_progress(node.get_image(), TRUE);
+    g_signal_connect(node.get_image(), "eval", G_CALLBACK(on_eval),
+                     const_cast<std::atomic<bool>*>(t_cancelled));
+    return node;
+}
+
 std::int64_t area(std::int64_t width, std::int64_t height) {
     return width * height;
 }
@@ -231,9 +265,27 @@ OpenImageCache& open_images() {
 
 }  // namespace
 
+RenderCancellation::RenderCancellation(const std::atomic<bool>* flag) : previous_(t_cancelled) {
+    t_cancelled = flag;
+}
+
+RenderCancellation::~RenderCancellation() {
+    t_cancelled = previous_;
+}
+
+std::int64_t render_pixels(const SourceInfo& source, const ImagePlan& plan) {
+    const SourceLevel& level = choose_level(source, plan);
+    const Dimensions output = rotated_size(plan.width, plan.height, plan.degrees);
+    const LevelRegion planned = map_region(plan.region, source, level.width, level.height);
+    const std::int64_t decoded =
+        source.tiled ? area(planned.w, planned.h) : area(level.width, level.height);
+    return decoded + area(output.width, output.height);
+}
+
 RenderedImage render_image(const std::string& path, const SourceInfo& source, const ImagePlan& plan,
                            const RenderOptions& options, const std::string& source_identity,
                            const WatermarkSpec* watermark) {
+    stop_if_cancelled();
     const SourceLevel& level = choose_level(source, plan);
 
     // Guards run on arithmetic alone, before libvips allocates anything.
@@ -270,6 +322,7 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
             pixels = read_tiff_region(path, source, level, level_region, source_identity);
         else if (source.format == SourceFormat::jp2)
             pixels = read_jp2_region(path, source, level, level_region, source_identity);
+        stop_if_cancelled();
         VImage image;
         if (pixels) {
             // Resampled here, in one pass per axis, unless a pixel of rounding is all there is
@@ -297,12 +350,14 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
                         .copy(VImage::option()->set("interpretation",
                                                     pixels->bands == 1 ? VIPS_INTERPRETATION_B_W
                                                                        : VIPS_INTERPRETATION_sRGB));
+            image = cancellable(image);
         } else {
             image = source.tiled && !source_identity.empty()
                         ? open_images().get(source_identity + "|" + std::to_string(level.page) +
                                                 "|" + std::to_string(level.shrink),
                                             [&] { return load_level(path, source, level); })
                         : load_level(path, source, level);
+            image = cancellable(image);
             LevelRegion region = map_region(plan.region, source, image.width(), image.height());
             if (region.x != 0 || region.y != 0 || region.w != image.width() ||
                 region.h != image.height())
@@ -321,11 +376,14 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
         RenderedImage rendered;
         rendered.width = image.width();
         rendered.height = image.height();
+        stop_if_cancelled();
         rendered.bytes = encode(image, plan.format, options);
+        stop_if_cancelled();
         rendered.media_type = std::string(format_media_type(plan.format));
         return rendered;
     } catch (const vips::VError& error) {
         vips_error_clear();
+        if (cancelled()) throw_cancelled();
         throw IiifError(422,
                         "source image is damaged: " + std::string(error.what()).substr(0, 200));
     }

@@ -2,6 +2,7 @@
 // needs, then scale, colour-manage, mirror, rotate, watermark, apply quality and encode.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,25 @@ struct RenderedImage {
 // The level of `source` that the plan reads: the smallest one that still holds at least the
 // plan's output resolution, so nothing is ever upscaled from a level that was too small.
 const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan);
+
+// The pixels rendering the plan decodes (of the chosen level: its region when the source is
+// tiled, else the whole level) and produces (after rotation): what a render costs in memory
+// and time, for a server's admission of renders.
+std::int64_t render_pixels(const SourceInfo& source, const ImagePlan& plan);
+
+// While one lives on a thread, render_image() on that thread stops once `*cancelled` is true
+// (set from any thread): between its steps, and inside libvips' pipelines, which it kills. The
+// render then throws IiifError(503). Nothing else is affected.
+class RenderCancellation {
+  public:
+    explicit RenderCancellation(const std::atomic<bool>* cancelled);
+    ~RenderCancellation();
+    RenderCancellation(const RenderCancellation&) = delete;
+    RenderCancellation& operator=(const RenderCancellation&) = delete;
+
+  private:
+    const std::atomic<bool>* previous_;
+};
 
 // Throws IiifError on refusal (limits) or on a source that cannot be decoded. With a
 // `source_identity` (see ResolvedSource::identity) the opened level may be kept for the next

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <optional>
 
@@ -16,6 +17,15 @@
 #include "tile_cache.hpp"
 
 namespace iiif {
+
+// A job's cancellation flag. A job moves (from the stack to the heap) only before anyone can
+// cancel it, so a moved flag starts clear.
+struct CancelFlag {
+    std::atomic<bool> value{false};
+    CancelFlag() = default;
+    CancelFlag(CancelFlag&&) noexcept {}
+    CancelFlag& operator=(CancelFlag&&) = delete;
+};
 
 class RenderJob {
   public:
@@ -40,6 +50,8 @@ class RenderJob {
     std::string services;    // info.json's "service" (Auth 2.0), empty for public images
     std::string rights;
     bool controlled = false;  // under a policy other than public: private for caches
+    std::string request_path;  // as asked, below the prefix: names the job for coalescing
+    CancelFlag cancelled;
     HttpResponse response;
 
     // Names this version of the source in cache keys.
@@ -493,6 +505,7 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     }
     job->json_ld = accepts_json_ld(request.accept);
     job->image = path.image;
+    job->request_path = request.path;
     // The source's description the memo's answer was made with, when the source is the same.
     if (!job->source_info && memo_entry && memo_entry->answer &&
         same_version(*memo_entry->answer, *job))
@@ -567,10 +580,45 @@ PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
     }
 }
 
+JobTraits job_traits(const RenderJob& job) {
+    JobTraits traits;
+    // Everything the answer depends on besides the source's bytes, which the identity names.
+    traits.key = std::string(job.info ? "info|" : "image|") + job.request_path + "|" +
+                 job.id_url + "|" + job.identity() + "|" + limits_text(job.limits) + "|d" +
+                 std::to_string(job.degraded_size) + "," + std::to_string(job.beyond_status) +
+                 "|" + (job.watermark ? watermark_text(*job.watermark) : std::string()) + "|" +
+                 job.access_tag + "|" + job.rights + "|" + (job.controlled ? "c" : "") +
+                 (job.json_ld ? "j" : "") + "|" + job.services;
+    if (job.info) {
+        traits.pixels = 0;  // a probe at most
+    } else if (job.source_info) {
+        const SourceInfo& source = *job.source_info;
+        const Limits limits =
+            job.degraded_size > 0
+                ? degraded_limits(job.config->limits, source.width, source.height,
+                                  job.degraded_size)
+                : job.limits;
+        try {
+            traits.pixels = render_pixels(source, plan_image(job.image, source.width,
+                                                             source.height, limits));
+        } catch (const IiifError&) {
+            traits.pixels = 0;  // refused at once when it runs
+        }
+    }
+    return traits;
+}
+
+void cancel_job(RenderJob& job) {
+    job.cancelled.value.store(true, std::memory_order_relaxed);
+}
+
 void run_job(RenderJob& job) {
     const ServiceConfig& config = *job.config;
     const CacheStatus status = job.cache ? CacheStatus::miss : CacheStatus::bypass;
+    const RenderCancellation cancellation(&job.cancelled.value);
     try {
+        if (job.cancelled.value.load(std::memory_order_relaxed))
+            throw IiifError(503, "render cancelled: nobody waits for it any more");
         if (!job.source_info) {
             job.source_info = std::make_shared<const SourceInfo>(
                 probe_source(job.source.path, config.source_limits, job.identity()));

@@ -84,6 +84,20 @@ struct PreparedRequest {
 PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
                                 const HttpRequest& request, const CatalogReader* catalog = nullptr,
                                 RequestMemo* memo = nullptr);
+// What a server's admission of renders needs to know of a job before it runs (on the event
+// loop; cheap: no I/O).
+struct JobTraits {
+    // Equal for two jobs exactly when they get the same answer: identical requests may share
+    // one render.
+    std::string key;
+    // Pixels the render decodes and produces (render_pixels), or -1 when the source is not
+    // known yet (it is probed first).
+    std::int64_t pixels = -1;
+};
+JobTraits job_traits(const RenderJob& job);
+// Asks the job to stop, from any thread: a job not started yet does nothing, a running render
+// stops at its next step (RenderCancellation). Its answer is then a 503, and nothing is stored.
+void cancel_job(RenderJob& job);
 // Blocking work; safe on any thread. Never throws.
 void run_job(RenderJob& job);
 HttpResponse finish_job(RenderJob& job);

@@ -68,6 +68,8 @@ TEST_CASE("Renders run in parallel on the thread pool: two take less than twice 
     NginxOptions options;
     options.worker_processes = 1;
     options.threads = 4;
+    // Each render decodes the whole source: two at once need room for both.
+    options.http_extra = "iiif_render_budget 1000m;";
     std::unique_ptr<Nginx> nginx;
     double single = 0;
     // Slow enough that the parallel speed-up is measurable; bigger if this machine is fast.
@@ -134,6 +136,8 @@ TEST_CASE("A full render queue answers 503 with Retry-After at once", "[concurre
     options.worker_processes = 1;
     options.threads = 1;
     options.max_queue = 1;
+    // The thread pool's queue, not the module's admission, is what fills here.
+    options.http_extra = "iiif_render_budget 1000m; iiif_render_slots 8;";
     auto nginx = serve_slow(options);
 
     std::vector<Request> requests;

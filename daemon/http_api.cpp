@@ -92,6 +92,8 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
+    // Unavailable for now (the job queue down, too many requests): when to ask again.
+    if (status == 503 && !res.has_header("Retry-After")) res.set_header("Retry-After", "5");
     iiif::Json body(json_object());
     json_object_set_new(body.get(), "error", json_string(message.c_str()));
     send_json(res, status, iiif::json_text(body.get()));

@@ -26,11 +26,18 @@
 
 #include "ngx_http_iiif.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 /* A render of at most this many pixels decoded and produced is light. */
 #define NGX_HTTP_IIIF_LIGHT_PIXELS (4 * 1000 * 1000)
 
 /* How often a running render's watchdog fires (it only keeps the timer tree non-empty). */
 #define NGX_HTTP_IIIF_WATCHDOG_MS 10000
+
+/* The niceness of a thread while it renders: when renders keep every core busy, the workers'
+ * event loops (cache hits, new requests) still get most of the time they ask for. */
+#define NGX_HTTP_IIIF_RENDER_NICE 10
 
 struct ngx_http_iiif_render_s {
     ngx_queue_t all_link;     /* in the worker's renders, while identical requests may join */
@@ -145,8 +152,16 @@ static void ngx_http_iiif_answer_waiters(ngx_http_iiif_render_t *render, ngx_uin
 
 /* Runs on a pool thread: touches nothing but the job. */
 static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
+    static __thread int niced;
     ngx_http_iiif_render_t *render = *(ngx_http_iiif_render_t **)data;
 
+    if (!niced) {
+        /* Per thread on Linux: the event loop's thread keeps its priority. */
+        niced = 1;
+        if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), NGX_HTTP_IIIF_RENDER_NICE) != 0) {
+            ngx_log_error(NGX_LOG_NOTICE, log, ngx_errno, "setpriority of a render thread failed");
+        }
+    }
     iiif_job_run(render->job);
 }
 

@@ -135,9 +135,13 @@ except Exception:
     print("")' "$@"
 }
 
+# With STACK_REDIS_AOF=1, Redis keeps its data in an append-only file, as a deployment would,
+# so that a restart finds it again.
 stack_start_redis() {
+    local aof=no
+    [[ "${STACK_REDIS_AOF:-0}" != 1 ]] || aof=yes
     /usr/bin/redis-server --bind 127.0.0.1 --port "$stack_redis_port" --dir "$stack_work/redis" \
-        --save "" --appendonly no --daemonize no --logfile "$stack_work/redis/redis.log" &
+        --save "" --appendonly "$aof" --daemonize no --logfile "$stack_work/redis/redis.log" &
     stack_redis_pid=$!
     stack_pids+=("$stack_redis_pid")
 }
@@ -210,12 +214,13 @@ stack_deposit() {
 # ACCESS_KEY_FILE: nginx as the demo runs it (render_site_conf): the Image API and manifests
 # from the catalog, the ARK resolver, $stack_www at /; with an ACCESS_KEY_FILE, access checks with
 # that key and iiifd's /oai, /auth/ and /api/ (bodies up to 100 MB). The access log
-# ($stack_work/nginx/logs/access.log) has "METHOD URI STATUS CACHE_STATUS" lines.
+# ($stack_work/nginx/logs/access.log) has "METHOD URI STATUS CACHE_STATUS" lines, or
+# $STACK_LOG_FORMAT's.
 # shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
 stack_start_nginx() {
     local MODULE=$stack_module PORT=$stack_nginx_port ERROR_LOG_LEVEL=info
     # shellcheck disable=SC2016 # nginx's variables, for nginx
-    local LOG_FORMAT='$request_method $request_uri $status $iiif_cache_status'
+    local LOG_FORMAT=${STACK_LOG_FORMAT:-'$request_method $request_uri $status $iiif_cache_status'}
     local CATALOG=$stack_work/storage/catalog.mdb CACHE_DIR=$stack_work/cache WWW=$stack_www
     local SOURCE_DIR='' ACCESS_KEY_FILE=${1:-} API_PORT=$stack_api_port API_MAX_BODY=100m
     local prefix=$stack_work/nginx

@@ -11,6 +11,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <future>
 #include <thread>
 
@@ -200,5 +204,52 @@ TEST_CASE("A light render does not wait behind heavy ones", "[admission][slow]")
     CHECK(light.seconds < 0.5);
     CHECK(light_done < heavy_done);
     for (const Response& response : responses) CHECK(response.status == 200);
+    CHECK_FALSE(nginx->worker_crashed());
+}
+
+namespace {
+
+// The nice value of each thread of `pid` (field 19 of /proc/PID/task/TID/stat), by thread id.
+std::map<pid_t, int> thread_nice(pid_t pid) {
+    std::map<pid_t, int> nice;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        std::istringstream fields(line.substr(line.rfind(')') + 2));
+        std::string field;
+        for (int i = 3; i <= 19 && fields >> field; ++i)
+            if (i == 19) nice[std::stoi(entry.path().filename().string())] = std::stoi(field);
+    }
+    return nice;
+}
+
+}  // namespace
+
+TEST_CASE("Render threads yield to the event loop: they run niced, the worker's loop does not",
+          "[admission]") {
+    NginxOptions options;
+    options.threads = 2;
+    auto nginx = serve(options);
+    const std::vector<pid_t> workers = nginx->worker_pids();
+    REQUIRE(workers.size() == 1);
+    // Both threads of the pool have rendered by now (two info.json probes, then these).
+    std::vector<Request> requests;
+    for (int i = 0; i < 4; ++i) requests.push_back({nginx->url(heavy_path()), {}, "GET"});
+    for (const Response& response : fetch_concurrently(requests, 60))
+        REQUIRE(response.status == 200);
+
+    const std::map<pid_t, int> nice = thread_nice(workers.front());
+    REQUIRE(nice.count(workers.front()) == 1);
+    CHECK(nice.at(workers.front()) == 0);  // the event loop
+    // Every other thread works for renders: the pool's, and libvips' threads they started,
+    // which inherit their priority.
+    int niced = 0;
+    for (const auto& [tid, value] : nice)
+        if (value == 10) ++niced;
+    INFO(nice.size() << " threads");
+    CHECK(niced == static_cast<int>(nice.size()) - 1);
+    CHECK(niced >= 2);
     CHECK_FALSE(nginx->worker_crashed());
 }

@@ -12,7 +12,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -334,25 +333,6 @@ void empty_cache(const std::string& dir) {
     mdb_env_close(env);
 }
 
-// The only worker of the nginx whose master is `master`.
-pid_t only_worker(pid_t master) {
-    std::vector<pid_t> workers;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        const std::string name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        // pid (comm) state ppid ...: comm may hold spaces, so read after its closing ')'.
-        std::istringstream after(line.substr(line.rfind(')') + 1));
-        std::string state;
-        pid_t parent = 0;
-        if (after >> state >> parent && parent == master) workers.push_back(std::stoi(name));
-    }
-    REQUIRE(workers.size() == 1);
-    return workers.front();
-}
-
 // The bytes the kernel read from files on the process's behalf (read, pread, sendfile): its
 // rchar, from /proc/{pid}/io.
 long long bytes_read(pid_t pid) {
@@ -433,7 +413,9 @@ TEST_CASE(
     REQUIRE(miss.body.size() > 150000);
 
     constexpr size_t kUnread = 48 * 1024;  // fits the socket buffers, so nginx finishes
-    const pid_t worker = only_worker(nginx.pid());
+    const std::vector<pid_t> workers = nginx.worker_pids();
+    REQUIRE(workers.size() == 1);
+    const pid_t worker = workers.front();
     const long long read_before = bytes_read(worker);
     RawClient client(nginx.port(), path);
     const std::string headers = client.headers();

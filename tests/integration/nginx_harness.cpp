@@ -307,6 +307,23 @@ std::string Nginx::error_log() const {
     return read_file(path("error.log"));
 }
 
+std::vector<pid_t> Nginx::worker_pids() const {
+    std::vector<pid_t> workers;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after its last ')'.
+        std::istringstream after(line.substr(line.rfind(')') + 1));
+        std::string state;
+        pid_t parent = 0;
+        if (after >> state >> parent && parent == pid_) workers.push_back(std::stoi(name));
+    }
+    return workers;
+}
+
 bool Nginx::worker_crashed() const {
     return error_log().find("exited on signal") != std::string::npos;
 }

@@ -72,6 +72,8 @@ class Nginx {
     // SIGHUP: nginx re-reads its configuration and replaces its workers gracefully.
     void reload() const;
     pid_t pid() const { return pid_; }
+    // The master's children now: its worker processes.
+    std::vector<pid_t> worker_pids() const;
     bool running();
 
     std::string error_log() const;

@@ -281,7 +281,6 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
             staged.push_back({path, name});
         }
         Redis redis(config.redis_host, config.redis_port);
-        ensure_consumer_group(redis, config);
         IngestJob job =
             Deposits(config, *catalog).accept(redis, job_id, staged, std::move(metadata), "cli");
         std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";

@@ -177,6 +177,9 @@ void Workers::work() {
         try {
             if (!group_ready) {
                 ensure_consumer_group(redis, config_);
+                if (int requeued = requeue_passed_over(redis, config_))
+                    spdlog::warn("worker: re-queued {} job(s) the consumer group had passed over",
+                                 requeued);
                 group_ready = true;
             }
             std::optional<Delivery> delivery = consumer.next(kBlock);

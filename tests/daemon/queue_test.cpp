@@ -1,6 +1,7 @@
 // The Redis feed with the real iiifd and redis-server: the CLI goes through the same queue, a
 // clean stop lets the job under way finish, and neither a kill -9 of iiifd nor a restart of
-// Redis in the middle of a batch loses, doubles or corrupts an object.
+// Redis in the middle of a batch (with its data or without) loses, doubles or corrupts an
+// object.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -12,6 +13,8 @@
 
 #include "api_harness.hpp"
 #include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "job_queue.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
 
@@ -254,4 +257,75 @@ TEST_CASE("queue: a job recorded without reasons and progress reads back with th
             R"({"name":"a.jpg","state":"done","page":1,"error":null,"reason":"","progress":100})",
             R"({"name":"b.txt","state":"refused","page":null,"error":"not an image","reason":"","progress":0})",
             R"({"name":"c.jpg","state":"failed","page":null,"error":"disk full","reason":"internal","progress":0})"});
+}
+
+TEST_CASE("queue: a job queued before its consumer group exists is delivered to the group",
+          "[queue]") {
+    RedisServer redis;
+    iiifd::DaemonConfig config;
+    config.consumer_name = "worker-a";
+    iiifd::Redis connection("127.0.0.1", redis.port());
+    iiifd::IngestJob job;
+    job.id = iiifd::new_job_id();
+    job.ark = "ark:/99999/fk4-7qkf8pnd-p";
+    job.origin = "api";
+    job.files = {{"/staging/" + job.id + "/1-a.jpg", "a.jpg"}};
+
+    // An empty Redis (a first start, or one that lost its data) and no worker connected yet.
+    iiifd::enqueue_job(connection, config, job);
+    // What a worker does once it (re)connects.
+    iiifd::ensure_consumer_group(connection, config);
+    iiifd::JobConsumer consumer(config, connection);
+    std::optional<iiifd::Delivery> delivery = consumer.next(100ms);
+    REQUIRE(delivery);
+    CHECK(delivery->payload == iiifd::ingest_job_to_json(job));
+    CHECK_FALSE(delivery->reclaimed);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
+}
+
+TEST_CASE("queue: a deposit accepted while Redis comes back without its data is ingested",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.workers = 1;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    redis.stop();
+    redis.forget_data();
+    // Long enough for the worker's reconnection backoff to pass a few seconds.
+    std::this_thread::sleep_for(3500ms);
+    redis.start();
+
+    // Before the worker is back: the deposit makes the stream.
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    REQUIRE(deposit.status == 202);
+    std::string status = iiifd.wait_for_job(json_text(deposit.body, "job"), 30s);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_array(status, "files").size() == 1);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+}
+
+TEST_CASE("queue: a restart of iiifd takes up the jobs its consumer group passed over", "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    CommandResult queued = iiifd.run_iiifd({"ingest", image("a.jpg"), "--title", "Passed over"});
+    REQUIRE(queued.exit_code == 0);
+    std::string job = queued.output.substr(queued.output.find("job: ") + 5);
+    job = job.substr(0, job.find('\n'));
+    // What an iiifd that made its group at "$" after the job was queued left: the entry in the
+    // stream, behind the group's last delivered id, owned by no consumer.
+    redis.integer({"XGROUP", "DESTROY", "iiif:ingest", "iiifd"});
+    redis.text({"XGROUP", "CREATE", "iiif:ingest", "iiifd", "$"});
+    REQUIRE(redis.text({"HGET", "iiif:job:" + job, "state"}) == "queued");
+
+    iiifd.start();
+    std::string status = iiifd.wait_for_job(job, 30s);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_integer(status, "attempts") == 1);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("re-queued 1 job(s) the consumer group had passed over"));
 }

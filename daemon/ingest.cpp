@@ -34,7 +34,8 @@ constexpr int kJp2Tile = 1024;
 constexpr int kJp2Quality = 45;  // lossy, on jp2ksave's scale (its default is 48)
 // Past this many bytes of raw pixels the master may not fit in a classic TIFF (4 GiB).
 constexpr std::int64_t kBigTiffRawBytes = std::int64_t{1} << 30;
-// A temporary file untouched this long was left by a crash, not by a worker at work.
+// A temporary file whose writer cannot be seen from here (another host's, or one named before
+// names carried their writer) untouched this long was left by a crash, not by a worker at work.
 constexpr std::chrono::seconds kStaleTemporaryAge{600};
 
 // A problem with the deposited file itself: the depositor must fix it, a retry will not.

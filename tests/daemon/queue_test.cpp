@@ -2,9 +2,13 @@
 // clean stop lets the job under way finish, and neither a kill -9 of iiifd nor a restart of
 // Redis in the middle of a batch (with its data or without) loses, doubles or corrupts an
 // object.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -105,6 +109,40 @@ void check_batch_intact(const Daemon& iiifd, const std::vector<Deposit>& deposit
     }
     CHECK(visible_files(iiifd.storage_root() + "/99999").size() == deposits.size());
     CHECK(visible_files(iiifd.staging()).empty());
+}
+
+// A temporary file as a process killed in the middle of a write leaves it: made by a child
+// process that then exits.
+std::string temporary_of_dead_process(const std::string& directory, const std::string& suffix) {
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string path = iiifd::create_temporary_file(directory, suffix);
+        ssize_t ignored = write(pipe_fds[1], path.data(), path.size());
+        (void)ignored;
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    std::string path;
+    char buffer[512];
+    for (ssize_t got; (got = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        path.append(buffer, static_cast<size_t>(got));
+    close(pipe_fds[0]);
+    waitpid(child, nullptr, 0);
+    write_file(path, "half written");
+    return path;
+}
+
+// Every regular file under `directory` and its SHA-256.
+std::map<std::string, std::string> digests_under(const std::string& directory) {
+    std::map<std::string, std::string> digests;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(directory)) {
+        if (entry.is_regular_file())
+            digests[entry.path().string()] = iiifd::sha256_of_file(entry.path().string());
+    }
+    return digests;
 }
 
 }  // namespace
@@ -328,4 +366,51 @@ TEST_CASE("queue: a restart of iiifd takes up the jobs its consumer group passed
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
     CHECK_THAT(iiifd.log(),
                Catch::Contains("re-queued 1 job(s) the consumer group had passed over"));
+}
+
+TEST_CASE("queue: a start removes the temporary files of a killed iiifd and nothing else",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    REQUIRE(deposit.status == 202);
+    const std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    REQUIRE(iiifd.stop() == 0);
+
+    const std::string object = iiifd.storage_root() + "/99999/" + ark.substr(ark.rfind('/') + 1);
+    // What a kill -9 in the middle of a conversion leaves: the master's temporary, its decoded
+    // pixels and a level, the original's copy, object.json's.
+    const std::vector<std::string> left = {
+        temporary_of_dead_process(object + "/masters", ".tif"),
+        temporary_of_dead_process(object + "/masters", ".v"),
+        temporary_of_dead_process(object + "/masters", ".level"),
+        temporary_of_dead_process(object + "/originals", ""),
+        temporary_of_dead_process(object, ""),
+    };
+    // Not ours to remove: a temporary another node sharing the root is writing, and names that
+    // only look alike.
+    write_file(object + "/masters/.tmp-othernode-4242-a1B2c3.tif", "another node's master");
+    write_file(object + "/masters/tmp-f2.tif", "a depositor's file");
+    write_file(object + "/.tmpnotes", "notes");
+    std::map<std::string, std::string> kept = digests_under(object);
+    for (const std::string& path : left) kept.erase(path);
+    REQUIRE(kept.size() == 6);  // object.json, f1.tif, the original and the three above
+
+    iiifd.start();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (iiifd.log().find("storage: swept") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    for (const std::string& path : left) {
+        INFO(path);
+        CHECK_FALSE(fs::exists(path));
+        CHECK_THAT(iiifd.log(), Catch::Contains("storage: removed " + path));
+    }
+    CHECK(digests_under(object) == kept);
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("storage: swept the storage root, 5 temporary files removed"));
 }

@@ -254,9 +254,13 @@ JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
                                          object->datestamp};
         }
     } catch (const std::exception& failure) {
+        // The object was not recorded: a file converted on the way is no page either (ingest_job
+        // removed what it wrote).
         outcome.error = failure.what();
         for (FileOutcome& file : outcome.files) {
-            if (file.state == FileState::queued || file.state == FileState::converting) fail(file);
+            if (file.state == FileState::refused) continue;
+            fail(file);
+            file.page = 0;
         }
     }
     return outcome;

@@ -358,8 +358,7 @@ class ObjectIngest {
                 object.datestamp = existing_->datestamp;
             }
         }
-        store_.write(object, images);
-        catalog_.put(object, images);
+        store_.write(object, images, [&] { catalog_.put(object, images); });
     }
 
     // Removes the masters and originals this run wrote that the catalog does not name: the
@@ -563,6 +562,9 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
     std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
     if (!ark || !ark->qualifier.empty())
         throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
+    // Before anything is written: a job queued by an iiifd that did not check the limits cannot
+    // be recorded, and must not leave files it cannot record.
+    iiif::check_metadata_limits(job.metadata);
     ObjectIngest object(config, catalog, *ark);
     object.remove_leftovers();
 

@@ -507,6 +507,17 @@ TEST_CASE("a job that cannot record an object already there keeps the files it h
     CHECK(iiif::object_record_to_json(*f.catalog->reader().object(f.ark)) == record);
 }
 
+TEST_CASE("a job whose metadata is over the limits fails before it writes anything", "[ingest]") {
+    Fixture f("over-limits");
+    std::string a = f.stage(quadrants(600, 400), "a.jpg");
+    // Queued by an iiifd that did not check the limits yet.
+    IngestJob job = f.job({a});
+    job.metadata.sets = {std::string(5000, 's')};
+    CHECK_THROWS_WITH(f.run(job), "metadata: sets[0]: longer than 200 characters");
+    CHECK_FALSE(fs::exists(f.object_dir()));
+    CHECK_FALSE(f.catalog->reader().object(f.ark));
+}
+
 TEST_CASE("files past the page limit are refused as too_many_pages", "[ingest]") {
     Fixture f("page-limit");
     f.config.max_files_per_object = 1;

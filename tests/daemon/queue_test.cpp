@@ -414,3 +414,43 @@ TEST_CASE("queue: a start removes the temporary files of a killed iiifd and noth
     CHECK_THAT(iiifd.log(),
                Catch::Contains("storage: swept the storage root, 5 temporary files removed"));
 }
+
+TEST_CASE("queue: rebuild reports an object the catalog cannot hold and leaves it as it is",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    HttpResponse kept = iiifd.post_object({image("a.jpg")}, R"({"sets": ["maps"]})");
+    HttpResponse over =
+        iiifd.post_object({image("b.jpg"), image("c.jpg")}, R"({"sets": ["maps"]})");
+    REQUIRE(kept.status == 202);
+    REQUIRE(over.status == 202);
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(kept.body, "job")), "state") == "done");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(over.body, "job")), "state") == "done");
+    REQUIRE(iiifd.stop() == 0);
+
+    // As an iiifd that checked no limit left it: object.json names a set of 600 characters.
+    const std::string ark = json_text(over.body, "ark");
+    const std::string object_file =
+        iiifd.storage_root() + "/99999/" + ark.substr(ark.rfind('/') + 1) + "/object.json";
+    std::string document = read_file(object_file);
+    const size_t set = document.find("\"maps\"");
+    REQUIRE(set != std::string::npos);
+    document.replace(set, 6, "\"" + std::string(600, 's') + "\"");
+    write_file(object_file, document);
+
+    CommandResult result = iiifd.run_iiifd({"rebuild"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.output == "objects: 1\nimages: 1\nproblem: " + object_file + ": " + ark +
+                               ": left out of the catalog: metadata: sets[0]: longer than 200 "
+                               "characters\n");
+    CHECK(read_file(object_file) == document);
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> catalog =
+        iiif::CatalogReader::open(iiifd.catalog_path(), &error);
+    REQUIRE(catalog);
+    CHECK(catalog->object(json_text(kept.body, "ark")));
+    CHECK_FALSE(catalog->object(ark));
+}

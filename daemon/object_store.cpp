@@ -48,11 +48,18 @@ std::string document_text(const json_t* document) {
     return iiif::json_text(document, JSON_INDENT(2)) + "\n";
 }
 
-// The whole of a file; nullopt when there is none.
+// The whole of a file; nullopt when there is none. IiifError 500 when there is one that cannot
+// be read: a change could not put it back.
 std::optional<std::string> contents_of(const std::string& path) {
+    std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    if (status.type() == fs::file_type::not_found) return std::nullopt;
+    if (status.type() != fs::file_type::regular)
+        throw iiif::IiifError(500, path + ": not a regular file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in.good() && !in.eof()) throw iiif::IiifError(500, path + ": cannot read");
+    return text;
 }
 
 }  // namespace

@@ -53,18 +53,19 @@ namespace fs = std::filesystem;
 // than that was written by an earlier process that had the same pid (a container's pid 1).
 const fs::file_time_type kProcessStart = fs::file_time_type::clock::now();
 
-// This host's part of a temporary file's name: its name's letters and digits only, so that '-'
-// ends it.
+// This host's part of a temporary file's name: the characters of a host name (letters, digits,
+// '-' and '.') of its name, so that '_' ends it.
 const std::string& host_tag() {
     static const std::string tag = [] {
         char name[256] = {};
         ::gethostname(name, sizeof name - 1);
-        std::string letters;
+        std::string kept;
         for (const char c : std::string_view(name)) {
-            if (std::isalnum(static_cast<unsigned char>(c)) != 0 && letters.size() < 64)
-                letters += c;
+            if ((std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.') &&
+                kept.size() < 64)
+                kept += c;
         }
-        return letters.empty() ? std::string("host") : letters;
+        return kept.empty() ? std::string("host") : kept;
     }();
     return tag;
 }
@@ -77,11 +78,11 @@ enum class Writer { running, gone, unknown };
 Writer writer_of(std::string_view name, fs::file_time_type written) {
     name.remove_prefix(kTemporaryPrefix.size());
     const std::string& host = host_tag();
-    if (!name.starts_with(host) || name.substr(host.size(), 1) != "-") return Writer::unknown;
+    if (!name.starts_with(host) || name.substr(host.size(), 1) != "_") return Writer::unknown;
     name.remove_prefix(host.size() + 1);
     pid_t pid = 0;
     const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
-    if (error != std::errc() || pid <= 0 || end == name.data() + name.size() || *end != '-')
+    if (error != std::errc() || pid <= 0 || end == name.data() + name.size() || *end != '_')
         return Writer::unknown;
     if (pid == ::getpid()) return written < kProcessStart ? Writer::gone : Writer::running;
     return ::kill(pid, 0) == 0 || errno == EPERM ? Writer::running : Writer::gone;
@@ -165,8 +166,8 @@ std::string object_directory(const std::string& storage_root, const iiif::Ark& a
 }
 
 std::string create_temporary_file(const std::string& directory, std::string_view suffix) {
-    std::string name = directory + "/" + std::string(kTemporaryPrefix) + host_tag() + "-" +
-                       std::to_string(::getpid()) + "-XXXXXX";
+    std::string name = directory + "/" + std::string(kTemporaryPrefix) + host_tag() + "_" +
+                       std::to_string(::getpid()) + "_XXXXXX";
     name += suffix;
     int fd = ::mkostemps(name.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
     if (fd < 0) fail(directory, "cannot create a temporary file");

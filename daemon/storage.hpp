@@ -24,11 +24,11 @@ void make_directories(const std::string& path);
 // ("fsync {path}: ...") when it cannot, an answer for the API's caller.
 void fsync_directory(const std::string& path);
 
-// Creates an empty file with a fresh name ".tmp-{host}-{pid}-{random}{suffix}" in `directory`,
+// Creates an empty file with a fresh name ".tmp-{host}_{pid}_{random}{suffix}" in `directory`,
 // for a writer that wants a path (libvips); commit_file then moves it into place. The name says
-// which process writes it ({host}: the host name's letters and digits), so that what a killed
-// process left can be told from what a live one is writing, on this host or on another that
-// shares the storage root.
+// which process writes it ({host}: the host name, its letters, digits, '-' and '.'), so that
+// what a killed process left can be told from what a live one is writing, on this host or on
+// another that shares the storage root.
 std::string create_temporary_file(const std::string& directory, std::string_view suffix = "");
 bool is_temporary_name(std::string_view file_name);
 // Removes the temporary files of `directory` that no writer will come back to: those of a

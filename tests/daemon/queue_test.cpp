@@ -393,17 +393,26 @@ TEST_CASE("queue: a start removes the temporary files of a killed iiifd and noth
     };
     // Not ours to remove: a temporary another node sharing the root is writing, and names that
     // only look alike.
-    write_file(object + "/masters/.tmp-othernode-4242-a1B2c3.tif", "another node's master");
+    write_file(object + "/masters/.tmp-othernode_4242_a1B2c3.tif", "another node's master");
     write_file(object + "/masters/tmp-f2.tif", "a depositor's file");
     write_file(object + "/.tmpnotes", "notes");
     std::map<std::string, std::string> kept = digests_under(object);
     for (const std::string& path : left) kept.erase(path);
     REQUIRE(kept.size() == 6);  // object.json, f1.tif, the original and the three above
 
+    // The first start swept too: wait for the second sweep's end.
+    auto sweeps = [&] {
+        const std::string log = iiifd.log();
+        size_t count = 0;
+        for (size_t at = log.find("storage: swept"); at != std::string::npos;
+             at = log.find("storage: swept", at + 1))
+            count += 1;
+        return count;
+    };
+    REQUIRE(sweeps() == 1);
     iiifd.start();
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (iiifd.log().find("storage: swept") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline)
+    while (sweeps() < 2 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(20ms);
     for (const std::string& path : left) {
         INFO(path);

@@ -164,14 +164,14 @@ TEST_CASE("a temporary file of an exited writer is removed at once, a running on
     std::string running = create_temporary_file(dir, ".tif");
     // Another host's writer, and one from before names carried their writer: only their age
     // tells.
-    write_file_atomically(dir + "/.tmp-othernode-4242-a1B2c3.tif", "another node's master");
+    write_file_atomically(dir + "/.tmp-othernode_4242_a1B2c3.tif", "another node's master");
     write_file_atomically(dir + "/.tmp-x7Yz9q.tif", "an older iiifd's master");
     CHECK(names_in(dir).size() == 4);
 
     remove_stale_temporaries(dir, std::chrono::minutes(10));
     CHECK_FALSE(fs::exists(exited));
     CHECK(fs::exists(running));
-    std::vector<std::string> kept = {".tmp-othernode-4242-a1B2c3.tif", ".tmp-x7Yz9q.tif",
+    std::vector<std::string> kept = {".tmp-othernode_4242_a1B2c3.tif", ".tmp-x7Yz9q.tif",
                                      fs::path(running).filename().string()};
     std::sort(kept.begin(), kept.end());
     CHECK(names_in(dir) == kept);

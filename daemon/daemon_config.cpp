@@ -269,6 +269,9 @@ void read_sets(const ConfigSection& sets, DaemonConfig& config) {
             entry.fail("",
                        "not a set spec (segments of letters, digits and -_.!~*'() "
                        "separated by ':')");
+        if (entry.key().size() > iiif::kMaxSetSpecLength)
+            entry.fail("",
+                       "longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
         entry.only_keys({"name", "description", "policy", "watermark"});
         SetDefinition set;
         set.spec = entry.key();

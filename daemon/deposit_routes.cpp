@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "access_config.hpp"
+#include "ark.hpp"
 #include "http_routes.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
@@ -177,6 +178,15 @@ TakedownRequest takedown_request(const std::string& body) {
     return request;
 }
 
+// The object's ARK of a path, /api/v1/objects/{ark}[/...], within its length limit.
+std::string ark_param(const httplib::Request& req) {
+    std::string ark = req.matches[1];
+    if (ark.size() > iiif::kMaxArkLength)
+        throw iiif::IiifError(
+            400, "identifier: longer than " + std::to_string(iiif::kMaxArkLength) + " characters");
+    return ark;
+}
+
 }  // namespace
 
 std::int64_t deposit_payload_limit(const DaemonConfig& config) {
@@ -315,7 +325,7 @@ void DepositRoutes::list(const httplib::Request& req, httplib::Response& res) {
 }
 
 void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) {
-    std::string ark = req.matches[1];
+    const std::string ark = ark_param(req);
     std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
     if (!record) throw iiif::IiifError(404, "no object " + ark);
     send_json(res, 200, iiif::object_record_to_json(*record));
@@ -323,7 +333,7 @@ void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) 
 
 void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& content_reader) {
-    const std::string ark = req.matches[1];
+    const std::string ark = ark_param(req);
     const std::string body = small_body(content_reader, res);
     send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, body)));
 }
@@ -331,7 +341,7 @@ void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
 // POST .../withdraw, /reinstate, /purge (takedown.hpp).
 void DepositRoutes::takedown(const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& content_reader, TakedownAction action) {
-    const std::string ark = req.matches[1];
+    const std::string ark = ark_param(req);
     TakedownRequest request = takedown_request(small_body(content_reader, res));
     request.actor = caller(req).actor;
     send_json(res, 200, iiif::object_record_to_json(takedown_.apply(action, ark, request)));

@@ -34,7 +34,8 @@ constexpr int kJp2Tile = 1024;
 constexpr int kJp2Quality = 45;  // lossy, on jp2ksave's scale (its default is 48)
 // Past this many bytes of raw pixels the master may not fit in a classic TIFF (4 GiB).
 constexpr std::int64_t kBigTiffRawBytes = std::int64_t{1} << 30;
-// A temporary file untouched this long was left by a crash, not by a worker at work.
+// A temporary file whose writer cannot be seen from here (another host's, or one named before
+// names carried their writer) untouched this long was left by a crash, not by a worker at work.
 constexpr std::chrono::seconds kStaleTemporaryAge{600};
 
 // A problem with the deposited file itself: the depositor must fix it, a retry will not.
@@ -287,16 +288,6 @@ class ObjectIngest {
             fs::remove(temporary, ignored);
             throw;
         }
-        try {
-            copy_file_atomically(file.staged_path, original);
-            if (sha256_of_file(original) != sha256)
-                throw std::runtime_error(original + ": the kept copy differs from the deposit");
-            commit_file(temporary, master);
-        } catch (...) {
-            std::error_code ignored;
-            fs::remove(temporary, ignored);
-            throw;
-        }
 
         iiif::ImageRecord record;
         record.id = id;
@@ -306,12 +297,31 @@ class ObjectIngest {
         record.original_path = original;
         record.original_name = file.original_name;
         record.original_sha256 = sha256;
-        record.master_sha256 = sha256_of_file(master);
-        record.original_bytes = static_cast<std::int64_t>(fs::file_size(original));
+        // The master is read back before it takes its place, and the original kept last: a file
+        // that fails on the way leaves neither behind.
+        bool original_written = false;
         try {
-            record.source = iiif::probe_source(master);
-        } catch (const iiif::IiifError& error) {
-            throw std::runtime_error(master + ": the new master cannot be read: " + error.reason);
+            try {
+                record.source = iiif::probe_source(temporary);
+            } catch (const iiif::IiifError& error) {
+                throw std::runtime_error(master +
+                                         ": the new master cannot be read: " + error.reason);
+            }
+            record.master_sha256 = sha256_of_file(temporary);
+            copy_file_atomically(file.staged_path, original);
+            original_written = true;
+            if (sha256_of_file(original) != sha256)
+                throw std::runtime_error(original + ": the kept copy differs from the deposit");
+            record.original_bytes = static_cast<std::int64_t>(fs::file_size(original));
+            commit_file(temporary, master);
+        } catch (...) {
+            std::error_code ignored;
+            fs::remove(temporary, ignored);
+            if (original_written && !is_recorded(previous, original)) fs::remove(original, ignored);
+            throw;
+        }
+        for (const std::string& path : {original, master}) {
+            if (!is_recorded(previous, path)) written_.push_back(path);
         }
         record.version = 1;
         if (previous) {
@@ -348,8 +358,15 @@ class ObjectIngest {
                 object.datestamp = existing_->datestamp;
             }
         }
-        store_.write(object, images);
-        catalog_.put(object, images);
+        store_.write(object, images, [&] { catalog_.put(object, images); });
+    }
+
+    // Removes the masters and originals this run wrote that the catalog does not name: the
+    // object could not be recorded, and none of them is part of it.
+    void remove_written() {
+        std::error_code ignored;
+        for (const std::string& path : written_) fs::remove(path, ignored);
+        written_.clear();
     }
 
     // What a crash in an earlier run of this job left: temporary files only, never read.
@@ -410,6 +427,12 @@ class ObjectIngest {
         return previous;
     }
 
+    // Whether `path` is a file of the page's record in the catalog (a page ingested again).
+    static bool is_recorded(const std::optional<iiif::ImageRecord>& previous,
+                            const std::string& path) {
+        return previous && (previous->master_path == path || previous->original_path == path);
+    }
+
     void prepare_directories() {
         if (directories_ready_) return;
         make_directories(files_.originals);
@@ -424,6 +447,7 @@ class ObjectIngest {
     const ObjectFiles files_;
     std::optional<iiif::ObjectRecord> existing_;
     bool directories_ready_ = false;
+    std::vector<std::string> written_;  // files of this run the catalog does not name yet
 };
 
 }  // namespace
@@ -538,6 +562,9 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
     std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
     if (!ark || !ark->qualifier.empty())
         throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
+    // Before anything is written: a job queued by an iiifd that did not check the limits cannot
+    // be recorded, and must not leave files it cannot record.
+    iiif::check_metadata_limits(job.metadata);
     ObjectIngest object(config, catalog, *ark);
     object.remove_leftovers();
 
@@ -590,7 +617,14 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
         if (!object.existing()) object.remove_empty_directories();
         return result;
     }
-    object.record(job, images, all_reused);
+    try {
+        object.record(job, images, all_reused);
+    } catch (...) {
+        // Not recorded: no page of this run is part of the object, and none of its files stays.
+        object.remove_written();
+        if (!object.existing()) object.remove_empty_directories();
+        throw;
+    }
     result.object_written = true;
     return result;
 }

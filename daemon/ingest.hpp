@@ -68,8 +68,10 @@ using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outc
 
 // A file that is no image, damaged, truncated or over a limit is refused (its outcome says why)
 // and takes no page: pages number the accepted files in the job's order. Throws (runtime_error,
-// or IiifError from the catalog) when the object itself cannot be recorded; the job is then
-// worth retrying.
+// or IiifError from the catalog) when the object itself cannot be recorded, having removed the
+// masters and originals it wrote (those the catalog does not name); the job is then worth
+// retrying. A master is read back before it takes its place: one that cannot be served fails
+// its file and leaves nothing.
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
                         const IngestJob& job, const ProgressFn& progress);
 

@@ -232,11 +232,53 @@ bool is_job_id(std::string_view text) {
 }
 
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config) {
+    // From the stream's first entry, not "$": a deposit appended while the group was missing (a
+    // Redis that lost its data, and a worker not yet back) is one of its jobs too.
     try {
         redis.command(
-            {"XGROUP", "CREATE", config.ingest_stream, config.consumer_group, "$", "MKSTREAM"});
+            {"XGROUP", "CREATE", config.ingest_stream, config.consumer_group, "0", "MKSTREAM"});
     } catch (const RedisCommandError& error) {
         if (!std::string_view(error.what()).starts_with("BUSYGROUP")) throw;
+    }
+}
+
+int requeue_passed_over(Redis& redis, const DaemonConfig& config) {
+    std::string last_delivered;
+    const RedisReply groups = redis.command({"XINFO", "GROUPS", config.ingest_stream});
+    for (const RedisReply& group : groups.elements) {
+        std::string name, last;
+        for (size_t i = 0; i + 1 < group.elements.size(); i += 2) {
+            if (group.elements[i].text == "name") name = group.elements[i + 1].text;
+            if (group.elements[i].text == "last-delivered-id") last = group.elements[i + 1].text;
+        }
+        if (name == config.consumer_group) last_delivered = last;
+    }
+    if (last_delivered.empty() || last_delivered == "0-0") return 0;
+
+    // Checked and moved in one script, so that an entry a consumer takes or finishes meanwhile is
+    // left alone. The copy goes to the end of the stream, past the group's position.
+    static const std::string kRequeue = R"(
+        local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+        if #entry == 0 then return 0 end
+        if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1) > 0 then return 0 end
+        redis.call('XADD', KEYS[1], '*', unpack(entry[1][2]))
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        return 1)";
+    constexpr int kBatch = 100;
+    int requeued = 0;
+    std::string from = "-";
+    for (;;) {
+        RedisReply entries = redis.command({"XRANGE", config.ingest_stream, from, last_delivered,
+                                            "COUNT", std::to_string(kBatch)});
+        for (const RedisReply& entry : entries.elements) {
+            if (entry.elements.empty()) continue;
+            const std::string& id = entry.elements[0].text;
+            const RedisReply moved = redis.command(
+                {"EVAL", kRequeue, "1", config.ingest_stream, config.consumer_group, id});
+            requeued += static_cast<int>(moved.integer);
+            from = "(" + id;
+        }
+        if (entries.elements.size() < static_cast<size_t>(kBatch)) return requeued;
     }
 }
 
@@ -265,6 +307,9 @@ int forget_departed_consumers(Redis& redis, const DaemonConfig& config) {
 }
 
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job) {
+    // The group before the entry: an entry appended to a stream without its group could be
+    // passed over by a group made later at the stream's end.
+    ensure_consumer_group(redis, config);
     std::vector<FileOutcome> files;
     for (const DepositFile& file : job.files)
         files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});

@@ -109,16 +109,24 @@ std::string_view job_state_name(JobState state);
 std::string new_job_id();
 bool is_job_id(std::string_view text);
 
-// XGROUP CREATE ... $ MKSTREAM; an existing group is fine.
+// XGROUP CREATE ... 0 MKSTREAM: the group delivers every entry the stream holds, those
+// appended before it was made included; an existing group is fine.
 void ensure_consumer_group(Redis& redis, const DaemonConfig& config);
+
+// Appends again, at the stream's end, the entries the group has passed over: behind its last
+// delivered id, yet pending for no consumer (what a group made at "$" after them, by an earlier
+// iiifd, left queued for ever). A finished job's entry is deleted with its acknowledgement, so
+// any other such entry is a job never run. Returns how many.
+int requeue_passed_over(Redis& redis, const DaemonConfig& config);
 
 // Removes from the group the consumers that hold no pending entry and have not been seen for
 // long (earlier runs of iiifd: each run is a new consumer, {hostname}-{pid}). Never one with
 // pending entries: deleting it would drop them. Returns how many were removed.
 int forget_departed_consumers(Redis& redis, const DaemonConfig& config);
 
-// Records the job as queued and appends it to the ingest stream, in one transaction (a deposit
-// is accepted through deposits.hpp, which mints its ARK first).
+// Makes the consumer group if missing, then records the job as queued and appends it to the
+// ingest stream, in one transaction (a deposit is accepted through deposits.hpp, which mints its
+// ARK first).
 void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job);
 
 // The job's status as the API shows it: {"job", "state", "ark", "origin", "files": [{"name",

@@ -51,6 +51,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace iiifd;
 
+// A temporary file that another host's iiifd (sharing the storage root) may still be writing is
+// left this long after its last write; one of a process of this host that has gone is removed at
+// once (storage.hpp).
+constexpr std::chrono::hours kForeignTemporaryAge{24};
+
 // How long a stop waits for jobs under way; well under systemd's 90 s before SIGKILL. A job
 // still running then is left pending and taken over by the next consumer.
 constexpr std::chrono::seconds kShutdownGrace{30};
@@ -109,6 +114,33 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     return catalog;
 }
 
+// What killed processes left in the storage root and staging (half-written masters, copies,
+// object.json's), removed on a thread of its own: a large root takes a while to walk, and
+// nothing needs to wait for it. Ends with the walk, or when destroyed.
+class TemporarySweep {
+  public:
+    explicit TemporarySweep(const DaemonConfig& config)
+        : thread_([&config](std::stop_token stop) { run(config, stop); }) {}
+
+  private:
+    static void run(const DaemonConfig& config, std::stop_token stop) {
+        std::vector<std::string> places = {config.storage_root};
+        const std::string staging =
+            fs::path(config.staging_dir).lexically_relative(config.storage_root).string();
+        if (staging.empty() || staging.starts_with("..")) places.push_back(config.staging_dir);
+        size_t removed = 0;
+        for (const std::string& place : places) {
+            for (const std::string& path :
+                 sweep_stale_temporaries(place, kForeignTemporaryAge, {config.hot_folder}, stop)) {
+                spdlog::info("storage: removed {}, left by a writer that is gone", path);
+                removed += 1;
+            }
+        }
+        spdlog::info("storage: swept the storage root, {} temporary files removed", removed);
+    }
+    std::jthread thread_;
+};
+
 // Collections list many objects: they are made again at most once per period, after changes,
 // rather than in every object's transaction (a bulk deposit into one set would rewrite the
 // set's collection once per object).
@@ -152,6 +184,7 @@ int serve(const DaemonConfig& config) {
         spdlog::critical("{}", failure.what());
         return 1;
     }
+    const TemporarySweep sweep(config);
     RedisPool redis(config.redis_host, config.redis_port);
     try {
         auto connection = redis.lease();
@@ -281,7 +314,6 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
             staged.push_back({path, name});
         }
         Redis redis(config.redis_host, config.redis_port);
-        ensure_consumer_group(redis, config);
         IngestJob job =
             Deposits(config, *catalog).accept(redis, job_id, staged, std::move(metadata), "cli");
         std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";

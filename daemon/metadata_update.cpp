@@ -23,8 +23,7 @@ iiif::ObjectRecord MetadataUpdate::apply(const std::string& ark, const std::stri
     if (record.metadata.provider.empty()) record.metadata.provider = changes_.config.institution;
     record.updated = record.datestamp = std::max(iiif::now_seconds(), record.datestamp);
 
-    changes_.store.rewrite(record);
-    changes_.catalog.put(record, {});
+    changes_.store.rewrite(record, [&] { changes_.catalog.put(record, {}); });
     announce_change(*redis, changes_.config,
                     CatalogEvent{"object.updated", record.ark, record.datestamp});
     spdlog::info("metadata of {} updated", record.ark);

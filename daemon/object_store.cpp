@@ -1,6 +1,7 @@
 #include "object_store.hpp"
 
 #include <jansson.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,20 @@ std::string document_text(const json_t* document) {
     return iiif::json_text(document, JSON_INDENT(2)) + "\n";
 }
 
+// The whole of a file; nullopt when there is none. IiifError 500 when there is one that cannot
+// be read: a change could not put it back.
+std::optional<std::string> contents_of(const std::string& path) {
+    std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    if (status.type() == fs::file_type::not_found) return std::nullopt;
+    if (status.type() != fs::file_type::regular)
+        throw iiif::IiifError(500, path + ": not a regular file");
+    std::ifstream in(path, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in.good() && !in.eof()) throw iiif::IiifError(500, path + ": cannot read");
+    return text;
+}
+
 }  // namespace
 
 ObjectStore::ObjectStore(const std::string& storage_root)
@@ -71,8 +86,30 @@ ObjectFiles ObjectStore::files(const std::string& ark) const {
     return files(*parsed);
 }
 
+void ObjectStore::replace(const std::string& path, const std::optional<std::string>& previous,
+                          const std::string& text, const std::function<void()>& then) {
+    write_file_atomically(path, text);
+    try {
+        then();
+    } catch (...) {
+        try {
+            if (previous) {
+                write_file_atomically(path, *previous);
+            } else {
+                fs::remove(path);
+                fsync_directory(fs::path(path).parent_path().string());
+            }
+        } catch (const std::exception& failure) {
+            spdlog::error("{}: the change the catalog refused could not be undone: {}", path,
+                          failure.what());
+        }
+        throw;
+    }
+}
+
 void ObjectStore::write(const iiif::ObjectRecord& object,
-                        const std::vector<iiif::ImageRecord>& images) const {
+                        const std::vector<iiif::ImageRecord>& images,
+                        const std::function<void()>& then) const {
     const ObjectFiles where = files(object.ark);
     Json document(json_object());
     json_object_set_new(document.get(), "schema", json_integer(kSchema));
@@ -86,23 +123,23 @@ void ObjectStore::write(const iiif::ObjectRecord& object,
         json_array_append_new(list,
                               record_value(iiif::image_record_to_json(image), "image record"));
     }
-    write_file_atomically(where.object_file, document_text(document.get()));
+    replace(where.object_file, contents_of(where.object_file), document_text(document.get()), then);
 }
 
-void ObjectStore::rewrite(const iiif::ObjectRecord& object) const {
+void ObjectStore::rewrite(const iiif::ObjectRecord& object,
+                          const std::function<void()>& then) const {
     const std::string path = files(object.ark).object_file;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw iiif::IiifError(500, path + ": cannot read");
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::optional<std::string> text = contents_of(path);
+    if (!text) throw iiif::IiifError(500, path + ": cannot read");
     json_error_t error;
-    Json document = loaded(text, error);
+    Json document = loaded(*text, error);
     if (!json_is_object(document.get()))
         throw iiif::IiifError(500, path + ": invalid JSON: " + error.text);
     std::string object_text = iiif::object_record_to_json(object);
     json_t* value = loaded(object_text, error).release();
     if (value == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
     json_object_set_new(document.get(), "object", value);
-    write_file_atomically(path, document_text(document.get()));
+    replace(path, text, document_text(document.get()), then);
 }
 
 StoredObject ObjectStore::read(const std::string& object_file) {

@@ -13,6 +13,8 @@
 // write is atomic (storage.hpp): a reader or a crash sees the old file or the new one.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,12 +52,17 @@ class ObjectStore {
     // An ARK the catalog holds; IiifError 500 when it is none.
     ObjectFiles files(const std::string& ark) const;
 
-    // Writes the object's object.json whole (ingest).
-    void write(const iiif::ObjectRecord& object,
-               const std::vector<iiif::ImageRecord>& images) const;
+    // Every change of object.json comes with the catalog's write of the same change, `then`,
+    // run once the file is written: when it throws, object.json is put back as it was (removed
+    // when there was none) and the exception goes on, so that the storage root and the catalog
+    // never disagree (a rebuild would otherwise make the failed change, or drop the object).
+
+    // Writes the object's object.json whole (ingest, remaster), then runs `then`.
+    void write(const iiif::ObjectRecord& object, const std::vector<iiif::ImageRecord>& images,
+               const std::function<void()>& then) const;
     // Replaces the object record of an object.json and keeps its images as they are (a change
-    // of metadata or state); IiifError 500 when the file cannot be read.
-    void rewrite(const iiif::ObjectRecord& object) const;
+    // of metadata or state), then runs `then`; IiifError 500 when the file cannot be read.
+    void rewrite(const iiif::ObjectRecord& object, const std::function<void()>& then) const;
     // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
     static StoredObject read(const std::string& object_file);
 
@@ -65,6 +72,11 @@ class ObjectStore {
     static bool is_object_content(std::string_view directory_name);
 
   private:
+    // Replaces `path` (`previous`, nullopt when it was absent) with `text`, then runs `then`,
+    // putting `previous` back when it throws.
+    static void replace(const std::string& path, const std::optional<std::string>& previous,
+                        const std::string& text, const std::function<void()>& then);
+
     std::string root_;
 };
 

@@ -90,6 +90,9 @@ void PublicRoutes::objects(const httplib::Request& req, httplib::Response& res) 
     const std::string cursor = req.get_param_value("cursor");
     if (query.size() > kMaxQueryBytes)
         throw iiif::IiifError(400, "q: at most " + std::to_string(kMaxQueryBytes) + " bytes");
+    if (set.size() > iiif::kMaxSetSpecLength)
+        throw iiif::IiifError(
+            400, "set: longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
     if (!set.empty() && !iiif::is_valid_set_spec(set))
         throw iiif::IiifError(400, "set: not a set spec");
     if (!query.empty() && (!set.empty() || !cursor.empty()))

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "dublin_core.hpp"
 #include "object_store.hpp"
 
 namespace iiifd {
@@ -50,20 +51,31 @@ RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& c
         if (!ObjectStore::is_object_file(name) || !entry.is_regular_file(type_error)) continue;
 
         const std::string path = entry.path().string();
+        StoredObject stored;
         try {
-            StoredObject stored = ObjectStore::read(path);
-            for (const iiif::ImageRecord& image : stored.images) {
-                std::error_code ignored;
-                if (!fs::is_regular_file(image.master_path, ignored))
-                    report.problems.push_back(path + ": " + image.id +
-                                              ": master missing: " + image.master_path);
-            }
-            catalog.put(stored.object, stored.images);
-            report.objects += 1;
-            report.images += static_cast<int>(stored.images.size());
+            stored = ObjectStore::read(path);
         } catch (const std::exception& problem) {
             report.problems.push_back(path + ": " + problem.what());
+            continue;
         }
+        for (const iiif::ImageRecord& image : stored.images) {
+            std::error_code ignored;
+            if (!fs::is_regular_file(image.master_path, ignored))
+                report.problems.push_back(path + ": " + image.id +
+                                          ": master missing: " + image.master_path);
+        }
+        // One the catalog cannot hold (written before the limits, or by hand) is named, and its
+        // object.json left as it is, to be mended and rebuilt again.
+        try {
+            iiif::check_metadata_limits(stored.object.metadata);
+            catalog.put(stored.object, stored.images);
+        } catch (const std::exception& problem) {
+            report.problems.push_back(path + ": " + stored.object.ark +
+                                      ": left out of the catalog: " + problem.what());
+            continue;
+        }
+        report.objects += 1;
+        report.images += static_cast<int>(stored.images.size());
     }
     return report;
 }

@@ -14,7 +14,8 @@ namespace iiifd {
 struct RebuildReport {
     int objects = 0;
     int images = 0;
-    // object.json files that could not be read, and masters they name that are missing
+    // object.json files that could not be read, objects the catalog cannot hold (left out,
+    // their object.json untouched), and masters they name that are missing
     std::vector<std::string> problems;
 };
 RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog);

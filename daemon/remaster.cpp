@@ -94,8 +94,7 @@ RemasterReport remaster_masters(const DaemonConfig& config, iiif::CatalogWriter&
             }
             if (!changed) continue;
             // The storage root first, as everywhere: the catalog can be rebuilt from it.
-            store.write(object, images);
-            catalog.put(object, images);
+            store.write(object, images, [&] { catalog.put(object, images); });
             ++report.objects;
         }
     }

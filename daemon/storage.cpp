@@ -5,7 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -42,6 +46,47 @@ class Fd {
   private:
     int fd_;
 };
+
+namespace fs = std::filesystem;
+
+// When this process started, as file times count: a temporary file of this process's pid older
+// than that was written by an earlier process that had the same pid (a container's pid 1).
+const fs::file_time_type kProcessStart = fs::file_time_type::clock::now();
+
+// This host's part of a temporary file's name: the characters of a host name (letters, digits,
+// '-' and '.') of its name, so that '_' ends it.
+const std::string& host_tag() {
+    static const std::string tag = [] {
+        char name[256] = {};
+        ::gethostname(name, sizeof name - 1);
+        std::string kept;
+        for (const char c : std::string_view(name)) {
+            if ((std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.') &&
+                kept.size() < 64)
+                kept += c;
+        }
+        return kept.empty() ? std::string("host") : kept;
+    }();
+    return tag;
+}
+
+enum class Writer { running, gone, unknown };
+
+// Who writes the temporary file `name`, last written at `written`: a process of this host
+// (running or gone), or one that cannot be told (another host's, or a name from before names
+// carried their writer).
+Writer writer_of(std::string_view name, fs::file_time_type written) {
+    name.remove_prefix(kTemporaryPrefix.size());
+    const std::string& host = host_tag();
+    if (!name.starts_with(host) || name.substr(host.size(), 1) != "_") return Writer::unknown;
+    name.remove_prefix(host.size() + 1);
+    pid_t pid = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (error != std::errc() || pid <= 0 || end == name.data() + name.size() || *end != '_')
+        return Writer::unknown;
+    if (pid == ::getpid()) return written < kProcessStart ? Writer::gone : Writer::running;
+    return ::kill(pid, 0) == 0 || errno == EPERM ? Writer::running : Writer::gone;
+}
 
 std::string parent_of(const std::string& path) {
     std::string parent = std::filesystem::path(path).parent_path().string();
@@ -121,7 +166,8 @@ std::string object_directory(const std::string& storage_root, const iiif::Ark& a
 }
 
 std::string create_temporary_file(const std::string& directory, std::string_view suffix) {
-    std::string name = directory + "/" + std::string(kTemporaryPrefix) + "XXXXXX";
+    std::string name = directory + "/" + std::string(kTemporaryPrefix) + host_tag() + "_" +
+                       std::to_string(::getpid()) + "_XXXXXX";
     name += suffix;
     int fd = ::mkostemps(name.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
     if (fd < 0) fail(directory, "cannot create a temporary file");
@@ -133,18 +179,55 @@ bool is_temporary_name(std::string_view file_name) {
     return file_name.starts_with(kTemporaryPrefix);
 }
 
-void remove_stale_temporaries(const std::string& directory, std::chrono::seconds min_age) {
-    namespace fs = std::filesystem;
+std::vector<std::string> remove_stale_temporaries(const std::string& directory,
+                                                  std::chrono::seconds min_age) {
+    std::vector<std::string> removed;
     std::error_code error;
     fs::directory_iterator entries(directory, error);
-    if (error) return;  // no directory yet: nothing was left
-    auto now = fs::file_time_type::clock::now();
+    if (error) return removed;  // no directory yet: nothing was left
+    const auto now = fs::file_time_type::clock::now();
     for (const fs::directory_entry& entry : entries) {
-        if (!is_temporary_name(entry.path().filename().string())) continue;
-        auto written = entry.last_write_time(error);
-        if (error || now - written < min_age) continue;
-        fs::remove(entry.path(), error);
+        const std::string name = entry.path().filename().string();
+        if (!is_temporary_name(name) || !entry.is_regular_file(error)) continue;
+        const auto written = entry.last_write_time(error);
+        if (error) continue;
+        const Writer writer = writer_of(name, written);
+        if (writer == Writer::gone || (writer == Writer::unknown && now - written >= min_age)) {
+            if (fs::remove(entry.path(), error)) removed.push_back(entry.path().string());
+        }
     }
+    return removed;
+}
+
+std::vector<std::string> sweep_stale_temporaries(const std::string& root,
+                                                 std::chrono::seconds min_age,
+                                                 const std::vector<std::string>& skipped,
+                                                 std::stop_token stop) {
+    // Paths compared as written from a canonical start: the walk follows no symbolic link.
+    auto canonical = [](const std::string& path) {
+        std::error_code ignored;
+        return fs::weakly_canonical(fs::absolute(path), ignored);
+    };
+    std::vector<fs::path> skip;
+    for (const std::string& path : skipped)
+        if (!path.empty()) skip.push_back(canonical(path));
+    const fs::path start = canonical(root);
+    std::vector<std::string> removed = remove_stale_temporaries(start.string(), min_age);
+    std::error_code error;
+    fs::recursive_directory_iterator walk(start, fs::directory_options::skip_permission_denied,
+                                          error);
+    for (; !error && walk != fs::recursive_directory_iterator(); walk.increment(error)) {
+        if (stop.stop_requested()) break;
+        std::error_code type_error;
+        if (walk->is_symlink(type_error) || !walk->is_directory(type_error)) continue;
+        if (std::find(skip.begin(), skip.end(), walk->path()) != skip.end()) {
+            walk.disable_recursion_pending();
+            continue;
+        }
+        std::vector<std::string> here = remove_stale_temporaries(walk->path().string(), min_age);
+        removed.insert(removed.end(), here.begin(), here.end());
+    }
+    return removed;
 }
 
 void commit_file(const std::string& temporary, const std::string& path) {

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ark.hpp"
 
@@ -22,12 +24,24 @@ void make_directories(const std::string& path);
 // ("fsync {path}: ...") when it cannot, an answer for the API's caller.
 void fsync_directory(const std::string& path);
 
-// Creates an empty file with a fresh name ".tmp-{random}{suffix}" in `directory`, for a writer
-// that wants a path (libvips); commit_file then moves it into place.
+// Creates an empty file with a fresh name ".tmp-{host}_{pid}_{random}{suffix}" in `directory`,
+// for a writer that wants a path (libvips); commit_file then moves it into place. The name says
+// which process writes it ({host}: the host name, its letters, digits, '-' and '.'), so that
+// what a killed process left can be told from what a live one is writing, on this host or on
+// another that shares the storage root.
 std::string create_temporary_file(const std::string& directory, std::string_view suffix = "");
 bool is_temporary_name(std::string_view file_name);
-// Removes the temporary files of `directory` untouched for `min_age`: what a crash left behind.
-// Younger ones may belong to a writer still at work and are left alone.
-void remove_stale_temporaries(const std::string& directory, std::chrono::seconds min_age);
+// Removes the temporary files of `directory` that no writer will come back to: those of a
+// process of this host that has exited (or of an earlier process that had this one's pid), at
+// once; those of another host, or named before names carried their writer, once untouched for
+// `min_age`. A live process's are left alone. Returns the paths removed.
+std::vector<std::string> remove_stale_temporaries(const std::string& directory,
+                                                  std::chrono::seconds min_age);
+// The same in `root` and every directory under it but `skipped` ones (and what they hold), until
+// `stop` is requested.
+std::vector<std::string> sweep_stale_temporaries(const std::string& root,
+                                                 std::chrono::seconds min_age,
+                                                 const std::vector<std::string>& skipped,
+                                                 std::stop_token stop = {});
 
 }  // namespace iiifd

@@ -105,12 +105,13 @@ std::int64_t Takedown::change_state(TakedownAction action, const iiif::ObjectRec
     changed.withdrawn_reason = withdraw ? reason : "";
     changed.updated = changed.datestamp = when;
     if (!withdraw) move_directory(files.quarantine, files.masters);
-    changes_.store.rewrite(changed);
-    if (!withdraw) {
-        changes_.catalog.reinstate(record.ark, when);
-        return when;
-    }
-    changes_.catalog.withdraw(record.ark, reason, when);
+    changes_.store.rewrite(changed, [&] {
+        if (withdraw)
+            changes_.catalog.withdraw(record.ark, reason, when);
+        else
+            changes_.catalog.reinstate(record.ark, when);
+    });
+    if (!withdraw) return when;
     try {
         move_directory(files.masters, files.quarantine);
     } catch (const std::exception& failure) {

@@ -177,6 +177,9 @@ void Workers::work() {
         try {
             if (!group_ready) {
                 ensure_consumer_group(redis, config_);
+                if (int requeued = requeue_passed_over(redis, config_))
+                    spdlog::warn("worker: re-queued {} job(s) the consumer group had passed over",
+                                 requeued);
                 group_ready = true;
             }
             std::optional<Delivery> delivery = consumer.next(kBlock);
@@ -251,9 +254,13 @@ JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
                                          object->datestamp};
         }
     } catch (const std::exception& failure) {
+        // The object was not recorded: a file converted on the way is no page either (ingest_job
+        // removed what it wrote).
         outcome.error = failure.what();
         for (FileOutcome& file : outcome.files) {
-            if (file.state == FileState::queued || file.state == FileState::converting) fail(file);
+            if (file.state == FileState::refused) continue;
+            fail(file);
+            file.page = 0;
         }
     }
     return outcome;

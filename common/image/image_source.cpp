@@ -38,7 +38,11 @@ SourceFormat sniff_format(const std::string& path) {
     auto starts = [&](std::initializer_list<unsigned char> bytes) {
         return std::equal(bytes.begin(), bytes.end(), magic);
     };
-    if (starts({'I', 'I', 42, 0}) || starts({'M', 'M', 0, 42})) return SourceFormat::tiff;
+    // Classic TIFF (version 42) and BigTIFF (43, 8-byte offsets: what a file that may pass
+    // 4 GiB is written as, iiifd's large masters among them), in either byte order.
+    if (starts({'I', 'I', 42, 0}) || starts({'M', 'M', 0, 42}) || starts({'I', 'I', 43, 0}) ||
+        starts({'M', 'M', 0, 43}))
+        return SourceFormat::tiff;
     if (starts({0, 0, 0, 0x0C, 'j', 'P', ' ', ' '}) || starts({0xFF, 0x4F, 0xFF, 0x51}))
         return SourceFormat::jp2;
     if (starts({0xFF, 0xD8, 0xFF})) return SourceFormat::jpeg;

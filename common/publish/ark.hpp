@@ -6,6 +6,7 @@
 // hyphens are identity-inert: they are dropped when comparing.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ struct Ark {
     // The comparison key of the base object: "ark:/naan/name" with hyphens removed.
     std::string normalized_base() const;
 };
+
+// The longest ARK an API takes as an object's identifier: room for the catalog's keys, which
+// hold an ARK beside a set spec (dublin_core.hpp) and a datestamp; minted ones are some 30.
+inline constexpr size_t kMaxArkLength = 256;
 
 // Parses "ark:/NAAN/name...", "ark:NAAN/name..." (label in any case, optional leading '/',
 // e.g. a URL path "/ark:/..."), or nullopt when it is no ARK. The name ends at the first '/'

@@ -342,15 +342,36 @@ bool is_valid_set_spec(std::string_view spec) {
     }
 }
 
+void check_metadata_limits(const ObjectMetadata& metadata) {
+    for (size_t i = 0; i < metadata.sets.size(); ++i) {
+        if (metadata.sets[i].size() > kMaxSetSpecLength)
+            refuse("sets[" + std::to_string(i) + "]",
+                   "longer than " + std::to_string(kMaxSetSpecLength) + " characters");
+    }
+    const std::string too_long = "longer than " + std::to_string(kMaxMetadataValueBytes) + " bytes";
+    for (std::string_view element : kDublinCoreElements) {
+        auto found = metadata.dc.find(std::string(element));
+        if (found == metadata.dc.end()) continue;
+        for (size_t i = 0; i < found->second.size(); ++i) {
+            if (found->second[i].value.size() > kMaxMetadataValueBytes)
+                refuse(std::string(element) + "[" + std::to_string(i) + "]", too_long);
+        }
+    }
+    if (metadata.provider.size() > kMaxMetadataValueBytes) refuse("provider", too_long);
+}
+
 ObjectMetadata parse_object_metadata(std::string_view json_text) {
     Json document = load_document(json_text);
-    return object_metadata_from_json(document.get());
+    ObjectMetadata metadata = object_metadata_from_json(document.get());
+    check_metadata_limits(metadata);
+    return metadata;
 }
 
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text) {
     Json document = load_document(json_text);
     ObjectMetadata patched = base;
     apply_object(patched, document.get());
+    check_metadata_limits(patched);
     return patched;
 }
 

@@ -41,6 +41,16 @@ struct ObjectMetadata {
     bool operator==(const ObjectMetadata&) const = default;
 };
 
+// The longest a set spec and a value may be. A set spec is part of the catalog's index keys,
+// beside a datestamp and the object's ARK (LMDB's keys hold at most 511 bytes); a value goes
+// into the object's records and documents, whole.
+inline constexpr size_t kMaxSetSpecLength = 200;         // characters (a set spec is ASCII)
+inline constexpr size_t kMaxMetadataValueBytes = 16384;  // bytes of UTF-8, per value
+// Checks `metadata` against them, throwing IiifError(400, "metadata: {field}: longer than
+// {limit} characters|bytes") for the first value over its limit, the field as in "sets[0]",
+// "description[2]" or "provider". Every write of an object's record checks it first.
+void check_metadata_limits(const ObjectMetadata& metadata);
+
 // Parses the deposit API's metadata JSON:
 //   {"title": [{"value": "...", "lang": "fr"}], "creator": [...], ..., "sets": ["a:b"],
 //    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "...",
@@ -57,14 +67,18 @@ struct ObjectMetadata {
 // or one disjoint with an earlier one (the spec's pairs: auto-advance and no-auto-advance, repeat
 // and no-repeat, any two of the four layouts), and a viewingDirection other than left-to-right,
 // right-to-left, top-to-bottom or bottom-to-top. "access" must be a name of [A-Za-z0-9_-]
-// (whether the configuration defines it is iiifd's check).
+// (whether the configuration defines it is iiifd's check). The result is within the limits
+// (check_metadata_limits).
 ObjectMetadata parse_object_metadata(std::string_view json_text);
-// Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes).
+// Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes); the
+// result is checked as parse_object_metadata's is, limits included.
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text);
 
 // The same shape as parse accepts; a new reference the caller owns.
 json_t* object_metadata_to_json(const ObjectMetadata& metadata);
-ObjectMetadata object_metadata_from_json(const json_t* json);  // throws IiifError(400)
+// Reads a stored record's metadata: the same checks as parse, but the limits, so that a record
+// written before them can be read, reported and mended. Throws IiifError(400).
+ObjectMetadata object_metadata_from_json(const json_t* json);
 
 bool is_known_license(std::string_view uri);
 // Non-empty segments of [A-Za-z0-9_.!~*'()-] separated by ':' (OAI-PMH setSpec).

@@ -300,6 +300,12 @@ void RedisServer::stop() {
     pid_ = -1;
 }
 
+void RedisServer::forget_data() {
+    std::error_code ignored;
+    fs::remove_all(dir_ + "/appendonlydir", ignored);
+    fs::remove(dir_ + "/dump.rdb", ignored);
+}
+
 long long RedisServer::integer(const std::vector<std::string>& command) const {
     iiifd::Redis redis("127.0.0.1", port_);
     return redis.command(command).integer;

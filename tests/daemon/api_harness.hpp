@@ -66,6 +66,9 @@ class RedisServer {
     int port() const { return port_; }
     void start();
     void stop();  // SIGTERM (Redis writes its AOF and exits), waits
+    // Deletes what Redis keeps on disk, while it is stopped: its next start is that of a Redis
+    // that lost its data (or a first start).
+    void forget_data();
     // A command (through hiredis) and its reply: an integer, a text, or an array's texts.
     long long integer(const std::vector<std::string>& command) const;
     std::string text(const std::vector<std::string>& command) const;

@@ -1,5 +1,7 @@
 // The deposit API of the real iiifd, with a real redis-server, over HTTP: authentication,
 // deposits and their jobs, reading and changing objects, and every error as JSON with its status.
+#include <lmdb.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -39,6 +41,25 @@ size_t entries(const std::string& directory) {
     if (!fs::exists(directory)) return 0;
     return static_cast<size_t>(
         std::distance(fs::directory_iterator(directory), fs::directory_iterator()));
+}
+
+// How many ARKs the catalog has minted (its `arks` database), read as nginx would, beside the
+// running iiifd.
+size_t minted_arks(const std::string& catalog_path) {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 32);
+    REQUIRE(mdb_env_open(env, catalog_path.c_str(), MDB_RDONLY | MDB_NOSUBDIR | MDB_NOTLS, 0644) ==
+            0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+    MDB_dbi arks;
+    REQUIRE(mdb_dbi_open(txn, "arks", 0, &arks) == 0);
+    MDB_stat stat;
+    REQUIRE(mdb_stat(txn, arks, &stat) == 0);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return stat.ms_entries;
 }
 
 const std::string kMetadata = R"({"title": [{"value": "Carte de Cassini", "lang": "fr"}],
@@ -322,4 +343,85 @@ TEST_CASE("api: with Redis down a deposit is 503 and nothing is minted or staged
     HttpResponse again = iiifd.post_object({image("a.jpg")});
     REQUIRE(again.status == 202);
     CHECK(json_text(iiifd.wait_for_job(json_text(again.body, "job")), "state") == "done");
+}
+
+TEST_CASE(
+    "api: PATCH naming a set over 200 characters is 400 and changes neither object.json "
+    "nor the catalog",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    const std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    const std::string object_file =
+        iiifd.storage_root() + "/99999/" + ark.substr(ark.rfind('/') + 1) + "/object.json";
+    const std::string document = read_file(object_file);
+    const std::string record = iiifd.get("/api/v1/objects/" + ark).body;
+    const long long events = redis.integer({"XLEN", "iiif:events"});
+
+    HttpResponse patched =
+        iiifd.patch("/api/v1/objects/" + ark, R"({"sets": [")" + std::string(600, 's') + R"("]})");
+    CHECK(patched.status == 400);
+    CHECK(json_text(patched.body, "error") == "metadata: sets[0]: longer than 200 characters");
+    CHECK(read_file(object_file) == document);
+    CHECK(iiifd.get("/api/v1/objects/" + ark).body == record);
+    CHECK(redis.integer({"XLEN", "iiif:events"}) == events);
+
+    HttpResponse long_value = iiifd.patch(
+        "/api/v1/objects/" + ark, R"({"description": ")" + std::string(16385, 'd') + R"("})");
+    CHECK(long_value.status == 400);
+    CHECK(json_text(long_value.body, "error") ==
+          "metadata: description[0]: longer than 16384 bytes");
+    CHECK(read_file(object_file) == document);
+
+    // At the limits, the change is made, on disk and in the catalog.
+    HttpResponse at_limits =
+        iiifd.patch("/api/v1/objects/" + ark, R"({"sets": [")" + std::string(200, 's') +
+                                                  R"("], "description": ")" +
+                                                  std::string(16384, 'd') + R"("})");
+    CHECK(at_limits.status == 200);
+    CHECK(json_array(iiifd.get("/api/v1/objects/" + ark).body, "metadata.sets") ==
+          std::vector<std::string>{std::string(200, 's')});
+    CHECK_THAT(read_file(object_file), Catch::Contains(std::string(200, 's')));
+}
+
+TEST_CASE(
+    "api: a deposit naming a set of 5000 characters is 400 and nothing is staged, queued "
+    "or minted",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    const size_t minted = minted_arks(iiifd.catalog_path());
+
+    HttpResponse deposit = iiifd.post_object(
+        {image("a.jpg")}, R"({"title": "x", "sets": [")" + std::string(5000, 's') + R"("]})");
+    CHECK(deposit.status == 400);
+    CHECK(json_text(deposit.body, "error") == "metadata: sets[0]: longer than 200 characters");
+    CHECK(entries(iiifd.staging()) == 0);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+    CHECK(minted_arks(iiifd.catalog_path()) == minted);
+    CHECK(entries(iiifd.storage_root() + "/99999") == 0);
+}
+
+TEST_CASE("api: an identifier over 256 characters is 400 naming the limit", "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    const std::string ark = "ark:/99999/fk4-" + std::string(600, 'b');
+    const std::string reason = "identifier: longer than 256 characters";
+    for (const HttpResponse& response :
+         {iiifd.get("/api/v1/objects/" + ark), iiifd.patch("/api/v1/objects/" + ark, "{}"),
+          http("POST", iiifd.url("/api/v1/objects/" + ark + "/withdraw"), iiifd.auth(),
+               R"({"reason": "r", "requested_by": "x"})")}) {
+        CHECK(response.status == 400);
+        CHECK(json_text(response.body, "error") == reason);
+    }
+    HttpResponse set = iiifd.get("/api/v1/public/objects?set=" + std::string(600, 's'));
+    CHECK(set.status == 400);
+    CHECK(json_text(set.body, "error") == "set: longer than 200 characters");
 }

@@ -453,6 +453,14 @@ TEST_CASE("config: sets and policies name defined policies and watermarks", "[co
           std::vector<std::pair<std::string, std::string>>{{"collection:maps", "institution"}});
 }
 
+TEST_CASE("config: a set spec is at most 200 characters", "[config]") {
+    const std::string spec = "collection:" + std::string(190, 'm');
+    CHECK(error_of(kValid + "[sets.\"" + spec + "\"]\nname = \"Maps\"\n") ==
+          "iiifd.toml: [sets." + spec + "]: longer than 200 characters");
+    CHECK(load(kValid + "[sets.\"" + spec.substr(0, 200) + "\"]\nname = \"Maps\"\n").sets.size() ==
+          1);
+}
+
 TEST_CASE("config: a watermark has a text or an image, not both", "[config]") {
     CHECK(error_of(kValid + "[watermarks.bnf]\ncolor = \"#000000\"\n") ==
           "iiifd.toml: [watermarks.bnf]: give an image or a text (one of them)");

@@ -447,6 +447,77 @@ TEST_CASE("truncated PNG and tiled TIFF sources are refused", "[ingest]") {
     CHECK(files_in(f.object_dir() + "/originals") == 1);
 }
 
+TEST_CASE("a BigTIFF original is ingested as a page and kept byte for byte", "[ingest]") {
+    Fixture f("bigtiff");
+    std::string big = f.stage(quadrants(600, 400), "big.tif", "[bigtiff,compression=deflate]");
+    REQUIRE(read_file(big).substr(0, 4) == std::string("II\x2B\0", 4));
+    IngestResult result = f.run(f.job({big}));
+    REQUIRE(result.files.size() == 1);
+    CHECK(result.files[0].error == "");
+    CHECK(result.files[0].state == FileState::done);
+    CHECK(result.files[0].page == 1);
+    CHECK(result.object_written);
+    CHECK(read_file(f.image(1)->original_path) == read_file(big));
+    CHECK(f.image(1)->source.width == 600);
+}
+
+// Every file under `dir`, relative to it, sorted.
+std::vector<std::string> files_under(const std::string& dir) {
+    std::vector<std::string> files;
+    if (!fs::exists(dir)) return files;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir))
+        if (!entry.is_directory()) files.push_back(fs::relative(entry.path(), dir).string());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+TEST_CASE("an object that cannot be recorded leaves no master and no original", "[ingest]") {
+    Fixture f("unrecorded");
+    std::string a = f.stage(quadrants(600, 400), "a.jpg");
+    std::string b = f.stage(solid(300, 200, kBlue), "b.png");
+    // object.json cannot be written: a directory stands in its place (as a full disk would
+    // refuse the file).
+    make_directories(f.object_dir() + "/object.json");
+    CHECK_THROWS_WITH(f.run(f.job({a, b})), Catch::Contains("object.json"));
+    CHECK(files_under(f.object_dir()) == std::vector<std::string>{});
+    CHECK_FALSE(fs::exists(f.object_dir() + "/masters"));
+    CHECK_FALSE(fs::exists(f.object_dir() + "/originals"));
+    CHECK_FALSE(f.catalog->reader().object(f.ark));
+    CHECK(f.catalog->page_for_original(f.ark, sha256_of_file(a)) == std::nullopt);
+}
+
+TEST_CASE("a job that cannot record an object already there keeps the files it had", "[ingest]") {
+    Fixture f("unrecorded-again");
+    std::string a = f.stage(quadrants(600, 400), "a.jpg");
+    std::string b = f.stage(solid(300, 200, kBlue), "b.png");
+    REQUIRE(f.run(f.job({a})).object_written);
+    const std::vector<std::string> before = files_under(f.object_dir());
+    REQUIRE(before ==
+            std::vector<std::string>{"masters/f1.tif", "object.json", "originals/0001-a.jpg"});
+    const std::string master = read_file(f.object_dir() + "/masters/f1.tif");
+    const std::string record = iiif::object_record_to_json(*f.catalog->reader().object(f.ark));
+
+    // Its second page comes, and object.json cannot be written this time.
+    fs::remove(f.object_dir() + "/object.json");
+    make_directories(f.object_dir() + "/object.json");
+    CHECK_THROWS_WITH(f.run(f.job({a, b})), Catch::Contains("object.json"));
+    CHECK(files_under(f.object_dir()) ==
+          std::vector<std::string>{"masters/f1.tif", "originals/0001-a.jpg"});
+    CHECK(read_file(f.object_dir() + "/masters/f1.tif") == master);
+    CHECK(iiif::object_record_to_json(*f.catalog->reader().object(f.ark)) == record);
+}
+
+TEST_CASE("a job whose metadata is over the limits fails before it writes anything", "[ingest]") {
+    Fixture f("over-limits");
+    std::string a = f.stage(quadrants(600, 400), "a.jpg");
+    // Queued by an iiifd that did not check the limits yet.
+    IngestJob job = f.job({a});
+    job.metadata.sets = {std::string(5000, 's')};
+    CHECK_THROWS_WITH(f.run(job), "metadata: sets[0]: longer than 200 characters");
+    CHECK_FALSE(fs::exists(f.object_dir()));
+    CHECK_FALSE(f.catalog->reader().object(f.ark));
+}
+
 TEST_CASE("files past the page limit are refused as too_many_pages", "[ingest]") {
     Fixture f("page-limit");
     f.config.max_files_per_object = 1;

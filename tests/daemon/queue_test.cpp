@@ -1,9 +1,14 @@
 // The Redis feed with the real iiifd and redis-server: the CLI goes through the same queue, a
 // clean stop lets the job under way finish, and neither a kill -9 of iiifd nor a restart of
-// Redis in the middle of a batch loses, doubles or corrupts an object.
+// Redis in the middle of a batch (with its data or without) loses, doubles or corrupts an
+// object.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +17,8 @@
 
 #include "api_harness.hpp"
 #include "catalog.hpp"
+#include "daemon_config.hpp"
+#include "job_queue.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
 
@@ -102,6 +109,40 @@ void check_batch_intact(const Daemon& iiifd, const std::vector<Deposit>& deposit
     }
     CHECK(visible_files(iiifd.storage_root() + "/99999").size() == deposits.size());
     CHECK(visible_files(iiifd.staging()).empty());
+}
+
+// A temporary file as a process killed in the middle of a write leaves it: made by a child
+// process that then exits.
+std::string temporary_of_dead_process(const std::string& directory, const std::string& suffix) {
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string path = iiifd::create_temporary_file(directory, suffix);
+        ssize_t ignored = write(pipe_fds[1], path.data(), path.size());
+        (void)ignored;
+        _exit(0);
+    }
+    close(pipe_fds[1]);
+    std::string path;
+    char buffer[512];
+    for (ssize_t got; (got = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        path.append(buffer, static_cast<size_t>(got));
+    close(pipe_fds[0]);
+    waitpid(child, nullptr, 0);
+    write_file(path, "half written");
+    return path;
+}
+
+// Every regular file under `directory` and its SHA-256.
+std::map<std::string, std::string> digests_under(const std::string& directory) {
+    std::map<std::string, std::string> digests;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(directory)) {
+        if (entry.is_regular_file())
+            digests[entry.path().string()] = iiifd::sha256_of_file(entry.path().string());
+    }
+    return digests;
 }
 
 }  // namespace
@@ -254,4 +295,171 @@ TEST_CASE("queue: a job recorded without reasons and progress reads back with th
             R"({"name":"a.jpg","state":"done","page":1,"error":null,"reason":"","progress":100})",
             R"({"name":"b.txt","state":"refused","page":null,"error":"not an image","reason":"","progress":0})",
             R"({"name":"c.jpg","state":"failed","page":null,"error":"disk full","reason":"internal","progress":0})"});
+}
+
+TEST_CASE("queue: a job queued before its consumer group exists is delivered to the group",
+          "[queue]") {
+    RedisServer redis;
+    iiifd::DaemonConfig config;
+    config.consumer_name = "worker-a";
+    iiifd::Redis connection("127.0.0.1", redis.port());
+    iiifd::IngestJob job;
+    job.id = iiifd::new_job_id();
+    job.ark = "ark:/99999/fk4-7qkf8pnd-p";
+    job.origin = "api";
+    job.files = {{"/staging/" + job.id + "/1-a.jpg", "a.jpg"}};
+
+    // An empty Redis (a first start, or one that lost its data) and no worker connected yet.
+    iiifd::enqueue_job(connection, config, job);
+    // What a worker does once it (re)connects.
+    iiifd::ensure_consumer_group(connection, config);
+    iiifd::JobConsumer consumer(config, connection);
+    std::optional<iiifd::Delivery> delivery = consumer.next(100ms);
+    REQUIRE(delivery);
+    CHECK(delivery->payload == iiifd::ingest_job_to_json(job));
+    CHECK_FALSE(delivery->reclaimed);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
+}
+
+TEST_CASE("queue: a deposit accepted while Redis comes back without its data is ingested",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.workers = 1;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    redis.stop();
+    redis.forget_data();
+    // Long enough for the worker's reconnection backoff to pass a few seconds.
+    std::this_thread::sleep_for(3500ms);
+    redis.start();
+
+    // Before the worker is back: the deposit makes the stream.
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    REQUIRE(deposit.status == 202);
+    std::string status = iiifd.wait_for_job(json_text(deposit.body, "job"), 30s);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_array(status, "files").size() == 1);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+}
+
+TEST_CASE("queue: a restart of iiifd takes up the jobs its consumer group passed over", "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    CommandResult queued = iiifd.run_iiifd({"ingest", image("a.jpg"), "--title", "Passed over"});
+    REQUIRE(queued.exit_code == 0);
+    std::string job = queued.output.substr(queued.output.find("job: ") + 5);
+    job = job.substr(0, job.find('\n'));
+    // What an iiifd that made its group at "$" after the job was queued left: the entry in the
+    // stream, behind the group's last delivered id, owned by no consumer.
+    redis.integer({"XGROUP", "DESTROY", "iiif:ingest", "iiifd"});
+    redis.text({"XGROUP", "CREATE", "iiif:ingest", "iiifd", "$"});
+    REQUIRE(redis.text({"HGET", "iiif:job:" + job, "state"}) == "queued");
+
+    iiifd.start();
+    std::string status = iiifd.wait_for_job(job, 30s);
+    CHECK(json_text(status, "state") == "done");
+    CHECK(json_integer(status, "attempts") == 1);
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("re-queued 1 job(s) the consumer group had passed over"));
+}
+
+TEST_CASE("queue: a start removes the temporary files of a killed iiifd and nothing else",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    REQUIRE(deposit.status == 202);
+    const std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    REQUIRE(iiifd.stop() == 0);
+
+    const std::string object = iiifd.storage_root() + "/99999/" + ark.substr(ark.rfind('/') + 1);
+    // What a kill -9 in the middle of a conversion leaves: the master's temporary, its decoded
+    // pixels and a level, the original's copy, object.json's.
+    const std::vector<std::string> left = {
+        temporary_of_dead_process(object + "/masters", ".tif"),
+        temporary_of_dead_process(object + "/masters", ".v"),
+        temporary_of_dead_process(object + "/masters", ".level"),
+        temporary_of_dead_process(object + "/originals", ""),
+        temporary_of_dead_process(object, ""),
+    };
+    // Not ours to remove: a temporary another node sharing the root is writing, and names that
+    // only look alike.
+    write_file(object + "/masters/.tmp-othernode_4242_a1B2c3.tif", "another node's master");
+    write_file(object + "/masters/tmp-f2.tif", "a depositor's file");
+    write_file(object + "/.tmpnotes", "notes");
+    std::map<std::string, std::string> kept = digests_under(object);
+    for (const std::string& path : left) kept.erase(path);
+    REQUIRE(kept.size() == 6);  // object.json, f1.tif, the original and the three above
+
+    // The first start swept too: wait for the second sweep's end.
+    auto sweeps = [&] {
+        const std::string log = iiifd.log();
+        size_t count = 0;
+        for (size_t at = log.find("storage: swept"); at != std::string::npos;
+             at = log.find("storage: swept", at + 1))
+            count += 1;
+        return count;
+    };
+    REQUIRE(sweeps() == 1);
+    iiifd.start();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (sweeps() < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    for (const std::string& path : left) {
+        INFO(path);
+        CHECK_FALSE(fs::exists(path));
+        CHECK_THAT(iiifd.log(), Catch::Contains("storage: removed " + path));
+    }
+    CHECK(digests_under(object) == kept);
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("storage: swept the storage root, 5 temporary files removed"));
+}
+
+TEST_CASE("queue: rebuild reports an object the catalog cannot hold and leaves it as it is",
+          "[queue]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.hot_folder = false;
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    HttpResponse kept = iiifd.post_object({image("a.jpg")}, R"({"sets": ["maps"]})");
+    HttpResponse over =
+        iiifd.post_object({image("b.jpg"), image("c.jpg")}, R"({"sets": ["maps"]})");
+    REQUIRE(kept.status == 202);
+    REQUIRE(over.status == 202);
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(kept.body, "job")), "state") == "done");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(over.body, "job")), "state") == "done");
+    REQUIRE(iiifd.stop() == 0);
+
+    // As an iiifd that checked no limit left it: object.json names a set of 600 characters.
+    const std::string ark = json_text(over.body, "ark");
+    const std::string object_file =
+        iiifd.storage_root() + "/99999/" + ark.substr(ark.rfind('/') + 1) + "/object.json";
+    std::string document = read_file(object_file);
+    const size_t set = document.find("\"maps\"");
+    REQUIRE(set != std::string::npos);
+    document.replace(set, 6, "\"" + std::string(600, 's') + "\"");
+    write_file(object_file, document);
+
+    CommandResult result = iiifd.run_iiifd({"rebuild"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.output == "objects: 1\nimages: 1\nproblem: " + object_file + ": " + ark +
+                               ": left out of the catalog: metadata: sets[0]: longer than 200 "
+                               "characters\n");
+    CHECK(read_file(object_file) == document);
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> catalog =
+        iiif::CatalogReader::open(iiifd.catalog_path(), &error);
+    REQUIRE(catalog);
+    CHECK(catalog->object(json_text(kept.body, "ark")));
+    CHECK_FALSE(catalog->object(ark));
 }

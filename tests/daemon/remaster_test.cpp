@@ -74,8 +74,9 @@ struct OldMaster {
         record.master_sha256 = sha256_of_file(record.master_path);
         record.version = 3;
         const iiif::ObjectRecord object = *catalog->reader().object(ark);
-        ObjectStore(config.storage_root).write(object, {record});
-        catalog->put(object, {record});
+        ObjectStore(config.storage_root).write(object, {record}, [&] {
+            catalog->put(object, {record});
+        });
     }
 
     iiif::ImageRecord image() const { return *catalog->reader().image(ark + "/f1"); }

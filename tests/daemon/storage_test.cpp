@@ -1,7 +1,9 @@
-// The storage root: paths derived from ARKs, atomic writes, checksums.
+// The storage root: paths derived from ARKs, atomic writes, checksums, temporary files.
 #include "storage.hpp"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -37,6 +39,28 @@ std::vector<std::string> names_in(const std::string& dir) {
         names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
+}
+
+// The name of a temporary file made in `directory` by a child process that has exited since.
+std::string temporary_of_exited_process(const std::string& directory) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string path = create_temporary_file(directory, ".tif");
+        ssize_t ignored = write(fds[1], path.data(), path.size());
+        (void)ignored;
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string path;
+    char buffer[512];
+    for (ssize_t got; (got = read(fds[0], buffer, sizeof buffer)) > 0;)
+        path.append(buffer, static_cast<size_t>(got));
+    close(fds[0]);
+    waitpid(child, nullptr, 0);
+    return path;
 }
 
 }  // namespace
@@ -131,6 +155,26 @@ TEST_CASE("stale temporary files are removed, fresh ones and others kept", "[sto
     CHECK_FALSE(fs::exists(stale));
     CHECK(fs::exists(fresh));
     CHECK(fs::exists(dir + "/f1.tif"));
+}
+
+TEST_CASE("a temporary file of an exited writer is removed at once, a running one's kept",
+          "[storage]") {
+    std::string dir = fresh_dir("writers");
+    std::string exited = temporary_of_exited_process(dir);
+    std::string running = create_temporary_file(dir, ".tif");
+    // Another host's writer, and one from before names carried their writer: only their age
+    // tells.
+    write_file_atomically(dir + "/.tmp-othernode_4242_a1B2c3.tif", "another node's master");
+    write_file_atomically(dir + "/.tmp-x7Yz9q.tif", "an older iiifd's master");
+    CHECK(names_in(dir).size() == 4);
+
+    remove_stale_temporaries(dir, std::chrono::minutes(10));
+    CHECK_FALSE(fs::exists(exited));
+    CHECK(fs::exists(running));
+    std::vector<std::string> kept = {".tmp-othernode_4242_a1B2c3.tif", ".tmp-x7Yz9q.tif",
+                                     fs::path(running).filename().string()};
+    std::sort(kept.begin(), kept.end());
+    CHECK(names_in(dir) == kept);
 }
 
 TEST_CASE("make_directories creates every missing parent", "[storage]") {

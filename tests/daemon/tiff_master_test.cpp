@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,4 +189,26 @@ TEST_CASE("a master's interior tile passes through as a JPEG in YCbCr 4:2:0 of t
     const auto rgb_native = native_tile_jpeg(rgb, probe_source(rgb), level, plan);
     REQUIRE(rgb_native);
     CHECK(sampling_factors(*rgb_native) == "11 11 11");
+}
+
+TEST_CASE("a BigTIFF master, as written past 1 GiB of pixels, is probed and its tiles served",
+          "[tiff_master]") {
+    const std::string path = (test_images::scratch_dir() / "bigtiff-master.tif").string();
+    write_tiff_master(quadrants(1024, 1024), path, {90, 256, true});
+    std::string header(4, '\0');
+    std::ifstream(path, std::ios::binary).read(header.data(), 4);
+    REQUIRE(header == std::string("II\x2B\0", 4));
+
+    const SourceInfo source = probe_source(path);
+    CHECK(source.format == SourceFormat::tiff);
+    CHECK(source.tiled);
+    CHECK(source.tile_width == 256);
+    REQUIRE(source.levels.size() == 3);
+    CHECK(source.levels[2].scale_factor == 4);
+    const IiifPath parsed = parse_iiif_path(ApiVersion::v3, "id/512,0,256,256/256,/0/default.jpg");
+    const ImagePlan plan = plan_image(parsed.image, source.width, source.height, {});
+    const auto native = native_tile_jpeg(path, source, choose_level(source, plan), plan);
+    REQUIRE(native);
+    CHECK(sampling_factors(*native) == "22 11 11");
+    CHECK(near(pixel_at(*native, 128, 128), test_images::kGreen, 8));
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "iiif_error.hpp"
+#include "json.hpp"
 
 using namespace iiif;
 
@@ -134,6 +135,32 @@ TEST_CASE("dublin core: each refusal names its field", "[dublin_core]") {
           "\"https://example.org/licence\"");
     CHECK(refusal(R"({"provider": ""})") == "metadata: provider: empty value");
     CHECK(refusal(R"({"provider": ["a"]})") == "metadata: provider: expected a string");
+}
+
+TEST_CASE("dublin core: set specs and values have length limits, named with their field",
+          "[dublin_core]") {
+    const std::string spec(200, 's'), value(16384, 'v');
+    auto with = [](const std::string& key, const std::string& text) {
+        return "{\"" + key + "\": [\"" + text + "\"]}";
+    };
+    CHECK(parse_object_metadata(with("sets", spec)).sets == std::vector<std::string>{spec});
+    CHECK(parse_object_metadata(with("description", value)).dc["description"][0].value == value);
+    CHECK(refusal(with("sets", spec + "s")) == "metadata: sets[0]: longer than 200 characters");
+    CHECK(refusal(R"({"sets": ["a", ")" + spec + "s\"]}") ==
+          "metadata: sets[1]: longer than 200 characters");
+    CHECK(refusal(with("description", value + "v")) ==
+          "metadata: description[0]: longer than 16384 bytes");
+    CHECK(refusal(R"({"provider": ")" + value + "v\"}") ==
+          "metadata: provider: longer than 16384 bytes");
+    // A patch is checked whole; a record already stored reads back as it is.
+    ObjectMetadata stored;
+    stored.sets = {spec + "s"};
+    CHECK_THROWS_WITH(patch_object_metadata(stored, R"({"title": "x"})"),
+                      "metadata: sets[0]: longer than 200 characters");
+    CHECK(patch_object_metadata(stored, R"({"sets": ["a"]})").sets ==
+          std::vector<std::string>{"a"});
+    Json json(object_metadata_to_json(stored));
+    CHECK(object_metadata_from_json(json.get()) == stored);
 }
 
 TEST_CASE("dublin core: a plain string is one value without a language", "[dublin_core]") {

@@ -162,3 +162,39 @@ TEST_CASE("A damaged tile is a 422, not a crash", "[tiff_tiles]") {
         CHECK(error.status == 422);
     }
 }
+
+TEST_CASE("A BigTIFF is read as a TIFF: probed, its JPEG tiles decoded as a classic one's",
+          "[tiff_tiles]") {
+    const std::string options =
+        "[tile,tile-width=128,tile-height=128,pyramid,compression=jpeg,Q=75";
+    const std::string classic =
+        test_images::save(detailed(600, 400, 3), "tiles-classic.tif", options + "]");
+    const std::string big =
+        test_images::save(detailed(600, 400, 3), "tiles-bigtiff.tif", options + ",bigtiff]");
+    std::string header(8, '\0');
+    std::ifstream(big, std::ios::binary).read(header.data(), 8);
+    // Little-endian, version 43, offsets of 8 bytes.
+    REQUIRE(header == std::string("II\x2B\0\x08\0\0\0", 8));
+
+    const SourceInfo source = probe_source(big);
+    CHECK(source.format == SourceFormat::tiff);
+    CHECK(source.tiled);
+    CHECK(source.tile_width == 128);
+    REQUIRE(source.levels.size() == probe_source(classic).levels.size());
+    const PixelRect region{50, 25, 200, 150};  // across tiles of level 1, 300 x 200
+    std::optional<Pixels> ours = read_tiff_region(big, source, source.levels[1], region, "");
+    REQUIRE(ours);
+    CHECK(mean_abs_difference(*ours, vips_region(big, 1, region)) == 0.0);
+
+    // Big-endian BigTIFF is TIFF too: this one's header leads nowhere, so it is damaged (422),
+    // not some other format (415).
+    const std::string big_endian = (test_images::scratch_dir() / "tiles-mm-bigtiff.tif").string();
+    std::ofstream(big_endian, std::ios::binary)
+        << std::string("MM\0\x2B\0\x08\0\0\0\0\0\0\0\0\0\x10garbage", 23);
+    try {
+        probe_source(big_endian);
+        FAIL("no error");
+    } catch (const IiifError& error) {
+        CHECK(error.status == 422);
+    }
+}

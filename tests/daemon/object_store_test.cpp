@@ -1,0 +1,68 @@
+// The object store's one rule beyond the file format: a change of object.json stands only with
+// the catalog's write of the same change.
+#include "object_store.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "iiif_error.hpp"
+#include "test_images.hpp"
+
+using namespace iiifd;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+iiif::ObjectRecord record(const std::string& title) {
+    iiif::ObjectRecord object;
+    object.ark = "ark:/67375/39D-6W3GQPXD-V";
+    object.metadata.dc["title"] = {{title, "fr"}};
+    object.state = iiif::RecordState::active;
+    object.created = object.updated = object.datestamp = 1700000000;
+    return object;
+}
+
+void refused() {
+    throw iiif::IiifError(500, "catalog: mdb_put: MDB_BAD_VALSIZE");
+}
+
+}  // namespace
+
+TEST_CASE("object.json changes stand only when the catalog's write succeeds", "[object_store]") {
+    const fs::path root = test_images::scratch_dir() / "object-store";
+    fs::remove_all(root);
+    const ObjectStore store(root.string());
+    const std::string file = store.files(record("").ark).object_file;
+    fs::create_directories(fs::path(file).parent_path());
+
+    // A new object the catalog refuses leaves no object.json.
+    CHECK_THROWS_WITH(store.write(record("Carte"), {}, refused),
+                      "catalog: mdb_put: MDB_BAD_VALSIZE");
+    CHECK_FALSE(fs::exists(file));
+
+    bool put = false;
+    store.write(record("Carte"), {}, [&] { put = true; });
+    CHECK(put);
+    const std::string written = read_file(file);
+    CHECK(ObjectStore::read(file).object.metadata.dc.at("title")[0].value == "Carte");
+
+    // A rewrite or a whole write the catalog refuses: object.json byte for byte as it was.
+    CHECK_THROWS_AS(store.rewrite(record("Plan"), refused), iiif::IiifError);
+    CHECK(read_file(file) == written);
+    CHECK_THROWS_AS(store.write(record("Plan"), {}, refused), iiif::IiifError);
+    CHECK(read_file(file) == written);
+    // Nor a temporary file left beside it.
+    CHECK(std::distance(fs::directory_iterator(fs::path(file).parent_path()),
+                        fs::directory_iterator()) == 1);
+
+    store.rewrite(record("Plan"), [] {});
+    CHECK(ObjectStore::read(file).object.metadata.dc.at("title")[0].value == "Plan");
+}

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@ using namespace std::chrono_literals;
 // to reclaim.
 constexpr auto kBlock = 2000ms;
 constexpr auto kFirstBackoff = 200ms;
+constexpr int kWorkerNice = 10;  // see Workers::work
 constexpr auto kMaxBackoff = 5000ms;
 // A job that took down its worker this many times (a crash in a decoder, say) is given up
 // instead of taking down every worker in turn.
@@ -164,6 +167,11 @@ bool Workers::pause(std::chrono::milliseconds duration) {
 }
 
 void Workers::work() {
+    // Conversions are batch work: at nice 10 (this thread, and the libvips threads it starts,
+    // which inherit it), nginx on the same machine keeps answering viewers promptly while a
+    // large deposit is ingested, and iiifd's own HTTP threads keep theirs.
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWorkerNice) != 0)
+        spdlog::debug("ingest worker: setpriority failed; it runs at the process's priority");
     Redis redis(config_.redis_host, config_.redis_port);
     JobConsumer consumer(config_, redis);
     auto backoff = kFirstBackoff;

@@ -103,6 +103,7 @@ class Daemon {
     int stop(std::chrono::seconds timeout = std::chrono::seconds(40));
     void kill_hard();  // SIGKILL, reaped
     bool running();
+    pid_t pid() const { return pid_; }
 
     const std::string& dir() const { return dir_; }
     std::string config_path() const { return dir_ + "/iiifd.toml"; }

@@ -8,9 +8,11 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -462,4 +464,39 @@ TEST_CASE("queue: rebuild reports an object the catalog cannot hold and leaves i
     REQUIRE(catalog);
     CHECK(catalog->object(json_text(kept.body, "ark")));
     CHECK_FALSE(catalog->object(ark));
+}
+
+namespace {
+
+// How many threads of `pid` run at nice `value` (field 19 of /proc/PID/task/TID/stat).
+int threads_at_nice(pid_t pid, int value) {
+    int count = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        std::istringstream fields(line.substr(line.rfind(')') + 2));
+        std::string field;
+        for (int i = 3; i <= 19 && fields >> field; ++i)
+            if (i == 19 && std::stoi(field) == value) ++count;
+    }
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("queue: ingest workers run niced, the rest of iiifd does not", "[queue]") {
+    daemon_harness::RedisServer redis;
+    daemon_harness::DaemonOptions options;
+    options.workers = 3;
+    daemon_harness::Daemon iiifd(redis, options);
+    iiifd.start();
+    int niced = 0;
+    for (int tries = 0; tries < 50 && niced < 3; ++tries) {
+        niced = threads_at_nice(iiifd.pid(), 10);
+        if (niced < 3) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(niced == 3);  // one per worker
+    CHECK(threads_at_nice(iiifd.pid(), 0) >= 2);  // the main thread and the HTTP server's
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <optional>
 
@@ -34,7 +35,7 @@ using namespace std::chrono_literals;
 // to reclaim.
 constexpr auto kBlock = 2000ms;
 constexpr auto kFirstBackoff = 200ms;
-constexpr int kWorkerNice = 10;  // see Workers::work
+constexpr int kWorkerNice = 10;  // added to the process's niceness: see Workers::work
 constexpr auto kMaxBackoff = 5000ms;
 // A job that took down its worker this many times (a crash in a decoder, say) is given up
 // instead of taking down every worker in turn.
@@ -167,10 +168,13 @@ bool Workers::pause(std::chrono::milliseconds duration) {
 }
 
 void Workers::work() {
-    // Conversions are batch work: at nice 10 (this thread, and the libvips threads it starts,
-    // which inherit it), nginx on the same machine keeps answering viewers promptly while a
-    // large deposit is ingested, and iiifd's own HTTP threads keep theirs.
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWorkerNice) != 0)
+    // Conversions are batch work: 10 nicer than the process (this thread, and the libvips
+    // threads it starts, which inherit it), so nginx on the same machine keeps answering
+    // viewers promptly while a large deposit is ingested, and iiifd's HTTP threads keep theirs.
+    const auto self = static_cast<id_t>(syscall(SYS_gettid));
+    errno = 0;
+    const int base = getpriority(PRIO_PROCESS, self);
+    if (errno != 0 || setpriority(PRIO_PROCESS, self, std::min(base + kWorkerNice, 19)) != 0)
         spdlog::debug("ingest worker: setpriority failed; it runs at the process's priority");
     Redis redis(config_.redis_host, config_.redis_port);
     JobConsumer consumer(config_, redis);

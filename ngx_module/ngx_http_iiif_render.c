@@ -35,8 +35,9 @@
 /* How often a running render's watchdog fires (it only keeps the timer tree non-empty). */
 #define NGX_HTTP_IIIF_WATCHDOG_MS 10000
 
-/* The niceness of a thread while it renders: when renders keep every core busy, the workers'
- * event loops (cache hits, new requests) still get most of the time they ask for. */
+/* How much nicer than its worker a thread is while it renders: when renders keep every core
+ * busy, the workers' event loops (cache hits, new requests) still get most of the time they ask
+ * for. */
 #define NGX_HTTP_IIIF_RENDER_NICE 10
 
 struct ngx_http_iiif_render_s {
@@ -157,8 +158,14 @@ static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
 
     if (!niced) {
         /* Per thread on Linux: the event loop's thread keeps its priority. */
+        id_t self = (id_t)syscall(SYS_gettid);
+        int base;
+
         niced = 1;
-        if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), NGX_HTTP_IIIF_RENDER_NICE) != 0) {
+        errno = 0;
+        base = getpriority(PRIO_PROCESS, self);
+        if (errno != 0 ||
+            setpriority(PRIO_PROCESS, self, ngx_min(base + NGX_HTTP_IIIF_RENDER_NICE, 19)) != 0) {
             ngx_log_error(NGX_LOG_NOTICE, log, ngx_errno, "setpriority of a render thread failed");
         }
     }

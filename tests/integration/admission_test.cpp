@@ -242,12 +242,14 @@ TEST_CASE("Render threads yield to the event loop: they run niced, the worker's 
 
     const std::map<pid_t, int> nice = thread_nice(workers.front());
     REQUIRE(nice.count(workers.front()) == 1);
-    CHECK(nice.at(workers.front()) == 0);  // the event loop
+    const int base = nice.at(workers.front());  // the event loop: nginx's own niceness
+    REQUIRE(base <= 18);
+    const int render_nice = std::min(base + 10, 19);
     // Every other thread works for renders: the pool's, and libvips' threads they started,
     // which inherit their priority.
     int niced = 0;
     for (const auto& [tid, value] : nice)
-        if (value == 10) ++niced;
+        if (value == render_nice) ++niced;
     INFO(nice.size() << " threads");
     CHECK(niced == static_cast<int>(nice.size()) - 1);
     CHECK(niced >= 2);

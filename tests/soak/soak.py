@@ -176,6 +176,7 @@ def tile_load():
     lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
                        "serve_bench.lua")
     while not stop.is_set():
+        began = time.time()
         out = subprocess.run(
             ["wrk", "-t1", "-c8", "-d5s", "--timeout", "10s", "-s", lua, base + "/"],
             env=dict(os.environ, BENCH_PATHS=tile_list, BENCH_THREADS="1"),
@@ -183,6 +184,8 @@ def tile_load():
         match = re.search(r"RESULT requests=(\d+) .* p99_us=(\d+)", out)
         if match:
             slices.append((int(match.group(1)), int(match.group(2))))
+            print("soak: tiles %.1f-%.1f: p99 %.1f ms" % (began % 1000, time.time() % 1000,
+                                                         int(match.group(2)) / 1000), flush=True)
 
 
 threads = [threading.Thread(target=f, daemon=True)

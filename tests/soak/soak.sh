@@ -95,22 +95,22 @@ chaos() {
     soak_end=$((SECONDS + seconds))
     while :; do
         at 8 || return 0
-        echo "soak: chaos: iiifd killed (SIGKILL) and started again" >&2
+        echo "soak: $(date +%s.%N | cut -c8-12): chaos: iiifd killed (SIGKILL) and started again" >&2
         kill -KILL "$stack_iiifd_pid" 2>/dev/null || true
         wait_gone "$stack_iiifd_pid" 5 || true
         sleep 1
         stack_start_iiifd "$access"
         echo "$stack_iiifd_pid" >>"$chaos_pids"
         at 16 || return 0
-        echo "soak: chaos: Redis stopped and started again" >&2
+        echo "soak: $(date +%s.%N | cut -c8-12): chaos: Redis stopped and started again" >&2
         stop_pid "$stack_redis_pid"
         STACK_REDIS_AOF=1 stack_start_redis
         echo "$stack_redis_pid" >>"$chaos_pids"
         at 24 || return 0
-        echo "soak: chaos: nginx reloaded (SIGHUP)" >&2
+        echo "soak: $(date +%s.%N | cut -c8-12): chaos: nginx reloaded (SIGHUP)" >&2
         kill -HUP "$stack_nginx_pid"
         at 30 || return 0
-        echo "soak: chaos: 30 expensive renders at once" >&2
+        echo "soak: $(date +%s.%N | cut -c8-12): chaos: 30 expensive renders at once" >&2
         for ((i = 1; i <= 30; i++)); do
             curl -s -o /dev/null --max-time 120 \
                 "$image/full/$((1500 + cycle_start % 97 + i)),/$((i * 7 % 360))/default.png" &

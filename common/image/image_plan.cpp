@@ -62,8 +62,8 @@ Dimensions plan_size(const SizeSpec& spec, ApiVersion version, int rw, int rh,
     Dimensions out;
     switch (spec.kind) {
         case SizeSpec::Kind::full:
-            out = {rw, rh};
-            break;
+            // 2.1's full asks for the region unscaled; like max it is brought within the limits,
+            // so that the URL every 2.1 client makes of a whole image is always served.
         case SizeSpec::Kind::max:
             return max_size(rw, rh, limits, spec.upscale);
         case SizeSpec::Kind::width:

@@ -535,6 +535,20 @@ TEST_CASE("size: an explicit size within the limits is served", "[plan][size][li
     for (const auto& row : rows) check_plans(row);
 }
 
+TEST_CASE("2.1 size: full is scaled down to the limits, as max is", "[plan][size][limits][2.1]") {
+    const PlanRow rows[] = {
+        {v2, "full", "full", 300, 200, "0,0,300,200", 200, 133, "full/200,/0/default.jpg",
+         max_width(200)},
+        {v2, "full", "full", 300, 200, "0,0,300,200", 122, 81, "full/122,/0/default.jpg",
+         max_area(10000)},
+        {v2, "125,15,120,140", "full", 300, 200, "125,15,120,140", 60, 70,
+         "125,15,120,140/60,/0/default.jpg", max_width_height(1000, 70)},
+        {v2, "full", "full", 300, 200, "0,0,300,200", 300, 200, "full/full/0/default.jpg",
+         max_width_height(300, 200)},
+    };
+    for (const auto& row : rows) check_plans(row);
+}
+
 struct MaxSizeRow {
     int region_width, region_height;
     Limits limits;

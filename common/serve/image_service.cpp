@@ -475,6 +475,17 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     job->cache = cache;
     job->limits = service_limits(config);
     job->id_url = id_url_of(config, request, path, memo_entry);
+
+    // Resolved before anything else is answered, the base URI included: whatever the path
+    // parses as (the parse is from the right, so a mistyped image request is a base URI of an
+    // identifier holding slashes), no answer but a 404 is given for an image that does not exist.
+    std::optional<std::string> catalog_key;
+    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
+    std::optional<ImageRecord> record;
+    if (catalog_key)
+        record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
+    else
+        resolve_in_directory(*job, config, path.identifier);
     if (path.kind == IiifPath::Kind::base) {
         HttpResponse& response = prepared.response;
         response.status = 303;
@@ -482,17 +493,8 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
                             {"Location", job->id_url + "/info.json"}};
         return prepared;
     }
-
-    std::optional<std::string> catalog_key;
-    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
     std::optional<Access> access;
-    if (catalog_key) {
-        const ImageRecord record =
-            resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
-        access = decide(*job, request, *catalog, record, probe);
-    } else {
-        resolve_in_directory(*job, config, path.identifier);
-    }
+    if (record) access = decide(*job, request, *catalog, *record, probe);
     if (probe) {
         prepared.response = probe_response(*job, access.value_or(Access{}));
         return prepared;

@@ -314,6 +314,9 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
         const WatermarkSpec* mark = access.settings->watermark(record.watermark);
         if (!mark) throw IiifError(500, "watermark \"" + record.watermark + "\" is not configured");
         job.watermark = *mark;
+        // min_size spares a reader's thumbnails; a degraded requester gets no such favour, as
+        // tiles under it would stitch into an unmarked copy of the degraded image.
+        if (decision.grant == Grant::degraded) job.watermark->min_size = 0;
     }
     return access;
 }

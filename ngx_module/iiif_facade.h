@@ -31,7 +31,7 @@ typedef struct {
     iiif_str_t cache_control; /* empty: none */
     iiif_str_t cache_path;    /* empty: no cache */
     long long cache_max_bytes;
-    int max_width, max_height; /* 0: none */
+    int max_width, max_height; /* 0: none of its own (the core caps them all) */
     long long max_area;
     int jpeg_quality;
     int tile_size;

@@ -467,9 +467,10 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     ngx_conf_merge_str_value(conf->cache_path, prev->cache_path, "");
     ngx_conf_merge_off_value(conf->cache_max_size, prev->cache_max_size, 1024 * 1024 * 1024);
     ngx_conf_merge_str_value(conf->cache_control, prev->cache_control, "public, max-age=86400");
-    ngx_conf_merge_value(conf->max_width, prev->max_width, 0);
-    ngx_conf_merge_value(conf->max_height, prev->max_height, 0);
-    ngx_conf_merge_value(conf->max_area, prev->max_area, 0);
+    /* The core's defaults (ServiceConfig): what the renderer can deliver of any source. */
+    ngx_conf_merge_value(conf->max_width, prev->max_width, 10000);
+    ngx_conf_merge_value(conf->max_height, prev->max_height, 10000);
+    ngx_conf_merge_value(conf->max_area, prev->max_area, 50000000);
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
     ngx_conf_merge_value(conf->tile_size, prev->tile_size, 512);
     ngx_conf_merge_value(conf->cors, prev->cors, 1);

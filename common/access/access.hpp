@@ -50,7 +50,8 @@ struct WatermarkSpec {
     double opacity = 0.5;  // 0 < opacity <= 1
     double scale = 0.25;   // the mark's width as a fraction of the output's width
     int margin = 16;       // pixels between the mark and the output's edges
-    int min_size = 300;    // outputs whose longer side is below this are not marked
+    int min_size = 300;    // outputs whose longer side is below this are not marked (degraded
+                           // answers are, at every size)
     bool operator==(const WatermarkSpec&) const = default;
 };
 bool is_watermark_position(std::string_view position);

@@ -62,8 +62,8 @@ Dimensions plan_size(const SizeSpec& spec, ApiVersion version, int rw, int rh,
     Dimensions out;
     switch (spec.kind) {
         case SizeSpec::Kind::full:
-            out = {rw, rh};
-            break;
+            // 2.1's full asks for the region unscaled; like max it is brought within the limits,
+            // so that the URL every 2.1 client makes of a whole image is always served.
         case SizeSpec::Kind::max:
             return max_size(rw, rh, limits, spec.upscale);
         case SizeSpec::Kind::width:
@@ -185,8 +185,12 @@ Dimensions rotated_size(int width, int height, double degrees) {
     if (turns == 90 || turns == 270) return {height, width};
     double radians = degrees * std::numbers::pi / 180.0;
     double c = std::fabs(std::cos(radians)), s = std::fabs(std::sin(radians));
-    return {static_cast<int>(std::ceil(width * c + height * s - 1e-6)),
-            static_cast<int>(std::ceil(width * s + height * c - 1e-6))};
+    // Saturated: the box of two sides near an int's largest may not fit in one.
+    auto side = [](double length) {
+        return static_cast<int>(std::min(std::ceil(length - 1e-6),
+                                         static_cast<double>(std::numeric_limits<int>::max())));
+    };
+    return {side(width * c + height * s), side(width * s + height * c)};
 }
 
 ImagePlan plan_image(const ImageRequest& request, int image_width, int image_height,
@@ -195,6 +199,13 @@ ImagePlan plan_image(const ImageRequest& request, int image_width, int image_hei
     ImagePlan plan;
     plan.region = plan_region(request.region, image_width, image_height);
     Dimensions out = plan_size(request.size, request.version, plan.region.w, plan.region.h, limits);
+    // An output its format cannot hold is the request's fault, told before anything is decoded
+    // (its encoder would fail only once the pixels are made).
+    const int side = max_output_side(request.format);
+    const Dimensions shown = rotated_size(out.width, out.height, request.rotation.degrees);
+    if (shown.width > side || shown.height > side)
+        bad_request("a " + std::string(format_extension(request.format)) + " output has at most " +
+                    std::to_string(side) + " pixels a side");
     plan.width = out.width;
     plan.height = out.height;
     plan.mirror = request.rotation.mirror;

@@ -1,6 +1,7 @@
 #include "image_request.hpp"
 
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -274,6 +275,21 @@ std::string_view format_media_type(Format format) {
             return "image/gif";
     }
     return "application/octet-stream";
+}
+
+int max_output_side(Format format) {
+    switch (format) {
+        case Format::jpg:
+            return 65500;
+        case Format::webp:
+            return 16383;
+        case Format::gif:
+            return 65535;
+        case Format::png:
+        case Format::tif:
+            break;
+    }
+    return std::numeric_limits<int>::max();
 }
 
 std::string_view quality_name(Quality quality) {

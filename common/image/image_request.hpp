@@ -72,6 +72,9 @@ std::string encode_identifier(std::string_view identifier);
 
 std::string_view format_extension(Format format);
 std::string_view format_media_type(Format format);
+// The largest width or height an output of `format` can have (JPEG: 65500 in libjpeg-turbo,
+// WebP: 16383, GIF: 65535; PNG and TIFF: no bound below an int's).
+int max_output_side(Format format);
 std::string_view quality_name(Quality quality);
 
 }  // namespace iiif

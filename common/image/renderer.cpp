@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <vips/vips8>
 
 #include "decoded_tiles.hpp"
@@ -271,6 +272,41 @@ RenderCancellation::RenderCancellation(const std::atomic<bool>* flag) : previous
 
 RenderCancellation::~RenderCancellation() {
     t_cancelled = previous_;
+}
+
+Limits renderable_limits(const Limits& configured, const RenderOptions& options) {
+    // Every format's largest side (WebP's is the smallest), so that no unrotated output within
+    // the limits fails in its encoder.
+    int side = std::numeric_limits<int>::max();
+    for (Format format : {Format::jpg, Format::png, Format::webp, Format::tif, Format::gif})
+        side = std::min(side, max_output_side(format));
+    // `max` reads the coarsest level that still holds its output: under twice the output on
+    // each side when the pyramid goes on halving, so under four times maxArea decoded (a level
+    // that the pyramid does not reach is check_renderable's). An eighth of the decode guard
+    // leaves that its rounding and more.
+    const std::int64_t area = std::min(options.max_output_pixels, options.max_decode_pixels / 8);
+    auto capped = [](auto value, auto cap) { return value > 0 ? std::min(value, cap) : cap; };
+    Limits limits = configured;
+    limits.max_width = capped(configured.max_width, side);
+    limits.max_height = capped(configured.max_height, side);
+    limits.max_area = capped(configured.max_area, area);
+    return limits;
+}
+
+void check_renderable(const SourceInfo& source, const Limits& limits,
+                      const RenderOptions& options) {
+    ImagePlan largest;
+    largest.region = {0, 0, source.width, source.height};
+    const Dimensions size = max_size(source.width, source.height, limits, false);
+    largest.width = size.width;
+    largest.height = size.height;
+    const SourceLevel& level = choose_level(source, largest);
+    const std::int64_t decoded = area(level.width, level.height);
+    if (decoded > options.max_decode_pixels)
+        throw IiifError(422, "source image is too large to serve: its largest size allowed needs " +
+                                 std::to_string(level.width) + "x" + std::to_string(level.height) +
+                                 " pixels decoded, over the limit of " +
+                                 std::to_string(options.max_decode_pixels));
 }
 
 std::int64_t render_pixels(const SourceInfo& source, const ImagePlan& plan) {

@@ -28,6 +28,17 @@ struct RenderedImage {
     int width = 0, height = 0;
 };
 
+// The limits a service declares when `configured` are its own (0: none of its own), capped so
+// that every request within them passes `options`' guards unrotated: sides every output format
+// holds, and an area within the output guard whose `max` decodes within the decode guard.
+// max_scale is kept as it is.
+Limits renderable_limits(const Limits& configured, const RenderOptions& options);
+
+// Throws IiifError(422) when even the largest size `limits` allow of the whole image (full/max)
+// would decode more than options.max_decode_pixels: a source too large for its pyramid, or
+// without one, is refused as such (info.json included) rather than request by request.
+void check_renderable(const SourceInfo& source, const Limits& limits, const RenderOptions& options);
+
 // The level of `source` that the plan reads: the smallest one that still holds at least the
 // plan's output resolution, so nothing is ever upscaled from a level that was too small.
 const SourceLevel& choose_level(const SourceInfo& source, const ImagePlan& plan);

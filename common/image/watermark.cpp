@@ -101,28 +101,27 @@ struct Box {
 };
 
 // Where a mark of mark_width x mark_height goes on a width x height output: `scale` of the
-// output's width, its aspect kept, shrunk further to fit inside the margins; nullopt when the
-// margins leave no room.
-std::optional<Box> mark_box(const WatermarkSpec& spec, int mark_width, int mark_height, int width,
-                            int height) {
-    const int room_width = width - 2 * spec.margin;
-    const int room_height = height - 2 * spec.margin;
-    if (room_width < 1 || room_height < 1) return std::nullopt;
+// output's width, its aspect kept, shrunk further to fit inside the margins, and never less than
+// a pixel. The margins take at most a quarter of each side: an output that is to be marked is
+// marked, however small (a tile of a degraded image, which min_size does not spare).
+Box mark_box(const WatermarkSpec& spec, int mark_width, int mark_height, int width, int height) {
+    const int margin = std::min({spec.margin, width / 4, height / 4});
+    const int room_width = width - 2 * margin;
+    const int room_height = height - 2 * margin;
     const double aspect = static_cast<double>(mark_height) / mark_width;
-    int w = std::min(room_width, static_cast<int>(std::lround(spec.scale * width)));
-    int h = static_cast<int>(std::lround(w * aspect));
+    int w = std::clamp(static_cast<int>(std::lround(spec.scale * width)), 1, room_width);
+    int h = std::max(1, static_cast<int>(std::lround(w * aspect)));
     if (h > room_height) {
         h = room_height;
-        w = static_cast<int>(std::lround(h / aspect));
+        w = std::clamp(static_cast<int>(std::lround(h / aspect)), 1, room_width);
     }
-    if (w < 1 || h < 1) return std::nullopt;
 
     const std::string_view position = spec.position;
     Box box{(width - w) / 2, (height - h) / 2, w, h};
-    if (position.ends_with("left")) box.x = spec.margin;
-    if (position.ends_with("right")) box.x = width - spec.margin - w;
-    if (position.starts_with("top")) box.y = spec.margin;
-    if (position.starts_with("bottom")) box.y = height - spec.margin - h;
+    if (position.ends_with("left")) box.x = margin;
+    if (position.ends_with("right")) box.x = width - margin - w;
+    if (position.starts_with("top")) box.y = margin;
+    if (position.starts_with("bottom")) box.y = height - margin - h;
     return box;
 }
 
@@ -179,14 +178,13 @@ bool watermark_applies(const WatermarkSpec& spec, int width, int height) {
 VImage apply_watermark(const VImage& image, const WatermarkSpec& spec) {
     if (!watermark_applies(spec, image.width(), image.height())) return image;
     VImage mark = mark_for(spec);
-    auto box = mark_box(spec, mark.width(), mark.height(), image.width(), image.height());
-    if (!box) return image;
+    const Box box = mark_box(spec, mark.width(), mark.height(), image.width(), image.height());
 
-    VImage overlay = scale_mark(mark, box->width, box->height) *
-                     std::vector<double>{1.0, 1.0, 1.0, spec.opacity};
+    VImage overlay =
+        scale_mark(mark, box.width, box.height) * std::vector<double>{1.0, 1.0, 1.0, spec.opacity};
     // Only the mark's box is blended (in the output's own space: a grey output gets a grey
     // mark); the rest of the output stays exactly as it was.
-    VImage under = image.crop(box->x, box->y, box->width, box->height);
+    VImage under = image.crop(box.x, box.y, box.width, box.height);
     const bool grey = image.bands() < 3;
     VImage blended = under.composite2(
         overlay, VIPS_BLEND_MODE_OVER,
@@ -196,7 +194,7 @@ VImage apply_watermark(const VImage& image, const WatermarkSpec& spec) {
     if (!under.has_alpha())
         blended = blended.extract_band(0, VImage::option()->set("n", blended.bands() - 1));
     blended = blended.rint().cast(VIPS_FORMAT_UCHAR);
-    return image.insert(blended, box->x, box->y);
+    return image.insert(blended, box.x, box.y);
 }
 
 }  // namespace iiif

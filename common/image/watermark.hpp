@@ -19,9 +19,9 @@ std::optional<std::string> watermark_problem(const WatermarkSpec& spec);
 bool watermark_applies(const WatermarkSpec& spec, int width, int height);
 
 // `image` with the mark blended in: 8-bit sRGB or grey, with or without alpha, as the
-// renderer has it before quality; the result keeps its bands and interpretation. Unchanged when
-// the mark does not apply or does not fit within the margins. Throws IiifError (500) when the
-// mark's PNG cannot be read.
+// renderer has it before quality; the result keeps its bands and interpretation. Unchanged only
+// when the mark does not apply (min_size): on a small output the margins narrow to let it in.
+// Throws IiifError (500) when the mark's PNG cannot be read.
 vips::VImage apply_watermark(const vips::VImage& image, const WatermarkSpec& spec);
 
 }  // namespace iiif

@@ -84,6 +84,11 @@ namespace {
 
 constexpr std::string_view kSourceMediaType = "application/x-iiif-source";
 
+// The limits declared and applied: the configured ones within what the renderer can deliver.
+Limits service_limits(const ServiceConfig& config) {
+    return renderable_limits(config.limits, config.render);
+}
+
 std::string_view context_uri(ApiVersion version) {
     return version == ApiVersion::v3 ? "http://iiif.io/api/image/3/context.json"
                                      : "http://iiif.io/api/image/2/context.json";
@@ -264,11 +269,13 @@ ImageRecord resolve_in_catalog(RenderJob& job, const CatalogReader* catalog, con
     return std::move(*record);
 }
 
-// The limits of this requester for a source of known size.
+// The limits of this requester for a source of known size; a source too large to serve
+// whole is refused here, for info.json as for every image.
 void settle_limits(RenderJob& job, const SourceInfo& source) {
+    check_renderable(source, service_limits(*job.config), job.config->render);
     if (job.degraded_size > 0)
-        job.limits =
-            degraded_limits(job.config->limits, source.width, source.height, job.degraded_size);
+        job.limits = degraded_limits(service_limits(*job.config), source.width, source.height,
+                                     job.degraded_size);
 }
 
 // An answer that depends on the requester's access, before any cache lookup: a refusal is
@@ -307,6 +314,9 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
         const WatermarkSpec* mark = access.settings->watermark(record.watermark);
         if (!mark) throw IiifError(500, "watermark \"" + record.watermark + "\" is not configured");
         job.watermark = *mark;
+        // min_size spares a reader's thumbnails; a degraded requester gets no such favour, as
+        // tiles under it would stitch into an unmarked copy of the degraded image.
+        if (decision.grant == Grant::degraded) job.watermark->min_size = 0;
     }
     return access;
 }
@@ -316,7 +326,7 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
 // its scale is checked under the service's own limits first.
 ImagePlan plan_within_access(const RenderJob& job, const SourceInfo& source) {
     if (job.limits.max_scale > 0) {
-        Limits scale_only = job.config->limits;
+        Limits scale_only = service_limits(*job.config);
         scale_only.max_scale = job.limits.max_scale;
         if (!within_scale(plan_image(job.image, source.width, source.height, scale_only),
                           job.limits))
@@ -329,7 +339,7 @@ ImagePlan plan_within_access(const RenderJob& job, const SourceInfo& source) {
 // included, can answer one version for the other.
 std::string substitute_url(const RenderJob& job) {
     if (!job.source_info || job.degraded_size <= 0) return job.id_url + "/full/max/0/default.jpg";
-    const Limits fitted = degraded_limits(job.config->limits, job.source_info->width,
+    const Limits fitted = degraded_limits(service_limits(*job.config), job.source_info->width,
                                           job.source_info->height, job.degraded_size);
     const Dimensions size =
         max_size(job.source_info->width, job.source_info->height, fitted, false);
@@ -466,8 +476,19 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
     RenderJob* job = &job_here;
     job->config = &config;
     job->cache = cache;
-    job->limits = config.limits;
+    job->limits = service_limits(config);
     job->id_url = id_url_of(config, request, path, memo_entry);
+
+    // Resolved before anything else is answered, the base URI included: whatever the path
+    // parses as (the parse is from the right, so a mistyped image request is a base URI of an
+    // identifier holding slashes), no answer but a 404 is given for an image that does not exist.
+    std::optional<std::string> catalog_key;
+    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
+    std::optional<ImageRecord> record;
+    if (catalog_key)
+        record = resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
+    else
+        resolve_in_directory(*job, config, path.identifier);
     if (path.kind == IiifPath::Kind::base) {
         HttpResponse& response = prepared.response;
         response.status = 303;
@@ -475,17 +496,8 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
                             {"Location", job->id_url + "/info.json"}};
         return prepared;
     }
-
-    std::optional<std::string> catalog_key;
-    if (!config.catalog_path.empty()) catalog_key = catalog_image_key(path.identifier);
     std::optional<Access> access;
-    if (catalog_key) {
-        const ImageRecord record =
-            resolve_in_catalog(*job, catalog, *catalog_key, path.identifier, memo);
-        access = decide(*job, request, *catalog, record, probe);
-    } else {
-        resolve_in_directory(*job, config, path.identifier);
-    }
+    if (record) access = decide(*job, request, *catalog, *record, probe);
     if (probe) {
         prepared.response = probe_response(*job, access.value_or(Access{}));
         return prepared;
@@ -593,11 +605,10 @@ JobTraits job_traits(const RenderJob& job) {
         traits.pixels = 0;  // a probe at most
     } else if (job.source_info) {
         const SourceInfo& source = *job.source_info;
-        const Limits limits =
-            job.degraded_size > 0
-                ? degraded_limits(job.config->limits, source.width, source.height,
-                                  job.degraded_size)
-                : job.limits;
+        const Limits limits = job.degraded_size > 0
+                                  ? degraded_limits(service_limits(*job.config), source.width,
+                                                    source.height, job.degraded_size)
+                                  : job.limits;
         try {
             traits.pixels = render_pixels(source, plan_image(job.image, source.width,
                                                              source.height, limits));

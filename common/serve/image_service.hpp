@@ -41,7 +41,10 @@ struct ServiceConfig {
     // Public base URI of the service, e.g. "https://images.example.org/iiif/3". Empty: derived
     // from each request (X-Forwarded-Proto/-Host/-Prefix, else the connection and Host).
     std::string base_url;
-    Limits limits;
+    // What info.json declares and requests are held to; 0: none of the service's own. Either
+    // way capped to what `render` can deliver (renderable_limits), so that `max` (and 2.1's
+    // `full`) is always served.
+    Limits limits{.max_width = 10000, .max_height = 10000, .max_area = 50'000'000};
     RenderOptions render;
     SourceLimits source_limits;
     std::string cache_control = "public, max-age=86400";

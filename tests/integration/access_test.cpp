@@ -257,7 +257,7 @@ TEST_CASE("Degraded access: outsiders get the image fitted to the policy's size 
     CHECK(json_text(json.get(), "rights") == "http://creativecommons.org/licenses/by/4.0/");
     fixtures::Json inside_json = fixtures::parse_json(full_info.body);
     REQUIRE(inside_json);
-    CHECK(json_number(inside_json.get(), "maxWidth") == -1);
+    CHECK(json_number(inside_json.get(), "maxWidth") == 10000);  // the service's own
     CHECK(full_info.header("ETag") != info.header("ETag"));
 }
 
@@ -373,9 +373,41 @@ TEST_CASE("Watermark: the mark is exactly where configured on delivered images, 
     CHECK(test_images::near(pixel_of(tile, 200, 230), kBlack, 0));
     CHECK(test_images::near(pixel_of(tile, 181, 230), test_images::kRed, 0));
     CHECK(test_images::near(pixel_of(tile, 250, 250), test_images::kRed, 0));
-    // Below min_size: untouched.
+    // Below min_size: untouched, however small (the margins would fit it).
     Response small = get(site.nginx.url(image + "/0,0,512,512/150,/0/default.png"));
     CHECK(test_images::near(pixel_of(small, 140, 140), test_images::kRed, 0));
+    Response tiny = get(site.nginx.url(image + "/0,0,80,80/16,/0/default.png"));
+    CHECK(test_images::near(pixel_of(tiny, 8, 10), test_images::kRed, 0));
+}
+
+TEST_CASE("Watermark: a degraded answer is marked at every size, below min_size too",
+          "[access][integration]") {
+    MarkedSite site;
+    const std::string image = "/iiif/3/" + std::string(kCampusMarkedArk) + "/f1";
+    const std::vector<std::string> outside = {std::string("X-Forwarded-For: ") + kOutside};
+    const std::vector<std::string> inside = {std::string("X-Forwarded-For: ") + kInside};
+    // Degraded to 400 px across 2000, a scale of 0.2: tiles of 199 px (under min_size, 200)
+    // at that scale would stitch into the whole degraded image. Each is marked at its bottom
+    // right: a quarter of its width, 10 px from the edges.
+    // 199 x 199 of red over blue: the mark is 50 x 25 at x 139..188, y 164..188.
+    Response tile = get(site.nginx.url(image + "/0,0,995,995/199,/0/default.png"), outside);
+    CHECK(test_images::near(pixel_of(tile, 139, 164), kBlack, 0));
+    CHECK(test_images::near(pixel_of(tile, 188, 188), kBlack, 0));
+    CHECK(test_images::near(pixel_of(tile, 138, 176), test_images::kBlue, 0));
+    CHECK(test_images::near(pixel_of(tile, 100, 100), test_images::kRed, 0));
+    // 149 x 149 of red: 37 x 19 at x 102..138, y 120..138.
+    Response red = get(site.nginx.url(image + "/0,0,745,745/149,/0/default.png"), outside);
+    CHECK(test_images::near(pixel_of(red, 120, 129), kBlack, 0));
+    CHECK(test_images::near(pixel_of(red, 101, 129), test_images::kRed, 0));
+    // 16 x 16: the margins narrow to 4, the mark is 4 x 2 at x 8..11, y 10..11.
+    Response small = get(site.nginx.url(image + "/0,0,80,80/16,/0/default.png"), outside);
+    CHECK(test_images::near(pixel_of(small, 8, 10), kBlack, 0));
+    CHECK(test_images::near(pixel_of(small, 11, 11), kBlack, 0));
+    CHECK(test_images::near(pixel_of(small, 7, 10), test_images::kRed, 0));
+    CHECK(test_images::near(pixel_of(small, 8, 12), test_images::kRed, 0));
+    // Readers in full get the same tiles clean.
+    Response clean = get(site.nginx.url(image + "/0,0,745,745/149,/0/default.png"), inside);
+    CHECK(test_images::near(pixel_of(clean, 120, 129), test_images::kRed, 0));
 }
 
 TEST_CASE("Watermark: a policy that marks outsiders only gives readers clean images, each from "

@@ -141,7 +141,19 @@ TEST_CASE("catalog mode: a page or an ARK the catalog does not hold is 404", "[c
         CHECK(info.status == 404);
         CHECK(info.body == "image not found\n");
         CHECK(get(nginx.url("/iiif/3/" + id + "/full/max/0/default.jpg")).status == 404);
+        // Its base URI too, never a redirect to an info.json that is not there.
+        Response base = get(nginx.url("/iiif/3/" + id));
+        CHECK(base.status == 404);
+        CHECK(base.header("Location").empty());
     }
+    // Paths under a page that are no image request name no image either.
+    for (const std::string& path :
+         {std::string(kArk) + "/f1/full/max/0/default", std::string(kArk) + "/f1/info.json/extra",
+          std::string(kEncoded) + "%2Ff1/inf0.json"}) {
+        INFO(path);
+        CHECK(get(nginx.url("/iiif/3/" + path)).status == 404);
+    }
+    CHECK(get(nginx.url("/iiif/3/" + std::string(kArk) + "/f1")).status == 303);
     CHECK_FALSE(nginx.worker_crashed());
 }
 

@@ -9,6 +9,7 @@
 #include "http_client.hpp"
 #include "test_images.hpp"
 
+using Catch::Matchers::Contains;
 using fixtures::json_number;
 using integration::fetch;
 using integration::get;
@@ -107,6 +108,46 @@ TEST_CASE("A size over iiif_max_width is 400, and info.json declares maxWidth", 
     REQUIRE(largest.status == 200);
     CHECK(test_images::decode(largest.body).width() == 1000);
     CHECK(test_images::decode(largest.body).height() == 750);
+}
+
+TEST_CASE("A size beyond the limits or what its format holds is 400, never 422 or 500",
+          "[errors][limits]") {
+    // The default limits: 10000 a side, 50000000 in all.
+    auto nginx = fixtures::serve_master();
+    const std::vector<std::string> paths = {
+        "/iiif/3/master/full/^65536,1/0/default.jpg",
+        "/iiif/3/master/full/^1,65536/0/default.jpg",
+        "/iiif/3/master/full/^10001,/0/default.png",
+        "/iiif/3/master/full/^10000,10000/0/default.jpg",
+        "/iiif/3/master/full/^pct:1000/0/default.jpg",
+        "/iiif/3/master/0,0,1,1/^10000,5001/0/default.jpg",
+        "/iiif/2/master/full/65536,1/0/default.jpg",
+        "/iiif/2/master/full/pct:600/0/default.jpg",
+        // A percentage region far past the image is cropped to it, then held to the limits.
+        "/iiif/3/master/pct:0,0,100000,100000/^10001,/0/default.jpg",
+        "/iiif/3/master/pct:100000,0,1,1/max/0/default.jpg",
+        "/iiif/3/master/pct:0,0,0.001,100000/^max/0/default.jpg",
+        // Within the limits, but turned by 45 degrees: 10607 x 10607, over 100 megapixels out.
+        "/iiif/3/master/full/^10000,5000/45/default.jpg",
+    };
+    for (int round = 0; round < 2; ++round) {  // the source unknown, then known
+        for (const std::string& path : paths) {
+            INFO("GET " << path);
+            Response response = get(nginx->url(path));
+            check_error(response, 400);
+            CHECK_THAT(response.body, !Contains("damaged"));
+        }
+    }
+    // Without limits of its own the service keeps the renderer's: 16383 a side, which a WebP
+    // turned by 7 degrees (16505 wide) outgrows.
+    NginxOptions unlimited;
+    unlimited.location_extra = "iiif_max_width 0; iiif_max_height 0; iiif_max_area 0;";
+    auto open = fixtures::serve_master(unlimited);
+    check_errors(*open,
+                 {"/iiif/3/master/full/^16384,/0/default.png",
+                  "/iiif/3/master/full/^16383,2000/7/default.webp",
+                  "/iiif/3/master/full/^65536,1/0/default.jpg"},
+                 400);
 }
 
 TEST_CASE("A format the server does not produce is 501 in 3.0 and 415 in 2.1", "[errors]") {

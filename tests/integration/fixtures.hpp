@@ -9,6 +9,7 @@
 #include <vips/vips8>
 
 #include "nginx_harness.hpp"
+#include "test_images.hpp"
 
 namespace fixtures {
 
@@ -27,6 +28,11 @@ constexpr const char* kPyramid =
 // render of its full region decodes every pixel, so it is slow on purpose (about 0.5 s for
 // side 8000), yet small on disk (deflate).
 const std::string& slow_tiff(int side);
+
+// A pyramidal TIFF of width x height in one colour, deflated in 512 x 512 tiles, levels halved
+// down to one tile: large in declared size, yet written in a blink (every tile of a level holds
+// the same bytes, compressed once) and a few megabytes on disk. Made once per size and colour.
+const std::string& solid_pyramid(int width, int height, test_images::Rgb colour);
 
 // A started nginx serving master_tiff() as "master" under /iiif/3/ and /iiif/2/.
 std::unique_ptr<integration::Nginx> serve_master(integration::NginxOptions options = {});

@@ -50,6 +50,27 @@ TEST_CASE("An identifier with slashes is served percent-encoded and raw", "[iden
     CHECK(service_id(v2, "@id") == nginx.url("/iiif/2/a%2Fb%2Fc"));
 }
 
+TEST_CASE("With raw slashes, a path that is no image request is 303 for an image, else 404",
+          "[identifiers]") {
+    Nginx nginx;
+    nginx.add_image("a/b/c.tif", fixtures::master_tiff());
+    nginx.start();
+    for (const char* version : {"3", "2"}) {
+        const std::string prefix = "/iiif/" + std::string(version);
+        Response base = get(nginx.url(prefix + "/a/b/c"));
+        CHECK(base.status == 303);
+        CHECK(base.header("Location") == nginx.url(prefix + "/a%2Fb%2Fc/info.json"));
+        for (const char* path : {"/a/b/c/full/max/0/default", "/a/b/c/info.json/extra",
+                                 "/a/b/c/inf0.json", "/a/b/nothing"}) {
+            INFO(prefix << path);
+            Response response = get(nginx.url(prefix + path));
+            CHECK(response.status == 404);
+            CHECK(response.header("Location").empty());
+            CHECK(response.body == "image not found\n");
+        }
+    }
+}
+
 TEST_CASE("Behind a reverse proxy, X-Forwarded-Proto, -Host and -Prefix make the service's URI",
           "[identifiers]") {
     auto nginx = fixtures::serve_master();

@@ -419,8 +419,11 @@ TEST_CASE("documents: unknown, withdrawn and malformed document paths", "[docume
     writer->withdraw(kArk, "removed", 1700000100);
     const std::string manifest_path = std::string(kArk) + "/manifest";
     CHECK(status(v3, manifest_path) == 410);
-    // Outside catalog mode a path ending in /manifest is an image's base URI.
+    // Outside catalog mode a path ending in /manifest is an image's base URI: with no such
+    // file, a 404 that says so (not the withdrawn manifest's 410).
     ServiceConfig files;
     files.source_dir = "/nonexistent";
-    CHECK(prepare_request(files, nullptr, get(manifest_path), reader).response.status == 303);
+    HttpResponse base = prepare_request(files, nullptr, get(manifest_path), reader).response;
+    CHECK(base.status == 404);
+    CHECK(base.body == "image not found\n");
 }

@@ -10,6 +10,7 @@
 #include "image_request.hpp"
 #include "image_source.hpp"
 #include "renderer.hpp"
+#include "spec_helpers.hpp"
 #include "test_images.hpp"
 
 using namespace iiif;
@@ -161,4 +162,63 @@ TEST_CASE("a tiled source is limited by the region it decodes, not its whole siz
     CHECK(status_of(path, "0,0,512,512/max/0/default.png", options) == 200);
     CHECK(status_of(path, "full/250,/0/default.png", options) == 200);  // read at 1/8
     CHECK(status_of(path, "0,0,1024,1024/max/0/default.png", options) == 400);
+}
+
+TEST_CASE("renderable limits: the configured ones, capped to what the guards let through",
+          "[hostile][limits]") {
+    const RenderOptions guards;  // 100 megapixels out, 400 decoded
+    const Limits none = renderable_limits({}, guards);
+    CHECK(none.max_width == 16383);  // WebP's largest side
+    CHECK(none.max_height == 16383);
+    CHECK(none.max_area == 50'000'000);  // an eighth of the decode guard
+    const Limits own =
+        renderable_limits({.max_width = 3000, .max_height = 0, .max_area = 4'000'000}, guards);
+    CHECK(own.max_width == 3000);
+    CHECK(own.max_height == 16383);
+    CHECK(own.max_area == 4'000'000);
+    const Limits over = renderable_limits(
+        {.max_width = 20000, .max_height = 20000, .max_area = 200'000'000}, guards);
+    CHECK(over.max_width == 16383);
+    CHECK(over.max_area == 50'000'000);
+    RenderOptions small;
+    small.max_output_pixels = 1'000'000;
+    CHECK(renderable_limits({}, small).max_area == 1'000'000);
+}
+
+TEST_CASE("a source whose largest allowed size cannot be decoded is refused whole: 422",
+          "[hostile][limits]") {
+    const RenderOptions guards;
+    const Limits limits = renderable_limits({}, guards);
+    // An untiled 30000 x 20000 PNG is decoded whole for any request: 600 megapixels.
+    SourceInfo flat{.format = SourceFormat::png,
+                    .width = 30000,
+                    .height = 20000,
+                    .levels = {{.scale_factor = 1, .width = 30000, .height = 20000}}};
+    CHECK(spec::status_of([&] { check_renderable(flat, limits, guards); }) == 422);
+    // The same size as a JPEG decodes at 1/2 for its largest size (8660 x 5773): 150 megapixels.
+    SourceInfo jpeg = flat;
+    jpeg.format = SourceFormat::jpeg;
+    for (int shrink : {2, 4, 8})
+        jpeg.levels.push_back({.scale_factor = shrink,
+                               .width = 30000 / shrink,
+                               .height = 20000 / shrink,
+                               .shrink = shrink});
+    CHECK(spec::status_of([&] { check_renderable(jpeg, limits, guards); }) == 200);
+    // A pyramid is read at the level just above its largest size.
+    SourceInfo pyramid{.format = SourceFormat::tiff,
+                       .width = 100000,
+                       .height = 100000,
+                       .tiled = true,
+                       .tile_width = 256,
+                       .tile_height = 256,
+                       .levels = {}};
+    for (int factor = 1; factor <= 512; factor *= 2)
+        pyramid.levels.push_back({.scale_factor = factor,
+                                  .width = ceil_div(100000, factor),
+                                  .height = ceil_div(100000, factor),
+                                  .page = static_cast<int>(pyramid.levels.size())});
+    CHECK(spec::status_of([&] { check_renderable(pyramid, limits, guards); }) == 200);
+    // One whose pyramid stops at 1/4 leaves 25000 x 25000 to decode.
+    pyramid.levels.resize(3);
+    CHECK(spec::status_of([&] { check_renderable(pyramid, limits, guards); }) == 422);
 }

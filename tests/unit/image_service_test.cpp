@@ -110,6 +110,29 @@ TEST_CASE("service: the base URI redirects to info.json", "[service]") {
     CHECK(header(response, "Location") == "http://images.test/iiif/3/pattern/info.json");
 }
 
+TEST_CASE("service: what is no image request is a base URI: 303 for an image, else 404",
+          "[service]") {
+    Service service("base-or-not");
+    for (const char* path : {"pattern", "a/b/c", "a%2Fb%2Fc"}) {
+        INFO(path);
+        HttpResponse response = service.get(path);
+        CHECK(response.status == 303);
+        CHECK(header(response, "Location") == "http://images.test/iiif/3/" +
+                                                  encode_identifier(percent_decode(path)) +
+                                                  "/info.json");
+    }
+    // Parsed from the right, each of these is the base URI of an identifier with slashes that
+    // names no file.
+    for (const char* path :
+         {"nothing", "pattern/full/max/0/default", "pattern/info.json/extra", "pattern/inf0.json",
+          "a/b/c/full/max/0/default", "a/b/c/full/max/0/default.jpg/x"}) {
+        INFO(path);
+        HttpResponse response = service.get(path);
+        CHECK(response.status == 404);
+        CHECK(header(response, "Location").empty());
+    }
+}
+
 TEST_CASE("service: ids follow the reverse proxy's headers, or the configured base", "[service]") {
     Service service("proxy");
     HttpRequest request;
@@ -207,6 +230,36 @@ TEST_CASE("service: with the source known, request errors are answered without a
     CHECK(service.get("pattern/500,500,10,10/max/0/default.jpg").status == 400);
     CHECK(service.get("pattern/full/401,/0/default.jpg").status == 400);
     CHECK(service.get("pattern/full/^401,/0/default.jpg").status == 200);
+}
+
+TEST_CASE("service: with the source known, a size beyond the limits is refused without a render",
+          "[service][limits]") {
+    Service service("beyond");
+    REQUIRE(service.get("pattern/info.json").status == 200);
+    for (const char* path :
+         {"pattern/full/^65536,1/0/default.jpg", "pattern/full/^1,65536/0/default.jpg",
+          "pattern/full/^10001,/0/default.png", "pattern/0,0,1,1/^7072,7072/0/default.png",
+          "pattern/full/^pct:5000/0/default.jpg"}) {
+        INFO(path);
+        CHECK_FALSE(service.needs_render(path));
+        CHECK(service.get(path).status == 400);
+    }
+}
+
+TEST_CASE("service: a source whose max would decode over the guard is refused whole: 422",
+          "[service][limits]") {
+    // 400 x 300 in strips: every render decodes its 120000 pixels.
+    Service service("undecodable");
+    service.config.render.max_decode_pixels = 119999;
+    for (const char* path : {"pattern/info.json", "pattern/full/max/0/default.jpg",
+                             "pattern/0,0,10,10/max/0/default.jpg"}) {
+        INFO(path);
+        HttpResponse response = service.get(path);
+        CHECK(response.status == 422);
+        CHECK(response.body.find("too large to serve") != std::string::npos);
+    }
+    service.config.render.max_decode_pixels = 120000;
+    CHECK(service.get("pattern/info.json").status == 200);
 }
 
 TEST_CASE("service: a replaced source is rendered again, never served stale", "[service]") {

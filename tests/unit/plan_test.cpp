@@ -535,6 +535,47 @@ TEST_CASE("size: an explicit size within the limits is served", "[plan][size][li
     for (const auto& row : rows) check_plans(row);
 }
 
+TEST_CASE("2.1 size: full is scaled down to the limits, as max is", "[plan][size][limits][2.1]") {
+    const PlanRow rows[] = {
+        {v2, "full", "full", 300, 200, "0,0,300,200", 200, 133, "full/200,/0/default.jpg",
+         max_width(200)},
+        {v2, "full", "full", 300, 200, "0,0,300,200", 122, 81, "full/122,/0/default.jpg",
+         max_area(10000)},
+        {v2, "125,15,120,140", "full", 300, 200, "125,15,120,140", 60, 70,
+         "125,15,120,140/60,/0/default.jpg", max_width_height(1000, 70)},
+        {v2, "full", "full", 300, 200, "0,0,300,200", 300, 200, "full/full/0/default.jpg",
+         max_width_height(300, 200)},
+    };
+    for (const auto& row : rows) check_plans(row);
+}
+
+TEST_CASE("size: an output wider or taller than its format holds is 400, rotation included",
+          "[plan][size][limits]") {
+    struct Row {
+        const char* size;
+        const char* rotation;
+        const char* quality_format;
+        int status;
+    };
+    const Row rows[] = {
+        {"^65500,", "0", "default.jpg", 200},   {"^65501,", "0", "default.jpg", 400},
+        {"^,65501", "0", "default.jpg", 400},   {"^65536,1", "0", "default.jpg", 400},
+        {"^16383,", "0", "default.webp", 200},  {"^16384,", "0", "default.webp", 400},
+        {"^65535,", "0", "default.gif", 200},   {"^65536,", "0", "default.gif", 400},
+        {"^65536,1", "0", "default.png", 200},  {"^65536,1", "0", "default.tif", 200},
+        {"^1,65501", "90", "default.png", 200}, {"^1,65501", "90", "default.jpg", 400},
+        // 16000 x 10667 fits in a WebP upright or turned by 90 degrees, not by 45 (18857 a side).
+        {"^16000,", "90", "default.webp", 200}, {"^16000,", "45", "default.webp", 400},
+    };
+    for (const Row& row : rows) {
+        INFO("full/" << row.size << "/" << row.rotation << "/" << row.quality_format);
+        CHECK(status_of([&] {
+                  plan_request(v3, "full", row.size, row.rotation, row.quality_format, 300, 200,
+                               no_limits);
+              }) == row.status);
+    }
+}
+
 struct MaxSizeRow {
     int region_width, region_height;
     Limits limits;

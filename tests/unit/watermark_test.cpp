@@ -171,6 +171,36 @@ TEST_CASE("the mark keeps its aspect and never leaves the margins", "[watermark]
     CHECK(changed.y1 == 290);
 }
 
+TEST_CASE("on a small output the margins narrow to a quarter of it, so the mark is in",
+          "[watermark]") {
+    WatermarkSpec spec = red_spec();  // margins of 10, a 2:1 mark at a quarter of the width
+    struct Row {
+        const char* size;
+        int x0, y0, x1, y1;  // the mark's box, x1 and y1 exclusive
+    };
+    const Row rows[] = {
+        // 40 x 30: margins of 7 (a quarter of 30), the mark 10 x 5 at the bottom right.
+        {"40,30", 23, 18, 33, 23},
+        // 16 x 12: margins of 3, the mark 4 x 2.
+        {"16,12", 9, 7, 13, 9},
+        // 4 x 3: no margins, the mark 1 x 1.
+        {"4,3", 3, 2, 4, 3},
+        // 1 x 1: the whole output.
+        {"1,1", 0, 0, 1, 1},
+    };
+    for (const Row& row : rows) {
+        INFO(row.size);
+        const std::string request = "full/" + std::string(row.size) + "/0/default.png";
+        RenderedImage out = render(grey_source(), request, &spec);
+        Changed changed = changed_pixels(out.bytes, render(grey_source(), request, nullptr).bytes);
+        CHECK(changed.x0 == row.x0);
+        CHECK(changed.y0 == row.y0);
+        CHECK(changed.x1 == row.x1);
+        CHECK(changed.y1 == row.y1);
+        CHECK(is(out, row.x0, row.y0, kRed));
+    }
+}
+
 TEST_CASE("transparent parts of a PNG mark leave the output visible", "[watermark]") {
     // Left half transparent (over blue, which must not bleed in), right half opaque red.
     vips::VImage left = solid(100, 100, kBlue).bandjoin_const({0});

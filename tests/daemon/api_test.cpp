@@ -425,3 +425,63 @@ TEST_CASE("api: an identifier over 256 characters is 400 naming the limit", "[ap
     CHECK(set.status == 400);
     CHECK(json_text(set.body, "error") == "set: longer than 200 characters");
 }
+
+TEST_CASE(
+    "api: an object route takes an object's ARK exactly: anything under it or after it is 404 "
+    "and changes nothing",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    const std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    const std::string object = "/api/v1/objects/" + ark;
+    const std::string takedown = R"({"reason": "rights owner request", "requested_by": "tests"})";
+    const std::string refusal = "not an object's ARK (nothing may follow its name)";
+
+    // %2F is decoded before routing: the first is ark + "/../../staging".
+    for (const std::string under :
+         {"%2F..%2F..%2Fstaging", "/f1", "%2Ff1", "/", ".", ".f1", "/withdraw", "/f1/x"}) {
+        INFO(under);
+        for (const std::string action : {"withdraw", "reinstate", "purge"}) {
+            INFO(action);
+            HttpResponse answer =
+                http("POST", iiifd.url(object + under + "/" + action), iiifd.auth(), takedown);
+            CHECK(answer.status == 404);
+            CHECK(json_text(answer.body, "error") == refusal);
+        }
+        HttpResponse read = iiifd.get(object + under);
+        CHECK(read.status == 404);
+        CHECK(json_text(read.body, "error") == refusal);
+        HttpResponse patched = iiifd.patch(object + under, R"({"creator": ["Someone else"]})");
+        CHECK(patched.status == 404);
+        CHECK(json_text(patched.body, "error") == refusal);
+    }
+
+    // Nothing happened to the object: still active, its metadata as deposited, one event.
+    HttpResponse record = iiifd.get(object);
+    REQUIRE(record.status == 200);
+    CHECK(json_text(record.body, "state") == "active");
+    CHECK(json_array(record.body, "metadata.creator") ==
+          std::vector<std::string>{R"({"value":"Cassini, César-François"})"});
+    CHECK(redis.integer({"XLEN", "iiif:events"}) == 1);
+    CHECK_FALSE(fs::exists(iiifd.storage_root() + "/withdrawals.log"));
+
+    // Any spelling of the ARK itself is the object: "ark:" without '/', the label's case,
+    // hyphens left out.
+    const std::string name = ark.substr(ark.rfind('/') + 1);
+    std::string bare = name;
+    std::erase(bare, '-');
+    for (const std::string& spelling :
+         {"ark:99999/" + name, "ARK:/99999/" + name, "ark:/99999/" + bare}) {
+        INFO(spelling);
+        HttpResponse same = iiifd.get("/api/v1/objects/" + spelling);
+        CHECK(same.status == 200);
+        CHECK(json_text(same.body, "ark") == ark);
+    }
+    HttpResponse withdrawn = http("POST", iiifd.url(object + "/withdraw"), iiifd.auth(), takedown);
+    CHECK(withdrawn.status == 200);
+    CHECK(json_text(withdrawn.body, "state") == "withdrawn");
+}

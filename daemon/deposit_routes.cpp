@@ -54,8 +54,8 @@ class DepositReceiver {
                 return refuse(413, "more than " + std::to_string(config_.max_files_per_object) +
                                        " files in one object");
             size_t page = files_.size() + 1;
-            std::string original = fs::path(part.filename).filename().string();
-            if (original.empty()) original = "file" + std::to_string(page);
+            const std::string original = part.filename.empty() ? "file" + std::to_string(page)
+                                                               : deposit_file_name(part.filename);
             std::string path = directory_ + "/" + staged_file_name(page, original);
             fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
             if (fd_ < 0) return refuse(500, "cannot write " + path + ": " + std::strerror(errno));

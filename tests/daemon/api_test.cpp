@@ -485,3 +485,28 @@ TEST_CASE(
     CHECK(withdrawn.status == 200);
     CHECK(json_text(withdrawn.body, "state") == "withdrawn");
 }
+
+TEST_CASE(
+    "api: a file name that is not UTF-8 is made valid (U+FFFD for each bad sequence, the "
+    "extension kept) and the deposit is taken",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    const std::string replacement = "\xEF\xBF\xBD";
+    const std::string long_name = std::string(300, 'a') + "\xE9.png";  // Latin-1 é
+    HttpResponse deposit =
+        post_multipart(iiifd.url("/api/v1/objects"), iiifd.auth(),
+                       {{"file", "caf\xE9.jpg", "", image("a.jpg")},
+                        {"file", "\xC3\x28-\xF0\x9F\x98\x80.png", "", image("b.png")},
+                        {"file", long_name, "", image("c.png")}});
+    REQUIRE(deposit.status == 202);
+
+    const std::string status = iiifd.wait_for_job(json_text(deposit.body, "job"));
+    CHECK(json_text(status, "state") == "done");
+    // A cut name keeps its end, where the extension is: 200 bytes, whole characters.
+    CHECK(files_of(status) ==
+          std::vector<std::string>{"caf" + replacement + ".jpg done 1",
+                                   replacement + "(-\xF0\x9F\x98\x80.png done 2",
+                                   std::string(193, 'a') + replacement + ".png done 3"});
+}

@@ -84,3 +84,22 @@ TEST_CASE("hotfolder: a subfolder with a bad metadata.json is renamed .failed wi
     CHECK(fs::exists(folder + ".failed/01.jpg"));
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
 }
+
+TEST_CASE("hotfolder: a file name that is not UTF-8 is recorded made valid, the extension kept",
+          "[hotfolder]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    std::string folder = iiifd.hot_folder() + "/latin1";
+    fs::create_directories(folder);
+    test_images::quadrants(300, 200).write_to_file((folder + "/01-caf\xE9.png").c_str());
+    REQUIRE(appears(folder + ".iiifd.json"));
+    const std::string receipt = read_file(folder + ".iiifd.json");
+    CHECK(json_array(receipt, "files") == std::vector<std::string>{"01-caf\xEF\xBF\xBD.png"});
+    const std::string status = iiifd.wait_for_job(json_text(receipt, "job"));
+    CHECK(json_text(status, "state") == "done");
+    std::vector<std::string> files = json_array(status, "files");
+    REQUIRE(files.size() == 1);
+    CHECK(json_text(files[0], "name") == "01-caf\xEF\xBF\xBD.png");
+}

@@ -187,6 +187,25 @@ TEST_CASE("queue: iiifd ingest of a missing file fails with the reason and queue
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
 }
 
+TEST_CASE("queue: iiifd ingest records a file name that is not UTF-8 made valid", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    const fs::path latin1 = test_images::scratch_dir() / "cli-latin1" / "caf\xE9.png";
+    fs::create_directories(latin1.parent_path());
+    fs::copy_file(image("b.png"), latin1, fs::copy_options::overwrite_existing);
+
+    CommandResult result = iiifd.run_iiifd({"ingest", latin1.string()});
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    std::string job = result.output.substr(result.output.find("job: ") + 5);
+    job = job.substr(0, job.find('\n'));
+    iiifd.start();
+    const std::string status = iiifd.wait_for_job(job);
+    CHECK(json_text(status, "state") == "done");
+    std::vector<std::string> files = json_array(status, "files");
+    REQUIRE(files.size() == 1);
+    CHECK(json_text(files[0], "name") == "caf\xEF\xBF\xBD.png");
+}
 TEST_CASE("queue: iiifd rebuild gives back the catalog from the storage root", "[queue]") {
     RedisServer redis;
     Daemon iiifd(redis);

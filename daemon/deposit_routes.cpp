@@ -234,7 +234,7 @@ void DepositRoutes::deposit(const httplib::Request& req, httplib::Response& res,
 
     iiif::ObjectMetadata metadata;
     if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
-    check_access_name(config_, metadata);
+    deposits_.check(metadata);
     fsync_directory(staging.directory);
 
     auto redis = redis_.lease();

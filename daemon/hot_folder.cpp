@@ -263,6 +263,7 @@ class Watcher {
         if (contents.metadata) {
             try {
                 metadata = iiif::parse_object_metadata(read_text(path(name) + "/" + kMetadataFile));
+                deposits_.check(metadata);
             } catch (const iiif::IiifError& error) {
                 refuse(name, std::string(kMetadataFile) + ": " + error.reason);
                 return Outcome::taken;

@@ -185,6 +185,11 @@ TEST_CASE("api: bad metadata is 400 and nothing is queued", "[api]") {
         iiifd.post_object({image("a.jpg")}, R"({"license": "https://example.org/mine"})");
     CHECK(bad_license.status == 400);
 
+    HttpResponse bad_access = iiifd.post_object({image("a.jpg")}, R"({"access": "staff-only"})");
+    CHECK(bad_access.status == 400);
+    CHECK(json_text(bad_access.body, "error") ==
+          "metadata: access: no such policy: \"staff-only\"");
+
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
     CHECK(entries(iiifd.staging()) == 0);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "access_config.hpp"
+#include "auth_service.hpp"
 #include "watermark.hpp"
 
 namespace iiifd {
@@ -40,6 +41,20 @@ bool is_http_token(std::string_view text) {
                std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
                    std::string_view::npos;
     });
+}
+
+// Origins as `origin_of` writes them, or "*" (any).
+std::vector<std::string> read_origins(const ConfigSection& section, std::string_view key) {
+    std::vector<std::string> origins = section.strings(key);
+    for (size_t i = 0; i < origins.size(); ++i) {
+        if (origins[i] == "*") continue;
+        if (!is_origin(origins[i]))
+            section.fail(
+                std::string(key) + "[" + std::to_string(i) + "]",
+                "not an origin: \"" + origins[i] + "\" (scheme://host[:port], or \"*\" for any)");
+        origins[i] = origin_of(origins[i]);
+    }
+    return origins;
 }
 
 // A user name goes into the session cookie and the logs: printable, at most 256 bytes.
@@ -170,9 +185,10 @@ void read_policies(const ConfigSection& root, AccessConfig& access) {
 
 // [access] but its users; after [policies], which default_policy names.
 void read_access_settings(const ConfigSection& table, const std::string& storage_root,
-                          AccessConfig& access) {
+                          const std::vector<std::string>& own_origins, AccessConfig& access) {
     table.only_keys({"default_policy", "key_file", "cookie_name", "session_lifetime",
-                     "token_lifetime", "remote_user_header", "trusted_proxies", "users"});
+                     "token_lifetime", "remote_user_header", "trusted_proxies", "token_origins",
+                     "users"});
     table.read("default_policy", access.default_policy);
     require_policy(table, "default_policy", access, access.default_policy);
     access.key_file = storage_root + "/access.key";
@@ -192,6 +208,8 @@ void read_access_settings(const ConfigSection& table, const std::string& storage
     } else {
         access.trusted_proxies = {*iiif::parse_network("127.0.0.1"), *iiif::parse_network("::1")};
     }
+    access.token_origins =
+        table.has("token_origins") ? read_origins(table, "token_origins") : own_origins;
 }
 
 // [access.users.NAME]; after remote_user_header, which lets a user go without a password.
@@ -216,12 +234,13 @@ void read_users(const ConfigSection& table, AccessConfig& access) {
 
 }  // namespace
 
-AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root) {
+AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root,
+                                const std::vector<std::string>& own_origins) {
     AccessConfig access;
     read_watermarks(root, access);
     read_policies(root, access);
     const ConfigSection table = root.section("access");
-    read_access_settings(table, storage_root, access);
+    read_access_settings(table, storage_root, own_origins, access);
     read_users(table, access);
     return access;
 }

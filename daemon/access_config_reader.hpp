@@ -12,9 +12,11 @@
 
 namespace iiifd {
 
-// `root` is the whole document; the key file defaults to {storage_root}/access.key. Read before
-// [sets], which name policies and watermarks.
-AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root);
+// `root` is the whole document; the key file defaults to {storage_root}/access.key, the token
+// service's origins to `own_origins` (the site's). Read before [sets], which name policies and
+// watermarks.
+AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root,
+                                const std::vector<std::string>& own_origins);
 
 // The array `key` of group names.
 std::vector<std::string> read_groups(const ConfigSection& section, std::string_view key);

@@ -292,6 +292,11 @@ constexpr TokenError kInvalidOrigin{
     "The origin must be a scheme, a host and a port, such as https://viewer.example.org.",
     "L’origine de la visionneuse n’est pas valide",
     "L’origine est un schéma, un hôte et un port, comme https://viewer.example.org."};
+constexpr TokenError kRefusedOrigin{
+    "invalidOrigin", "This viewer may not show these images",
+    "This site gives access tokens to the viewers of the sites it trusts alone.",
+    "Cette visionneuse ne peut pas montrer ces images",
+    "Ce site ne donne de jetons d’accès qu’aux visionneuses des sites auxquels il se fie."};
 constexpr TokenError kMissingAspect{
     "missingAspect", "You are not signed in", "Sign in to see the images in full.",
     "Vous n’êtes pas connecté", "Connectez-vous pour voir les images en entier."};
@@ -630,6 +635,11 @@ void AuthService::token(const httplib::Request& req, httplib::Response& res) con
         error = &kInvalidRequest;
     } else if (!is_origin(origin)) {
         error = &kInvalidOrigin;
+    } else if (!token_origin_allowed(origin)) {
+        // A token is a bearer credential: a page of a site the operator does not trust, framing
+        // this service while the user's cookie goes with it, must not get one.
+        spdlog::info("auth: no access token for {}: not among [access] token_origins", origin);
+        error = &kRefusedOrigin;
     } else {
         std::optional<iiif::AccessCredential> session = this->session(req);
         const std::string cookies = joined_cookies(req);
@@ -691,6 +701,13 @@ void AuthService::token(const httplib::Request& req, httplib::Response& res) con
             script_json(message.get()) + ";\nconst origin = " + script_json(target.get()) +
             ";\nwindow.parent.postMessage(message, origin);\n}\n</script>\n</body>\n</html>\n",
         "text/html; charset=utf-8");
+}
+
+bool AuthService::token_origin_allowed(std::string_view origin) const {
+    const std::string compared = origin_of(origin);
+    return std::any_of(
+        config_.access.token_origins.begin(), config_.access.token_origins.end(),
+        [&](const std::string& allowed) { return allowed == "*" || allowed == compared; });
 }
 
 void AuthService::logout(const httplib::Request& req, httplib::Response& res) const {

@@ -16,6 +16,8 @@
 //                                  posts an AuthAccessToken2 to the viewer's window for the
 //                                  session cookie or, profile external, for an address inside a
 //                                  network policy's networks; else an AuthAccessTokenError2.
+//                                  Only to the origins of [access] token_origins: others get
+//                                  invalidOrigin.
 //   GET  /auth/logout              the logout service: the session cookie cleared.
 #pragma once
 
@@ -54,6 +56,8 @@ class AuthService {
     const AccessUser* user(std::string_view name) const;
     bool api_key_matches(std::string_view key) const;
     bool trusted(const std::optional<iiif::IpAddress>& address) const;
+    // Whether [access] token_origins lets the token service post a token to `origin`.
+    bool token_origin_allowed(std::string_view origin) const;
     std::optional<iiif::IpAddress> client_address(const httplib::Request& req) const;
     std::optional<std::string> remote_user(const httplib::Request& req) const;
     std::string cookie(std::string_view value, std::int64_t max_age) const;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "access_config_reader.hpp"
+#include "auth_service.hpp"
 #include "config_section.hpp"
 #include "dublin_core.hpp"
 
@@ -188,6 +189,15 @@ void read_public(const ConfigSection& public_, DaemonConfig& config) {
     public_.read("oai_repository_identifier", config.oai_repository_identifier);
 }
 
+// The origins of this site's pages, which show the viewer: the public base URL's, and the
+// landing page's when it is on a site of its own.
+std::vector<std::string> own_origins(const DaemonConfig& config) {
+    std::vector<std::string> origins{origin_of(config.public_base_url)};
+    const std::string landing = origin_of(config.landing_page);
+    if (!landing.empty() && landing != origins.front()) origins.push_back(landing);
+    return origins;
+}
+
 void read_http(const ConfigSection& http, DaemonConfig& config) {
     if (!http.present()) http.fail("", "required (api_keys)");
     http.only_keys({"host", "port", "api_keys", "deposit_groups"});
@@ -310,7 +320,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     read_http(root.section("http"), config);
     read_ingest(root.section("ingest"), config);
     read_oai(root.section("oai"), config);
-    config.access = read_access_config(root, config.storage_root);
+    config.access = read_access_config(root, config.storage_root, own_origins(config));
     read_sets(root.section("sets"), config);
     read_cache(root.section("cache"), config);
     return config;

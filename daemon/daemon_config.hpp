@@ -66,6 +66,10 @@ struct AccessConfig {
     std::string remote_user_header;
     // Peers whose X-Forwarded-For and remote_user_header are believed.
     std::vector<iiif::Network> trusted_proxies;
+    // The origins ("scheme://host[:port]" as browsers write them: lower case, no default port)
+    // of the viewers the token service gives access tokens to; "*" for any. Default: the
+    // public base URL's, and the landing page's when it is an absolute URL.
+    std::vector<std::string> token_origins;
     std::vector<AccessUser> users;
     std::vector<iiif::AccessPolicy> policies;  // as configured; "public" is implied
     std::vector<std::pair<std::string, std::string>> policy_watermarks;  // policy -> watermark

@@ -54,8 +54,8 @@ class DepositReceiver {
                 return refuse(413, "more than " + std::to_string(config_.max_files_per_object) +
                                        " files in one object");
             size_t page = files_.size() + 1;
-            std::string original = fs::path(part.filename).filename().string();
-            if (original.empty()) original = "file" + std::to_string(page);
+            const std::string original = part.filename.empty() ? "file" + std::to_string(page)
+                                                               : deposit_file_name(part.filename);
             std::string path = directory_ + "/" + staged_file_name(page, original);
             fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
             if (fd_ < 0) return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
@@ -155,6 +155,20 @@ struct StagingGuard {
     }
 };
 
+// The object an object route names: the ARK the path ends with (percent-decoded by then),
+// within its length limit, in any spelling the ARK rules allow but with nothing under or after
+// it. Otherwise a page, a variant or a path such as "{ark}%2F..%2Fstaging" would reach the
+// object itself, since the catalog looks every ARK up by its base object.
+std::string object_ark(const httplib::Request& req) {
+    std::string ark = req.matches[1];
+    if (ark.size() > iiif::kMaxArkLength)
+        throw iiif::IiifError(
+            400, "identifier: longer than " + std::to_string(iiif::kMaxArkLength) + " characters");
+    if (!iiif::parse_object_ark(ark))
+        throw iiif::IiifError(404, "not an object's ARK (nothing may follow its name)");
+    return ark;
+}
+
 // A takedown's body, {"reason": "...", "requested_by": "..."}: both required, nothing else.
 TakedownRequest takedown_request(const std::string& body) {
     json_error_t error;
@@ -176,15 +190,6 @@ TakedownRequest takedown_request(const std::string& body) {
                                        json_object_iter_key(json_object_iter(document.get())) +
                                        "\" (expected reason and requested_by)");
     return request;
-}
-
-// The object's ARK of a path, /api/v1/objects/{ark}[/...], within its length limit.
-std::string ark_param(const httplib::Request& req) {
-    std::string ark = req.matches[1];
-    if (ark.size() > iiif::kMaxArkLength)
-        throw iiif::IiifError(
-            400, "identifier: longer than " + std::to_string(iiif::kMaxArkLength) + " characters");
-    return ark;
 }
 
 }  // namespace
@@ -229,7 +234,7 @@ void DepositRoutes::deposit(const httplib::Request& req, httplib::Response& res,
 
     iiif::ObjectMetadata metadata;
     if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
-    check_access_name(config_, metadata);
+    deposits_.check(metadata);
     fsync_directory(staging.directory);
 
     auto redis = redis_.lease();
@@ -325,7 +330,7 @@ void DepositRoutes::list(const httplib::Request& req, httplib::Response& res) {
 }
 
 void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) {
-    const std::string ark = ark_param(req);
+    const std::string ark = object_ark(req);
     std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
     if (!record) throw iiif::IiifError(404, "no object " + ark);
     send_json(res, 200, iiif::object_record_to_json(*record));
@@ -333,7 +338,7 @@ void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) 
 
 void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& content_reader) {
-    const std::string ark = ark_param(req);
+    const std::string ark = object_ark(req);
     const std::string body = small_body(content_reader, res);
     send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, body)));
 }
@@ -341,7 +346,7 @@ void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
 // POST .../withdraw, /reinstate, /purge (takedown.hpp).
 void DepositRoutes::takedown(const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& content_reader, TakedownAction action) {
-    const std::string ark = ark_param(req);
+    const std::string ark = object_ark(req);
     TakedownRequest request = takedown_request(small_body(content_reader, res));
     request.actor = caller(req).actor;
     send_json(res, 200, iiif::object_record_to_json(takedown_.apply(action, ark, request)));

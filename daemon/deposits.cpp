@@ -1,11 +1,17 @@
 #include "deposits.hpp"
 
+#include "access_config.hpp"
 #include "clock.hpp"
 
 namespace iiifd {
 
+void Deposits::check(const iiif::ObjectMetadata& metadata) const {
+    check_access_name(config_, metadata);
+}
+
 IngestJob Deposits::accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
                            iiif::ObjectMetadata metadata, const std::string& origin) const {
+    check(metadata);
     IngestJob job;
     job.id = job_id;
     job.files = std::move(files);

@@ -19,9 +19,14 @@ class Deposits {
     Deposits(const DaemonConfig& config, iiif::CatalogWriter& catalog)
         : config_(config), catalog_(catalog) {}
 
-    // Mints the object's ARK and queues its job. Redis is asked first, so that no ARK (minted
-    // for ever) is spent on a deposit that cannot be queued. An empty provider becomes
-    // config.institution. Throws RedisUnavailable.
+    // What every deposit is refused for before anything is asked of Redis or the catalog: an
+    // access policy the configuration does not define (IiifError 400, check_access_name). accept
+    // asks it; an adapter may ask it sooner, to refuse before it moves or stages any file.
+    void check(const iiif::ObjectMetadata& metadata) const;
+
+    // Checks the deposit, mints the object's ARK and queues its job. Redis is asked first, so
+    // that no ARK (minted for ever) is spent on a deposit that cannot be queued. An empty
+    // provider becomes config.institution. Throws IiifError (check) or RedisUnavailable.
     IngestJob accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
                      iiif::ObjectMetadata metadata, const std::string& origin) const;
 

@@ -263,6 +263,7 @@ class Watcher {
         if (contents.metadata) {
             try {
                 metadata = iiif::parse_object_metadata(read_text(path(name) + "/" + kMetadataFile));
+                deposits_.check(metadata);
             } catch (const iiif::IiifError& error) {
                 refuse(name, std::string(kMetadataFile) + ": " + error.reason);
                 return Outcome::taken;
@@ -299,7 +300,7 @@ class Watcher {
                 const std::string& original = contents.files[i];
                 std::string staged = staging + "/" + staged_file_name(i + 1, original);
                 rename_or_throw(staging + "/" + original, staged);
-                files.push_back({staged, original});
+                files.push_back({staged, deposit_file_name(original)});
             }
         } catch (const std::exception& error) {
             spdlog::error("hot folder: {}: {}", name, error.what());
@@ -313,8 +314,8 @@ class Watcher {
             // Put the subfolder back as it was, to be taken again once Redis is back.
             spdlog::warn("hot folder: {} waits for redis: {}", name, error.what());
             try {
-                for (const DepositFile& file : files)
-                    rename_or_throw(file.staged_path, staging + "/" + file.original_name);
+                for (size_t i = 0; i < files.size(); ++i)
+                    rename_or_throw(files[i].staged_path, staging + "/" + contents.files[i]);
                 rename_or_throw(staging, path(name));
                 folder.watch = inotify_add_watch(fd_, path(name).c_str(), kSubfolderEvents);
                 if (folder.watch >= 0) watches_[folder.watch] = name;
@@ -330,8 +331,8 @@ class Watcher {
         json_object_set_new(receipt, "ark", json_string(job.ark.c_str()));
         json_object_set_new(receipt, "status_url", json_string(("/api/v1/jobs/" + job.id).c_str()));
         json_t* names = json_array();
-        for (const std::string& original : contents.files)
-            json_array_append_new(names, json_string(original.c_str()));
+        for (const DepositFile& file : job.files)
+            json_array_append_new(names, json_string(file.original_name.c_str()));
         json_object_set_new(receipt, "files", names);
         const iiif::Json owned(receipt);
         try {

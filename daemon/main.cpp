@@ -308,10 +308,10 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
         make_directories(staging);
         std::vector<DepositFile> staged;
         for (size_t i = 0; i < files.size(); ++i) {
-            std::string name = files[i].filename().string();
+            const std::string name = files[i].filename().string();
             std::string path = staging + "/" + staged_file_name(i + 1, name);
             copy_file_atomically(files[i].string(), path);
-            staged.push_back({path, name});
+            staged.push_back({path, deposit_file_name(name)});
         }
         Redis redis(config.redis_host, config.redis_port);
         IngestJob job =

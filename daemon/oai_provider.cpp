@@ -160,15 +160,14 @@ class OaiAnswer {
     XmlWriter& out_;
 };
 
-// The object an oai identifier names: published, and named by its base ARK.
+// The object an oai identifier names: published, and named by its own ARK, nothing after it.
 std::optional<iiif::ObjectRecord> OaiAnswer::item(const std::string& identifier) const {
     const std::string prefix = "oai:" + repository_ + ":";
     if (identifier.size() <= prefix.size() ||
         !iequals(std::string_view(identifier).substr(0, prefix.size()), prefix))
         return std::nullopt;
     const std::string ark = identifier.substr(prefix.size());
-    auto parsed_ark = iiif::parse_ark(ark);
-    if (!parsed_ark || !parsed_ark->qualifier.empty()) return std::nullopt;
+    if (!iiif::parse_object_ark(ark)) return std::nullopt;
     auto record = catalog_.object(ark);
     if (!record || record->state == iiif::RecordState::pending) return std::nullopt;
     return record;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "clock.hpp"
+#include "encoding.hpp"
 #include "http_routes.hpp"
 #include "iiif_error.hpp"
 #include "oai_request.hpp"
@@ -55,7 +56,11 @@ void OaiRoutes::respond(const httplib::Request& req, httplib::Response& res,
                         "text/plain; charset=utf-8");
         return;
     }
-    httplib::Params params = req.params;
+    // The arguments as sent, repeats kept: httplib's params drop a repeated name=value pair, and
+    // OAI-PMH answers a repeated verb with badVerb, any other repeated argument badArgument.
+    const size_t query = req.target.find('?');
+    iiif::OaiArguments arguments =
+        iiif::form_fields(query == std::string::npos ? "" : req.target.substr(query + 1));
     if (content_reader != nullptr) {
         const std::string type = req.get_header_value("Content-Type");
         if (!type.starts_with("application/x-www-form-urlencoded"))
@@ -70,9 +75,8 @@ void OaiRoutes::respond(const httplib::Request& req, httplib::Response& res,
             throw iiif::IiifError(413, "an OAI-PMH request body is at most " +
                                            std::to_string(kMaxOaiBody) + " bytes");
         if (!read) throw iiif::IiifError(400, "the request body could not be read");
-        httplib::detail::parse_query_text(body, params);
+        for (auto& field : iiif::form_fields(body)) arguments.push_back(std::move(field));
     }
-    iiif::OaiArguments arguments(params.begin(), params.end());
     res.set_header("Vary", "Accept-Encoding");
     res.set_content(provider_.respond(arguments, iiif::now_seconds()), "text/xml; charset=utf-8");
 }

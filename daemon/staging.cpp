@@ -1,9 +1,11 @@
 #include "staging.hpp"
 
+#include <glib.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 namespace iiifd {
@@ -14,6 +16,8 @@ using namespace std::chrono_literals;
 
 // A staging directory with no job is a deposit that never made it to the queue.
 constexpr auto kOrphanAge = 24h;
+// A recorded name, and with its page number the staged one, well within NAME_MAX (255).
+constexpr size_t kMaxNameBytes = 200;
 
 }  // namespace
 
@@ -21,17 +25,26 @@ std::string job_staging_dir(const DaemonConfig& config, const std::string& job_i
     return config.staging_dir + "/" + job_id;
 }
 
-std::string staged_file_name(size_t page, std::string_view original_name) {
-    size_t slash = original_name.find_last_of("/\\");
-    if (slash != std::string_view::npos) original_name.remove_prefix(slash + 1);
+std::string deposit_file_name(std::string_view given_name) {
+    const size_t slash = given_name.find_last_of("/\\");
+    if (slash != std::string_view::npos) given_name.remove_prefix(slash + 1);
+    const std::unique_ptr<gchar, decltype(&g_free)> valid(
+        g_utf8_make_valid(given_name.data(), static_cast<gssize>(given_name.size())), g_free);
     std::string name;
-    for (char c : original_name) {
-        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) name += c;
+    for (const char* c = valid.get(); *c != '\0'; ++c)
+        if (static_cast<unsigned char>(*c) >= 0x20 && *c != 0x7f) name += *c;
+    if (name.size() > kMaxNameBytes) {
+        size_t cut = name.size() - kMaxNameBytes;
+        // Not in the middle of a character: past its continuation bytes (10xxxxxx).
+        while (cut < name.size() && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) ++cut;
+        name.erase(0, cut);
     }
     if (name.empty() || name == "." || name == "..") name = "file";
-    // Room for the page number within NAME_MAX (255).
-    if (name.size() > 200) name.erase(0, name.size() - 200);
-    return std::to_string(page) + "-" + name;
+    return name;
+}
+
+std::string staged_file_name(size_t page, std::string_view given_name) {
+    return std::to_string(page) + "-" + deposit_file_name(given_name);
 }
 
 void sweep_staging(const DaemonConfig& config, Redis& redis) {

@@ -14,8 +14,14 @@ namespace iiifd {
 
 // {staging_dir}/{job id}: the job's files until it is complete.
 std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id);
-// "{page}-{name}", the name reduced to its last path component, without control characters.
-std::string staged_file_name(size_t page, std::string_view original_name);
+// The name a deposited file is recorded under (its job, the job's status, its image's record),
+// whichever way it came: the given name's last path component, made valid UTF-8 (U+FFFD for each
+// sequence that is not), without control characters, at most 200 bytes (its end kept, where
+// the extension is), "file" when nothing is left. Browsers, file systems and command lines give
+// names in whatever encoding they had, and a job travels as JSON, which holds UTF-8 alone.
+std::string deposit_file_name(std::string_view given_name);
+// "{page}-{deposit_file_name(given_name)}": where the file waits in the job's staging directory.
+std::string staged_file_name(size_t page, std::string_view given_name);
 
 // Removes staging directories whose job is over (done or failed), and those with no job at
 // all that nobody has touched for a day (a deposit cut off before it was queued).

@@ -42,6 +42,34 @@ std::optional<std::string> percent_decoded(std::string_view text) {
     return decoded;
 }
 
+namespace {
+
+std::string form_decoded(std::string_view text) {
+    std::string spaced(text);
+    for (char& c : spaced)
+        if (c == '+') c = ' ';
+    std::optional<std::string> decoded = percent_decoded(spaced);
+    return decoded ? std::move(*decoded) : spaced;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> form_fields(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    while (!text.empty()) {
+        const size_t end = text.find('&');
+        const std::string_view pair = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        if (pair.empty()) continue;
+        const size_t equals = pair.find('=');
+        fields.emplace_back(form_decoded(pair.substr(0, equals)),
+                            equals == std::string_view::npos
+                                ? std::string()
+                                : form_decoded(pair.substr(equals + 1)));
+    }
+    return fields;
+}
+
 std::string percent_encode(std::string_view text, std::string_view also_kept) {
     static constexpr char kDigits[] = "0123456789ABCDEF";
     std::string encoded;

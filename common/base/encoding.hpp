@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace iiif {
 
@@ -16,6 +18,12 @@ int hex_digit_value(char c);
 // `text` with every %XX escape decoded; nullopt when an escape is cut short or is not two hex
 // digits. What a decoded byte may be (NUL, a control character) is the caller's rule.
 std::optional<std::string> percent_decoded(std::string_view text);
+// The name=value pairs of a URL's query or of an application/x-www-form-urlencoded body, in
+// order and with repeats kept, for a protocol that forbids them (OAI-PMH) to see them. '+' is a
+// space and %XX a byte; a text with a '%' that begins no escape is kept as written. A pair
+// without '=' has an empty value; empty pairs ("a=1&&b=2") are skipped.
+std::vector<std::pair<std::string, std::string>> form_fields(std::string_view text);
+
 // Every byte but the unreserved ones (A-Z a-z 0-9 - . _ ~) and those of `also_kept` as %XX,
 // in upper-case hex (RFC 3986).
 std::string percent_encode(std::string_view text, std::string_view also_kept = "");

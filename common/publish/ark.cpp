@@ -83,6 +83,14 @@ std::optional<Ark> parse_ark(std::string_view text) {
     return ark;
 }
 
+std::optional<Ark> parse_object_ark(std::string_view text) {
+    if (text.starts_with("/")) return std::nullopt;
+    std::optional<Ark> ark = parse_ark(text);
+    // With no qualifier, only a separator with nothing after it can follow the name.
+    if (!ark || !ark->qualifier.empty() || !text.ends_with(ark->name)) return std::nullopt;
+    return ark;
+}
+
 char noid_check_char(std::string_view text) {
     return weighted_check(text, kNoidAlphabet);
 }

@@ -32,6 +32,11 @@ inline constexpr size_t kMaxArkLength = 256;
 // e.g. a URL path "/ark:/..."), or nullopt when it is no ARK. The name ends at the first '/'
 // or '.' (qualifier separators).
 std::optional<Ark> parse_ark(std::string_view text);
+// An object's own ARK and nothing more: "ark:/NAAN/name" or "ark:NAAN/name" (label in any
+// case), with no qualifier, no trailing '/' or '.', no leading '/'. What names an object where
+// a page, a variant or a path below it must not reach the object itself (the deposit API's
+// object routes, OAI-PMH identifiers); nullopt otherwise.
+std::optional<Ark> parse_object_ark(std::string_view text);
 
 // The check-character profiles.
 enum class CheckProfile {

@@ -185,6 +185,11 @@ TEST_CASE("api: bad metadata is 400 and nothing is queued", "[api]") {
         iiifd.post_object({image("a.jpg")}, R"({"license": "https://example.org/mine"})");
     CHECK(bad_license.status == 400);
 
+    HttpResponse bad_access = iiifd.post_object({image("a.jpg")}, R"({"access": "staff-only"})");
+    CHECK(bad_access.status == 400);
+    CHECK(json_text(bad_access.body, "error") ==
+          "metadata: access: no such policy: \"staff-only\"");
+
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
     CHECK(entries(iiifd.staging()) == 0);
@@ -424,4 +429,89 @@ TEST_CASE("api: an identifier over 256 characters is 400 naming the limit", "[ap
     HttpResponse set = iiifd.get("/api/v1/public/objects?set=" + std::string(600, 's'));
     CHECK(set.status == 400);
     CHECK(json_text(set.body, "error") == "set: longer than 200 characters");
+}
+
+TEST_CASE(
+    "api: an object route takes an object's ARK exactly: anything under it or after it is 404 "
+    "and changes nothing",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")}, kMetadata);
+    REQUIRE(deposit.status == 202);
+    const std::string ark = json_text(deposit.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(deposit.body, "job")), "state") == "done");
+    const std::string object = "/api/v1/objects/" + ark;
+    const std::string takedown = R"({"reason": "rights owner request", "requested_by": "tests"})";
+    const std::string refusal = "not an object's ARK (nothing may follow its name)";
+
+    // %2F is decoded before routing: the first is ark + "/../../staging".
+    for (const std::string under :
+         {"%2F..%2F..%2Fstaging", "/f1", "%2Ff1", "/", ".", ".f1", "/withdraw", "/f1/x"}) {
+        INFO(under);
+        for (const std::string action : {"withdraw", "reinstate", "purge"}) {
+            INFO(action);
+            HttpResponse answer =
+                http("POST", iiifd.url(object + under + "/" + action), iiifd.auth(), takedown);
+            CHECK(answer.status == 404);
+            CHECK(json_text(answer.body, "error") == refusal);
+        }
+        HttpResponse read = iiifd.get(object + under);
+        CHECK(read.status == 404);
+        CHECK(json_text(read.body, "error") == refusal);
+        HttpResponse patched = iiifd.patch(object + under, R"({"creator": ["Someone else"]})");
+        CHECK(patched.status == 404);
+        CHECK(json_text(patched.body, "error") == refusal);
+    }
+
+    // Nothing happened to the object: still active, its metadata as deposited, one event.
+    HttpResponse record = iiifd.get(object);
+    REQUIRE(record.status == 200);
+    CHECK(json_text(record.body, "state") == "active");
+    CHECK(json_array(record.body, "metadata.creator") ==
+          std::vector<std::string>{R"({"value":"Cassini, César-François"})"});
+    CHECK(redis.integer({"XLEN", "iiif:events"}) == 1);
+    CHECK_FALSE(fs::exists(iiifd.storage_root() + "/withdrawals.log"));
+
+    // Any spelling of the ARK itself is the object: "ark:" without '/', the label's case,
+    // hyphens left out.
+    const std::string name = ark.substr(ark.rfind('/') + 1);
+    std::string bare = name;
+    std::erase(bare, '-');
+    for (const std::string& spelling :
+         {"ark:99999/" + name, "ARK:/99999/" + name, "ark:/99999/" + bare}) {
+        INFO(spelling);
+        HttpResponse same = iiifd.get("/api/v1/objects/" + spelling);
+        CHECK(same.status == 200);
+        CHECK(json_text(same.body, "ark") == ark);
+    }
+    HttpResponse withdrawn = http("POST", iiifd.url(object + "/withdraw"), iiifd.auth(), takedown);
+    CHECK(withdrawn.status == 200);
+    CHECK(json_text(withdrawn.body, "state") == "withdrawn");
+}
+
+TEST_CASE(
+    "api: a file name that is not UTF-8 is made valid (U+FFFD for each bad sequence, the "
+    "extension kept) and the deposit is taken",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    const std::string replacement = "\xEF\xBF\xBD";
+    const std::string long_name = std::string(300, 'a') + "\xE9.png";  // Latin-1 é
+    HttpResponse deposit =
+        post_multipart(iiifd.url("/api/v1/objects"), iiifd.auth(),
+                       {{"file", "caf\xE9.jpg", "", image("a.jpg")},
+                        {"file", "\xC3\x28-\xF0\x9F\x98\x80.png", "", image("b.png")},
+                        {"file", long_name, "", image("c.png")}});
+    REQUIRE(deposit.status == 202);
+
+    const std::string status = iiifd.wait_for_job(json_text(deposit.body, "job"));
+    CHECK(json_text(status, "state") == "done");
+    // A cut name keeps its end, where the extension is: 200 bytes, whole characters.
+    CHECK(files_of(status) ==
+          std::vector<std::string>{"caf" + replacement + ".jpg done 1",
+                                   replacement + "(-\xF0\x9F\x98\x80.png done 2",
+                                   std::string(193, 'a') + replacement + ".png done 3"});
 }

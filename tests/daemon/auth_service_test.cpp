@@ -23,6 +23,8 @@ namespace {
 
 constexpr const char* kPassword = "correct horse";
 constexpr const char* kViewer = "https://viewer.example.org";
+// [access] token_origins listing the viewer's site, where the token service's callers are.
+const std::string kViewerAllowed = "token_origins = [\"https://viewer.example.org\"]\n";
 constexpr const char* kForm = "Content-Type: application/x-www-form-urlencoded";
 
 struct Answer {
@@ -100,11 +102,13 @@ const std::string& alice() {
     return toml;
 }
 
-// Redis and iiifd with `extra_config` (TOML sections) added, started.
+// Redis and iiifd with the [access] keys `access` and `extra_config` (other TOML sections)
+// added, started.
 class AuthDaemon {
   public:
-    explicit AuthDaemon(const std::string& extra_config = alice())
-        : iiifd_(redis_, options(extra_config)) {
+    explicit AuthDaemon(const std::string& extra_config = alice(),
+                        const std::string& access = kViewerAllowed)
+        : iiifd_(redis_, options("[access]\n" + access + extra_config)) {
         iiifd_.start();
     }
     Daemon& iiifd() { return iiifd_; }
@@ -122,8 +126,14 @@ class AuthDaemon {
     // The token service's page for this cookie header (none when empty).
     Answer token(const std::string& cookie, const std::string& message_id = "m1",
                  std::vector<std::string> headers = {}) const {
+        return token_for(kViewer, cookie, message_id, std::move(headers));
+    }
+    // The same for a viewer on `origin`.
+    Answer token_for(const std::string& origin, const std::string& cookie,
+                     const std::string& message_id = "m1",
+                     std::vector<std::string> headers = {}) const {
         if (!cookie.empty()) headers.push_back("Cookie: " + cookie);
-        return get("/auth/token?messageId=" + message_id + "&origin=" + kViewer, headers);
+        return get("/auth/token?messageId=" + message_id + "&origin=" + origin, headers);
     }
 
   private:
@@ -304,7 +314,7 @@ TEST_CASE("auth: a sign-in form posted from another site is refused with 403", "
 }
 
 TEST_CASE("auth: a trusted proxy's Remote-User is signed in at once", "[auth_service]") {
-    AuthDaemon daemon(alice() + "[access]\nremote_user_header = \"Remote-User\"\n");
+    AuthDaemon daemon(alice(), kViewerAllowed + "remote_user_header = \"Remote-User\"\n");
     Answer answer = daemon.get("/auth/login", {"Remote-User: alice"});
     CHECK(answer.status == 200);
     CHECK_THAT(answer.body, Catch::Contains("window.close()"));
@@ -324,9 +334,9 @@ TEST_CASE("auth: a trusted proxy's Remote-User is signed in at once", "[auth_ser
 }
 
 TEST_CASE("auth: Remote-User from a peer that is no trusted proxy is ignored", "[auth_service]") {
-    AuthDaemon daemon(alice() +
-                      "[access]\nremote_user_header = \"Remote-User\"\n"
-                      "trusted_proxies = [\"192.0.2.1\"]\n");
+    AuthDaemon daemon(alice(), kViewerAllowed +
+                                   "remote_user_header = \"Remote-User\"\n"
+                                   "trusted_proxies = [\"192.0.2.1\"]\n");
     Answer answer = daemon.get("/auth/login", {"Remote-User: alice"});
     CHECK(answer.status == 200);
     CHECK(answer.all("set-cookie").empty());
@@ -440,6 +450,62 @@ TEST_CASE("auth: the token service's errors say what is missing or wrong", "[aut
     }
 }
 
+TEST_CASE(
+    "auth: the token service refuses an origin [access] token_origins does not list: "
+    "invalidOrigin, posted to that origin",
+    "[auth_service]") {
+    AuthDaemon daemon;
+    const std::string cookie = signed_cookie(session(now() + 600), daemon.key());
+    const std::string other = "https://other.example.org";
+    Answer refused = daemon.token_for(other, cookie);
+    CHECK(refused.status == 200);
+    const std::string message = script_value(refused.body, "message");
+    CHECK(keys_of(message) ==
+          std::vector<std::string>{"@context", "type", "profile", "heading", "note", "messageId"});
+    CHECK(json_text(message, "type") == "AuthAccessTokenError2");
+    CHECK(json_text(message, "profile") == "invalidOrigin");
+    CHECK(json_text(message, "messageId") == "m1");
+    CHECK(json_array(message, "heading.en") ==
+          std::vector<std::string>{"This viewer may not show these images"});
+    CHECK(json_string_of(script_value(refused.body, "origin")) == other);
+    CHECK_THAT(daemon.iiifd().log(),
+               Catch::Contains("auth: no access token for https://other.example.org"));
+
+    // Nor by the address alone (profile external).
+    AuthDaemon campus("[policies.campus]\nkind = \"network\"\nnetworks = [\"127.0.0.0/8\"]\n");
+    CHECK(json_text(script_value(campus.token_for(other, "").body, "message"), "profile") ==
+          "invalidOrigin");
+    CHECK(json_text(script_value(campus.token("").body, "message"), "type") == "AuthAccessToken2");
+
+    // The listed origin, however its default port is written, gets its token.
+    for (const std::string& origin : {std::string(kViewer), std::string(kViewer) + ":443"}) {
+        INFO(origin);
+        Answer allowed = daemon.token_for(origin, cookie);
+        CHECK(json_text(script_value(allowed.body, "message"), "type") == "AuthAccessToken2");
+        CHECK(json_string_of(script_value(allowed.body, "origin")) == origin);
+    }
+}
+
+TEST_CASE("auth: without token_origins the token service serves this site's own origin alone",
+          "[auth_service]") {
+    AuthDaemon daemon(alice(), "");
+    const std::string cookie = signed_cookie(session(now() + 600), daemon.key());
+    CHECK(json_text(script_value(daemon.token_for("http://127.0.0.1:8080", cookie).body, "message"),
+                    "type") == "AuthAccessToken2");
+    CHECK(json_text(script_value(daemon.token_for(kViewer, cookie).body, "message"), "profile") ==
+          "invalidOrigin");
+}
+
+TEST_CASE("auth: token_origins [\"*\"] lets the token service serve any origin", "[auth_service]") {
+    AuthDaemon daemon(alice(), "token_origins = [\"*\"]\n");
+    const std::string cookie = signed_cookie(session(now() + 600), daemon.key());
+    for (const std::string origin : {"https://other.example.org", "http://127.0.0.1:8080"}) {
+        INFO(origin);
+        CHECK(json_text(script_value(daemon.token_for(origin, cookie).body, "message"), "type") ==
+              "AuthAccessToken2");
+    }
+}
+
 TEST_CASE("auth: what the token page's script holds cannot end or change the script",
           "[auth_service]") {
     AuthDaemon daemon;
@@ -490,9 +556,8 @@ TEST_CASE(
 
 TEST_CASE("auth: X-Forwarded-For from a peer that is no trusted proxy is ignored",
           "[auth_service]") {
-    AuthDaemon daemon(
-        "[access]\ntrusted_proxies = [\"192.0.2.1\"]\n"
-        "[policies.annex]\nkind = \"network\"\nnetworks = [\"192.0.2.0/24\"]\n");
+    AuthDaemon daemon("[policies.annex]\nkind = \"network\"\nnetworks = [\"192.0.2.0/24\"]\n",
+                      kViewerAllowed + "trusted_proxies = [\"192.0.2.1\"]\n");
     const std::string message =
         script_value(daemon.token("", "m1", {"X-Forwarded-For: 192.0.2.10"}).body, "message");
     CHECK(json_text(message, "profile") == "missingAspect");

@@ -528,6 +528,30 @@ TEST_CASE("config: the access cookie, header, lifetimes and trusted proxies are 
           "iiifd.toml: [access] key_file: must be an absolute path");
 }
 
+TEST_CASE(
+    "config: token_origins are origins or \"*\", by default the base URL's and an absolute "
+    "landing page's",
+    "[config]") {
+    CHECK(load(kValid).access.token_origins == std::vector<std::string>{"http://127.0.0.1:8080"});
+    CHECK(load(with("institution = ",
+                    "landing_page = \"https://www.example.org/show?m={manifest}\"\n"
+                    "institution = "))
+              .access.token_origins ==
+          std::vector<std::string>{"http://127.0.0.1:8080", "https://www.example.org"});
+    // Written as browsers send them: lower case, without the scheme's default port.
+    CHECK(load(kValid + "[access]\ntoken_origins = [\"https://Viewer.Example.org:443\", "
+                        "\"http://[::1]:8080\", \"*\"]\n")
+              .access.token_origins ==
+          std::vector<std::string>{"https://viewer.example.org", "http://[::1]:8080", "*"});
+    CHECK(load(kValid + "[access]\ntoken_origins = []\n").access.token_origins.empty());
+    CHECK(error_of(kValid + "[access]\ntoken_origins = [\"https://viewer.example.org/\"]\n") ==
+          "iiifd.toml: [access] token_origins[0]: not an origin: \"https://viewer.example.org/\" "
+          "(scheme://host[:port], or \"*\" for any)");
+    CHECK(error_of(kValid + "[access]\ntoken_origins = [\"*\", \"viewer.example.org\"]\n") ==
+          "iiifd.toml: [access] token_origins[1]: not an origin: \"viewer.example.org\" "
+          "(scheme://host[:port], or \"*\" for any)");
+}
+
 TEST_CASE("config: iiifd hash-password prints an argon2id hash of stdin's first line", "[config]") {
     std::string input = (test_images::scratch_dir() / "hash" / "password").string();
     daemon_harness::write_file(input, "correct horse battery staple\nnext line\n");

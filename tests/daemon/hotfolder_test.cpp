@@ -84,3 +84,44 @@ TEST_CASE("hotfolder: a subfolder with a bad metadata.json is renamed .failed wi
     CHECK(fs::exists(folder + ".failed/01.jpg"));
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
 }
+
+TEST_CASE("hotfolder: a file name that is not UTF-8 is recorded made valid, the extension kept",
+          "[hotfolder]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    std::string folder = iiifd.hot_folder() + "/latin1";
+    fs::create_directories(folder);
+    test_images::quadrants(300, 200).write_to_file((folder + "/01-caf\xE9.png").c_str());
+    REQUIRE(appears(folder + ".iiifd.json"));
+    const std::string receipt = read_file(folder + ".iiifd.json");
+    CHECK(json_array(receipt, "files") == std::vector<std::string>{"01-caf\xEF\xBF\xBD.png"});
+    const std::string status = iiifd.wait_for_job(json_text(receipt, "job"));
+    CHECK(json_text(status, "state") == "done");
+    std::vector<std::string> files = json_array(status, "files");
+    REQUIRE(files.size() == 1);
+    CHECK(json_text(files[0], "name") == "01-caf\xEF\xBF\xBD.png");
+}
+
+TEST_CASE(
+    "hotfolder: a metadata.json naming an undefined access policy is refused like the API "
+    "refuses it",
+    "[hotfolder]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+
+    std::string folder = iiifd.hot_folder() + "/secret";
+    fs::create_directories(folder);
+    test_images::quadrants(300, 200).write_to_file((folder + "/01.jpg").c_str());
+    write_file(folder + "/metadata.json", R"({"title": "x", "access": "staff-only"})");
+
+    REQUIRE(appears(folder + ".failed/iiifd-error.txt"));
+    CHECK_FALSE(fs::exists(folder));
+    CHECK(read_file(folder + ".failed/iiifd-error.txt") ==
+          "metadata.json: metadata: access: no such policy: \"staff-only\"\n");
+    CHECK(fs::exists(folder + ".failed/01.jpg"));
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+    CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").empty());
+}

@@ -309,6 +309,53 @@ TEST_CASE("oai http: GET and POST of the same arguments give the same answer", "
     CHECK(Xml(next_post.body).identifiers() == oai_ids(6, 5));
 }
 
+TEST_CASE(
+    "oai http: a repeated verb is badVerb and any other repeated argument badArgument, by GET "
+    "and by POST, even with the same value",
+    "[oai_http]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    fill_catalog(iiifd, series(1, 2));
+    iiifd.start();
+    const std::string record = "verb=GetRecord&identifier=" + oai_id(1);
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"verb=Identify&verb=Identify", "badVerb"},
+        {"verb=Identify&verb=ListSets", "badVerb"},
+        {"verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc", "badArgument"},
+        {"verb=ListIdentifiers&metadataPrefix=oai_dc&set=fonds&set=fonds", "badArgument"},
+        {record + "&identifier=" + oai_id(1) + "&metadataPrefix=oai_dc", "badArgument"},
+        {"verb=ListMetadataFormats&identifier=" + oai_id(1) + "&identifier=" + oai_id(1),
+         "badArgument"}};
+    int n = 0;
+    for (const auto& [arguments, code] : cases) {
+        INFO(arguments);
+        for (const bool by_post : {false, true}) {
+            INFO((by_post ? "POST" : "GET"));
+            Reply reply = by_post ? post(iiifd, arguments) : get(iiifd, arguments);
+            REQUIRE(reply.status == 200);
+            Xml xml(reply.body);
+            CHECK(xml.errors() == std::vector<std::string>{code});
+            // An illegal request echoes no argument, only the base URL.
+            CHECK(xml.request().empty());
+            CHECK(xml.text("/o:OAI-PMH/o:request") == "http://127.0.0.1:8080/oai");
+            CHECK(valid("http-repeated-" + std::to_string(n++) + ".xml", reply.body));
+        }
+    }
+
+    // A verb in the query of a POST and another in its body are two verbs too.
+    const std::string identify = "verb=Identify";
+    Reply mixed = request(iiifd.url("/oai?" + identify),
+                          {"Content-Type: application/x-www-form-urlencoded"}, &identify);
+    CHECK(Xml(mixed.body).errors() == std::vector<std::string>{"badVerb"});
+
+    // Arguments are still decoded as a form: '+' is a space, %XX a byte.
+    Reply decoded = get(iiifd, "verb=GetRecord&metadataPrefix=oai%5Fdc&identifier=" +
+                                   std::regex_replace(oai_id(1), std::regex(":"), "%3A"));
+    CHECK(Xml(decoded.body).errors().empty());
+    CHECK(Xml(decoded.body).identifiers() == std::vector<std::string>{oai_id(1)});
+    CHECK(Xml(get(iiifd, "verb=Identify+").body).errors() == std::vector<std::string>{"badVerb"});
+}
+
 TEST_CASE("oai http: a POST that is not a form is 415 with the reason", "[oai_http]") {
     RedisServer redis;
     DaemonOptions options;

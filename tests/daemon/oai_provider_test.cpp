@@ -411,14 +411,14 @@ TEST_CASE("oai provider: GetRecord finds an item by any form of its ARK and name
 }
 
 TEST_CASE(
-    "oai provider: GetRecord of a page, of another repository's identifier or of no oai "
-    "identifier is idDoesNotExist",
+    "oai provider: GetRecord of a page, of the ARK with a separator after it, of another "
+    "repository's identifier or of no oai identifier is idDoesNotExist",
     "[oai_provider]") {
     Repository repository("getrecord-unknown");
     repository.put(object(7, kMay1));
     for (const std::string& identifier :
-         {oai_id(7) + "/f1", "oai:other.example.org:" + ark(7), ark(7), oai_id(8),
-          std::string("oai:images.example.org:")}) {
+         {oai_id(7) + "/f1", oai_id(7) + "/", oai_id(7) + ".", "oai:other.example.org:" + ark(7),
+          ark(7), oai_id(8), std::string("oai:images.example.org:")}) {
         INFO(identifier);
         const std::string body = repository.respond(
             {{"verb", "GetRecord"}, {"identifier", identifier}, {"metadataPrefix", "oai_dc"}});

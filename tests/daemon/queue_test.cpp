@@ -22,7 +22,10 @@
 
 #include "api_harness.hpp"
 #include "catalog.hpp"
+#include "catalog_fixtures.hpp"
 #include "daemon_config.hpp"
+#include "deposits.hpp"
+#include "iiif_error.hpp"
 #include "job_queue.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
@@ -190,6 +193,60 @@ TEST_CASE("queue: iiifd ingest of a missing file fails with the reason and queue
     CHECK(result.exit_code == 1);
     CHECK(result.output == "iiifd: /nonexistent/a.jpg: no such file or directory\n");
     CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+}
+
+TEST_CASE("queue: iiifd ingest records a file name that is not UTF-8 made valid", "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    const fs::path latin1 = test_images::scratch_dir() / "cli-latin1" / "caf\xE9.png";
+    fs::create_directories(latin1.parent_path());
+    fs::copy_file(image("b.png"), latin1, fs::copy_options::overwrite_existing);
+
+    CommandResult result = iiifd.run_iiifd({"ingest", latin1.string()});
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    std::string job = result.output.substr(result.output.find("job: ") + 5);
+    job = job.substr(0, job.find('\n'));
+    iiifd.start();
+    const std::string status = iiifd.wait_for_job(job);
+    CHECK(json_text(status, "state") == "done");
+    std::vector<std::string> files = json_array(status, "files");
+    REQUIRE(files.size() == 1);
+    CHECK(json_text(files[0], "name") == "caf\xEF\xBF\xBD.png");
+}
+
+TEST_CASE(
+    "queue: Deposits::accept, where the API, the hot folder and the CLI end, refuses a policy "
+    "the configuration does not define before anything is queued",
+    "[queue]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    const iiifd::DaemonConfig config = iiifd::load_daemon_config(iiifd.config_path());
+    fs::create_directories(fs::path(config.catalog_path).parent_path());
+    std::unique_ptr<iiif::CatalogWriter> catalog =
+        catalog_fixtures::open_writer(config.catalog_path);
+    const iiifd::Deposits deposits(config, *catalog);
+    iiifd::Redis connection("127.0.0.1", redis.port());
+    const std::string staged = config.staging_dir + "/file.png";
+
+    iiif::ObjectMetadata metadata;
+    metadata.access = "staff-only";
+    try {
+        deposits.accept(connection, "0123456789abcdef01234567", {{staged, "file.png"}}, metadata,
+                        "cli");
+        FAIL("accepted");
+    } catch (const iiif::IiifError& error) {
+        CHECK(error.status == 400);
+        CHECK(error.reason == "metadata: access: no such policy: \"staff-only\"");
+    }
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
+    CHECK(redis.integer({"EXISTS", "iiif:ingest"}) == 0);
+
+    metadata.access = "public";
+    const iiifd::IngestJob job = deposits.accept(connection, "0123456789abcdef01234568",
+                                                 {{staged, "file.png"}}, metadata, "cli");
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
+    CHECK(catalog->reader().ark_minted(job.ark));
 }
 
 TEST_CASE("queue: iiifd rebuild gives back the catalog from the storage root", "[queue]") {

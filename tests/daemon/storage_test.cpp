@@ -1,4 +1,5 @@
-// The storage root: paths derived from ARKs, atomic writes, checksums, temporary files.
+// The storage root: paths derived from ARKs, atomic writes, checksums, temporary files; staged
+// file names.
 #include "storage.hpp"
 
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <iterator>
 #include <vector>
 
+#include "staging.hpp"
 #include "test_images.hpp"
 
 using namespace iiifd;
@@ -184,4 +186,28 @@ TEST_CASE("make_directories creates every missing parent", "[storage]") {
     make_directories(dir + "/a/b/c");  // existing: no error
     write_file_atomically(dir + "/file", "x");
     CHECK_THROWS_AS(make_directories(dir + "/file/sub"), std::runtime_error);
+}
+
+TEST_CASE("a deposited file's name is its last component, valid UTF-8, without control characters",
+          "[storage]") {
+    CHECK(deposit_file_name("C:\\scans\\p1.tif") == "p1.tif");
+    CHECK(deposit_file_name("../../etc/passwd") == "passwd");
+    CHECK(deposit_file_name("caf\xE9.jpg") == "caf\xEF\xBF\xBD.jpg");
+    CHECK(deposit_file_name("a\tb\x7F\x01.png") == "ab.png");
+    CHECK(deposit_file_name(std::string("a\0b.png", 7)) ==
+          "a\xEF\xBF\xBD"
+          "b.png");
+    CHECK(deposit_file_name("Vue d\xE2\x80\x99"
+                            "ensemble.jpg") ==
+          "Vue d\xE2\x80\x99"
+          "ensemble.jpg");
+    for (const char* nothing : {"", "..", ".", "dir/", "\x01\x02"}) {
+        INFO(nothing);
+        CHECK(deposit_file_name(nothing) == "file");
+    }
+    // At most 200 bytes, the end kept, never half a character: the cut falls inside the é.
+    const std::string long_name =
+        std::string(199, 'a') + "\xC3\xA9" + std::string(195, 'b') + ".jpg";
+    CHECK(deposit_file_name(long_name) == std::string(195, 'b') + ".jpg");
+    CHECK(staged_file_name(3, "caf\xE9.jpg") == "3-caf\xEF\xBF\xBD.jpg");
 }

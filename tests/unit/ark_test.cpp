@@ -1,8 +1,8 @@
 // ARKs: the published check-character vectors, parsing and normalisation, minting.
+#include "ark.hpp"
+
 #include <catch2/catch.hpp>
 #include <set>
-
-#include "ark.hpp"
 
 using namespace iiif;
 
@@ -71,6 +71,24 @@ TEST_CASE("ark: things that are not ARKs are refused", "[ark]") {
     CHECK_FALSE(parse_ark("urn:nbn:12345"));
     CHECK_FALSE(parse_ark("ark:/12 45/abc"));
     CHECK_FALSE(parse_ark("ark:/12345/ab c"));
+}
+
+TEST_CASE("ark: an object's ARK is the ARK with nothing after its name", "[ark]") {
+    for (const char* text : {"ark:/12345/bcd-fgh12-x", "ark:12345/bcd-fgh12-x",
+                             "ARK:/12345/bcd-fgh12-x", "ark:/12345/bcdfgh12x"}) {
+        INFO(text);
+        auto ark = parse_object_ark(text);
+        REQUIRE(ark);
+        CHECK(ark->qualifier.empty());
+        CHECK(ark->normalized_base() == "ark:/12345/bcdfgh12x");
+    }
+    for (const char* text :
+         {"ark:/12345/bcd-fgh12-x/", "ark:/12345/bcd-fgh12-x.", "ark:/12345/bcd-fgh12-x/f1",
+          "ark:/12345/bcd-fgh12-x.pdf", "ark:/12345/bcd-fgh12-x/../../staging", "ark:/12345/ab/ab",
+          "/ark:/12345/bcd-fgh12-x", "ark:/12345/", "not an ark"}) {
+        INFO(text);
+        CHECK_FALSE(parse_object_ark(text));
+    }
 }
 
 TEST_CASE("ark: minted names have the shoulder, 8 opaque characters and a valid check", "[ark]") {

@@ -4,7 +4,7 @@
 # load for SECONDS while it is disturbed, then checked (tests/soak/soak.py has the load and the
 # verdict).
 #
-#   tests/soak/soak.sh IIIFD MODULE [SECONDS]      (default 60; scripts/test runs this short one)
+#   tests/soak/soak.sh IIIFD MODULE [SECONDS]      (default 60; ctest runs it for 45 s: soak_short)
 #   tests/soak/run [SECONDS]                       (the long one, from a built tree; default 600)
 #
 # The load: wrk over cached tiles of a deposited image, a deposit of a new image every ~0.3 s,

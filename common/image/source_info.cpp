@@ -50,7 +50,16 @@ std::optional<SourceInfo> parse_source_info(std::string_view text) {
     source.levels.resize(count);
     for (SourceLevel& level : source.levels)
         in >> level.scale_factor >> level.width >> level.height >> level.page >> level.shrink;
-    if (!in) return std::nullopt;
+    if (!in || source.tile_width < 0 || source.tile_height < 0) return std::nullopt;
+    // Levels as a probe makes them, so that what is built on them neither divides by zero nor
+    // overflows (info.json divides sizes by the scale factors and doubles the last): a scale
+    // factor that is a power of two up to 2^20 (an image of 100000 pixels has none above
+    // 2^17), a size, a page and a shrink.
+    for (const SourceLevel& level : source.levels)
+        if (level.scale_factor < 1 || level.scale_factor > (1 << 20) ||
+            (level.scale_factor & (level.scale_factor - 1)) != 0 || level.width < 1 ||
+            level.height < 1 || level.page < 0 || level.shrink < 1)
+            return std::nullopt;
     return source;
 }
 

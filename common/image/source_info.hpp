@@ -31,9 +31,10 @@ struct SourceInfo {
 
 std::string_view source_format_name(SourceFormat format);
 
-// The size of a level at `factor`: the Image API's ceil(length / factor).
+// The size of a level at `factor`: the Image API's ceil(length / factor), for any length
+// (length + factor - 1 would overflow near int's limit).
 inline int ceil_div(int length, int factor) {
-    return (length + factor - 1) / factor;
+    return length / factor + (length % factor != 0 ? 1 : 0);
 }
 
 // A compact text form, for keeping probed sources in the tile cache; parse returns nullopt for

@@ -159,14 +159,29 @@ struct TurboCloser {
 };
 
 // One decompressor per thread: a TurboJPEG handle is not to be shared between threads.
+std::unique_ptr<void, TurboCloser>& thread_decompressor() {
+    thread_local std::unique_ptr<void, TurboCloser> handle;
+    return handle;
+}
+
 tjhandle decompressor() {
-    thread_local std::unique_ptr<void, TurboCloser> handle(tjInitDecompress());
+    std::unique_ptr<void, TurboCloser>& handle = thread_decompressor();
+    if (!handle) handle.reset(tjInitDecompress());
     if (!handle) throw IiifError(500, "TurboJPEG failed to initialise");
     return handle.get();
 }
 
 [[noreturn]] void damaged_tile(const std::string& why) {
     throw IiifError(422, "source image is damaged: " + why);
+}
+
+// What went wrong with the thread's decompressor, which is dropped: libjpeg-turbo 2.1 leaves a
+// handle that failed in the middle of a stream, and every stream after on it fails too ("two
+// SOI markers"), so one damaged tile would make every later tile of this thread a 422.
+std::string decompressor_error() {
+    const std::string why = tjGetErrorStr2(decompressor());
+    thread_decompressor().reset();
+    return why;
 }
 
 SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
@@ -177,16 +192,19 @@ SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg->data());
     if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
                             &height, &subsampling, &colourspace) != 0)
-        damaged_tile(tjGetErrorStr2(handle));
+        damaged_tile(decompressor_error());
     if (width != layout.tile_width || height != layout.tile_height)
         damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
                      std::to_string(height) + ", not the TIFF's tile size");
     auto pixels = std::make_shared<Pixels>(width, height, layout.bands);
     const int format = layout.bands == 1 ? TJPF_GRAY : TJPF_RGB;
     if (tjDecompress2(handle, bytes, static_cast<unsigned long>(jpeg->size()), pixels->data.get(),
-                      width, static_cast<int>(pixels->row_bytes()), height, format, 0) != 0 &&
-        tjGetErrorCode(handle) == TJERR_FATAL)
-        damaged_tile(tjGetErrorStr2(handle));
+                      width, static_cast<int>(pixels->row_bytes()), height, format, 0) != 0) {
+        // A warning (a stream cut short: the rest of the tile grey) still gives the tile.
+        const bool fatal = tjGetErrorCode(handle) == TJERR_FATAL;
+        const std::string why = decompressor_error();
+        if (fatal) damaged_tile(why);
+    }
     return pixels;
 }
 

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <vips/vips8>
 
 #include "iiif_error.hpp"
@@ -161,6 +163,39 @@ TEST_CASE("A damaged tile is a 422, not a crash", "[tiff_tiles]") {
     } catch (const IiifError& error) {
         CHECK(error.status == 422);
     }
+}
+
+// Found by tests/fuzz/render_fuzzer: TurboJPEG keeps a handle that failed in a tile's header
+// broken ("two SOI markers" for every stream after), and each thread keeps its handle, so one
+// damaged tile made every later tile on that thread, of any source, a 422.
+TEST_CASE("A damaged tile leaves the next tiles of the thread decodable", "[tiff_tiles]") {
+    const std::string options = "[tile,tile-width=64,tile-height=64,compression=jpeg,Q=85]";
+    const std::string good = test_images::save(detailed(128, 128, 3), "tiles-after.tif", options);
+    const std::string bad = test_images::save(detailed(128, 128, 3), "tiles-bad-sof.tif", options);
+    // The first tile's frame header (SOF0) says 2 bits per sample: its header does not read.
+    std::string bytes;
+    {
+        std::ifstream in(bad, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const size_t frame = bytes.find("\xFF\xC0");
+    REQUIRE(frame != std::string::npos);
+    bytes[frame + 4] = 2;
+    std::ofstream(bad, std::ios::binary | std::ios::trunc) << bytes;
+
+    const SourceInfo bad_source = probe_source(bad);
+    try {
+        read_tiff_region(bad, bad_source, bad_source.levels[0], {0, 0, 64, 64}, "");
+        FAIL("no error");
+    } catch (const IiifError& error) {
+        CHECK(error.status == 422);
+        CHECK(error.reason == "source image is damaged: Unsupported JPEG data precision 2");
+    }
+    const SourceInfo source = probe_source(good);
+    const PixelRect region{0, 0, 128, 128};
+    std::optional<Pixels> ours = read_tiff_region(good, source, source.levels[0], region, "");
+    REQUIRE(ours);
+    CHECK(mean_abs_difference(*ours, vips_region(good, 0, region)) == 0.0);
 }
 
 TEST_CASE("A BigTIFF is read as a TIFF: probed, its JPEG tiles decoded as a classic one's",

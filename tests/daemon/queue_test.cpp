@@ -27,6 +27,7 @@
 #include "deposits.hpp"
 #include "iiif_error.hpp"
 #include "job_queue.hpp"
+#include "proc_threads.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
 
@@ -528,19 +529,11 @@ TEST_CASE("queue: rebuild reports an object the catalog cannot hold and leaves i
 
 namespace {
 
-// How many threads of `pid` run at nice `value` (field 19 of /proc/PID/task/TID/stat).
+// How many threads of `pid` run at nice `value`.
 int threads_at_nice(pid_t pid, int value) {
     int count = 0;
-    for (const auto& entry :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        std::istringstream fields(line.substr(line.rfind(')') + 2));
-        std::string field;
-        for (int i = 3; i <= 19 && fields >> field; ++i)
-            if (i == 19 && std::stoi(field) == value) ++count;
-    }
+    for (const auto& [tid, nice] : test_proc::thread_nice(pid))
+        if (nice == value) ++count;
     return count;
 }
 

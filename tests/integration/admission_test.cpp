@@ -20,6 +20,7 @@
 
 #include "fixtures.hpp"
 #include "http_client.hpp"
+#include "proc_threads.hpp"
 
 using integration::fetch;
 using integration::fetch_concurrently;
@@ -207,25 +208,6 @@ TEST_CASE("A light render does not wait behind heavy ones", "[admission][slow]")
     CHECK_FALSE(nginx->worker_crashed());
 }
 
-namespace {
-
-// The nice value of each thread of `pid` (field 19 of /proc/PID/task/TID/stat), by thread id.
-std::map<pid_t, int> thread_nice(pid_t pid) {
-    std::map<pid_t, int> nice;
-    for (const auto& entry :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        std::istringstream fields(line.substr(line.rfind(')') + 2));
-        std::string field;
-        for (int i = 3; i <= 19 && fields >> field; ++i)
-            if (i == 19) nice[std::stoi(entry.path().filename().string())] = std::stoi(field);
-    }
-    return nice;
-}
-
-}  // namespace
 
 TEST_CASE("Render threads yield to the event loop: they run niced, the worker's loop does not",
           "[admission]") {
@@ -240,7 +222,7 @@ TEST_CASE("Render threads yield to the event loop: they run niced, the worker's 
     for (const Response& response : fetch_concurrently(requests, 60))
         REQUIRE(response.status == 200);
 
-    const std::map<pid_t, int> nice = thread_nice(workers.front());
+    const std::map<pid_t, int> nice = test_proc::thread_nice(workers.front());
     REQUIRE(nice.count(workers.front()) == 1);
     const int base = nice.at(workers.front());  // the event loop: nginx's own niceness
     REQUIRE(base <= 18);

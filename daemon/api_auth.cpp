@@ -41,7 +41,7 @@ bool changes_nothing(const std::string& method) {
 
 }  // namespace
 
-std::variant<ApiCaller, iiif::IiifError> ApiAuth::caller(const httplib::Request& req) const {
+std::variant<ApiCaller, iiif::IiifError> ApiAuth::caller(const HttpRequest& req) const {
     const std::string authorization = req.get_header_value("Authorization");
     if (std::optional<std::string_view> key = bearer_credential(authorization)) {
         if (key->empty() || !is_api_key(*key, config_.api_keys))

@@ -12,14 +12,13 @@
 // Authorization schemes (a proxy's Basic) are ignored.
 #pragma once
 
-#include <httplib.h>
-
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "auth_service.hpp"
 #include "daemon_config.hpp"
+#include "http_message.hpp"
 #include "iiif_error.hpp"
 
 namespace iiifd {
@@ -41,7 +40,7 @@ class ApiAuth {
     // The caller of an /api/ request, or why it is refused: 401 "missing or invalid API key"
     // (no credential, a wrong key, a forged or expired session), 403 "this account may not
     // deposit", 403 "cross-site request refused".
-    std::variant<ApiCaller, iiif::IiifError> caller(const httplib::Request& req) const;
+    std::variant<ApiCaller, iiif::IiifError> caller(const HttpRequest& req) const;
 
   private:
     bool may_deposit(const std::vector<std::string>& groups) const;

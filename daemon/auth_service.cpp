@@ -16,6 +16,7 @@
 
 #include "access_config.hpp"
 #include "clock.hpp"
+#include "encoding.hpp"
 #include "json.hpp"
 #include "signing.hpp"
 
@@ -259,12 +260,12 @@ std::string_view preferred_language(std::string_view header) {
     return best;
 }
 
-const AuthTexts& texts_of(const httplib::Request& req) {
+const AuthTexts& texts_of(const HttpRequest& req) {
     return preferred_language(req.get_header_value("Accept-Language")) == "fr" ? kFrenchTexts
                                                                                : kEnglishTexts;
 }
 
-void set_page_headers(httplib::Response& res, const AuthTexts& texts) {
+void set_page_headers(HttpResponse& res, const AuthTexts& texts) {
     res.set_header("Cache-Control", "no-store");
     res.set_header("Content-Language", texts.lang);
     res.set_header("Vary", "Accept-Language");
@@ -387,7 +388,7 @@ bool AuthService::trusted(const std::optional<iiif::IpAddress>& address) const {
 // The peer, or behind trusted proxies the address they were asked by: X-Forwarded-For read from
 // its end, each trusted proxy passing the word to the address before it, the first untrusted
 // one being the client (a client may have put any address at its beginning).
-std::optional<iiif::IpAddress> AuthService::client_address(const httplib::Request& req) const {
+std::optional<iiif::IpAddress> AuthService::client_address(const HttpRequest& req) const {
     std::optional<iiif::IpAddress> address = iiif::parse_ip_address(req.remote_addr);
     if (!trusted(address)) return address;
     std::vector<std::string_view> hops;
@@ -411,7 +412,7 @@ std::optional<iiif::IpAddress> AuthService::client_address(const httplib::Reques
     return address;
 }
 
-std::optional<std::string> AuthService::remote_user(const httplib::Request& req) const {
+std::optional<std::string> AuthService::remote_user(const HttpRequest& req) const {
     const std::string& header = config_.access.remote_user_header;
     if (header.empty() || !trusted(iiif::parse_ip_address(req.remote_addr))) return std::nullopt;
     const std::string value = req.get_header_value(header.c_str());
@@ -442,7 +443,7 @@ std::string AuthService::page(const AuthTexts& texts, std::string_view title,
            std::string(body) + "</main>\n</body>\n</html>\n";
 }
 
-void AuthService::form(httplib::Response& res, int status, const AuthTexts& texts,
+void AuthService::form(HttpResponse& res, int status, const AuthTexts& texts,
                        std::string_view message, std::string_view username) const {
     // Whom one signs in to, in the heading: a page that names no one is how phishing looks.
     std::string body = "<h1>" + std::string(texts.sign_in) + "</h1>\n";
@@ -485,8 +486,8 @@ void AuthService::form(httplib::Response& res, int status, const AuthTexts& text
     res.set_content(page(texts, texts.sign_in, body), "text/html; charset=utf-8");
 }
 
-void AuthService::signed_in(const httplib::Request& req, httplib::Response& res,
-                            const AuthTexts& texts, const iiif::AccessCredential& session) const {
+void AuthService::signed_in(const HttpRequest& req, HttpResponse& res, const AuthTexts& texts,
+                            const iiif::AccessCredential& session) const {
     std::string groups;
     for (const std::string& group : session.groups) groups += (groups.empty() ? "" : ",") + group;
     spdlog::info("auth: {} signed in from {} (groups: {})", loggable(session.subject),
@@ -501,7 +502,7 @@ void AuthService::signed_in(const httplib::Request& req, httplib::Response& res,
                     "text/html; charset=utf-8");
 }
 
-void AuthService::login_form(const httplib::Request& req, httplib::Response& res) const {
+void AuthService::login_form(const HttpRequest& req, HttpResponse& res) const {
     const AuthTexts& texts = texts_of(req);
     if (std::optional<std::string> name = remote_user(req)) {
         iiif::AccessCredential session;
@@ -515,8 +516,7 @@ void AuthService::login_form(const httplib::Request& req, httplib::Response& res
     form(res, 200, texts, "", "");
 }
 
-void AuthService::login(const httplib::Request& req, httplib::Response& res,
-                        const httplib::ContentReader& content_reader) {
+void AuthService::login(const HttpRequest& req, HttpResponse& res) {
     const AuthTexts& texts = texts_of(req);
     // A form another site makes the browser post (CSRF) carries that site's Origin.
     if (req.has_header("Origin") && origin_of(req.get_header_value("Origin")) != public_origin_) {
@@ -538,29 +538,18 @@ void AuthService::login(const httplib::Request& req, httplib::Response& res,
                         "text/plain; charset=utf-8");
         return;
     }
-    std::string body;
-    const bool read = content_reader([&](const char* data, size_t length) {
-        body.append(data, length);
-        return body.size() <= kMaxFormBody;
-    });
-    if (body.size() > kMaxFormBody) {
+    if (req.body.size() > kMaxFormBody) {
         res.status = 413;
         res.set_header("Cache-Control", "no-store");
         res.set_content("a sign-in form is at most " + std::to_string(kMaxFormBody) + " bytes\n",
                         "text/plain; charset=utf-8");
         return;
     }
-    if (!read) {
-        res.status = 400;
-        res.set_header("Cache-Control", "no-store");
-        res.set_content("the form could not be read\n", "text/plain; charset=utf-8");
-        return;
-    }
-    httplib::Params params;
-    httplib::detail::parse_query_text(body, params);
-    auto field = [&params](const char* name) {
-        auto found = params.find(name);
-        return found == params.end() ? std::string() : found->second;
+    const std::vector<std::pair<std::string, std::string>> fields = iiif::form_fields(req.body);
+    auto field = [&fields](std::string_view name) {
+        auto found = std::find_if(fields.begin(), fields.end(),
+                                  [&](const auto& pair) { return pair.first == name; });
+        return found == fields.end() ? std::string() : found->second;
     };
     const std::string api_key = field("api_key");
     const std::string username = field("username");
@@ -604,14 +593,14 @@ void AuthService::login(const httplib::Request& req, httplib::Response& res,
 }
 
 // HTTP/2 may split cookies over several headers.
-static std::string joined_cookies(const httplib::Request& req) {
+static std::string joined_cookies(const HttpRequest& req) {
     std::string cookies;
     for (size_t i = 0; i < req.get_header_value_count("Cookie"); ++i)
         cookies += (i == 0 ? "" : "; ") + req.get_header_value("Cookie", i);
     return cookies;
 }
 
-std::optional<iiif::AccessCredential> AuthService::session(const httplib::Request& req) const {
+std::optional<iiif::AccessCredential> AuthService::session(const HttpRequest& req) const {
     const std::string cookies = joined_cookies(req);
     const std::string_view cookie = iiif::cookie_value(cookies, config_.access.cookie_name);
     if (cookie.empty()) return std::nullopt;
@@ -621,7 +610,7 @@ std::optional<iiif::AccessCredential> AuthService::session(const httplib::Reques
     return verified;
 }
 
-void AuthService::token(const httplib::Request& req, httplib::Response& res) const {
+void AuthService::token(const HttpRequest& req, HttpResponse& res) const {
     const std::string message_id = req.get_param_value("messageId");
     const std::string origin = req.get_param_value("origin");
     const std::int64_t now = iiif::now_seconds();
@@ -710,7 +699,7 @@ bool AuthService::token_origin_allowed(std::string_view origin) const {
         [&](const std::string& allowed) { return allowed == "*" || allowed == compared; });
 }
 
-void AuthService::logout(const httplib::Request& req, httplib::Response& res) const {
+void AuthService::logout(const HttpRequest& req, HttpResponse& res) const {
     const AuthTexts& texts = texts_of(req);
     res.status = 200;
     set_page_headers(res, texts);

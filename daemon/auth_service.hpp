@@ -21,14 +21,13 @@
 //   GET  /auth/logout              the logout service: the session cookie cleared.
 #pragma once
 
-#include <httplib.h>
-
 #include <optional>
 #include <semaphore>
 #include <string>
 
 #include "access.hpp"
 #include "daemon_config.hpp"
+#include "http_message.hpp"
 
 namespace iiifd {
 
@@ -42,13 +41,12 @@ class AuthService {
     AuthService(const AuthService&) = delete;
     AuthService& operator=(const AuthService&) = delete;
 
-    void login_form(const httplib::Request& req, httplib::Response& res) const;
-    void login(const httplib::Request& req, httplib::Response& res,
-               const httplib::ContentReader& content_reader);
-    void token(const httplib::Request& req, httplib::Response& res) const;
-    void logout(const httplib::Request& req, httplib::Response& res) const;
+    void login_form(const HttpRequest& req, HttpResponse& res) const;
+    void login(const HttpRequest& req, HttpResponse& res);
+    void token(const HttpRequest& req, HttpResponse& res) const;
+    void logout(const HttpRequest& req, HttpResponse& res) const;
     // The request's session (its cookie, signed with the key and unexpired), if it has one.
-    std::optional<iiif::AccessCredential> session(const httplib::Request& req) const;
+    std::optional<iiif::AccessCredential> session(const HttpRequest& req) const;
     // "scheme://host[:port]" of the public base URL: the Origin of the site's own pages.
     const std::string& public_origin() const { return public_origin_; }
 
@@ -58,12 +56,12 @@ class AuthService {
     bool trusted(const std::optional<iiif::IpAddress>& address) const;
     // Whether [access] token_origins lets the token service post a token to `origin`.
     bool token_origin_allowed(std::string_view origin) const;
-    std::optional<iiif::IpAddress> client_address(const httplib::Request& req) const;
-    std::optional<std::string> remote_user(const httplib::Request& req) const;
+    std::optional<iiif::IpAddress> client_address(const HttpRequest& req) const;
+    std::optional<std::string> remote_user(const HttpRequest& req) const;
     std::string cookie(std::string_view value, std::int64_t max_age) const;
-    void signed_in(const httplib::Request& req, httplib::Response& res, const AuthTexts& texts,
+    void signed_in(const HttpRequest& req, HttpResponse& res, const AuthTexts& texts,
                    const iiif::AccessCredential& session) const;
-    void form(httplib::Response& res, int status, const AuthTexts& texts, std::string_view message,
+    void form(HttpResponse& res, int status, const AuthTexts& texts, std::string_view message,
               std::string_view username) const;
     std::string page(const AuthTexts& texts, std::string_view title, std::string_view body) const;
 

@@ -200,9 +200,14 @@ std::vector<std::string> own_origins(const DaemonConfig& config) {
 
 void read_http(const ConfigSection& http, DaemonConfig& config) {
     if (!http.present()) http.fail("", "required (api_keys)");
-    http.only_keys({"host", "port", "api_keys", "deposit_groups"});
+    http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout",
+                    "body_timeout", "idle_timeout", "max_connections"});
     http.read_nonempty("host", config.listen_host);
     http.read("port", config.listen_port, 1, kMaxPort);
+    http.read("header_timeout", config.http_header_timeout, 1, 3600);
+    http.read("body_timeout", config.http_body_timeout, 1, 3600);
+    http.read("idle_timeout", config.http_idle_timeout, 1, 3600);
+    http.read("max_connections", config.http_max_connections, 16, 65536);
     config.api_keys = http.strings("api_keys");
     if (config.api_keys.empty()) http.fail("api_keys", "at least one key is required");
     for (size_t i = 0; i < config.api_keys.size(); ++i) {

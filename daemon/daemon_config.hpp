@@ -108,6 +108,14 @@ struct DaemonConfig {
     // [http]
     std::string listen_host = "127.0.0.1";
     int listen_port = 8081;
+    // The HTTP server's deadlines and connection cap (http_server.hpp): a request's headers
+    // within header_timeout seconds of its connection (or its last answer), a small body within
+    // body_timeout of the headers, no byte either way for idle_timeout while a deposit is
+    // uploaded or an answer sent.
+    int http_header_timeout = 10;
+    int http_body_timeout = 30;
+    int http_idle_timeout = 60;
+    int http_max_connections = 512;
     std::vector<std::string> api_keys;
     // Groups whose signed-in users (the /auth/ session cookie) may use the API as a key holder
     // does; a session opened with an API key (group "api-key") always may.

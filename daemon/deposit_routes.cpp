@@ -1,7 +1,6 @@
 // The deposit API: deposits and their jobs, the session of the deposit page, the objects'
 // listing, records, metadata changes and takedowns (http_api.hpp lists the routes).
 #include <fcntl.h>
-#include <httplib.h>
 #include <jansson.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -37,42 +36,70 @@ std::string status_url(const std::string& job_id) {
     return "/api/v1/jobs/" + job_id;
 }
 
-// The parts of one multipart deposit as they stream in: files written straight to the job's
-// staging directory (never held whole in memory), the metadata part kept as text.
-class DepositReceiver {
+// Removes a job's staging directory unless the job was queued.
+struct StagingGuard {
+    std::string directory;
+    bool keep = false;
+    ~StagingGuard() {
+        if (keep) return;
+        std::error_code ignored;
+        fs::remove_all(directory, ignored);
+    }
+};
+
+// Makes a staged file's bytes durable.
+void fsync_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    if (!synced) throw iiif::IiifError(500, "cannot write " + path + ": " + std::strerror(error));
+}
+
+// One multipart deposit as it streams in: files written straight to the job's staging
+// directory (never held whole in memory), the metadata part kept as text; once the body is
+// whole, the files made durable and the job queued (finish, on a worker thread).
+class DepositUpload : public HttpUpload {
   public:
-    DepositReceiver(const DaemonConfig& config, std::string directory)
-        : config_(config), directory_(std::move(directory)) {}
-    ~DepositReceiver() {
+    DepositUpload(const DaemonConfig& config, const Deposits& deposits, RedisPool& redis,
+                  std::string job_id)
+        : config_(config),
+          deposits_(deposits),
+          redis_(redis),
+          job_id_(std::move(job_id)),
+          staging_{job_staging_dir(config, job_id_)} {
+        make_directories(staging_.directory);
+    }
+    ~DepositUpload() override {
         if (fd_ >= 0) ::close(fd_);
     }
 
-    bool part(const httplib::MultipartFormData& part) {
+    bool part(const std::string& name, const std::string& filename) override {
         if (!finish_file()) return false;
-        if (part.name == "file") {
+        if (name == "file") {
             if (files_.size() >= static_cast<size_t>(config_.max_files_per_object))
                 return refuse(413, "more than " + std::to_string(config_.max_files_per_object) +
                                        " files in one object");
             size_t page = files_.size() + 1;
-            const std::string original = part.filename.empty() ? "file" + std::to_string(page)
-                                                               : deposit_file_name(part.filename);
-            std::string path = directory_ + "/" + staged_file_name(page, original);
+            const std::string original =
+                filename.empty() ? "file" + std::to_string(page) : deposit_file_name(filename);
+            std::string path = staging_.directory + "/" + staged_file_name(page, original);
             fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
             if (fd_ < 0) return refuse(500, "cannot write " + path + ": " + std::strerror(errno));
             files_.push_back({path, original});
             file_bytes_ = 0;
             target_ = Target::file;
-        } else if (part.name == "metadata") {
+        } else if (name == "metadata") {
             if (metadata_seen_) return refuse(400, "more than one metadata part");
             metadata_seen_ = true;
             target_ = Target::metadata;
         } else {
-            return refuse(400, "unknown part \"" + part.name + "\" (expected file or metadata)");
+            return refuse(400, "unknown part \"" + name + "\" (expected file or metadata)");
         }
         return true;
     }
 
-    bool data(const char* bytes, size_t length) {
+    bool data(const char* bytes, size_t length) override {
         if (target_ == Target::metadata) {
             metadata_.append(bytes, length);
             if (metadata_.size() > kMaxMetadataBytes)
@@ -89,7 +116,42 @@ class DepositReceiver {
         return buffer_.size() < kWriteBuffer || flush();
     }
 
-    // Completes the file being written (if any): all its bytes on disk, fsynced.
+    std::optional<iiif::IiifError> refusal() const override { return problem_; }
+
+    void finish(const HttpRequest&, HttpResponse& res) override {
+        if (!finish_file()) throw *problem_;
+        if (files_.empty()) throw iiif::IiifError(400, "no file part in the deposit");
+        if (metadata_seen_ && metadata_.empty()) throw iiif::IiifError(400, "metadata: empty part");
+
+        iiif::ObjectMetadata metadata;
+        if (metadata_seen_) metadata = iiif::parse_object_metadata(metadata_);
+        deposits_.check(metadata);
+        for (const DepositFile& file : files_) fsync_file(file.staged_path);
+        fsync_directory(staging_.directory);
+
+        auto redis = redis_.lease();
+        IngestJob job = deposits_.accept(*redis, job_id_, files_, std::move(metadata), "api");
+        staging_.keep = true;
+        spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
+
+        Json body(json_object());
+        json_object_set_new(body.get(), "job", json_string(job.id.c_str()));
+        json_object_set_new(body.get(), "ark", json_string(job.ark.c_str()));
+        json_object_set_new(body.get(), "status_url", json_string(status_url(job.id).c_str()));
+        res.set_header("Location", status_url(job.id));
+        send_json(res, 202, json_text(body.get()));
+    }
+
+  private:
+    enum class Target { none, file, metadata };
+
+    bool refuse(int status, std::string reason) {
+        problem_.emplace(status, std::move(reason));
+        return false;
+    }
+
+    // Completes the file being written (if any): all its bytes written (made durable in
+    // finish()).
     bool finish_file() {
         if (target_ != Target::file) {
             target_ = Target::none;
@@ -99,23 +161,10 @@ class DepositReceiver {
         if (!flush()) return false;
         int fd = fd_;
         fd_ = -1;
-        if (::fsync(fd) != 0 || ::close(fd) != 0)
+        if (::close(fd) != 0)
             return refuse(
                 500, "cannot write " + files_.back().staged_path + ": " + std::strerror(errno));
         return true;
-    }
-
-    const std::vector<DepositFile>& files() const { return files_; }
-    const std::string& metadata() const { return metadata_; }
-    bool metadata_seen() const { return metadata_seen_; }
-    const std::optional<iiif::IiifError>& problem() const { return problem_; }
-
-  private:
-    enum class Target { none, file, metadata };
-
-    bool refuse(int status, std::string reason) {
-        problem_.emplace(status, std::move(reason));
-        return false;
     }
 
     bool flush() {
@@ -133,7 +182,10 @@ class DepositReceiver {
     }
 
     const DaemonConfig& config_;
-    std::string directory_;
+    const Deposits& deposits_;
+    RedisPool& redis_;
+    std::string job_id_;
+    StagingGuard staging_;
     std::vector<DepositFile> files_;
     std::string metadata_;
     bool metadata_seen_ = false;
@@ -144,22 +196,11 @@ class DepositReceiver {
     std::optional<iiif::IiifError> problem_;
 };
 
-// Removes a job's staging directory unless the job was queued.
-struct StagingGuard {
-    std::string directory;
-    bool keep = false;
-    ~StagingGuard() {
-        if (keep) return;
-        std::error_code ignored;
-        fs::remove_all(directory, ignored);
-    }
-};
-
 // The object an object route names: the ARK the path ends with (percent-decoded by then),
 // within its length limit, in any spelling the ARK rules allow but with nothing under or after
 // it. Otherwise a page, a variant or a path such as "{ark}%2F..%2Fstaging" would reach the
 // object itself, since the catalog looks every ARK up by its base object.
-std::string object_ark(const httplib::Request& req) {
+std::string object_ark(const HttpRequest& req) {
     std::string ark = req.matches[1];
     if (ark.size() > iiif::kMaxArkLength)
         throw iiif::IiifError(
@@ -206,51 +247,13 @@ std::int64_t deposit_payload_limit(const DaemonConfig& config) {
                                   kMaxDepositBytes);
 }
 
-void DepositRoutes::deposit(const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& content_reader) {
+std::unique_ptr<HttpUpload> DepositRoutes::deposit(const HttpRequest& req) {
     if (!req.is_multipart_form_data())
         throw iiif::IiifError(415, "expected multipart/form-data with file parts");
-
-    const std::string job_id = new_job_id();
-    StagingGuard staging{job_staging_dir(config_, job_id)};
-    make_directories(staging.directory);
-
-    DepositReceiver receiver(config_, staging.directory);
-    bool ok = content_reader(
-        [&](const httplib::MultipartFormData& part) { return receiver.part(part); },
-        [&](const char* data, size_t length) { return receiver.data(data, length); });
-    ok = ok && receiver.finish_file();
-    if (!ok) {
-        if (receiver.problem()) throw *receiver.problem();
-        if (res.status == 413)
-            throw iiif::IiifError(413, "the deposit is larger than the limit of " +
-                                           std::to_string(deposit_payload_limit(config_)) +
-                                           " bytes");
-        throw iiif::IiifError(400, "malformed multipart body");
-    }
-    if (receiver.files().empty()) throw iiif::IiifError(400, "no file part in the deposit");
-    if (receiver.metadata_seen() && receiver.metadata().empty())
-        throw iiif::IiifError(400, "metadata: empty part");
-
-    iiif::ObjectMetadata metadata;
-    if (receiver.metadata_seen()) metadata = iiif::parse_object_metadata(receiver.metadata());
-    deposits_.check(metadata);
-    fsync_directory(staging.directory);
-
-    auto redis = redis_.lease();
-    IngestJob job = deposits_.accept(*redis, job_id, receiver.files(), std::move(metadata), "api");
-    staging.keep = true;
-    spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
-
-    Json body(json_object());
-    json_object_set_new(body.get(), "job", json_string(job.id.c_str()));
-    json_object_set_new(body.get(), "ark", json_string(job.ark.c_str()));
-    json_object_set_new(body.get(), "status_url", json_string(status_url(job.id).c_str()));
-    res.set_header("Location", status_url(job.id));
-    send_json(res, 202, json_text(body.get()));
+    return std::make_unique<DepositUpload>(config_, deposits_, redis_, new_job_id());
 }
 
-void DepositRoutes::job(const httplib::Request& req, httplib::Response& res) {
+void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {
     std::string id = req.matches[1];
     if (!is_job_id(id)) throw iiif::IiifError(404, "no job " + id);
     auto redis = redis_.lease();
@@ -260,8 +263,8 @@ void DepositRoutes::job(const httplib::Request& req, httplib::Response& res) {
 }
 
 // Who makes a request the pre-routing handler let through. Asked again rather than carried
-// over (httplib's requests are const there); a session that expired in between is refused here.
-ApiCaller DepositRoutes::caller(const httplib::Request& req) const {
+// over (requests are const there); a session that expired in between is refused here.
+ApiCaller DepositRoutes::caller(const HttpRequest& req) const {
     std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
     if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
     return std::get<ApiCaller>(std::move(caller));
@@ -269,7 +272,7 @@ ApiCaller DepositRoutes::caller(const httplib::Request& req) const {
 
 // GET /api/v1/session: who the request is (a key or a signed-in user), and what the deposit
 // page needs to know before sending: the limits, the sets, the default holding institution.
-void DepositRoutes::session(const httplib::Request& req, httplib::Response& res) {
+void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
     const ApiCaller who = caller(req);
     const bool by_key = who.via == ApiCaller::Via::key;
     Json body(json_object());
@@ -304,7 +307,7 @@ void DepositRoutes::session(const httplib::Request& req, httplib::Response& res)
     send_json(res, 200, json_text(body.get()));
 }
 
-void DepositRoutes::list(const httplib::Request& req, httplib::Response& res) {
+void DepositRoutes::list(const HttpRequest& req, HttpResponse& res) {
     const int limit = limit_param(req, kDefaultListLimit, kMaxListLimit);
     const iiif::CatalogReader::Position after = cursor_param(req);
     std::vector<iiif::ObjectRecord> records =
@@ -329,25 +332,22 @@ void DepositRoutes::list(const httplib::Request& req, httplib::Response& res) {
     send_json(res, 200, json_text(body.get()));
 }
 
-void DepositRoutes::object(const httplib::Request& req, httplib::Response& res) {
+void DepositRoutes::object(const HttpRequest& req, HttpResponse& res) {
     const std::string ark = object_ark(req);
     std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
     if (!record) throw iiif::IiifError(404, "no object " + ark);
     send_json(res, 200, iiif::object_record_to_json(*record));
 }
 
-void DepositRoutes::patch(const httplib::Request& req, httplib::Response& res,
-                          const httplib::ContentReader& content_reader) {
+void DepositRoutes::patch(const HttpRequest& req, HttpResponse& res) {
     const std::string ark = object_ark(req);
-    const std::string body = small_body(content_reader, res);
-    send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, body)));
+    send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, req.body)));
 }
 
 // POST .../withdraw, /reinstate, /purge (takedown.hpp).
-void DepositRoutes::takedown(const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& content_reader, TakedownAction action) {
+void DepositRoutes::takedown(const HttpRequest& req, HttpResponse& res, TakedownAction action) {
     const std::string ark = object_ark(req);
-    TakedownRequest request = takedown_request(small_body(content_reader, res));
+    TakedownRequest request = takedown_request(req.body);
     request.actor = caller(req).actor;
     send_json(res, 200, iiif::object_record_to_json(takedown_.apply(action, ark, request)));
 }

@@ -1,20 +1,19 @@
-// The server: its limits and threads, who may call /api/ (before any route), errors turned
-// into answers, and the route table; the handlers are in the *_routes.cpp files
-// (http_routes.hpp).
+// The API on HttpServer: its limits and threads, who may call /api/ (before any route and any
+// body), errors turned into answers, and the route table; the handlers are in the
+// *_routes.cpp files (http_routes.hpp).
 #include "http_api.hpp"
 
-#include <httplib.h>
 #include <jansson.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
-#include <thread>
 #include <variant>
 
 #include "api_auth.hpp"
 #include "auth_service.hpp"
 #include "encoding.hpp"
 #include "http_routes.hpp"
+#include "http_server.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
 
@@ -23,31 +22,6 @@ namespace {
 
 // Threads beyond the OAI requests admitted at once: deposits, job polls, and the quick 503s.
 constexpr int kSpareThreads = 8;
-
-std::string default_reason(int status) {
-    switch (status) {
-        case 400:
-            return "bad request";
-        case 401:
-            return "missing or invalid API key";
-        case 404:
-            return "not found";
-        case 405:
-            return "method not allowed";
-        case 413:
-            return "payload too large";
-        case 414:
-            return "URI too long";
-        case 415:
-            return "unsupported media type";
-        case 416:
-            return "range not satisfiable";
-        case 503:
-            return "service unavailable";
-        default:
-            return status >= 500 ? "internal error" : "request refused";
-    }
-}
 
 // Lowercase hex digits only, as cursor_of writes them.
 std::optional<std::string> unhex(std::string_view text) {
@@ -86,12 +60,12 @@ std::optional<iiif::CatalogReader::Position> position_of_cursor(std::string_view
 
 }  // namespace
 
-void send_json(httplib::Response& res, int status, const std::string& body) {
+void send_json(HttpResponse& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
+void send_error(HttpResponse& res, int status, const std::string& message) {
     // Unavailable for now (the job queue down, too many requests): when to ask again.
     if (status == 503 && !res.has_header("Retry-After")) res.set_header("Retry-After", "5");
     iiif::Json body(json_object());
@@ -99,22 +73,7 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
     send_json(res, status, iiif::json_text(body.get()));
 }
 
-std::string small_body(const httplib::ContentReader& content_reader, httplib::Response& res) {
-    std::string body;
-    bool too_large = false;
-    bool ok = content_reader([&](const char* data, size_t length) {
-        body.append(data, length);
-        too_large = body.size() > kMaxMetadataBytes;
-        return !too_large;
-    });
-    if (too_large || (!ok && res.status == 413))
-        throw iiif::IiifError(
-            413, "the body is larger than " + std::to_string(kMaxMetadataBytes) + " bytes");
-    if (!ok) throw iiif::IiifError(400, "the body could not be read");
-    return body;
-}
-
-int limit_param(const httplib::Request& req, int otherwise, int most) {
+int limit_param(const HttpRequest& req, int otherwise, int most) {
     if (!req.has_param("limit")) return otherwise;
     const std::string text = req.get_param_value("limit");
     int limit = 0;
@@ -131,7 +90,7 @@ int limit_param(const httplib::Request& req, int otherwise, int most) {
     return limit;
 }
 
-iiif::CatalogReader::Position cursor_param(const httplib::Request& req) {
+iiif::CatalogReader::Position cursor_param(const HttpRequest& req) {
     const std::string cursor = req.get_param_value("cursor");
     if (cursor.empty()) return {};
     std::optional<iiif::CatalogReader::Position> position = position_of_cursor(cursor);
@@ -151,7 +110,7 @@ struct HttpApi::Impl {
     ApiAuth api_auth;
     DepositRoutes deposits;
     PublicRoutes public_routes;
-    httplib::Server server;
+    HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
          const Deposits& accepting)
@@ -160,118 +119,123 @@ struct HttpApi::Impl {
           auth(c),
           api_auth(c, auth),
           deposits(c, catalog, redis, accepting, api_auth),
-          public_routes(catalog) {}
+          public_routes(catalog),
+          server(
+              limits(c),
+              [this](const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {
+                  return gate(req, res, held);
+              },
+              answer_error,
+              [](HttpResponse& res, int status, const std::string& reason) {
+                  send_error(res, status, reason);
+              }) {}
 
-    void set_up();
+    static HttpServer::Limits limits(const DaemonConfig& config);
+    bool gate(const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held);
+    static void answer_error(const HttpRequest& req, HttpResponse& res,
+                             std::exception_ptr exception);
     void routes();
 };
 
-void HttpApi::Impl::set_up() {
-    server.set_payload_max_length(static_cast<size_t>(deposit_payload_limit(config)));
-    const int threads = config.oai.max_concurrent + kSpareThreads;
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+HttpServer::Limits HttpApi::Impl::limits(const DaemonConfig& config) {
+    HttpServer::Limits limits;
+    limits.worker_threads = config.oai.max_concurrent + kSpareThreads;
+    limits.max_connections = static_cast<unsigned>(config.http_max_connections);
+    limits.header_timeout = std::chrono::seconds(config.http_header_timeout);
+    limits.body_timeout = std::chrono::seconds(config.http_body_timeout);
+    limits.idle_timeout = std::chrono::seconds(config.http_idle_timeout);
+    limits.small_body = kMaxMetadataBytes;
+    limits.upload_body = deposit_payload_limit(config);
+    return limits;
+}
 
-    // /api/ needs an API key, or the session of a user who may deposit (the deposit page;
-    // api_auth.hpp); /api/v1/public/ (the list page's listing and search) needs nothing.
-    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        if (!req.path.starts_with("/api/") || req.path.starts_with("/api/v1/public/"))
-            return httplib::Server::HandlerResponse::Unhandled;
-        const std::variant<ApiCaller, iiif::IiifError> caller = api_auth.caller(req);
-        const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller);
-        if (refusal == nullptr) return httplib::Server::HandlerResponse::Unhandled;
-        if (refusal->status == 401) res.set_header("WWW-Authenticate", "Bearer");
-        send_error(res, refusal->status, refusal->reason);
-        return httplib::Server::HandlerResponse::Handled;
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) send_error(res, res.status, default_reason(res.status));
-    });
-    server.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr exception) {
-            try {
-                std::rethrow_exception(exception);
-            } catch (const iiif::IiifError& error) {
-                if (error.status >= 500)
-                    spdlog::error("{} {}: {}", req.method, req.path, error.reason);
-                send_error(res, error.status, error.reason);
-            } catch (const RedisUnavailable& error) {
-                spdlog::warn("{} {}: {}", req.method, req.path, error.what());
-                send_error(res, 503, "the job queue (Redis) is unavailable");
-            } catch (const std::exception& error) {
-                spdlog::error("{} {}: {}", req.method, req.path, error.what());
-                send_error(res, 500, "internal error");
-            }
-        });
-    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        spdlog::debug("{} {} {}", req.method, req.path, res.status);
-    });
+// Before any route and any body: /oai admits max_concurrent requests at once; /api/ needs an
+// API key, or the session of a user who may deposit (the deposit page; api_auth.hpp);
+// /api/v1/public/ (the list page's listing and search) needs nothing.
+bool HttpApi::Impl::gate(const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {
+    if (req.path == "/oai") return oai.refuse_beyond_limit(res, held);
+    if (!req.path.starts_with("/api/") || req.path.starts_with("/api/v1/public/")) return false;
+    const std::variant<ApiCaller, iiif::IiifError> caller = api_auth.caller(req);
+    const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller);
+    if (refusal == nullptr) return false;
+    res.status = refusal->status;
+    if (refusal->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, refusal->status, refusal->reason);
+    return true;
+}
+
+void HttpApi::Impl::answer_error(const HttpRequest& req, HttpResponse& res,
+                                 std::exception_ptr exception) {
+    try {
+        std::rethrow_exception(exception);
+    } catch (const iiif::IiifError& error) {
+        if (error.status >= 500) spdlog::error("{} {}: {}", req.method, req.path, error.reason);
+        send_error(res, error.status, error.reason);
+    } catch (const RedisUnavailable& error) {
+        spdlog::warn("{} {}: {}", req.method, req.path, error.what());
+        send_error(res, 503, "the job queue (Redis) is unavailable");
+    } catch (const std::exception& error) {
+        spdlog::error("{} {}: {}", req.method, req.path, error.what());
+        send_error(res, 500, "internal error");
+    }
 }
 
 void HttpApi::Impl::routes() {
-    using Req = httplib::Request;
-    using Res = httplib::Response;
-    using Reader = httplib::ContentReader;
+    using Req = HttpRequest;
+    using Res = HttpResponse;
 
-    server.Post("/api/v1/objects", [this](const Req& req, Res& res, const Reader& reader) {
-        deposits.deposit(req, res, reader);
-    });
-    server.Get("/api/v1/session", [this](const Req& req, Res& res) { deposits.session(req, res); });
-    server.Get("/api/v1/public/objects",
-               [this](const Req& req, Res& res) { public_routes.objects(req, res); });
-    server.Get("/api/v1/public/sets",
-               [this](const Req& req, Res& res) { public_routes.sets(req, res); });
-    server.Get("/api/v1/jobs/([^/]+)",
-               [this](const Req& req, Res& res) { deposits.job(req, res); });
-    server.Get("/api/v1/objects", [this](const Req& req, Res& res) { deposits.list(req, res); });
-    server.Get("/api/v1/objects/(.+)",
-               [this](const Req& req, Res& res) { deposits.object(req, res); });
-    server.Get("/oai", [this](const Req& req, Res& res) { oai.respond(req, res, nullptr); });
-    server.Post("/oai", [this](const Req& req, Res& res, const Reader& reader) {
-        oai.respond(req, res, &reader);
-    });
-    // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
-    server.Get("/auth/login", [this](const Req& req, Res& res) { auth.login_form(req, res); });
-    server.Post("/auth/login", [this](const Req& req, Res& res, const Reader& reader) {
-        auth.login(req, res, reader);
-    });
-    server.Get("/auth/token", [this](const Req& req, Res& res) { auth.token(req, res); });
-    server.Get("/auth/logout", [this](const Req& req, Res& res) { auth.logout(req, res); });
+    server.upload_route("POST", "/api/v1/objects",
+                        [this](const Req& req) { return deposits.deposit(req); });
+    server.route("GET", "/api/v1/session",
+                 [this](const Req& req, Res& res) { deposits.session(req, res); });
+    server.route("GET", "/api/v1/public/objects",
+                 [this](const Req& req, Res& res) { public_routes.objects(req, res); });
+    server.route("GET", "/api/v1/public/sets",
+                 [this](const Req& req, Res& res) { public_routes.sets(req, res); });
+    server.route("GET", "/api/v1/jobs/([^/]+)",
+                 [this](const Req& req, Res& res) { deposits.job(req, res); });
+    server.route("GET", "/api/v1/objects",
+                 [this](const Req& req, Res& res) { deposits.list(req, res); });
     for (const auto& [path, action] :
          {std::pair{"/api/v1/objects/(.+)/withdraw", TakedownAction::withdraw},
           std::pair{"/api/v1/objects/(.+)/reinstate", TakedownAction::reinstate},
           std::pair{"/api/v1/objects/(.+)/purge", TakedownAction::purge}}) {
-        server.Post(path, [this, action = action](const Req& req, Res& res, const Reader& reader) {
-            deposits.takedown(req, res, reader, action);
+        server.route("POST", path, [this, action = action](const Req& req, Res& res) {
+            deposits.takedown(req, res, action);
         });
     }
-    server.Patch("/api/v1/objects/(.+)", [this](const Req& req, Res& res, const Reader& reader) {
-        deposits.patch(req, res, reader);
-    });
+    server.route("GET", "/api/v1/objects/(.+)",
+                 [this](const Req& req, Res& res) { deposits.object(req, res); });
+    server.route("PATCH", "/api/v1/objects/(.+)",
+                 [this](const Req& req, Res& res) { deposits.patch(req, res); });
+    server.route("GET", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
+    server.route("POST", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
+    // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
+    server.route("GET", "/auth/login",
+                 [this](const Req& req, Res& res) { auth.login_form(req, res); });
+    server.route("POST", "/auth/login", [this](const Req& req, Res& res) { auth.login(req, res); });
+    server.route("GET", "/auth/token", [this](const Req& req, Res& res) { auth.token(req, res); });
+    server.route("GET", "/auth/logout",
+                 [this](const Req& req, Res& res) { auth.logout(req, res); });
 }
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
                  const Deposits& deposits)
     : impl_(std::make_unique<Impl>(config, catalog, redis, deposits)) {
-    impl_->set_up();
     impl_->routes();
 }
 
 HttpApi::~HttpApi() = default;
 
 void HttpApi::bind() {
-    if (!impl_->server.bind_to_port(impl_->config.listen_host, impl_->config.listen_port))
-        throw std::runtime_error("cannot listen on " + impl_->config.listen_host + ":" +
-                                 std::to_string(impl_->config.listen_port));
+    impl_->server.bind(impl_->config.listen_host, impl_->config.listen_port);
 }
 
 void HttpApi::serve() {
-    impl_->server.listen_after_bind();
+    impl_->server.listen();
 }
 
 void HttpApi::stop() {
-    // stop() does nothing to a server not yet listening: give serve() a moment to begin.
-    for (int i = 0; i < 100 && !impl_->server.is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     impl_->server.stop();
 }
 

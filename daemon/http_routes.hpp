@@ -5,11 +5,11 @@
 // thrown as IiifError and answered in one place (http_api.cpp).
 #pragma once
 
-#include <httplib.h>
 #include <jansson.h>
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,8 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "http_message.hpp"
+#include "http_server.hpp"
 #include "job_queue.hpp"
 #include "metadata_update.hpp"
 #include "oai_provider.hpp"
@@ -27,17 +29,14 @@ namespace iiifd {
 // A metadata part, a PATCH or a takedown's body.
 constexpr size_t kMaxMetadataBytes = 1 << 20;
 
-void send_json(httplib::Response& res, int status, const std::string& body);
-// {"error": message}
-void send_error(httplib::Response& res, int status, const std::string& message);
-
-// A small request body, read whole: 413 over kMaxMetadataBytes, 400 when it cannot be read.
-std::string small_body(const httplib::ContentReader& content_reader, httplib::Response& res);
+void send_json(HttpResponse& res, int status, const std::string& body);
+// {"error": message}; a 503 gets a Retry-After.
+void send_error(HttpResponse& res, int status, const std::string& message);
 // The `limit` parameter, from 1 to `most`; `otherwise` when absent; 400 otherwise.
-int limit_param(const httplib::Request& req, int otherwise, int most);
+int limit_param(const HttpRequest& req, int otherwise, int most);
 // The `cursor` parameter, the position of the last object of the page before; the start when
 // absent; 400 when it is not one this API gave.
-iiif::CatalogReader::Position cursor_param(const httplib::Request& req);
+iiif::CatalogReader::Position cursor_param(const HttpRequest& req);
 // A listing's next_cursor: the position of a full page's last object, else null.
 json_t* next_cursor_json(const std::vector<iiif::ObjectRecord>& records, int limit);
 
@@ -59,19 +58,17 @@ class DepositRoutes {
           metadata_update_(changes_),
           takedown_(changes_) {}
 
-    void deposit(const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader& content_reader);
-    void job(const httplib::Request& req, httplib::Response& res);
-    void session(const httplib::Request& req, httplib::Response& res);
-    void list(const httplib::Request& req, httplib::Response& res);
-    void object(const httplib::Request& req, httplib::Response& res);
-    void patch(const httplib::Request& req, httplib::Response& res,
-               const httplib::ContentReader& content_reader);
-    void takedown(const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& content_reader, TakedownAction action);
+    // Begins a deposit once its headers are in: its files stream to a staging directory.
+    std::unique_ptr<HttpUpload> deposit(const HttpRequest& req);
+    void job(const HttpRequest& req, HttpResponse& res);
+    void session(const HttpRequest& req, HttpResponse& res);
+    void list(const HttpRequest& req, HttpResponse& res);
+    void object(const HttpRequest& req, HttpResponse& res);
+    void patch(const HttpRequest& req, HttpResponse& res);
+    void takedown(const HttpRequest& req, HttpResponse& res, TakedownAction action);
 
   private:
-    ApiCaller caller(const httplib::Request& req) const;
+    ApiCaller caller(const HttpRequest& req) const;
 
     const DaemonConfig& config_;
     const iiif::CatalogWriter& catalog_;
@@ -88,8 +85,8 @@ class PublicRoutes {
   public:
     explicit PublicRoutes(const iiif::CatalogWriter& catalog) : catalog_(catalog) {}
 
-    void objects(const httplib::Request& req, httplib::Response& res);
-    void sets(const httplib::Request& req, httplib::Response& res);
+    void objects(const HttpRequest& req, HttpResponse& res);
+    void sets(const HttpRequest& req, HttpResponse& res);
 
   private:
     const iiif::CatalogWriter& catalog_;
@@ -100,9 +97,11 @@ class OaiRoutes {
   public:
     OaiRoutes(const DaemonConfig& config, const iiif::CatalogWriter& catalog);
 
-    // GET (`content_reader` null) or POST.
-    void respond(const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader* content_reader);
+    // Admits a request to /oai (from its headers to the end of its answer: `held`), or answers
+    // 503 with Retry-After when max_concurrent are under way and returns true.
+    bool refuse_beyond_limit(HttpResponse& res, std::shared_ptr<void>& held);
+    // GET, or POST with a form.
+    void respond(const HttpRequest& req, HttpResponse& res);
 
   private:
     const OaiConfig& config_;

@@ -1,7 +1,7 @@
 // /oai for harvesters, no key needed: GET with the arguments in the query, POST with them in an
 // application/x-www-form-urlencoded body; the answer is the provider's (oai_provider.hpp).
-#include <httplib.h>
 
+#include <memory>
 #include <string>
 
 #include "clock.hpp"
@@ -16,8 +16,8 @@ namespace {
 // An OAI-PMH POST body is a handful of arguments; a resumption token is under 400 bytes.
 constexpr size_t kMaxOaiBody = 64 << 10;
 
-// Admission of OAI-PMH requests: at most `limit` at once, the others refused at once (503)
-// rather than queued behind a long harvest page.
+// Admission of OAI-PMH requests: at most `limit` at once, from their headers to the end of
+// their answers, the others refused at once (503) rather than queued behind a long harvest page.
 class Admission {
   public:
     Admission(std::atomic<int>& in_flight, int limit) : in_flight_(in_flight) {
@@ -43,39 +43,33 @@ OaiRoutes::OaiRoutes(const DaemonConfig& config, const iiif::CatalogWriter& cata
       provider_(catalog.reader(), catalog.publication(), config.oai,
                 load_token_key(config.oai.token_key_file)) {}
 
-// The body is read after admission, so a slow client holds its place like any other request
-// under way.
-void OaiRoutes::respond(const httplib::Request& req, httplib::Response& res,
-                        const httplib::ContentReader* content_reader) {
-    Admission admission(in_flight_, config_.max_concurrent);
-    if (!admission.admitted()) {
-        res.status = 503;
-        res.set_header("Retry-After", std::to_string(config_.retry_after));
-        res.set_content("too many OAI-PMH requests at once: retry after " +
-                            std::to_string(config_.retry_after) + " seconds\n",
-                        "text/plain; charset=utf-8");
-        return;
+bool OaiRoutes::refuse_beyond_limit(HttpResponse& res, std::shared_ptr<void>& held) {
+    auto admission = std::make_shared<Admission>(in_flight_, config_.max_concurrent);
+    if (admission->admitted()) {
+        held = std::move(admission);
+        return false;
     }
-    // The arguments as sent, repeats kept: httplib's params drop a repeated name=value pair, and
-    // OAI-PMH answers a repeated verb with badVerb, any other repeated argument badArgument.
-    const size_t query = req.target.find('?');
-    iiif::OaiArguments arguments =
-        iiif::form_fields(query == std::string::npos ? "" : req.target.substr(query + 1));
-    if (content_reader != nullptr) {
+    res.status = 503;
+    res.set_header("Retry-After", std::to_string(config_.retry_after));
+    res.set_content("too many OAI-PMH requests at once: retry after " +
+                        std::to_string(config_.retry_after) + " seconds\n",
+                    "text/plain; charset=utf-8");
+    return true;
+}
+
+void OaiRoutes::respond(const HttpRequest& req, HttpResponse& res) {
+    // The arguments as sent, repeats kept: OAI-PMH answers a repeated verb with badVerb, any
+    // other repeated argument with badArgument.
+    iiif::OaiArguments arguments = req.params;
+    if (req.method == "POST") {
         const std::string type = req.get_header_value("Content-Type");
         if (!type.starts_with("application/x-www-form-urlencoded"))
             throw iiif::IiifError(415,
                                   "OAI-PMH requests by POST are application/x-www-form-urlencoded");
-        std::string body;
-        const bool read = (*content_reader)([&](const char* data, size_t length) {
-            body.append(data, length);
-            return body.size() <= kMaxOaiBody;
-        });
-        if (body.size() > kMaxOaiBody)
+        if (req.body.size() > kMaxOaiBody)
             throw iiif::IiifError(413, "an OAI-PMH request body is at most " +
                                            std::to_string(kMaxOaiBody) + " bytes");
-        if (!read) throw iiif::IiifError(400, "the request body could not be read");
-        for (auto& field : iiif::form_fields(body)) arguments.push_back(std::move(field));
+        for (auto& field : iiif::form_fields(req.body)) arguments.push_back(std::move(field));
     }
     res.set_header("Vary", "Accept-Encoding");
     res.set_content(provider_.respond(arguments, iiif::now_seconds()), "text/xml; charset=utf-8");

@@ -2,7 +2,6 @@
 //
 //   GET /api/v1/public/objects?q=&set=&limit=&cursor=
 //   GET /api/v1/public/sets
-#include <httplib.h>
 #include <jansson.h>
 
 #include <memory>
@@ -10,6 +9,7 @@
 #include "access.hpp"
 #include "clock.hpp"
 #include "dublin_core.hpp"
+#include "http_message.hpp"
 #include "http_routes.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
@@ -83,7 +83,7 @@ json_t* public_object_json(const iiif::ObjectRecord& record,
 
 // Without q the most recent active objects (of a set when given), a page at a time; with q
 // those whose title has every word of it as a word's beginning (one page, no cursor).
-void PublicRoutes::objects(const httplib::Request& req, httplib::Response& res) {
+void PublicRoutes::objects(const HttpRequest& req, HttpResponse& res) {
     const int limit = limit_param(req, kDefaultPublicLimit, kMaxPublicLimit);
     const std::string query = req.get_param_value("q");
     const std::string set = req.get_param_value("set");
@@ -116,7 +116,7 @@ void PublicRoutes::objects(const httplib::Request& req, httplib::Response& res) 
 
 // Every set with its name and how many published objects it and its subsets hold (from the
 // tallies: a few reads each).
-void PublicRoutes::sets(const httplib::Request&, httplib::Response& res) {
+void PublicRoutes::sets(const HttpRequest&, HttpResponse& res) {
     constexpr size_t kMaxSets = 1000;
     const iiif::CatalogReader& reader = catalog_.reader();
     Json body(json_object());

@@ -61,10 +61,10 @@ struct Rules {
     std::variant<ApiCaller, iiif::IiifError> judge(
         const std::string& method,
         const std::vector<std::pair<std::string, std::string>>& headers) {
-        httplib::Request req;
+        HttpRequest req;
         req.method = method;
         req.path = "/api/v1/objects";
-        for (const auto& [name, value] : headers) req.headers.emplace(name, value);
+        for (const auto& [name, value] : headers) req.headers.emplace_back(name, value);
         return rules->caller(req);
     }
 };
@@ -214,7 +214,7 @@ struct SessionDaemon {
                                      iiif::load_secret_key(key_file, false));
     }
     std::string deposited() const {
-        HttpResponse answer =
+        daemon_harness::HttpResponse answer =
             iiifd.post_object({test_images::save(test_images::quadrants(200, 150), "auth.jpg")});
         REQUIRE(answer.status == 202);
         REQUIRE(json_text(iiifd.wait_for_job(json_text(answer.body, "job")), "state") == "done");
@@ -232,10 +232,10 @@ TEST_CASE("api auth: withdrawals.log names the session's user or the key's diges
     const std::string alice = daemon.cookie("alice", {"depositors"});
     const std::string body = R"({"reason": "owner's request", "requested_by": "Éditions X"})";
 
-    HttpResponse withdrawn = http("POST", daemon.iiifd.url("/api/v1/objects/" + ark + "/withdraw"),
+    daemon_harness::HttpResponse withdrawn = http("POST", daemon.iiifd.url("/api/v1/objects/" + ark + "/withdraw"),
                                   {alice, kSiteOrigin}, body);
     REQUIRE(withdrawn.status == 200);
-    HttpResponse reinstated =
+    daemon_harness::HttpResponse reinstated =
         http("POST", daemon.iiifd.url("/api/v1/objects/" + ark + "/reinstate"), daemon.iiifd.auth(),
              body);
     REQUIRE(reinstated.status == 200);
@@ -257,25 +257,25 @@ TEST_CASE("api auth: over HTTP, a session's PATCH needs the Origin and a refusal
     const std::string alice = daemon.cookie("alice", {"depositors"});
     const std::string url = daemon.iiifd.url("/api/v1/objects/" + ark);
 
-    HttpResponse cross_site = http("PATCH", url, {alice}, R"({"title": "Plan"})");
+    daemon_harness::HttpResponse cross_site = http("PATCH", url, {alice}, R"({"title": "Plan"})");
     CHECK(cross_site.status == 403);
     CHECK(cross_site.body == R"({"error":"cross-site request refused"})");
-    HttpResponse same_site = http("PATCH", url, {alice, kSiteOrigin}, R"({"title": "Plan"})");
+    daemon_harness::HttpResponse same_site = http("PATCH", url, {alice, kSiteOrigin}, R"({"title": "Plan"})");
     CHECK(same_site.status == 200);
     CHECK(http("GET", url, {alice}).status == 200);
 
-    HttpResponse reader = http("GET", url, {daemon.cookie("bob", {"readers"})});
+    daemon_harness::HttpResponse reader = http("GET", url, {daemon.cookie("bob", {"readers"})});
     CHECK(reader.status == 403);
     CHECK(reader.body == R"({"error":"this account may not deposit"})");
 
     // A wrong key beside a good cookie: 401, asking for a key.
-    HttpResponse wrong_key =
+    daemon_harness::HttpResponse wrong_key =
         http("GET", url, {alice, "Authorization: Bearer wrong-key-0123456789"});
     CHECK(wrong_key.status == 401);
     CHECK(wrong_key.body == R"({"error":"missing or invalid API key"})");
     CHECK(wrong_key.headers.find("WWW-Authenticate: Bearer\r\n") != std::string::npos);
 
-    HttpResponse session = http("GET", daemon.iiifd.url("/api/v1/session"), {alice});
+    daemon_harness::HttpResponse session = http("GET", daemon.iiifd.url("/api/v1/session"), {alice});
     REQUIRE(session.status == 200);
     CHECK(json_text(session.body, "via") == "session");
     CHECK(json_text(session.body, "user") == "alice");

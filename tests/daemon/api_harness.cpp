@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -161,6 +163,8 @@ HttpResponse http(const std::string& method, const std::string& url,
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (method == "GET") {
         curl_easy_setopt(curl.get(), CURLOPT_HTTPGET, 1L);
+    } else if (method == "HEAD") {
+        curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
     } else {
         curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
         curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
@@ -355,7 +359,7 @@ void Daemon::write_config(const RedisServer& redis, const DaemonOptions& options
          << "[ark.shoulders.fk4]\nname = \"tests\"\n"
          << "[public]\nbase_url = \"http://127.0.0.1:8080\"\ninstitution = \"Test Library\"\n"
          << "[http]\nport = " << port_ << "\napi_keys = [\"" << key() << "\"]\n"
-         << "[ingest]\nworkers = " << options.workers << "\n";
+         << options.http_config << "[ingest]\nworkers = " << options.workers << "\n";
     if (options.hot_folder)
         toml << "hot_folder = \"" << hot_folder()
              << "\"\nhot_folder_settle_seconds = " << options.settle_seconds << "\n";
@@ -428,6 +432,67 @@ CommandResult Daemon::run_iiifd(const std::vector<std::string>& arguments) const
     command.insert(command.end(), arguments.begin(), arguments.end());
     command.insert(command.end(), {"-c", config_path()});
     return run(command);
+}
+
+RawConnection::RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    if (fd_ < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        const int error = errno;
+        ::close(fd_);
+        throw std::runtime_error("connect: " + std::string(std::strerror(error)));
+    }
+    // Each send its own segment, so that a test can cut a request where it likes.
+    int yes = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+}
+
+RawConnection::~RawConnection() {
+    ::close(fd_);
+}
+
+bool RawConnection::send_text(const std::string& text) {
+    size_t sent = 0;
+    while (sent < text.size()) {
+        const ssize_t n = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        sent += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+std::string RawConnection::read_to_end(std::chrono::milliseconds timeout) {
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd ready{fd_, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0) break;
+        char buffer[4096];
+        const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        received.append(buffer, static_cast<size_t>(got));
+    }
+    return received;
+}
+
+bool RawConnection::closed_within(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd ready{fd_, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&ready, 1, static_cast<int>(left.count())) <= 0)
+            return false;
+        char buffer[4096];
+        const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+        if (got <= 0) return true;
+    }
 }
 
 }  // namespace daemon_harness

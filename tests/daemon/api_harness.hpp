@@ -88,6 +88,8 @@ struct DaemonOptions {
     long long max_file_bytes = 0;  // 0: the default
     // More of iiifd.toml, appended as it is: whole sections such as [oai] or [sets."a"].
     std::string extra_config;
+    // More keys of its [http] section ("header_timeout = 2\n").
+    std::string http_config;
 };
 
 class Daemon {
@@ -104,6 +106,7 @@ class Daemon {
     void kill_hard();  // SIGKILL, reaped
     bool running();
     pid_t pid() const { return pid_; }
+    int port() const { return port_; }
 
     const std::string& dir() const { return dir_; }
     std::string config_path() const { return dir_ + "/iiifd.toml"; }
@@ -135,6 +138,27 @@ class Daemon {
     std::string dir_;
     int port_ = 0;
     pid_t pid_ = -1;
+};
+
+// A raw TCP connection to 127.0.0.1, to send a request a piece at a time and see what the
+// server does with it.
+class RawConnection {
+  public:
+    explicit RawConnection(int port);  // throws std::runtime_error when it cannot connect
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    // False when the server has closed or reset the connection.
+    bool send_text(const std::string& text);
+    // Everything until the server closes the connection, at most `timeout`.
+    std::string read_to_end(std::chrono::milliseconds timeout);
+    // Waits at most `timeout` for the server to close the connection (what it sent is dropped):
+    // true when it did.
+    bool closed_within(std::chrono::milliseconds timeout);
+
+  private:
+    int fd_;
 };
 
 }  // namespace daemon_harness

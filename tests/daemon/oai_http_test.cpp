@@ -185,51 +185,6 @@ Reply post(const Daemon& iiifd, const std::string& body,
     return request(iiifd.url("/oai"), {"Content-Type: " + type}, &body);
 }
 
-int port_of(const Daemon& iiifd) {
-    const std::string base = iiifd.url("");
-    return std::stoi(base.substr(base.rfind(':') + 1));
-}
-
-// A raw connection to iiifd, to send a request a piece at a time.
-class Connection {
-  public:
-    explicit Connection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-        REQUIRE(fd_ >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(static_cast<std::uint16_t>(port));
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    }
-    ~Connection() { close(fd_); }
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
-
-    void send_text(const std::string& text) {
-        REQUIRE(::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) ==
-                static_cast<ssize_t>(text.size()));
-    }
-    // Everything until the server closes the connection (at most `timeout`).
-    std::string read_to_end(std::chrono::milliseconds timeout) {
-        std::string received;
-        const auto deadline = Clock::now() + timeout;
-        for (;;) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            pollfd ready{fd_, POLLIN, 0};
-            if (left.count() <= 0 || poll(&ready, 1, static_cast<int>(left.count())) <= 0) break;
-            char buffer[4096];
-            const ssize_t got = recv(fd_, buffer, sizeof buffer, 0);
-            if (got <= 0) break;
-            received.append(buffer, static_cast<size_t>(got));
-        }
-        return received;
-    }
-
-  private:
-    int fd_;
-};
-
 std::string without_response_date(const std::string& body) {
     return std::regex_replace(body, std::regex("<responseDate>[^<]*</responseDate>"),
                               "<responseDate/>");
@@ -395,14 +350,14 @@ TEST_CASE(
     Daemon iiifd(redis, options);
     iiifd.start();
     {
-        Connection gone(port_of(iiifd));
-        gone.send_text(
-            "POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            "Content-Length: 40\r\n\r\nverb=Ident");
+        RawConnection gone(iiifd.port());
+        REQUIRE(
+            gone.send_text("POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Content-Type: application/x-www-form-urlencoded\r\n"
+                           "Content-Length: 40\r\n\r\nverb=Ident"));
         REQUIRE(identify_until(iiifd, 503).status == 503);
     }
-    // Well before the server's 5 s read timeout: the closed connection ends the request.
+    // Well before the server's deadlines: the closed connection ends the request.
     const auto closed = Clock::now();
     CHECK(identify_until(iiifd, 200).status == 200);
     CHECK(Clock::now() - closed < 3s);
@@ -512,13 +467,13 @@ TEST_CASE(
     fill_catalog(iiifd, series(1, 3));
     iiifd.start();
 
-    // A POST whose body is slow to come: its handler holds the one admission while it reads.
+    // A POST whose body is slow to come holds the one admission from its headers on.
     const std::string body = "verb=ListIdentifiers&metadataPrefix=oai_dc";
-    Connection slow(port_of(iiifd));
-    slow.send_text(
-        "POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
+    RawConnection slow(iiifd.port());
+    REQUIRE(
+        slow.send_text("POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                       "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10)));
 
     Reply refused = identify_until(iiifd, 503);
     CHECK(refused.status == 503);
@@ -526,7 +481,7 @@ TEST_CASE(
     CHECK(refused.body == "too many OAI-PMH requests at once: retry after 7 seconds\n");
     CHECK(get(iiifd, "verb=ListSets").status == 503);
 
-    slow.send_text(body.substr(10));
+    REQUIRE(slow.send_text(body.substr(10)));
     const std::string response = slow.read_to_end(10s);
     REQUIRE(response.starts_with("HTTP/1.1 200 "));
     const size_t end_of_headers = response.find("\r\n\r\n");

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -24,11 +25,15 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "api_auth.hpp"
 #include "auth_service.hpp"
 #include "clock.hpp"
+#include "encoding.hpp"
+#include "http_message.hpp"
 #include "iiif_error.hpp"
 
 namespace {
@@ -97,7 +102,7 @@ void replace_all(std::string& text, std::string_view marker, const std::string& 
 
 // Every '<' of a page opens (or closes) one of the elements the pages are made of, and the
 // one script holds none.
-void check_page(const httplib::Response& res) {
+void check_page(const iiifd::HttpResponse& res) {
     static constexpr std::string_view kElements[] = {
         "!DOCTYPE html>", "html",  "head",  "meta",   "title", "style",
         "body",           "main",  "h1",    "p",      "form",  "fieldset",
@@ -126,15 +131,7 @@ void check_page(const httplib::Response& res) {
         if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) std::abort();
 }
 
-httplib::ContentReader body_reader(const std::string& body) {
-    return httplib::ContentReader(
-        [&body](httplib::ContentReceiver receiver) {
-            return body.empty() || receiver(body.data(), body.size());
-        },
-        [](httplib::MultipartContentHeader, httplib::ContentReceiver) { return false; });
-}
-
-void check_caller(const Service& service, const httplib::Request& req) {
+void check_caller(const Service& service, const iiifd::HttpRequest& req) {
     std::variant<iiifd::ApiCaller, iiif::IiifError> caller = service.api->caller(req);
     if (const auto* refusal = std::get_if<iiif::IiifError>(&caller)) {
         if (refusal->status != 401 && refusal->status != 403) std::abort();
@@ -156,7 +153,7 @@ void check_caller(const Service& service, const httplib::Request& req) {
         std::abort();
 }
 
-void check_token_page(const httplib::Request& req, const httplib::Response& res) {
+void check_token_page(const iiifd::HttpRequest& req, const iiifd::HttpResponse& res) {
     check_page(res);
     if (res.body.find("\"accessToken\"") == std::string::npos) return;
     const std::string origin = req.get_param_value("origin");
@@ -165,11 +162,11 @@ void check_token_page(const httplib::Request& req, const httplib::Response& res)
 
 // A form the sign-in would check a password of (an argon2 hash, a tenth of a second).
 bool hashes(const std::string& body) {
-    httplib::Params params;
-    httplib::detail::parse_query_text(body, params);
-    auto field = [&params](const char* name) {
-        auto found = params.find(name);
-        return found != params.end() && !found->second.empty();
+    const std::vector<std::pair<std::string, std::string>> fields = iiif::form_fields(body);
+    auto field = [&fields](std::string_view name) {
+        auto found = std::find_if(fields.begin(), fields.end(),
+                                  [&](const auto& pair) { return pair.first == name; });
+        return found != fields.end() && !found->second.empty();
     };
     return !field("api_key") && field("username") && field("password");
 }
@@ -181,7 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Service& fixture = service();
     static constexpr const char* kMethods[] = {"GET", "POST", "HEAD", "PATCH"};
     static constexpr const char* kPeers[] = {"203.0.113.9", "127.0.0.1", "10.2.3.4", "::1"};
-    httplib::Request req;
+    iiifd::HttpRequest req;
     req.method = kMethods[data[0] % 4];
     req.remote_addr = kPeers[(data[0] >> 2) % 4];
     std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
@@ -203,30 +200,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         replace_all(value, "$session", session);
         replace_all(value, "$expired", expired);
         replace_all(value, "$token", token);
-        req.headers.emplace(std::string(line.substr(0, colon)), value);
+        req.headers.emplace_back(std::string(line.substr(0, colon)), value);
     }
     const size_t end = input.find('\n');
-    httplib::detail::parse_query_text(std::string(input.substr(0, end)), req.params);
-    const std::string body(end == std::string_view::npos ? "" : input.substr(end + 1));
+    req.params = iiif::form_fields(input.substr(0, end));
+    req.body = std::string(end == std::string_view::npos ? "" : input.substr(end + 1));
 
     check_caller(fixture, req);
     {
-        httplib::Response res;
+        iiifd::HttpResponse res;
         fixture.auth->token(req, res);
         check_token_page(req, res);
     }
     {
-        httplib::Response res;
+        iiifd::HttpResponse res;
         fixture.auth->login_form(req, res);
         check_page(res);
     }
-    if (!hashes(body)) {
-        httplib::Response res;
-        fixture.auth->login(req, res, body_reader(body));
+    if (!hashes(req.body)) {
+        iiifd::HttpResponse res;
+        fixture.auth->login(req, res);
         check_page(res);
     }
     {
-        httplib::Response res;
+        iiifd::HttpResponse res;
         fixture.auth->logout(req, res);
         check_page(res);
     }

@@ -1,14 +1,13 @@
 // libFuzzer target: OAI-PMH requests and resumption tokens. The input is a request's arguments
 // as a GET query or a POST form carries them ("verb=ListRecords&metadataPrefix=oai_dc&..."),
-// split by httplib as OaiRoutes::respond has it split, and answered by iiifd's provider
-// (daemon/oai_provider.hpp) from the small catalog of fuzz_catalog.hpp, in pages of three. Each
-// answer's resumption token is followed to the list's end, as a harvester does. Besides, the input
-// is taken as a token (decode_resumption_token), and as the payload of a token signed with the
-// provider's key.
+// split by form_fields as OaiRoutes::respond has it split (repeats kept), and answered by iiifd's
+// provider (daemon/oai_provider.hpp) from the small catalog of fuzz_catalog.hpp, in pages of three.
+// Each answer's resumption token is followed to the list's end, as a harvester does. Besides, the
+// input is taken as a token (decode_resumption_token), and as the payload of a token signed with
+// the provider's key.
 //
 // What must hold: nothing crashes or throws; every answer is well-formed XML; a list followed
 // through its tokens never gives an item twice; a token read back is the state it was made of.
-#include <httplib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -20,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "encoding.hpp"
 #include "fuzz_catalog.hpp"
 #include "oai_provider.hpp"
 #include "oai_request.hpp"
@@ -108,9 +108,7 @@ void check_token(std::string_view token) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string query(reinterpret_cast<const char*>(data), size);
-    httplib::Params params;
-    httplib::detail::parse_query_text(query, params);
-    const iiif::OaiArguments arguments(params.begin(), params.end());
+    const iiif::OaiArguments arguments = iiif::form_fields(query);
     harvest(provider(), arguments);
 
     check_token(query);

@@ -30,9 +30,18 @@ std::string deposit_file_name(std::string_view given_name) {
     if (slash != std::string_view::npos) given_name.remove_prefix(slash + 1);
     const std::unique_ptr<gchar, decltype(&g_free)> valid(
         g_utf8_make_valid(given_name.data(), static_cast<gssize>(given_name.size())), g_free);
+    // Without control characters (C0, DEL, C1), format characters (the bidirectional overrides
+    // that make "gpj.exe" read as "exe.jpg", zero-width ones) and line or paragraph separators:
+    // a name is shown on one line, as written.
     std::string name;
-    for (const char* c = valid.get(); *c != '\0'; ++c)
-        if (static_cast<unsigned char>(*c) >= 0x20 && *c != 0x7f) name += *c;
+    for (const gchar* c = valid.get(); *c != '\0'; c = g_utf8_next_char(c)) {
+        const gunichar character = g_utf8_get_char(c);
+        const GUnicodeType type = g_unichar_type(character);
+        if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT ||
+            type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR)
+            continue;
+        name.append(c, static_cast<size_t>(g_utf8_next_char(c) - c));
+    }
     if (name.size() > kMaxNameBytes) {
         size_t cut = name.size() - kMaxNameBytes;
         // Not in the middle of a character: past its continuation bytes (10xxxxxx).

@@ -16,7 +16,8 @@ namespace iiifd {
 std::string job_staging_dir(const DaemonConfig& config, const std::string& job_id);
 // The name a deposited file is recorded under (its job, the job's status, its image's record),
 // whichever way it came: the given name's last path component, made valid UTF-8 (U+FFFD for each
-// sequence that is not), without control characters, at most 200 bytes (its end kept, where
+// sequence that is not), without control (C0, DEL, C1) or format characters (bidirectional
+// overrides, zero-width ones) or line separators, at most 200 bytes (its end kept, where
 // the extension is), "file" when nothing is left. Browsers, file systems and command lines give
 // names in whatever encoding they had, and a job travels as JSON, which holds UTF-8 alone.
 std::string deposit_file_name(std::string_view given_name);

@@ -188,12 +188,25 @@ TEST_CASE("make_directories creates every missing parent", "[storage]") {
     CHECK_THROWS_AS(make_directories(dir + "/file/sub"), std::runtime_error);
 }
 
-TEST_CASE("a deposited file's name is its last component, valid UTF-8, without control characters",
-          "[storage]") {
+TEST_CASE(
+    "a deposited file's name is its last component, valid UTF-8, without control or format "
+    "characters",
+    "[storage]") {
     CHECK(deposit_file_name("C:\\scans\\p1.tif") == "p1.tif");
     CHECK(deposit_file_name("../../etc/passwd") == "passwd");
     CHECK(deposit_file_name("caf\xE9.jpg") == "caf\xEF\xBF\xBD.jpg");
     CHECK(deposit_file_name("a\tb\x7F\x01.png") == "ab.png");
+    // C1 controls (U+0085, U+009B), a right-to-left override (U+202E), a zero-width space
+    // (U+200B) and a line separator (U+2028) go too; other characters stay.
+    CHECK(deposit_file_name("a\xC2\x85"
+                            "b\xC2\x9B"
+                            "c.png") == "abc.png");
+    CHECK(deposit_file_name("photo\xE2\x80\xAEgpj.exe") == "photogpj.exe");
+    CHECK(deposit_file_name("a\xE2\x80\x8B"
+                            "b\xE2\x80\xA8"
+                            "c.tif") == "abc.tif");
+    CHECK(deposit_file_name("\xC3\xA9t\xC3\xA9 \xE6\x9D\xB1.jpg") ==
+          "\xC3\xA9t\xC3\xA9 \xE6\x9D\xB1.jpg");
     CHECK(deposit_file_name(std::string("a\0b.png", 7)) ==
           "a\xEF\xBF\xBD"
           "b.png");

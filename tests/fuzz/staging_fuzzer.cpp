@@ -3,7 +3,8 @@
 // staged_file_name (daemon/staging.hpp), with the input as the given name.
 //
 // What must hold: nothing crashes; the recorded name is what staging.hpp promises (one path
-// component, valid UTF-8, no ASCII control character, 1 to 200 bytes, neither "." nor "..")
+// component, valid UTF-8, no control, format or separator character, 1 to 200 bytes, neither
+// "." nor "..")
 // and stays the same when given again; the staged name is "{page}-{recorded name}" within
 // NAME_MAX (255 bytes) for any page of an object.
 #include <glib.h>
@@ -23,8 +24,13 @@ void check_recorded(const std::string& name) {
         !g_utf8_validate(name.data(), static_cast<gssize>(name.size()), nullptr))
         std::abort();
     for (char c : name)
-        if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        if (c == '/' || c == '\\') std::abort();
+    for (const gchar* c = name.c_str(); *c != '\0'; c = g_utf8_next_char(c)) {
+        const GUnicodeType type = g_unichar_type(g_utf8_get_char(c));
+        if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT ||
+            type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR)
             std::abort();
+    }
 }
 
 }  // namespace

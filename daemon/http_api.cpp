@@ -4,7 +4,9 @@
 #include "http_api.hpp"
 
 #include <jansson.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <optional>
 #include <variant>
@@ -232,7 +234,13 @@ void HttpApi::bind() {
 }
 
 void HttpApi::serve() {
-    impl_->server.listen();
+    try {
+        impl_->server.listen();
+    } catch (const std::exception& failure) {
+        // Without its HTTP face iiifd is of no use: stop it as a signal would.
+        spdlog::critical("{}", failure.what());
+        ::kill(::getpid(), SIGTERM);
+    }
 }
 
 void HttpApi::stop() {

@@ -1,4 +1,4 @@
-// The deposit API on loopback (nginx proxies /api/v1/ to it), with cpp-httplib's thread pool;
+// The deposit API on loopback (nginx proxies /api/v1/ to it), on HttpServer (http_server.hpp);
 // its handlers by audience in deposit_routes.cpp, public_routes.cpp and oai_routes.cpp.
 //
 //   POST  /api/v1/objects          multipart: `file` parts in page order, optional `metadata`
@@ -52,7 +52,8 @@ class HttpApi {
 
     // Binds config.listen_host:listen_port; throws std::runtime_error when it cannot.
     void bind();
-    // Serves until stop(); run it on a thread of its own.
+    // Serves until stop(); run it on a thread of its own. When the server cannot start, logs why
+    // and sends iiifd SIGTERM, so that it stops as it would on a signal.
     void serve();
     // Stops accepting connections; requests under way finish.
     void stop();

@@ -101,6 +101,18 @@ std::vector<std::string> ConfigSection::one_or_more_strings(std::string_view key
     return strings(key);
 }
 
+std::vector<std::pair<std::string, std::string>> ConfigSection::string_pairs() const {
+    expect_table();
+    std::vector<std::pair<std::string, std::string>> pairs;
+    const toml::table* table = this->table();
+    if (table == nullptr) return pairs;
+    for (const auto& [key, value] : *table) {
+        if (!value.is_string()) fail(key.str(), "must be a string");
+        pairs.emplace_back(std::string(key.str()), value.as_string()->get());
+    }
+    return pairs;
+}
+
 void ConfigSection::read(std::string_view key, std::string& into) const {
     if (std::optional<std::string> value = string(key)) into = *value;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace iiifd {
@@ -44,6 +45,8 @@ class ConfigSection {
     std::vector<std::string> strings(std::string_view key) const;
     // A string, or an array of them.
     std::vector<std::string> one_or_more_strings(std::string_view key) const;
+    // Every key of this table with its value, each a string ("{key}: must be a string").
+    std::vector<std::pair<std::string, std::string>> string_pairs() const;
 
     void read(std::string_view key, std::string& into) const;
     void read(std::string_view key, bool& into) const;

@@ -73,9 +73,9 @@ toml::table parse_file(const std::string& path, const std::string& file_name) {
 }
 
 void check_section_names(const ConfigSection& root) {
-    static constexpr std::string_view kSections[] = {"storage", "redis",    "ark",        "public",
-                                                     "http",    "ingest",   "oai",        "sets",
-                                                     "access",  "policies", "watermarks", "cache"};
+    static constexpr std::string_view kSections[] = {
+        "storage", "redis",  "ark",      "public",     "http",  "ingest",  "oai",
+        "sets",    "access", "policies", "watermarks", "cache", "partners"};
     for (const ConfigSection& section : root.sections()) {
         if (std::find(std::begin(kSections), std::end(kSections), section.key()) ==
             std::end(kSections))
@@ -200,8 +200,8 @@ std::vector<std::string> own_origins(const DaemonConfig& config) {
 
 void read_http(const ConfigSection& http, DaemonConfig& config) {
     if (!http.present()) http.fail("", "required (api_keys)");
-    http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout",
-                    "body_timeout", "idle_timeout", "max_connections"});
+    http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout", "body_timeout",
+                    "idle_timeout", "max_connections"});
     http.read_nonempty("host", config.listen_host);
     http.read("port", config.listen_port, 1, kMaxPort);
     http.read("header_timeout", config.http_header_timeout, 1, 3600);
@@ -300,6 +300,43 @@ void read_sets(const ConfigSection& sets, DaemonConfig& config) {
     }
 }
 
+void read_partners(const ConfigSection& partners, DaemonConfig& config) {
+    for (const ConfigSection& entry : partners.sections()) {
+        if (!is_partner_id(entry.key()))
+            entry.fail("", "not a partner id (1 to 64 of a-z, 0-9 and -)");
+        entry.only_keys({"name", "institution", "homepage", "base_url", "sets", "extra_prefix",
+                         "license", "shoulder", "schedule_hours", "images", "delay_ms", "rules"});
+        Partner partner;
+        partner.id = entry.key();
+        entry.read_required("name", partner.name);
+        entry.read("institution", partner.institution);
+        entry.read("homepage", partner.homepage);
+        entry.read_required("base_url", partner.base_url);
+        partner.sets = entry.strings("sets");
+        entry.read("extra_prefix", partner.extra_prefix);
+        entry.read("license", partner.license);
+        entry.read("shoulder", partner.shoulder);
+        entry.read("schedule_hours", partner.schedule_hours, 0, 24 * 366);
+        entry.read("delay_ms", partner.delay_ms, 0, 60000);
+        std::string images = "fetch";
+        entry.read("images", images);
+        if (images == "metadata") {
+            partner.images = PartnerImages::metadata;
+        } else if (images != "fetch") {
+            entry.fail("images", "\"fetch\" or \"metadata\"");
+        }
+        // [partners."id".rules.ELEMENT]: "value as the partner writes it" = "value here".
+        for (const ConfigSection& element : entry.section("rules").sections())
+            for (auto& [from, to] : element.string_pairs())
+                partner.rules.push_back({element.key(), std::move(from), std::move(to)});
+        if (std::optional<std::string> problem = complete_partner(partner, config)) {
+            const size_t colon = problem->find(": ");
+            entry.fail(problem->substr(0, colon), problem->substr(colon + 2));
+        }
+        config.partners.push_back(std::move(partner));
+    }
+}
+
 void read_cache(const ConfigSection& cache, DaemonConfig& config) {
     cache.only_keys({"tile_cache"});
     cache.read("tile_cache", config.tile_cache_dir);
@@ -327,6 +364,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     read_oai(root.section("oai"), config);
     config.access = read_access_config(root, config.storage_root, own_origins(config));
     read_sets(root.section("sets"), config);
+    read_partners(root.section("partners"), config);
     read_cache(root.section("cache"), config);
     return config;
 }

@@ -9,6 +9,7 @@
 
 #include "access.hpp"
 #include "ark.hpp"
+#include "partners.hpp"
 #include "presentation.hpp"
 
 namespace iiifd {
@@ -104,6 +105,8 @@ struct DaemonConfig {
     std::string oai_repository_identifier;  // default: base_url's host
     OaiConfig oai;
     std::vector<SetDefinition> sets;
+    // [partners."id"]: the OAI-PMH providers this portal harvests (partners.hpp).
+    std::vector<Partner> partners;
     AccessConfig access;
     // [http]
     std::string listen_host = "127.0.0.1";

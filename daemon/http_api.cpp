@@ -111,16 +111,18 @@ struct HttpApi::Impl {
     AuthService auth;
     ApiAuth api_auth;
     DepositRoutes deposits;
+    PartnerRoutes partners;
     PublicRoutes public_routes;
     HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
-         const Deposits& accepting)
+         const Deposits& accepting, PartnerRegistry& registry)
         : config(c),
           oai(c, catalog),
           auth(c),
           api_auth(c, auth),
           deposits(c, catalog, redis, accepting, api_auth),
+          partners(c, registry, api_auth),
           public_routes(catalog),
           server(
               limits(c),
@@ -198,6 +200,14 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { deposits.job(req, res); });
     server.route("GET", "/api/v1/objects",
                  [this](const Req& req, Res& res) { deposits.list(req, res); });
+    server.route("GET", "/api/v1/partners",
+                 [this](const Req& req, Res& res) { partners.list(req, res); });
+    server.route("GET", "/api/v1/partners/([^/]+)",
+                 [this](const Req& req, Res& res) { partners.one(req, res); });
+    server.route("PUT", "/api/v1/partners/([^/]+)",
+                 [this](const Req& req, Res& res) { partners.put(req, res); });
+    server.route("DELETE", "/api/v1/partners/([^/]+)",
+                 [this](const Req& req, Res& res) { partners.remove(req, res); });
     for (const auto& [path, action] :
          {std::pair{"/api/v1/objects/(.+)/withdraw", TakedownAction::withdraw},
           std::pair{"/api/v1/objects/(.+)/reinstate", TakedownAction::reinstate},
@@ -222,8 +232,8 @@ void HttpApi::Impl::routes() {
 }
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-                 const Deposits& deposits)
-    : impl_(std::make_unique<Impl>(config, catalog, redis, deposits)) {
+                 const Deposits& deposits, PartnerRegistry& partners)
+    : impl_(std::make_unique<Impl>(config, catalog, redis, deposits, partners)) {
     impl_->routes();
 }
 

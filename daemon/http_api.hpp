@@ -14,6 +14,10 @@
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's
 //                                          masters and originals deleted for good
+//   GET   /api/v1/partners         the harvest partners (partners.hpp), each with its last harvest
+//   GET   /api/v1/partners/{id}    one of them
+//   PUT   /api/v1/partners/{id}    defines or replaces a partner (API key only): 201 or 200
+//   DELETE /api/v1/partners/{id}   removes a partner defined through the API (API key only): 204
 //   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)
 //   GET   /api/v1/public/sets      every set, its name and count (no key)
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
@@ -26,7 +30,8 @@
 // Every /api/ request but /api/v1/public/ needs `Authorization: Bearer <key>` (one of
 // config.api_keys) or the session cookie of a depositor (api_auth.hpp). Errors are JSON
 // {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key or
-// session, 403 a session that may not deposit or a cross-site change made with one,
+// session, 403 a session that may not deposit, a cross-site change made with one, or a change
+// of partners made with one,
 // 404 unknown job or object, 409 a state that forbids the change, 413 too large, 415 not
 // multipart, 503 Redis unreachable.
 #pragma once
@@ -37,6 +42,7 @@
 #include "daemon_config.hpp"
 #include "deposits.hpp"
 #include "job_queue.hpp"
+#include "partners.hpp"
 
 namespace iiifd {
 
@@ -45,7 +51,7 @@ class HttpApi {
     // Deposits are accepted through `deposits`; metadata changes and takedowns go through the
     // services of metadata_update.hpp and takedown.hpp.
     HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-            const Deposits& deposits);
+            const Deposits& deposits, PartnerRegistry& partners);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

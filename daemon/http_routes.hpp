@@ -1,5 +1,6 @@
 // The HTTP API's handlers by audience, private to http_api.cpp (the server and its route table)
-// and the files that define them: deposit_routes.cpp (depositors: /api/v1/ but public),
+// and the files that define them: deposit_routes.cpp (depositors: /api/v1/ but public and
+// partners), partner_routes.cpp (/api/v1/partners),
 // public_routes.cpp (the list page: /api/v1/public/), oai_routes.cpp (harvesters: /oai). Each
 // handler parses, asks who calls where it matters, calls a service and answers; errors are
 // thrown as IiifError and answered in one place (http_api.cpp).
@@ -22,6 +23,7 @@
 #include "job_queue.hpp"
 #include "metadata_update.hpp"
 #include "oai_provider.hpp"
+#include "partners.hpp"
 #include "takedown.hpp"
 
 namespace iiifd {
@@ -78,6 +80,27 @@ class DepositRoutes {
     ObjectChanges changes_;
     MetadataUpdate metadata_update_;
     Takedown takedown_;
+};
+
+// Harvest partners: any API caller reads them; only an API key changes them (a signed-in
+// depositor gets 403).
+class PartnerRoutes {
+  public:
+    PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth)
+        : config_(config), registry_(registry), api_auth_(api_auth) {}
+
+    void list(const HttpRequest& req, HttpResponse& res);
+    void one(const HttpRequest& req, HttpResponse& res);
+    void put(const HttpRequest& req, HttpResponse& res);
+    void remove(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    // 403 unless the caller holds an API key.
+    void require_key(const HttpRequest& req) const;
+
+    const DaemonConfig& config_;
+    PartnerRegistry& registry_;
+    const ApiAuth& api_auth_;
 };
 
 // The list page, no key needed.

@@ -200,7 +200,14 @@ int serve(const DaemonConfig& config) {
     }
 
     const Deposits deposits(config, *catalog);
-    HttpApi api(config, *catalog, redis, deposits);
+    std::optional<PartnerRegistry> partners;
+    try {
+        partners.emplace(config);
+    } catch (const std::exception& failure) {
+        spdlog::critical("{}", failure.what());
+        return 1;
+    }
+    HttpApi api(config, *catalog, redis, deposits, *partners);
     try {
         api.bind();
     } catch (const std::exception& failure) {

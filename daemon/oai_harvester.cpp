@@ -83,14 +83,25 @@ OpenReader open_reader(std::string_view bytes) {
     return open;
 }
 
-// Empty when `bytes` is a well-formed document; otherwise libxml2's reason.
-std::string well_formedness_error(std::string_view bytes) {
+// Empty when `bytes` is a well-formed document whose root is OAI-PMH's; otherwise the reason
+// (libxml2's, or the root met instead: a maintenance page served with 200 is no answer).
+std::string page_error(std::string_view bytes) {
     OpenReader open = open_reader(bytes);
+    xmlTextReader* reader = open.reader.get();
+    std::string root;
     int status = 0;
-    while ((status = xmlTextReaderRead(open.reader.get())) == 1) {
+    while ((status = xmlTextReaderRead(reader)) == 1) {
+        if (root.empty() && xmlTextReaderNodeType(reader) == XML_READER_TYPE_ELEMENT) {
+            root = view(xmlTextReaderConstName(reader));
+            if (view(xmlTextReaderConstNamespaceUri(reader)) == kOaiNamespace &&
+                view(xmlTextReaderConstLocalName(reader)) == "OAI-PMH")
+                root = "OAI-PMH";
+        }
     }
-    if (status == 0) return "";
-    return open.last_message->empty() ? "not well-formed XML" : *open.last_message;
+    if (status != 0)
+        return "not well-formed XML" +
+               (open.last_message->empty() ? std::string() : ": " + *open.last_message);
+    return root == "OAI-PMH" ? "" : "not an OAI-PMH response: its root is <" + root + ">";
 }
 
 std::string text_of(const xmlNode* node) {
@@ -197,7 +208,7 @@ struct CleanPage {
 };
 
 std::optional<CleanPage> clean_page(std::string body, std::string& reason) {
-    reason = well_formedness_error(body);
+    reason = page_error(body);
     if (reason.empty()) return CleanPage{std::move(body), {}};
     const auto root = root_tag(body);
     if (!root) return {};
@@ -214,8 +225,7 @@ std::optional<CleanPage> clean_page(std::string body, std::string& reason) {
         const std::string_view record =
             std::string_view(body).substr(span.begin, span.end - span.begin);
         std::string problem = xml10_problem(record);
-        if (problem.empty())
-            problem = well_formedness_error(root_open + std::string(record) + root_close);
+        if (problem.empty()) problem = page_error(root_open + std::string(record) + root_close);
         if (problem.empty()) continue;
         page.xml.append(body, kept_up_to, span.begin - kept_up_to);
         kept_up_to = span.end;
@@ -223,7 +233,7 @@ std::optional<CleanPage> clean_page(std::string body, std::string& reason) {
     }
     if (page.skipped.empty()) return {};
     page.xml.append(body, kept_up_to);
-    const std::string still = well_formedness_error(page.xml);
+    const std::string still = page_error(page.xml);
     if (!still.empty()) {
         reason = still;
         return {};
@@ -311,8 +321,6 @@ PageEnd read_page(std::string_view page, const std::function<void(const xmlNode*
         const int depth = xmlTextReaderDepth(reader);
         const std::string_view ns = view(xmlTextReaderConstNamespaceUri(reader));
         const std::string_view name = view(xmlTextReaderConstLocalName(reader));
-        if (element && depth == 0 && (ns != kOaiNamespace || name != "OAI-PMH"))
-            throw HarvestError("not an OAI-PMH response: its root is <" + std::string(name) + ">");
         if (!element || ns != kOaiNamespace) {
             status = xmlTextReaderRead(reader);
             continue;

@@ -14,7 +14,8 @@
 //     the caller must take a record twice without harm (it keys records by identifier).
 //   - A record that is not well-formed XML 1.0 (a control character, bytes that are not
 //     UTF-8) is skipped and reported, its neighbours kept; a page broken otherwise (cut short,
-//     not XML) is asked again like a failed request, then is an error.
+//     not XML, an HTML page served with 200) is asked again like a failed request, then is an
+//     error.
 #pragma once
 
 #include <chrono>

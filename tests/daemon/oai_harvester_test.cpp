@@ -539,20 +539,22 @@ TEST_CASE("oai harvester: an expired resumption token restarts the list from `fr
 TEST_CASE("oai harvester: a record that is not XML 1.0 is skipped, its neighbours kept",
           "[oai_harvester]") {
     Fixture fixture(
-        R"({"records": 8, "page_size": 4, "bad_records": {"2": "control", "3": "utf8"}})");
+        R"({"records": 8, "page_size": 4,
+            "bad_records": {"2": "control", "3": "utf8", "6": "charref"}})");
     const Harvest got = harvest(all_of(fixture));
-    CHECK(got.identifiers ==
-          std::vector<std::string>{rec(1), rec(4), rec(5), rec(6), rec(7), rec(8)});
-    CHECK(got.summary.records == 6);
+    CHECK(got.identifiers == std::vector<std::string>{rec(1), rec(4), rec(5), rec(7), rec(8)});
+    CHECK(got.summary.records == 5);
     CHECK(got.summary.pages == 2);
     CHECK(got.summary.http_retries == 0);
     CHECK(got.summary.skipped ==
           std::vector<iiifd::SkippedRecord>{
               {rec(2), "character U+0001, which XML 1.0 does not allow"},
-              {rec(3), "bytes that are not UTF-8 (0xFF at byte 438 of the record)"}});
+              {rec(3), "bytes that are not UTF-8 (0xFF at byte 438 of the record)"},
+              {rec(6), "not well-formed XML: xmlParseCharRef: invalid xmlChar value 1"}});
 }
 
-TEST_CASE("oai harvester: a page cut short is asked again, then is an error", "[oai_harvester]") {
+TEST_CASE("oai harvester: a page cut short or not OAI-PMH is asked again, then is an error",
+          "[oai_harvester]") {
     SECTION("once") {
         Fixture fixture(R"({"records": 10, "page_size": 4, "truncate": {"requests": [3]}})");
         const Harvest got = harvest(all_of(fixture));
@@ -560,13 +562,20 @@ TEST_CASE("oai harvester: a page cut short is asked again, then is an error", "[
         CHECK(got.summary.http_retries == 1);
         CHECK(got.summary.skipped.empty());
     }
+    SECTION("an HTML page served with 200") {
+        Fixture fixture(R"({"records": 10, "page_size": 4, "not_oai": {"requests": [2]}})");
+        const Harvest got = harvest(all_of(fixture));
+        CHECK(got.identifiers == recs(1, 10));
+        CHECK(got.summary.http_retries == 1);
+    }
     SECTION("at every attempt") {
         Fixture fixture(R"({"records": 10, "page_size": 4, "truncate": {"requests": [2, 3, 4]}})");
         try {
             harvest(all_of(fixture));
             FAIL("no error");
         } catch (const HarvestError& error) {
-            CHECK(std::string(error.what()).find(": a broken page: ") != std::string::npos);
+            CHECK(std::string(error.what()).find(": a broken page: not well-formed XML: ") !=
+                  std::string::npos);
             CHECK(std::string(error.what()).ends_with("(after 3 attempts)"));
         }
         CHECK(fixture.queries().size() == 4);

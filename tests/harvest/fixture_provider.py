@@ -21,8 +21,8 @@ response's root only, as DSpace writes it.
                      badArgument) or "seconds"
     deleted_record   Identify's deletedRecord ("persistent")
     deleted          record numbers whose header says status="deleted" (no metadata)
-    bad_records      {"N": "control" | "utf8"}: record N's title holds U+0001, or the bytes
-                     FF FE
+    bad_records      {"N": "control" | "utf8" | "charref"}: record N's title holds U+0001, the
+                     bytes FF FE, or the reference &#1;
     expire_token     {"page": P, "times": T}: a token asking for page P (from 1) is refused
                      with badResumptionToken the first T times it is presented (T -1: always)
     retry_after      {"requests": [n, ...], "seconds": S}: those requests are answered 503
@@ -30,6 +30,7 @@ response's root only, as DSpace writes it.
     fail             {"requests": [n, ...], "status": C}: those requests are answered C
     slow             {"requests": [n, ...], "seconds": S}: those wait S seconds first
     truncate         {"requests": [n, ...]}: those get the first half of their page
+    not_oai          {"requests": [n, ...]}: those get an HTML page, with 200
     encoding         "gzip" or "deflate": used when the request's Accept-Encoding names it
     filler           bytes of dc:description added to each record (pages made large)
 """
@@ -100,6 +101,8 @@ class Provider:
             title += b" \x01"
         elif self.bad.get(i) == "utf8":
             title += b" \xff\xfe"
+        elif self.bad.get(i) == "charref":
+            title += b" &#1;"
         filler = b""
         if self.config.get("filler"):
             filler = b"<dc:description>" + b"x" * self.config["filler"] + b"</dc:description>"
@@ -236,6 +239,8 @@ def make_handler(provider):
                 headers["Retry-After"] = str(config["retry_after"]["seconds"])
             elif in_list(config.get("fail"), number):
                 status, body = config["fail"]["status"], b"failed"
+            elif in_list(config.get("not_oai"), number):
+                status, body = 200, b"<html><body><p>Down for maintenance</p></body></html>"
             elif url.path != "/oai":
                 status, body = 404, b"not here"
             else:

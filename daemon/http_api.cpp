@@ -204,6 +204,10 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { partners.list(req, res); });
     server.route("GET", "/api/v1/partners/([^/]+)",
                  [this](const Req& req, Res& res) { partners.one(req, res); });
+    server.route("GET", "/api/v1/partners/([^/]+)/harvests",
+                 [this](const Req& req, Res& res) { partners.harvests(req, res); });
+    server.route("GET", "/api/v1/partners/([^/]+)/report",
+                 [this](const Req& req, Res& res) { partners.report(req, res); });
     server.route("PUT", "/api/v1/partners/([^/]+)",
                  [this](const Req& req, Res& res) { partners.put(req, res); });
     server.route("DELETE", "/api/v1/partners/([^/]+)",

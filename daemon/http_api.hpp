@@ -16,6 +16,8 @@
 //                                          masters and originals deleted for good
 //   GET   /api/v1/partners         the harvest partners (partners.hpp), each with its last harvest
 //   GET   /api/v1/partners/{id}    one of them
+//   GET   /api/v1/partners/{id}/harvests   ?limit=: its harvests, most recent first
+//   GET   /api/v1/partners/{id}/report     the quality report of its last harvest
 //   PUT   /api/v1/partners/{id}    defines or replaces a partner (API key only): 201 or 200
 //   DELETE /api/v1/partners/{id}   removes a partner defined through the API (API key only): 204
 //   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)

@@ -18,6 +18,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "harvest_run.hpp"
 #include "http_message.hpp"
 #include "http_server.hpp"
 #include "job_queue.hpp"
@@ -87,20 +88,28 @@ class DepositRoutes {
 class PartnerRoutes {
   public:
     PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth)
-        : config_(config), registry_(registry), api_auth_(api_auth) {}
+        : config_(config), registry_(registry), api_auth_(api_auth), harvests_(config) {}
 
     void list(const HttpRequest& req, HttpResponse& res);
     void one(const HttpRequest& req, HttpResponse& res);
     void put(const HttpRequest& req, HttpResponse& res);
     void remove(const HttpRequest& req, HttpResponse& res);
+    // GET .../{id}/harvests?limit=: its runs, most recent first (harvest_run.hpp).
+    void harvests(const HttpRequest& req, HttpResponse& res);
+    // GET .../{id}/report: the quality report of its last harvest.
+    void report(const HttpRequest& req, HttpResponse& res);
 
   private:
     // 403 unless the caller holds an API key.
     void require_key(const HttpRequest& req) const;
+    // The partner a route names, else 404.
+    Partner named(const HttpRequest& req) const;
+    json_t* answer(const Partner& partner) const;
 
     const DaemonConfig& config_;
     PartnerRegistry& registry_;
     const ApiAuth& api_auth_;
+    HarvestStore harvests_;
 };
 
 // The list page, no key needed.

@@ -6,6 +6,10 @@
 //                                         queue files (or a directory's files) as one object
 //   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
 //   iiifd remaster -c FILE                make RGB-coded TIFF masters again in YCbCr 4:2:0
+//   iiifd harvest -c FILE PARTNER --dry-run [--full]
+//                                         harvest a partner's records, normalised and counted,
+//                                         the run and its quality report logged; no object is
+//                                         made yet (issue 18's next step)
 //   iiifd hash-password < FILE            the argon2id hash of the password on stdin's first
 //                                         line, for [access.users.NAME] password_hash
 #include <jansson.h>
@@ -33,6 +37,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "harvest_run.hpp"
 #include "hot_folder.hpp"
 #include "http_api.hpp"
 #include "iiif_error.hpp"
@@ -370,6 +375,21 @@ int remaster(const DaemonConfig& config) {
                                   report.problems);
 }
 
+// The run as JSON on stdout; 0 when it is done, 1 when it failed.
+int harvest(const DaemonConfig& config, const std::string& partner_id, bool full) {
+    const PartnerRegistry partners(config);
+    const std::optional<Partner> partner = partners.find(partner_id);
+    if (!partner) {
+        std::cerr << "iiifd: no partner " << partner_id << " (iiifd.toml or the API)\n";
+        return 1;
+    }
+    const HarvestStore store(config);
+    const HarvestRun run = run_harvest(*partner, full, store, nullptr);
+    iiif::Json json(harvest_run_to_json(run));
+    std::cout << iiif::json_text(json.get(), JSON_INDENT(2)) << "\n";
+    return run.status == "done" ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -397,6 +417,17 @@ int main(int argc, char** argv) {
         app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
     CLI::App* remaster_command = app.add_subcommand(
         "remaster", "make the TIFF masters with RGB-coded JPEG tiles again, in YCbCr 4:2:0");
+    CLI::App* harvest_command = app.add_subcommand(
+        "harvest", "harvest a partner's records now (--dry-run: no object made)");
+    std::string partner_id;
+    bool full_harvest = false;
+    bool dry_run = false;
+    harvest_command->add_option("partner", partner_id, "the partner's id")->required();
+    harvest_command->add_flag("--full", full_harvest, "from the start, not from the last harvest");
+    harvest_command
+        ->add_flag("--dry-run", dry_run,
+                   "read, normalise and count the records, log the run; make no object")
+        ->required();
     CLI::App* hash_password_command = app.add_subcommand(
         "hash-password",
         "print the hash of the password on stdin, for [access.users] password_hash");
@@ -429,6 +460,7 @@ int main(int argc, char** argv) {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets);
         if (rebuild_command->parsed()) return rebuild(config);
         if (remaster_command->parsed()) return remaster(config);
+        if (harvest_command->parsed()) return harvest(config, partner_id, full_harvest);
         return serve(config);
     } catch (const iiif::IiifError& error) {
         std::cerr << "iiifd: " << error.reason << "\n";

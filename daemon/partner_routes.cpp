@@ -15,15 +15,52 @@ namespace {
 
 using iiif::Json;
 
-// A partner as the API shows it: its definition and its last harvest (null until the harvester
-// has run it).
-json_t* partner_answer(const Partner& partner) {
-    json_t* item = partner_to_json(partner);
-    json_object_set_new(item, "last_harvest", json_null());
-    return item;
+constexpr int kDefaultRuns = 20;
+constexpr int kMostRuns = 1000;
+
+json_t* parsed(const std::string& text) {
+    json_error_t error;
+    json_t* value = json_loadb(text.data(), text.size(), 0, &error);
+    if (value == nullptr)
+        throw iiif::IiifError(500, std::string("a stored harvest record: ") + error.text);
+    return value;
 }
 
 }  // namespace
+
+// A partner as the API shows it: its definition and its last harvest (null before the first).
+json_t* PartnerRoutes::answer(const Partner& partner) const {
+    json_t* item = partner_to_json(partner);
+    const std::vector<std::string> last = harvests_.runs_json(partner.id, 1);
+    json_object_set_new(item, "last_harvest", last.empty() ? json_null() : parsed(last.front()));
+    return item;
+}
+
+Partner PartnerRoutes::named(const HttpRequest& req) const {
+    const std::string& id = req.matches[1];
+    std::optional<Partner> partner = registry_.find(id);
+    if (!partner) throw iiif::IiifError(404, "no partner " + id);
+    return *partner;
+}
+
+void PartnerRoutes::harvests(const HttpRequest& req, HttpResponse& res) {
+    const Partner partner = named(req);
+    const int limit = limit_param(req, kDefaultRuns, kMostRuns);
+    Json body(json_object());
+    json_t* runs = json_array();
+    for (const std::string& run : harvests_.runs_json(partner.id, static_cast<size_t>(limit)))
+        json_array_append_new(runs, parsed(run));
+    json_object_set_new(body.get(), "partner", json_string(partner.id.c_str()));
+    json_object_set_new(body.get(), "harvests", runs);
+    send_json(res, 200, iiif::json_text(body.get()));
+}
+
+void PartnerRoutes::report(const HttpRequest& req, HttpResponse& res) {
+    const Partner partner = named(req);
+    std::optional<std::string> report = harvests_.report_json(partner.id);
+    if (!report) throw iiif::IiifError(404, "no harvest of " + partner.id + " yet");
+    send_json(res, 200, *report);
+}
 
 void PartnerRoutes::require_key(const HttpRequest& req) const {
     const std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
@@ -36,16 +73,13 @@ void PartnerRoutes::list(const HttpRequest&, HttpResponse& res) {
     Json body(json_object());
     json_t* partners = json_array();
     for (const Partner& partner : registry_.list())
-        json_array_append_new(partners, partner_answer(partner));
+        json_array_append_new(partners, answer(partner));
     json_object_set_new(body.get(), "partners", partners);
     send_json(res, 200, iiif::json_text(body.get()));
 }
 
 void PartnerRoutes::one(const HttpRequest& req, HttpResponse& res) {
-    const std::string& id = req.matches[1];
-    std::optional<Partner> partner = registry_.find(id);
-    if (!partner) throw iiif::IiifError(404, "no partner " + id);
-    Json body(partner_answer(*partner));
+    Json body(answer(named(req)));
     send_json(res, 200, iiif::json_text(body.get()));
 }
 
@@ -55,7 +89,7 @@ void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
     const bool added = registry_.put(partner);
     spdlog::info("partners: {} {} ({})", added ? "defined" : "redefined", partner.id,
                  partner.base_url);
-    Json body(partner_answer(partner));
+    Json body(answer(partner));
     send_json(res, added ? 201 : 200, iiif::json_text(body.get()));
 }
 

@@ -282,6 +282,14 @@ TEST_CASE(
 
     CHECK(http("GET", daemon.url("/api/v1/partners"), {alice}).status == 200);
     CHECK(http("GET", daemon.url("/api/v1/partners/bm-lyon"), {alice}).status == 200);
+    daemon_harness::HttpResponse runs =
+        http("GET", daemon.url("/api/v1/partners/bm-lyon/harvests"), {alice});
+    CHECK(runs.status == 200);
+    CHECK(json_array(runs.body, "harvests").empty());
+    daemon_harness::HttpResponse report =
+        http("GET", daemon.url("/api/v1/partners/bm-lyon/report"), {alice});
+    CHECK(report.status == 404);
+    CHECK(json_text(report.body, "error") == "no harvest of bm-lyon yet");
     daemon_harness::HttpResponse put =
         http("PUT", daemon.url("/api/v1/partners/archives-73"), {alice, kSiteOrigin}, kArchives);
     CHECK(put.status == 403);

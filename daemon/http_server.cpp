@@ -249,6 +249,7 @@ struct HttpServer::Impl {
     StatusHandler on_status;
     std::vector<Route> routes;
     int listen_fd = -1;
+    int port = 0;
     MHD_Daemon* daemon = nullptr;
     std::unique_ptr<WorkerPool> workers;
 
@@ -563,6 +564,10 @@ void HttpServer::upload_route(std::string method, const std::string& pattern,
     impl_->routes.push_back({std::move(method), std::regex(pattern), {}, std::move(handler)});
 }
 
+int HttpServer::port() const {
+    return impl_->port;
+}
+
 unsigned HttpServer::connections() const {
     return impl_->connection_count.load();
 }
@@ -599,6 +604,12 @@ void HttpServer::bind(const std::string& host, int port) {
     if (::bind(impl_->listen_fd, reinterpret_cast<sockaddr*>(&address), address_size) != 0 ||
         ::listen(impl_->listen_fd, 128) != 0)
         throw failure(std::strerror(errno));
+    sockaddr_storage bound{};
+    socklen_t bound_size = sizeof bound;
+    ::getsockname(impl_->listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_size);
+    impl_->port = ntohs(bound.ss_family == AF_INET6
+                            ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
 void HttpServer::listen() {

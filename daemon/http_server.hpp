@@ -85,8 +85,11 @@ class HttpServer {
     void route(std::string method, const std::string& pattern, Handler handler);
     void upload_route(std::string method, const std::string& pattern, UploadHandler handler);
 
-    // Opens the listening socket; throws std::runtime_error when it cannot.
+    // Opens the listening socket (port 0: one the kernel picks); throws std::runtime_error
+    // when it cannot.
     void bind(const std::string& host, int port);
+    // The port bound.
+    int port() const;
     // Serves until stop(); run it on a thread of its own.
     void listen();
     // Takes no new connection; the requests under way are answered; then returns.

@@ -41,9 +41,9 @@ constexpr std::size_t kMaxReferenceLength = 2000;
 
 // The http(s) URLs of the record, each once (the first place it is named), in document order,
 // but for EDM's edm:isShownBy, the object's main view, put before its edm:hasView siblings.
-// Read from `metadata_xml` (oai_dc, EDM, any format using those elements); from `dc` when
-// there is no metadata XML. Values that are not http(s) URLs, or longer than
-// kMaxReferenceLength, are left out.
+// Read from `metadata_xml` (oai_dc, EDM, any format using those elements); from `dc`
+// (identifier, relation, then source) when there is no metadata XML or it cannot be read. Values
+// that are not http(s) URLs, or longer than kMaxReferenceLength, are left out.
 std::vector<ImageReference> find_image_references(const HarvestedRecord& record);
 
 // What the harvester fetches for a record, and the page it links to.

@@ -1,14 +1,9 @@
 // The images a harvested record points to: its references and their kinds (Dublin Core, EDM,
 // iiifd's own EDM), the plan of what is fetched, the pages of IIIF Presentation 3.0 manifests
-// (the IIIF Cookbook's, tests/harvest/manifests/) and 2.1 ones, and the fetch of a manifest
+// (the IIIF Cookbook's, in the shared samples) and 2.1 ones, and the fetch of a manifest
 // from tests/harvest/static_server.py, started for each test on a free loopback port and
 // stopped by its pid.
 #include "record_images.hpp"
-
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -19,9 +14,11 @@
 #include <vector>
 
 #include "api_harness.hpp"
+#include "oai_fixture.hpp"
 
 using daemon_harness::json_text;
 using daemon_harness::read_file;
+using daemon_harness::ScriptServer;
 using iiifd::choose_pages;
 using iiifd::fetch_manifest;
 using iiifd::FetchLimits;
@@ -41,6 +38,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The IIIF Cookbook's recipes in the workspace's shared samples, and a 2.1 book of ours.
+const std::string kCookbook = IIIF_SHARED_DIR "/samples/iiif-cookbook/";
 const std::string kManifests = IIIF_SOURCE_DIR "/tests/harvest/manifests/";
 
 HarvestedRecord record_of(const std::string& metadata_xml) {
@@ -83,85 +82,11 @@ std::pair<std::string, long> refusal(F f) {
     return {"(nothing thrown)", 0};
 }
 
-// tests/harvest/static_server.py serving tests/harvest/manifests/.
-class StaticServer {
+// tests/harvest/static_server.py serving the Cookbook's recipes.
+class StaticServer : public ScriptServer {
   public:
-    StaticServer() {
-        std::string pattern = (fs::temp_directory_path() / "static-server-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        dir_ = pattern;
-        const std::string port_file = dir_ + "/port";
-        const std::vector<std::string> arguments = {"/usr/bin/python3",
-                                                    IIIF_SOURCE_DIR
-                                                    "/tests/harvest/static_server.py",
-                                                    "--root",
-                                                    kManifests,
-                                                    "--port-file",
-                                                    port_file,
-                                                    "--log",
-                                                    dir_ + "/requests.log"};
-        pid_ = fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            std::vector<char*> argv;
-            for (const std::string& argument : arguments)
-                argv.push_back(const_cast<char*>(argument.c_str()));
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        const auto deadline = Clock::now() + 10s;
-        while (!fs::exists(port_file)) {
-            if (Clock::now() > deadline || waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                pid_ = -1;
-                throw std::runtime_error("the static server did not start");
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        port_ = std::stoi(read_file(port_file));
-    }
-
-    // SIGTERM, then SIGKILL after 5 s; only this server's own pid.
-    ~StaticServer() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            const auto deadline = Clock::now() + 5s;
-            while (waitpid(pid_, nullptr, WNOHANG) != pid_) {
-                if (Clock::now() > deadline) {
-                    kill(pid_, SIGKILL);
-                    waitpid(pid_, nullptr, 0);
-                    break;
-                }
-                std::this_thread::sleep_for(20ms);
-            }
-        }
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-
-    StaticServer(const StaticServer&) = delete;
-    StaticServer& operator=(const StaticServer&) = delete;
-
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + path;
-    }
-
-    // The log's lines, one JSON object per request.
-    std::vector<std::string> requests() const {
-        std::vector<std::string> lines;
-        const std::string log = read_file(dir_ + "/requests.log");
-        std::size_t start = 0;
-        for (std::size_t end = log.find('\n'); end != std::string::npos;
-             start = end + 1, end = log.find('\n', start))
-            lines.push_back(log.substr(start, end - start));
-        return lines;
-    }
-
-  private:
-    std::string dir_;
-    pid_t pid_ = -1;
-    int port_ = 0;
+    StaticServer() : ScriptServer("static_server.py", {"--root", kCookbook}) {}
+    std::vector<std::string> requests() const { return log_lines(); }
 };
 
 const std::string kDc = "dc:identifier";
@@ -443,7 +368,7 @@ TEST_CASE("A record with no manifest, image service or file is described only", 
 
 TEST_CASE("A 3.0 manifest's image without a service is the image itself (cookbook 0001)",
           "[record_images]") {
-    CHECK(manifest_images(read_file(kManifests + "0001-mvm-image.json")) ==
+    CHECK(manifest_images(read_file(kCookbook + "0001-mvm-image.json")) ==
           std::vector<ManifestImage>{
               page("https://iiif.io/api/cookbook/recipe/0001-mvm-image/canvas/p1", "",
                    "https://iiif.io/api/presentation/2.1/example/fixtures/resources/page1-full.png",
@@ -458,7 +383,7 @@ TEST_CASE("A 3.0 manifest's image service is kept with its type (cookbook 0005)"
     const std::string service =
         "https://iiif.io/api/image/3.0/example/reference/"
         "918ecd18c2592080851777620de9bcb5-gottingen";
-    CHECK(manifest_images(read_file(kManifests + "0005-image-service.json")) ==
+    CHECK(manifest_images(read_file(kCookbook + "0005-image-service.json")) ==
           std::vector<ManifestImage>{
               page("https://iiif.io/api/cookbook/recipe/0005-image-service/canvas/p1",
                    "Canvas with a single IIIF image", service, ImageServiceType::image_service3,
@@ -477,7 +402,7 @@ TEST_CASE("A 3.0 book's pages come in canvas order with their labels (cookbook 0
         return page(canvas + std::to_string(n), label, base, ImageServiceType::image_service3,
                     base + "/full/max/0/default.jpg");
     };
-    CHECK(manifest_images(read_file(kManifests + "0009-book-1.json")) ==
+    CHECK(manifest_images(read_file(kCookbook + "0009-book-1.json")) ==
           std::vector<ManifestImage>{book_page(1, "Blank page"), book_page(2, "Frontispiece"),
                                      book_page(3, "Title page"), book_page(4, "Blank page"),
                                      book_page(5, "Bookplate")});
@@ -573,10 +498,10 @@ TEST_CASE("A manifest of more canvases than the limit (2000 unless set) is refus
     ManifestLimits four;
     four.max_canvases = 4;
     CHECK(refusal([&] {
-              manifest_images(read_file(kManifests + "0009-book-1.json"), four);
+              manifest_images(read_file(kCookbook + "0009-book-1.json"), four);
           }).first == "the manifest has 5 canvases, more than 4");
     four.max_canvases = 5;
-    CHECK(manifest_images(read_file(kManifests + "0009-book-1.json"), four).size() == 5);
+    CHECK(manifest_images(read_file(kCookbook + "0009-book-1.json"), four).size() == 5);
 }
 
 // ---- fetching -------------------------------------------------------------------------------
@@ -584,7 +509,7 @@ TEST_CASE("A manifest of more canvases than the limit (2000 unless set) is refus
 TEST_CASE("A manifest is fetched whole, gzip asked for and decoded", "[record_images]") {
     StaticServer server;
     const std::string body = fetch_manifest(server.url("/files/0009-book-1.json"));
-    CHECK(body == read_file(kManifests + "0009-book-1.json"));
+    CHECK(body == read_file(kCookbook + "0009-book-1.json"));
     CHECK(manifest_images(body).size() == 5);
     const std::vector<std::string> requests = server.requests();
     REQUIRE(requests.size() == 1);
@@ -614,7 +539,7 @@ TEST_CASE("A manifest larger than the limit, counted decoded, is refused", "[rec
 TEST_CASE("A manifest fetch follows up to 5 redirects, to http(s) only", "[record_images]") {
     StaticServer server;
     CHECK(fetch_manifest(server.url("/redirect/5/0005-image-service.json")) ==
-          read_file(kManifests + "0005-image-service.json"));
+          read_file(kCookbook + "0005-image-service.json"));
     CHECK(server.requests().size() == 6);
     const std::string six = server.url("/redirect/6/0005-image-service.json");
     CHECK(refusal([&] { fetch_manifest(six); }).first == six + ": more than 5 redirects");

@@ -312,10 +312,16 @@ MHD_Result HttpServer::Impl::begin(MHD_Connection* connection, Exchange& exchang
     req.remote_addr = address_text(client == nullptr ? nullptr : client->client_addr);
 
     Peer* peer = peer_of(connection);
+    // A request with a body is answered at once, before its body is read (libmicrohttpd then
+    // drops the body and closes the connection); one without is answered on the next call, once
+    // whole, so that its connection stays open for the next request.
+    const bool has_body = req.has_header("Transfer-Encoding") ||
+                          (req.has_header("Content-Length") &&
+                           req.get_header_value("Content-Length") != "0");
     auto refuse_now = [&]() {
         if (peer != nullptr) peer->deadline = kNoDeadline;
         exchange.stage = Exchange::Stage::answered;
-        return answer(connection, exchange);
+        return has_body ? answer(connection, exchange) : MHD_YES;
     };
     if (!path || path->find('\0') != std::string::npos) {
         fail(exchange, 400, "malformed path");

@@ -305,6 +305,21 @@ TEST_CASE(
     CHECK(wrong.headers.find("\r\nAllow: POST, GET\r\n") != std::string::npos);
     CHECK(json_text(wrong.body, "error") == "method not allowed");
 
+    // A refusal of a request without a body keeps the connection for the next one.
+    RawConnection kept(iiifd.port());
+    REQUIRE(
+        kept.send_text("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /api/v1/objects HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /oai?verb=Identify HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const std::string three = kept.read_to_end(5s);
+    CHECK(status_of(three) == 404);
+    const size_t second = three.find("HTTP/1.1 ", 1);
+    REQUIRE(second != std::string::npos);
+    CHECK(status_of(three.substr(second)) == 401);
+    const size_t third = three.find("HTTP/1.1 ", second + 1);
+    REQUIRE(third != std::string::npos);
+    CHECK(status_of(three.substr(third)) == 200);
+
     HttpResponse head = http("HEAD", iiifd.url("/api/v1/public/sets"), {});
     CHECK(head.status == 200);
     CHECK(head.body.empty());

@@ -34,6 +34,12 @@ const OaiFormat* find_oai_format(std::string_view prefix);  // null when unknown
 void write_oai_metadata(XmlWriter& out, const OaiFormat& format,
                         const PublicationSettings& settings, const ObjectRecord& object);
 
+// The <provenance> (OAI-PMH 2.0 guidelines for provenance) of a record harvested from a partner,
+// the element that goes inside <about>: one originDescription, altered="true" (iiifd normalises
+// what it harvests and writes it in its own formats), harvestDate when iiifd harvested it, and
+// the partner's base URL, identifier, datestamp and metadata namespace.
+void write_oai_provenance(XmlWriter& out, const ObjectOrigin& origin);
+
 // An <oai_dc:dc> holding a title and a description (a set's setDescription).
 void write_oai_dc_description(XmlWriter& out, std::string_view title, std::string_view description);
 

@@ -93,6 +93,46 @@ ObjectRecord object(int n, std::int64_t datestamp, std::vector<std::string> sets
     return record;
 }
 
+// The n-th object as harvested from a partner: object(n, ...) with an origin.
+ObjectRecord harvested(int n, std::int64_t datestamp, int pages = 1) {
+    ObjectRecord record = object(n, datestamp, {"partners:bm-lyon"}, pages);
+    iiif::ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-" + std::to_string(n);
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = kMay1;
+    origin.link = "https://collections.bm-lyon.example.org/ms-" + std::to_string(n);
+    record.metadata.origin = origin;
+    return record;
+}
+
+// The <about> a record harvested as harvested(n, ...) carries, byte for byte.
+std::string provenance_of(int n) {
+    return "<about><provenance xmlns=\"http://www.openarchives.org/OAI/2.0/provenance\" "
+           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+           "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/provenance "
+           "http://www.openarchives.org/OAI/2.0/provenance.xsd\">"
+           "<originDescription harvestDate=\"2026-05-01T00:00:00Z\" altered=\"true\">"
+           "<baseURL>https://oai.bm-lyon.example.org/oai</baseURL>"
+           "<identifier>oai:bm-lyon.example.org:ms-" +
+           std::to_string(n) +
+           "</identifier><datestamp>2024-01-31</datestamp>"
+           "<metadataNamespace>http://www.openarchives.org/OAI/2.0/oai_dc/</metadataNamespace>"
+           "</originDescription></provenance></about>";
+}
+
+// The <about> elements of a response, as written.
+std::vector<std::string> abouts(const std::string& body) {
+    std::vector<std::string> found;
+    const std::regex about("<about>.*?</about>");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), about);
+         it != std::sregex_iterator(); ++it)
+        found.push_back(it->str());
+    return found;
+}
+
 // A catalog of its own in the scratch directory, and providers over it.
 class Repository {
   public:
@@ -1119,4 +1159,79 @@ TEST_CASE(
         CHECK(xml.request() == request);
         CHECK(valid("error-nosethierarchy-" + std::to_string(n++) + ".xml", body));
     }
+}
+
+// ---- Harvested records: provenance -----------------------------------------------------------
+
+TEST_CASE(
+    "oai provider: GetRecord of a harvested record carries its provenance after its metadata, "
+    "in every format, and validates",
+    "[oai_provider]") {
+    Repository repository("provenance-getrecord");
+    repository.put(harvested(3, kMay1));
+    repository.put(object(4, kMay1 + 60));
+    for (const std::string prefix : {"oai_dc", "edm"}) {
+        INFO(prefix);
+        const std::string body = repository.respond(
+            {{"verb", "GetRecord"}, {"identifier", oai_id(3)}, {"metadataPrefix", prefix}});
+        Xml xml(body);
+        CHECK(xml.errors().empty());
+        CHECK(abouts(body) == std::vector<std::string>{provenance_of(3)});
+        const std::string record = "/o:OAI-PMH/o:GetRecord/o:record/";
+        CHECK(xml.names(record + "*") == std::vector<std::string>{"header", "metadata", "about"});
+        const std::string origin = record + "o:about/prov:provenance/prov:originDescription/";
+        CHECK(xml.text(origin + "@harvestDate") == "2026-05-01T00:00:00Z");
+        CHECK(xml.text(origin + "@altered") == "true");
+        CHECK(xml.text(origin + "prov:baseURL") == "https://oai.bm-lyon.example.org/oai");
+        CHECK(xml.text(origin + "prov:identifier") == "oai:bm-lyon.example.org:ms-3");
+        CHECK(xml.text(origin + "prov:datestamp") == "2024-01-31");
+        CHECK(xml.text(origin + "prov:metadataNamespace") ==
+              "http://www.openarchives.org/OAI/2.0/oai_dc/");
+        const std::string name = "provenance-getrecord-" + prefix + ".xml";
+        CHECK((prefix == "edm" ? valid_edm(name, body) : valid(name, body)));
+    }
+    // An object without origin: no <about>.
+    const std::string plain = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(4)}, {"metadataPrefix", "oai_dc"}});
+    CHECK(abouts(plain).empty());
+}
+
+TEST_CASE(
+    "oai provider: ListRecords gives each harvested record its provenance and others none; "
+    "ListIdentifiers gives none",
+    "[oai_provider]") {
+    Repository repository("provenance-list");
+    repository.put(harvested(1, kMay1));
+    repository.put(object(2, kMay1 + 60));
+    repository.put(harvested(3, kMay1 + 120, 2));
+    for (const std::string prefix : {"oai_dc", "edm"}) {
+        INFO(prefix);
+        const std::string body =
+            repository.respond({{"verb", "ListRecords"}, {"metadataPrefix", prefix}});
+        Xml xml(body);
+        CHECK(xml.identifiers() == oai_ids(1, 3));
+        CHECK(abouts(body) == std::vector<std::string>{provenance_of(1), provenance_of(3)});
+        CHECK(xml.texts("//o:record[o:about]/o:header/o:identifier") ==
+              std::vector<std::string>{oai_id(1), oai_id(3)});
+        const std::string name = "provenance-listrecords-" + prefix + ".xml";
+        CHECK((prefix == "edm" ? valid_edm(name, body) : valid(name, body)));
+    }
+    const std::string identifiers =
+        repository.respond({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(identifiers).identifiers() == oai_ids(1, 3));
+    CHECK(abouts(identifiers).empty());
+    CHECK(identifiers.find("provenance") == std::string::npos);
+    CHECK(valid("provenance-listidentifiers.xml", identifiers));
+}
+
+TEST_CASE("oai provider: a withdrawn harvested record is a header alone, without provenance",
+          "[oai_provider]") {
+    Repository repository("provenance-withdrawn");
+    repository.put(harvested(1, kMay1));
+    repository.withdraw(1, kMay1 + 3600);
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(1)}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(body).text("//o:header/@status") == "deleted");
+    CHECK(abouts(body).empty());
+    CHECK(valid("provenance-withdrawn.xml", body));
 }

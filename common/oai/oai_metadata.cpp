@@ -42,7 +42,8 @@ std::map<std::string_view, std::vector<LangValue>> dublin_core(const Publication
             dc[element].push_back({value, ""});
     };
     add("identifier", ark_url(settings, object.ark));
-    add("identifier", manifest_url(settings, ApiVersion::v3, object.ark));
+    if (!is_described(object))
+        add("identifier", manifest_url(settings, ApiVersion::v3, object.ark));
     add("rights", canonical_rights(object.metadata.license));
     const std::string institution = holding_institution(settings, object);
     add("source", institution);
@@ -148,7 +149,7 @@ void write_edm(XmlWriter& out, const PublicationSettings& settings, const Object
     resource(out, "edm:aggregatedCHO", cho);
     out.element("edm:dataProvider", holding_institution(settings, object));
     for (size_t page = 1; page < views.size(); ++page) resource(out, "edm:hasView", views[page]);
-    resource(out, "edm:isShownAt", landing_page_url(settings, object.ark));
+    resource(out, "edm:isShownAt", object_page_url(settings, object));
     if (!views.empty()) {
         resource(out, "edm:isShownBy", views.front());
         resource(out, "edm:object", services.front() + "/full/!200,200/0/default.jpg");

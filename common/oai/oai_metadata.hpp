@@ -3,13 +3,16 @@
 // and ARK all name the same addresses.
 //
 //   oai_dc  unqualified Dublin Core, the 15 elements with xml:lang where known; dc:identifier
-//           adds the ARK URL and the Presentation 3.0 manifest URL, dc:rights the licence URI,
+//           adds the ARK URL and the Presentation 3.0 manifest URL (none for a described object,
+//           one without images, which has no manifest), dc:rights the licence URI,
 //           dc:source the holding institution, dc:publisher the holding institution when the
 //           record names no publisher.
 //   edm     the Europeana Data Model (RDF/XML), how Europeana and the aggregators that feed it
 //           harvest, and the one format in which an aggregator can take the IIIF image
 //           services and manifest along with the record (Europeana's IIIF profile: a
 //           WebResource per page with svcs:has_service and dcterms:isReferencedBy).
+//           edm:isShownAt is object_page_url: for a described object harvested with a link,
+//           the partner's page; a described object has no WebResource and no edm:isShownBy.
 #pragma once
 
 #include <string_view>

@@ -1235,3 +1235,63 @@ TEST_CASE("oai provider: a withdrawn harvested record is a header alone, without
     CHECK(abouts(body).empty());
     CHECK(valid("provenance-withdrawn.xml", body));
 }
+
+// ---- Described objects (no images) ------------------------------------------------------------
+
+TEST_CASE(
+    "oai provider: a described object (no images) is harvested in oai_dc without a manifest URL, "
+    "with its provenance, and validates",
+    "[oai_provider]") {
+    Repository repository("described-oai_dc");
+    repository.put(harvested(5, kMay1, 0));
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(5)}, {"metadataPrefix", "oai_dc"}});
+    Xml xml(body);
+    CHECK(xml.errors().empty());
+    const std::string dc = "/o:OAI-PMH/o:GetRecord/o:record/o:metadata/oai_dc:dc/";
+    CHECK(xml.texts(dc + "dc:title") == std::vector<std::string>{"Objet 5"});
+    CHECK(xml.texts(dc + "dc:identifier") ==
+          std::vector<std::string>{"http://127.0.0.1:8080/" + ark(5)});
+    CHECK(abouts(body) == std::vector<std::string>{provenance_of(5)});
+    CHECK(valid("described-getrecord-oai_dc.xml", body));
+    // Listed like any other.
+    const std::string list =
+        repository.respond({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(list).identifiers() == std::vector<std::string>{oai_id(5)});
+    CHECK(valid("described-listrecords-oai_dc.xml", list));
+}
+
+TEST_CASE(
+    "oai provider: a described object in edm is shown at the partner's page, with no "
+    "WebResource, isShownBy or object, valid and following Europeana's rules",
+    "[oai_provider]") {
+    Repository repository("described-edm");
+    repository.put(harvested(5, kMay1, 0));
+    ObjectRecord unlinked = harvested(6, kMay1 + 60, 0);
+    unlinked.metadata.origin->link.clear();
+    repository.put(unlinked);
+    const std::string aggregation =
+        "/o:OAI-PMH/o:GetRecord/o:record/o:metadata/rdf:RDF/ore:Aggregation/";
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(5)}, {"metadataPrefix", "edm"}});
+    Xml xml(body);
+    CHECK(xml.errors().empty());
+    CHECK(xml.text(aggregation + "edm:isShownAt/@rdf:resource") ==
+          "https://collections.bm-lyon.example.org/ms-5");
+    CHECK(xml.count(aggregation + "edm:isShownBy") == 0);
+    CHECK(xml.count(aggregation + "edm:object") == 0);
+    CHECK(xml.count(aggregation + "edm:hasView") == 0);
+    CHECK(xml.count("//edm:WebResource") == 0);
+    CHECK(xml.count("//svcs:Service") == 0);
+    CHECK(abouts(body) == std::vector<std::string>{provenance_of(5)});
+    CHECK(valid_edm("described-getrecord-edm.xml", body));
+
+    // Harvested without a link: its landing page.
+    const std::string without = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(6)}, {"metadataPrefix", "edm"}});
+    CHECK(Xml(without).text(aggregation + "edm:isShownAt/@rdf:resource") ==
+          "http://127.0.0.1:8080/object.html?manifest=http%3A%2F%2F127.0.0.1%3A8080%2Fiiif%2F3%2F"
+          "ark%3A%2F99999%2Ffk4-10000006-x%2Fmanifest");
+    CHECK(Xml(without).count(aggregation + "edm:isShownBy") == 0);
+    CHECK(valid_edm("described-unlinked-edm.xml", without));
+}

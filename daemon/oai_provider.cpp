@@ -190,6 +190,11 @@ void OaiAnswer::full_record(const iiif::ObjectRecord& record, const iiif::OaiFor
         out_.start("metadata");
         iiif::write_oai_metadata(out_, format, publication_, record);
         out_.end();
+        if (record.metadata.origin) {
+            out_.start("about");
+            iiif::write_oai_provenance(out_, *record.metadata.origin);
+            out_.end();
+        }
     }
     out_.end();
 }

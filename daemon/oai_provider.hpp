@@ -12,6 +12,9 @@
 //
 // Identifiers are oai:{repository identifier}:{ARK}. Deleted records are persistent: a
 // withdrawn object keeps its header, with status="deleted" and the datestamp of its withdrawal.
+// A record harvested from a partner (an object with an origin) carries, after its metadata in
+// GetRecord and ListRecords, an <about> with its <provenance> (write_oai_provenance); a deleted
+// one, having no metadata, has none.
 #pragma once
 
 #include <cstdint>

@@ -14,6 +14,7 @@
 #include "iiif_error.hpp"
 #include "json.hpp"
 #include "presentation.hpp"
+#include "records.hpp"
 
 namespace iiifd {
 namespace {
@@ -40,7 +41,9 @@ json_t* lang_values_json(const iiif::ObjectMetadata& metadata, const char* eleme
 }
 
 // An object as the list page shows it: a card with its title, creator, date, pages and
-// thumbnail, and the addresses of its page and manifest.
+// thumbnail, and the addresses of its page and manifest. A described object (no images) says so
+// ("has_images": false) and has neither thumbnail nor manifest (null); its page is
+// object_page_url, the partner's when it was harvested with a link.
 json_t* public_object_json(const iiif::ObjectRecord& record,
                            const iiif::PublicationSettings& publication,
                            const iiif::AccessSettings& access) {
@@ -60,17 +63,21 @@ json_t* public_object_json(const iiif::ObjectRecord& record,
     json_object_set_new(item, "provider", json_string(provider.c_str()));
     json_object_set_new(item, "updated",
                         json_string(iiif::format_utc_datetime(record.updated).c_str()));
+    const bool described = iiif::is_described(record);
+    json_object_set_new(item, "has_images", json_boolean(!described));
     json_object_set_new(
         item, "manifest",
-        json_string(iiif::manifest_url(publication, iiif::ApiVersion::v3, record.ark).c_str()));
+        described ? json_null()
+                  : json_string(
+                        iiif::manifest_url(publication, iiif::ApiVersion::v3, record.ark).c_str()));
     json_object_set_new(item, "landing",
-                        json_string(iiif::landing_page_url(publication, record.ark).c_str()));
+                        json_string(iiif::object_page_url(publication, record).c_str()));
     // No thumbnail where nobody without a key could see it.
     const iiif::AccessPolicy* policy = access.policy(record.policy);
     const bool closed = policy == nullptr || policy->kind == iiif::PolicyKind::restricted;
     json_object_set_new(
         item, "thumbnail",
-        record.images.empty() || closed
+        described || closed
             ? json_null()
             : json_string((iiif::image_service_url(publication, iiif::ApiVersion::v3,
                                                    record.images.front()) +

@@ -1,7 +1,8 @@
 // OAI-PMH responses checked by the tools in tests/tools:
 //  - validate_oai.py: xmllint against the official OAI-PMH 2.0 and oai_dc schemas
 //    (shared/schemas/oai-pmh), plus our tests/schemas/oai-identifier.xsd (Identify's
-//    description) and tests/schemas/edm/*.xsd (the strict shape of our EDM records);
+//    description), tests/schemas/provenance.xsd (a harvested record's <about>) and
+//    tests/schemas/edm/*.xsd (the strict shape of our EDM records);
 //  - check_edm.py: Europeana's mandatory EDM rules on each record's RDF graph, with Debian's
 //    python3-rdflib.
 // Both run with Debian's /usr/bin/python3 (where python3-rdflib is; another python3 on PATH

@@ -29,10 +29,12 @@ struct ObjectDeleter {
 inline constexpr const char* kRdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
 // The prefixes the tests' XPath expressions use: o for OAI-PMH, id for Identify's
-// oai-identifier description, oai_dc and dc, the EDM's vocabularies, and xsi.
+// oai-identifier description, prov for a record's provenance, oai_dc and dc, the EDM's
+// vocabularies, and xsi.
 inline constexpr std::pair<const char*, const char*> kNamespaces[] = {
     {"o", "http://www.openarchives.org/OAI/2.0/"},
     {"id", "http://www.openarchives.org/OAI/2.0/oai-identifier"},
+    {"prov", "http://www.openarchives.org/OAI/2.0/provenance"},
     {"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc/"},
     {"dc", "http://purl.org/dc/elements/1.1/"},
     {"rdf", kRdf},

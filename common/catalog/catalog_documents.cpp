@@ -103,8 +103,9 @@ void Publisher::publish(const ObjectRecord* previous, const ObjectRecord& object
         for (const std::string& spec : collections_touched(previous->metadata.sets))
             txn.put(dirty, spec, "");
     }
-    const std::vector<ImageRecord> object_pages = pages(object);
-    if (object.state == RecordState::active) {
+    const bool active = object.state == RecordState::active;
+    if (active && !is_described(object)) {
+        const std::vector<ImageRecord> object_pages = pages(object);
         txn.put(
             documents, manifest_document_key(ApiVersion::v3, key),
             encode_document(manifest_v3(settings, object, object_pages, &access), object.updated));
@@ -115,11 +116,13 @@ void Publisher::publish(const ObjectRecord* previous, const ObjectRecord& object
         const std::string item = collection_item_v3(settings, object, first);
         for (const std::string& spec : object.metadata.sets)
             txn.put(members, member_key(spec, object.created, key), item);
-        for (const std::string& spec : collections_touched(object.metadata.sets))
-            txn.put(dirty, spec, "");
     } else {
         txn.erase(documents, manifest_document_key(ApiVersion::v3, key));
         txn.erase(documents, manifest_document_key(ApiVersion::v2, key));
+    }
+    if (active) {
+        for (const std::string& spec : collections_touched(object.metadata.sets))
+            txn.put(dirty, spec, "");
     }
     txn.put(documents, resolver_document_key(key),
             encode_document(resolver_record(settings, object), object.updated));

@@ -36,8 +36,10 @@ struct Publisher {
     // The object's pages as stored in `images` (those it names that are there).
     std::vector<ImageRecord> pages(const ObjectRecord& object) const;
     // `previous`: the object as it was (null for a new one); its membership entries go and its
-    // sets are marked dirty. An active object gets its manifests, its entries in `members` and
-    // its sets marked dirty; any other loses its manifests. Each gets its resolver record.
+    // sets are marked dirty. An active object with images gets its manifests and its entries in
+    // `members`; a described one (is_described) and any that is not active have no manifests
+    // (those they had go) and no entries. An active object's sets are marked dirty. Each gets
+    // its resolver record.
     void publish(const ObjectRecord* previous, const ObjectRecord& object, const std::string& key);
 };
 

@@ -5,12 +5,16 @@
 #include <map>
 #include <string>
 
+#include "clock.hpp"
+
 namespace iiif {
 namespace {
 
 constexpr std::string_view kDcNamespace = "http://purl.org/dc/elements/1.1/";
 constexpr std::string_view kOaiDcNamespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
 constexpr std::string_view kXsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
+constexpr std::string_view kProvenanceNamespace = "http://www.openarchives.org/OAI/2.0/provenance";
+constexpr std::string_view kProvenanceSchema = "http://www.openarchives.org/OAI/2.0/provenance.xsd";
 // Copyright Not Evaluated: what EDM's mandatory edm:rights says of a record with no licence.
 constexpr std::string_view kRightsNotEvaluated = "http://rightsstatements.org/vocab/CNE/1.0/";
 constexpr std::string_view kIiifImageApi = "http://iiif.io/api/image";
@@ -38,7 +42,8 @@ std::map<std::string_view, std::vector<LangValue>> dublin_core(const Publication
             dc[element].push_back({value, ""});
     };
     add("identifier", ark_url(settings, object.ark));
-    add("identifier", manifest_url(settings, ApiVersion::v3, object.ark));
+    if (!is_described(object))
+        add("identifier", manifest_url(settings, ApiVersion::v3, object.ark));
     add("rights", canonical_rights(object.metadata.license));
     const std::string institution = holding_institution(settings, object);
     add("source", institution);
@@ -144,7 +149,7 @@ void write_edm(XmlWriter& out, const PublicationSettings& settings, const Object
     resource(out, "edm:aggregatedCHO", cho);
     out.element("edm:dataProvider", holding_institution(settings, object));
     for (size_t page = 1; page < views.size(); ++page) resource(out, "edm:hasView", views[page]);
-    resource(out, "edm:isShownAt", landing_page_url(settings, object.ark));
+    resource(out, "edm:isShownAt", object_page_url(settings, object));
     if (!views.empty()) {
         resource(out, "edm:isShownBy", views.front());
         resource(out, "edm:object", services.front() + "/full/!200,200/0/default.jpg");
@@ -180,6 +185,23 @@ void write_oai_metadata(XmlWriter& out, const OaiFormat& format,
     } else {
         write_oai_dc(out, settings, object);
     }
+}
+
+void write_oai_provenance(XmlWriter& out, const ObjectOrigin& origin) {
+    out.start("provenance");
+    out.attribute("xmlns", kProvenanceNamespace);
+    out.attribute("xmlns:xsi", kXsiNamespace);
+    out.attribute("xsi:schemaLocation",
+                  std::string(kProvenanceNamespace) + " " + std::string(kProvenanceSchema));
+    out.start("originDescription");
+    out.attribute("harvestDate", format_utc_datetime(origin.harvested));
+    out.attribute("altered", "true");
+    out.element("baseURL", origin.base_url);
+    out.element("identifier", origin.identifier);
+    out.element("datestamp", origin.datestamp);
+    out.element("metadataNamespace", origin.metadata_namespace);
+    out.end();
+    out.end();
 }
 
 void write_oai_dc_description(XmlWriter& out, std::string_view title,

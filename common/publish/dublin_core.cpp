@@ -264,8 +264,13 @@ std::string policy_name(const json_t* value) {
     return name;
 }
 
+// Who a metadata document comes from: a depositor (the API, the hot folder, the CLI, a PATCH),
+// or iiifd's own stored record, which alone may carry an origin.
+enum class Source { depositor, stored };
+
 // Sets one top-level field of `metadata` from its JSON value; null (or an empty list) clears it.
-void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* value) {
+void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* value,
+                 Source source) {
     const std::string field(name);
     const bool clear = json_is_null(value);
     if (is_dublin_core_element(name)) {
@@ -295,6 +300,9 @@ void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* 
         metadata.behavior = clear ? std::vector<std::string>{} : behaviors(value);
     } else if (name == "viewingDirection") {
         metadata.viewing_direction = clear ? std::string() : viewing_direction(value);
+    } else if (name == "origin" && source == Source::stored) {
+        metadata.origin.reset();
+        if (!clear) metadata.origin = origin_from_json(value);
     } else {
         refuse(field, "unknown field");
     }
@@ -310,12 +318,19 @@ Json load_document(std::string_view json_text) {
     return document;
 }
 
-void apply_object(ObjectMetadata& metadata, const json_t* object) {
+void apply_object(ObjectMetadata& metadata, const json_t* object, Source source) {
     const char* key;
     json_t* value;
     json_object_foreach(const_cast<json_t*>(object), key, value) {
-        apply_field(metadata, key, value);
+        apply_field(metadata, key, value, source);
     }
+}
+
+ObjectMetadata read_metadata(const json_t* json, Source source) {
+    if (!json_is_object(json)) refuse("document", "expected a JSON object");
+    ObjectMetadata metadata;
+    apply_object(metadata, json, source);
+    return metadata;
 }
 
 }  // namespace
@@ -358,11 +373,16 @@ void check_metadata_limits(const ObjectMetadata& metadata) {
         }
     }
     if (metadata.provider.size() > kMaxMetadataValueBytes) refuse("provider", too_long);
+    if (metadata.origin) {
+        for (const auto& [name, value] : origin_texts(*metadata.origin))
+            if (value->size() > kMaxMetadataValueBytes)
+                refuse("origin." + std::string(name), too_long);
+    }
 }
 
 ObjectMetadata parse_object_metadata(std::string_view json_text) {
     Json document = load_document(json_text);
-    ObjectMetadata metadata = object_metadata_from_json(document.get());
+    ObjectMetadata metadata = read_metadata(document.get(), Source::depositor);
     check_metadata_limits(metadata);
     return metadata;
 }
@@ -370,16 +390,13 @@ ObjectMetadata parse_object_metadata(std::string_view json_text) {
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text) {
     Json document = load_document(json_text);
     ObjectMetadata patched = base;
-    apply_object(patched, document.get());
+    apply_object(patched, document.get(), Source::depositor);
     check_metadata_limits(patched);
     return patched;
 }
 
 ObjectMetadata object_metadata_from_json(const json_t* json) {
-    if (!json_is_object(json)) refuse("document", "expected a JSON object");
-    ObjectMetadata metadata;
-    apply_object(metadata, json);
-    return metadata;
+    return read_metadata(json, Source::stored);
 }
 
 json_t* object_metadata_to_json(const ObjectMetadata& metadata) {
@@ -424,6 +441,7 @@ json_t* object_metadata_to_json(const ObjectMetadata& metadata) {
         json_object_set_new(
             object, "viewingDirection",
             json_stringn(metadata.viewing_direction.data(), metadata.viewing_direction.size()));
+    if (metadata.origin) json_object_set_new(object, "origin", origin_to_json(*metadata.origin));
     return object;
 }
 

@@ -1,7 +1,8 @@
 // Descriptive metadata of an object: the 15 elements of unqualified Dublin Core, each
 // repeatable and with an optional language tag, plus what the platform adds (sets, licence,
-// holding institution, and how a viewer should present it). One internal record from which
-// manifests, OAI-PMH formats and pages are generated.
+// holding institution, and how a viewer should present it), and, for an object harvested from a
+// partner, its origin (origin.hpp). One internal record from which manifests, OAI-PMH formats and
+// pages are generated.
 #pragma once
 
 #include <jansson.h>
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "origin.hpp"
 
 namespace iiif {
 
@@ -38,6 +41,8 @@ struct ObjectMetadata {
     // "viewingDirection"; empty when not given.
     std::vector<std::string> behavior;
     std::string viewing_direction;
+    // Set by iiifd for a record it harvested, never by a depositor (origin.hpp).
+    std::optional<ObjectOrigin> origin;
     bool operator==(const ObjectMetadata&) const = default;
 };
 
@@ -48,7 +53,8 @@ inline constexpr size_t kMaxSetSpecLength = 200;         // characters (a set sp
 inline constexpr size_t kMaxMetadataValueBytes = 16384;  // bytes of UTF-8, per value
 // Checks `metadata` against them, throwing IiifError(400, "metadata: {field}: longer than
 // {limit} characters|bytes") for the first value over its limit, the field as in "sets[0]",
-// "description[2]" or "provider". Every write of an object's record checks it first.
+// "description[2]", "provider" or "origin.link" (each text of the origin is a value). Every write
+// of an object's record checks it first.
 void check_metadata_limits(const ObjectMetadata& metadata);
 
 // Parses the deposit API's metadata JSON:
@@ -68,16 +74,20 @@ void check_metadata_limits(const ObjectMetadata& metadata);
 // and no-repeat, any two of the four layouts), and a viewingDirection other than left-to-right,
 // right-to-left, top-to-bottom or bottom-to-top. "access" must be a name of [A-Za-z0-9_-]
 // (whether the configuration defines it is iiifd's check). The result is within the limits
-// (check_metadata_limits).
+// (check_metadata_limits). "origin" is an unknown field here: what a depositor sends never
+// claims to come from a partner.
 ObjectMetadata parse_object_metadata(std::string_view json_text);
 // Applies a PATCH: the keys present in `json_text` replace those of `base` (null removes); the
-// result is checked as parse_object_metadata's is, limits included.
+// result is checked as parse_object_metadata's is, limits included. "origin" is an unknown field
+// of a PATCH too; the base's origin stays as it was.
 ObjectMetadata patch_object_metadata(const ObjectMetadata& base, std::string_view json_text);
 
-// The same shape as parse accepts; a new reference the caller owns.
+// The same shape as parse accepts, with "origin" when there is one; a new reference the caller
+// owns.
 json_t* object_metadata_to_json(const ObjectMetadata& metadata);
-// Reads a stored record's metadata: the same checks as parse, but the limits, so that a record
-// written before them can be read, reported and mended. Throws IiifError(400).
+// Reads a stored record's metadata (the catalog's record, object.json, a job iiifd queued): the
+// same checks as parse, but the limits, so that a record written before them can be read,
+// reported and mended; and "origin" is read (origin_from_json). Throws IiifError(400).
 ObjectMetadata object_metadata_from_json(const json_t* json);
 
 bool is_known_license(std::string_view uri);

@@ -556,6 +556,12 @@ std::string landing_page_url(const PublicationSettings& settings, std::string_vi
     return url;
 }
 
+std::string object_page_url(const PublicationSettings& settings, const ObjectRecord& object) {
+    if (is_described(object) && object.metadata.origin && !object.metadata.origin->link.empty())
+        return object.metadata.origin->link;
+    return landing_page_url(settings, object.ark);
+}
+
 std::string oai_repository_identifier(const PublicationSettings& settings) {
     return settings.oai_repository_identifier.empty() ? url_host(settings.base_url)
                                                       : settings.oai_repository_identifier;

@@ -68,6 +68,11 @@ std::string image_service_url(const PublicationSettings& settings, ApiVersion ve
                               std::string_view image_id);
 std::string ark_url(const PublicationSettings& settings, std::string_view ark);  // {base}/{ark}
 std::string landing_page_url(const PublicationSettings& settings, std::string_view object_ark);
+// Where the object is shown, what its bare ARK leads to and EDM's isShownAt: a described object
+// (is_described) harvested with a link to its page at the partner has no page of its own worth
+// showing (the landing page is a viewer of its manifest, and it has none), so that link; any other
+// object, its landing page.
+std::string object_page_url(const PublicationSettings& settings, const ObjectRecord& object);
 // GetRecord in oai_dc for the object.
 std::string oai_record_url(const PublicationSettings& settings, std::string_view object_ark);
 std::string oai_identifier(const PublicationSettings& settings, std::string_view object_ark);

@@ -51,6 +51,14 @@ struct ObjectRecord {
     std::string policy = "public";  // resolved from metadata.access, its sets and the default
 };
 
+// An object without images: described, not digitised (a partner's record harvested without its
+// images). It is stored, listed and harvested like any other, but has no IIIF manifest (a
+// Presentation 3.0 Manifest needs at least one Canvas): no manifest documents, no place in its
+// sets' collections, no manifest qualifier on its ARK.
+inline bool is_described(const ObjectRecord& object) {
+    return object.images.empty();
+}
+
 std::string object_record_to_json(const ObjectRecord& record);
 ObjectRecord object_record_from_json(std::string_view text);  // throws IiifError(500)
 std::string image_record_to_json(const ImageRecord& record);

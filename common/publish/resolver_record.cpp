@@ -91,8 +91,10 @@ std::string resolver_record(const PublicationSettings& settings, const ObjectRec
     append_field(record, "ark", object.ark);
     append_field(record, "state", record_state_name(object.state));
     append_field(record, "pages", std::to_string(page_count(object)));
-    append_field(record, "landing", landing_page_url(settings, object.ark));
-    append_field(record, "manifest", manifest_url(settings, ApiVersion::v3, object.ark));
+    append_field(record, "landing", object_page_url(settings, object));
+    append_field(
+        record, "manifest",
+        is_described(object) ? std::string() : manifest_url(settings, ApiVersion::v3, object.ark));
     append_field(record, "who", or_unavailable(who));
     append_field(record, "what", or_unavailable(joined(metadata, "title", true)));
     append_field(record, "when", or_unavailable(joined(metadata, "date", true)));

@@ -4,9 +4,11 @@
 //
 // ANVL text, one "label: value" line per field, in this order (line breaks in a value become
 // spaces):
-//   ark, state, pages (the highest page number), landing (the landing page's URL), manifest
-//   (the 3.0 manifest's URL), who, what, when, where (the ARK's URL), and when withdrawn,
-//   withdrawn (ISO 8601, UTC) and reason.
+//   ark, state, pages (the highest page number), landing (where the object is shown,
+//   object_page_url: the landing page, or for a described object harvested with a link, the
+//   partner's page), manifest (the 3.0 manifest's URL; empty for a described object, which has
+//   none), who, what, when, where (the ARK's URL), and when withdrawn, withdrawn (ISO 8601, UTC)
+//   and reason.
 // who: the creators, else the publishers, else the holding institution; what: the first title;
 // when: the first date; each "(:unav)" (the ERC's "unavailable") when there is none.
 // Not JSON: parsing a few hundred bytes of JSON with jansson costs twenty times the catalog

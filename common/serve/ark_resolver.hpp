@@ -19,7 +19,10 @@
 //     shoulder's service (404 without one), or with an inflection the shoulder's record.
 //   - An object that is unknown or pending: 404 "unknown ARK". Withdrawn: 410 with its
 //     tombstone record, whatever the qualifier or inflection.
-//   - Qualifiers: none -> 302 to the landing page; "manifest" -> 302 to the 3.0 manifest;
+//   - Qualifiers: none -> 302 to where the object is shown (the landing page; for a described
+//     object, one without images, harvested with a link: the partner's page, object_page_url);
+//     "manifest" -> 302 to the 3.0 manifest (a described object has none: 404 "unknown
+//     qualifier");
 //     "f{n}" and "f{n}/info.json" (1 <= n <= pages, no leading zero) -> 302 to the page's
 //     info.json; "f{n}/{region}/{size}/{rotation}/{quality}.{format}" -> 302 to that image
 //     request (the image service validates it); anything else -> 404 "unknown qualifier".

@@ -196,6 +196,35 @@ TEST_CASE("api: bad metadata is 400 and nothing is queued", "[api]") {
     CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").empty());
 }
 
+TEST_CASE(
+    "api: an origin is iiifd's to set: a deposit or a PATCH naming one is 400 and changes nothing",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    const std::string origin =
+        R"("origin": {"partner": "bm-lyon", "base_url": "https://oai.example.org/oai",)"
+        R"( "identifier": "oai:example.org:1", "datestamp": "2024-01-31",)"
+        R"( "metadata_namespace": "http://www.openarchives.org/OAI/2.0/oai_dc/",)"
+        R"( "harvested": 1780272000})";
+
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")}, R"({"title": "x", )" + origin + "}");
+    CHECK(deposit.status == 400);
+    CHECK(json_text(deposit.body, "error") == "metadata: origin: unknown field");
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    CHECK(entries(iiifd.staging()) == 0);
+
+    HttpResponse accepted = iiifd.post_object({image("a.jpg")}, kMetadata);
+    REQUIRE(accepted.status == 202);
+    const std::string ark = json_text(accepted.body, "ark");
+    REQUIRE(json_text(iiifd.wait_for_job(json_text(accepted.body, "job")), "state") == "done");
+    const std::string record = iiifd.get("/api/v1/objects/" + ark).body;
+    HttpResponse patched = iiifd.patch("/api/v1/objects/" + ark, "{" + origin + "}");
+    CHECK(patched.status == 400);
+    CHECK(json_text(patched.body, "error") == "metadata: origin: unknown field");
+    CHECK(iiifd.get("/api/v1/objects/" + ark).body == record);
+}
+
 TEST_CASE("api: a deposit without a file is 400 and one that is not multipart 415", "[api]") {
     RedisServer redis;
     Daemon iiifd(redis);

@@ -93,6 +93,46 @@ ObjectRecord object(int n, std::int64_t datestamp, std::vector<std::string> sets
     return record;
 }
 
+// The n-th object as harvested from a partner: object(n, ...) with an origin.
+ObjectRecord harvested(int n, std::int64_t datestamp, int pages = 1) {
+    ObjectRecord record = object(n, datestamp, {"partners:bm-lyon"}, pages);
+    iiif::ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-" + std::to_string(n);
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = kMay1;
+    origin.link = "https://collections.bm-lyon.example.org/ms-" + std::to_string(n);
+    record.metadata.origin = origin;
+    return record;
+}
+
+// The <about> a record harvested as harvested(n, ...) carries, byte for byte.
+std::string provenance_of(int n) {
+    return "<about><provenance xmlns=\"http://www.openarchives.org/OAI/2.0/provenance\" "
+           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+           "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/provenance "
+           "http://www.openarchives.org/OAI/2.0/provenance.xsd\">"
+           "<originDescription harvestDate=\"2026-05-01T00:00:00Z\" altered=\"true\">"
+           "<baseURL>https://oai.bm-lyon.example.org/oai</baseURL>"
+           "<identifier>oai:bm-lyon.example.org:ms-" +
+           std::to_string(n) +
+           "</identifier><datestamp>2024-01-31</datestamp>"
+           "<metadataNamespace>http://www.openarchives.org/OAI/2.0/oai_dc/</metadataNamespace>"
+           "</originDescription></provenance></about>";
+}
+
+// The <about> elements of a response, as written.
+std::vector<std::string> abouts(const std::string& body) {
+    std::vector<std::string> found;
+    const std::regex about("<about>.*?</about>");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), about);
+         it != std::sregex_iterator(); ++it)
+        found.push_back(it->str());
+    return found;
+}
+
 // A catalog of its own in the scratch directory, and providers over it.
 class Repository {
   public:
@@ -1119,4 +1159,139 @@ TEST_CASE(
         CHECK(xml.request() == request);
         CHECK(valid("error-nosethierarchy-" + std::to_string(n++) + ".xml", body));
     }
+}
+
+// ---- Harvested records: provenance -----------------------------------------------------------
+
+TEST_CASE(
+    "oai provider: GetRecord of a harvested record carries its provenance after its metadata, "
+    "in every format, and validates",
+    "[oai_provider]") {
+    Repository repository("provenance-getrecord");
+    repository.put(harvested(3, kMay1));
+    repository.put(object(4, kMay1 + 60));
+    for (const std::string prefix : {"oai_dc", "edm"}) {
+        INFO(prefix);
+        const std::string body = repository.respond(
+            {{"verb", "GetRecord"}, {"identifier", oai_id(3)}, {"metadataPrefix", prefix}});
+        Xml xml(body);
+        CHECK(xml.errors().empty());
+        CHECK(abouts(body) == std::vector<std::string>{provenance_of(3)});
+        const std::string record = "/o:OAI-PMH/o:GetRecord/o:record/";
+        CHECK(xml.names(record + "*") == std::vector<std::string>{"header", "metadata", "about"});
+        const std::string origin = record + "o:about/prov:provenance/prov:originDescription/";
+        CHECK(xml.text(origin + "@harvestDate") == "2026-05-01T00:00:00Z");
+        CHECK(xml.text(origin + "@altered") == "true");
+        CHECK(xml.text(origin + "prov:baseURL") == "https://oai.bm-lyon.example.org/oai");
+        CHECK(xml.text(origin + "prov:identifier") == "oai:bm-lyon.example.org:ms-3");
+        CHECK(xml.text(origin + "prov:datestamp") == "2024-01-31");
+        CHECK(xml.text(origin + "prov:metadataNamespace") ==
+              "http://www.openarchives.org/OAI/2.0/oai_dc/");
+        const std::string name = "provenance-getrecord-" + prefix + ".xml";
+        CHECK((prefix == "edm" ? valid_edm(name, body) : valid(name, body)));
+    }
+    // An object without origin: no <about>.
+    const std::string plain = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(4)}, {"metadataPrefix", "oai_dc"}});
+    CHECK(abouts(plain).empty());
+}
+
+TEST_CASE(
+    "oai provider: ListRecords gives each harvested record its provenance and others none; "
+    "ListIdentifiers gives none",
+    "[oai_provider]") {
+    Repository repository("provenance-list");
+    repository.put(harvested(1, kMay1));
+    repository.put(object(2, kMay1 + 60));
+    repository.put(harvested(3, kMay1 + 120, 2));
+    for (const std::string prefix : {"oai_dc", "edm"}) {
+        INFO(prefix);
+        const std::string body =
+            repository.respond({{"verb", "ListRecords"}, {"metadataPrefix", prefix}});
+        Xml xml(body);
+        CHECK(xml.identifiers() == oai_ids(1, 3));
+        CHECK(abouts(body) == std::vector<std::string>{provenance_of(1), provenance_of(3)});
+        CHECK(xml.texts("//o:record[o:about]/o:header/o:identifier") ==
+              std::vector<std::string>{oai_id(1), oai_id(3)});
+        const std::string name = "provenance-listrecords-" + prefix + ".xml";
+        CHECK((prefix == "edm" ? valid_edm(name, body) : valid(name, body)));
+    }
+    const std::string identifiers =
+        repository.respond({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(identifiers).identifiers() == oai_ids(1, 3));
+    CHECK(abouts(identifiers).empty());
+    CHECK(identifiers.find("provenance") == std::string::npos);
+    CHECK(valid("provenance-listidentifiers.xml", identifiers));
+}
+
+TEST_CASE("oai provider: a withdrawn harvested record is a header alone, without provenance",
+          "[oai_provider]") {
+    Repository repository("provenance-withdrawn");
+    repository.put(harvested(1, kMay1));
+    repository.withdraw(1, kMay1 + 3600);
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(1)}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(body).text("//o:header/@status") == "deleted");
+    CHECK(abouts(body).empty());
+    CHECK(valid("provenance-withdrawn.xml", body));
+}
+
+// ---- Described objects (no images) ------------------------------------------------------------
+
+TEST_CASE(
+    "oai provider: a described object (no images) is harvested in oai_dc without a manifest URL, "
+    "with its provenance, and validates",
+    "[oai_provider]") {
+    Repository repository("described-oai_dc");
+    repository.put(harvested(5, kMay1, 0));
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(5)}, {"metadataPrefix", "oai_dc"}});
+    Xml xml(body);
+    CHECK(xml.errors().empty());
+    const std::string dc = "/o:OAI-PMH/o:GetRecord/o:record/o:metadata/oai_dc:dc/";
+    CHECK(xml.texts(dc + "dc:title") == std::vector<std::string>{"Objet 5"});
+    CHECK(xml.texts(dc + "dc:identifier") ==
+          std::vector<std::string>{"http://127.0.0.1:8080/" + ark(5)});
+    CHECK(abouts(body) == std::vector<std::string>{provenance_of(5)});
+    CHECK(valid("described-getrecord-oai_dc.xml", body));
+    // Listed like any other.
+    const std::string list =
+        repository.respond({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+    CHECK(Xml(list).identifiers() == std::vector<std::string>{oai_id(5)});
+    CHECK(valid("described-listrecords-oai_dc.xml", list));
+}
+
+TEST_CASE(
+    "oai provider: a described object in edm is shown at the partner's page, with no "
+    "WebResource, isShownBy or object, valid and following Europeana's rules",
+    "[oai_provider]") {
+    Repository repository("described-edm");
+    repository.put(harvested(5, kMay1, 0));
+    ObjectRecord unlinked = harvested(6, kMay1 + 60, 0);
+    unlinked.metadata.origin->link.clear();
+    repository.put(unlinked);
+    const std::string aggregation =
+        "/o:OAI-PMH/o:GetRecord/o:record/o:metadata/rdf:RDF/ore:Aggregation/";
+    const std::string body = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(5)}, {"metadataPrefix", "edm"}});
+    Xml xml(body);
+    CHECK(xml.errors().empty());
+    CHECK(xml.text(aggregation + "edm:isShownAt/@rdf:resource") ==
+          "https://collections.bm-lyon.example.org/ms-5");
+    CHECK(xml.count(aggregation + "edm:isShownBy") == 0);
+    CHECK(xml.count(aggregation + "edm:object") == 0);
+    CHECK(xml.count(aggregation + "edm:hasView") == 0);
+    CHECK(xml.count("//edm:WebResource") == 0);
+    CHECK(xml.count("//svcs:Service") == 0);
+    CHECK(abouts(body) == std::vector<std::string>{provenance_of(5)});
+    CHECK(valid_edm("described-getrecord-edm.xml", body));
+
+    // Harvested without a link: its landing page.
+    const std::string without = repository.respond(
+        {{"verb", "GetRecord"}, {"identifier", oai_id(6)}, {"metadataPrefix", "edm"}});
+    CHECK(Xml(without).text(aggregation + "edm:isShownAt/@rdf:resource") ==
+          "http://127.0.0.1:8080/object.html?manifest=http%3A%2F%2F127.0.0.1%3A8080%2Fiiif%2F3%2F"
+          "ark%3A%2F99999%2Ffk4-10000006-x%2Fmanifest");
+    CHECK(Xml(without).count(aggregation + "edm:isShownBy") == 0);
+    CHECK(valid_edm("described-unlinked-edm.xml", without));
 }

@@ -66,3 +66,32 @@ TEST_CASE("object.json changes stand only when the catalog's write succeeds", "[
     store.rewrite(record("Plan"), [] {});
     CHECK(ObjectStore::read(file).object.metadata.dc.at("title")[0].value == "Plan");
 }
+
+TEST_CASE("object.json keeps a harvested object's origin, and an object without images",
+          "[object_store]") {
+    const fs::path root = test_images::scratch_dir() / "object-store-origin";
+    fs::remove_all(root);
+    const ObjectStore store(root.string());
+    iiif::ObjectRecord object = record("Livre d'heures");
+    iiif::ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-1234";
+    origin.datestamp = "2024-01-31T08:00:00Z";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = 1780272000;
+    origin.link = "https://collections.bm-lyon.example.org/ms-1234";
+    object.metadata.origin = origin;
+    const std::string file = store.files(object.ark).object_file;
+    fs::create_directories(fs::path(file).parent_path());
+
+    store.write(object, {}, [] {});
+    CHECK_THAT(read_file(file),
+               Catch::Contains(R"("identifier": "oai:bm-lyon.example.org:ms-1234")"));
+    const auto stored = ObjectStore::read(file);
+    CHECK(stored.object.metadata == object.metadata);
+    REQUIRE(stored.object.metadata.origin);
+    CHECK(stored.object.metadata.origin->harvested == 1780272000);
+    CHECK(stored.object.images.empty());
+    CHECK(stored.images.empty());
+}

@@ -12,6 +12,7 @@ with absolute locations:
   - OAI-PMH.xsd and oai_dc.xsd (official, SHARED_SCHEMAS_DIR/oai-pmh/; oai_dc.xsd brings
     simpledc20021212.xsd for dc: and that brings xml.xsd for xml:lang);
   - tests/schemas/oai-identifier.xsd (Identify's description);
+  - tests/schemas/provenance.xsd (the <provenance> in a harvested record's <about>);
   - tests/schemas/edm/*.xsd (the EDM records, metadataPrefix "edm"), which import each
     other, dc and xml by namespace only, so that every namespace has exactly one location
     and libxml2 has no second import of a namespace to complain about.
@@ -47,6 +48,7 @@ def schema_locations(shared):
         ("http://www.openarchives.org/OAI/2.0/oai_dc/", oai_pmh / "oai_dc.xsd"),
         ("http://www.openarchives.org/OAI/2.0/oai-identifier",
          OWN_SCHEMAS / "oai-identifier.xsd"),
+        ("http://www.openarchives.org/OAI/2.0/provenance", OWN_SCHEMAS / "provenance.xsd"),
     ]
     locations += [(ns, OWN_SCHEMAS / "edm" / name) for ns, name in EDM_NAMESPACES]
     return [(ns, path.resolve()) for ns, path in locations]

@@ -504,3 +504,44 @@ TEST_CASE("ark resolver: the resolver record holds all the resolver reads of an 
                                                         "withdrawn: 2023-11-14T22:13:20Z\n"
                                                         "reason: duplicate\n");
 }
+
+TEST_CASE(
+    "ark resolver: a described object (no images) leads to the partner's page when harvested with "
+    "a link, else to its landing page, and has no manifest or page qualifier",
+    "[ark_resolver]") {
+    auto writer = open_writer(catalog_path("ark-resolver-", "described"));
+    writer->set_publication(publication());
+    ObjectRecord linked = object_of("ark:/99999/d3m-20000001-x", 0, RecordState::active);
+    linked.metadata.dc["title"] = {{"Lettre", "fr"}};
+    ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-1";
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = 1700000050;
+    origin.link = "https://collections.bm-lyon.example.org/ms-1";
+    linked.metadata.origin = origin;
+    writer->put(linked, {});
+    ObjectRecord unlinked = object_of("ark:/99999/d3m-20000002-x", 0, RecordState::active);
+    unlinked.metadata.origin = origin;
+    unlinked.metadata.origin->link.clear();
+    writer->put(unlinked, {});
+    const CatalogReader* reader = &writer->reader();
+
+    CHECK(location("/ark:/99999/d3m-20000001-x", reader) ==
+          "https://collections.bm-lyon.example.org/ms-1");
+    CHECK(
+        location("/ark:/99999/d3m-20000002-x", reader) ==
+        "https://images.example.org/object.html?manifest="
+        "https%3A%2F%2Fimages.example.org%2Fiiif%2F3%2Fark%3A%2F99999%2Fd3m-20000002-x%2Fmanifest");
+    for (const char* qualifier : {"/manifest", "/f1", "/f1/info.json"})
+        check_not_found("/ark:/99999/d3m-20000001-x" + std::string(qualifier), "unknown qualifier",
+                        reader);
+    HttpResponse info = resolve("/ark:/99999/d3m-20000001-x?info", "", "GET", reader);
+    CHECK(info.status == 200);
+    CHECK(info.body ==
+          "erc:\nwho: Bibliothèque exemple\nwhat: Lettre\nwhen: (:unav)\n"
+          "where: https://images.example.org/ark:/99999/d3m-20000001-x\n" +
+              std::string(kPersistence));
+}

@@ -427,3 +427,65 @@ TEST_CASE("documents: unknown, withdrawn and malformed document paths", "[docume
     CHECK(base.status == 404);
     CHECK(base.body == "image not found\n");
 }
+
+TEST_CASE(
+    "documents: a described object (no images) is stored with no manifest, in no collection, and "
+    "its manifest URLs answer 404 as unknown ones do",
+    "[documents]") {
+    auto writer = open_writer(catalog_path("described"));
+    put(*writer, object_of(kArk, 1700000000, 1, {"fonds"}));
+    const std::string described = "ark:/99999/d3m-20000001-x";
+    const std::string described_key = "ark:/99999/d3m20000001x";
+    ObjectRecord record = object_of(described, 1700000100, 0, {"fonds"});
+    ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-1";
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = 1700000050;
+    origin.link = "https://collections.bm-lyon.example.org/ms-1";
+    record.metadata.origin = origin;
+    writer->put(record, {});
+    writer->refresh_collections();
+    const CatalogReader& reader = writer->reader();
+
+    auto stored = reader.object(described);
+    REQUIRE(stored);
+    CHECK(stored->state == RecordState::active);
+    CHECK(stored->images.empty());
+    CHECK(stored->metadata.origin == origin);
+    CHECK_FALSE(reader.document(manifest_document_key(ApiVersion::v3, described_key)));
+    CHECK_FALSE(reader.document(manifest_document_key(ApiVersion::v2, described_key)));
+    CHECK(item_ids(reader.document(collection_document_key("fonds"))->body) ==
+          std::vector<std::string>{
+              "https://img.example.org/iiif/3/ark:/99999/d3m-6w3gqpxd-v/manifest"});
+    CHECK(reader.document(resolver_document_key(described_key))->body ==
+          "ark: ark:/99999/d3m-20000001-x\nstate: active\npages: 0\n"
+          "landing: https://collections.bm-lyon.example.org/ms-1\nmanifest: \n"
+          "who: Bibliothèque d'essai\nwhat: Titre ark:/99999/d3m-20000001-x\nwhen: (:unav)\n"
+          "where: https://img.example.org/ark:/99999/d3m-20000001-x\n");
+
+    const CatalogReader* service_reader = &reader;
+    for (ApiVersion version : {ApiVersion::v3, ApiVersion::v2}) {
+        const ServiceConfig config = catalog_config(version);
+        const std::string_view prefix = version == ApiVersion::v3 ? "/iiif/3" : "/iiif/2";
+        HttpResponse answer =
+            prepare_request(config, nullptr, get(described + "/manifest", prefix), service_reader)
+                .response;
+        HttpResponse unknown =
+            prepare_request(config, nullptr, get("ark:/99999/d3m-00000000-x/manifest", prefix),
+                            service_reader)
+                .response;
+        CHECK(answer.status == 404);
+        CHECK(answer.body == unknown.body);
+    }
+
+    // An object that had images and is stored without them loses its manifests and its place.
+    ObjectRecord emptied = object_of(kArk, 1700000000, 0, {"fonds"});
+    emptied.updated = 1700000200;
+    writer->put(emptied, {});
+    writer->refresh_collections();
+    CHECK_FALSE(reader.document(manifest_document_key(ApiVersion::v3, kKey)));
+    CHECK_FALSE(reader.document(collection_document_key("fonds")));
+}

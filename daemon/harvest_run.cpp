@@ -259,7 +259,8 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
             for (const SkippedRecord& skipped : summary.skipped) report(run.skipped, skipped);
         }
         run.status = "done";
-        store.record_success(partner.id, run.started);
+        // A dry run made nothing: the next harvest must still take what it saw.
+        if (sink != nullptr) store.record_success(partner.id, run.started);
     } catch (const std::exception& failure) {
         run.status = "failed";
         run.error = failure.what();

@@ -6,10 +6,10 @@
 //                                         queue files (or a directory's files) as one object
 //   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
 //   iiifd remaster -c FILE                make RGB-coded TIFF masters again in YCbCr 4:2:0
-//   iiifd harvest -c FILE PARTNER --dry-run [--full]
-//                                         harvest a partner's records, normalised and counted,
-//                                         the run and its quality report logged; no object is
-//                                         made yet (issue 18's next step)
+//   iiifd harvest -c FILE PARTNER [--full] [--dry-run]
+//                                         harvest a partner's records into objects (described
+//                                         objects for now: pages are not fetched yet); the run
+//                                         and its quality report logged
 //   iiifd hash-password < FILE            the argon2id hash of the password on stdin's first
 //                                         line, for [access.users.NAME] password_hash
 #include <jansson.h>
@@ -37,6 +37,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "harvest_objects.hpp"
 #include "harvest_run.hpp"
 #include "hot_folder.hpp"
 #include "http_api.hpp"
@@ -375,8 +376,8 @@ int remaster(const DaemonConfig& config) {
                                   report.problems);
 }
 
-// The run as JSON on stdout; 0 when it is done, 1 when it failed.
-int harvest(const DaemonConfig& config, const std::string& partner_id, bool full) {
+// The run as JSON on stdout; 0 when it is done, 1 when it failed. A dry run makes no object.
+int harvest(const DaemonConfig& config, const std::string& partner_id, bool full, bool dry_run) {
     const PartnerRegistry partners(config);
     const std::optional<Partner> partner = partners.find(partner_id);
     if (!partner) {
@@ -384,7 +385,17 @@ int harvest(const DaemonConfig& config, const std::string& partner_id, bool full
         return 1;
     }
     const HarvestStore store(config);
-    const HarvestRun run = run_harvest(*partner, full, store, nullptr);
+    std::unique_ptr<iiif::CatalogWriter> catalog;
+    std::optional<RedisPool> redis;
+    std::optional<ObjectChanges> changes;
+    std::optional<HarvestObjects> objects;
+    if (!dry_run) {
+        catalog = open_catalog(config);
+        redis.emplace(config.redis_host, config.redis_port);
+        changes.emplace(config, *catalog, *redis);
+        objects.emplace(*changes, *partner);
+    }
+    const HarvestRun run = run_harvest(*partner, full, store, objects ? &*objects : nullptr);
     iiif::Json json(harvest_run_to_json(run));
     std::cout << iiif::json_text(json.get(), JSON_INDENT(2)) << "\n";
     return run.status == "done" ? 0 : 1;
@@ -417,17 +428,15 @@ int main(int argc, char** argv) {
         app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
     CLI::App* remaster_command = app.add_subcommand(
         "remaster", "make the TIFF masters with RGB-coded JPEG tiles again, in YCbCr 4:2:0");
-    CLI::App* harvest_command = app.add_subcommand(
-        "harvest", "harvest a partner's records now (--dry-run: no object made)");
+    CLI::App* harvest_command =
+        app.add_subcommand("harvest", "harvest a partner's records into objects now");
     std::string partner_id;
     bool full_harvest = false;
     bool dry_run = false;
     harvest_command->add_option("partner", partner_id, "the partner's id")->required();
     harvest_command->add_flag("--full", full_harvest, "from the start, not from the last harvest");
-    harvest_command
-        ->add_flag("--dry-run", dry_run,
-                   "read, normalise and count the records, log the run; make no object")
-        ->required();
+    harvest_command->add_flag("--dry-run", dry_run,
+                              "read, normalise and count the records, log the run; make no object");
     CLI::App* hash_password_command = app.add_subcommand(
         "hash-password",
         "print the hash of the password on stdin, for [access.users] password_hash");
@@ -460,7 +469,7 @@ int main(int argc, char** argv) {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets);
         if (rebuild_command->parsed()) return rebuild(config);
         if (remaster_command->parsed()) return remaster(config);
-        if (harvest_command->parsed()) return harvest(config, partner_id, full_harvest);
+        if (harvest_command->parsed()) return harvest(config, partner_id, full_harvest, dry_run);
         return serve(config);
     } catch (const iiif::IiifError& error) {
         std::cerr << "iiifd: " << error.reason << "\n";

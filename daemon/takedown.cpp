@@ -91,8 +91,9 @@ void Takedown::check_allowed(TakedownAction action, const iiif::ObjectRecord& re
     if (action != TakedownAction::withdraw && !withdrawn)
         throw iiif::IiifError(409, "the object is not withdrawn");
     std::error_code ignored;
-    if (action == TakedownAction::reinstate && !fs::is_directory(files.quarantine, ignored) &&
-        !fs::is_directory(files.masters, ignored))
+    // A described object (no images, as harvested) has no masters to lose.
+    if (action == TakedownAction::reinstate && !record.images.empty() &&
+        !fs::is_directory(files.quarantine, ignored) && !fs::is_directory(files.masters, ignored))
         throw iiif::IiifError(409, "the object's masters were purged: it cannot be reinstated");
 }
 

@@ -3,17 +3,23 @@
 // apart from the last successful one; and the runs and report through the API.
 #include "harvest_run.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "api_harness.hpp"
 #include "clock.hpp"
 #include "daemon_config.hpp"
+#include "harvest_objects.hpp"
 #include "iiif_error.hpp"
+#include "job_queue.hpp"
 #include "oai_fixture.hpp"
+#include "takedown.hpp"
 #include "test_images.hpp"
 
 using namespace iiifd;
@@ -121,11 +127,15 @@ TEST_CASE(
     Fixture fixture(R"({"records": 3, "page_size": 10})");
     const DaemonConfig config = config_in("from");
     const HarvestStore store(config);
-    const HarvestRun first = run_harvest(partner_of(fixture), false, store, nullptr, quick());
+    // A dry run leaves the next start where it was.
+    CHECK(run_harvest(partner_of(fixture), false, store, nullptr, quick()).status == "done");
+    CHECK_FALSE(store.last_success("fixture").has_value());
+    ListSink sink;
+    const HarvestRun first = run_harvest(partner_of(fixture), false, store, &sink, quick());
     REQUIRE(first.status == "done");
     CHECK(first.counts.records == 3);
 
-    const HarvestRun second = run_harvest(partner_of(fixture), false, store, nullptr, quick());
+    const HarvestRun second = run_harvest(partner_of(fixture), false, store, &sink, quick());
     CHECK(second.status == "done");
     CHECK(second.from == iiif::format_utc_datetime(first.started - 86400).substr(0, 10));
     bool sent = false;
@@ -133,10 +143,10 @@ TEST_CASE(
         if (query.find("from=" + second.from) != std::string::npos) sent = true;
     CHECK(sent);
 
-    const HarvestRun full = run_harvest(partner_of(fixture), true, store, nullptr, quick());
+    const HarvestRun full = run_harvest(partner_of(fixture), true, store, &sink, quick());
     CHECK(full.from.empty());
     CHECK(full.counts.records == 3);
-    CHECK(store.runs_json("fixture", 10).size() == 3);
+    CHECK(store.runs_json("fixture", 10).size() == 4);
     CHECK(store.runs_json("fixture", 2).size() == 2);
 }
 
@@ -145,14 +155,15 @@ TEST_CASE("harvest run: a partner that fails leaves the last successful start as
     Fixture fixture(R"({"records": 3, "page_size": 10})");
     const DaemonConfig config = config_in("failed");
     const HarvestStore store(config);
-    const HarvestRun good = run_harvest(partner_of(fixture), false, store, nullptr, quick());
+    ListSink sink;
+    const HarvestRun good = run_harvest(partner_of(fixture), false, store, &sink, quick());
     REQUIRE(good.status == "done");
     const std::string base = fixture.base_url();
     fixture.stop();
 
     Partner gone = partner_of(fixture);
     gone.base_url = base;
-    const HarvestRun failed = run_harvest(gone, false, store, nullptr, quick());
+    const HarvestRun failed = run_harvest(gone, false, store, &sink, quick());
     CHECK(failed.status == "failed");
     CHECK_FALSE(failed.error.empty());
     CHECK(failed.counts.records == 0);
@@ -180,8 +191,10 @@ TEST_CASE("harvest run: one run of a partner at a time", "[harvest_run]") {
     CHECK(store.runs_json("fixture", 10).empty());
 }
 
-TEST_CASE("harvest run: iiifd harvest --dry-run logs a run the API shows with its report",
-          "[harvest_run]") {
+TEST_CASE(
+    "harvest run: iiifd harvest --dry-run counts, iiifd harvest makes objects, the API shows both "
+    "runs",
+    "[harvest_run]") {
     Fixture fixture(R"({"records": 6, "page_size": 4, "deleted": [2]})");
     daemon_harness::RedisServer redis;
     daemon_harness::DaemonOptions options;
@@ -190,9 +203,6 @@ TEST_CASE("harvest run: iiifd harvest --dry-run logs a run the API shows with it
                            fixture.base_url() + "\"\ndelay_ms = 0\n";
     daemon_harness::Daemon iiifd(redis, options);
 
-    const daemon_harness::CommandResult refused = iiifd.run_iiifd({"harvest", "fixture"});
-    CHECK(refused.exit_code != 0);
-    CHECK(refused.output.find("--dry-run is required") != std::string::npos);
     CHECK(iiifd.run_iiifd({"harvest", "nobody", "--dry-run"}).exit_code == 1);
 
     const daemon_harness::CommandResult harvested =
@@ -200,6 +210,11 @@ TEST_CASE("harvest run: iiifd harvest --dry-run logs a run the API shows with it
     INFO(harvested.output);
     REQUIRE(harvested.exit_code == 0);
     CHECK(harvested.output.find("\"records\": 6") != std::string::npos);
+    CHECK(harvested.output.find("\"created\": 0") != std::string::npos);
+    const daemon_harness::CommandResult made = iiifd.run_iiifd({"harvest", "fixture"});
+    INFO(made.output);
+    REQUIRE(made.exit_code == 0);
+    CHECK(made.output.find("\"created\": 5") != std::string::npos);
 
     iiifd.start();
     const std::vector<std::string> key = iiifd.auth();
@@ -207,10 +222,13 @@ TEST_CASE("harvest run: iiifd harvest --dry-run logs a run the API shows with it
         daemon_harness::http("GET", iiifd.url("/api/v1/partners/fixture/harvests"), key);
     REQUIRE(runs.status == 200);
     const std::vector<std::string> listed = daemon_harness::json_array(runs.body, "harvests");
-    REQUIRE(listed.size() == 1);
+    REQUIRE(listed.size() == 2);
     CHECK(daemon_harness::json_text(listed[0], "status") == "done");
     CHECK(daemon_harness::json_integer(listed[0], "counts.records") == 6);
     CHECK(daemon_harness::json_integer(listed[0], "counts.deleted") == 1);
+    CHECK(daemon_harness::json_integer(listed[0], "counts.created") == 5);
+    CHECK(daemon_harness::json_integer(listed[1], "counts.created") == 0);
+    CHECK(daemon_harness::json_array(iiifd.get("/api/v1/objects").body, "objects").size() == 5);
     const daemon_harness::HttpResponse partner =
         daemon_harness::http("GET", iiifd.url("/api/v1/partners/fixture"), key);
     CHECK(daemon_harness::json_text(partner.body, "last_harvest.status") == "done");
@@ -222,4 +240,121 @@ TEST_CASE("harvest run: iiifd harvest --dry-run logs a run the API shows with it
           401);
     CHECK(daemon_harness::http("GET", iiifd.url("/api/v1/partners/nobody/report"), key).status ==
           404);
+}
+
+namespace {
+
+// The objects' side of a harvest, in process: a catalog, a storage root and a real Redis (for
+// the events stream), a partner whose shoulder the catalog may mint on.
+struct ObjectsSide {
+    daemon_harness::RedisServer redis;
+    DaemonConfig config;
+    std::unique_ptr<iiif::CatalogWriter> catalog;
+    std::unique_ptr<RedisPool> pool;
+    std::unique_ptr<ObjectChanges> changes;
+
+    explicit ObjectsSide(const std::string& name) : config(config_in(name)) {
+        config.catalog_path = config.storage_root + "/catalog.mdb";
+        config.naan = "99999";
+        config.default_shoulder = "fk4";
+        config.check_profile = iiif::CheckProfile::noid;
+        config.shoulders.push_back({"fk4", "Harvests", "", "", ""});
+        config.redis_port = redis.port();
+        std::string error;
+        catalog = iiif::CatalogWriter::open(config.catalog_path, &error);
+        INFO(error);
+        REQUIRE(catalog);
+        pool = std::make_unique<RedisPool>(config.redis_host, config.redis_port);
+        changes = std::make_unique<ObjectChanges>(config, *catalog, *pool);
+    }
+
+    HarvestRun harvest(const Fixture& fixture) {
+        Partner partner = partner_of(fixture);
+        partner.shoulder = "fk4";
+        HarvestObjects objects(*changes, partner);
+        return run_harvest(partner, true, HarvestStore(config), &objects, quick());
+    }
+
+    // Each object of the partner's set: "ark title state".
+    std::vector<iiif::ObjectRecord> objects() const {
+        return catalog->reader().objects_by_date({}, 0, 1000);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("harvest objects: each record one object for life; unchanged, changed, deleted, back",
+          "[harvest_run]") {
+    ObjectsSide side("objects");
+    std::map<std::string, std::string> arks;  // OAI identifier -> ARK
+    {
+        Fixture fixture(R"({"records": 5, "page_size": 2})");
+        const HarvestRun first = side.harvest(fixture);
+        REQUIRE(first.status == "done");
+        CHECK(first.counts.created == 5);
+        const std::vector<iiif::ObjectRecord> objects = side.objects();
+        REQUIRE(objects.size() == 5);
+        for (const iiif::ObjectRecord& object : objects) {
+            REQUIRE(object.metadata.origin.has_value());
+            arks[object.metadata.origin->identifier] = object.ark;
+            CHECK(object.state == iiif::RecordState::active);
+            CHECK(object.images.empty());
+            CHECK(object.metadata.provider == "Fixture Library");
+            CHECK(object.metadata.sets == std::vector<std::string>{"partner:fixture"});
+            CHECK(object.metadata.license == kDefaultPartnerLicense);
+            CHECK(object.metadata.origin->partner == "fixture");
+            CHECK(object.metadata.origin->base_url == fixture.base_url());
+        }
+        CHECK(arks.size() == 5);
+        const std::string first_ark = arks.at("oai:fixture.example.org:rec-0001");
+        CHECK(side.catalog->reader().object(first_ark)->metadata.dc.at("title").front().value ==
+              "Record 1");
+
+        // Harvested again: nothing changes, not even the dates.
+        const std::int64_t updated = side.catalog->reader().object(first_ark)->updated;
+        const HarvestRun again = side.harvest(fixture);
+        CHECK(again.counts.created == 0);
+        CHECK(again.counts.unchanged == 5);
+        CHECK(side.objects().size() == 5);
+        CHECK(side.catalog->reader().object(first_ark)->updated == updated);
+    }
+    // The source changes: record 2 deleted, the others described differently (a new base URL
+    // too: another fixture). A rights holder had record 4's object withdrawn here meanwhile.
+    Takedown(*side.changes)
+        .apply(TakedownAction::withdraw, arks.at("oai:fixture.example.org:rec-0004"),
+               {"rights holder's request", "Éditions X", "test"});
+    {
+        Fixture changed(R"({"records": 5, "page_size": 2, "deleted": [2], "filler": 40})");
+        const HarvestRun run = side.harvest(changed);
+        REQUIRE(run.status == "done");
+        CHECK(run.counts.created == 0);
+        CHECK(run.counts.withdrawn == 1);
+        CHECK(run.counts.updated == 3);
+        CHECK(run.counts.unchanged == 1);  // record 4 stays withdrawn
+        CHECK(side.objects().size() == 5);
+        const auto two = side.catalog->reader().object(arks.at("oai:fixture.example.org:rec-0002"));
+        CHECK(two->state == iiif::RecordState::withdrawn);
+        CHECK(two->withdrawn_reason == "deleted at the source");
+        const auto four =
+            side.catalog->reader().object(arks.at("oai:fixture.example.org:rec-0004"));
+        CHECK(four->state == iiif::RecordState::withdrawn);
+        CHECK(four->withdrawn_reason == "rights holder's request");
+    }
+    {
+        // Record 2 is back at the source: its object comes back, under its ARK. (Every record
+        // has a new base URL in its origin, this fixture's: those not withdrawn are updated.)
+        Fixture back(R"({"records": 5, "page_size": 2, "filler": 40})");
+        const HarvestRun run = side.harvest(back);
+        CHECK(run.counts.created == 0);
+        CHECK(run.counts.failed == 0);
+        CHECK(run.counts.updated == 4);
+        CHECK(run.counts.unchanged == 1);
+        CHECK(side.catalog->reader().object(arks.at("oai:fixture.example.org:rec-0002"))->state ==
+              iiif::RecordState::active);
+        CHECK(side.objects().size() == 5);
+    }
+    // The identifiers noted, one line each.
+    const std::string noted =
+        daemon_harness::read_file(side.config.storage_root + "/harvests/fixture/identifiers.tsv");
+    CHECK(std::count(noted.begin(), noted.end(), '\n') == 5);
 }

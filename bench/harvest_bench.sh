@@ -1,13 +1,14 @@
 #!/bin/bash
-# Harvesting (issue 18): `iiifd harvest PARTNER --dry-run` over N metadata-only oai_dc records
-# served by tests/harvest/fixture_provider.py on loopback (pages of 100, as DSpace sends them):
-# records per second, and iiifd's resident memory through the run (flat from the first page to
-# the last: the target is within 50 MB, with at least 2,000 records/s).
+# Harvesting (issue 18): `iiifd harvest PARTNER` over N metadata-only oai_dc records served by
+# tests/harvest/fixture_provider.py on loopback (pages of 100, as DSpace sends them): records
+# per second, and iiifd's resident memory through the run (flat from the first page to the last:
+# the target is within 50 MB, with at least 2,000 records/s).
 #
 #   bench/harvest_bench.sh [RECORDS]      (default 100000)
 #
-# A dry run reads, parses and normalises every record and logs the run; it makes no object (not
-# built yet), so this measures the harvester and the normaliser, not the catalog's writes.
+# BENCH_DRY_RUN=1: `--dry-run`, which reads, parses and normalises every record but makes no
+# object (the harvester and the normaliser alone). Otherwise each record becomes an object
+# (object.json, the catalog, an event in a real redis-server's stream).
 # Environment: IIIF_BUILD_DIR (build), BENCH_KEEP=1 keeps the work directory. The report
 # (markdown) goes to the standard output: bench/harvest_bench.sh >bench/results/harvest.md.
 set -euo pipefail
@@ -19,15 +20,18 @@ records=${1:-100000}
 build=${IIIF_BUILD_DIR:-build}
 iiifd=$(realpath -m "$build/daemon/iiifd")
 [[ -x $iiifd ]] || fail "no $iiifd: build first (scripts/build)"
-command_line="bench/harvest_bench.sh${*:+ $*}"
-bench_need_tools python3
+command_line="${BENCH_DRY_RUN:+BENCH_DRY_RUN=$BENCH_DRY_RUN }bench/harvest_bench.sh${*:+ $*}"
+bench_need_tools python3 redis-server
+dry_run=${BENCH_DRY_RUN:-0}
 
 bench_begin
 bench_make_work
 fixture_pid=""
+redis_pid=""
 cleanup() {
     set +e
     [[ -n $fixture_pid ]] && kill "$fixture_pid" 2>/dev/null && wait "$fixture_pid" 2>/dev/null
+    [[ -n $redis_pid ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
     bench_remove_work
 }
 trap cleanup EXIT
@@ -41,10 +45,15 @@ for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
 [[ -s $work/port ]] || fail "the fixture provider did not start"
 port=$(cat "$work/port")
 
-mkdir -p "$work/root"
+mkdir -p "$work/root" "$work/redis"
+read -r redis_port < <(free_ports 1)
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    --dir "$work/redis" --logfile "$work/redis.log" &
+redis_pid=$!
+wait_port 127.0.0.1 "$redis_port" 10 "$redis_pid" || fail "no answer from redis-server"
 # shellcheck disable=SC2034 # the values of the templates' placeholders (render_template)
 write_conf() {
-    local STORAGE_ROOT=$work/root CATALOG=$work/root/catalog.mdb REDIS_PORT=6379 API_PORT=8081
+    local STORAGE_ROOT=$work/root CATALOG=$work/root/catalog.mdb REDIS_PORT=$redis_port API_PORT=8081
     local SHOULDER=h7q SHOULDER_NAME="Harvested records" ARK_POLICY="Harvested for the benchmark." BASE_URL=http://127.0.0.1:8080
     local INSTITUTION="Bench Library" API_KEYS='"harvest-bench-0123456789"' FIXTURE_PORT=$port
     local MORE
@@ -53,9 +62,11 @@ write_conf() {
 }
 write_conf
 
-say "iiifd harvest bench --dry-run"
+harvest_args=(harvest bench)
+[[ $dry_run == 1 ]] && harvest_args+=(--dry-run)
+say "iiifd ${harvest_args[*]}"
 start_ns=$(date +%s%N)
-"$iiifd" -c "$work/iiifd.toml" --log-level warn harvest bench --dry-run >"$work/run.json" 2>"$work/iiifd.err" &
+"$iiifd" -c "$work/iiifd.toml" --log-level warn "${harvest_args[@]}" >"$work/run.json" 2>"$work/iiifd.err" &
 harvest_pid=$!
 # VmRSS every 0.2 s (kB), with the requests the fixture has answered by then.
 : >"$work/rss.tsv"
@@ -73,8 +84,12 @@ fixture_ticks=$(awk '{print $14 + $15}' "/proc/$fixture_pid/stat")
 bench_end_load=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed=$(($(date +%s) - started))
 
-harvested=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counts']['records'])" "$work/run.json")
+count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counts'][sys.argv[2]])" "$work/run.json" "$1"; }
+harvested=$(count records)
+created=$(count created)
 [[ $harvested -eq $records ]] || fail "$harvested records harvested, not $records"
+if [[ $dry_run == 1 ]]; then expected=0; else expected=$records; fi
+[[ $created -eq $expected ]] || fail "$created objects made, not $expected"
 seconds=$(awk -v ns=$((end_ns - start_ns)) 'BEGIN {printf "%.2f", ns / 1e9}')
 rate=$(awk -v n="$records" -v s="$seconds" 'BEGIN {printf "%.0f", n / s}')
 pages=$(wc -l <"$work/requests.log")
@@ -94,15 +109,16 @@ $(bench_machine)
 Commit: $commit; iiifd: $iiifd.
 Load average (1, 5, 15 min) before the run: $load_start; after: $bench_end_load.
 
-\`iiifd harvest bench --dry-run\` against \`tests/harvest/fixture_provider.py\` on loopback:
+\`iiifd ${harvest_args[*]}\` against \`tests/harvest/fixture_provider.py\` on loopback:
 $records generated oai_dc records (title, creator, date, type, identifier, sets), pages of 100,
-seconds granularity, no politeness delay. A dry run reads, parses (libxml2's reader) and
-normalises (dc_normalise) every record and logs the run; it makes no object (not built yet).
+seconds granularity, no politeness delay. Each record is read, parsed (libxml2's reader) and
+normalised (dc_normalise)$([[ $dry_run == 1 ]] && echo "; a dry run makes no object" || echo ", then made an object: its ARK minted and noted, object.json, the catalog's records, an event in redis-server's stream (\`--save '' --appendonly no\`)").
 The provider is a Python script: its CPU time is given so that a rate it limits is seen as such.
 
 | | |
 | --- | ---: |
 | records harvested | $harvested |
+| objects made | $created |
 | requests (Identify and ListRecords pages) | $pages |
 | wall time | $seconds s |
 | records per second | **$rate** (target ≥ 2,000) |

@@ -40,13 +40,12 @@ import datetime
 import gzip
 import http.server
 import json
-import os
-import signal
-import sys
 import threading
 import time
 import urllib.parse
 import zlib
+
+import loopback
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ID_PREFIX = "oai:fixture.example.org:rec-"
@@ -279,14 +278,6 @@ def make_handler(provider):
     return Handler
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", required=True)
@@ -294,19 +285,7 @@ def main():
     parser.add_argument("--config", default="{}")
     options = parser.parse_args()
     provider = Provider(json.loads(options.config), options.log)
-    server = Server(("127.0.0.1", 0), make_handler(provider))
-
-    def stop(signum, frame):
-        # serve_forever runs on this thread: shutdown() would wait for it, so end it from another.
-        threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    temporary = options.port_file + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(str(server.server_address[1]))
-    os.rename(temporary, options.port_file)
-    server.serve_forever(poll_interval=0.1)
-    server.server_close()
+    loopback.serve(make_handler(provider), options.port_file)
 
 
 if __name__ == "__main__":

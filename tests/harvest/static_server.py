@@ -21,15 +21,16 @@ import gzip
 import http.server
 import json
 import os
-import signal
-import sys
 import threading
 import time
+
+import loopback
 
 
 def make_handler(root, log_path, lock):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body in separate writes (fixture_provider.py)
 
         def answer(self, status, body=b"", headers=None):
             headers = dict(headers or {})
@@ -86,33 +87,13 @@ def make_handler(root, log_path, lock):
     return Handler
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--log", required=True)
     options = parser.parse_args()
-    server = Server(("127.0.0.1", 0), make_handler(options.root, options.log, threading.Lock()))
-
-    def stop(signum, frame):
-        # serve_forever runs on this thread: shutdown() would wait for it, so end it from another.
-        threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    temporary = options.port_file + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(str(server.server_address[1]))
-    os.rename(temporary, options.port_file)
-    server.serve_forever(poll_interval=0.1)
-    server.server_close()
+    loopback.serve(make_handler(options.root, options.log, threading.Lock()), options.port_file)
 
 
 if __name__ == "__main__":

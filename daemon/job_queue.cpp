@@ -17,6 +17,17 @@
 namespace iiifd {
 namespace {
 
+// An error reply: a Redis that cannot serve for now (loading its data after a restart, busy
+// with a script, a replica cut from its master) is unavailable, like one that cannot be
+// reached, so that a deposit gets 503 with Retry-After, not 500; any other is the command's.
+// (The code is the reply's first word: BUSYGROUP, for one, is no BUSY.)
+[[noreturn]] void throw_reply_error(const std::string& text) {
+    const std::string code = text.substr(0, text.find(' '));
+    for (const char* transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
+        if (code == transient) throw RedisUnavailable("redis: " + text);
+    throw RedisCommandError(text);
+}
+
 constexpr timeval kConnectTimeout{2, 0};
 // Longer than the longest blocking read (XREADGROUP ... BLOCK 2000), so that only a dead
 // connection times out.
@@ -150,7 +161,7 @@ RedisReply Redis::command(const std::vector<std::string>& arguments) {
         }
         RedisReply result = copied(reply);
         freeReplyObject(reply);
-        if (result.type == RedisReply::Type::error) throw RedisCommandError(result.text);
+        if (result.type == RedisReply::Type::error) throw_reply_error(result.text);
         return result;
     }
 }
@@ -182,12 +193,12 @@ std::vector<RedisReply> Redis::transaction(const std::vector<std::vector<std::st
         freeReplyObject(raw);
     }
     const RedisReply& exec = replies.back();
-    if (exec.type == RedisReply::Type::error) throw RedisCommandError(exec.text);
+    if (exec.type == RedisReply::Type::error) throw_reply_error(exec.text);
     for (const RedisReply& reply : replies) {
-        if (reply.type == RedisReply::Type::error) throw RedisCommandError(reply.text);
+        if (reply.type == RedisReply::Type::error) throw_reply_error(reply.text);
     }
     for (const RedisReply& reply : exec.elements) {
-        if (reply.type == RedisReply::Type::error) throw RedisCommandError(reply.text);
+        if (reply.type == RedisReply::Type::error) throw_reply_error(reply.text);
     }
     return exec.elements;
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api_harness.hpp"
@@ -374,6 +375,38 @@ TEST_CASE("api: with Redis down a deposit is 503 and nothing is minted or staged
 
     // Back again: the same daemon takes deposits without a restart.
     redis.start();
+    HttpResponse again = iiifd.post_object({image("a.jpg")});
+    REQUIRE(again.status == 202);
+    CHECK(json_text(iiifd.wait_for_job(json_text(again.body, "job")), "state") == "done");
+}
+
+TEST_CASE(
+    "api: while Redis answers BUSY (or LOADING) a deposit is 503, not 500, and nothing is "
+    "staged",
+    "[api]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    // A script that never ends: past lua-time-limit, Redis answers every other command BUSY until
+    // SCRIPT KILL, as it answers LOADING while it reads its data after a restart.
+    redis.text({"CONFIG", "SET", "lua-time-limit", "10"});
+    std::thread script([&] {
+        try {
+            redis.text({"EVAL", "while true do end", "0"});
+        } catch (const std::exception&) {
+            // killed: the expected end
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+    HttpResponse deposit = iiifd.post_object({image("a.jpg")});
+    CHECK(deposit.status == 503);
+    CHECK(deposit.headers.find("Retry-After: 5\r\n") != std::string::npos);
+    CHECK(json_text(deposit.body, "error") == "the job queue (Redis) is unavailable");
+    CHECK(entries(iiifd.staging()) == 0);
+
+    redis.text({"SCRIPT", "KILL"});
+    script.join();
     HttpResponse again = iiifd.post_object({image("a.jpg")});
     REQUIRE(again.status == 202);
     CHECK(json_text(iiifd.wait_for_job(json_text(again.body, "job")), "state") == "done");

@@ -255,13 +255,11 @@ struct HttpServer::Impl {
 
     std::mutex peers_mutex;
     std::unordered_set<Peer*> peers;
-    std::atomic<unsigned> connection_count{0};
     std::atomic<int> posted_count{0};  // requests handed to the workers, not yet done with
 
     std::mutex stop_mutex;
     std::condition_variable stop_changed;
     bool stopping = false;
-    bool started = false;
 
     // ---- libmicrohttpd's callbacks (static trampolines below) ----
     MHD_Result access(MHD_Connection* connection, Exchange& exchange, const char* method,
@@ -574,10 +572,6 @@ int HttpServer::port() const {
     return impl_->port;
 }
 
-unsigned HttpServer::connections() const {
-    return impl_->connection_count.load();
-}
-
 void HttpServer::bind(const std::string& host, int port) {
     auto failure = [&](const std::string& what) {
         if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
@@ -662,14 +656,12 @@ void HttpServer::listen() {
             *socket_context = peer;
             std::lock_guard lock(server->peers_mutex);
             server->peers.insert(peer);
-            server->connection_count++;
         } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
             auto* peer = static_cast<Peer*>(*socket_context);
             if (peer == nullptr) return;
             {
                 std::lock_guard lock(server->peers_mutex);
                 server->peers.erase(peer);
-                server->connection_count--;
             }
             delete peer;
             *socket_context = nullptr;
@@ -706,8 +698,6 @@ void HttpServer::listen() {
     impl.listen_fd = -1;  // libmicrohttpd's now
 
     std::unique_lock lock(impl.stop_mutex);
-    impl.started = true;
-    impl.stop_changed.notify_all();
     while (!impl.stopping) {
         impl.stop_changed.wait_for(lock, kReaperPeriod);
         lock.unlock();

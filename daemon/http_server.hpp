@@ -95,9 +95,6 @@ class HttpServer {
     // Takes no new connection; the requests under way are answered; then returns.
     void stop();
 
-    // Threads and connections now, for tests and logs.
-    unsigned connections() const;
-
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -229,7 +229,9 @@ TEST_CASE(
     CHECK(patch_cut < 4s);
     CHECK(upload.closed_within(5s));
     const auto upload_cut = Clock::now() - sent;
-    CHECK(upload_cut >= 3s);
+    // libmicrohttpd counts idle time in whole seconds of its own clock: the 3 s timeout may
+    // end up to a second early, never before the body_timeout's 2 s have passed.
+    CHECK(upload_cut >= 2s);
     CHECK(upload_cut < 6s);
     const auto deadline = Clock::now() + 3s;
     while (entries(iiifd.staging()) != 0 && Clock::now() < deadline)

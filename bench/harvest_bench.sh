@@ -68,12 +68,16 @@ say "iiifd ${harvest_args[*]}"
 start_ns=$(date +%s%N)
 "$iiifd" -c "$work/iiifd.toml" --log-level warn "${harvest_args[@]}" >"$work/run.json" 2>"$work/iiifd.err" &
 harvest_pid=$!
-# VmRSS every 0.2 s (kB), with the requests the fixture has answered by then.
+# Every 0.2 s: the requests the fixture has answered by then, VmRSS, RssAnon (the heap),
+# RssFile (pages of mapped files: the catalog's map) in kB, and iiifd's CPU time in ticks.
 : >"$work/rss.tsv"
 : >>"$work/requests.log"
 while kill -0 "$harvest_pid" 2>/dev/null; do
-    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$harvest_pid/status" 2>/dev/null || true)
-    [[ -n $rss ]] && echo "$(wc -l <"$work/requests.log") $rss" >>"$work/rss.tsv"
+    memory=$(awk '/^(VmRSS|RssAnon|RssFile)/ {printf "%s ", $2}' "/proc/$harvest_pid/status" \
+        2>/dev/null || true)
+    ticks=$(awk '{print $14 + $15}' "/proc/$harvest_pid/stat" 2>/dev/null || true)
+    [[ -n $memory && -n $ticks ]] &&
+        echo "$(wc -l <"$work/requests.log") $memory$ticks" >>"$work/rss.tsv"
     sleep 0.2
 done
 status=0
@@ -99,6 +103,12 @@ first_rss=$(awk '$1 >= 3 {print $2; exit}' "$work/rss.tsv")
 last_rss=$(tail -1 "$work/rss.tsv" | cut -d' ' -f2)
 peak_rss=$(sort -k2 -n "$work/rss.tsv" | tail -1 | cut -d' ' -f2)
 growth=$(((last_rss - first_rss) / 1024))
+first_anon=$(awk '$1 >= 3 {print $3; exit}' "$work/rss.tsv")
+last_anon=$(tail -1 "$work/rss.tsv" | cut -d' ' -f3)
+first_file=$(awk '$1 >= 3 {print $4; exit}' "$work/rss.tsv")
+last_file=$(tail -1 "$work/rss.tsv" | cut -d' ' -f4)
+iiifd_cpu=$(tail -1 "$work/rss.tsv" |
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", $5 / hz}')
 fixture_cpu=$(awk -v t="$fixture_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}')
 
 cat <<EOF
@@ -123,8 +133,11 @@ The provider is a Python script: its CPU time is given so that a rate it limits 
 | wall time | $seconds s |
 | records per second | **$rate** (target ≥ 2,000) |
 | provider's CPU time (Python) | $fixture_cpu s |
+| iiifd's CPU time (at the last sample) | $iiifd_cpu s |
 | iiifd's resident memory after the first page | $((first_rss / 1024)) MB |
 | iiifd's resident memory at the end | $((last_rss / 1024)) MB |
 | from the first page to the last | $growth MB (target: within 50 MB) |
 | iiifd's peak resident memory (sampled every 0.2 s) | $((peak_rss / 1024)) MB |
+| of it, its heap (RssAnon), after the first page and at the end | $((first_anon / 1024)) MB, $((last_anon / 1024)) MB |
+| of it, mapped files' pages (RssFile: the catalog's map, libraries), same | $((first_file / 1024)) MB, $((last_file / 1024)) MB |
 EOF

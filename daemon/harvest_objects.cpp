@@ -106,7 +106,7 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
 
     iiif::ObjectMetadata metadata = metadata_of(record, normalised);
     if (!existing) {
-        pending_.push_back({record.identifier, std::move(metadata)});
+        hold({record.identifier, "", std::move(metadata)});
         return SinkOutcome::created;
     }
     if (existing->state == iiif::RecordState::withdrawn) {
@@ -117,51 +117,89 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
         *existing = takedown.apply(TakedownAction::reinstate, existing->ark, back);
     }
     if (same_but_harvest_time(existing->metadata, metadata)) return SinkOutcome::unchanged;
-
-    auto redis = changes_.redis.lease();
-    std::lock_guard lock(changes_.mutex);
-    iiif::ObjectRecord object = changes_.object(existing->ark);
-    object.metadata = std::move(metadata);
-    object.updated = object.datestamp = std::max(iiif::now_seconds(), object.datestamp);
-    changes_.store.rewrite(object, [&] { changes_.catalog.put(object, {}); });
-    announce_change(*redis, changes_.config,
-                    CatalogEvent{"object.updated", object.ark, object.datestamp});
+    hold({record.identifier, existing->ark, std::move(metadata)});
     return SinkOutcome::updated;
+}
+
+void HarvestObjects::hold(Pending pending) {
+    // A list names a record once; should a page name it twice, its last version is written.
+    const auto [at, added] = pending_at_.emplace(pending.identifier, pending_.size());
+    if (added) {
+        pending_.push_back(std::move(pending));
+    } else {
+        pending_[at->second].metadata = std::move(pending.metadata);
+    }
 }
 
 void HarvestObjects::page_done() {
     if (pending_.empty()) return;
+    std::vector<Pending> pending = std::move(pending_);
+    pending_.clear();
+    pending_at_.clear();
+    write_pending(std::move(pending));
+}
+
+void HarvestObjects::write_pending(std::vector<Pending> pending) {
     // ARKs first, durably noted with their records, then the objects: a crash in between finds
     // them again and makes each object once.
+    size_t unnamed = 0;
+    for (Pending& record : pending) {
+        if (!record.ark.empty()) continue;
+        const auto noted = arks_.find(record.identifier);  // noted before a crash, never written
+        if (noted != arks_.end()) {
+            record.ark = noted->second;
+        } else {
+            ++unnamed;
+        }
+    }
+    const std::vector<std::string> minted = changes_.catalog.mint_many(
+        changes_.config.naan, partner_.shoulder, changes_.config.check_profile, unnamed);
     std::string lines;
-    for (const Pending& record : pending_) {
-        if (arks_.count(record.identifier) != 0) continue;  // noted before a crash, never written
-        const std::string ark = changes_.catalog.mint(changes_.config.naan, partner_.shoulder,
-                                                      changes_.config.check_profile);
-        arks_[record.identifier] = ark;
-        lines += record.identifier + "\t" + ark + "\n";
+    size_t next = 0;
+    std::vector<bool> created(pending.size(), false);
+    for (size_t i = 0; i < pending.size(); ++i) {
+        Pending& record = pending[i];
+        if (record.ark.empty()) {
+            record.ark = minted[next++];
+            arks_[record.identifier] = record.ark;
+            lines += record.identifier + "\t" + record.ark + "\n";
+        }
+        created[i] = !changes_.catalog.reader().object(record.ark).has_value();
     }
     if (!lines.empty()) {
         make_directories(map_path_.substr(0, map_path_.rfind('/')));
         append_durably(map_path_, lines);
     }
-    std::vector<Pending> pending = std::move(pending_);
-    pending_.clear();
-    for (const Pending& record : pending) write_new(arks_.at(record.identifier), record.metadata);
-}
 
-void HarvestObjects::write_new(const std::string& ark, const iiif::ObjectMetadata& metadata) {
-    iiif::ObjectRecord object;
-    object.ark = ark;
-    object.metadata = metadata;
-    object.state = iiif::RecordState::active;
-    object.created = object.updated = object.datestamp = iiif::now_seconds();
+    const std::int64_t now = iiif::now_seconds();
+    std::vector<ObjectStore::Change> files;
+    std::vector<iiif::CatalogWriter::Entry> entries;
+    std::vector<CatalogEvent> events;
     auto redis = changes_.redis.lease();
     std::lock_guard lock(changes_.mutex);
-    make_directories(changes_.store.files(ark).directory);  // no pages: nothing made it yet
-    changes_.store.write(object, {}, [&] { changes_.catalog.put(object, {}); });
-    announce_change(*redis, changes_.config,
-                    CatalogEvent{"object.created", object.ark, object.datestamp});
+    for (size_t i = 0; i < pending.size(); ++i) {
+        Pending& record = pending[i];
+        iiif::ObjectRecord object;
+        if (created[i]) {
+            object.ark = record.ark;
+            object.state = iiif::RecordState::active;
+            object.created = object.updated = object.datestamp = now;
+            make_directories(changes_.store.files(record.ark).directory);  // no pages yet
+        } else {
+            // Read again under the lock: a change made since take() (a PATCH, a takedown) is
+            // kept, only the metadata replaced.
+            object = changes_.object(record.ark);
+            object.updated = object.datestamp = std::max(now, object.datestamp);
+        }
+        object.metadata = std::move(record.metadata);
+        files.push_back({object, created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
+                                            : std::nullopt});
+        events.push_back({created[i] ? "object.created" : "object.updated", object.ark,
+                          object.datestamp});
+        entries.push_back({std::move(object), {}});
+    }
+    changes_.store.write_many(files, [&] { changes_.catalog.put_many(entries); });
+    announce_changes(*redis, changes_.config, events);
 }
 
 }  // namespace iiifd

@@ -436,6 +436,21 @@ void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEven
     }
 }
 
+void announce_changes(Redis& redis, const DaemonConfig& config,
+                      const std::vector<CatalogEvent>& events) {
+    if (events.empty()) return;
+    std::vector<std::vector<std::string>> commands;
+    for (const CatalogEvent& event : events)
+        commands.push_back({"XADD", config.events_stream, "*", "type", event.type, "ark",
+                            event.ark, "datestamp", std::to_string(event.datestamp)});
+    try {
+        redis.transaction(commands);
+    } catch (const std::exception& error) {
+        spdlog::error("{} objects changed, but their events are lost: {}", events.size(),
+                      error.what());
+    }
+}
+
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
                   const std::string& job_id, JobState state, const std::vector<FileOutcome>& files,
                   const std::string& error, const std::optional<CatalogEvent>& event) {

@@ -174,6 +174,9 @@ void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& 
 // The same for a change already made (object.json and the catalog have it): a failure is
 // logged, not thrown, since the change stands and only its event is lost.
 void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEvent& event);
+// The same for many changes, in one transaction (a harvest's page).
+void announce_changes(Redis& redis, const DaemonConfig& config,
+                      const std::vector<CatalogEvent>& events);
 
 // The end of a job, in one transaction: its final state and files, its catalog event if any,
 // and the acknowledgement (XACK, then XDEL: a finished job leaves the stream).

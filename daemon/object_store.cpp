@@ -44,7 +44,7 @@ std::string rebased(const std::string& path, const std::string& directory) {
     return directory + "/" + path;
 }
 
-std::string document_text(const json_t* document) {
+std::string indented_text(const json_t* document) {
     return iiif::json_text(document, JSON_INDENT(2)) + "\n";
 }
 
@@ -107,9 +107,8 @@ void ObjectStore::replace(const std::string& path, const std::optional<std::stri
     }
 }
 
-void ObjectStore::write(const iiif::ObjectRecord& object,
-                        const std::vector<iiif::ImageRecord>& images,
-                        const std::function<void()>& then) const {
+std::string ObjectStore::document_text(const iiif::ObjectRecord& object,
+                                       const std::vector<iiif::ImageRecord>& images) const {
     const ObjectFiles where = files(object.ark);
     Json document(json_object());
     json_object_set_new(document.get(), "schema", json_integer(kSchema));
@@ -123,7 +122,27 @@ void ObjectStore::write(const iiif::ObjectRecord& object,
         json_array_append_new(list,
                               record_value(iiif::image_record_to_json(image), "image record"));
     }
-    replace(where.object_file, contents_of(where.object_file), document_text(document.get()), then);
+    return indented_text(document.get());
+}
+
+std::string ObjectStore::rewritten_text(const std::string& path, const std::string& text,
+                                        const iiif::ObjectRecord& object) {
+    json_error_t error;
+    Json document = loaded(text, error);
+    if (!json_is_object(document.get()))
+        throw iiif::IiifError(500, path + ": invalid JSON: " + error.text);
+    std::string object_text = iiif::object_record_to_json(object);
+    json_t* value = loaded(object_text, error).release();
+    if (value == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
+    json_object_set_new(document.get(), "object", value);
+    return indented_text(document.get());
+}
+
+void ObjectStore::write(const iiif::ObjectRecord& object,
+                        const std::vector<iiif::ImageRecord>& images,
+                        const std::function<void()>& then) const {
+    const std::string path = files(object.ark).object_file;
+    replace(path, contents_of(path), document_text(object, images), then);
 }
 
 void ObjectStore::rewrite(const iiif::ObjectRecord& object,
@@ -131,15 +150,44 @@ void ObjectStore::rewrite(const iiif::ObjectRecord& object,
     const std::string path = files(object.ark).object_file;
     const std::optional<std::string> text = contents_of(path);
     if (!text) throw iiif::IiifError(500, path + ": cannot read");
-    json_error_t error;
-    Json document = loaded(*text, error);
-    if (!json_is_object(document.get()))
-        throw iiif::IiifError(500, path + ": invalid JSON: " + error.text);
-    std::string object_text = iiif::object_record_to_json(object);
-    json_t* value = loaded(object_text, error).release();
-    if (value == nullptr) throw iiif::IiifError(500, "object record: " + std::string(error.text));
-    json_object_set_new(document.get(), "object", value);
-    replace(path, text, document_text(document.get()), then);
+    replace(path, text, rewritten_text(path, *text, object), then);
+}
+
+void ObjectStore::write_many(const std::vector<Change>& changes,
+                             const std::function<void()>& then) const {
+    std::vector<std::pair<std::string, std::string>> written;
+    std::vector<std::optional<std::string>> previous;
+    for (const Change& change : changes) {
+        const std::string path = files(change.object.ark).object_file;
+        previous.push_back(contents_of(path));
+        if (change.images) {
+            written.emplace_back(path, document_text(change.object, *change.images));
+        } else {
+            if (!previous.back()) throw iiif::IiifError(500, path + ": cannot read");
+            written.emplace_back(path, rewritten_text(path, *previous.back(), change.object));
+        }
+    }
+    write_files_atomically(written);
+    try {
+        then();
+    } catch (...) {
+        try {
+            std::vector<std::pair<std::string, std::string>> restored;
+            for (size_t i = 0; i < written.size(); ++i) {
+                if (previous[i]) {
+                    restored.emplace_back(written[i].first, std::move(*previous[i]));
+                } else {
+                    fs::remove(written[i].first);
+                    fsync_directory(fs::path(written[i].first).parent_path().string());
+                }
+            }
+            write_files_atomically(restored);
+        } catch (const std::exception& failure) {
+            spdlog::error("{} objects: the changes the catalog refused could not be undone: {}",
+                          written.size(), failure.what());
+        }
+        throw;
+    }
 }
 
 StoredObject ObjectStore::read(const std::string& object_file) {

@@ -63,6 +63,16 @@ class ObjectStore {
     // Replaces the object record of an object.json and keeps its images as they are (a change
     // of metadata or state), then runs `then`; IiifError 500 when the file cannot be read.
     void rewrite(const iiif::ObjectRecord& object, const std::function<void()>& then) const;
+    // Many objects' object.json written together (a harvest's page), made durable with two
+    // syncs for the lot (write_files_atomically), then `then` runs once (the catalog's put_many
+    // of the same changes); when it throws, every file is put back as it was. A change with
+    // `images` writes the file whole, as write() does; without, it keeps the images the file
+    // lists, as rewrite() does.
+    struct Change {
+        iiif::ObjectRecord object;
+        std::optional<std::vector<iiif::ImageRecord>> images;
+    };
+    void write_many(const std::vector<Change>& changes, const std::function<void()>& then) const;
     // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
     static StoredObject read(const std::string& object_file);
 
@@ -72,6 +82,11 @@ class ObjectStore {
     static bool is_object_content(std::string_view directory_name);
 
   private:
+    std::string document_text(const iiif::ObjectRecord& object,
+                              const std::vector<iiif::ImageRecord>& images) const;
+    // object.json's `text` with its object record replaced by `object`'s.
+    static std::string rewritten_text(const std::string& path, const std::string& text,
+                                      const iiif::ObjectRecord& object);
     // Replaces `path` (`previous`, nullopt when it was absent) with `text`, then runs `then`,
     // putting `previous` back when it throws.
     static void replace(const std::string& path, const std::optional<std::string>& previous,

@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "encoding.hpp"
@@ -120,12 +121,15 @@ void sync_directory(const std::string& directory) {
     if (::fsync(fd.get()) != 0) fail(directory, "cannot fsync directory");
 }
 
-// A temporary file open for writing; unlinked unless committed.
+// A temporary file open for writing; unlinked unless committed. It is opened without O_TRUNC:
+// it is new and empty, and ext4 takes a truncation to size 0 for a rewrite in place and writes
+// the file out when it is closed (auto_da_alloc), a wait the fsync of the commit would do anyway
+// but one a batch (write_files_atomically) means to share.
 class Temporary {
   public:
     explicit Temporary(const std::string& final_path)
         : path_(create_temporary_file(parent_of(final_path))),
-          fd_(::open(path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)) {
+          fd_(::open(path_.c_str(), O_WRONLY | O_CLOEXEC)) {
         if (fd_.get() < 0) {
             int error = errno;
             ::unlink(path_.c_str());
@@ -246,6 +250,35 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     Temporary temporary(path);
     write_all(temporary.fd(), bytes.data(), bytes.size(), temporary.path());
     temporary.commit(path);
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+    if (files.empty()) return;
+    std::vector<std::string> temporaries;
+    auto sync_all = [&] {
+        Fd fd(::open(parent_of(files.front().first).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (fd.get() < 0) fail(parent_of(files.front().first), "cannot open directory");
+        if (::syncfs(fd.get()) != 0) fail(parent_of(files.front().first), "cannot syncfs");
+    };
+    size_t renamed = 0;
+    try {
+        for (const auto& [path, bytes] : files) {
+            temporaries.push_back(create_temporary_file(parent_of(path)));
+            Fd fd(::open(temporaries.back().c_str(), O_WRONLY | O_CLOEXEC));
+            if (fd.get() < 0) fail(temporaries.back(), "cannot open");
+            write_all(fd.get(), bytes.data(), bytes.size(), temporaries.back());
+            if (::fchmod(fd.get(), kFileMode) != 0) fail(temporaries.back(), "cannot chmod");
+        }
+        sync_all();
+        for (; renamed < files.size(); ++renamed) {
+            if (::rename(temporaries[renamed].c_str(), files[renamed].first.c_str()) != 0)
+                fail(files[renamed].first, "cannot rename " + temporaries[renamed] + " to it");
+        }
+        sync_all();
+    } catch (...) {
+        for (size_t i = renamed; i < temporaries.size(); ++i) ::unlink(temporaries[i].c_str());
+        throw;
+    }
 }
 
 void copy_file_atomically(const std::string& from, const std::string& to) {

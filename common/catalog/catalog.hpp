@@ -193,6 +193,10 @@ class CatalogWriter {
     // Mints a new ARK name under `shoulder`, records it in `arks` and returns the ARK
     // ("ark:/NAAN/name"); retries on the (astronomically rare) collision.
     std::string mint(const std::string& naan, const std::string& shoulder, CheckProfile profile);
+    // `count` ARKs minted as mint() mints one, in one transaction (one commit for a harvest's
+    // page of new records).
+    std::vector<std::string> mint_many(const std::string& naan, const std::string& shoulder,
+                                       CheckProfile profile, size_t count);
 
     // The addresses every document is made with. When they differ from those recorded in the
     // catalog, they are recorded and every document is made again (in batches of objects, each

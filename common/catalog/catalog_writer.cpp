@@ -190,23 +190,38 @@ void CatalogWriter::rebuild_tallies() {
 
 std::string CatalogWriter::mint(const std::string& naan, const std::string& shoulder,
                                 CheckProfile profile) {
-    for (int attempt = 0; attempt < kMintAttempts; ++attempt) {
-        std::string name = mint_ark_name(naan, shoulder, profile);
-        auto ark = parse_ark("ark:/" + naan + "/" + name);
-        if (!ark || !ark->qualifier.empty())
-            throw IiifError(500, "catalog: cannot mint under NAAN \"" + naan +
-                                     "\" and shoulder \"" + shoulder + "\"");
-        std::string key = ark->normalized_base();
-        Txn txn(env_, 0);
-        if (txn.find(reader_.arks_, key)) continue;  // taken: draw again
-        Json record(json_object());
-        json_object_set_new(record.get(), "ark", json_string_of(ark->to_string()));
-        json_object_set_new(record.get(), "minted", json_integer(now_seconds()));
-        txn.put(reader_.arks_, key, json_text(record.get()));
-        txn.commit();
-        return ark->to_string();
+    return mint_many(naan, shoulder, profile, 1).front();
+}
+
+std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
+                                                  const std::string& shoulder,
+                                                  CheckProfile profile, size_t count) {
+    std::vector<std::string> minted;
+    if (count == 0) return minted;
+    Txn txn(env_, 0);
+    const std::int64_t now = now_seconds();
+    while (minted.size() < count) {
+        int attempt = 0;
+        for (;; ++attempt) {
+            if (attempt == kMintAttempts)
+                throw IiifError(500, "catalog: no free ARK name under shoulder \"" + shoulder + "\"");
+            std::string name = mint_ark_name(naan, shoulder, profile);
+            auto ark = parse_ark("ark:/" + naan + "/" + name);
+            if (!ark || !ark->qualifier.empty())
+                throw IiifError(500, "catalog: cannot mint under NAAN \"" + naan +
+                                         "\" and shoulder \"" + shoulder + "\"");
+            std::string key = ark->normalized_base();
+            if (txn.find(reader_.arks_, key)) continue;  // taken (in this batch too): draw again
+            Json record(json_object());
+            json_object_set_new(record.get(), "ark", json_string_of(ark->to_string()));
+            json_object_set_new(record.get(), "minted", json_integer(now));
+            txn.put(reader_.arks_, key, json_text(record.get()));
+            minted.push_back(ark->to_string());
+            break;
+        }
     }
-    throw IiifError(500, "catalog: no free ARK name under shoulder \"" + shoulder + "\"");
+    txn.commit();
+    return minted;
 }
 
 void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {

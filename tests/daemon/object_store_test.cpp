@@ -67,6 +67,40 @@ TEST_CASE("object.json changes stand only when the catalog's write succeeds", "[
     CHECK(ObjectStore::read(file).object.metadata.dc.at("title")[0].value == "Plan");
 }
 
+TEST_CASE("object.json files written together stand only when the catalog's write succeeds",
+          "[object_store]") {
+    const fs::path root = test_images::scratch_dir() / "object-store-many";
+    fs::remove_all(root);
+    const ObjectStore store(root.string());
+    iiif::ObjectRecord existing = record("Carte");
+    iiif::ObjectRecord fresh = record("Atlas");
+    fresh.ark = "ark:/67375/39D-B2C3D4F6-Q";
+    const std::string existing_file = store.files(existing.ark).object_file;
+    const std::string fresh_file = store.files(fresh.ark).object_file;
+    fs::create_directories(fs::path(existing_file).parent_path());
+    fs::create_directories(fs::path(fresh_file).parent_path());
+    store.write(existing, {}, [] {});
+    const std::string before = read_file(existing_file);
+
+    // The catalog refuses the batch: the existing file byte for byte as it was, the new one gone.
+    existing.metadata.dc["title"] = {{"Plan", "fr"}};
+    CHECK_THROWS_WITH(store.write_many({{existing, std::nullopt}, {fresh, std::vector<iiif::ImageRecord>{}}},
+                                       refused),
+                      "catalog: mdb_put: MDB_BAD_VALSIZE");
+    CHECK(read_file(existing_file) == before);
+    CHECK_FALSE(fs::exists(fresh_file));
+    CHECK(std::distance(fs::directory_iterator(fs::path(fresh_file).parent_path()),
+                        fs::directory_iterator()) == 0);
+
+    int puts = 0;
+    store.write_many({{existing, std::nullopt}, {fresh, std::vector<iiif::ImageRecord>{}}},
+                     [&] { ++puts; });
+    CHECK(puts == 1);
+    CHECK(ObjectStore::read(existing_file).object.metadata.dc.at("title")[0].value == "Plan");
+    CHECK(ObjectStore::read(fresh_file).object.metadata.dc.at("title")[0].value == "Atlas");
+    CHECK(ObjectStore::read(fresh_file).images.empty());
+}
+
 TEST_CASE("object.json keeps a harvested object's origin, and an object without images",
           "[object_store]") {
     const fs::path root = test_images::scratch_dir() / "object-store-origin";

@@ -89,6 +89,32 @@ TEST_CASE("an atomic write leaves the content and no temporary file", "[storage]
     CHECK(names_in(dir) == std::vector<std::string>{"object.json"});
 }
 
+TEST_CASE("files written together are whole, readable by nginx, and leave no temporary file",
+          "[storage]") {
+    std::string dir = fresh_dir("together");
+    fs::create_directories(dir + "/b");
+    write_file_atomically(dir + "/a", "old");
+    write_files_atomically({{dir + "/a", "new a"}, {dir + "/b/c", "c"}, {dir + "/d", ""}});
+    CHECK(read_file(dir + "/a") == "new a");
+    CHECK(read_file(dir + "/b/c") == "c");
+    CHECK(read_file(dir + "/d").empty());
+    CHECK(names_in(dir) == std::vector<std::string>{"a", "b", "d"});
+    CHECK(names_in(dir + "/b") == std::vector<std::string>{"c"});
+    struct stat status;
+    REQUIRE(::stat((dir + "/b/c").c_str(), &status) == 0);
+    CHECK((status.st_mode & 0777) == 0644);
+}
+
+TEST_CASE("files written together: when one cannot be written, none is", "[storage]") {
+    std::string dir = fresh_dir("together-fail");
+    write_file_atomically(dir + "/a", "old");
+    CHECK_THROWS_WITH(
+        write_files_atomically({{dir + "/a", "new"}, {dir + "/missing/b", "b"}}),
+        Catch::Contains(dir + "/missing") && Catch::Contains("No such file or directory"));
+    CHECK(read_file(dir + "/a") == "old");
+    CHECK(names_in(dir) == std::vector<std::string>{"a"});
+}
+
 TEST_CASE("written files are readable by the nginx workers' user", "[storage]") {
     std::string dir = fresh_dir("mode");
     write_file_atomically(dir + "/a", "x");

@@ -215,6 +215,23 @@ TEST_CASE("catalog: minted ARKs are valid, distinct and recorded", "[catalog]") 
     CHECK_FALSE(writer->reader().ark_minted("ark:/12345/b3k-never-minted"));
 }
 
+TEST_CASE("catalog: ARKs minted together are valid, distinct and recorded", "[catalog]") {
+    auto writer = open_writer(catalog_path("mint-many"));
+    CHECK(writer->mint_many("67375", "39D", CheckProfile::inist, 0).empty());
+    const std::vector<std::string> arks = writer->mint_many("67375", "39D", CheckProfile::inist, 300);
+    REQUIRE(arks.size() == 300);
+    std::set<std::string> seen;
+    for (const std::string& ark : arks) {
+        auto parsed = parse_ark(ark);
+        REQUIRE(parsed);
+        CHECK(ark.starts_with("ark:/67375/39D-"));
+        CHECK(ark_name_is_valid("67375", parsed->name, CheckProfile::inist));
+        CHECK(writer->reader().ark_minted(ark));
+        seen.insert(parsed->normalized_base());
+    }
+    CHECK(seen.size() == 300);
+}
+
 TEST_CASE("catalog: an object put in the catalog counts as minted", "[catalog]") {
     auto writer = open_writer(catalog_path("put-mints"));
     put(*writer, object_of(kArk, 1));

@@ -29,6 +29,7 @@ response's root only, as DSpace writes it.
                      with Retry-After: S
     fail             {"requests": [n, ...], "status": C}: those requests are answered C
     slow             {"requests": [n, ...], "seconds": S}: those wait S seconds first
+    delay            seconds every request waits first (0): a slow partner, whose harvest lasts
     truncate         {"requests": [n, ...]}: those get the first half of their page
     not_oai          {"requests": [n, ...]}: those get an HTML page, with 200
     encoding         "gzip" or "deflate": used when the request's Accept-Encoding names it
@@ -244,6 +245,8 @@ def make_handler(provider):
                      "user_agent": self.headers.get("User-Agent", ""), "coding": ""}
             if in_list(config.get("slow"), number):
                 time.sleep(config["slow"]["seconds"])
+            if config.get("delay"):
+                time.sleep(config["delay"])
             headers = {"Content-Type": "text/xml; charset=utf-8"}
             if in_list(config.get("retry_after"), number):
                 status, body = 503, b"busy"

@@ -1,13 +1,11 @@
 #include "record_images.hpp"
 
-#include <curl/curl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <regex>
 #include <string_view>
@@ -385,32 +383,6 @@ std::optional<ManifestImage> first_image_v2(const json_t* canvas) {
     return std::nullopt;
 }
 
-// ---- HTTP -----------------------------------------------------------------------------------
-
-struct BodySink {
-    std::string bytes;
-    std::size_t limit;
-    bool too_large = false;
-};
-
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-    auto* sink = static_cast<BodySink*>(user);
-    if (sink->bytes.size() + size * count > sink->limit) {
-        sink->too_large = true;
-        return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
-    }
-    sink->bytes.append(data, size * count);
-    return size * count;
-}
-
-struct CurlDeleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-
-struct HeaderListDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
 }  // namespace
 
 std::vector<ImageReference> find_image_references(const HarvestedRecord& record) {
@@ -494,52 +466,14 @@ std::vector<ManifestImage> manifest_images(const std::string& json, const Manife
 }
 
 std::string fetch_manifest(const std::string& url, const FetchLimits& limits) {
-    if (!http_url(url)) throw ManifestError(url + ": not an http or https URL");
-    static std::once_flag global_init;
-    std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    const std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-    if (!handle) throw ManifestError("libcurl could not make a handle");
-    CURL* curl = handle.get();
-    const std::unique_ptr<curl_slist, HeaderListDeleter> headers(curl_slist_append(
-        nullptr,
-        "Accept: application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\", "
-        "application/json;q=0.9, */*;q=0.1"));
-    BodySink sink{{}, limits.max_bytes};
-    char error[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, limits.max_redirects);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, limits.user_agent.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(limits.connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    const CURLcode code = curl_easy_perform(curl);
-    if (sink.too_large || code == CURLE_FILESIZE_EXCEEDED)
-        throw ManifestError(url + ": the answer is larger than " +
-                            std::to_string(limits.max_bytes) + " bytes");
-    if (code == CURLE_TOO_MANY_REDIRECTS)
-        throw ManifestError(url + ": more than " + std::to_string(limits.max_redirects) +
-                            " redirects");
-    if (code == CURLE_UNSUPPORTED_PROTOCOL)
-        throw ManifestError(url + ": redirected to a scheme other than http or https");
-    if (code == CURLE_OPERATION_TIMEDOUT)
-        throw ManifestError(url + ": no whole answer within " +
-                            std::to_string(limits.timeout.count()) + " ms");
-    if (code != CURLE_OK)
-        throw ManifestError(url + ": " + (error[0] ? error : curl_easy_strerror(code)));
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) throw ManifestError(url + ": HTTP " + std::to_string(status), status);
-    return std::move(sink.bytes);
+    try {
+        return fetch_text(url,
+                          "application/ld+json;profile=\"http://iiif.io/api/presentation/3/"
+                          "context.json\", application/json;q=0.9, */*;q=0.1",
+                          limits);
+    } catch (const FetchError& error) {
+        throw ManifestError(error.what(), error.http_status());
+    }
 }
 
 }  // namespace iiifd

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "http_fetch.hpp"
 #include "oai_harvester.hpp"
 
 namespace iiifd {
@@ -97,14 +98,6 @@ class ManifestError : public std::runtime_error {
 // `limits.max_canvases` canvases.
 std::vector<ManifestImage> manifest_images(const std::string& json,
                                            const ManifestLimits& limits = {});
-
-struct FetchLimits {
-    std::chrono::milliseconds connect_timeout{10'000};
-    std::chrono::milliseconds timeout{60'000};  // the whole request, body included
-    std::size_t max_bytes = 16u << 20;          // decompressed
-    long max_redirects = 5;
-    std::string user_agent = "iiifd-harvester/1.0 (IIIF)";
-};
 
 // One GET of `url` (http or https only, redirects included), asking for gzip: the body of a
 // 200 answer. Throws ManifestError for another status, a body over `limits.max_bytes`, too

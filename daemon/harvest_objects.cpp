@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "clock.hpp"
 #include "iiif_error.hpp"
@@ -56,9 +58,22 @@ HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner)
     : changes_(changes),
       partner_(partner),
       map_path_(changes.config.storage_root + "/harvests/" + partner.id + "/identifiers.tsv") {
-    std::ifstream in(map_path_);
+    std::ifstream in(map_path_, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    // A last line without its line break was being written when the power went: it was never
+    // made durable, so no object was written under it. It goes, so the next append starts a
+    // line of its own.
+    const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    if (complete < text.size()) {
+        spdlog::warn("{}: an unfinished last line dropped", map_path_);
+        std::filesystem::resize_file(map_path_, complete);
+        text.resize(complete);
+    }
     size_t number = 0;
-    for (std::string line; std::getline(in, line);) {
+    for (size_t begin = 0; begin < text.size();) {
+        const size_t end = text.find('\n', begin);
+        const std::string line = text.substr(begin, end - begin);
+        begin = end + 1;
         ++number;
         const size_t tab = line.find('\t');
         if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())

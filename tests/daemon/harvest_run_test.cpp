@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -357,4 +358,29 @@ TEST_CASE("harvest objects: each record one object for life; unchanged, changed,
     const std::string noted =
         daemon_harness::read_file(side.config.storage_root + "/harvests/fixture/identifiers.tsv");
     CHECK(std::count(noted.begin(), noted.end(), '\n') == 5);
+}
+
+TEST_CASE("harvest objects: an unfinished last line of identifiers.tsv is dropped, not misread",
+          "[harvest_run]") {
+    ObjectsSide side("torn");
+    Fixture fixture(R"({"records": 3, "page_size": 2})");
+    REQUIRE(side.harvest(fixture).counts.created == 3);
+    const std::string path = side.config.storage_root + "/harvests/fixture/identifiers.tsv";
+    const std::string noted = daemon_harness::read_file(path);
+    // A power cut in the middle of an append: half a line, never made durable, no object.
+    {
+        std::ofstream out(path, std::ios::app | std::ios::binary);
+        out << "oai:fixture.example.org:rec-0099\tark:/99999/fk4";
+    }
+    Fixture more(R"({"records": 4, "page_size": 2})");
+    const HarvestRun run = side.harvest(more);
+    REQUIRE(run.status == "done");
+    CHECK(run.counts.created == 1);
+    CHECK(run.counts.updated == 3);  // another fixture: a new base URL in their origin
+    const std::string after = daemon_harness::read_file(path);
+    REQUIRE(after.starts_with(noted));
+    const std::string added = after.substr(noted.size());
+    CHECK(added.starts_with("oai:fixture.example.org:rec-0004\tark:/99999/fk4"));
+    CHECK(std::count(added.begin(), added.end(), '\n') == 1);
+    CHECK(side.objects().size() == 4);
 }

@@ -196,20 +196,6 @@ class DepositUpload : public HttpUpload {
     std::optional<iiif::IiifError> problem_;
 };
 
-// The object an object route names: the ARK the path ends with (percent-decoded by then),
-// within its length limit, in any spelling the ARK rules allow but with nothing under or after
-// it. Otherwise a page, a variant or a path such as "{ark}%2F..%2Fstaging" would reach the
-// object itself, since the catalog looks every ARK up by its base object.
-std::string object_ark(const HttpRequest& req) {
-    std::string ark = req.matches[1];
-    if (ark.size() > iiif::kMaxArkLength)
-        throw iiif::IiifError(
-            400, "identifier: longer than " + std::to_string(iiif::kMaxArkLength) + " characters");
-    if (!iiif::parse_object_ark(ark))
-        throw iiif::IiifError(404, "not an object's ARK (nothing may follow its name)");
-    return ark;
-}
-
 // A takedown's body, {"reason": "...", "requested_by": "..."}: both required, nothing else.
 TakedownRequest takedown_request(const std::string& body) {
     json_error_t error;

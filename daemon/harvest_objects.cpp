@@ -88,7 +88,7 @@ iiif::ObjectMetadata HarvestObjects::metadata_of(const HarvestedRecord& record,
     iiif::ObjectMetadata metadata = normalised.metadata;
     metadata.provider = partner_.institution;
     if (metadata.license.empty()) metadata.license = partner_.license;
-    metadata.sets = {"partner:" + partner_.id};
+    metadata.sets = {partner_set(partner_.id)};
     iiif::ObjectOrigin origin;
     origin.partner = partner_.id;
     origin.base_url = partner_.base_url;

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "api_auth.hpp"
+#include "ark.hpp"
 #include "auth_service.hpp"
 #include "encoding.hpp"
 #include "http_routes.hpp"
@@ -92,6 +93,19 @@ int limit_param(const HttpRequest& req, int otherwise, int most) {
     return limit;
 }
 
+// Nothing under or after the object's name: otherwise a page, a variant or a path such as
+// "{ark}%2F..%2Fstaging" would reach the object itself, since the catalog looks every ARK up by
+// its base object.
+std::string object_ark(const HttpRequest& req) {
+    std::string ark = req.matches[1];
+    if (ark.size() > iiif::kMaxArkLength)
+        throw iiif::IiifError(
+            400, "identifier: longer than " + std::to_string(iiif::kMaxArkLength) + " characters");
+    if (!iiif::parse_object_ark(ark))
+        throw iiif::IiifError(404, "not an object's ARK (nothing may follow its name)");
+    return ark;
+}
+
 iiif::CatalogReader::Position cursor_param(const HttpRequest& req) {
     const std::string cursor = req.get_param_value("cursor");
     if (cursor.empty()) return {};
@@ -123,7 +137,7 @@ struct HttpApi::Impl {
           api_auth(c, auth),
           deposits(c, catalog, redis, accepting, api_auth),
           partners(c, registry, api_auth),
-          public_routes(catalog),
+          public_routes(catalog, registry),
           server(
               limits(c),
               [this](const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {
@@ -194,6 +208,8 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { deposits.session(req, res); });
     server.route("GET", "/api/v1/public/objects",
                  [this](const Req& req, Res& res) { public_routes.objects(req, res); });
+    server.route("GET", "/api/v1/public/objects/(.+)",
+                 [this](const Req& req, Res& res) { public_routes.object(req, res); });
     server.route("GET", "/api/v1/public/sets",
                  [this](const Req& req, Res& res) { public_routes.sets(req, res); });
     server.route("GET", "/api/v1/jobs/([^/]+)",

@@ -21,7 +21,10 @@
 //   PUT   /api/v1/partners/{id}    defines or replaces a partner (API key only): 201 or 200
 //   DELETE /api/v1/partners/{id}   removes a partner defined through the API (API key only): 204
 //   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)
-//   GET   /api/v1/public/sets      every set, its name and count (no key)
+//   GET   /api/v1/public/objects/{ark}  what the document page shows of an active object,
+//                                  described ones included (object_description_v3; no key)
+//   GET   /api/v1/public/sets      every set, its name and count; a partner's set named after
+//                                  the partner (no key)
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)
 //   GET|POST /auth/login, GET /auth/token, GET /auth/logout
 //                                  the IIIF Auth 2.0 access, token and logout services (no

@@ -1,9 +1,9 @@
 // The HTTP API's handlers by audience, private to http_api.cpp (the server and its route table)
 // and the files that define them: deposit_routes.cpp (depositors: /api/v1/ but public and
-// partners), partner_routes.cpp (/api/v1/partners),
-// public_routes.cpp (the list page: /api/v1/public/), oai_routes.cpp (harvesters: /oai). Each
-// handler parses, asks who calls where it matters, calls a service and answers; errors are
-// thrown as IiifError and answered in one place (http_api.cpp).
+// partners), partner_routes.cpp (/api/v1/partners), public_routes.cpp (the list and document
+// pages: /api/v1/public/), oai_routes.cpp (harvesters: /oai). Each handler parses, asks who calls
+// where it matters, calls a service and answers; errors are thrown as IiifError and answered in
+// one place (http_api.cpp).
 #pragma once
 
 #include <jansson.h>
@@ -42,6 +42,10 @@ int limit_param(const HttpRequest& req, int otherwise, int most);
 iiif::CatalogReader::Position cursor_param(const HttpRequest& req);
 // A listing's next_cursor: the position of a full page's last object, else null.
 json_t* next_cursor_json(const std::vector<iiif::ObjectRecord>& records, int limit);
+// The object an object route names: the ARK its path ends with (its first match, percent-decoded
+// by then), in any spelling the ARK rules allow; 400 past kMaxArkLength, 404 when anything
+// follows the object's name.
+std::string object_ark(const HttpRequest& req);
 
 // Bytes one request may carry: a deposit's files at their limits, with room for the framing
 // and the metadata part.
@@ -112,16 +116,20 @@ class PartnerRoutes {
     HarvestStore harvests_;
 };
 
-// The list page, no key needed.
+// The list and document pages, no key needed.
 class PublicRoutes {
   public:
-    explicit PublicRoutes(const iiif::CatalogWriter& catalog) : catalog_(catalog) {}
+    PublicRoutes(const iiif::CatalogWriter& catalog, const PartnerRegistry& partners)
+        : catalog_(catalog), partners_(partners) {}
 
     void objects(const HttpRequest& req, HttpResponse& res);
+    // GET /api/v1/public/objects/{ARK}: what the document page shows of it.
+    void object(const HttpRequest& req, HttpResponse& res);
     void sets(const HttpRequest& req, HttpResponse& res);
 
   private:
     const iiif::CatalogWriter& catalog_;
+    const PartnerRegistry& partners_;
 };
 
 // OAI-PMH harvesters, no key needed.

@@ -148,6 +148,18 @@ bool is_partner_id(std::string_view id) {
            });
 }
 
+std::string partner_set(std::string_view id) {
+    return std::string(kPartnersSet) + ":" + std::string(id);
+}
+
+std::string_view partner_of_set(std::string_view spec) {
+    if (spec.size() <= kPartnersSet.size() + 1 || !spec.starts_with(kPartnersSet) ||
+        spec[kPartnersSet.size()] != ':')
+        return {};
+    const std::string_view id = spec.substr(kPartnersSet.size() + 1);
+    return is_partner_id(id) ? id : std::string_view();
+}
+
 std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig& config) {
     if (!is_partner_id(partner.id)) return "id: 1 to 64 of a-z, 0-9 and -";
     if (partner.name.empty()) return "name: required";

@@ -56,6 +56,13 @@ inline constexpr size_t kMaxPartnerId = 64;
 
 bool is_partner_id(std::string_view id);
 
+// The set a partner's objects are in, "partner:{id}", inside kPartnersSet: one collection per
+// partner on the list page, named after it (PublicRoutes::sets).
+inline constexpr std::string_view kPartnersSet = "partner";
+std::string partner_set(std::string_view id);
+// The partner id of a set "partner:{id}"; empty for any other set.
+std::string_view partner_of_set(std::string_view spec);
+
 // Fills what the definition leaves out (institution: the name; licence: BY-NC-ND 4.0;
 // shoulder: [ark] default_shoulder) and checks the rest against `config`; the first problem as
 // "field: why" ("base_url: not an http or https URL"), nullopt when there is none.

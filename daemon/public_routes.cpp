@@ -1,10 +1,14 @@
-// The list page's API, no key needed: the published objects as cards, and the sets.
+// The list and document pages' API, no key needed: the published objects as cards, one object's
+// description, and the sets.
 //
 //   GET /api/v1/public/objects?q=&set=&limit=&cursor=
+//   GET /api/v1/public/objects/{ARK}
 //   GET /api/v1/public/sets
 #include <jansson.h>
 
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "access.hpp"
 #include "clock.hpp"
@@ -121,19 +125,43 @@ void PublicRoutes::objects(const HttpRequest& req, HttpResponse& res) {
     send_json(res, 200, json_text(body.get()));
 }
 
+// An active object's description (object_description_v3): the document page reads it when the
+// object has no manifest (a described one). A pending or unknown object is 404, a withdrawn one
+// 410, as its manifest would be.
+void PublicRoutes::object(const HttpRequest& req, HttpResponse& res) {
+    const std::string ark = object_ark(req);
+    const std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
+    if (!record || record->state == iiif::RecordState::pending)
+        throw iiif::IiifError(404, "no object " + ark);
+    if (record->state == iiif::RecordState::withdrawn)
+        throw iiif::IiifError(410, "withdrawn: " + ark);
+    res.set_header("Cache-Control", "no-cache");
+    send_json(res, 200, iiif::object_description_v3(catalog_.publication(), *record));
+}
+
 // Every set with its name and how many published objects it and its subsets hold (from the
-// tallies: a few reads each).
+// tallies: a few reads each). A partner's set (partner_set) the configuration does not name is
+// named after the partner, its description the holding institution; their common parent, unless
+// the configuration names it, is left out: the list page shows one collection per partner.
 void PublicRoutes::sets(const HttpRequest&, HttpResponse& res) {
     constexpr size_t kMaxSets = 1000;
     const iiif::CatalogReader& reader = catalog_.reader();
     Json body(json_object());
     json_t* sets = json_array();
     json_object_set_new(body.get(), "sets", sets);
-    for (const iiif::CatalogReader::SetInfo& set : reader.sets("", kMaxSets)) {
+    for (iiif::CatalogReader::SetInfo& set : reader.sets("", kMaxSets)) {
+        if (set.name.empty() && set.spec == kPartnersSet) continue;
+        const std::string_view partner_id = partner_of_set(set.spec);
+        if (set.name.empty() && !partner_id.empty()) {
+            if (const std::optional<Partner> partner = partners_.find(partner_id)) {
+                set.name = partner->name;
+                if (set.description.empty()) set.description = partner->institution;
+            }
+        }
         json_t* item = json_object();
         json_object_set_new(item, "spec", json_string(set.spec.c_str()));
-        json_object_set_new(item, "name", json_string(set.name.c_str()));
-        json_object_set_new(item, "description", json_string(set.description.c_str()));
+        json_object_set_new(item, "name", iiif::json_string_of(set.name));
+        json_object_set_new(item, "description", iiif::json_string_of(set.description));
         json_object_set_new(item, "count", json_integer(reader.count_published(0, 0, set.spec)));
         json_array_append_new(sets, item);
     }

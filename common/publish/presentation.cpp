@@ -7,6 +7,8 @@
 #include <cmath>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <utility>
 
 // For the record structs only: iiif_core uses no LMDB function, so it does not link LMDB.
 #include "access.hpp"
@@ -273,6 +275,67 @@ json_t* provider_v3(const PublicationSettings& settings, const std::string& inst
     return array_of(agent);
 }
 
+// ---- Presentation 3.0 description: the manifest's descriptive and linking properties ----
+
+// The record's page at the partner it was harvested from, where the original is shown; nullptr
+// for an object that was not harvested, or whose record named no page.
+const std::string* original_page(const ObjectRecord& object) {
+    const std::optional<ObjectOrigin>& origin = object.metadata.origin;
+    return origin && !origin->link.empty() ? &origin->link : nullptr;
+}
+
+// The original's link text, in English and French: the page is the holding institution's.
+std::pair<std::string, std::string> original_label(const std::string& institution) {
+    if (institution.empty()) return {"Original", "Original"};
+    return {"Original at " + institution, "Original chez " + institution};
+}
+
+json_t* web_page_v3(const std::string& url, json_t* label) {
+    json_t* page = json_object();
+    set(page, "id", url);
+    set(page, "type", "Text");
+    set(page, "label", label);
+    set(page, "format", "text/html");
+    return page;
+}
+
+// From label to seeAlso, in that order: what manifest_v3 and object_description_v3 share. The
+// homepages are the object's page here (its ARK), then the original's at the partner.
+void describe_v3(json_t* root, const PublicationSettings& settings, const ObjectRecord& object) {
+    const ObjectMetadata& metadata = object.metadata;
+    const std::string institution = holding_institution(settings, object);
+    set(root, "label", object_label(object));
+    json_t* pairs = metadata_v3(metadata);
+    if (json_array_size(pairs) > 0)
+        set(root, "metadata", pairs);
+    else
+        json_decref(pairs);
+    if (const auto* descriptions = element(metadata, "description"))
+        set(root, "summary", language_map(*descriptions));
+    if (!institution.empty()) {
+        json_t* statement = json_object();
+        set(statement, "label", english_french("Source", "Source"));
+        set(statement, "value", single_language_map("none", institution));
+        set(root, "requiredStatement", statement);
+    }
+    if (!metadata.license.empty()) set(root, "rights", canonical_rights(metadata.license));
+    if (!institution.empty()) set(root, "provider", provider_v3(settings, institution));
+
+    json_t* homepages = array_of(web_page_v3(ark_url(settings, object.ark), object_label(object)));
+    if (const std::string* original = original_page(object)) {
+        const auto [english, french] = original_label(institution);
+        json_array_append_new(homepages, web_page_v3(*original, english_french(english, french)));
+    }
+    set(root, "homepage", homepages);
+
+    json_t* record = json_object();
+    set(record, "id", oai_record_url(settings, object.ark));
+    set(record, "type", "Dataset");
+    set(record, "format", "text/xml");
+    set(record, "profile", kOaiDcProfile);
+    set(root, "seeAlso", array_of(record));
+}
+
 // ---- Presentation 2.1 pieces ----
 
 // A 2.1 value: a plain string when it is one value without a language, else a list of strings
@@ -419,23 +482,9 @@ json_t* parsed_item(const std::string& item) {
     return parsed;
 }
 
-// ---- Settings ----
-
-[[noreturn]] void refuse_settings(std::string_view field, std::string_view what) {
-    throw IiifError(500, "publication settings: " + std::string(field) + ": " + std::string(what));
-}
-
-void read_string(const json_t* object, const char* key, std::string& out,
-                 const std::string& field) {
-    const json_t* value = json_object_get(object, key);
-    if (!value) return;
-    if (!json_is_string(value)) refuse_settings(field, "expected a string");
-    out.assign(json_string_value(value), json_string_length(value));
-}
-
 }  // namespace
 
-// ---- Settings ----
+// ---- Rights ----
 
 std::string canonical_rights(std::string_view uri) {
     for (std::string_view host : {"creativecommons.org/", "rightsstatements.org/"}) {
@@ -443,83 +492,6 @@ std::string canonical_rights(std::string_view uri) {
             return "http://" + std::string(uri.substr(8));
     }
     return std::string(uri);
-}
-
-std::string publication_settings_to_json(const PublicationSettings& settings) {
-    Json document(json_object());
-    json_t* root = document.get();
-    set(root, "base_url", settings.base_url);
-    set(root, "image_prefix_v3", settings.image_prefix_v3);
-    set(root, "image_prefix_v2", settings.image_prefix_v2);
-    set(root, "oai_path", settings.oai_path);
-    set(root, "oai_repository_identifier", settings.oai_repository_identifier);
-    set(root, "landing_page", settings.landing_page);
-    set(root, "institution", settings.institution);
-    set(root, "institution_homepage", settings.institution_homepage);
-    set(root, "collection_page_size",
-        json_integer(static_cast<json_int_t>(settings.collection_page_size)));
-    set(root, "naan", settings.naan);
-    json_t* shoulders = json_array();
-    for (const ShoulderInfo& info : settings.shoulders) {
-        json_t* shoulder = json_object();
-        set(shoulder, "shoulder", info.shoulder);
-        set(shoulder, "name", info.name);
-        set(shoulder, "subject", info.subject);
-        set(shoulder, "description", info.description);
-        set(shoulder, "service", info.service);
-        json_array_append_new(shoulders, shoulder);
-    }
-    set(root, "shoulders", shoulders);
-    set(root, "ark_policy", settings.ark_policy);
-    set(root, "global_resolver", settings.global_resolver);
-    return json_text(root);
-}
-
-// Keys it does not know are ignored and missing ones keep their defaults, so that a reader
-// built before a new setting still reads what a newer iiifd recorded.
-PublicationSettings publication_settings_from_json(std::string_view text_in) {
-    json_error_t error;
-    Json document(json_loadb(text_in.data(), text_in.size(), 0, &error));
-    if (!document) refuse_settings("document", std::string("not JSON: ") + error.text);
-    const json_t* root = document.get();
-    if (!json_is_object(root)) refuse_settings("document", "expected a JSON object");
-
-    PublicationSettings settings;
-    read_string(root, "base_url", settings.base_url, "base_url");
-    read_string(root, "image_prefix_v3", settings.image_prefix_v3, "image_prefix_v3");
-    read_string(root, "image_prefix_v2", settings.image_prefix_v2, "image_prefix_v2");
-    read_string(root, "oai_path", settings.oai_path, "oai_path");
-    read_string(root, "oai_repository_identifier", settings.oai_repository_identifier,
-                "oai_repository_identifier");
-    read_string(root, "landing_page", settings.landing_page, "landing_page");
-    read_string(root, "institution", settings.institution, "institution");
-    read_string(root, "institution_homepage", settings.institution_homepage,
-                "institution_homepage");
-    if (const json_t* size = json_object_get(root, "collection_page_size")) {
-        if (!json_is_integer(size) || json_integer_value(size) < 1)
-            refuse_settings("collection_page_size", "expected a positive integer");
-        settings.collection_page_size = static_cast<size_t>(json_integer_value(size));
-    }
-    read_string(root, "naan", settings.naan, "naan");
-    if (const json_t* shoulders = json_object_get(root, "shoulders")) {
-        if (!json_is_array(shoulders)) refuse_settings("shoulders", "expected a list");
-        size_t i;
-        json_t* item;
-        json_array_foreach(shoulders, i, item) {
-            const std::string field = "shoulders[" + std::to_string(i) + "]";
-            if (!json_is_object(item)) refuse_settings(field, "expected an object");
-            ShoulderInfo info;
-            read_string(item, "shoulder", info.shoulder, field + ".shoulder");
-            read_string(item, "name", info.name, field + ".name");
-            read_string(item, "subject", info.subject, field + ".subject");
-            read_string(item, "description", info.description, field + ".description");
-            read_string(item, "service", info.service, field + ".service");
-            settings.shoulders.push_back(std::move(info));
-        }
-    }
-    read_string(root, "ark_policy", settings.ark_policy, "ark_policy");
-    read_string(root, "global_resolver", settings.global_resolver, "global_resolver");
-    return settings;
 }
 
 // ---- Addresses ----
@@ -591,43 +563,13 @@ std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord&
     const ObjectMetadata& metadata = object.metadata;
     const std::string base = object_base(settings, ApiVersion::v3, object.ark);
     const std::vector<const ImageRecord*> shown = active_pages(pages);
-    const std::string institution = holding_institution(settings, object);
 
     Json document(json_object());
     json_t* root = document.get();
     set(root, "@context", kContext3);
     set(root, "id", base + "/manifest");
     set(root, "type", "Manifest");
-    set(root, "label", object_label(object));
-    json_t* pairs = metadata_v3(metadata);
-    if (json_array_size(pairs) > 0)
-        set(root, "metadata", pairs);
-    else
-        json_decref(pairs);
-    if (const auto* descriptions = element(metadata, "description"))
-        set(root, "summary", language_map(*descriptions));
-    if (!institution.empty()) {
-        json_t* statement = json_object();
-        set(statement, "label", english_french("Source", "Source"));
-        set(statement, "value", single_language_map("none", institution));
-        set(root, "requiredStatement", statement);
-    }
-    if (!metadata.license.empty()) set(root, "rights", canonical_rights(metadata.license));
-    if (!institution.empty()) set(root, "provider", provider_v3(settings, institution));
-
-    json_t* homepage = json_object();
-    set(homepage, "id", ark_url(settings, object.ark));
-    set(homepage, "type", "Text");
-    set(homepage, "label", object_label(object));
-    set(homepage, "format", "text/html");
-    set(root, "homepage", array_of(homepage));
-
-    json_t* record = json_object();
-    set(record, "id", oai_record_url(settings, object.ark));
-    set(record, "type", "Dataset");
-    set(record, "format", "text/xml");
-    set(record, "profile", kOaiDcProfile);
-    set(root, "seeAlso", array_of(record));
+    describe_v3(root, settings, object);
 
     if (!shown.empty()) set(root, "thumbnail", thumbnail_v3(settings, *shown.front(), access));
     if (!metadata.behavior.empty()) {
@@ -672,6 +614,15 @@ std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord&
     json_t* related = json_object();
     set(related, "@id", ark_url(settings, object.ark));
     set(related, "format", "text/html");
+    if (const std::string* original = original_page(object)) {
+        const auto [english, french] = original_label(institution);
+        json_t* page = json_object();
+        set(page, "@id", *original);
+        set(page, "label", value_v2({{english, "en"}, {french, "fr"}}));
+        set(page, "format", "text/html");
+        related = array_of(related);
+        json_array_append_new(related, page);
+    }
     set(root, "related", related);
 
     json_t* record = json_object();
@@ -699,6 +650,15 @@ std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord&
     set(sequence, "canvases", canvases);
     set(root, "sequences", array_of(sequence));
     return json_text(root);
+}
+
+std::string object_description_v3(const PublicationSettings& settings, const ObjectRecord& object) {
+    Json document(json_object());
+    set(document.get(), "manifest",
+        is_described(object) ? json_null()
+                             : text(manifest_url(settings, ApiVersion::v3, object.ark)));
+    describe_v3(document.get(), settings, object);
+    return json_text(document.get());
 }
 
 // ---- Collections ----

@@ -85,18 +85,30 @@ std::string collection_url(const PublicationSettings& settings, std::string_view
 
 // ---- Manifests -------------------------------------------------------------------------------
 // `pages` are the object's images in page order (ImageRecord::source gives each canvas its
-// size). Presentation 3.0: label, metadata, summary, requiredStatement, rights, provider,
-// homepage, seeAlso, thumbnail, behavior and viewingDirection when the metadata has them, one
-// Canvas per page painted by an Image with an ImageService3. Compact JSON text.
+// size). Presentation 3.0: label, metadata, summary, requiredStatement (the source: the holding
+// institution), rights, provider, homepage, seeAlso, thumbnail, behavior and viewingDirection
+// when the metadata has them, one Canvas per page painted by an Image with an ImageService3.
+// Compact JSON text. The homepage is the object's ARK; an object harvested from a partner whose
+// record named its page there (ObjectOrigin::link) has that page as a second homepage, the
+// original, labelled "Original at {holding institution}" ("Original chez ..." in French).
 // With `access`, a page under a policy other than public also declares, beside its image
 // service, the IIIF Auth 2.0 services of that policy (auth_services_json).
+// A described object (is_described) has no manifest: Presentation 3.0 requires at least one
+// Canvas in a Manifest's items (3.4.1, items) and 2.1 at least one canvas in a sequence (5.2).
 std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord& object,
                         const std::vector<ImageRecord>& pages,
                         const AccessSettings* access = nullptr);
-// Presentation 2.1: the same content in sc:Manifest form, with ImageService2 services.
+// Presentation 2.1: the same content in sc:Manifest form, with ImageService2 services; the
+// original's page follows the ARK in "related", which is then a list.
 std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord& object,
                         const std::vector<ImageRecord>& pages,
                         const AccessSettings* access = nullptr);
+
+// What the document page shows of an object, described ones included, which have no manifest to
+// read it from: {"manifest": its 3.0 manifest's URL, null for a described object} followed by
+// the 3.0 manifest's properties from label to seeAlso, exactly as manifest_v3 writes them. Not a
+// Presentation document (no @context, type or items). Compact JSON text.
+std::string object_description_v3(const PublicationSettings& settings, const ObjectRecord& object);
 
 // ---- Collections (3.0) -----------------------------------------------------------------------
 // The reference to an object's manifest inside a collection: {"id", "type": "Manifest",

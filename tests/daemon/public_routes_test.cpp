@@ -1,12 +1,16 @@
-// The list page's API (daemon/public_routes.cpp) over a real catalog, without HTTP: the card of an
-// object with images and of a described one (no images).
+// The list and document pages' API (daemon/public_routes.cpp) over a real catalog, without HTTP:
+// the card of an object with images and of a described one (no images), an object's description,
+// and the sets, a partner's named after it.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "catalog.hpp"
 #include "catalog_fixtures.hpp"
+#include "daemon_config.hpp"
 #include "http_routes.hpp"
 #include "json.hpp"
+#include "partners.hpp"
 
 namespace {
 
@@ -52,33 +56,52 @@ std::string member(const json_t* card, const char* key) {
     return iiif::json_text(json_object_get(card, key), JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+iiif::ObjectOrigin origin_of(const std::string& partner, const std::string& link) {
+    iiif::ObjectOrigin origin;
+    origin.partner = partner;
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-2";
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = 1780000050;
+    origin.link = link;
+    return origin;
+}
+
+// A catalog with its publication settings, and the partners of `config` (no partners.json).
+struct PublicSide {
+    std::unique_ptr<iiif::CatalogWriter> writer;
+    iiifd::DaemonConfig config;
+    std::unique_ptr<iiifd::PartnerRegistry> partners;
+
+    explicit PublicSide(const std::string& name, std::vector<iiifd::Partner> defined = {}) {
+        const std::string path = catalog_fixtures::catalog_path("public-routes-", name);
+        writer = catalog_fixtures::open_writer(path);
+        iiif::PublicationSettings settings;
+        settings.base_url = "http://127.0.0.1:8080";
+        settings.institution = "Bibliothèque d'essai";
+        settings.naan = "99999";
+        writer->set_publication(settings);
+        config.storage_root = std::filesystem::path(path).parent_path().string();
+        config.partners = std::move(defined);
+        partners = std::make_unique<iiifd::PartnerRegistry>(config);
+    }
+};
+
 }  // namespace
 
 TEST_CASE(
     "public objects: a described object's card has no thumbnail and no manifest, says it has "
     "no images, and leads to the partner's page",
     "[public_routes]") {
-    auto writer = catalog_fixtures::open_writer(
-        catalog_fixtures::catalog_path("public-routes-", "described"));
-    iiif::PublicationSettings settings;
-    settings.base_url = "http://127.0.0.1:8080";
-    settings.institution = "Bibliothèque d'essai";
-    settings.naan = "99999";
-    writer->set_publication(settings);
-    writer->put(object_of(kImaged, 1, 1780000000), {page_of(kImaged, 1)});
+    PublicSide side("described");
+    side.writer->put(object_of(kImaged, 1, 1780000000), {page_of(kImaged, 1)});
     iiif::ObjectRecord described = object_of(kDescribed, 0, 1780000060);
-    iiif::ObjectOrigin origin;
-    origin.partner = "bm-lyon";
-    origin.base_url = "https://oai.bm-lyon.example.org/oai";
-    origin.identifier = "oai:bm-lyon.example.org:ms-2";
-    origin.datestamp = "2024-01-31";
-    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
-    origin.harvested = 1780000050;
-    origin.link = "https://collections.bm-lyon.example.org/ms-2";
-    described.metadata.origin = origin;
-    writer->put(described, {});
+    described.metadata.origin =
+        origin_of("bm-lyon", "https://collections.bm-lyon.example.org/ms-2");
+    side.writer->put(described, {});
 
-    iiifd::PublicRoutes routes(*writer);
+    iiifd::PublicRoutes routes(*side.writer, *side.partners);
     iiifd::HttpRequest request;
     iiifd::HttpResponse response;
     routes.objects(request, response);
@@ -105,4 +128,112 @@ TEST_CASE(
     CHECK(member(with, "landing") ==
           "\"http://127.0.0.1:8080/object.html?manifest=http%3A%2F%2F127.0.0.1%3A8080%2Fiiif%2F3%2F"
           "ark%3A%2F99999%2Ffk4-10000001-x%2Fmanifest\"");
+}
+
+TEST_CASE(
+    "public objects: an object's description is what its manifest says, without a manifest for a "
+    "described one; a pending or unknown object is 404, a withdrawn one 410",
+    "[public_routes]") {
+    PublicSide side("description");
+    side.writer->put(object_of(kImaged, 1, 1780000000), {page_of(kImaged, 1)});
+    iiif::ObjectRecord described = object_of(kDescribed, 0, 1780000060);
+    described.metadata.provider = "Bibliothèque municipale de Lyon";
+    described.metadata.origin =
+        origin_of("bm-lyon", "https://collections.bm-lyon.example.org/ms-2");
+    side.writer->put(described, {});
+    iiifd::PublicRoutes routes(*side.writer, *side.partners);
+
+    auto answer = [&](const std::string& ark) {
+        iiifd::HttpRequest request;
+        request.matches = {"/api/v1/public/objects/" + ark, ark};
+        iiifd::HttpResponse response;
+        try {
+            routes.object(request, response);
+        } catch (const iiif::IiifError& error) {
+            response.status = error.status;
+        }
+        return response;
+    };
+    const iiifd::HttpResponse found = answer(kDescribed);
+    REQUIRE(found.status == 200);
+    CHECK(found.body == iiif::object_description_v3(side.writer->publication(),
+                                                    *side.writer->reader().object(kDescribed)));
+    iiif::Json description(json_loads(found.body.c_str(), 0, nullptr));
+    REQUIRE(description);
+    CHECK(member(description.get(), "manifest") == "null");
+    CHECK(member(description.get(), "requiredStatement") ==
+          R"({"label":{"en":["Source"],"fr":["Source"]},)"
+          R"("value":{"none":["Bibliothèque municipale de Lyon"]}})");
+    CHECK(iiif::json_text(json_array_get(json_object_get(description.get(), "homepage"), 1)) ==
+          R"({"id":"https://collections.bm-lyon.example.org/ms-2","type":"Text",)"
+          R"("label":{"en":["Original at Bibliothèque municipale de Lyon"],)"
+          R"("fr":["Original chez Bibliothèque municipale de Lyon"]},"format":"text/html"})");
+
+    iiif::Json imaged(json_loads(answer(kImaged).body.c_str(), 0, nullptr));
+    CHECK(member(imaged.get(), "manifest") ==
+          "\"http://127.0.0.1:8080/iiif/3/ark:/99999/fk4-10000001-x/manifest\"");
+
+    CHECK(answer("ark:/99999/fk4-10000009-x").status == 404);
+    CHECK(answer(kDescribed + "/f1").status == 404);
+    iiif::ObjectRecord pending = object_of("ark:/99999/fk4-10000003-x", 0, 1780000070);
+    pending.state = iiif::RecordState::pending;
+    side.writer->put(pending, {});
+    CHECK(answer(pending.ark).status == 404);
+    iiif::ObjectRecord withdrawn = object_of("ark:/99999/fk4-10000004-x", 0, 1780000080);
+    withdrawn.state = iiif::RecordState::withdrawn;
+    side.writer->put(withdrawn, {});
+    CHECK(answer(withdrawn.ark).status == 410);
+}
+
+TEST_CASE(
+    "public sets: a partner's set is named after the partner, with its institution; their "
+    "common parent is left out unless the configuration names it",
+    "[public_routes]") {
+    iiifd::Partner lyon;
+    lyon.id = "bm-lyon";
+    lyon.name = "BM Lyon";
+    lyon.institution = "Bibliothèque municipale de Lyon";
+    PublicSide side("sets", {lyon});
+    side.writer->define_sets({{"maps", "Maps", ""}});
+    auto put = [&](const std::string& ark, const std::string& set, std::int64_t created) {
+        iiif::ObjectRecord record = object_of(ark, 0, created);
+        record.metadata.sets = {set};
+        side.writer->put(record, {});
+    };
+    put("ark:/99999/fk4-10000001-x", "partner:bm-lyon", 1780000000);
+    put("ark:/99999/fk4-10000002-x", "partner:bm-lyon", 1780000010);
+    put("ark:/99999/fk4-10000003-x", "partner:gone", 1780000020);
+    put("ark:/99999/fk4-10000004-x", "maps", 1780000030);
+    iiifd::PublicRoutes routes(*side.writer, *side.partners);
+
+    auto listed = [&] {
+        iiifd::HttpRequest request;
+        iiifd::HttpResponse response;
+        routes.sets(request, response);
+        REQUIRE(response.status == 200);
+        iiif::Json answer(json_loads(response.body.c_str(), 0, nullptr));
+        std::vector<std::string> sets;
+        size_t i;
+        json_t* set;
+        json_array_foreach(json_object_get(answer.get(), "sets"), i, set) {
+            sets.push_back(member(set, "spec") + " " + member(set, "name") + " " +
+                           member(set, "description") + " " + member(set, "count"));
+        }
+        return sets;
+    };
+    // A partner no longer defined keeps its objects, in a set known by its spec only.
+    CHECK(listed() == std::vector<std::string>{
+                          R"("maps" "Maps" "" 1)",
+                          R"("partner:bm-lyon" "BM Lyon" "Bibliothèque municipale de Lyon" 2)",
+                          R"("partner:gone" "" "" 1)"});
+
+    // Named by the configuration, the parent is listed, and a partner's set as the configuration
+    // names it.
+    side.writer->define_sets({{"maps", "Maps", ""},
+                              {"partner", "Partners", "Harvested collections"},
+                              {"partner:bm-lyon", "Lyon", ""}});
+    CHECK(listed() == std::vector<std::string>{R"("maps" "Maps" "" 1)",
+                                               R"("partner" "Partners" "Harvested collections" 3)",
+                                               R"("partner:bm-lyon" "Lyon" "" 2)",
+                                               R"("partner:gone" "" "" 1)"});
 }

@@ -34,6 +34,8 @@ response's root only, as DSpace writes it.
     not_oai          {"requests": [n, ...]}: those get an HTML page, with 200
     encoding         "gzip" or "deflate": used when the request's Accept-Encoding names it
     filler           bytes of dc:description added to each record (pages made large)
+    links            a URL prefix: record N gets a dc:identifier {links}NNNN, its page there
+    unlinked         record numbers left without that dc:identifier
 """
 import argparse
 import base64
@@ -107,6 +109,8 @@ class Provider:
         filler = b""
         if self.config.get("filler"):
             filler = b"<dc:description>" + b"x" * self.config["filler"] + b"</dc:description>"
+        if self.config.get("links") and i not in self.config.get("unlinked", []):
+            filler += f"<dc:identifier>{self.config['links']}{i:04d}</dc:identifier>".encode()
         return (
             f"<record><header><identifier>{identifier}</identifier>"
             f"<datestamp>{self.datestamp(i)}</datestamp>{sets}</header><metadata>\n"

@@ -1,6 +1,7 @@
 // IIIF Presentation documents: the addresses in them, manifests (3.0 and 2.1) made from an
-// object's records, collections and their pages, the publication settings iiifd records, and
-// validity against the IIIF Presentation 3.0 JSON Schema.
+// object's records (a harvested object's with its original at the partner), the document page's
+// description, collections and their pages, the publication settings iiifd records, and validity
+// against the IIIF Presentation 3.0 JSON Schema.
 #include "presentation.hpp"
 #include "presentation_schema.hpp"
 
@@ -406,6 +407,69 @@ TEST_CASE("presentation: pending and withdrawn pages are left out", "[presentati
     CHECK(size_at(v2, "sequences/0/canvases") == 1);
 }
 
+// ---- A harvested object: its holding institution and the original at the partner -------------
+
+namespace {
+
+constexpr const char* kOriginal = "https://collections.bm-lyon.example.org/ms-2";
+
+// An object harvested from the partner bm-lyon, as HarvestObjects makes it: the partner's
+// institution as provider, its set, and where the record came from; `link` its page there.
+ObjectRecord harvested(const std::string& link = kOriginal) {
+    ObjectRecord record = object(R"({"title": [{"value": "Livre d'heures", "lang": "fr"}],
+        "description": "Enluminures", "provider": "Bibliothèque municipale de Lyon",
+        "sets": ["partner:bm-lyon"],
+        "license": "https://creativecommons.org/licenses/by-nc-nd/4.0/"})");
+    ObjectOrigin origin;
+    origin.partner = "bm-lyon";
+    origin.base_url = "https://oai.bm-lyon.example.org/oai";
+    origin.identifier = "oai:bm-lyon.example.org:ms-2";
+    origin.datestamp = "2024-01-31";
+    origin.metadata_namespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
+    origin.harvested = 1780000050;
+    origin.link = link;
+    record.metadata.origin = origin;
+    return record;
+}
+
+}  // namespace
+
+TEST_CASE("presentation: a harvested object's original is its second homepage, at its institution",
+          "[presentation]") {
+    const std::string manifest = manifest_v3(settings(), harvested(), {page(1)});
+    CHECK(at(manifest, "homepage") ==
+          R"([{"id":"https://images.example.org/ark:/67375/39D-6W3GQPXD-V","type":"Text",)"
+          R"("label":{"fr":["Livre d'heures"]},"format":"text/html"},)"
+          R"({"id":"https://collections.bm-lyon.example.org/ms-2","type":"Text",)"
+          R"("label":{"en":["Original at Bibliothèque municipale de Lyon"],)"
+          R"("fr":["Original chez Bibliothèque municipale de Lyon"]},"format":"text/html"}])");
+    // The source mention and the provider are the partner's holding institution.
+    CHECK(at(manifest, "requiredStatement") ==
+          R"({"label":{"en":["Source"],"fr":["Source"]},)"
+          R"("value":{"none":["Bibliothèque municipale de Lyon"]}})");
+    CHECK(at(manifest, "provider/0/label") == R"({"none":["Bibliothèque municipale de Lyon"]})");
+    CHECK(at(manifest, "rights") == "http://creativecommons.org/licenses/by-nc-nd/4.0/");
+}
+
+TEST_CASE("presentation: without a page at the partner, the homepage is the ARK alone",
+          "[presentation]") {
+    const std::string manifest = manifest_v3(settings(), harvested(""), {page(1)});
+    CHECK(size_at(manifest, "homepage") == 1);
+    CHECK(at(manifest, "homepage/0/id") == "https://images.example.org/ark:/67375/39D-6W3GQPXD-V");
+    CHECK(at(manifest_v2(settings(), harvested(""), {page(1)}), "related") ==
+          R"({"@id":"https://images.example.org/ark:/67375/39D-6W3GQPXD-V","format":"text/html"})");
+}
+
+TEST_CASE("presentation: the original of an object harvested without a holding institution",
+          "[presentation]") {
+    PublicationSettings anonymous = settings();
+    anonymous.institution.clear();
+    ObjectRecord record = harvested();
+    record.metadata.provider.clear();
+    CHECK(at(manifest_v3(anonymous, record, {page(1)}), "homepage/1/label") ==
+          R"({"en":["Original"],"fr":["Original"]})");
+}
+
 // ---- Presentation 2.1 manifests --------------------------------------------------------------
 
 TEST_CASE("presentation: a 2.1 manifest has the sc:Manifest structure", "[presentation]") {
@@ -464,12 +528,61 @@ TEST_CASE("presentation: a 2.1 manifest has the sc:Manifest structure", "[presen
         R"("profile":"http://iiif.io/api/image/2/level2.json"}})");
 }
 
+TEST_CASE("presentation: a 2.1 manifest relates the original after the ARK", "[presentation]") {
+    const std::string manifest = manifest_v2(settings(), harvested(), {page(1)});
+    CHECK(at(manifest, "related") ==
+          R"([{"@id":"https://images.example.org/ark:/67375/39D-6W3GQPXD-V","format":"text/html"},)"
+          R"({"@id":"https://collections.bm-lyon.example.org/ms-2",)"
+          R"("label":[{"@value":"Original at Bibliothèque municipale de Lyon","@language":"en"},)"
+          R"({"@value":"Original chez Bibliothèque municipale de Lyon","@language":"fr"}],)"
+          R"("format":"text/html"}])");
+    CHECK(at(manifest, "attribution") == "Bibliothèque municipale de Lyon");
+    CHECK(at(manifest, "license") == "http://creativecommons.org/licenses/by-nc-nd/4.0/");
+}
+
 TEST_CASE("presentation: a 2.1 manifest without a title is labelled with the ARK",
           "[presentation]") {
     const std::string manifest = manifest_v2(settings(), object(), {page(1)});
     CHECK(at(manifest, "label") == kArk);
     CHECK(at(manifest, "viewingHint") == "(absent)");
     CHECK(at(manifest, "license") == "(absent)");
+}
+
+// ---- The document page's description -----------------------------------------------------------
+
+TEST_CASE("presentation: a described object's description is its would-be manifest's, without one",
+          "[presentation]") {
+    ObjectRecord described = harvested();  // no images: described
+    REQUIRE(is_described(described));
+    const std::string description = object_description_v3(settings(), described);
+    CHECK(at(description, "manifest") == "null");
+    CHECK(at(description, "@context") == "(absent)");
+    CHECK(at(description, "type") == "(absent)");
+    CHECK(at(description, "items") == "(absent)");
+    CHECK(at(description, "homepage/1/id") == kOriginal);
+    // Every other member is what a manifest of the same object says, in the same order.
+    Json document = parse(description);
+    Json manifest = parse(manifest_v3(settings(), described, {page(1)}));
+    std::vector<std::string> keys;
+    const char* key;
+    json_t* value;
+    json_object_foreach(document.get(), key, value) {
+        keys.emplace_back(key);
+        if (keys.size() == 1) continue;
+        INFO(key);
+        CHECK(json_equal(value, json_object_get(manifest.get(), key)));
+    }
+    CHECK(keys == std::vector<std::string>{"manifest", "label", "metadata", "summary",
+                                           "requiredStatement", "rights", "provider", "homepage",
+                                           "seeAlso"});
+}
+
+TEST_CASE("presentation: an object with pages names its manifest in its description",
+          "[presentation]") {
+    ObjectRecord record = harvested();
+    record.images = {std::string(kArk) + "/f1"};
+    CHECK(at(object_description_v3(settings(), record), "manifest") ==
+          "https://images.example.org/iiif/3/ark:/67375/39D-6W3GQPXD-V/manifest");
 }
 
 // ---- Collections -----------------------------------------------------------------------------
@@ -621,6 +734,15 @@ TEST_CASE("presentation: manifests and collections are valid against the 3.0 sch
         "empty.json", collection_documents_v3(settings(), "photos", {}, {}).front().body));
     CHECK(paths.size() == 9);
     CHECK(validate(paths) == 0);
+}
+
+TEST_CASE("presentation: a harvested object's manifest is valid against the 3.0 schema",
+          "[presentation][schema]") {
+    REQUIRE(std::filesystem::exists(kSchema));
+    CHECK(validate(
+              {write_document("harvested.json", manifest_v3(settings(), harvested(), {page(1)})),
+               write_document("harvested-unlinked.json",
+                              manifest_v3(settings(), harvested(""), {page(1), page(2)}))}) == 0);
 }
 
 TEST_CASE("presentation: the schema check fails a broken manifest", "[presentation][schema]") {

@@ -1,6 +1,7 @@
 // The list page (/): recent documents, those of a collection (?set=), or those whose title
 // matches a search (?q=), from iiifd's public listing (/api/v1/public/objects), and the
-// collections with their counts (/api/v1/public/sets).
+// collections with their counts (/api/v1/public/sets: harvested objects are in one collection
+// per partner, named after it).
 import { h, jsonOf, setUpPage, textOf } from "./common.js";
 import { t, tCount } from "./i18n.js";
 
@@ -21,15 +22,20 @@ document.getElementById("q").value = query;
 let shown = 0;
 let cursor = null;
 
+// A described object (no images: harvested without them) leads to its page here, which shows its
+// description and the link to the original, rather than to where the platform shows it (its
+// landing: the partner's page).
 function card(object) {
   const title = textOf(object.title) || t("list.untitled");
+  const href = object.has_images === false
+    ? `/object.html?ark=${encodeURIComponent(object.ark)}` : object.landing;
   const details = [textOf(object.creator), textOf(object.date),
     object.pages ? tCount("list.pages", object.pages) : ""].filter(Boolean);
   const picture = object.thumbnail
     ? h("img", { src: object.thumbnail, alt: "", loading: "lazy", decoding: "async" })
     : h("span", { class: "no-thumbnail", "aria-hidden": "true" });
   return h("li", { class: "card" },
-    h("a", { href: object.landing, class: "card-link" }, picture,
+    h("a", { href, class: "card-link" }, picture,
       h("span", { class: "card-title" }, title)),
     details.length ? h("p", { class: "card-details" }, details.join(" · ")) : null);
 }

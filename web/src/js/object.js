@@ -4,6 +4,12 @@
 // bottom) and beside it the description (the manifest's metadata: the Dublin Core elements),
 // the licence as a badge, the source mention, the ARK, the manifest, the OAI-PMH record, and
 // the IIIF drag-and-drop link for other viewers.
+// An object harvested from a partner has a link to the original at the partner: the manifest's
+// homepage after the object's own (3.0), or its related page after the ARK (2.1). A described
+// object (harvested without images) has no manifest, a Manifest needing a Canvas: for an ARK of
+// this server whose manifest is 404, the page reads the object's description from
+// /api/v1/public/objects/{ARK} (the same properties) and shows it without a viewer, as it shows
+// any manifest without canvases.
 import { copyField, h, setUpPage, textOf } from "./common.js";
 import { lang, t } from "./i18n.js";
 import { licenceName } from "./licences.js";
@@ -19,22 +25,86 @@ function setStatus(text, isError) {
   statusElement.classList.toggle("error", Boolean(isError));
 }
 
-// The manifest to show: from ?ark= on this server, or ?manifest= when it is an absolute http(s)
-// URL (anything else, javascript: or data:, is refused before it reaches a link or the viewer).
-function manifestUrl() {
+const arkPattern = /^ark:\/?[0-9a-z]+\/[^?#\s]+$/i;
+
+// The document to show: {manifest: its URL, ark: its ARK when it is an object of this server}.
+// From ?ark= on this server, or ?manifest= when it is an absolute http(s) URL (anything else,
+// javascript: or data:, is refused before it reaches a link or the viewer).
+function documentSource() {
   const params = new URLSearchParams(location.search);
   const ark = params.get("ark");
-  if (ark && /^ark:\/?[0-9a-z]+\/[^?#\s]+$/i.test(ark)) {
-    return `${location.origin}/iiif/3/${ark.replace(/^ark:(?!\/)/, "ark:/")}/manifest`;
+  if (ark && arkPattern.test(ark)) {
+    const minted = ark.replace(/^ark:(?!\/)/, "ark:/");
+    return { manifest: `${location.origin}/iiif/3/${minted}/manifest`, ark: minted };
   }
   const value = params.get("manifest");
   if (!value) return null;
   try {
     const url = new URL(value, location.href);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    return { manifest: url.href, ark: arkOfManifest(url) };
   } catch {
     return null;
   }
+}
+
+// The ARK of a manifest of this server ({origin}/iiif/3/{ARK}/manifest, as the landing page
+// names it), else null.
+function arkOfManifest(url) {
+  const own = `${location.origin}/iiif/3/`;
+  if (url.search !== "" || !url.href.startsWith(own) || !url.href.endsWith("/manifest")) return null;
+  try {
+    const ark = decodeURIComponent(url.href.slice(own.length, -"/manifest".length));
+    return arkPattern.test(ark) ? ark : null;
+  } catch {
+    return null;
+  }
+}
+
+// The manifest, or for an object of this server without one (404) its description; throws an
+// Error carrying the status of what could not be read.
+async function loadDocument(source) {
+  let response = await fetch(source.manifest);
+  let url = source.manifest;
+  if (response.status === 404 && source.ark) {
+    response = await fetch(`/api/v1/public/objects/${source.ark}`);
+    url = null;
+  }
+  if (!response.ok) {
+    const error = new Error(`HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  const body = await response.json();
+  return { body, url: url ?? body.manifest ?? null };
+}
+
+// The pages to show: a 3.0 manifest's canvases, or those of a 2.1 manifest's first sequence.
+function canvasCount(manifest) {
+  if (Array.isArray(manifest.items)) return manifest.items.length;
+  const canvases = manifest.sequences?.[0]?.canvases;
+  return Array.isArray(canvases) ? canvases.length : 0;
+}
+
+// The holding institution: the provider (3.0), else the source mention's value or attribution.
+function institutionOf(manifest) {
+  const provider = Array.isArray(manifest.provider) ? manifest.provider[0]?.label : null;
+  return textOf(provider) || textOf(manifest.requiredStatement?.value) || textOf(manifest.attribution);
+}
+
+// The original's page at the partner: a homepage (3.0) or related page (2.1) after the first,
+// which is the document's own.
+function showOriginal(manifest) {
+  let pages = manifest.homepage || manifest.related || [];
+  if (!Array.isArray(pages)) pages = [pages];
+  const href = pages.slice(1).map((page) => page?.id || page?.["@id"])
+    .find((id) => typeof id === "string" && /^https?:\/\//.test(id));
+  if (!href) return;
+  const institution = institutionOf(manifest);
+  const link = $("original");
+  link.href = href;
+  link.textContent = institution ? t("object.original", { institution }) : t("object.originalPlain");
+  $("object-original").hidden = false;
 }
 
 // The licence (3.0 "rights", 2.1 "license") and the source mention (3.0 "requiredStatement",
@@ -79,15 +149,18 @@ function showLinks(manifest, url) {
     rows.push(h("div", { class: "link-row" }, h("dt", {}, t("object.ark")),
       h("dd", {}, copyField("link-ark", homepage, t("object.ark"), live))));
   }
-  rows.push(h("div", { class: "link-row" }, h("dt", {}, t("object.manifest")),
-    h("dd", {}, copyField("link-manifest", url, t("object.manifest"), live))));
+  if (url) {
+    rows.push(h("div", { class: "link-row" }, h("dt", {}, t("object.manifest")),
+      h("dd", {}, copyField("link-manifest", url, t("object.manifest"), live))));
+  }
   if (record) {
     rows.push(h("div", { class: "link-row" }, h("dt", {}, t("object.record")),
       h("dd", {}, h("a", { href: record, id: "link-record" }, t("object.recordLink")))));
   }
   $("link-list").replaceChildren(...rows);
   // IIIF drag and drop: a link to the manifest carrying ?manifest=, which viewers read on drop.
-  $("iiif-drag").href = `${url}?manifest=${encodeURIComponent(url)}`;
+  if (url) $("iiif-drag").href = `${url}?manifest=${encodeURIComponent(url)}`;
+  $("iiif-drag").parentElement.hidden = !url;
   $("object-links").hidden = false;
 }
 
@@ -115,22 +188,18 @@ function showMirador(url) {
 }
 
 async function start() {
-  const url = manifestUrl();
-  if (!url) {
+  const source = documentSource();
+  if (!source) {
     setStatus(t("object.noManifest"), true);
     return;
   }
   let manifest;
+  let url;
   try {
-    const response = await fetch(url);
-    if (response.status === 404 || response.status === 410) {
-      setStatus(t("object.notFound"), true);
-      return;
-    }
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    manifest = await response.json();
+    ({ body: manifest, url } = await loadDocument(source));
   } catch (error) {
-    setStatus(t("object.loadFailed", { reason: error.message }), true);
+    if (error.status === 404 || error.status === 410) setStatus(t("object.notFound"), true);
+    else setStatus(t("object.loadFailed", { reason: error.message }), true);
     return;
   }
   const label = textOf(manifest.label);
@@ -138,10 +207,18 @@ async function start() {
     $("object-title").textContent = label;
     document.title = t("object.title", { label });
   }
+  showOriginal(manifest);
   showRights(manifest);
   showMetadata(manifest);
   showLinks(manifest, url);
   $("object-info").hidden = false;
+  if (canvasCount(manifest) === 0) {
+    // Nothing for a viewer to show (Mirador would open an empty window): the description alone.
+    $("viewer").hidden = true;
+    $("object-body").classList.add("no-pages");
+    setStatus(t("object.noPages"));
+    return;
+  }
   setStatus("");
   showMirador(url);
 }

@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include "clock.hpp"
 #include "iiif_error.hpp"
 #include "job_queue.hpp"
+#include "harvest_pages.hpp"
+#include "ingest.hpp"
 #include "record_images.hpp"
 #include "storage.hpp"
 #include "takedown.hpp"
@@ -45,6 +48,45 @@ void append_durably(const std::string& path, const std::string& text) {
     if (!synced) throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
 }
 
+// A file of "key<TAB>value" lines, appended to durably (append_durably); the last value of a
+// key counts. A last line without its line break was being written when the power went: it was
+// never made durable, so nothing was done under it. It goes, so the next append starts a line of
+// its own. Throws std::runtime_error naming a line that does not read.
+std::map<std::string, std::string> read_pairs(const std::string& path, const char* form) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    if (complete < text.size()) {
+        spdlog::warn("{}: an unfinished last line dropped", path);
+        std::filesystem::resize_file(path, complete);
+        text.resize(complete);
+    }
+    std::map<std::string, std::string> pairs;
+    size_t number = 0;
+    for (size_t begin = 0; begin < text.size();) {
+        const size_t end = text.find('\n', begin);
+        const std::string line = text.substr(begin, end - begin);
+        begin = end + 1;
+        ++number;
+        const size_t tab = line.find('\t');
+        if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())
+            throw std::runtime_error(path + ": line " + std::to_string(number) + " is not \"" +
+                                     form + "\"");
+        pairs[line.substr(0, tab)] = line.substr(tab + 1);
+    }
+    return pairs;
+}
+
+// A fresh directory of its own in staging for one record's pages.
+std::string make_page_directory(const DaemonConfig& config, const std::string& partner) {
+    make_directories(config.staging_dir);
+    std::string path = config.staging_dir + "/harvest-" + partner + "-XXXXXX";
+    if (::mkdtemp(path.data()) == nullptr)
+        throw std::runtime_error(config.staging_dir + ": cannot make a directory: " +
+                                 std::strerror(errno));
+    return path;
+}
+
 // Two metadata alike but for when they were harvested.
 bool same_but_harvest_time(iiif::ObjectMetadata a, iiif::ObjectMetadata b) {
     if (a.origin) a.origin->harvested = 0;
@@ -57,34 +99,15 @@ bool same_but_harvest_time(iiif::ObjectMetadata a, iiif::ObjectMetadata b) {
 HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner)
     : changes_(changes),
       partner_(partner),
-      map_path_(changes.config.storage_root + "/harvests/" + partner.id + "/identifiers.tsv") {
-    std::ifstream in(map_path_, std::ios::binary);
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    // A last line without its line break was being written when the power went: it was never
-    // made durable, so no object was written under it. It goes, so the next append starts a
-    // line of its own.
-    const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-    if (complete < text.size()) {
-        spdlog::warn("{}: an unfinished last line dropped", map_path_);
-        std::filesystem::resize_file(map_path_, complete);
-        text.resize(complete);
-    }
-    size_t number = 0;
-    for (size_t begin = 0; begin < text.size();) {
-        const size_t end = text.find('\n', begin);
-        const std::string line = text.substr(begin, end - begin);
-        begin = end + 1;
-        ++number;
-        const size_t tab = line.find('\t');
-        if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())
-            throw std::runtime_error(map_path_ + ": line " + std::to_string(number) +
-                                     " is not \"identifier<TAB>ark\"");
-        arks_[line.substr(0, tab)] = line.substr(tab + 1);
-    }
-}
+      map_path_(changes.config.storage_root + "/harvests/" + partner.id + "/identifiers.tsv"),
+      pages_path_(changes.config.storage_root + "/harvests/" + partner.id + "/pages.tsv"),
+      arks_(read_pairs(map_path_, "identifier<TAB>ark")),
+      pages_(read_pairs(pages_path_, "identifier<TAB>signature")),
+      fetch_limits_(page_fetch_limits(changes.config)) {}
 
 iiif::ObjectMetadata HarvestObjects::metadata_of(const HarvestedRecord& record,
-                                                 const NormalisedRecord& normalised) const {
+                                                 const NormalisedRecord& normalised,
+                                                 const PagePlan& plan) const {
     iiif::ObjectMetadata metadata = normalised.metadata;
     metadata.provider = partner_.institution;
     if (metadata.license.empty()) metadata.license = partner_.license;
@@ -96,7 +119,7 @@ iiif::ObjectMetadata HarvestObjects::metadata_of(const HarvestedRecord& record,
     origin.datestamp = record.datestamp;
     origin.metadata_namespace = kOaiDcNamespace;
     origin.harvested = iiif::now_seconds();
-    origin.link = choose_pages(find_image_references(record)).landing_page;
+    origin.link = plan.landing_page;
     metadata.origin = std::move(origin);
     iiif::check_metadata_limits(metadata);
     return metadata;
@@ -119,9 +142,17 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
         return SinkOutcome::withdrawn;
     }
 
-    iiif::ObjectMetadata metadata = metadata_of(record, normalised);
+    const PagePlan plan = choose_pages(find_image_references(record));
+    iiif::ObjectMetadata metadata = metadata_of(record, normalised, plan);
+    // Pages to fetch: the partner's images are wanted, the record names some, and not those it
+    // named when its pages were last fetched.
+    std::optional<PagePlan> pages;
+    if (partner_.images == PartnerImages::fetch && !plan.described_only()) {
+        const auto fetched = pages_.find(record.identifier);
+        if (fetched == pages_.end() || fetched->second != pages_signature(plan)) pages = plan;
+    }
     if (!existing) {
-        hold({record.identifier, "", std::move(metadata)});
+        hold({record.identifier, "", std::move(metadata), true, std::move(pages)});
         return SinkOutcome::created;
     }
     if (existing->state == iiif::RecordState::withdrawn) {
@@ -131,8 +162,11 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
         back.reason = "back at the source";
         *existing = takedown.apply(TakedownAction::reinstate, existing->ark, back);
     }
-    if (same_but_harvest_time(existing->metadata, metadata)) return SinkOutcome::unchanged;
-    hold({record.identifier, existing->ark, std::move(metadata)});
+    if (same_but_harvest_time(existing->metadata, metadata)) {
+        if (pages) hold({record.identifier, existing->ark, existing->metadata, false, pages});
+        return SinkOutcome::unchanged;
+    }
+    hold({record.identifier, existing->ark, std::move(metadata), true, std::move(pages)});
     return SinkOutcome::updated;
 }
 
@@ -142,7 +176,7 @@ void HarvestObjects::hold(Pending pending) {
     if (added) {
         pending_.push_back(std::move(pending));
     } else {
-        pending_[at->second].metadata = std::move(pending.metadata);
+        pending_[at->second] = std::move(pending);
     }
 }
 
@@ -151,10 +185,13 @@ void HarvestObjects::page_done() {
     std::vector<Pending> pending = std::move(pending_);
     pending_.clear();
     pending_at_.clear();
-    write_pending(std::move(pending));
+    write_pending(pending);
+    // Then the pages, record by record, the described object standing until its pages are in.
+    for (const Pending& record : pending)
+        if (record.pages) ingest_pages(record);
 }
 
-void HarvestObjects::write_pending(std::vector<Pending> pending) {
+void HarvestObjects::write_pending(std::vector<Pending>& pending) {
     // ARKs first, durably noted with their records, then the objects: a crash in between finds
     // them again and makes each object once.
     size_t unnamed = 0;
@@ -194,6 +231,7 @@ void HarvestObjects::write_pending(std::vector<Pending> pending) {
     std::lock_guard lock(changes_.mutex);
     for (size_t i = 0; i < pending.size(); ++i) {
         Pending& record = pending[i];
+        if (!record.write_metadata) continue;
         iiif::ObjectRecord object;
         if (created[i]) {
             object.ark = record.ark;
@@ -206,7 +244,7 @@ void HarvestObjects::write_pending(std::vector<Pending> pending) {
             object = changes_.object(record.ark);
             object.updated = object.datestamp = std::max(now, object.datestamp);
         }
-        object.metadata = std::move(record.metadata);
+        object.metadata = record.metadata;
         files.push_back({object, created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
                                             : std::nullopt});
         events.push_back({created[i] ? "object.created" : "object.updated", object.ark,
@@ -215,6 +253,53 @@ void HarvestObjects::write_pending(std::vector<Pending> pending) {
     }
     changes_.store.write_many(files, [&] { changes_.catalog.put_many(entries); });
     announce_changes(*redis, changes_.config, events);
+}
+
+void HarvestObjects::ingest_pages(const Pending& record) {
+    const std::string directory = make_page_directory(changes_.config, partner_.id);
+    try {
+        IngestJob job;
+        job.id = std::filesystem::path(directory).filename().string();
+        job.ark = record.ark;
+        job.files = fetch_pages(*record.pages, directory, fetch_limits_);
+        job.metadata = record.metadata;
+        job.origin = "harvest";
+        job.submitted = iiif::now_seconds();
+        const IngestResult result = ingest_job(changes_.config, changes_.catalog, job, {});
+        long done = 0;
+        std::string refused;  // the pages the ingest refused, each with its reason
+        for (size_t i = 0; i < result.files.size(); ++i) {
+            const FileOutcome& file = result.files[i];
+            if (file.state == FileState::done) {
+                ++done;
+            } else {
+                refused += std::string(refused.empty() ? "" : "; ") + "page " +
+                           std::to_string(i + 1) + " (" + file.name + "): " + file.error;
+            }
+        }
+        if (!refused.empty()) failures_.push_back({record.identifier, "pages: " + refused});
+        std::filesystem::remove_all(directory);
+        if (!result.object_written) return;
+        pages_fetched_ += done;
+        // Noted once its pages are in the catalog: a crash before this fetches them again, and
+        // the ingest finds them already there by their checksums.
+        append_durably(pages_path_, record.identifier + "\t" + pages_signature(*record.pages) + "\n");
+        pages_[record.identifier] = pages_signature(*record.pages);
+        const std::optional<iiif::ObjectRecord> object = changes_.catalog.reader().object(job.ark);
+        if (object) {
+            auto redis = changes_.redis.lease();
+            announce_change(*redis, changes_.config,
+                            CatalogEvent{"object.updated", object->ark, object->datestamp});
+        }
+    } catch (const std::exception& failure) {
+        std::error_code ignored;
+        std::filesystem::remove_all(directory, ignored);
+        failures_.push_back({record.identifier, std::string("pages: ") + failure.what()});
+    }
+}
+
+std::vector<SkippedRecord> HarvestObjects::take_page_failures() {
+    return std::exchange(failures_, {});
 }
 
 }  // namespace iiifd

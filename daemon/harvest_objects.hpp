@@ -17,14 +17,20 @@
 // - A record deleted at the source withdraws its object with the reason "deleted at the source";
 //   if it comes back, the object is reinstated. An object withdrawn here for another reason (a
 //   rights holder's request) stays withdrawn whatever the partner's feed says.
-// - Objects are described objects (no images) for now: fetching the pages a record points to
-//   (record_images.hpp) into the ingest is the next step.
+// - Pages (partners whose images are fetched): the images a record points to (record_images.hpp)
+//   are fetched into staging (harvest_pages.hpp) after its object is written, and ingested into
+//   it (ingest.hpp: masters, checksums, the catalog) in page order. Their signature (the URLs
+//   they came from) is noted in pages.tsv once they are in: a record whose metadata alone
+//   changes keeps its pages, unfetched; one whose pages could not be had stays a described
+//   object, reported, and is tried again at the next harvest.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "harvest_pages.hpp"
 #include "harvest_run.hpp"
 #include "object_changes.hpp"
 
@@ -38,6 +44,8 @@ class HarvestObjects : public HarvestSink {
     SinkOutcome take(const Partner& partner, const HarvestedRecord& record,
                      const NormalisedRecord& normalised) override;
     void page_done() override;
+    long pages_fetched() const override { return pages_fetched_; }
+    std::vector<SkippedRecord> take_page_failures() override;
 
   private:
     // A record to write at the page's end: new (no `ark` yet) or changed.
@@ -45,17 +53,28 @@ class HarvestObjects : public HarvestSink {
         std::string identifier;
         std::string ark;  // the object's, when it exists
         iiif::ObjectMetadata metadata;
+        bool write_metadata = true;    // false: only its pages are to be had
+        std::optional<PagePlan> pages;  // the pages to fetch, when they are
     };
 
     iiif::ObjectMetadata metadata_of(const HarvestedRecord& record,
-                                     const NormalisedRecord& normalised) const;
+                                     const NormalisedRecord& normalised,
+                                     const PagePlan& plan) const;
     void hold(Pending pending);
-    void write_pending(std::vector<Pending> pending);
+    void write_pending(std::vector<Pending>& pending);
+    // Fetches the record's pages into staging and ingests them into its object (a failure is
+    // reported in failures_, the object staying as it was).
+    void ingest_pages(const Pending& record);
 
     ObjectChanges& changes_;
     Partner partner_;
-    std::string map_path_;
-    std::map<std::string, std::string> arks_;  // OAI identifier -> ARK
+    std::string map_path_;    // identifiers.tsv
+    std::string pages_path_;  // pages.tsv: OAI identifier, the signature of the pages fetched
+    std::map<std::string, std::string> arks_;   // OAI identifier -> ARK
+    std::map<std::string, std::string> pages_;  // OAI identifier -> pages_signature
+    PageFetchLimits fetch_limits_;
+    long pages_fetched_ = 0;
+    std::vector<SkippedRecord> failures_;  // records whose pages could not be had
     std::vector<Pending> pending_;             // new or changed in this page
     std::map<std::string, size_t> pending_at_; // OAI identifier -> its index in pending_
 };

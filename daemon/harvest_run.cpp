@@ -70,7 +70,7 @@ json_t* harvest_run_to_json(const HarvestRun& run) {
           std::pair{"skipped", c.skipped}, std::pair{"created", c.created},
           std::pair{"updated", c.updated}, std::pair{"unchanged", c.unchanged},
           std::pair{"withdrawn", c.withdrawn}, std::pair{"failed", c.failed},
-          std::pair{"pages_fetched", c.pages_fetched}})
+          std::pair{"pages_fetched", c.pages_fetched}, std::pair{"pages_failed", c.pages_failed}})
         json_object_set_new(counts, name, json_integer(value));
     json_object_set_new(object, "counts", counts);
     json_object_set_new(object, "skipped", skipped_json(run.skipped));
@@ -231,7 +231,13 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
         }
     };
     auto page = [&](const std::string& token, long, long) {
-        if (sink != nullptr) sink->page_done();
+        if (sink != nullptr) {
+            sink->page_done();
+            for (SkippedRecord& failure : sink->take_page_failures()) {
+                ++run.counts.pages_failed;
+                report(run.failures, std::move(failure));
+            }
+        }
         run.resumption_token = token;
     };
 

@@ -31,6 +31,7 @@ struct HarvestCounts {
     long withdrawn = 0;      // objects withdrawn ("deleted at the source")
     long failed = 0;         // records the sink refused (reported in `failures`)
     long pages_fetched = 0;  // page images fetched
+    long pages_failed = 0;   // records with pages that could not be had (in `failures`)
 };
 
 struct HarvestRun {
@@ -65,6 +66,9 @@ class HarvestSink {
     virtual void page_done() {}
     // Page images fetched so far.
     virtual long pages_fetched() const { return 0; }
+    // The records whose pages could not be had since the last call, with the reason (called
+    // after page_done()).
+    virtual std::vector<SkippedRecord> take_page_failures() { return {}; }
 };
 
 // {storage root}/harvests/{partner}/: state.json (where the next harvest starts), runs.jsonl

@@ -147,12 +147,14 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
     // Pages to fetch: the partner's images are wanted, the record names some, and not those it
     // named when its pages were last fetched.
     std::optional<PagePlan> pages;
+    const std::string signature = pages_signature(plan);
     if (partner_.images == PartnerImages::fetch && !plan.described_only()) {
         const auto fetched = pages_.find(record.identifier);
-        if (fetched == pages_.end() || fetched->second != pages_signature(plan)) pages = plan;
+        if (fetched == pages_.end() || fetched->second != signature) pages = plan;
     }
     if (!existing) {
-        hold({record.identifier, "", std::move(metadata), true, std::move(pages)});
+        hold({record.identifier, "", std::move(metadata), true, std::move(pages), signature,
+              record.metadata_xml});
         return SinkOutcome::created;
     }
     if (existing->state == iiif::RecordState::withdrawn) {
@@ -163,11 +165,36 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
         *existing = takedown.apply(TakedownAction::reinstate, existing->ark, back);
     }
     if (same_but_harvest_time(existing->metadata, metadata)) {
-        if (pages) hold({record.identifier, existing->ark, existing->metadata, false, pages});
+        if (pages)
+            hold({record.identifier, existing->ark, existing->metadata, false, pages, signature, ""});
         return SinkOutcome::unchanged;
     }
-    hold({record.identifier, existing->ark, std::move(metadata), true, std::move(pages)});
+    hold({record.identifier, existing->ark, std::move(metadata), true, std::move(pages), signature,
+          record.metadata_xml});
     return SinkOutcome::updated;
+}
+
+void HarvestObjects::take_extra(const std::string& prefix, const HarvestedRecord& record) {
+    if (record.deleted || record.metadata_xml.empty()) return;
+    const auto mapped = arks_.find(record.identifier);
+    if (mapped == arks_.end()) return;  // no object: its oai_dc record was refused or absent
+    const std::optional<iiif::ObjectRecord> object =
+        changes_.catalog.reader().object(mapped->second);
+    if (!object || object->state == iiif::RecordState::withdrawn) return;
+    extra_sources_.emplace_back(changes_.store.source_record(object->ark, prefix),
+                                record.metadata_xml);
+    if (partner_.images != PartnerImages::fetch) return;
+    const PagePlan plan = choose_pages(find_image_references(record));
+    if (plan.described_only()) return;
+    // Pages from this format only for a record whose oai_dc names none (its pages would be
+    // noted under their plain signature).
+    const std::string signature = prefix + ":" + pages_signature(plan);
+    const auto fetched = pages_.find(record.identifier);
+    if (fetched != pages_.end() &&
+        (!fetched->second.starts_with(prefix + ":") || fetched->second == signature))
+        return;
+    if (pending_at_.count(record.identifier) != 0) return;  // its oai_dc pages come first
+    hold({record.identifier, object->ark, object->metadata, false, plan, signature, ""});
 }
 
 void HarvestObjects::hold(Pending pending) {
@@ -181,11 +208,12 @@ void HarvestObjects::hold(Pending pending) {
 }
 
 void HarvestObjects::page_done() {
-    if (pending_.empty()) return;
+    if (pending_.empty() && extra_sources_.empty()) return;
     std::vector<Pending> pending = std::move(pending_);
     pending_.clear();
     pending_at_.clear();
     write_pending(pending);
+    changes_.store.write_source_records(std::exchange(extra_sources_, {}));
     // Then the pages, record by record, the described object standing until its pages are in.
     for (const Pending& record : pending)
         if (record.pages) ingest_pages(record);
@@ -245,8 +273,12 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
             object.updated = object.datestamp = std::max(now, object.datestamp);
         }
         object.metadata = record.metadata;
-        files.push_back({object, created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
-                                            : std::nullopt});
+        ObjectStore::Change change{object,
+                                   created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
+                                              : std::nullopt,
+                                   {}};
+        if (!record.source_xml.empty()) change.source_records.emplace_back("oai_dc", record.source_xml);
+        files.push_back(std::move(change));
         events.push_back({created[i] ? "object.created" : "object.updated", object.ark,
                           object.datestamp});
         entries.push_back({std::move(object), {}});
@@ -283,8 +315,8 @@ void HarvestObjects::ingest_pages(const Pending& record) {
         pages_fetched_ += done;
         // Noted once its pages are in the catalog: a crash before this fetches them again, and
         // the ingest finds them already there by their checksums.
-        append_durably(pages_path_, record.identifier + "\t" + pages_signature(*record.pages) + "\n");
-        pages_[record.identifier] = pages_signature(*record.pages);
+        append_durably(pages_path_, record.identifier + "\t" + record.pages_signature + "\n");
+        pages_[record.identifier] = record.pages_signature;
         const std::optional<iiif::ObjectRecord> object = changes_.catalog.reader().object(job.ark);
         if (object) {
             auto redis = changes_.redis.lease();

@@ -23,6 +23,11 @@
 //   they came from) is noted in pages.tsv once they are in: a record whose metadata alone
 //   changes keeps its pages, unfetched; one whose pages could not be had stays a described
 //   object, reported, and is tried again at the next harvest.
+// - The record is kept verbatim beside its object (ObjectStore::source_record): source.oai_dc.xml
+//   written with object.json, and with a partner's extra format (EDM, MODS...) its records in
+//   that format, taken after each list of oai_dc records (take_extra). An extra record names
+//   the pages of an object whose oai_dc record names none (pages.tsv notes them as
+//   "{prefix}:{signature}", so that the two lists never fetch them in turn).
 #pragma once
 
 #include <map>
@@ -43,6 +48,7 @@ class HarvestObjects : public HarvestSink {
 
     SinkOutcome take(const Partner& partner, const HarvestedRecord& record,
                      const NormalisedRecord& normalised) override;
+    void take_extra(const std::string& prefix, const HarvestedRecord& record) override;
     void page_done() override;
     long pages_fetched() const override { return pages_fetched_; }
     std::vector<SkippedRecord> take_page_failures() override;
@@ -55,6 +61,8 @@ class HarvestObjects : public HarvestSink {
         iiif::ObjectMetadata metadata;
         bool write_metadata = true;    // false: only its pages are to be had
         std::optional<PagePlan> pages;  // the pages to fetch, when they are
+        std::string pages_signature;    // noted in pages.tsv once they are in
+        std::string source_xml;         // the record's oai_dc metadata, kept verbatim
     };
 
     iiif::ObjectMetadata metadata_of(const HarvestedRecord& record,
@@ -75,6 +83,8 @@ class HarvestObjects : public HarvestSink {
     PageFetchLimits fetch_limits_;
     long pages_fetched_ = 0;
     std::vector<SkippedRecord> failures_;  // records whose pages could not be had
+    // Records in the partner's extra format to keep (path, text), at the page's end.
+    std::vector<std::pair<std::string, std::string>> extra_sources_;
     std::vector<Pending> pending_;             // new or changed in this page
     std::map<std::string, size_t> pending_at_; // OAI identifier -> its index in pending_
 };

@@ -70,7 +70,8 @@ json_t* harvest_run_to_json(const HarvestRun& run) {
           std::pair{"skipped", c.skipped}, std::pair{"created", c.created},
           std::pair{"updated", c.updated}, std::pair{"unchanged", c.unchanged},
           std::pair{"withdrawn", c.withdrawn}, std::pair{"failed", c.failed},
-          std::pair{"pages_fetched", c.pages_fetched}, std::pair{"pages_failed", c.pages_failed}})
+          std::pair{"pages_fetched", c.pages_fetched}, std::pair{"pages_failed", c.pages_failed},
+          std::pair{"extra", c.extra}})
         json_object_set_new(counts, name, json_integer(value));
     json_object_set_new(object, "counts", counts);
     json_object_set_new(object, "skipped", skipped_json(run.skipped));
@@ -263,6 +264,18 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
             run.restarted = run.restarted || summary.restarted;
             run.counts.skipped += static_cast<long>(summary.skipped.size());
             for (const SkippedRecord& skipped : summary.skipped) report(run.skipped, skipped);
+            if (partner.extra_prefix.empty() || sink == nullptr) continue;
+            // The same records in the partner's other format, kept beside their objects.
+            request.metadata_prefix = partner.extra_prefix;
+            const HarvestSummary extra = harvester.list_records(
+                request,
+                [&](const HarvestedRecord& record) {
+                    ++run.counts.extra;
+                    sink->take_extra(partner.extra_prefix, record);
+                },
+                page);
+            run.pages += extra.pages;
+            run.restarted = run.restarted || extra.restarted;
         }
         run.status = "done";
         // A dry run made nothing: the next harvest must still take what it saw.

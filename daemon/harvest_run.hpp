@@ -31,6 +31,7 @@ struct HarvestCounts {
     long withdrawn = 0;      // objects withdrawn ("deleted at the source")
     long failed = 0;         // records the sink refused (reported in `failures`)
     long pages_fetched = 0;  // page images fetched
+    long extra = 0;          // records read in the partner's extra format
     long pages_failed = 0;   // records with pages that could not be had (in `failures`)
 };
 
@@ -63,6 +64,12 @@ class HarvestSink {
     virtual ~HarvestSink() = default;
     virtual SinkOutcome take(const Partner& partner, const HarvestedRecord& record,
                              const NormalisedRecord& normalised) = 0;
+    // A record of the partner's extra metadata format (Partner::extra_prefix), listed after each
+    // list of oai_dc records; page_done() follows each of its pages too.
+    virtual void take_extra(const std::string& prefix, const HarvestedRecord& record) {
+        (void)prefix;
+        (void)record;
+    }
     virtual void page_done() {}
     // Page images fetched so far.
     virtual long pages_fetched() const { return 0; }

@@ -166,6 +166,10 @@ void ObjectStore::write_many(const std::vector<Change>& changes,
             if (!previous.back()) throw iiif::IiifError(500, path + ": cannot read");
             written.emplace_back(path, rewritten_text(path, *previous.back(), change.object));
         }
+        for (const auto& [prefix, text] : change.source_records) {
+            written.emplace_back(source_record(change.object.ark, prefix), text);
+            previous.push_back(contents_of(written.back().first));
+        }
     }
     write_files_atomically(written);
     try {
@@ -184,10 +188,21 @@ void ObjectStore::write_many(const std::vector<Change>& changes,
             write_files_atomically(restored);
         } catch (const std::exception& failure) {
             spdlog::error("{} objects: the changes the catalog refused could not be undone: {}",
-                          written.size(), failure.what());
+                          changes.size(), failure.what());
         }
         throw;
     }
+}
+
+std::string ObjectStore::source_record(const std::string& ark, const std::string& prefix) const {
+    if (prefix.empty() || prefix.find_first_of("/\0") != std::string::npos || prefix[0] == '.')
+        throw iiif::IiifError(500, "\"" + prefix + "\" cannot name a source record");
+    return files(ark).directory + "/source." + prefix + ".xml";
+}
+
+void ObjectStore::write_source_records(
+    const std::vector<std::pair<std::string, std::string>>& records) const {
+    write_files_atomically(records);
 }
 
 StoredObject ObjectStore::read(const std::string& object_file) {

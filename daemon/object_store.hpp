@@ -4,6 +4,8 @@
 //
 //   {root}/{NAAN}/{name}/object.json   {"schema": 1, "object": ObjectRecord,
 //                                       "images": [ImageRecord...]}
+//   {root}/{NAAN}/{name}/source.{prefix}.xml   a harvested object's record as its partner sent
+//                                       it, in each metadata format harvested (oai_dc...)
 //   {root}/{NAAN}/{name}/originals/    the deposited files, byte for byte
 //   {root}/{NAAN}/{name}/masters/      the pyramidal masters
 //   {root}/quarantine/{NAAN}/{name}/masters   a withdrawn object's masters
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ark.hpp"
@@ -67,12 +70,18 @@ class ObjectStore {
     // syncs for the lot (write_files_atomically), then `then` runs once (the catalog's put_many
     // of the same changes); when it throws, every file is put back as it was. A change with
     // `images` writes the file whole, as write() does; without, it keeps the images the file
-    // lists, as rewrite() does.
+    // lists, as rewrite() does. `source_records` (metadata prefix, text) are written with it.
     struct Change {
         iiif::ObjectRecord object;
         std::optional<std::vector<iiif::ImageRecord>> images;
+        std::vector<std::pair<std::string, std::string>> source_records;
     };
     void write_many(const std::vector<Change>& changes, const std::function<void()>& then) const;
+    // Where a harvested object's record in the metadata format `prefix` is kept.
+    std::string source_record(const std::string& ark, const std::string& prefix) const;
+    // Source records (path from source_record(), text) written alone, together (a harvest's
+    // records in another format than oai_dc, the object as it was).
+    void write_source_records(const std::vector<std::pair<std::string, std::string>>& records) const;
     // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
     static StoredObject read(const std::string& object_file);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -256,6 +257,7 @@ struct ObjectsSide {
 
     explicit ObjectsSide(const std::string& name) : config(config_in(name)) {
         config.catalog_path = config.storage_root + "/catalog.mdb";
+        config.staging_dir = config.storage_root + "/staging";
         config.naan = "99999";
         config.default_shoulder = "fk4";
         config.check_profile = iiif::CheckProfile::noid;
@@ -269,9 +271,11 @@ struct ObjectsSide {
         changes = std::make_unique<ObjectChanges>(config, *catalog, *pool);
     }
 
-    HarvestRun harvest(const Fixture& fixture) {
+    HarvestRun harvest(const Fixture& fixture,
+                       const std::function<void(Partner&)>& adjust = {}) {
         Partner partner = partner_of(fixture);
         partner.shoulder = "fk4";
+        if (adjust) adjust(partner);
         HarvestObjects objects(*changes, partner);
         return run_harvest(partner, true, HarvestStore(config), &objects, quick());
     }
@@ -383,4 +387,48 @@ TEST_CASE("harvest objects: an unfinished last line of identifiers.tsv is droppe
     CHECK(added.starts_with("oai:fixture.example.org:rec-0004\tark:/99999/fk4"));
     CHECK(std::count(added.begin(), added.end(), '\n') == 1);
     CHECK(side.objects().size() == 4);
+}
+
+TEST_CASE("harvest objects: each record kept verbatim beside its object, in oai_dc and the "
+          "partner's extra format",
+          "[harvest_run]") {
+    ObjectsSide side("verbatim");
+    // Records 1 and 2 name a page in oai_dc (a landing page: nothing to fetch); EDM names an
+    // image for every record, which nothing serves here.
+    Fixture fixture(R"({"records": 3, "page_size": 2, "deleted": [3],
+                        "edm": {"shown_by": "http://127.0.0.1:9/none/"}})");
+    const HarvestRun metadata_only = side.harvest(fixture, [](Partner& partner) {
+        partner.extra_prefix = "edm";
+        partner.images = PartnerImages::metadata;
+    });
+    REQUIRE(metadata_only.status == "done");
+    CHECK(metadata_only.counts.created == 2);
+    CHECK(metadata_only.counts.extra == 3);
+    CHECK(metadata_only.counts.pages_failed == 0);
+    const ObjectStore store(side.config.storage_root);
+    for (const iiif::ObjectRecord& object : side.objects()) {
+        const std::string number = object.metadata.origin->identifier.substr(
+            object.metadata.origin->identifier.size() - 1);
+        const std::string dc = daemon_harness::read_file(store.source_record(object.ark, "oai_dc"));
+        CHECK(dc.starts_with("<?xml"));
+        CHECK(dc.find("<dc:title xml:lang=\"fr\">Notice " + number + "</dc:title>") !=
+              std::string::npos);
+        const std::string edm = daemon_harness::read_file(store.source_record(object.ark, "edm"));
+        CHECK(edm.find("<dc:title>CHO " + number + "</dc:title>") != std::string::npos);
+        CHECK(edm.find("edm:isShownBy rdf:resource=\"http://127.0.0.1:9/none/000" + number +
+                       ".jpg\"") != std::string::npos);
+    }
+
+    // Fetching the partner's images: the pages EDM names are tried for the records whose oai_dc
+    // names none (all of them here), and their failure reported.
+    const HarvestRun with_pages = side.harvest(fixture, [](Partner& partner) {
+        partner.extra_prefix = "edm";
+    });
+    INFO(with_pages.error);
+    REQUIRE(with_pages.status == "done");
+    CHECK(with_pages.counts.unchanged == 2);
+    CHECK(with_pages.counts.pages_failed == 2);
+    REQUIRE(with_pages.failures.size() == 2);
+    CHECK(with_pages.failures[0].reason.starts_with("pages: http://127.0.0.1:9/none/0001.jpg: "));
+    CHECK(side.objects().size() == 2);
 }

@@ -84,21 +84,25 @@ TEST_CASE("object.json files written together stand only when the catalog's writ
 
     // The catalog refuses the batch: the existing file byte for byte as it was, the new one gone.
     existing.metadata.dc["title"] = {{"Plan", "fr"}};
-    CHECK_THROWS_WITH(store.write_many({{existing, std::nullopt}, {fresh, std::vector<iiif::ImageRecord>{}}},
-                                       refused),
-                      "catalog: mdb_put: MDB_BAD_VALSIZE");
+    const std::vector<ObjectStore::Change> changes = {
+        {existing, std::nullopt, {}},
+        {fresh, std::vector<iiif::ImageRecord>{}, {{"oai_dc", "<oai_dc:dc/>"}}}};
+    CHECK_THROWS_WITH(store.write_many(changes, refused), "catalog: mdb_put: MDB_BAD_VALSIZE");
     CHECK(read_file(existing_file) == before);
     CHECK_FALSE(fs::exists(fresh_file));
     CHECK(std::distance(fs::directory_iterator(fs::path(fresh_file).parent_path()),
                         fs::directory_iterator()) == 0);
 
     int puts = 0;
-    store.write_many({{existing, std::nullopt}, {fresh, std::vector<iiif::ImageRecord>{}}},
-                     [&] { ++puts; });
+    store.write_many(changes, [&] { ++puts; });
     CHECK(puts == 1);
     CHECK(ObjectStore::read(existing_file).object.metadata.dc.at("title")[0].value == "Plan");
     CHECK(ObjectStore::read(fresh_file).object.metadata.dc.at("title")[0].value == "Atlas");
     CHECK(ObjectStore::read(fresh_file).images.empty());
+    CHECK(store.source_record(fresh.ark, "oai_dc") ==
+          fs::path(fresh_file).parent_path().string() + "/source.oai_dc.xml");
+    CHECK(read_file(store.source_record(fresh.ark, "oai_dc")) == "<oai_dc:dc/>");
+    CHECK_THROWS_AS(store.source_record(fresh.ark, "../x"), iiif::IiifError);
 }
 
 TEST_CASE("object.json keeps a harvested object's origin, and an object without images",

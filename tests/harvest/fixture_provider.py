@@ -36,6 +36,10 @@ response's root only, as DSpace writes it.
     filler           bytes of dc:description added to each record (pages made large)
     links            a URL prefix: record N gets a dc:identifier {links}NNNN, its page there
     unlinked         record numbers left without that dc:identifier
+    edm              {"shown_by": PREFIX} (PREFIX optional): the records are served with
+                     metadataPrefix edm too, as EDM (an rdf:RDF with an ore:Aggregation and an
+                     edm:ProvidedCHO titled "CHO N"); with PREFIX, record N's aggregation has
+                     edm:isShownBy {PREFIX}NNNN.jpg
 """
 import argparse
 import base64
@@ -125,6 +129,25 @@ class Provider:
             f"  <dc:date>{self.datestamp(i)[:10]}</dc:date>\n").encode() + filler + (
             "</oai_dc:dc>\n</metadata></record>").encode()
 
+    def edm_record_xml(self, i):
+        identifier = f"{ID_PREFIX}{i:04d}"
+        sets = "".join(f"<setSpec>{s}</setSpec>" for s in self.sets_of(i))
+        header = (f"<identifier>{identifier}</identifier>"
+                  f"<datestamp>{self.datestamp(i)}</datestamp>{sets}")
+        if i in self.deleted:
+            return f'<record><header status="deleted">{header}</header></record>'.encode()
+        shown_by = self.config["edm"].get("shown_by")
+        view = (f'<edm:isShownBy rdf:resource="{shown_by}{i:04d}.jpg"/>' if shown_by else "")
+        return (
+            f"<record><header>{header}</header><metadata>"
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:edm="http://www.europeana.eu/schemas/edm/" '
+            'xmlns:ore="http://www.openarchives.org/ore/terms/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f'<ore:Aggregation rdf:about="#aggregation-{i}">{view}</ore:Aggregation>'
+            f'<edm:ProvidedCHO rdf:about="#cho-{i}"><dc:title>CHO {i}</dc:title>'
+            "</edm:ProvidedCHO></rdf:RDF></metadata></record>").encode()
+
     # ---- answers -----------------------------------------------------------------------------
 
     def envelope(self, request_attributes, body):
@@ -180,7 +203,8 @@ class Provider:
                 return self.error("badArgument", "unknown argument")
             if "metadataPrefix" not in query:
                 return self.error("badArgument", "metadataPrefix is required")
-        if query["metadataPrefix"] != "oai_dc":
+        prefix = query["metadataPrefix"]
+        if prefix != "oai_dc" and not (prefix == "edm" and "edm" in self.config):
             return self.error("cannotDisseminateFormat",
                               f"{query['metadataPrefix']} is not served here")
         start = self.date_argument(query["from"], False) if "from" in query else ""
@@ -203,7 +227,8 @@ class Provider:
         if not matching:
             return self.error("noRecordsMatch", "no record matches")
         page = matching[offset:offset + self.page_size]
-        body = b"<ListRecords>" + b"".join(self.record_xml(i) for i in page)
+        format_xml = self.record_xml if prefix == "oai_dc" else self.edm_record_xml
+        body = b"<ListRecords>" + b"".join(format_xml(i) for i in page)
         following = offset + self.page_size
         more = following < len(matching)
         if offset > 0 or more:

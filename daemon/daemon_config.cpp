@@ -74,8 +74,8 @@ toml::table parse_file(const std::string& path, const std::string& file_name) {
 
 void check_section_names(const ConfigSection& root) {
     static constexpr std::string_view kSections[] = {
-        "storage", "redis",  "ark",      "public",     "http",  "ingest",  "oai",
-        "sets",    "access", "policies", "watermarks", "cache", "partners"};
+        "storage", "redis",  "ark",      "public",     "http",  "ingest",   "oai",
+        "sets",    "access", "policies", "watermarks", "cache", "partners", "harvest"};
     for (const ConfigSection& section : root.sections()) {
         if (std::find(std::begin(kSections), std::end(kSections), section.key()) ==
             std::end(kSections))
@@ -337,6 +337,12 @@ void read_partners(const ConfigSection& partners, DaemonConfig& config) {
     }
 }
 
+void read_harvest(const ConfigSection& harvest, DaemonConfig& config) {
+    harvest.only_keys({"scheduler", "check_seconds"});
+    harvest.read("scheduler", config.harvest.scheduler);
+    harvest.read("check_seconds", config.harvest.check_seconds, 1, 86400);
+}
+
 void read_cache(const ConfigSection& cache, DaemonConfig& config) {
     cache.only_keys({"tile_cache"});
     cache.read("tile_cache", config.tile_cache_dir);
@@ -365,6 +371,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     config.access = read_access_config(root, config.storage_root, own_origins(config));
     read_sets(root.section("sets"), config);
     read_partners(root.section("partners"), config);
+    read_harvest(root.section("harvest"), config);
     read_cache(root.section("cache"), config);
     return config;
 }

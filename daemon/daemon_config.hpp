@@ -77,6 +77,12 @@ struct AccessConfig {
     std::vector<iiif::WatermarkSpec> watermarks;
 };
 
+// [harvest]: the harvests iiifd runs itself (daemon/harvest_scheduler.hpp).
+struct HarvestConfig {
+    bool scheduler = true;   // partners harvested on their schedule_hours; false: on request only
+    int check_seconds = 60;  // how often the partners' schedules are looked at
+};
+
 struct DaemonConfig {
     // [storage]
     std::string storage_root;  // durable truth: originals, masters, object.json
@@ -107,6 +113,7 @@ struct DaemonConfig {
     std::vector<SetDefinition> sets;
     // [partners."id"]: the OAI-PMH providers this portal harvests (partners.hpp).
     std::vector<Partner> partners;
+    HarvestConfig harvest;
     AccessConfig access;
     // [http]
     std::string listen_host = "127.0.0.1";

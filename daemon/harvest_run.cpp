@@ -231,6 +231,8 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
             report(run.failures, {record.identifier, refused.what()});
         }
     };
+    // Counted here rather than from the list's summary, which a failed or stopped list never
+    // gives: the run says how many pages it took whatever ended it.
     auto page = [&](const std::string& token, long, long) {
         if (sink != nullptr) {
             sink->page_done();
@@ -240,6 +242,7 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
             }
         }
         run.resumption_token = token;
+        ++run.pages;
     };
 
     try {
@@ -260,7 +263,6 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
             request.set = set;
             request.from = run.from;
             const HarvestSummary summary = harvester.list_records(request, take, page);
-            run.pages += summary.pages;
             run.restarted = run.restarted || summary.restarted;
             run.counts.skipped += static_cast<long>(summary.skipped.size());
             for (const SkippedRecord& skipped : summary.skipped) report(run.skipped, skipped);

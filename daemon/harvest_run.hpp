@@ -115,8 +115,10 @@ class HarvestStore {
 };
 
 // Runs one harvest of `partner` into `sink` (nullptr: a dry run, records read, normalised and
-// counted only, which leaves the next harvest's start where it was), logged in `store`. A failure of the partner (HTTP, OAI-PMH) ends the run as "failed",
-// with what was taken until then kept; the next harvest starts from the last successful one.
+// counted only, which leaves the next harvest's start where it was), logged in `store`. A
+// failure of the partner (HTTP, OAI-PMH) ends the run as "failed", with what was taken until
+// then kept; the next harvest starts from the last successful one. So does a stop (policy.stop
+// requested: iiifd stopping), after the page under way, with the error "stopped".
 HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& store,
                        HarvestSink* sink, const HarvestPolicy& policy = {});
 

@@ -130,13 +130,14 @@ struct HttpApi::Impl {
     HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
-         const Deposits& accepting, PartnerRegistry& registry)
+         const Deposits& accepting, PartnerRegistry& registry, ObjectChanges& changes,
+         HarvestScheduler& scheduler)
         : config(c),
           oai(c, catalog),
           auth(c),
           api_auth(c, auth),
-          deposits(c, catalog, redis, accepting, api_auth),
-          partners(c, registry, api_auth),
+          deposits(c, catalog, redis, accepting, api_auth, changes),
+          partners(c, registry, api_auth, scheduler),
           public_routes(catalog, registry),
           server(
               limits(c),
@@ -222,6 +223,8 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { partners.one(req, res); });
     server.route("GET", "/api/v1/partners/([^/]+)/harvests",
                  [this](const Req& req, Res& res) { partners.harvests(req, res); });
+    server.route("POST", "/api/v1/partners/([^/]+)/harvests",
+                 [this](const Req& req, Res& res) { partners.start_harvest(req, res); });
     server.route("GET", "/api/v1/partners/([^/]+)/report",
                  [this](const Req& req, Res& res) { partners.report(req, res); });
     server.route("PUT", "/api/v1/partners/([^/]+)",
@@ -252,8 +255,10 @@ void HttpApi::Impl::routes() {
 }
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-                 const Deposits& deposits, PartnerRegistry& partners)
-    : impl_(std::make_unique<Impl>(config, catalog, redis, deposits, partners)) {
+                 const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
+                 HarvestScheduler& scheduler)
+    : impl_(
+          std::make_unique<Impl>(config, catalog, redis, deposits, partners, changes, scheduler)) {
     impl_->routes();
 }
 

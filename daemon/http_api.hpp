@@ -17,6 +17,9 @@
 //   GET   /api/v1/partners         the harvest partners (partners.hpp), each with its last harvest
 //   GET   /api/v1/partners/{id}    one of them
 //   GET   /api/v1/partners/{id}/harvests   ?limit=: its harvests, most recent first
+//   POST  /api/v1/partners/{id}/harvests   optional {"full": bool}: a harvest queued (API key
+//                                          only) -> 202 {"partner", "queued", "full"}; 409 when
+//                                          one of it is queued or running
 //   GET   /api/v1/partners/{id}/report     the quality report of its last harvest
 //   PUT   /api/v1/partners/{id}    defines or replaces a partner (API key only): 201 or 200
 //   DELETE /api/v1/partners/{id}   removes a partner defined through the API (API key only): 204
@@ -36,9 +39,9 @@
 // config.api_keys) or the session cookie of a depositor (api_auth.hpp). Errors are JSON
 // {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key or
 // session, 403 a session that may not deposit, a cross-site change made with one, or a change
-// of partners made with one,
-// 404 unknown job or object, 409 a state that forbids the change, 413 too large, 415 not
-// multipart, 503 Redis unreachable.
+// of partners or a harvest asked for with one,
+// 404 unknown job, object or partner, 409 a state that forbids the change (or a harvest of the
+// partner queued or running), 413 too large, 415 not multipart, 503 Redis unreachable.
 #pragma once
 
 #include <memory>
@@ -46,7 +49,9 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "harvest_scheduler.hpp"
 #include "job_queue.hpp"
+#include "object_changes.hpp"
 #include "partners.hpp"
 
 namespace iiifd {
@@ -54,9 +59,11 @@ namespace iiifd {
 class HttpApi {
   public:
     // Deposits are accepted through `deposits`; metadata changes and takedowns go through the
-    // services of metadata_update.hpp and takedown.hpp.
+    // services of metadata_update.hpp and takedown.hpp, on `changes`; harvests asked for are
+    // queued on `scheduler`.
     HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-            const Deposits& deposits, PartnerRegistry& partners);
+            const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
+            HarvestScheduler& scheduler);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

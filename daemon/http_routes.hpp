@@ -19,11 +19,13 @@
 #include "daemon_config.hpp"
 #include "deposits.hpp"
 #include "harvest_run.hpp"
+#include "harvest_scheduler.hpp"
 #include "http_message.hpp"
 #include "http_server.hpp"
 #include "job_queue.hpp"
 #include "metadata_update.hpp"
 #include "oai_provider.hpp"
+#include "object_changes.hpp"
 #include "partners.hpp"
 #include "takedown.hpp"
 
@@ -55,13 +57,13 @@ std::int64_t deposit_payload_limit(const DaemonConfig& config);
 class DepositRoutes {
   public:
     DepositRoutes(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-                  const Deposits& deposits, const ApiAuth& api_auth)
+                  const Deposits& deposits, const ApiAuth& api_auth, ObjectChanges& changes)
         : config_(config),
           catalog_(catalog),
           redis_(redis),
           deposits_(deposits),
           api_auth_(api_auth),
-          changes_(config, catalog, redis),
+          changes_(changes),
           metadata_update_(changes_),
           takedown_(changes_) {}
 
@@ -82,17 +84,22 @@ class DepositRoutes {
     RedisPool& redis_;
     const Deposits& deposits_;
     const ApiAuth& api_auth_;
-    ObjectChanges changes_;
+    ObjectChanges& changes_;
     MetadataUpdate metadata_update_;
     Takedown takedown_;
 };
 
-// Harvest partners: any API caller reads them; only an API key changes them (a signed-in
-// depositor gets 403).
+// Harvest partners: any API caller reads them; only an API key changes them or starts a
+// harvest (a signed-in depositor gets 403).
 class PartnerRoutes {
   public:
-    PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth)
-        : config_(config), registry_(registry), api_auth_(api_auth), harvests_(config) {}
+    PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth,
+                  HarvestScheduler& scheduler)
+        : config_(config),
+          registry_(registry),
+          api_auth_(api_auth),
+          scheduler_(scheduler),
+          harvests_(config) {}
 
     void list(const HttpRequest& req, HttpResponse& res);
     void one(const HttpRequest& req, HttpResponse& res);
@@ -100,12 +107,15 @@ class PartnerRoutes {
     void remove(const HttpRequest& req, HttpResponse& res);
     // GET .../{id}/harvests?limit=: its runs, most recent first (harvest_run.hpp).
     void harvests(const HttpRequest& req, HttpResponse& res);
+    // POST .../{id}/harvests, optional body {"full": bool}: a harvest queued
+    // (harvest_scheduler.hpp), 202.
+    void start_harvest(const HttpRequest& req, HttpResponse& res);
     // GET .../{id}/report: the quality report of its last harvest.
     void report(const HttpRequest& req, HttpResponse& res);
 
   private:
-    // 403 unless the caller holds an API key.
-    void require_key(const HttpRequest& req) const;
+    // 403 "only an API key may {what}" unless the caller holds an API key.
+    void require_key(const HttpRequest& req, const char* what) const;
     // The partner a route names, else 404.
     Partner named(const HttpRequest& req) const;
     json_t* answer(const Partner& partner) const;
@@ -113,6 +123,7 @@ class PartnerRoutes {
     const DaemonConfig& config_;
     PartnerRegistry& registry_;
     const ApiAuth& api_auth_;
+    HarvestScheduler& scheduler_;
     HarvestStore harvests_;
 };
 

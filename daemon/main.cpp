@@ -1,6 +1,7 @@
 // iiifd, the IIIF platform's sidecar daemon.
 //
-//   iiifd [-c FILE]                       serve: HTTP API, ingest workers, hot folder
+//   iiifd [-c FILE]                       serve: HTTP API, ingest workers, hot folder, the
+//                                         partners' harvests (harvest_scheduler.hpp)
 //   iiifd --check-config -c FILE          "ok", or the first error naming its key (exit 1)
 //   iiifd ingest -c FILE PATH... [--title T] [--set S]...
 //                                         queue files (or a directory's files) as one object
@@ -39,6 +40,7 @@
 #include "deposits.hpp"
 #include "harvest_objects.hpp"
 #include "harvest_run.hpp"
+#include "harvest_scheduler.hpp"
 #include "hot_folder.hpp"
 #include "http_api.hpp"
 #include "iiif_error.hpp"
@@ -213,7 +215,10 @@ int serve(const DaemonConfig& config) {
         spdlog::critical("{}", failure.what());
         return 1;
     }
-    HttpApi api(config, *catalog, redis, deposits, *partners);
+    // One for the API and the harvests alike: its lock keeps their changes of an object apart.
+    ObjectChanges changes(config, *catalog, redis);
+    HarvestScheduler harvests(config, *partners, changes);
+    HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests);
     try {
         api.bind();
     } catch (const std::exception& failure) {
@@ -240,6 +245,7 @@ int serve(const DaemonConfig& config) {
         purger.emplace(config, catalog->reader());
         purger->start();
     }
+    harvests.start();
     std::thread http([&api] { api.serve(); });
     spdlog::info("listening on http://{}:{}; {} workers as consumer {} of {}", config.listen_host,
                  config.listen_port, config.workers, config.consumer_name, config.ingest_stream);
@@ -258,6 +264,7 @@ int serve(const DaemonConfig& config) {
 
     api.stop();
     http.join();
+    harvests.stop();  // a harvest under way ends after its page
     if (hot_folder) hot_folder->stop();
     if (purger) purger->stop();
     if (!workers.stop(kShutdownGrace)) {

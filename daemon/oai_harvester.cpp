@@ -7,13 +7,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "oai_request.hpp"
@@ -433,8 +435,14 @@ struct OaiHarvester::Impl {
     CURL* curl = nullptr;
     std::optional<Clock::time_point> last_request_end;
     long retries = 0;
+    // When the stop was asked for (0: not yet), set from the stopping thread.
+    std::atomic<Clock::rep> stopped_at{0};
+    std::stop_callback<std::function<void()>> on_stop;
 
-    explicit Impl(HarvestPolicy p) : policy(std::move(p)) {
+    explicit Impl(HarvestPolicy p)
+        : policy(std::move(p)), on_stop(policy.stop, [this] {
+              stopped_at = std::max<Clock::rep>(1, Clock::now().time_since_epoch().count());
+          }) {
         static std::once_flag global_init;
         std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
         curl = curl_easy_init();
@@ -455,12 +463,34 @@ struct OaiHarvester::Impl {
                          static_cast<curl_off_t>(policy.max_page_bytes));
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     }
     ~Impl() { curl_easy_cleanup(curl); }
 
+    // Called by libcurl during a transfer (at least once a second): a request still under way
+    // stop_grace after the stop is abandoned.
+    static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        const auto* impl = static_cast<const Impl*>(user);
+        const Clock::rep stopped = impl->stopped_at.load();
+        if (stopped == 0) return 0;
+        const Clock::time_point since{Clock::duration(stopped)};
+        return Clock::now() - since > impl->policy.stop_grace ? 1 : 0;
+    }
+
+    // Waits until `until`, or throws HarvestError("stopped") as soon as a stop is requested.
+    void pause_until(Clock::time_point until) const {
+        std::mutex mutex;
+        std::condition_variable_any woken;
+        std::unique_lock lock(mutex);
+        woken.wait_until(lock, policy.stop, until, [] { return false; });
+        if (policy.stop.stop_requested()) throw HarvestError("stopped");
+    }
+
     Attempt perform(const std::string& url) {
-        if (last_request_end)
-            std::this_thread::sleep_until(*last_request_end + policy.politeness_delay);
+        pause_until(last_request_end ? *last_request_end + policy.politeness_delay
+                                     : Clock::time_point{});
         Attempt attempt;
         AttemptSink sink{&attempt, policy.max_page_bytes};
         curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -470,6 +500,7 @@ struct OaiHarvester::Impl {
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
         attempt.curl = curl_easy_perform(curl);
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+        if (attempt.curl == CURLE_ABORTED_BY_CALLBACK) throw HarvestError("stopped");
         last_request_end = Clock::now();
         attempt.curl_error = error[0] ? error : curl_easy_strerror(attempt.curl);
         if (attempt.curl == CURLE_OK)
@@ -528,7 +559,7 @@ struct OaiHarvester::Impl {
                     failed_status);
             spdlog::warn("oai harvest: {}: {}; attempt {} of {} in {} ms", url, failure,
                          attempt + 1, attempts, wait.count());
-            std::this_thread::sleep_for(wait);
+            pause_until(Clock::now() + wait);
             ++retries;
         }
     }

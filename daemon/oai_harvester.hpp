@@ -12,6 +12,8 @@
 //   - An expired or refused resumption token (badResumptionToken) restarts the list from the
 //     request's `from`, once per list: records given before the restart are given again, so
 //     the caller must take a record twice without harm (it keys records by identifier).
+//   - A stop (HarvestPolicy::stop) ends a harvest between two requests; one under way is given
+//     a few seconds to end (stop_grace), so that the page it brings is taken whole.
 //   - A record that is not well-formed XML 1.0 (a control character, bytes that are not
 //     UTF-8) is skipped and reported, its neighbours kept; a page broken otherwise (cut short,
 //     not XML, an HTML page served with 200) is asked again like a failed request, then is an
@@ -24,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -79,6 +82,12 @@ struct HarvestPolicy {
     std::chrono::seconds max_retry_after{300};  // a longer Retry-After is an error, not a wait
     std::string user_agent = "iiifd-harvester/1.0 (OAI-PMH 2.0)";
     std::size_t max_page_bytes = 64u << 20;  // decompressed
+    // Once stop is requested (iiifd stopping), no request is sent: the one under way is read to
+    // its end (abandoned when still under way stop_grace later), a wait (politeness, backoff,
+    // Retry-After) is cut short, and the harvest throws HarvestError("stopped"). The default
+    // token is never stopped.
+    std::stop_token stop;
+    std::chrono::milliseconds stop_grace{10'000};
 };
 
 struct SkippedRecord {

@@ -1,5 +1,5 @@
-// /api/v1/partners: the harvest partners (partners.hpp), read by any API caller, changed with an
-// API key only.
+// /api/v1/partners: the harvest partners (partners.hpp), read by any API caller, changed and
+// harvested on request with an API key only.
 #include <jansson.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +24,18 @@ json_t* parsed(const std::string& text) {
     if (value == nullptr)
         throw iiif::IiifError(500, std::string("a stored harvest record: ") + error.text);
     return value;
+}
+
+// A harvest's request body: nothing, or {"full": true|false}.
+bool full_harvest_of(const std::string& body) {
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) return false;
+    json_error_t error;
+    const Json document(json_loadb(body.data(), body.size(), 0, &error));
+    const json_t* full = json_object_get(document.get(), "full");
+    if (!json_is_object(document.get()) || json_object_size(document.get()) != (full ? 1 : 0) ||
+        (full != nullptr && !json_is_boolean(full)))
+        throw iiif::IiifError(400, "harvest: the body must be empty or {\"full\": true|false}");
+    return json_is_true(full);
 }
 
 }  // namespace
@@ -62,11 +74,25 @@ void PartnerRoutes::report(const HttpRequest& req, HttpResponse& res) {
     send_json(res, 200, *report);
 }
 
-void PartnerRoutes::require_key(const HttpRequest& req) const {
+void PartnerRoutes::start_harvest(const HttpRequest& req, HttpResponse& res) {
+    require_key(req, "start a harvest");
+    const Partner partner = named(req);
+    const bool full = full_harvest_of(req.body);
+    scheduler_.request(partner.id, full);
+    spdlog::info("partners: a {}harvest of {} queued", full ? "full " : "", partner.id);
+    Json body(json_object());
+    json_object_set_new(body.get(), "partner", json_string(partner.id.c_str()));
+    json_object_set_new(body.get(), "queued", json_true());
+    json_object_set_new(body.get(), "full", json_boolean(full));
+    res.set_header("Location", "/api/v1/partners/" + partner.id + "/harvests");
+    send_json(res, 202, iiif::json_text(body.get()));
+}
+
+void PartnerRoutes::require_key(const HttpRequest& req, const char* what) const {
     const std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
     if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
     if (std::get<ApiCaller>(caller).via != ApiCaller::Via::key)
-        throw iiif::IiifError(403, "only an API key may change partners");
+        throw iiif::IiifError(403, std::string("only an API key may ") + what);
 }
 
 void PartnerRoutes::list(const HttpRequest&, HttpResponse& res) {
@@ -84,7 +110,7 @@ void PartnerRoutes::one(const HttpRequest& req, HttpResponse& res) {
 }
 
 void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
-    require_key(req);
+    require_key(req, "change partners");
     Partner partner = partner_from_json(req.matches[1], req.body, config_);
     const bool added = registry_.put(partner);
     spdlog::info("partners: {} {} ({})", added ? "defined" : "redefined", partner.id,
@@ -94,7 +120,7 @@ void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
 }
 
 void PartnerRoutes::remove(const HttpRequest& req, HttpResponse& res) {
-    require_key(req);
+    require_key(req, "change partners");
     registry_.remove(req.matches[1]);
     spdlog::info("partners: removed {}", req.matches[1]);
     res.status = 204;

@@ -185,6 +185,21 @@ TEST_CASE("config: unknown keys and sections are errors", "[config]") {
     CHECK(error_of(kValid + "[cdn]\nsize = 1\n") == "iiifd.toml: [cdn]: unknown section");
 }
 
+TEST_CASE("config: [harvest] turns the schedule on by default, looked at every 60 s", "[config]") {
+    const DaemonConfig defaults = load(kValid);
+    CHECK(defaults.harvest.scheduler);
+    CHECK(defaults.harvest.check_seconds == 60);
+    const DaemonConfig set = load(kValid + "[harvest]\nscheduler = false\ncheck_seconds = 5\n");
+    CHECK_FALSE(set.harvest.scheduler);
+    CHECK(set.harvest.check_seconds == 5);
+    CHECK(error_of(kValid + "[harvest]\nscheduler = \"yes\"\n") ==
+          "iiifd.toml: [harvest] scheduler: must be true or false");
+    CHECK(error_of(kValid + "[harvest]\ncheck_seconds = 0\n") ==
+          "iiifd.toml: [harvest] check_seconds: must be between 1 and 86400");
+    CHECK(error_of(kValid + "[harvest]\nevery = 3\n") ==
+          "iiifd.toml: [harvest] every: unknown key");
+}
+
 TEST_CASE("config: a TOML syntax error names its line", "[config]") {
     CHECK_THAT(error_of(with("workers = 3", "workers = ")),
                Catch::StartsWith("iiifd.toml:26:11: "));

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,38 @@ TEST_CASE("harvest run: a partner that fails leaves the last successful start as
     REQUIRE(runs.size() == 2);
     CHECK(daemon_harness::json_text(runs[0], "status") == "failed");
     CHECK(daemon_harness::json_text(runs[1], "status") == "done");
+}
+
+TEST_CASE(
+    "harvest run: a stop requested ends the run after the page under way, failed with "
+    "\"stopped\"",
+    "[harvest_run]") {
+    Fixture fixture(R"({"records": 10, "page_size": 4})");
+    const DaemonConfig config = config_in("stopped");
+    const HarvestStore store(config);
+    // Asks for the stop while the first page is taken.
+    struct StoppingSink : ListSink {
+        std::stop_source source;
+        void page_done() override {
+            ListSink::page_done();
+            source.request_stop();
+        }
+    } sink;
+    HarvestPolicy policy = quick();
+    policy.stop = sink.source.get_token();
+    const HarvestRun run = run_harvest(partner_of(fixture), false, store, &sink, policy);
+
+    CHECK(run.status == "failed");
+    CHECK(run.error == "stopped");
+    CHECK(run.pages == 1);
+    CHECK(run.counts.records == 4);
+    CHECK(run.counts.created == 3);  // and rec-0003 refused
+    CHECK(sink.pages == 1);
+    CHECK(fixture.queries().size() == 3);  // two Identify and the first page, nothing after
+    CHECK_FALSE(store.last_success("fixture").has_value());
+    const std::vector<std::string> runs = store.runs_json("fixture", 10);
+    REQUIRE(runs.size() == 1);
+    CHECK(daemon_harness::json_text(runs[0], "error") == "stopped");
 }
 
 TEST_CASE("harvest run: one run of a partner at a time", "[harvest_run]") {

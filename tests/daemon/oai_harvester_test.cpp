@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -321,6 +322,53 @@ TEST_CASE("oai harvester: a Retry-After longer than the policy allows is an erro
         CHECK(std::string(error.what()).ends_with("HTTP 503 asks to wait 30 s, more than 5 s"));
     }
     CHECK(fixture.queries().size() == 2);
+}
+
+TEST_CASE("oai harvester: a stop cuts a wait short and sends no further request",
+          "[oai_harvester]") {
+    Fixture fixture(
+        R"({"records": 10, "page_size": 4, "retry_after": {"requests": [3], "seconds": 30}})");
+    HarvestPolicy policy = quick_policy();
+    policy.max_retry_after = 60s;
+    std::stop_source stop;
+    policy.stop = stop.get_token();
+    std::jthread stopper([&] {
+        std::this_thread::sleep_for(300ms);
+        stop.request_stop();
+    });
+    const auto start = Clock::now();
+    try {
+        harvest(all_of(fixture), policy);
+        FAIL("no error");
+    } catch (const HarvestError& error) {
+        CHECK(std::string(error.what()) == "stopped");
+    }
+    CHECK(Clock::now() - start < 5s);
+    CHECK(fixture.queries().size() == 3);  // Identify, the first page, the second's 503: no retry
+}
+
+TEST_CASE("oai harvester: a request still under way stop_grace after a stop is abandoned",
+          "[oai_harvester]") {
+    Fixture fixture(R"({"records": 10, "page_size": 4, "slow": {"requests": [2], "seconds": 5}})");
+    HarvestPolicy policy = quick_policy();
+    policy.request_timeout = 10s;
+    policy.stop_grace = 200ms;
+    std::stop_source stop;
+    policy.stop = stop.get_token();
+    std::jthread stopper([&] {
+        std::this_thread::sleep_for(300ms);
+        stop.request_stop();
+    });
+    const auto start = Clock::now();
+    try {
+        harvest(all_of(fixture), policy);
+        FAIL("no error");
+    } catch (const HarvestError& error) {
+        CHECK(std::string(error.what()) == "stopped");
+    }
+    const auto took = Clock::now() - start;
+    CHECK(took >= 500ms);
+    CHECK(took < 3s);  // not the 5 s of the page
 }
 
 TEST_CASE("oai harvester: 5xx answers and timeouts are retried with backoff", "[oai_harvester]") {

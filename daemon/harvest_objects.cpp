@@ -13,10 +13,10 @@
 #include <utility>
 
 #include "clock.hpp"
-#include "iiif_error.hpp"
-#include "job_queue.hpp"
 #include "harvest_pages.hpp"
+#include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "job_queue.hpp"
 #include "record_images.hpp"
 #include "storage.hpp"
 #include "takedown.hpp"
@@ -82,8 +82,8 @@ std::string make_page_directory(const DaemonConfig& config, const std::string& p
     make_directories(config.staging_dir);
     std::string path = config.staging_dir + "/harvest-" + partner + "-XXXXXX";
     if (::mkdtemp(path.data()) == nullptr)
-        throw std::runtime_error(config.staging_dir + ": cannot make a directory: " +
-                                 std::strerror(errno));
+        throw std::runtime_error(config.staging_dir +
+                                 ": cannot make a directory: " + std::strerror(errno));
     return path;
 }
 
@@ -245,10 +245,10 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
             object.updated = object.datestamp = std::max(now, object.datestamp);
         }
         object.metadata = record.metadata;
-        files.push_back({object, created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
-                                            : std::nullopt});
-        events.push_back({created[i] ? "object.created" : "object.updated", object.ark,
-                          object.datestamp});
+        files.push_back(
+            {object, created[i] ? std::optional(std::vector<iiif::ImageRecord>{}) : std::nullopt});
+        events.push_back(
+            {created[i] ? "object.created" : "object.updated", object.ark, object.datestamp});
         entries.push_back({std::move(object), {}});
     }
     changes_.store.write_many(files, [&] { changes_.catalog.put_many(entries); });
@@ -277,20 +277,28 @@ void HarvestObjects::ingest_pages(const Pending& record) {
                            std::to_string(i + 1) + " (" + file.name + "): " + file.error;
             }
         }
-        if (!refused.empty()) failures_.push_back({record.identifier, "pages: " + refused});
         std::filesystem::remove_all(directory);
-        if (!result.object_written) return;
-        pages_fetched_ += done;
-        // Noted once its pages are in the catalog: a crash before this fetches them again, and
-        // the ingest finds them already there by their checksums.
-        append_durably(pages_path_, record.identifier + "\t" + pages_signature(*record.pages) + "\n");
-        pages_[record.identifier] = pages_signature(*record.pages);
-        const std::optional<iiif::ObjectRecord> object = changes_.catalog.reader().object(job.ark);
-        if (object) {
-            auto redis = changes_.redis.lease();
-            announce_change(*redis, changes_.config,
-                            CatalogEvent{"object.updated", object->ark, object->datestamp});
+        if (result.object_written) {
+            pages_fetched_ += done;
+            const std::optional<iiif::ObjectRecord> object =
+                changes_.catalog.reader().object(job.ark);
+            if (object) {
+                auto redis = changes_.redis.lease();
+                announce_change(*redis, changes_.config,
+                                CatalogEvent{"object.updated", object->ark, object->datestamp});
+            }
         }
+        if (!refused.empty()) {
+            // The object has the pages that were had: the record is tried again at the next
+            // harvest, the ingest finding those already in by their checksums.
+            failures_.push_back({record.identifier, "pages: " + refused});
+            return;
+        }
+        // Noted once all its pages are in the catalog: a crash before this fetches them again,
+        // and the ingest finds them already there by their checksums.
+        const std::string signature = pages_signature(*record.pages);
+        append_durably(pages_path_, record.identifier + "\t" + signature + "\n");
+        pages_[record.identifier] = signature;
     } catch (const std::exception& failure) {
         std::error_code ignored;
         std::filesystem::remove_all(directory, ignored);

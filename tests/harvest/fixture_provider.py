@@ -36,6 +36,9 @@ response's root only, as DSpace writes it.
     filler           bytes of dc:description added to each record (pages made large)
     links            a URL prefix: record N gets a dc:identifier {links}NNNN, its page there
     unlinked         record numbers left without that dc:identifier
+    images           {"N": ["url", ...]}: record N gets each URL as a dc:identifier, in order
+                     (after the links one): the images, manifests or image services it points
+                     to (daemon/record_images.hpp reads their kind from the URL)
 """
 import argparse
 import base64
@@ -47,6 +50,7 @@ import threading
 import time
 import urllib.parse
 import zlib
+from xml.sax.saxutils import escape
 
 import loopback
 
@@ -111,6 +115,8 @@ class Provider:
             filler = b"<dc:description>" + b"x" * self.config["filler"] + b"</dc:description>"
         if self.config.get("links") and i not in self.config.get("unlinked", []):
             filler += f"<dc:identifier>{self.config['links']}{i:04d}</dc:identifier>".encode()
+        for url in self.config.get("images", {}).get(str(i), []):
+            filler += f"<dc:identifier>{escape(url)}</dc:identifier>".encode()
         return (
             f"<record><header><identifier>{identifier}</identifier>"
             f"<datestamp>{self.datestamp(i)}</datestamp>{sets}</header><metadata>\n"

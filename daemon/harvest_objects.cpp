@@ -13,10 +13,10 @@
 #include <utility>
 
 #include "clock.hpp"
-#include "iiif_error.hpp"
-#include "job_queue.hpp"
 #include "harvest_pages.hpp"
+#include "iiif_error.hpp"
 #include "ingest.hpp"
+#include "job_queue.hpp"
 #include "record_images.hpp"
 #include "storage.hpp"
 #include "takedown.hpp"
@@ -82,8 +82,8 @@ std::string make_page_directory(const DaemonConfig& config, const std::string& p
     make_directories(config.staging_dir);
     std::string path = config.staging_dir + "/harvest-" + partner + "-XXXXXX";
     if (::mkdtemp(path.data()) == nullptr)
-        throw std::runtime_error(config.staging_dir + ": cannot make a directory: " +
-                                 std::strerror(errno));
+        throw std::runtime_error(config.staging_dir +
+                                 ": cannot make a directory: " + std::strerror(errno));
     return path;
 }
 
@@ -309,20 +309,27 @@ void HarvestObjects::ingest_pages(const Pending& record) {
                            std::to_string(i + 1) + " (" + file.name + "): " + file.error;
             }
         }
-        if (!refused.empty()) failures_.push_back({record.identifier, "pages: " + refused});
         std::filesystem::remove_all(directory);
-        if (!result.object_written) return;
-        pages_fetched_ += done;
-        // Noted once its pages are in the catalog: a crash before this fetches them again, and
-        // the ingest finds them already there by their checksums.
+        if (result.object_written) {
+            pages_fetched_ += done;
+            const std::optional<iiif::ObjectRecord> object =
+                changes_.catalog.reader().object(job.ark);
+            if (object) {
+                auto redis = changes_.redis.lease();
+                announce_change(*redis, changes_.config,
+                                CatalogEvent{"object.updated", object->ark, object->datestamp});
+            }
+        }
+        if (!refused.empty()) {
+            // The object has the pages that were had: the record is tried again at the next
+            // harvest, the ingest finding those already in by their checksums.
+            failures_.push_back({record.identifier, "pages: " + refused});
+            return;
+        }
+        // Noted once all its pages are in the catalog: a crash before this fetches them again,
+        // and the ingest finds them already there by their checksums.
         append_durably(pages_path_, record.identifier + "\t" + record.pages_signature + "\n");
         pages_[record.identifier] = record.pages_signature;
-        const std::optional<iiif::ObjectRecord> object = changes_.catalog.reader().object(job.ark);
-        if (object) {
-            auto redis = changes_.redis.lease();
-            announce_change(*redis, changes_.config,
-                            CatalogEvent{"object.updated", object->ark, object->datestamp});
-        }
     } catch (const std::exception& failure) {
         std::error_code ignored;
         std::filesystem::remove_all(directory, ignored);

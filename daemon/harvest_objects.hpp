@@ -20,9 +20,9 @@
 // - Pages (partners whose images are fetched): the images a record points to (record_images.hpp)
 //   are fetched into staging (harvest_pages.hpp) after its object is written, and ingested into
 //   it (ingest.hpp: masters, checksums, the catalog) in page order. Their signature (the URLs
-//   they came from) is noted in pages.tsv once they are in: a record whose metadata alone
+//   they came from) is noted in pages.tsv once they are all in: a record whose metadata alone
 //   changes keeps its pages, unfetched; one whose pages could not be had stays a described
-//   object, reported, and is tried again at the next harvest.
+//   object (or keeps those the ingest took), reported, and is tried again at the next harvest.
 // - The record is kept verbatim beside its object (ObjectStore::source_record): source.oai_dc.xml
 //   written with object.json, and with a partner's extra format (EDM, MODS...) its records in
 //   that format, taken after each list of oai_dc records (take_extra). An extra record names
@@ -59,7 +59,7 @@ class HarvestObjects : public HarvestSink {
         std::string identifier;
         std::string ark;  // the object's, when it exists
         iiif::ObjectMetadata metadata;
-        bool write_metadata = true;    // false: only its pages are to be had
+        bool write_metadata = true;     // false: only its pages are to be had
         std::optional<PagePlan> pages;  // the pages to fetch, when they are
         std::string pages_signature;    // noted in pages.tsv once they are in
         std::string source_xml;         // the record's oai_dc metadata, kept verbatim
@@ -82,11 +82,11 @@ class HarvestObjects : public HarvestSink {
     std::map<std::string, std::string> pages_;  // OAI identifier -> pages_signature
     PageFetchLimits fetch_limits_;
     long pages_fetched_ = 0;
-    std::vector<SkippedRecord> failures_;  // records whose pages could not be had
+    std::vector<SkippedRecord> failures_;       // records whose pages could not be had
     // Records in the partner's extra format to keep (path, text), at the page's end.
     std::vector<std::pair<std::string, std::string>> extra_sources_;
-    std::vector<Pending> pending_;             // new or changed in this page
-    std::map<std::string, size_t> pending_at_; // OAI identifier -> its index in pending_
+    std::vector<Pending> pending_;              // new or changed in this page
+    std::map<std::string, size_t> pending_at_;  // OAI identifier -> its index in pending_
 };
 
 }  // namespace iiifd

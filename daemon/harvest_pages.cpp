@@ -54,6 +54,24 @@ std::string file_name_of(const std::string& url) {
     return path.substr(slash + 1);
 }
 
+// Whether an Image API 2 info.json limits its sizes (maxWidth, maxHeight, maxArea, which only
+// 2.1 has): 2.1 declares them in the objects of its "profile" (§5.3); some servers write them at
+// the top, where 3.0 puts them.
+bool declares_size_limits(const json_t* info) {
+    const auto limits = [](const json_t* object) {
+        return json_object_get(object, "maxWidth") != nullptr ||
+               json_object_get(object, "maxHeight") != nullptr ||
+               json_object_get(object, "maxArea") != nullptr;
+    };
+    if (limits(info)) return true;
+    size_t index;
+    const json_t* item;
+    json_array_foreach(json_object_get(info, "profile"), index, item) {
+        if (json_is_object(item) && limits(item)) return true;
+    }
+    return false;
+}
+
 bool is_image_type(const std::string& type) {
     // Servers that do not know the type say so; the ingest decodes or refuses what they sent.
     return type.empty() || type.starts_with("image/") || type == "application/octet-stream" ||
@@ -93,8 +111,8 @@ std::vector<PageSource> sources_of(const PagePlan& plan, const PageFetchLimits& 
                 if (image.service != ImageServiceType::none) {
                     sources.push_back(service_page(image.url, limits.documents));
                 } else {
-                    sources.push_back(file_page(image.image_url.empty() ? image.url
-                                                                        : image.image_url));
+                    sources.push_back(
+                        file_page(image.image_url.empty() ? image.url : image.image_url));
                 }
             }
             break;
@@ -130,24 +148,23 @@ std::string whole_image_url(const std::string& base, const FetchLimits& limits) 
     const std::string text = fetch_text(url, kInfoAccept, limits);
     json_error_t error;
     const Json info(json_loadb(text.data(), text.size(), 0, &error));
-    if (!json_is_object(info.get()))
-        throw ManifestError(url + ": not JSON: " + std::string(error.text));
+    const std::string refusal = url + ": not the info.json of an Image API 1, 2 or 3 service";
+    if (!info) throw ManifestError(url + ": not JSON: " + std::string(error.text));
+    if (!json_is_object(info.get())) throw ManifestError(refusal);
     const json_t* context = json_object_get(info.get(), "@context");
     if (context_names(context, "http://iiif.io/api/image/3/context.json"))
         return service + "/full/max/0/default.jpg";
     if (context_names(context, "http://iiif.io/api/image/2/context.json")) {
-        // 2.1 has "max", and a service that limits its sizes (maxWidth, maxHeight, maxArea:
-        // 2.1's too) refuses "full" beyond them; 2.0 knows "full" alone.
-        const bool limited = json_object_get(info.get(), "maxWidth") != nullptr ||
-                             json_object_get(info.get(), "maxHeight") != nullptr ||
-                             json_object_get(info.get(), "maxArea") != nullptr;
-        return service + (limited ? "/full/max/0/default.jpg" : "/full/full/0/default.jpg");
+        // 2.1 has "max", and a service that limits its sizes refuses "full" beyond them; 2.0
+        // knows "full" alone.
+        return service + (declares_size_limits(info.get()) ? "/full/max/0/default.jpg"
+                                                           : "/full/full/0/default.jpg");
     }
     if (context_names(context, "http://library.stanford.edu/iiif/image-api/1.1/context.json") ||
         text_of(info.get(), "profile").find("library.stanford.edu/iiif/image-api") !=
             std::string::npos)
         return service + "/full/full/0/native.jpg";
-    throw ManifestError(url + ": not the info.json of an Image API 1, 2 or 3 service");
+    throw ManifestError(refusal);
 }
 
 std::vector<DepositFile> fetch_pages(const PagePlan& plan, const std::string& directory,

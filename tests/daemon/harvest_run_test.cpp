@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <functional>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -17,51 +16,20 @@
 
 #include "api_harness.hpp"
 #include "clock.hpp"
-#include "daemon_config.hpp"
-#include "harvest_objects.hpp"
+#include "harvest_side.hpp"
 #include "iiif_error.hpp"
-#include "job_queue.hpp"
 #include "oai_fixture.hpp"
 #include "takedown.hpp"
-#include "test_images.hpp"
 
 using namespace iiifd;
 using daemon_harness::Fixture;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 namespace {
 
-// A storage root of its own for each store.
-DaemonConfig config_in(const std::string& name) {
-    DaemonConfig config;
-    config.storage_root = (test_images::scratch_dir() / "harvest-run" / name).string();
-    fs::remove_all(config.storage_root);
-    fs::create_directories(config.storage_root);
-    return config;
-}
-
-Partner partner_of(const Fixture& fixture) {
-    Partner partner;
-    partner.id = "fixture";
-    partner.name = "Fixture Library";
-    partner.institution = "Fixture Library";
-    partner.base_url = fixture.base_url();
-    partner.license = kDefaultPartnerLicense;
-    partner.delay_ms = 0;
-    return partner;
-}
-
-HarvestPolicy quick() {
-    HarvestPolicy policy;
-    policy.connect_timeout = 2s;
-    policy.request_timeout = 5s;
-    policy.max_attempts = 2;
-    policy.backoff_initial = 20ms;
-    policy.backoff_max = 50ms;
-    policy.politeness_delay = 0ms;
-    return policy;
-}
+using harvest_harness::config_in;
+using harvest_harness::ObjectsSide;
+using harvest_harness::partner_of;
+using harvest_harness::quick;
 
 // Records what it is given: identifiers, in order, and whether deleted.
 struct ListSink : HarvestSink {
@@ -277,50 +245,6 @@ TEST_CASE(
           404);
 }
 
-namespace {
-
-// The objects' side of a harvest, in process: a catalog, a storage root and a real Redis (for
-// the events stream), a partner whose shoulder the catalog may mint on.
-struct ObjectsSide {
-    daemon_harness::RedisServer redis;
-    DaemonConfig config;
-    std::unique_ptr<iiif::CatalogWriter> catalog;
-    std::unique_ptr<RedisPool> pool;
-    std::unique_ptr<ObjectChanges> changes;
-
-    explicit ObjectsSide(const std::string& name) : config(config_in(name)) {
-        config.catalog_path = config.storage_root + "/catalog.mdb";
-        config.staging_dir = config.storage_root + "/staging";
-        config.naan = "99999";
-        config.default_shoulder = "fk4";
-        config.check_profile = iiif::CheckProfile::noid;
-        config.shoulders.push_back({"fk4", "Harvests", "", "", ""});
-        config.redis_port = redis.port();
-        std::string error;
-        catalog = iiif::CatalogWriter::open(config.catalog_path, &error);
-        INFO(error);
-        REQUIRE(catalog);
-        pool = std::make_unique<RedisPool>(config.redis_host, config.redis_port);
-        changes = std::make_unique<ObjectChanges>(config, *catalog, *pool);
-    }
-
-    HarvestRun harvest(const Fixture& fixture,
-                       const std::function<void(Partner&)>& adjust = {}) {
-        Partner partner = partner_of(fixture);
-        partner.shoulder = "fk4";
-        if (adjust) adjust(partner);
-        HarvestObjects objects(*changes, partner);
-        return run_harvest(partner, true, HarvestStore(config), &objects, quick());
-    }
-
-    // Each object of the partner's set: "ark title state".
-    std::vector<iiif::ObjectRecord> objects() const {
-        return catalog->reader().objects_by_date({}, 0, 1000);
-    }
-};
-
-}  // namespace
-
 TEST_CASE("harvest objects: each record one object for life; unchanged, changed, deleted, back",
           "[harvest_run]") {
     ObjectsSide side("objects");
@@ -430,10 +354,10 @@ TEST_CASE("harvest objects: each record kept verbatim beside its object, in oai_
     // image for every record, which nothing serves here.
     Fixture fixture(R"({"records": 3, "page_size": 2, "deleted": [3],
                         "edm": {"shown_by": "http://127.0.0.1:9/none/"}})");
-    const HarvestRun metadata_only = side.harvest(fixture, [](Partner& partner) {
-        partner.extra_prefix = "edm";
-        partner.images = PartnerImages::metadata;
-    });
+    Partner partner = side.partner(fixture);
+    partner.extra_prefix = "edm";
+    partner.images = PartnerImages::metadata;
+    const HarvestRun metadata_only = side.harvest(partner);
     REQUIRE(metadata_only.status == "done");
     CHECK(metadata_only.counts.created == 2);
     CHECK(metadata_only.counts.extra == 3);
@@ -454,9 +378,8 @@ TEST_CASE("harvest objects: each record kept verbatim beside its object, in oai_
 
     // Fetching the partner's images: the pages EDM names are tried for the records whose oai_dc
     // names none (all of them here), and their failure reported.
-    const HarvestRun with_pages = side.harvest(fixture, [](Partner& partner) {
-        partner.extra_prefix = "edm";
-    });
+    partner.images = PartnerImages::fetch;
+    const HarvestRun with_pages = side.harvest(partner);
     INFO(with_pages.error);
     REQUIRE(with_pages.status == "done");
     CHECK(with_pages.counts.unchanged == 2);

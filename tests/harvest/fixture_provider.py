@@ -40,6 +40,9 @@ response's root only, as DSpace writes it.
                      metadataPrefix edm too, as EDM (an rdf:RDF with an ore:Aggregation and an
                      edm:ProvidedCHO titled "CHO N"); with PREFIX, record N's aggregation has
                      edm:isShownBy {PREFIX}NNNN.jpg
+    images           {"N": ["url", ...]}: record N gets each URL as a dc:identifier, in order
+                     (after the links one): the images, manifests or image services it points
+                     to (daemon/record_images.hpp reads their kind from the URL)
 """
 import argparse
 import base64
@@ -51,6 +54,7 @@ import threading
 import time
 import urllib.parse
 import zlib
+from xml.sax.saxutils import escape
 
 import loopback
 
@@ -115,6 +119,8 @@ class Provider:
             filler = b"<dc:description>" + b"x" * self.config["filler"] + b"</dc:description>"
         if self.config.get("links") and i not in self.config.get("unlinked", []):
             filler += f"<dc:identifier>{self.config['links']}{i:04d}</dc:identifier>".encode()
+        for url in self.config.get("images", {}).get(str(i), []):
+            filler += f"<dc:identifier>{escape(url)}</dc:identifier>".encode()
         return (
             f"<record><header><identifier>{identifier}</identifier>"
             f"<datestamp>{self.datestamp(i)}</datestamp>{sets}</header><metadata>\n"

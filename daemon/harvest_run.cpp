@@ -23,6 +23,10 @@ namespace {
 
 constexpr size_t kMostReported = 100;
 constexpr size_t kRunsKept = 1000;
+constexpr const char* kInterrupted =
+    "the harvest stopped before its end (iiifd was killed or the machine stopped)";
+// How often the run under way is written to current.json.
+constexpr std::int64_t kProgressSeconds = 5;
 
 std::string read_whole(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -114,8 +118,13 @@ void HarvestStore::record_success(const std::string& partner, std::int64_t start
 }
 
 void HarvestStore::append_run(const HarvestRun& run) const {
-    make_directories(dir(run.partner));
-    const std::string path = dir(run.partner) + "/runs.jsonl";
+    iiif::Json object(harvest_run_to_json(run));
+    append_run_line(run.partner, iiif::json_text(object.get()));
+}
+
+void HarvestStore::append_run_line(const std::string& partner, const std::string& run) const {
+    make_directories(dir(partner));
+    const std::string path = dir(partner) + "/runs.jsonl";
     std::deque<std::string> lines;
     {
         std::ifstream in(path);
@@ -125,8 +134,7 @@ void HarvestStore::append_run(const HarvestRun& run) const {
             if (lines.size() >= kRunsKept) lines.pop_front();
         }
     }
-    iiif::Json object(harvest_run_to_json(run));
-    lines.push_back(iiif::json_text(object.get()));
+    lines.push_back(run);
     std::string text;
     for (const std::string& line : lines) text += line + "\n";
     write_file_atomically(path, text);
@@ -138,9 +146,58 @@ std::vector<std::string> HarvestStore::runs_json(const std::string& partner, siz
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) lines.push_back(std::move(line));
     std::vector<std::string> latest;
+    if (std::optional<std::string> current = current_run(partner); current && limit > 0)
+        latest.push_back(std::move(*current));
     for (auto line = lines.rbegin(); line != lines.rend() && latest.size() < limit; ++line)
         latest.push_back(*line);
     return latest;
+}
+
+std::optional<std::string> HarvestStore::current_run(const std::string& partner) const {
+    const std::string path = dir(partner) + "/current.json";
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    json_error_t error;
+    const std::string text = read_whole(path);
+    iiif::Json run(json_loadb(text.data(), text.size(), 0, &error));
+    if (!json_is_object(run.get())) return std::nullopt;  // removed as it was read
+    if (!under_way(partner)) {
+        json_object_set_new(run.get(), "status", json_string("interrupted"));
+        json_object_set_new(run.get(), "error", json_string(kInterrupted));
+    }
+    return iiif::json_text(run.get());
+}
+
+bool HarvestStore::under_way(const std::string& partner) const {
+    const int fd = ::open((dir(partner) + "/lock").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+    ::close(fd);  // releases it
+    return !free;
+}
+
+void HarvestStore::begin_run(const HarvestRun& run) const {
+    make_directories(dir(run.partner));
+    iiif::Json object(harvest_run_to_json(run));
+    write_file_atomically(dir(run.partner) + "/current.json", iiif::json_text(object.get()) + "\n");
+}
+
+void HarvestStore::end_run(const std::string& partner) const {
+    std::error_code ignored;
+    std::filesystem::remove(dir(partner) + "/current.json", ignored);
+}
+
+void HarvestStore::append_interrupted(const std::string& partner) const {
+    const std::string path = dir(partner) + "/current.json";
+    if (!std::filesystem::exists(path)) return;
+    const std::string text = read_whole(path);
+    json_error_t error;
+    iiif::Json run(json_loadb(text.data(), text.size(), 0, &error));
+    if (json_is_object(run.get())) {
+        json_object_set_new(run.get(), "status", json_string("interrupted"));
+        json_object_set_new(run.get(), "error", json_string(kInterrupted));
+        append_run_line(partner, iiif::json_text(run.get()));
+    }
+    end_run(partner);
 }
 
 void HarvestStore::write_report(const std::string& partner, const QualityReport& report) const {
@@ -178,10 +235,13 @@ HarvestStore::Lock::~Lock() {
 HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& store,
                        HarvestSink* sink, const HarvestPolicy& policy) {
     HarvestStore::Lock lock(store, partner.id);
+    store.append_interrupted(partner.id);
     HarvestRun run;
     run.partner = partner.id;
     run.started = iiif::now_seconds();
     run.full = full;
+    store.begin_run(run);
+    std::int64_t shown = run.started;  // when current.json was last written
 
     PartnerRules rules;
     for (const PartnerRule& rule : partner.rules)
@@ -243,6 +303,11 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
         }
         run.resumption_token = token;
         ++run.pages;
+        if (const std::int64_t now = iiif::now_seconds(); now - shown >= kProgressSeconds) {
+            if (sink != nullptr) run.counts.pages_fetched = sink->pages_fetched();
+            store.begin_run(run);
+            shown = now;
+        }
     };
 
     try {
@@ -291,6 +356,7 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
     run.finished = iiif::now_seconds();
     store.write_report(partner.id, quality);
     store.append_run(run);
+    store.end_run(partner.id);
     spdlog::info("harvest of {}: {}, {} records ({} deleted, {} skipped), {} pages", partner.id,
                  run.status, run.counts.records, run.counts.deleted, run.counts.skipped, run.pages);
     return run;

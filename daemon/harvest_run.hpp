@@ -41,7 +41,7 @@ struct HarvestRun {
     std::int64_t finished = 0;  // 0 while it runs
     bool full = false;
     std::string from;                // as sent ("" for none)
-    std::string status = "running";  // "running", "done" or "failed"
+    std::string status = "running";  // "running", "done", "failed" or "interrupted"
     std::string error;               // why it failed
     HarvestCounts counts;
     std::vector<SkippedRecord> skipped;   // the first 100
@@ -79,7 +79,8 @@ class HarvestSink {
 };
 
 // {storage root}/harvests/{partner}/: state.json (where the next harvest starts), runs.jsonl
-// (one line per run, the last kept 1000), report.json (the last run's quality report).
+// (one line per run, the last kept 1000), current.json (the run under way), report.json (the
+// last run's quality report).
 class HarvestStore {
   public:
     explicit HarvestStore(const DaemonConfig& config);
@@ -89,7 +90,15 @@ class HarvestStore {
     std::optional<std::int64_t> last_success(const std::string& partner) const;
     void record_success(const std::string& partner, std::int64_t started) const;
     void append_run(const HarvestRun& run) const;
-    // The latest runs, most recent first, at most `limit`.
+    // current.json: the run under way, written as it starts and as it goes (a few times a
+    // minute), removed once it is appended. One left when the partner's lock is free was cut
+    // short (iiifd killed, the machine stopped): runs_json shows it "interrupted", and the next
+    // run appends it so.
+    void begin_run(const HarvestRun& run) const;
+    void end_run(const std::string& partner) const;
+    void append_interrupted(const std::string& partner) const;
+    // The latest runs, most recent first, at most `limit`: the one under way (or interrupted)
+    // first, when there is one.
     std::vector<std::string> runs_json(const std::string& partner, size_t limit) const;
     void write_report(const std::string& partner, const QualityReport& report) const;
     // report.json as written, nullopt before the first harvest.
@@ -110,6 +119,10 @@ class HarvestStore {
 
   private:
     std::string dir(const std::string& partner) const;
+    void append_run_line(const std::string& partner, const std::string& run) const;
+    // current.json as runs_json gives it: "interrupted" when no run holds the lock.
+    std::optional<std::string> current_run(const std::string& partner) const;
+    bool under_way(const std::string& partner) const;
 
     std::string root_;
 };

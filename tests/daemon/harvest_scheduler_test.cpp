@@ -56,8 +56,17 @@ struct HarvestDaemon {
         return http("POST", iiifd.url("/api/v1/partners/" + partner + "/harvests"), iiifd.auth(),
                     body);
     }
-    // The partner's runs, most recent first (a run is listed once it has ended).
+    // The partner's runs that have ended, most recent first (the one under way, listed first
+    // with its status "running", left out).
     std::vector<std::string> runs(const std::string& partner) const {
+        std::vector<std::string> ended;
+        for (std::string& run :
+             json_array(iiifd.get("/api/v1/partners/" + partner + "/harvests").body, "harvests"))
+            if (json_text(run, "status") != "running") ended.push_back(std::move(run));
+        return ended;
+    }
+    // All of them, the one under way included.
+    std::vector<std::string> all_runs(const std::string& partner) const {
         return json_array(iiifd.get("/api/v1/partners/" + partner + "/harvests").body, "harvests");
     }
     size_t objects() const {
@@ -316,4 +325,35 @@ TEST_CASE(
     CHECK(daemon.objects() == 4);
     // The next harvest starts from nothing still: none succeeded.
     CHECK_FALSE(fs::exists(daemon.iiifd.storage_root() + "/harvests/fixture/state.json"));
+}
+
+TEST_CASE("harvest scheduler: the run under way is listed first, running; one cut short by "
+          "SIGKILL is listed interrupted, then kept so",
+          "[harvest_scheduler]") {
+    // Ten pages of two records, each but the first taking 2 s.
+    Fixture fixture(R"({"records": 20, "page_size": 2, )" + slow(4, 12, 2) + "}");
+    HarvestDaemon daemon(partner_toml("fixture", fixture, 0));
+    REQUIRE(daemon.post("fixture").status == 202);
+    REQUIRE(eventually([&] { return daemon.objects() == 2; }));
+    const std::vector<std::string> under_way = daemon.all_runs("fixture");
+    REQUIRE(under_way.size() == 1);
+    CHECK(json_text(under_way[0], "status") == "running");
+    CHECK(json_text(under_way[0], "partner") == "fixture");
+
+    daemon.iiifd.kill_hard();
+    daemon.iiifd.start();
+    const std::vector<std::string> cut = daemon.all_runs("fixture");
+    REQUIRE(cut.size() == 1);
+    CHECK(json_text(cut[0], "status") == "interrupted");
+    CHECK(json_text(cut[0], "error") ==
+          "the harvest stopped before its end (iiifd was killed or the machine stopped)");
+
+    // The next run keeps it in the list, then ends: every record once.
+    REQUIRE(daemon.post("fixture").status == 202);
+    REQUIRE(eventually([&] { return daemon.runs("fixture").size() == 2; }, 60s));
+    const std::vector<std::string> runs = daemon.runs("fixture");
+    CHECK(json_text(runs[0], "status") == "done");
+    CHECK(json_integer(runs[0], "counts.records") == 20);
+    CHECK(json_text(runs[1], "status") == "interrupted");
+    CHECK(daemon.objects() == 20);
 }

@@ -388,3 +388,38 @@ TEST_CASE("harvest objects: each record kept verbatim beside its object, in oai_
     CHECK(with_pages.failures[0].reason.starts_with("pages: http://127.0.0.1:9/none/0001.jpg: "));
     CHECK(side.objects().size() == 2);
 }
+
+TEST_CASE("harvest objects: 10,000 records over a hundred pages with a provider's quirks, each "
+          "one object once",
+          "[harvest_run]") {
+    ObjectsSide side("ten-thousand");
+    // Day granularity (the fixture's default), every hundredth record deleted, one record whose
+    // title holds a control character, the token of page 37 expired once, the 50th request
+    // answered 503 with Retry-After.
+    std::string deleted;
+    for (int n = 100; n <= 10'000; n += 100)
+        deleted += (deleted.empty() ? "" : ", ") + std::to_string(n);
+    Fixture fixture(R"({"records": 10000, "page_size": 100, "deleted": [)" + deleted +
+                    R"(], "bad_records": {"5001": "control"}, "expire_token": {"page": 37, "times": 1},
+                        "retry_after": {"requests": [50], "seconds": 1}})");
+    const HarvestRun run = side.harvest(fixture);
+    INFO(run.error);
+    REQUIRE(run.status == "done");
+    CHECK(run.restarted);
+    // The expired token made the list start again: the 36 pages before it were read twice
+    // (3,600 records, 36 of them deleted), the second time unchanged; the record that is not XML
+    // is skipped, not read.
+    CHECK(run.counts.records == 3'600 + 9'999);
+    CHECK(run.counts.skipped == 1);
+    CHECK(run.counts.deleted == 36 + 100);
+    CHECK(run.counts.created == 9'899);
+    CHECK(run.counts.unchanged == 3'564);
+    CHECK(run.counts.failed == 0);
+    CHECK(run.counts.withdrawn == 0);
+    REQUIRE(run.skipped.size() == 1);
+    CHECK(run.skipped[0].identifier == "oai:fixture.example.org:rec-5001");
+    CHECK(side.catalog->reader().object_count() == 9'899);
+    const std::string noted =
+        daemon_harness::read_file(side.config.storage_root + "/harvests/fixture/identifiers.tsv");
+    CHECK(std::count(noted.begin(), noted.end(), '\n') == 9'899);
+}

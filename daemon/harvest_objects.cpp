@@ -26,6 +26,7 @@ namespace {
 
 constexpr const char* kOaiDcNamespace = "http://www.openarchives.org/OAI/2.0/oai_dc/";
 constexpr const char* kDeletedAtSource = "deleted at the source";
+constexpr std::size_t kMostMappedBytes = std::size_t{96} << 20;
 
 // Appends `text` to `path` and makes it durable.
 void append_durably(const std::string& path, const std::string& text) {
@@ -52,7 +53,7 @@ void append_durably(const std::string& path, const std::string& text) {
 // key counts. A last line without its line break was being written when the power went: it was
 // never made durable, so nothing was done under it. It goes, so the next append starts a line of
 // its own. Throws std::runtime_error naming a line that does not read.
-std::map<std::string, std::string> read_pairs(const std::string& path, const char* form) {
+RecordMap read_pairs(const std::string& path, const char* form) {
     std::ifstream in(path, std::ios::binary);
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
@@ -61,7 +62,7 @@ std::map<std::string, std::string> read_pairs(const std::string& path, const cha
         std::filesystem::resize_file(path, complete);
         text.resize(complete);
     }
-    std::map<std::string, std::string> pairs;
+    RecordMap pairs;
     size_t number = 0;
     for (size_t begin = 0; begin < text.size();) {
         const size_t end = text.find('\n', begin);
@@ -72,7 +73,7 @@ std::map<std::string, std::string> read_pairs(const std::string& path, const cha
         if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())
             throw std::runtime_error(path + ": line " + std::to_string(number) + " is not \"" +
                                      form + "\"");
-        pairs[line.substr(0, tab)] = line.substr(tab + 1);
+        pairs.set(std::string_view(line).substr(0, tab), std::string_view(line).substr(tab + 1));
     }
     return pairs;
 }
@@ -129,9 +130,9 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
                                  const NormalisedRecord& normalised) {
     if (record.identifier.empty() || record.identifier.find_first_of("\t\r\n") != std::string::npos)
         throw iiif::IiifError(400, "an OAI identifier that is empty or holds a tab or line break");
-    const auto mapped = arks_.find(record.identifier);
+    const std::optional<std::string_view> mapped = arks_.find(record.identifier);
     std::optional<iiif::ObjectRecord> existing;
-    if (mapped != arks_.end()) existing = changes_.catalog.reader().object(mapped->second);
+    if (mapped) existing = changes_.catalog.reader().object(*mapped);
     Takedown takedown(changes_);
     const TakedownRequest request{kDeletedAtSource, partner_.name, "harvest:" + partner_.id};
 
@@ -149,8 +150,8 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
     std::optional<PagePlan> pages;
     const std::string signature = pages_signature(plan);
     if (partner_.images == PartnerImages::fetch && !plan.described_only()) {
-        const auto fetched = pages_.find(record.identifier);
-        if (fetched == pages_.end() || fetched->second != signature) pages = plan;
+        const std::optional<std::string_view> fetched = pages_.find(record.identifier);
+        if (!fetched || *fetched != signature) pages = plan;
     }
     if (!existing) {
         hold({record.identifier, "", std::move(metadata), true, std::move(pages), signature,
@@ -176,10 +177,9 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
 
 void HarvestObjects::take_extra(const std::string& prefix, const HarvestedRecord& record) {
     if (record.deleted || record.metadata_xml.empty()) return;
-    const auto mapped = arks_.find(record.identifier);
-    if (mapped == arks_.end()) return;  // no object: its oai_dc record was refused or absent
-    const std::optional<iiif::ObjectRecord> object =
-        changes_.catalog.reader().object(mapped->second);
+    const std::optional<std::string_view> mapped = arks_.find(record.identifier);
+    if (!mapped) return;  // no object: its oai_dc record was refused or absent
+    const std::optional<iiif::ObjectRecord> object = changes_.catalog.reader().object(*mapped);
     if (!object || object->state == iiif::RecordState::withdrawn) return;
     extra_sources_.emplace_back(changes_.store.source_record(object->ark, prefix),
                                 record.metadata_xml);
@@ -189,10 +189,8 @@ void HarvestObjects::take_extra(const std::string& prefix, const HarvestedRecord
     // Pages from this format only for a record whose oai_dc names none (its pages would be
     // noted under their plain signature).
     const std::string signature = prefix + ":" + pages_signature(plan);
-    const auto fetched = pages_.find(record.identifier);
-    if (fetched != pages_.end() &&
-        (!fetched->second.starts_with(prefix + ":") || fetched->second == signature))
-        return;
+    const std::optional<std::string_view> fetched = pages_.find(record.identifier);
+    if (fetched && (!fetched->starts_with(prefix + ":") || *fetched == signature)) return;
     if (pending_at_.count(record.identifier) != 0) return;  // its oai_dc pages come first
     hold({record.identifier, object->ark, object->metadata, false, plan, signature, ""});
 }
@@ -217,6 +215,10 @@ void HarvestObjects::page_done() {
     // Then the pages, record by record, the described object standing until its pages are in.
     for (const Pending& record : pending)
         if (record.pages) ingest_pages(record);
+    // A page's records read catalog pages all over the file (their keys are random), each of
+    // which stays mapped: past a bound, they are given back (they stay in the page cache), so
+    // that iiifd's resident memory stays flat however long the harvest.
+    changes_.catalog.unmap_pages_beyond(kMostMappedBytes);
 }
 
 void HarvestObjects::write_pending(std::vector<Pending>& pending) {
@@ -225,9 +227,9 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
     size_t unnamed = 0;
     for (Pending& record : pending) {
         if (!record.ark.empty()) continue;
-        const auto noted = arks_.find(record.identifier);  // noted before a crash, never written
-        if (noted != arks_.end()) {
-            record.ark = noted->second;
+        // Noted before a crash, never written.
+        if (const std::optional<std::string_view> noted = arks_.find(record.identifier)) {
+            record.ark = std::string(*noted);
         } else {
             ++unnamed;
         }
@@ -241,7 +243,7 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
         Pending& record = pending[i];
         if (record.ark.empty()) {
             record.ark = minted[next++];
-            arks_[record.identifier] = record.ark;
+            arks_.set(record.identifier, record.ark);
             lines += record.identifier + "\t" + record.ark + "\n";
         }
         created[i] = !changes_.catalog.reader().object(record.ark).has_value();
@@ -329,7 +331,7 @@ void HarvestObjects::ingest_pages(const Pending& record) {
         // Noted once all its pages are in the catalog: a crash before this fetches them again,
         // and the ingest finds them already there by their checksums.
         append_durably(pages_path_, record.identifier + "\t" + record.pages_signature + "\n");
-        pages_[record.identifier] = record.pages_signature;
+        pages_.set(record.identifier, record.pages_signature);
     } catch (const std::exception& failure) {
         std::error_code ignored;
         std::filesystem::remove_all(directory, ignored);

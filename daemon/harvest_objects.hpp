@@ -37,6 +37,7 @@
 
 #include "harvest_pages.hpp"
 #include "harvest_run.hpp"
+#include "record_map.hpp"
 #include "object_changes.hpp"
 
 namespace iiifd {
@@ -78,8 +79,8 @@ class HarvestObjects : public HarvestSink {
     Partner partner_;
     std::string map_path_;    // identifiers.tsv
     std::string pages_path_;  // pages.tsv: OAI identifier, the signature of the pages fetched
-    std::map<std::string, std::string> arks_;   // OAI identifier -> ARK
-    std::map<std::string, std::string> pages_;  // OAI identifier -> pages_signature
+    RecordMap arks_;   // OAI identifier -> ARK
+    RecordMap pages_;  // OAI identifier -> pages_signature
     PageFetchLimits fetch_limits_;
     long pages_fetched_ = 0;
     std::vector<SkippedRecord> failures_;       // records whose pages could not be had

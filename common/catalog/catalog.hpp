@@ -237,6 +237,15 @@ class CatalogWriter {
     // Replaces the set names with these (specs must be valid set specs; IiifError(500)
     // otherwise).
     void define_sets(const std::vector<CatalogReader::SetInfo>& sets);
+    // Gives back this process's mappings of the catalog's pages (madvise MADV_DONTNEED): they
+    // stay in the kernel's page cache. A long bulk write (a harvest of a hundred thousand
+    // records) reads pages all over the file, and each stays mapped, so the process's resident
+    // memory grows with the catalog though its heap does not.
+    void unmap_pages();
+    // The same when the process's resident pages of mapped files pass `most` bytes: a reading
+    // of /proc/self/status, cheap enough for every batch; the mappings given back only now and
+    // then, since taking them back costs minor faults.
+    void unmap_pages_beyond(std::size_t most);
     // Empties every database (`iiifd rebuild` then refills it from the storage root).
     void clear();
     // Makes the collection documents of every dirty set again (and of the top collection when

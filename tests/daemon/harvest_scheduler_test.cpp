@@ -107,7 +107,7 @@ const std::string kSiteOrigin = "Origin: http://127.0.0.1:8080";
 
 }  // namespace
 
-TEST_CASE("harvest scheduler: a harvest asked for through the API runs; its counts are listed",
+TEST_CASE("harvest scheduler: a harvest asked for through the API runs, its counts listed",
           "[harvest_scheduler]") {
     Fixture fixture(R"({"records": 5, "page_size": 2, "deleted": [4]})");
     HarvestDaemon daemon(partner_toml("fixture", fixture, 0));
@@ -147,8 +147,9 @@ TEST_CASE("harvest scheduler: a harvest asked for through the API runs; its coun
     CHECK(daemon.objects() == 4);
 }
 
-TEST_CASE("harvest scheduler: one harvest at a time; another of a partner queued or running is 409",
-          "[harvest_scheduler]") {
+TEST_CASE(
+    "harvest scheduler: one harvest at a time, and another of a partner queued or running is 409",
+    "[harvest_scheduler]") {
     // Three pages of a second each for the first; the second partner's harvest is quick.
     Fixture first(R"({"records": 6, "page_size": 2, )" + slow(3, 5, 1) + "}");
     Fixture second(R"({"records": 3, "page_size": 10})");
@@ -200,7 +201,7 @@ TEST_CASE("harvest scheduler: a partner that `iiifd harvest` is harvesting is 40
 }
 
 TEST_CASE(
-    "harvest scheduler: only an API key starts a harvest; a depositor is 403, no credential 401, "
+    "harvest scheduler: only an API key starts a harvest: a depositor is 403, no credential 401, "
     "an unknown partner 404",
     "[harvest_scheduler]") {
     Fixture fixture(R"({"records": 2})");
@@ -228,7 +229,7 @@ TEST_CASE(
     CHECK(daemon.runs("fixture").empty());
 }
 
-TEST_CASE("harvest scheduler: a body other than {\"full\": bool} is 400; other methods are 405",
+TEST_CASE("harvest scheduler: a body other than {\"full\": bool} is 400, other methods are 405",
           "[harvest_scheduler]") {
     Fixture fixture(R"({"records": 2})");
     HarvestDaemon daemon(partner_toml("fixture", fixture, 0));
@@ -252,7 +253,7 @@ TEST_CASE("harvest scheduler: a body other than {\"full\": bool} is 400; other m
 
 TEST_CASE(
     "harvest scheduler: a partner with schedule_hours is harvested without a request, once per "
-    "period; one of 0 never; one defined through the API too",
+    "period, one of 0 never, one defined through the API too",
     "[harvest_scheduler]") {
     Fixture daily(R"({"records": 3, "page_size": 2})");
     Fixture on_demand(R"({"records": 2})");
@@ -296,7 +297,7 @@ TEST_CASE("harvest scheduler: with scheduler = false, partners are harvested on 
 }
 
 TEST_CASE(
-    "harvest scheduler: iiifd stops within a bound while a harvest runs; the run ends after its "
+    "harvest scheduler: iiifd stops within a bound while a harvest runs, the run ending after its "
     "page, failed with \"stopped\"",
     "[harvest_scheduler]") {
     // Ten pages of two records, each but the first taking 2 s: 18 s for the whole harvest.

@@ -97,14 +97,19 @@ bool same_but_harvest_time(iiif::ObjectMetadata a, iiif::ObjectMetadata b) {
 
 }  // namespace
 
-HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner)
+HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner,
+                               std::stop_token stop)
     : changes_(changes),
       partner_(partner),
       map_path_(changes.config.storage_root + "/harvests/" + partner.id + "/identifiers.tsv"),
       pages_path_(changes.config.storage_root + "/harvests/" + partner.id + "/pages.tsv"),
-      arks_(read_pairs(map_path_, "identifier<TAB>ark")),
-      pages_(read_pairs(pages_path_, "identifier<TAB>signature")),
-      fetch_limits_(page_fetch_limits(changes.config)) {}
+      fetch_limits_(page_fetch_limits(changes.config)),
+      stop_(std::move(stop)) {}
+
+void HarvestObjects::begin() {
+    arks_ = read_pairs(map_path_, "identifier<TAB>ark");
+    pages_ = read_pairs(pages_path_, "identifier<TAB>signature");
+}
 
 iiif::ObjectMetadata HarvestObjects::metadata_of(const HarvestedRecord& record,
                                                  const NormalisedRecord& normalised,
@@ -214,7 +219,7 @@ void HarvestObjects::page_done() {
     changes_.store.write_source_records(std::exchange(extra_sources_, {}));
     // Then the pages, record by record, the described object standing until its pages are in.
     for (const Pending& record : pending)
-        if (record.pages) ingest_pages(record);
+        if (record.pages && !stop_.stop_requested()) ingest_pages(record);
     // A page's records read catalog pages all over the file (their keys are random), each of
     // which stays mapped: past a bound, they are given back (they stay in the page cache), so
     // that iiifd's resident memory stays flat however long the harvest.

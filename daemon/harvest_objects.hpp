@@ -32,6 +32,7 @@
 
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,13 @@ namespace iiifd {
 
 class HarvestObjects : public HarvestSink {
   public:
-    // Reads the partner's identifiers.tsv; throws std::runtime_error when a line does not read.
-    HarvestObjects(ObjectChanges& changes, const Partner& partner);
+    // Once `stop` is requested, a page's records get no more pages fetched (they are fetched at
+    // the next harvest): iiifd stops within a record's pages.
+    HarvestObjects(ObjectChanges& changes, const Partner& partner, std::stop_token stop = {});
 
+    // Reads the partner's identifiers.tsv and pages.tsv; throws std::runtime_error when a line
+    // does not read.
+    void begin() override;
     SinkOutcome take(const Partner& partner, const HarvestedRecord& record,
                      const NormalisedRecord& normalised) override;
     void take_extra(const std::string& prefix, const HarvestedRecord& record) override;
@@ -82,6 +87,7 @@ class HarvestObjects : public HarvestSink {
     RecordMap arks_;   // OAI identifier -> ARK
     RecordMap pages_;  // OAI identifier -> pages_signature
     PageFetchLimits fetch_limits_;
+    std::stop_token stop_;
     long pages_fetched_ = 0;
     std::vector<SkippedRecord> failures_;       // records whose pages could not be had
     // Records in the partner's extra format to keep (path, text), at the page's end.

@@ -236,6 +236,7 @@ HarvestRun run_harvest(const Partner& partner, bool full, const HarvestStore& st
                        HarvestSink* sink, const HarvestPolicy& policy) {
     HarvestStore::Lock lock(store, partner.id);
     store.append_interrupted(partner.id);
+    if (sink != nullptr) sink->begin();
     HarvestRun run;
     run.partner = partner.id;
     run.started = iiif::now_seconds();

@@ -62,6 +62,9 @@ enum class SinkOutcome { created, updated, unchanged, withdrawn, ignored };
 class HarvestSink {
   public:
     virtual ~HarvestSink() = default;
+    // Called once the partner's lock is held, before the first record: what the sink reads of
+    // earlier runs is read then, not before another run of the partner may have ended.
+    virtual void begin() {}
     virtual SinkOutcome take(const Partner& partner, const HarvestedRecord& record,
                              const NormalisedRecord& normalised) = 0;
     // A record of the partner's extra metadata format (Partner::extra_prefix), listed after each

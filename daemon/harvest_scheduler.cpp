@@ -98,7 +98,7 @@ void HarvestScheduler::harvest(const Queued& job, std::stop_token stop) {
                  job.scheduled ? "on its schedule" : "on request", job.full ? ", full" : "");
     try {
         // As `iiifd harvest` makes it (main.cpp).
-        HarvestObjects objects(changes_, *partner);
+        HarvestObjects objects(changes_, *partner, stop);
         HarvestPolicy policy;
         policy.stop = stop;
         run_harvest(*partner, job.full, store_, &objects, policy);

@@ -327,7 +327,7 @@ TEST_CASE("types become DCMI Type terms", "[dc_normalise]") {
     CHECK(type_of("Document iconographique") == kUnmapped);
 }
 
-TEST_CASE("formats become media types; extents are kept and not reported", "[dc_normalise]") {
+TEST_CASE("formats become media types, extents are kept and not reported", "[dc_normalise]") {
     const std::vector<std::pair<const char*, const char*>> cases = {
         {"JPEG", "image/jpeg"},
         {"jpg", "image/jpeg"},
@@ -421,7 +421,7 @@ TEST_CASE("every licence given is one the catalog accepts", "[dc_normalise]") {
     }
 }
 
-TEST_CASE("the first rights value that maps is the licence; the rights text stays",
+TEST_CASE("the first rights value that maps is the licence, the rights text stays",
           "[dc_normalise]") {
     NormalisedRecord record =
         normalise_record(record_with({{"rights",
@@ -496,7 +496,7 @@ TEST_CASE("a partner's rule with an empty target drops the value", "[dc_normalis
     CHECK(record.findings == std::vector<DcFinding>{{FindingKind::missing, "date", ""}});
 }
 
-TEST_CASE("mapped values lose their xml:lang; language tags are read as codes or dropped",
+TEST_CASE("mapped values lose their xml:lang, language tags are read as codes or dropped",
           "[dc_normalise]") {
     NormalisedRecord record = normalise_record(record_with({{"title",
                                                              {{"Carte de Cassini", "fre"},

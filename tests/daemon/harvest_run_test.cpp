@@ -92,7 +92,7 @@ TEST_CASE("harvest run: records normalised into the sink, counted, the run and r
 }
 
 TEST_CASE(
-    "harvest run: the next harvest starts a day before the last successful one began; "
+    "harvest run: the next harvest starts a day before the last successful one began, "
     "--full from nothing",
     "[harvest_run]") {
     Fixture fixture(R"({"records": 3, "page_size": 10})");
@@ -245,7 +245,7 @@ TEST_CASE(
           404);
 }
 
-TEST_CASE("harvest objects: each record one object for life; unchanged, changed, deleted, back",
+TEST_CASE("harvest objects: each record one object for life, unchanged, changed, deleted, back",
           "[harvest_run]") {
     ObjectsSide side("objects");
     std::map<std::string, std::string> arks;  // OAI identifier -> ARK

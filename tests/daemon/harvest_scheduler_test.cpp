@@ -328,7 +328,7 @@ TEST_CASE(
     CHECK_FALSE(fs::exists(daemon.iiifd.storage_root() + "/harvests/fixture/state.json"));
 }
 
-TEST_CASE("harvest scheduler: the run under way is listed first, running; one cut short by "
+TEST_CASE("harvest scheduler: the run under way is listed first, running, one cut short by "
           "SIGKILL is listed interrupted, then kept so",
           "[harvest_scheduler]") {
     // Ten pages of two records, each but the first taking 2 s.

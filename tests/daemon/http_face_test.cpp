@@ -139,7 +139,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "http face: 200 silent connections hold no thread and are closed at header_timeout; a "
+    "http face: 200 silent connections hold no thread and are closed at header_timeout, a "
     "request between them is answered at once",
     "[http_face]") {
     RedisServer redis;
@@ -165,7 +165,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "http face: 24 deposits trickling their bodies stop nobody; gone, they leave nothing staged",
+    "http face: 24 deposits trickling their bodies stop nobody, gone, they leave nothing staged",
     "[http_face]") {
     RedisServer redis;
     Daemon iiifd(redis);

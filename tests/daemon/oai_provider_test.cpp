@@ -1197,7 +1197,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "oai provider: ListRecords gives each harvested record its provenance and others none; "
+    "oai provider: ListRecords gives each harvested record its provenance and others none, "
     "ListIdentifiers gives none",
     "[oai_provider]") {
     Repository repository("provenance-list");

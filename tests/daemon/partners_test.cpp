@@ -274,7 +274,7 @@ TEST_CASE("partners api: a bad definition is 400 with its field, iiifd.toml's pa
 }
 
 TEST_CASE(
-    "partners api: a depositor's session reads partners and may not change them; no "
+    "partners api: a depositor's session reads partners and may not change them, no "
     "credential is 401",
     "[partners]") {
     PartnerDaemon daemon;

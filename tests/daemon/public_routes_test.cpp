@@ -132,7 +132,7 @@ TEST_CASE(
 
 TEST_CASE(
     "public objects: an object's description is what its manifest says, without a manifest for a "
-    "described one; a pending or unknown object is 404, a withdrawn one 410",
+    "described one, a pending or unknown object is 404, a withdrawn one 410",
     "[public_routes]") {
     PublicSide side("description");
     side.writer->put(object_of(kImaged, 1, 1780000000), {page_of(kImaged, 1)});
@@ -186,7 +186,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "public sets: a partner's set is named after the partner, with its institution; their "
+    "public sets: a partner's set is named after the partner, with its institution, their "
     "common parent is left out unless the configuration names it",
     "[public_routes]") {
     iiifd::Partner lyon;

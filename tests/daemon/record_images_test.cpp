@@ -239,7 +239,7 @@ TEST_CASE("iiifd's own EDM: the manifest, each page's image service, the landing
 }
 
 TEST_CASE(
-    "EDM: edm:isShownBy is the first page, before the edm:hasView met earlier; "
+    "EDM: edm:isShownBy is the first page, before the edm:hasView met earlier, "
     "edm:isShownAt marks the landing page",
     "[record_images]") {
     const HarvestedRecord record = record_of(R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -425,7 +425,7 @@ TEST_CASE("A 2.1 manifest's pages: the service's @id and profile, else the image
 
 TEST_CASE(
     "A 3.0 canvas: the first painting image (a Choice's first item), the newest Image "
-    "API of its services; canvases without an image are passed over",
+    "API of its services, canvases without an image are passed over",
     "[record_images]") {
     const std::string manifest = R"({
       "@context": "http://iiif.io/api/presentation/3/context.json",

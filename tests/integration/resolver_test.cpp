@@ -249,7 +249,7 @@ TEST_CASE("resolver: withdrawn is 410 with its tombstone, unknown and malformed 
     CHECK_FALSE(nginx.worker_crashed());
 }
 
-TEST_CASE("resolver: GET, HEAD and OPTIONS; other methods are 405", "[resolver]") {
+TEST_CASE("resolver: GET, HEAD and OPTIONS, other methods are 405", "[resolver]") {
     Nginx nginx(resolver_options());
     auto catalog = write_catalog(nginx);
     nginx.start();

@@ -162,7 +162,7 @@ TEST_CASE("A network policy lets in its networks, and refuses others with 403", 
     CHECK(decide_access(campus, Requester{}, settings, kKey, kNow).status == 403);
 }
 
-TEST_CASE("A token policy lets in valid credentials of its groups; 401 without, 403 other groups",
+TEST_CASE("A token policy lets in valid credentials of its groups, 401 without, 403 other groups",
           "[access]") {
     AccessSettings settings;
     AccessPolicy readers = policy_of(PolicyKind::token);

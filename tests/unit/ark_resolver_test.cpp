@@ -438,7 +438,7 @@ TEST_CASE("ark resolver: OPTIONS is a CORS preflight", "[ark_resolver]") {
     CHECK(header(response, "Access-Control-Allow-Methods") == "GET, HEAD, OPTIONS");
 }
 
-TEST_CASE("ark resolver: HEAD is GET; other methods are 405 with Allow", "[ark_resolver]") {
+TEST_CASE("ark resolver: HEAD is GET, other methods are 405 with Allow", "[ark_resolver]") {
     CHECK(header(resolve("/ark:/99999/d3m-bc4df5gh-0", "", "HEAD"), "Location") == kLanding);
     for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
         INFO(method);

@@ -104,7 +104,7 @@ TEST_CASE("Threads asking for the same tile at once decode it once", "[decoded_t
     CHECK(seen == std::vector<int>(8, 42));
 }
 
-TEST_CASE("Tiles decoded together are put, then found; a capacity of 0 keeps none",
+TEST_CASE("Tiles decoded together are put, then found, a capacity of 0 keeps none",
           "[decoded_tiles]") {
     DecodedTileCache cache(900);
     CHECK(cache.find("a") == nullptr);

@@ -97,8 +97,7 @@ bool same_but_harvest_time(iiif::ObjectMetadata a, iiif::ObjectMetadata b) {
 
 }  // namespace
 
-HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner,
-                               std::stop_token stop)
+HarvestObjects::HarvestObjects(ObjectChanges& changes, const Partner& partner, std::stop_token stop)
     : changes_(changes),
       partner_(partner),
       map_path_(changes.config.storage_root + "/harvests/" + partner.id + "/identifiers.tsv"),
@@ -172,7 +171,8 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
     }
     if (same_but_harvest_time(existing->metadata, metadata)) {
         if (pages)
-            hold({record.identifier, existing->ark, existing->metadata, false, pages, signature, ""});
+            hold({record.identifier, existing->ark, existing->metadata, false, pages, signature,
+                  ""});
         return SinkOutcome::unchanged;
     }
     hold({record.identifier, existing->ark, std::move(metadata), true, std::move(pages), signature,
@@ -280,14 +280,15 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
             object.updated = object.datestamp = std::max(now, object.datestamp);
         }
         object.metadata = record.metadata;
-        ObjectStore::Change change{object,
-                                   created[i] ? std::optional(std::vector<iiif::ImageRecord>{})
-                                              : std::nullopt,
-                                   {}};
-        if (!record.source_xml.empty()) change.source_records.emplace_back("oai_dc", record.source_xml);
+        ObjectStore::Change change{
+            object,
+            created[i] ? std::optional(std::vector<iiif::ImageRecord>{}) : std::nullopt,
+            {}};
+        if (!record.source_xml.empty())
+            change.source_records.emplace_back("oai_dc", record.source_xml);
         files.push_back(std::move(change));
-        events.push_back({created[i] ? "object.created" : "object.updated", object.ark,
-                          object.datestamp});
+        events.push_back(
+            {created[i] ? "object.created" : "object.updated", object.ark, object.datestamp});
         entries.push_back({std::move(object), {}});
     }
     changes_.store.write_many(files, [&] { changes_.catalog.put_many(entries); });

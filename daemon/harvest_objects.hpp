@@ -38,8 +38,8 @@
 
 #include "harvest_pages.hpp"
 #include "harvest_run.hpp"
-#include "record_map.hpp"
 #include "object_changes.hpp"
+#include "record_map.hpp"
 
 namespace iiifd {
 
@@ -84,12 +84,12 @@ class HarvestObjects : public HarvestSink {
     Partner partner_;
     std::string map_path_;    // identifiers.tsv
     std::string pages_path_;  // pages.tsv: OAI identifier, the signature of the pages fetched
-    RecordMap arks_;   // OAI identifier -> ARK
-    RecordMap pages_;  // OAI identifier -> pages_signature
+    RecordMap arks_;          // OAI identifier -> ARK
+    RecordMap pages_;         // OAI identifier -> pages_signature
     PageFetchLimits fetch_limits_;
     std::stop_token stop_;
     long pages_fetched_ = 0;
-    std::vector<SkippedRecord> failures_;       // records whose pages could not be had
+    std::vector<SkippedRecord> failures_;  // records whose pages could not be had
     // Records in the partner's extra format to keep (path, text), at the page's end.
     std::vector<std::pair<std::string, std::string>> extra_sources_;
     std::vector<Pending> pending_;              // new or changed in this page

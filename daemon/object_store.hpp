@@ -81,7 +81,8 @@ class ObjectStore {
     std::string source_record(const std::string& ark, const std::string& prefix) const;
     // Source records (path from source_record(), text) written alone, together (a harvest's
     // records in another format than oai_dc, the object as it was).
-    void write_source_records(const std::vector<std::pair<std::string, std::string>>& records) const;
+    void write_source_records(
+        const std::vector<std::pair<std::string, std::string>>& records) const;
     // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
     static StoredObject read(const std::string& object_file);
 

@@ -201,8 +201,8 @@ std::string CatalogWriter::mint(const std::string& naan, const std::string& shou
 }
 
 std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
-                                                  const std::string& shoulder,
-                                                  CheckProfile profile, size_t count) {
+                                                  const std::string& shoulder, CheckProfile profile,
+                                                  size_t count) {
     std::vector<std::string> minted;
     if (count == 0) return minted;
     Txn txn(env_, 0);
@@ -211,7 +211,8 @@ std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
         int attempt = 0;
         for (;; ++attempt) {
             if (attempt == kMintAttempts)
-                throw IiifError(500, "catalog: no free ARK name under shoulder \"" + shoulder + "\"");
+                throw IiifError(500,
+                                "catalog: no free ARK name under shoulder \"" + shoulder + "\"");
             std::string name = mint_ark_name(naan, shoulder, profile);
             auto ark = parse_ark("ark:/" + naan + "/" + name);
             if (!ark || !ark->qualifier.empty())

@@ -117,6 +117,14 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     std::vector<iiif::CatalogReader::SetInfo> sets;
     for (const SetDefinition& set : config.sets)
         sets.push_back({set.spec, set.name, set.description});
+    // A partner's set is named after the partner in ListSets, unless [sets] names it (partners
+    // defined through the API since the start are named at the next).
+    for (const Partner& partner : PartnerRegistry(config).list()) {
+        const std::string spec = partner_set(partner.id);
+        const bool named = std::any_of(sets.begin(), sets.end(),
+                                       [&](const auto& set) { return set.spec == spec; });
+        if (!named) sets.push_back({spec, partner.name, partner.institution});
+    }
     catalog->define_sets(sets);
     catalog->set_access(access_settings(config), access_rules(config));
     return catalog;

@@ -517,6 +517,28 @@ TEST_CASE("oai http: ListSets names the sets of [sets] with their descriptions",
     CHECK(valid("http-listsets.xml", reply.body));
 }
 
+TEST_CASE("oai http: ListSets names a partner's set after the partner, unless [sets] names it",
+          "[oai_http]") {
+    RedisServer redis;
+    DaemonOptions options;
+    options.extra_config =
+        "[partners.\"bm-lyon\"]\nname = \"Bibliothèque municipale de Lyon\"\n"
+        "base_url = \"https://numelyo.example.org/oai\"\nschedule_hours = 0\n"
+        "[partners.\"amis\"]\nname = \"Les Amis\"\nbase_url = \"https://amis.example.org/oai\"\n"
+        "schedule_hours = 0\n"
+        "[sets.\"partner:amis\"]\nname = \"Fonds des Amis\"\n";
+    Daemon iiifd(redis, options);
+    iiifd.start();
+    Reply reply = get(iiifd, "verb=ListSets");
+    REQUIRE(reply.status == 200);
+    Xml xml(reply.body);
+    CHECK(xml.texts("//o:set/o:setSpec") ==
+          std::vector<std::string>{"partner", "partner:amis", "partner:bm-lyon"});
+    CHECK(xml.texts("//o:set/o:setName") ==
+          std::vector<std::string>{"partner", "Fonds des Amis", "Bibliothèque municipale de Lyon"});
+    CHECK(valid("http-listsets-partners.xml", reply.body));
+}
+
 TEST_CASE("oai http: /oai needs no API key while /api/ still does", "[oai_http]") {
     RedisServer redis;
     Daemon iiifd(redis);

@@ -422,9 +422,18 @@ void record_job_files(Redis& redis, const std::string& job_id,
     redis.command({"HSET", job_key(job_id), "files", files_json(files), "updated", now_text()});
 }
 
+namespace {
+
+// The command that appends `event` to the events stream.
+std::vector<std::string> event_command(const DaemonConfig& config, const CatalogEvent& event) {
+    return {"XADD",      config.events_stream,           "*", "type", event.type, "ark", event.ark,
+            "datestamp", std::to_string(event.datestamp)};
+}
+
+}  // namespace
+
 void append_event(Redis& redis, const DaemonConfig& config, const CatalogEvent& event) {
-    redis.command({"XADD", config.events_stream, "*", "type", event.type, "ark", event.ark,
-                   "datestamp", std::to_string(event.datestamp)});
+    redis.command(event_command(config, event));
 }
 
 void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEvent& event) {
@@ -440,9 +449,7 @@ void announce_changes(Redis& redis, const DaemonConfig& config,
                       const std::vector<CatalogEvent>& events) {
     if (events.empty()) return;
     std::vector<std::vector<std::string>> commands;
-    for (const CatalogEvent& event : events)
-        commands.push_back({"XADD", config.events_stream, "*", "type", event.type, "ark",
-                            event.ark, "datestamp", std::to_string(event.datestamp)});
+    for (const CatalogEvent& event : events) commands.push_back(event_command(config, event));
     try {
         redis.transaction(commands);
     } catch (const std::exception& error) {
@@ -457,10 +464,7 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
     std::vector<std::vector<std::string>> commands;
     commands.push_back({"HSET", job_key(job_id), "state", std::string(job_state_name(state)),
                         "files", files_json(files), "error", error, "updated", now_text()});
-    if (event) {
-        commands.push_back({"XADD", config.events_stream, "*", "type", event->type, "ark",
-                            event->ark, "datestamp", std::to_string(event->datestamp)});
-    }
+    if (event) commands.push_back(event_command(config, *event));
     commands.push_back({"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id});
     commands.push_back({"XDEL", config.ingest_stream, delivery.entry_id});
     redis.transaction(commands);

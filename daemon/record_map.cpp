@@ -1,21 +1,16 @@
 #include "record_map.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstring>
 #include <stdexcept>
+
+#include "signing.hpp"
 
 namespace iiifd {
 
 RecordMap::Key RecordMap::key_of(std::string_view identifier) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(identifier.data(), identifier.size(), digest, &length, EVP_sha256(), nullptr) !=
-            1 ||
-        length < sizeof(Key))
-        throw std::runtime_error("SHA-256 failed");
+    const iiif::Digest digest = iiif::sha256(identifier);
     Key key;
-    std::memcpy(key.data(), digest, sizeof key);
+    std::memcpy(key.data(), digest.data(), sizeof key);
     return key;
 }
 

@@ -35,9 +35,14 @@ Digest hmac_sha256(std::string_view payload, std::string_view key) {
     return digest;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+Digest sha256(std::string_view bytes) {
     Digest digest{};
     SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest.data());
+    return digest;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+    const Digest digest = sha256(bytes);
     return hex_encode(digest.data(), digest.size());
 }
 

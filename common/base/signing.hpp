@@ -13,6 +13,8 @@ using Digest = std::array<unsigned char, 32>;
 
 // HMAC-SHA-256 of `payload` under `key`.
 Digest hmac_sha256(std::string_view payload, std::string_view key);
+// SHA-256 of `bytes`.
+Digest sha256(std::string_view bytes);
 // SHA-256 of `bytes`, as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view bytes);
 // Whether the first `size` bytes of a and b are equal, in time independent of where they differ.

@@ -48,18 +48,20 @@ void remove_dir(const std::string& dir) {
     if (std::getenv("IIIF_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir, ignored);
 }
 
-// Starts `arguments` with stdout and stderr appended to `log`; it dies with the test process.
-pid_t spawn(const std::vector<std::string>& arguments, const std::string& log) {
+}  // namespace
+
+pid_t spawn(const std::vector<std::string>& arguments, const std::string& log,
+            const std::string& error_log) {
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
+        int error_fd =
+            error_log.empty() ? fd : open(error_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd < 0 || error_fd < 0) _exit(126);
+        dup2(fd, STDOUT_FILENO);
+        dup2(error_fd, STDERR_FILENO);
         std::vector<char*> argv;
         for (const std::string& argument : arguments)
             argv.push_back(const_cast<char*>(argument.c_str()));
@@ -69,6 +71,8 @@ pid_t spawn(const std::vector<std::string>& arguments, const std::string& log) {
     }
     return pid;
 }
+
+namespace {
 
 // Waits for `pid` at most `timeout`; its exit status, 128 + signal, or -1 if still running.
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {

@@ -51,6 +51,10 @@ struct CommandResult {
 };
 // Runs a program with arguments (no shell), waiting for it.
 CommandResult run(const std::vector<std::string>& arguments);
+// Starts `arguments` with stdout appended to `log` and stderr to `error_log` (to `log` too when
+// it is empty); it dies with the test process.
+pid_t spawn(const std::vector<std::string>& arguments, const std::string& log,
+            const std::string& error_log = "");
 
 int free_port();
 std::string read_file(const std::string& path);

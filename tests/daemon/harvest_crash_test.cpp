@@ -4,9 +4,7 @@
 // every record of the partner is then one object under one ARK: identifiers.tsv names each
 // record and each ARK once, the catalog and the storage root hold the same objects, and their
 // titles are the partner's.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,22 +54,7 @@ class HarvestProcess {
           err_(portal.dir() + "/harvest-" + std::to_string(run) + ".err") {
         const std::vector<std::string> arguments = {IIIFD_PATH, "harvest", "fixture", "-c",
                                                     portal.config_path()};
-        pid_ = fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            const int out = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int err = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (out < 0 || err < 0) _exit(126);
-            dup2(out, STDOUT_FILENO);
-            dup2(err, STDERR_FILENO);
-            std::vector<char*> argv;
-            for (const std::string& argument : arguments)
-                argv.push_back(const_cast<char*>(argument.c_str()));
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
+        pid_ = daemon_harness::spawn(arguments, out_, err_);
     }
     ~HarvestProcess() {
         if (pid_ > 0) {

@@ -1,7 +1,8 @@
 // OAI identifiers to short texts (a record's ARK, the signature of its pages), kept compactly
 // for a partner's hundreds of thousands of records (iiifd's heap grew 24 MB over a harvest of
-// 100,000 records with a map of strings, 12 MB with this): an identifier is kept as the first 16 bytes of its SHA-256 (two identifiers
-// alike in those are not expected in the life of the platform), the texts in one arena.
+// 100,000 records with a map of strings, 12 MB with this): an identifier is kept as the first
+// 16 bytes of its SHA-256 (two identifiers alike in those are not expected in the life of the
+// platform), the texts in one arena.
 #pragma once
 
 #include <array>

@@ -203,15 +203,21 @@ bench_settle() {
 }
 
 # nginx_worker_rss LABEL: for each nginx worker of $nginx_pid, a line "LABEL PID VmRSS RssAnon
-# RssFile VmHWM" (kB, from /proc/PID/status) appended to $work/rss.tsv. RssFile counts the
-# pages of mapped files (the LMDB caches, the sources) the worker has touched.
+# RssFile VmHWM ARENA" (kB, from /proc/PID/status) appended to $work/rss.tsv. RssFile counts the
+# pages of mapped files (the LMDB caches, the sources) the worker has touched; ARENA the bytes of
+# its send arena's memory files (shmem the worker never maps, so not in VmRSS: count it beside).
 nginx_worker_rss() {
-    local pid
+    local pid fd arena
     for pid in $(pgrep -P "$nginx_pid" 2>/dev/null || true); do
         [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"worker process"* ]] || continue
-        awk -v label="$1" -v pid="$pid" '/^VmRSS:/ { rss = $2 } /^RssAnon:/ { anon = $2 }
-            /^RssFile:/ { file = $2 } /^VmHWM:/ { hwm = $2 }
-            END { printf "%s\t%s\t%d\t%d\t%d\t%d\n", label, pid, rss, anon, file, hwm }' \
+        arena=0
+        for fd in /proc/"$pid"/fd/*; do
+            [[ $(readlink "$fd" 2>/dev/null) == /memfd:iiif-send-arena* ]] || continue
+            arena=$((arena + $(stat -L -c %s "$fd" 2>/dev/null || echo 0) / 1024))
+        done
+        awk -v label="$1" -v pid="$pid" -v arena="$arena" '/^VmRSS:/ { rss = $2 }
+            /^RssAnon:/ { anon = $2 } /^RssFile:/ { file = $2 } /^VmHWM:/ { hwm = $2 }
+            END { printf "%s\t%s\t%d\t%d\t%d\t%d\t%d\n", label, pid, rss, anon, file, hwm, arena }' \
             "/proc/$pid/status" 2>/dev/null || true
     done >>"$work/rss.tsv"
 }

@@ -274,7 +274,7 @@ bytes="$work/bytes.tsv"
 printf 'workload\tside\tround\trps\tmean_ms\tp50_ms\tp99_ms\trequests\tbody_bytes\thit\tmiss\tbypass\tothers_cpu\n' >"$results"
 printf 'what\thit\tmiss\tbypass\textra\n' >"$hits"
 printf 'side\turls\tbytes\tsame_list\n' >"$bytes"
-printf 'after\tpid\trss_kb\tanon_kb\tfile_kb\thwm_kb\n' >"$work/rss.tsv"
+printf 'after\tpid\trss_kb\tanon_kb\tfile_kb\thwm_kb\tarena_kb\n' >"$work/rss.tsv"
 nginx_worker_rss start
 
 # Other people's work on the machine during a run: bench/lib.sh's cpu_start and cpu_others;

@@ -9,12 +9,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ark_resolver.hpp"
 #include "catalog.hpp"
 #include "image_service.hpp"
+#include "mapped_pages.hpp"
 #include "renderer.hpp"
 #include "request_memo.hpp"
+#include "send_arena.hpp"
 #include "signing.hpp"
 #include "tile_cache.hpp"
 
@@ -24,6 +27,9 @@ namespace {
 // heap gives back free memory at its top beyond kMallocTrimThreshold.
 constexpr int kMallocMapThreshold = 32 << 20;
 constexpr int kMallocTrimThreshold = 16 << 20;
+// A worker's mapped-file pages (its LMDB maps: every page a lookup or a hit read stays mapped)
+// given back at the next tick past this (mapped_pages.hpp); the libraries' are about 20 MB.
+constexpr std::size_t kMostMappedBytes = 64 << 20;
 
 // A worker's handle on one catalog file, opened at the first chance: iiifd may make the file
 // after nginx has started, so a failed open is tried again, no more often than kRetry.
@@ -65,7 +71,7 @@ struct iiif_resolver {
 
 struct iiif_job {
     iiif::RenderJobPtr job;
-    iiif::JobTraits traits;                      // once asked
+    iiif::JobTraits traits;  // once asked
     bool traits_made = false;
     std::optional<iiif::HttpResponse> finished;  // its body shared by every copy
 };
@@ -81,6 +87,12 @@ namespace {
 std::map<std::string, std::unique_ptr<iiif::TileCache>>& cache_registry() {
     static std::map<std::string, std::unique_ptr<iiif::TileCache>> registry;
     return registry;
+}
+
+// The worker's arena of hits sent with sendfile(), made after fork (null: none).
+std::unique_ptr<iiif::SendArena>& send_arena() {
+    static std::unique_ptr<iiif::SendArena> arena;
+    return arena;
 }
 
 // Likewise one read-only catalog environment per path.
@@ -184,7 +196,25 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* err
     }
 }
 
+int iiif_worker_init_send_arena(size_t send_arena_bytes, char* error, size_t error_len) {
+    try {
+        send_arena().reset();
+        if (send_arena_bytes == 0) return 0;
+        std::string message;
+        send_arena() = iiif::SendArena::create(send_arena_bytes, &message);
+        if (!send_arena()) {
+            write_error(error, error_len, message);
+            return -1;
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+        return -1;
+    }
+}
+
 int iiif_service_open_cache(iiif_service_t* service, char* error, size_t error_len) {
+    service->memo.arena = send_arena().get();
     if (service->cache_path.empty()) return 0;
     try {
         auto& registry = cache_registry();
@@ -215,6 +245,12 @@ int iiif_service_open_catalog(iiif_service_t* service, char* error, size_t error
 void iiif_worker_tick(void) {
     try {
         for (auto& [path, cache] : cache_registry()) cache->release_idle_pins();
+        if (iiif::resident_file_bytes() > kMostMappedBytes) {
+            std::vector<std::string> files;
+            for (auto& [path, cache] : cache_registry()) files.push_back(path + "/data.mdb");
+            for (auto& [path, slot] : catalog_registry()) files.push_back(path);
+            iiif::unmap_file_pages(files);
+        }
     } catch (...) {
     }
 }
@@ -223,6 +259,7 @@ void iiif_worker_exit(void) {
     try {
         for (auto& [path, cache] : cache_registry()) cache->flush_touches();
         cache_registry().clear();
+        send_arena().reset();
         catalog_registry().clear();
     } catch (...) {
     }
@@ -377,6 +414,13 @@ iiif_str_t iiif_response_content_type(const iiif_response_t* r) {
 iiif_str_t iiif_response_body(const iiif_response_t* r) {
     std::string_view body = r->response.body_bytes();
     return {body.data(), body.size()};
+}
+int iiif_response_body_file(const iiif_response_t* r, int* fd, long long* offset) {
+    const auto& file = r->response.body_file;
+    if (file.fd < 0) return 0;
+    *fd = file.fd;
+    *offset = file.offset;
+    return 1;
 }
 iiif_str_t iiif_response_etag(const iiif_response_t* r) {
     return str(r->response.meta().etag);

@@ -69,6 +69,10 @@ void iiif_service_destroy(iiif_service_t *service);
  * is reported and left out (responses then say BYPASS); it is never fatal. */
 int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char *error,
                      size_t error_len);
+/* Per worker, after fork and before the caches are opened: the arena cache hits are sent from
+ * with sendfile() (common/serve/send_arena.hpp), of send_arena_bytes (0: none, every hit is
+ * sent from memory). One that cannot be made is reported and left out; never fatal. */
+int iiif_worker_init_send_arena(size_t send_arena_bytes, char *error, size_t error_len);
 int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
 /* Per worker, after fork: the catalog, read-only. One that cannot be opened yet (iiifd has not
  * made it) is reported here and tried again by later requests, at most every few seconds;
@@ -113,6 +117,9 @@ iiif_response_t *iiif_error_response(int status, const char *reason);
 int iiif_response_status(const iiif_response_t *response);
 iiif_str_t iiif_response_content_type(const iiif_response_t *response);
 iiif_str_t iiif_response_body(const iiif_response_t *response);
+/* 1 when the body's bytes are also in a file to send them from (its descriptor and offset;
+ * open while the response lives, and never rewritten), else 0. */
+int iiif_response_body_file(const iiif_response_t *response, int *fd, long long *offset);
 iiif_str_t iiif_response_etag(const iiif_response_t *response);
 long long iiif_response_last_modified(const iiif_response_t *response); /* -1: none */
 const char *iiif_response_cache_status(const iiif_response_t *response);

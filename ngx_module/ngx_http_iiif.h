@@ -40,6 +40,7 @@ typedef struct {
     ngx_array_t services;      /* of iiif_service_t *, opened in each worker */
     ngx_array_t resolvers;     /* of iiif_resolver_t *, idem */
     size_t decoded_cache_size; /* bytes of decoded source tiles each worker keeps */
+    size_t send_arena_size;    /* bytes of hits each worker sends with sendfile() */
     /* Admission of heavy renders, per worker (ngx_http_iiif_render.c). */
     size_t render_budget;       /* pixels decoded and produced by those running */
     ngx_uint_t render_slots;    /* how many run at once */

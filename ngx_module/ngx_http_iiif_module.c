@@ -38,6 +38,10 @@
 /* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level in RGB is 60 MB. */
 #define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (96 * 1024 * 1024)
 
+/* Unless iiif_send_arena_size says otherwise: the bytes of the hits a worker sends with
+ * sendfile() (common/serve/send_arena.hpp); one image's whole tile pyramid is about 15 MB. */
+#define NGX_HTTP_IIIF_SEND_ARENA_SIZE (64 * 1024 * 1024)
+
 /* Admission of heavy renders, unless configured (ngx_http_iiif_render.c): two at once within
  * 64m (2^26) pixels decoded and produced (about 200 MB of RGB), 64 waiting for 10 s at most. */
 #define NGX_HTTP_IIIF_RENDER_BUDGET (64 * 1024 * 1024)
@@ -116,6 +120,9 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_decoded_cache_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
      offsetof(ngx_http_iiif_main_conf_t, decoded_cache_size), NULL},
+    {ngx_string("iiif_send_arena_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
+     offsetof(ngx_http_iiif_main_conf_t, send_arena_size), NULL},
     {ngx_string("iiif_render_budget"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_size_slot, NGX_HTTP_MAIN_CONF_OFFSET,
      offsetof(ngx_http_iiif_main_conf_t, render_budget), NULL},
@@ -255,6 +262,7 @@ static void *ngx_http_iiif_create_main_conf(ngx_conf_t *cf) {
         return NULL;
     }
     mcf->decoded_cache_size = NGX_CONF_UNSET_SIZE;
+    mcf->send_arena_size = NGX_CONF_UNSET_SIZE;
     mcf->render_budget = NGX_CONF_UNSET_SIZE;
     mcf->render_slots = NGX_CONF_UNSET_UINT;
     mcf->render_queue = NGX_CONF_UNSET_UINT;
@@ -266,6 +274,7 @@ static char *ngx_http_iiif_init_main_conf(ngx_conf_t *cf, void *conf) {
     ngx_http_iiif_main_conf_t *mcf = conf;
 
     ngx_conf_init_size_value(mcf->decoded_cache_size, NGX_HTTP_IIIF_DECODED_CACHE_SIZE);
+    ngx_conf_init_size_value(mcf->send_arena_size, NGX_HTTP_IIIF_SEND_ARENA_SIZE);
     ngx_conf_init_size_value(mcf->render_budget, NGX_HTTP_IIIF_RENDER_BUDGET);
     ngx_conf_init_uint_value(mcf->render_slots, NGX_HTTP_IIIF_RENDER_SLOTS);
     ngx_conf_init_uint_value(mcf->render_queue, NGX_HTTP_IIIF_RENDER_QUEUE);
@@ -527,6 +536,10 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
     if (iiif_worker_init(1, mcf->decoded_cache_size, error, sizeof(error)) != 0) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "iiif: %s", error);
         return NGX_ERROR;
+    }
+    if (iiif_worker_init_send_arena(mcf->send_arena_size, error, sizeof(error)) != 0) {
+        /* Not fatal: hits are then sent from memory. */
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; sending hits from memory", error);
     }
     services = mcf->services.elts;
     for (i = 0; i < mcf->services.nelts; i++) {

@@ -1,10 +1,11 @@
 /*
  * Sending what the core answered: status, headers, validators and body, the body from where
  * the core keeps it (its buffer, or the map of catalog.mdb or tiles.mdb), never copied first.
- * Never as a file for sendfile, even where the bytes stand in catalog.mdb or tiles.mdb: LMDB
- * rewrites freed pages with other entries, and the kernel reads a sendfile()'s pages again
- * when it sends them, after the response is gone (common/cache/snapshot_pins.hpp). writev()
- * copies the bytes into the socket before it returns, while the response still pins them.
+ * Never as a file for sendfile from catalog.mdb or tiles.mdb: LMDB rewrites freed pages with
+ * other entries, and the kernel reads a sendfile()'s pages again when it sends them, after the
+ * response is gone (common/cache/snapshot_pins.hpp). writev() copies the bytes into the socket
+ * before it returns, while the response still pins them. A hit the worker's send arena holds
+ * (common/serve/send_arena.hpp: append-only, never rewritten) goes with sendfile() from there.
  */
 
 #include "ngx_http_iiif.h"
@@ -79,15 +80,32 @@ static ngx_int_t ngx_http_iiif_set_headers(ngx_http_request_t *r, ngx_http_iiif_
     return NGX_OK;
 }
 
-/* The body's buffer, in memory: the response's own or the pinned map. */
-static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, iiif_str_t body) {
+/* The body's buffer, in memory: the response's own or the pinned map; and when the core keeps
+ * the same bytes in its send arena too, in that file as well, which nginx then sends with
+ * sendfile() (or, with sendfile off, from the memory: ngx_output_chain drops in_file). */
+static ngx_buf_t *ngx_http_iiif_body_buf(ngx_http_request_t *r, iiif_response_t *response,
+                                         iiif_str_t body) {
     ngx_buf_t *b = ngx_calloc_buf(r->pool);
+    long long offset;
+    int fd;
+
     if (b == NULL) {
         return NULL;
     }
     b->pos = (u_char *)body.data;
     b->last = (u_char *)body.data + body.len;
     b->memory = 1;
+    if (iiif_response_body_file(response, &fd, &offset)) {
+        b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+        if (b->file == NULL) {
+            return NULL;
+        }
+        b->file->fd = fd;
+        b->file->log = r->connection->log;
+        b->file_pos = (off_t)offset;
+        b->file_last = (off_t)offset + (off_t)body.len;
+        b->in_file = 1;
+    }
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
     return b;
@@ -128,7 +146,7 @@ ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,
         return rc;
     }
 
-    out.buf = ngx_http_iiif_body_buf(r, body);
+    out.buf = ngx_http_iiif_body_buf(r, response, body);
     if (out.buf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

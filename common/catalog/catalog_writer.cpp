@@ -3,14 +3,10 @@
 // are made with (and making every document again when they change), and the collections of the
 // dirty sets. Its changes of one object (put, withdraw, reinstate) are in
 // catalog_writer_objects.cpp.
-#include <sys/mman.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 
 #include "catalog.hpp"
@@ -20,6 +16,7 @@
 #include "clock.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
+#include "mapped_pages.hpp"
 #include "tallies.hpp"
 
 namespace iiif {
@@ -254,13 +251,7 @@ void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets)
 
 void CatalogWriter::unmap_pages_beyond(std::size_t most) {
     // The process's resident pages of mapped files (the catalog, and the libraries' few MB).
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-        if (!line.starts_with("RssFile:")) continue;
-        const std::size_t kilobytes = std::strtoull(line.c_str() + 8, nullptr, 10);
-        if (kilobytes * 1024 > most) unmap_pages();
-        return;
-    }
+    if (resident_file_bytes() > most) unmap_pages();
 }
 
 void CatalogWriter::unmap_pages() {
@@ -268,20 +259,7 @@ void CatalogWriter::unmap_pages() {
     // MDB_FIXEDMAP alone): the process's map of the file names it.
     const char* path = nullptr;
     if (mdb_env_get_path(env_, &path) != 0 || path == nullptr) return;
-    std::error_code error;
-    const std::string file = std::filesystem::canonical(path, error).string();
-    if (error) return;
-    std::ifstream maps("/proc/self/maps");
-    for (std::string line; std::getline(maps, line);) {
-        const size_t name = line.find('/');
-        if (name == std::string::npos || line.compare(name, std::string::npos, file) != 0) continue;
-        std::uintptr_t start = 0;
-        std::uintptr_t end = 0;
-        if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR, &start, &end) != 2) continue;
-        // The map is read-only and shared (no MDB_WRITEMAP): its pages stay in the page cache,
-        // and a later read takes them back with a minor fault.
-        ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-    }
+    unmap_file_pages({path});
 }
 
 void CatalogWriter::clear() {

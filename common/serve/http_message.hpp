@@ -49,6 +49,13 @@ struct HttpResponse {
     // TileCache::get_pinned.
     std::shared_ptr<const void> body_pin;
     std::string_view pinned_body;
+    // The same bytes in a file a server may send them from with sendfile() (a hit the worker's
+    // SendArena holds: send_arena.hpp); fd -1: none. The file stays open while `hold` lives.
+    struct BodyFile {
+        std::shared_ptr<const void> hold;
+        int fd = -1;
+        std::int64_t offset = 0;
+    } body_file;
 
     // Prebuilt: when set, the status, content type, headers, validators and cache status are
     // those of `head` (made once for a request the service answers often), and only the body

@@ -49,7 +49,7 @@ class RenderJob {
     std::string access_tag;  // in info.json's cache key: its services and tier
     std::string services;    // info.json's "service" (Auth 2.0), empty for public images
     std::string rights;
-    bool controlled = false;  // under a policy other than public: private for caches
+    bool controlled = false;   // under a policy other than public: private for caches
     std::string request_path;  // as asked, below the prefix: names the job for coalescing
     CancelFlag cancelled;
     HttpResponse response;
@@ -224,6 +224,19 @@ void keep_unpinned(PinnedEntry& kept, const PinnedEntry& entry) {
 void set_pinned_body(HttpResponse& response, PinnedEntry&& entry) {
     response.pinned_body = entry.bytes;
     response.body_pin = std::move(entry.pin);
+}
+
+// A hit the memo has seen before is sent from the worker's SendArena: copied there once, then
+// sent by reference with sendfile() (the bytes under a key never change, so the copy stays the
+// entry's while its segment is current).
+void send_from_arena(HttpResponse& response, MemoAnswer& answer, std::string_view bytes,
+                     SendArena* arena) {
+    if (!arena) return;
+    std::optional<SendArena::Span> span = arena->find(answer.sent);
+    if (span && span->size != bytes.size()) span.reset();
+    if (!span && answer.hit_before) span = arena->add(bytes, &answer.sent);
+    answer.hit_before = true;
+    if (span) response.body_file = {std::move(span->hold), span->fd, span->offset};
 }
 
 // The description of the source the cache knows, kept in the memo once parsed: a hit would
@@ -559,6 +572,7 @@ PreparedRequest prepare(const ServiceConfig& config, TileCache* cache, const Htt
                     answer.head_controlled = job->controlled;
                 }
                 prepared.response.head = answer.head;
+                send_from_arena(prepared.response, answer, entry->bytes, memo->arena);
             }
             set_pinned_body(prepared.response, std::move(*entry));
             return prepared;
@@ -595,10 +609,10 @@ PreparedRequest prepare_request(const ServiceConfig& config, TileCache* cache,
 JobTraits job_traits(const RenderJob& job) {
     JobTraits traits;
     // Everything the answer depends on besides the source's bytes, which the identity names.
-    traits.key = std::string(job.info ? "info|" : "image|") + job.request_path + "|" +
-                 job.id_url + "|" + job.identity() + "|" + limits_text(job.limits) + "|d" +
-                 std::to_string(job.degraded_size) + "," + std::to_string(job.beyond_status) +
-                 "|" + (job.watermark ? watermark_text(*job.watermark) : std::string()) + "|" +
+    traits.key = std::string(job.info ? "info|" : "image|") + job.request_path + "|" + job.id_url +
+                 "|" + job.identity() + "|" + limits_text(job.limits) + "|d" +
+                 std::to_string(job.degraded_size) + "," + std::to_string(job.beyond_status) + "|" +
+                 (job.watermark ? watermark_text(*job.watermark) : std::string()) + "|" +
                  job.access_tag + "|" + job.rights + "|" + (job.controlled ? "c" : "") +
                  (job.json_ld ? "j" : "") + "|" + job.services;
     if (job.info) {
@@ -610,8 +624,8 @@ JobTraits job_traits(const RenderJob& job) {
                                                     source.height, job.degraded_size)
                                   : job.limits;
         try {
-            traits.pixels = render_pixels(source, plan_image(job.image, source.width,
-                                                             source.height, limits));
+            traits.pixels =
+                render_pixels(source, plan_image(job.image, source.width, source.height, limits));
         } catch (const IiifError&) {
             traits.pixels = 0;  // refused at once when it runs
         }

@@ -25,6 +25,7 @@
 #include "http_message.hpp"
 #include "image_plan.hpp"
 #include "image_request.hpp"
+#include "send_arena.hpp"
 #include "source_info.hpp"
 #include "source_resolver.hpp"
 #include "tile_cache.hpp"
@@ -54,6 +55,9 @@ struct MemoAnswer {
     // recorded hits are stamped in batches, by the next writer.
     PinnedEntry seen;
     std::int64_t touched = -1;
+    // The hit's bytes in the worker's SendArena, put there at its second hit.
+    bool hit_before = false;
+    SendArena::Ref sent;
 
     bool made_from(const Limits& limits_now, const std::optional<WatermarkSpec>& watermark_now,
                    int width_now, int height_now) const;
@@ -84,6 +88,9 @@ class RequestMemo {
         return &entries_.emplace(std::string(path), std::move(made)).first->second;
     }
     size_t size() const { return entries_.size(); }
+
+    // The worker's arena hits are sent from (null: from memory). Not owned.
+    SendArena* arena = nullptr;
 
     // The description of the source of `identity`, if kept.
     std::shared_ptr<const SourceInfo> source(std::string_view identity) const;

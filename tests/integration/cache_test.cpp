@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -164,9 +165,8 @@ TEST_CASE("A corrupt cache file is reported and bypassed, and every request stil
     CHECK_FALSE(nginx.worker_crashed());
 }
 
-TEST_CASE(
-    "A cache hit is the rendered bytes, with sendfile on or off, whole and in ranges",
-    "[cache]") {
+TEST_CASE("A cache hit is the rendered bytes, with sendfile on or off, whole and in ranges",
+          "[cache]") {
     std::string first_hit;
     for (const std::string& mode : kSendModes) {
         INFO(mode);
@@ -439,5 +439,78 @@ TEST_CASE(
     body += client.body(std::string::npos);
     CHECK(body.size() == miss.body.size());
     CHECK(body == miss.body);
+    CHECK_FALSE(nginx.worker_crashed());
+}
+
+namespace {
+
+// The worker's open send-arena segments (memory files named iiif-send-arena).
+int arena_segments(pid_t pid) {
+    int count = 0;
+    const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+    for (const auto& entry : std::filesystem::directory_iterator(fds)) {
+        std::error_code error;
+        const auto target = std::filesystem::read_symlink(entry.path(), error);
+        if (!error && target.string().starts_with("/memfd:iiif-send-arena")) ++count;
+    }
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "A hit sent from the send arena keeps its bytes while a slow client reads it and the arena "
+    "moves on to new segments",
+    "[cache][send_arena]") {
+    // Hits seen before are sent with sendfile() from the worker's send arena. A slow client's
+    // response waits in nginx (limit_rate), which calls sendfile() again each time the rate
+    // lets it, long after the arena has moved on: the segment must stay open and unchanged.
+    NginxOptions options;
+    // (limit_rate from a map, not `if`: an `if` block is a location of its own, with its own
+    // memo, where the slow request would be a first hit.)
+    options.location_extra = "sendfile on; limit_rate $slow_rate;";
+    // Segments of 1 MiB, bodies up to 64 KiB.
+    options.http_extra = "iiif_send_arena_size 2m; map $arg_slow $slow_rate { default 0; 1 4096; }";
+    options.worker_processes = 1;
+    Nginx nginx(options);
+    constexpr int kImages = 72;  // three segments' worth, of 8 different pictures
+    for (int i = 0; i < kImages; ++i)
+        nginx.add_image("n" + std::to_string(i) + ".png", noise_png(150 + i % 8));
+    nginx.start();
+    const std::vector<pid_t> workers = nginx.worker_pids();
+    REQUIRE(workers.size() == 1);
+    const pid_t worker = workers.front();
+    auto path_of = [](int i) {
+        return "/iiif/3/n" + std::to_string(i) + "/full/max/0/default.png";
+    };
+
+    const std::string path = path_of(0);
+    Response miss = get(nginx.url(path));
+    REQUIRE(miss.status == 200);
+    REQUIRE(miss.body.size() > 30000);
+    REQUIRE(miss.body.size() < 65536);
+    REQUIRE(get(nginx.url(path)).body == miss.body);  // the first hit, from memory
+    // From the second hit on, sendfile() from the arena: the worker reads the body's bytes.
+    long long read_before = bytes_read(worker);
+    REQUIRE(get(nginx.url(path)).body == miss.body);
+    CHECK(bytes_read(worker) - read_before >= static_cast<long long>(miss.body.size()));
+
+    // A slow client of that hit: at 4 KiB/s, its 30 KB and more take over seven seconds.
+    auto slow = std::async(std::launch::async, [&] { return get(nginx.url(path + "?slow=1")); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Meanwhile every other image rendered and sent from the arena: three segments' worth.
+    for (int i = 1; i < kImages; ++i) {
+        Response rendered = get(nginx.url(path_of(i)));
+        REQUIRE(rendered.status == 200);
+        for (int n = 0; n < 2; ++n) REQUIRE(get(nginx.url(path_of(i))).body == rendered.body);
+    }
+    // The arena has moved on while the slow client was still being sent to.
+    CHECK(slow.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    Response sent = slow.get();
+    CHECK(sent.status == 200);
+    CHECK(sent.seconds > 7.0);
+    CHECK(sent.body == miss.body);
+    // Once no response holds the old segments, only the current one is open.
+    CHECK(arena_segments(worker) == 1);
     CHECK_FALSE(nginx.worker_crashed());
 }

@@ -27,6 +27,7 @@ namespace {
 // heap gives back free memory at its top beyond kMallocTrimThreshold.
 constexpr int kMallocMapThreshold = 32 << 20;
 constexpr int kMallocTrimThreshold = 16 << 20;
+constexpr int kMallocArenas = 2;
 // A worker's mapped-file pages (its LMDB maps: every page a lookup or a hit read stays mapped)
 // given back at the next tick past this (mapped_pages.hpp); the libraries' are about 20 MB.
 constexpr std::size_t kMostMappedBytes = 64 << 20;
@@ -189,6 +190,10 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* err
         // for every request, whose page faults and zeroing cost a third of a render.
         mallopt(M_MMAP_THRESHOLD, kMallocMapThreshold);
         mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
+        // The event loop's heap and one for the render threads, not one per thread: each heap
+        // keeps the free memory of its last renders (tens of MB), and the render threads
+        // allocate a few large buffers per render, seldom enough not to contend.
+        mallopt(M_ARENA_MAX, kMallocArenas);
         return 0;
     } catch (const std::exception& e) {
         write_error(error, error_len, e.what());
@@ -251,6 +256,9 @@ void iiif_worker_tick(void) {
             for (auto& [path, slot] : catalog_registry()) files.push_back(path);
             iiif::unmap_file_pages(files);
         }
+        // The heaps' free pages given back (not only those at a heap's top): once every few
+        // seconds, so the next render takes back a few pages, not a render's worth each time.
+        malloc_trim(kMallocTrimThreshold);
     } catch (...) {
     }
 }

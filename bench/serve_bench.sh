@@ -20,12 +20,14 @@
 #   cache    the module's hit ratio with a cache of about half the working set, uniform and
 #            skewed (10% of the tiles get 90% of the requests).
 #   hot      one hot tile: module (warm cache) vs the same bytes as a static file (sendfile on,
-#            and off: the module sends from memory) vs iipsrv.
-#   full     full/1000,/0/default.jpg: module (a cache hit after the first), module without a
-#            cache, iipsrv (1 GiB cache, and its default 10 MB).
+#            and off) vs iipsrv.
+#   full     full/1000,/0/default.jpg: module (a cache hit after the first); module without a
+#            cache and iipsrv (1 GiB cache, and its default 10 MB) ask widths 968 to 1031 in
+#            turn (no two requests in flight alike: the module shares one render among
+#            identical requests in flight).
 #   regions  random 1000x1000 regions scaled to 500, (distinct URLs per round): module without a
 #            cache, iipsrv (both caches).
-#   jp2      on each JPEG 2000 (lossy, lossless): the tile mix of its info.json, full/1000, and
+#   jp2      on each JPEG 2000 (lossy, lossless): the tile mix of its info.json, full/968..1031, and
 #            random regions: module without a cache vs iipsrv (both caches).
 # After each group and at the end, each nginx worker's VmRSS (nginx runs once for the whole run).
 #
@@ -521,8 +523,18 @@ group_hot() {
     done
 }
 
+# The module with its cache asks full/1000, (a hit). The uncached sides ask widths 968 to 1031 in
+# turn (the same pyramid level, about a million pixels each): one URL repeated by 16 connections
+# would measure the module's sharing of one render among identical requests in flight, not a
+# render.
+full_list() {
+    local w
+    for ((w = 968; w <= 1031; w++)); do echo "full/$w,/0/default.jpg"; done >"$lists/full.txt"
+}
 group_full() {
-    url_rounds full "full/1000,/0/default.jpg" module:pyramid nocache:pyramid iipsrv:pyramid iipsrv-default:pyramid
+    full_list
+    url_rounds full "full/1000,/0/default.jpg" module:pyramid
+    list_rounds full "$lists/full.txt" nocache:pyramid iipsrv:pyramid iipsrv-default:pyramid
 }
 
 # Each round has its own regions; within a round every side gets the same URLs. Every request is
@@ -537,9 +549,10 @@ group_regions() {
 group_jp2() {
     local image load=$conns
     conns=$jp2_conns wrk_timeout=60
+    full_list
     for image in lossy lossless; do
         list_rounds "$image mix" "$lists/tiles.@IMAGE@.@ROUND@.txt" nocache:$image iipsrv:$image iipsrv-default:$image
-        url_rounds "$image full" "full/1000,/0/default.jpg" nocache:$image iipsrv:$image iipsrv-default:$image
+        list_rounds "$image full" "$lists/full.txt" nocache:$image iipsrv:$image iipsrv-default:$image
         list_rounds "$image regions" "$lists/regions.@ROUND@.txt" nocache:$image iipsrv:$image iipsrv-default:$image
     done
     conns=$load wrk_timeout=10

@@ -48,11 +48,11 @@ ORDER = ["hot", "mix cold", "mix uncached", "mix warm", "full", "regions",
 TITLES = {"hot": "TIFF: one hot tile `2560,2048,256,256/256,`",
           "mix cold": "TIFF: tile mix, cold (one pass)",
           "mix uncached": "TIFF: tile mix, uncached", "mix warm": "TIFF: tile mix, warm",
-          "full": "TIFF: `full/1000,/0/default.jpg`",
+          "full": "TIFF: `full/1000,/0/default.jpg` (uncached: widths 968–1031)",
           "regions": "TIFF: random `x,y,1000,1000/500,`"}
 for kind in ("lossy", "lossless"):
     TITLES[f"{kind} mix"] = f"JP2 {kind}: tile mix, uncached"
-    TITLES[f"{kind} full"] = f"JP2 {kind}: `full/1000,/0/default.jpg`"
+    TITLES[f"{kind} full"] = f"JP2 {kind}: `full/968..1031,/0/default.jpg`"
     TITLES[f"{kind} regions"] = f"JP2 {kind}: random `x,y,1000,1000/500,`"
 SIDES = ["module", "module, no cache", "module, no cache, RGB master", "static nginx",
          "static, sendfile off", "iipsrv", "iipsrv, 10 MB cache", "iipsrv, no cache, Q 90"]

@@ -3,8 +3,8 @@
 // single thread. Each request is made by every side in turn, the order rotating, so the
 // machine's noise falls on all of them alike.
 //
-//   bench_jp2_region [--tiles N] [--regions N] [--repeats N] [--pass-level L] [--cache-mb MB]
-//                    [--seed S] FILE...
+//   bench_jp2_region [--tiles N] [--regions N] [--repeats N] [--pass-level L] [--mix]
+//                    [--cache-mb MB] [--seed S] FILE...
 //
 // Sides: "libvips" (jp2kload with page = the reduce factor, random access, fail_on error, opened
 // for the request, cropped and written to memory), "region" (read_jp2_region without an
@@ -16,7 +16,10 @@
 //   (b) N random 1000x1000 full-resolution regions read at level 1 (500x500);
 //   (c) the whole of level 3, N times (the first "blocks" read is cold, the next ones warm);
 //   (d) with --pass-level L, every 256x256 tile of level L once, in random order: a viewer that
-//       ends up asking for a block's neighbours too (one pass of the serving bench's tile mix).
+//       ends up asking for a block's neighbours too;
+//   (e) with --mix, every tile of the info.json tile grid (the codestream's tiles, of each
+//       level) once, all levels in one random order: one pass of the serving bench's JPEG 2000
+//       tile mix.
 // Output: a Markdown table per file, milliseconds per request (wall time, mean and median, and
 // the process's CPU time, mean: the work done, OpenJPEG's threads included, which other load on
 // the machine changes much less), and the decoded_tiles() hits and misses of the "blocks" side.
@@ -150,19 +153,20 @@ void print_row(const std::string& workload, const Sides& sides) {
     std::fflush(stdout);
 }
 
-// Level `level`'s 256x256 tiles on the 256-pixel grid, in random order.
-std::vector<Request> tiles_of(const SourceLevel& level, std::mt19937& random) {
+// Level `level`'s tiles on the grid of `w` x `h` pixels of the level, in random order.
+std::vector<Request> tiles_of(const SourceLevel& level, std::mt19937& random, int w = 256,
+                              int h = 256) {
     std::vector<Request> all;
-    for (int y = 0; y < level.height; y += 256)
-        for (int x = 0; x < level.width; x += 256)
+    for (int y = 0; y < level.height; y += h)
+        for (int x = 0; x < level.width; x += w)
             all.push_back(
-                {&level, {x, y, std::min(256, level.width - x), std::min(256, level.height - y)}});
+                {&level, {x, y, std::min(w, level.width - x), std::min(h, level.height - y)}});
     std::shuffle(all.begin(), all.end(), random);
     return all;
 }
 
 void bench_file(const std::string& path, int tiles, int regions, int repeats, int pass_level,
-                unsigned seed) {
+                bool mix, unsigned seed) {
     const SourceInfo source = probe_source(path);
     const std::string identity = "bench|" + path;
     std::mt19937 random(seed);
@@ -207,6 +211,21 @@ void bench_file(const std::string& path, int tiles, int regions, int repeats, in
         print_row("(d) every 256 tile, level " + std::to_string(level.page),
                   run(path, source, tiles_of(level, random), identity));
     }
+
+    // (e) the tile mix of the image's info.json: at every level, the tiles of the codestream's
+    // tile size (what info.json declares for a tiled JPEG 2000), all levels together in one
+    // random order, each once.
+    if (mix) {
+        std::vector<Request> all;
+        for (const SourceLevel& level : source.levels) {
+            std::vector<Request> some =
+                tiles_of(level, random, source.tile_width, source.tile_height);
+            all.insert(all.end(), some.begin(), some.end());
+        }
+        std::shuffle(all.begin(), all.end(), random);
+        print_row("(e) info.json tile mix, " + std::to_string(source.tile_width) + " tiles",
+                  run(path, source, all, identity));
+    }
 }
 
 }  // namespace
@@ -215,6 +234,7 @@ int main(int argc, char** argv) {
     CLI::App app{"JPEG 2000 regions: read_jp2_region against libvips' jp2kload"};
     std::vector<std::string> files;
     int tiles = 24, regions = 12, repeats = 3, pass_level = -1, cache_mb = 512;
+    bool mix = false;
     unsigned seed = 1;
     app.add_option("files", files, "JPEG 2000 files")->required()->check(CLI::ExistingFile);
     app.add_option("--tiles", tiles, "random 256x256 tiles per level (a)");
@@ -222,6 +242,7 @@ int main(int argc, char** argv) {
     app.add_option("--repeats", repeats, "reads of the whole level 3 (c)")
         ->check(CLI::Range(2, 1000));
     app.add_option("--pass-level", pass_level, "every 256x256 tile of this level (d)");
+    app.add_flag("--mix", mix, "every tile of the info.json tile grid at every level (e)");
     app.add_option("--cache-mb", cache_mb, "decoded_tiles() capacity of the blocks side, MiB");
     app.add_option("--seed", seed, "random seed");
     CLI11_PARSE(app, argc, argv);
@@ -231,7 +252,7 @@ int main(int argc, char** argv) {
     decoded_tiles().set_capacity(static_cast<size_t>(cache_mb) << 20);
     try {
         for (const std::string& file : files)
-            bench_file(file, tiles, regions, repeats, pass_level, seed);
+            bench_file(file, tiles, regions, repeats, pass_level, mix, seed);
     } catch (const IiifError& error) {
         std::fprintf(stderr, "bench_jp2_region: %d %s\n", error.status, error.reason.c_str());
         return 1;

@@ -286,20 +286,39 @@ std::unique_ptr<Decoder> open_accepted(const std::string& path, const SourceInfo
 
 // ---- Pixels -----------------------------------------------------------------------------------
 
+// Interleaves one row of `Bands` components: every pixel written once, all its samples together
+// (one pass over the output rather than a strided pass per component).
+template <int Bands>
+void interleave_row(const OPJ_INT32* const* from, std::uint8_t* to, int w) {
+    for (int x = 0; x < w; ++x, to += Bands)
+        for (int b = 0; b < Bands; ++b) to[b] = static_cast<std::uint8_t>(from[b][x]);
+}
+
 // Copies w x h pixels from (from_x, from_y) of the decoded components to (to_x, to_y) of `out`,
 // interleaved. Every component is 8-bit and OpenJPEG clamps them to 0..255.
 void copy_components(const opj_image_t& image, int from_x, int from_y, Pixels& out, int to_x,
                      int to_y, int w, int h) {
     const int bands = out.bands;
     for (int y = 0; y < h; ++y) {
-        std::uint8_t* row = out.row(to_y + y) + static_cast<std::size_t>(to_x) * bands;
+        const OPJ_INT32* from[4] = {};
         for (int b = 0; b < bands; ++b) {
             const opj_image_comp_t& component = image.comps[b];
-            const OPJ_INT32* from =
-                component.data + static_cast<std::size_t>(from_y + y) * component.w + from_x;
-            std::uint8_t* to = row + b;
-            for (int x = 0; x < w; ++x)
-                to[static_cast<std::size_t>(x) * bands] = static_cast<std::uint8_t>(from[x]);
+            from[b] = component.data + static_cast<std::size_t>(from_y + y) * component.w + from_x;
+        }
+        std::uint8_t* row = out.row(to_y + y) + static_cast<std::size_t>(to_x) * bands;
+        switch (bands) {
+            case 1:
+                interleave_row<1>(from, row, w);
+                break;
+            case 2:
+                interleave_row<2>(from, row, w);
+                break;
+            case 3:
+                interleave_row<3>(from, row, w);
+                break;
+            default:
+                interleave_row<4>(from, row, w);
+                break;
         }
     }
 }
@@ -395,8 +414,8 @@ Pixels assemble_region(const std::string& path, const SourceInfo& source, const 
             for (int bx = mx0; bx <= mx1; ++bx) {
                 const PixelRect rect = grid.level_rect(grid.blocks_area(bx, by, bx, by));
                 auto block = std::make_shared<Pixels>(rect.w, rect.h, bands);
-                copy_components(decoder->image(), rect.x - decoded.x, rect.y - decoded.y, *block,
-                                0, 0, rect.w, rect.h);
+                copy_components(decoder->image(), rect.x - decoded.x, rect.y - decoded.y, *block, 0,
+                                0, rect.w, rect.h);
                 decoded_tiles().put(key(bx, by), block);
                 if (bx >= bx0 && bx <= bx1 && by >= by0 && by <= by1) block_at(bx, by) = block;
             }

@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -28,6 +30,8 @@ namespace {
 constexpr int kMallocMapThreshold = 32 << 20;
 constexpr int kMallocTrimThreshold = 16 << 20;
 constexpr int kMallocArenas = 2;
+// The heaps' free pages are given back (malloc_trim) at most this often.
+constexpr std::int64_t kTrimEveryNs = 5'000'000'000;
 // A worker's mapped-file pages (its LMDB maps: every page a lookup or a hit read stays mapped)
 // given back at the next tick past this (mapped_pages.hpp); the libraries' are about 20 MB.
 constexpr std::size_t kMostMappedBytes = 64 << 20;
@@ -140,6 +144,38 @@ int open_catalog(const std::string& path, CatalogSlot** slot_out, char* error, s
     }
 }
 
+// The heaps' free pages given back (malloc_trim: not only those at a heap's top), so that a
+// worker's memory after its largest renders is its caches, not the free space those renders left
+// in each heap. Mostly on a render thread after its render, at most every few seconds (a trim
+// holds each heap's lock while it gives pages back: never on the event loop while renders run),
+// so the next render takes back a few pages, not a render's worth each time; and once on the
+// event loop's tick after renders stopped, for the last ones.
+std::int64_t monotonic_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+std::atomic<std::int64_t> last_trim_ns{0};
+std::atomic<std::int64_t> last_render_ns{0};
+
+void trim_heaps_after_render() {
+    const std::int64_t now = monotonic_ns();
+    last_render_ns.store(now, std::memory_order_relaxed);
+    std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
+    if (now - seen < kTrimEveryNs) return;
+    if (!last_trim_ns.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;
+    malloc_trim(kMallocTrimThreshold);
+}
+
+void trim_heaps_when_idle() {
+    const std::int64_t now = monotonic_ns();
+    const std::int64_t render = last_render_ns.load(std::memory_order_relaxed);
+    std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
+    if (seen > render || now - render < kTrimEveryNs) return;  // trimmed since, or busy
+    if (!last_trim_ns.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;
+    malloc_trim(kMallocTrimThreshold);
+}
+
 }  // namespace
 
 extern "C" {
@@ -190,9 +226,8 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* err
         // for every request, whose page faults and zeroing cost a third of a render.
         mallopt(M_MMAP_THRESHOLD, kMallocMapThreshold);
         mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
-        // The event loop's heap and one for the render threads, not one per thread: each heap
-        // keeps the free memory of its last renders (tens of MB), and the render threads
-        // allocate a few large buffers per render, seldom enough not to contend.
+        // Two heaps (the event loop's and one the render threads share) rather than one per
+        // render thread, each keeping the free memory of its own largest renders.
         mallopt(M_ARENA_MAX, kMallocArenas);
         return 0;
     } catch (const std::exception& e) {
@@ -256,9 +291,7 @@ void iiif_worker_tick(void) {
             for (auto& [path, slot] : catalog_registry()) files.push_back(path);
             iiif::unmap_file_pages(files);
         }
-        // The heaps' free pages given back (not only those at a heap's top): once every few
-        // seconds, so the next render takes back a few pages, not a render's worth each time.
-        malloc_trim(kMallocTrimThreshold);
+        trim_heaps_when_idle();
     } catch (...) {
     }
 }
@@ -318,6 +351,7 @@ void iiif_job_run(iiif_job_t* job) {
     } catch (...) {
         // run_job reports its own failures in the response; nothing may escape a thread.
     }
+    trim_heaps_after_render();
 }
 
 void iiif_job_traits(iiif_job_t* job, iiif_str_t* key, long long* pixels) {

@@ -93,7 +93,7 @@ TEST_CASE(
     CHECK(arena->open_segments() == 1);
 }
 
-TEST_CASE("send arena: at most four segments open; then nothing is added until one closes",
+TEST_CASE("send arena: at most four segments open, then nothing is added until one closes",
           "[send_arena]") {
     std::string error;
     auto arena = SendArena::create(1 << 20, &error);

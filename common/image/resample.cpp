@@ -316,12 +316,63 @@ void across_sparse(const std::uint8_t* row, const Axis& axis, std::uint8_t* out,
 // One plane, row by row: the input rows of an output row weighed into one line (vertically,
 // 16 bytes at a time), then that line resampled along itself into the output row. Nothing
 // larger than a line is allocated.
+// A plane's filters: down its columns, and along its rows (dense when the windows fit).
+struct PlaneAxes {
+    Axis down;
+    std::optional<DenseAxis> dense;
+    Axis sparse;
+};
+
+// The filters of a plane of this size, scale and kernel. Computing them (a kernel value and a
+// rounding per tap) costs a tenth of resampling 1250x1000 to 1000x800, and a server makes the
+// same sizes again and again (full/1000, and a viewer's tiles): the last few are kept per thread.
+const PlaneAxes& plane_axes(int in_w, int in_h, int out_w, int out_h, double scale_x,
+                            double scale_y, Kernel kernel) {
+    struct Entry {
+        int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
+        double scale_x = 0, scale_y = 0;
+        Kernel kernel = Kernel::linear;
+        PlaneAxes axes;
+    };
+    constexpr size_t kKept = 6;  // luma and chroma of three sizes
+    // Of outputs up to this size: about 150 KB each when shrinking by up to 2 (a pyramid's).
+    constexpr int kKeptSide = 2048;
+    thread_local std::vector<Entry> kept;
+    thread_local size_t next = 0;
+    for (const Entry& entry : kept)
+        if (entry.in_w == in_w && entry.in_h == in_h && entry.out_w == out_w &&
+            entry.out_h == out_h && entry.scale_x == scale_x && entry.scale_y == scale_y &&
+            entry.kernel == kernel)
+            return entry.axes;
+    Entry entry{in_w, in_h, out_w, out_h, scale_x, scale_y, kernel, {}};
+    entry.axes.down = make_axis(in_h, out_h, kernel, scale_y);
+    entry.axes.dense = make_dense_axis(in_w, out_w, kernel, scale_x);
+    if (!entry.axes.dense) entry.axes.sparse = make_axis(in_w, out_w, kernel, scale_x);
+    if (out_w > kKeptSide || out_h > kKeptSide) {
+        // Not kept with the others; only the last such is, until the next.
+        thread_local Entry large;
+        large = std::move(entry);
+        return large.axes;
+    }
+    if (kept.size() < kKept) {
+        kept.reserve(kKept);
+        kept.push_back(std::move(entry));
+        return kept.back().axes;
+    }
+    Entry& replaced = kept[next];
+    next = (next + 1) % kKept;
+    replaced = std::move(entry);
+    return replaced.axes;
+}
+
 void resample_plane(const Plane& in, const Plane& out, double scale_x, double scale_y,
                     Kernel kernel) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
-    const Axis down = make_axis(in.height, out.height, kernel, scale_y);
-    const std::optional<DenseAxis> dense = make_dense_axis(in.width, out.width, kernel, scale_x);
-    const Axis sparse = dense ? Axis{} : make_axis(in.width, out.width, kernel, scale_x);
+    const PlaneAxes& axes =
+        plane_axes(in.width, in.height, out.width, out.height, scale_x, scale_y, kernel);
+    const Axis& down = axes.down;
+    const std::optional<DenseAxis>& dense = axes.dense;
+    const Axis& sparse = axes.sparse;
     std::vector<std::uint8_t> padded(static_cast<size_t>(in.width) + 2 * kPad + kDenseTaps);
     std::uint8_t* line = padded.data() + kPad;
     std::vector<const std::uint8_t*> rows;

@@ -244,7 +244,8 @@ std::string encode(VImage image, Format format, const RenderOptions& options) {
 // The commonest render of a master, a plain JPEG at a quality that subsamples chroma (4:2:0)
 // from a JPEG-tiled TIFF level coded YCbCr 4:2:0: its tiles decoded to planes, the region cut,
 // resampled and encoded without ever being RGB. nullopt when the plan or the level is not that
-// case, or the level region is a pixel short of the output (libvips' edge extension then).
+// case (a tile coded otherwise than its TIFF says included), or the level region is a pixel
+// short of the output (libvips' edge extension then).
 std::optional<RenderedImage> render_yuv420(const std::string& path, const SourceInfo& source,
                                            const SourceLevel& level, const PixelRect& region,
                                            const ImagePlan& plan, const RenderOptions& options,
@@ -265,7 +266,7 @@ std::optional<RenderedImage> render_yuv420(const std::string& path, const Source
     const size_t out_bytes = trimmed ? 0 : Yuv420::byte_size(plan.width, plan.height);
     std::uint8_t* memory = scratch.get(in_bytes + out_bytes);
     Yuv420 in = Yuv420::place(memory, region.w, region.h);
-    read_tiff_region_yuv(*layout, level, region, identity, in);
+    if (!read_tiff_region_yuv(*layout, level, region, identity, in)) return std::nullopt;
     stop_if_cancelled();
     const Yuv420 out = trimmed ? in : Yuv420::place(memory + in_bytes, plan.width, plan.height);
     if (!trimmed) resample(in, out, Kernel::catmull_rom);

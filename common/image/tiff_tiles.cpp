@@ -213,6 +213,9 @@ SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
     return pixels;
 }
 
+// Thrown by decode_tile_yuv for a tile whose stream is not YCbCr 4:2:0 after all.
+struct NotYuv420 {};
+
 // A 4:2:0 tile as its three planes in one block of bytes, kept in the decoded-tile cache as a
 // one-band Pixels tile_width wide and one and a half tiles tall: luma, then Cb and Cr, each
 // half the tile's width and height, rows packed.
@@ -225,11 +228,11 @@ SharedPixels decode_tile_yuv(const TiffJpegLevel& layout, size_t index) {
     if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
                             &height, &subsampling, &colourspace) != 0)
         damaged_tile(decompressor_error());
-    if (width != layout.tile_width || height != layout.tile_height || subsampling != TJSAMP_420 ||
-        colourspace != TJCS_YCbCr)
-        damaged_tile("tile " + std::to_string(index) + " is not " +
-                     std::to_string(layout.tile_width) + "x" + std::to_string(layout.tile_height) +
-                     " YCbCr 4:2:0 as the TIFF says");
+    if (width != layout.tile_width || height != layout.tile_height)
+        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
+                     std::to_string(height) + ", not the TIFF's tile size");
+    // A stream coded otherwise than its TIFF says (some writers do): decodable, but not as planes.
+    if (subsampling != TJSAMP_420 || colourspace != TJCS_YCbCr) throw NotYuv420{};
     auto pixels = std::make_shared<Pixels>(width, height + height / 2, 1);
     const size_t luma = static_cast<size_t>(width) * static_cast<size_t>(height);
     unsigned char* planes[3] = {pixels->data.get(), pixels->data.get() + luma,
@@ -390,8 +393,10 @@ std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo
     return out;
 }
 
-void read_tiff_region_yuv(const TiffJpegLevel& l, const SourceLevel& level, const PixelRect& region,
-                          const std::string& identity, Yuv420& out) {
+namespace {
+
+void read_planes(const TiffJpegLevel& l, const SourceLevel& level, const PixelRect& region,
+                 const std::string& identity, Yuv420& out) {
     if (!l.yuv420 || region.w <= 0 || region.h <= 0 || region.x < 0 || region.y < 0 ||
         region.x + region.w > l.width || region.y + region.h > l.height || out.width != region.w ||
         out.height != region.h)
@@ -436,6 +441,18 @@ void read_tiff_region_yuv(const TiffJpegLevel& l, const SourceLevel& level, cons
         }
     }
     scratch.trim();
+}
+
+}  // namespace
+
+bool read_tiff_region_yuv(const TiffJpegLevel& layout, const SourceLevel& level,
+                          const PixelRect& region, const std::string& identity, Yuv420& out) {
+    try {
+        read_planes(layout, level, region, identity, out);
+        return true;
+    } catch (const NotYuv420&) {
+        return false;
+    }
 }
 
 void set_tiff_layout_capacity(std::size_t capacity) {

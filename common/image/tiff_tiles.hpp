@@ -58,8 +58,9 @@ std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo
 // pixel and, on an odd one, the mean of the two chroma samples either side of the region's
 // (what decoding with JPEG's upsampling and encoding again with its downsampling give). Each
 // tile through decoded_tiles() under `identity` (empty: not kept), as planes, half the bytes of
-// RGB. Throws IiifError(422) for a tile that does not decode as 4:2:0.
-void read_tiff_region_yuv(const TiffJpegLevel& layout, const SourceLevel& level,
+// RGB. False when a tile's stream is not YCbCr 4:2:0 after all (the level is then read as RGB);
+// throws IiifError(422) for a tile that does not decode.
+bool read_tiff_region_yuv(const TiffJpegLevel& layout, const SourceLevel& level,
                           const PixelRect& region, const std::string& identity, Yuv420& out);
 
 // How many level layouts the process keeps open (default 64; each holds a file descriptor).

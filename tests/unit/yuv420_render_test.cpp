@@ -2,6 +2,8 @@
 // encoder) against libvips doing the same steps in RGB: the same level region decoded, cut,
 // resized with its cubic kernel and saved as JPEG at the same quality. At every level, at edges,
 // odd offsets and odd sizes.
+#include <tiffio.h>
+
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -249,4 +251,54 @@ TEST_CASE("Planes are encoded as they are: decoding gives them back", "[yuv420]"
             }
         CHECK(sum / (out_w * out_h) < 1.0);  // measured 0.19 to 0.66 (the 33x1)
     }
+}
+
+TEST_CASE("A TIFF saying 4:2:0 whose tiles are coded otherwise is rendered in RGB all the same",
+          "[render][yuv420]") {
+    // Written by hand: YCbCr with subsampling 2,2 in the tags, each tile a standalone 4:4:4 JPEG.
+    const std::string path = (test_images::scratch_dir() / "yuv-mislabelled.tif").string();
+    const VImage picture = rgb_bytes(detailed(256, 256));
+    void* jpeg = nullptr;
+    size_t length = 0;
+    picture.write_to_buffer(
+        ".jpg", &jpeg, &length,
+        VImage::option()->set("Q", 90)->set("subsample_mode", VIPS_FOREIGN_SUBSAMPLE_OFF));
+    TIFF* tiff = TIFFOpen(path.c_str(), "w");
+    REQUIRE(tiff);
+    TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, 256);
+    TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, 256);
+    TIFFSetField(tiff, TIFFTAG_TILEWIDTH, 256);
+    TIFFSetField(tiff, TIFFTAG_TILELENGTH, 256);
+    TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(tiff, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
+    TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+    TIFFSetField(tiff, TIFFTAG_YCBCRSUBSAMPLING, 2, 2);
+    REQUIRE(TIFFWriteRawTile(tiff, 0, jpeg, static_cast<tmsize_t>(length)) ==
+            static_cast<tmsize_t>(length));
+    TIFFClose(tiff);
+    g_free(jpeg);
+
+    const SourceInfo source = probe_source(path);
+    SharedTiffJpegLevel layout = tiff_jpeg_level(path, source, source.levels[0], "");
+    REQUIRE(layout);
+    REQUIRE(layout->yuv420);  // as the tags say
+    std::vector<std::uint8_t> memory(Yuv420::byte_size(100, 100));
+    Yuv420 planes = Yuv420::place(memory.data(), 100, 100);
+    CHECK_FALSE(read_tiff_region_yuv(*layout, source.levels[0], {10, 10, 100, 100}, "", planes));
+
+    const IiifPath parsed = parse_iiif_path(ApiVersion::v3, "id/full/200,/0/default.jpg");
+    const ImagePlan plan = plan_image(parsed.image, source.width, source.height, {});
+    const RenderedImage out = render_image(path, source, plan, {}, "mislabelled");
+    const VImage truth =
+        rgb_bytes(picture.resize(200.0 / 256, VImage::option()->set("kernel", VIPS_KERNEL_CUBIC)));
+    void* theirs = nullptr;
+    size_t theirs_length = 0;
+    truth.write_to_buffer(".jpg", &theirs, &theirs_length, VImage::option()->set("Q", 85));
+    const double theirs_off = mean_abs_difference(
+        test_images::decode(std::string(static_cast<const char*>(theirs), theirs_length)), truth);
+    g_free(theirs);
+    // The RGB path's decode, resize and JPEG at 85, as near the picture as libvips' JPEG of it.
+    CHECK(mean_abs_difference(test_images::decode(out.bytes), truth) < theirs_off * 1.1);
 }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "yuv420.hpp"
+
 namespace iiif {
 
 // Baseline JPEG of `width` x `height` 8-bit pixels, 1 band (grey) or 3 (sRGB), rows `row_bytes`
@@ -13,5 +15,9 @@ namespace iiif {
 // TurboJPEG fails.
 std::string encode_jpeg(const std::uint8_t* pixels, int width, int height, int bands,
                         std::size_t row_bytes, int quality);
+
+// Baseline 4:2:0 JPEG of the top-left `width` x `height` of `image`, its planes coded as they
+// are: no colour conversion, no chroma downsampling. Throws IiifError(500) if TurboJPEG fails.
+std::string encode_jpeg(const Yuv420& image, int width, int height, int quality);
 
 }  // namespace iiif

@@ -210,11 +210,11 @@ std::string encode(VImage image, Format format, const RenderOptions& options) {
             if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
             // In memory (a no-op for an image already there), then one TurboJPEG call.
             image = image.copy_memory();
-            return encode_jpeg(static_cast<const std::uint8_t*>(image.data()), image.width(),
-                               image.height(), image.bands(),
-                               static_cast<size_t>(image.width()) *
-                                   static_cast<size_t>(image.bands()),
-                               options.jpeg_quality);
+            return encode_jpeg(
+                static_cast<const std::uint8_t*>(image.data()), image.width(), image.height(),
+                image.bands(),
+                static_cast<size_t>(image.width()) * static_cast<size_t>(image.bands()),
+                options.jpeg_quality);
         }
         case Format::png:
             image.write_to_buffer(
@@ -239,6 +239,45 @@ std::string encode(VImage image, Format format, const RenderOptions& options) {
     std::string bytes(static_cast<const char*>(buffer), length);
     g_free(buffer);
     return bytes;
+}
+
+// The commonest render of a master, a plain JPEG at a quality that subsamples chroma (4:2:0)
+// from a JPEG-tiled TIFF level coded YCbCr 4:2:0: its tiles decoded to planes, the region cut,
+// resampled and encoded without ever being RGB. nullopt when the plan or the level is not that
+// case (a tile coded otherwise than its TIFF says included), or the level region is a pixel
+// short of the output (libvips' edge extension then).
+std::optional<RenderedImage> render_yuv420(const std::string& path, const SourceInfo& source,
+                                           const SourceLevel& level, const PixelRect& region,
+                                           const ImagePlan& plan, const RenderOptions& options,
+                                           const std::string& identity, bool marked) {
+    if (source.format != SourceFormat::tiff || !source.tiled || plan.format != Format::jpg ||
+        plan.mirror || plan.degrees != 0 || marked || options.jpeg_quality >= 90 ||
+        (plan.quality != Quality::default_quality && plan.quality != Quality::color))
+        return std::nullopt;
+    const bool trimmed = within_a_pixel(region.w, region.h, plan.width, plan.height);
+    if (trimmed && (region.w < plan.width || region.h < plan.height)) return std::nullopt;
+    SharedTiffJpegLevel layout = tiff_jpeg_level(path, source, level, identity);
+    if (!layout || !layout->yuv420) return std::nullopt;
+
+    // The level region and the output, in memory the thread keeps for its next render (as much
+    // as full/1000 from a 1250x1000 level needs).
+    thread_local ScratchBuffer scratch(4 << 20);
+    const size_t in_bytes = Yuv420::byte_size(region.w, region.h);
+    const size_t out_bytes = trimmed ? 0 : Yuv420::byte_size(plan.width, plan.height);
+    std::uint8_t* memory = scratch.get(in_bytes + out_bytes);
+    Yuv420 in = Yuv420::place(memory, region.w, region.h);
+    if (!read_tiff_region_yuv(*layout, level, region, identity, in)) return std::nullopt;
+    stop_if_cancelled();
+    const Yuv420 out = trimmed ? in : Yuv420::place(memory + in_bytes, plan.width, plan.height);
+    if (!trimmed) resample(in, out, Kernel::catmull_rom);
+    stop_if_cancelled();
+    RenderedImage rendered;
+    rendered.bytes = encode_jpeg(out, plan.width, plan.height, options.jpeg_quality);
+    rendered.media_type = std::string(format_media_type(plan.format));
+    rendered.width = plan.width;
+    rendered.height = plan.height;
+    scratch.trim();
+    return rendered;
 }
 
 }  // namespace
@@ -338,8 +377,8 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
                                  std::to_string(options.max_decode_pixels));
 
     const bool marked = watermark && watermark_applies(*watermark, output.width, output.height);
-    if (auto jpeg = marked ? std::nullopt
-                              : native_tile_jpeg(path, source, level, plan, source_identity)) {
+    if (auto jpeg =
+            marked ? std::nullopt : native_tile_jpeg(path, source, level, plan, source_identity)) {
         RenderedImage rendered;
         rendered.bytes = std::move(*jpeg);
         rendered.media_type = std::string(format_media_type(plan.format));
@@ -352,8 +391,11 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
         // JPEG-compressed tiled TIFFs and JPEG 2000 are decoded here, block by block through
         // the shared cache of decoded tiles; what they decline and everything else through
         // libvips' loaders.
-        std::optional<Pixels> pixels;
         const PixelRect level_region{planned.x, planned.y, planned.w, planned.h};
+        if (auto rendered = render_yuv420(path, source, level, level_region, plan, options,
+                                          source_identity, marked))
+            return std::move(*rendered);
+        std::optional<Pixels> pixels;
         if (source.format == SourceFormat::tiff && source.tiled)
             pixels = read_tiff_region(path, source, level, level_region, source_identity);
         else if (source.format == SourceFormat::jp2)
@@ -371,18 +413,17 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
                 (plan.quality == Quality::default_quality || plan.quality == Quality::color) &&
                 pixels->width >= plan.width && pixels->height >= plan.height) {
                 RenderedImage rendered;
-                rendered.bytes = encode_jpeg(pixels->data.get(), plan.width, plan.height,
-                                             pixels->bands, pixels->row_bytes(),
-                                             options.jpeg_quality);
+                rendered.bytes =
+                    encode_jpeg(pixels->data.get(), plan.width, plan.height, pixels->bands,
+                                pixels->row_bytes(), options.jpeg_quality);
                 rendered.media_type = std::string(format_media_type(plan.format));
                 rendered.width = plan.width;
                 rendered.height = plan.height;
                 return rendered;
             }
             // Read in place: `pixels` outlives every use of `image` in this function.
-            image = VImage::new_from_memory(pixels->data.get(), pixels->byte_size(),
-                                            pixels->width, pixels->height, pixels->bands,
-                                            VIPS_FORMAT_UCHAR)
+            image = VImage::new_from_memory(pixels->data.get(), pixels->byte_size(), pixels->width,
+                                            pixels->height, pixels->bands, VIPS_FORMAT_UCHAR)
                         .copy(VImage::option()->set("interpretation",
                                                     pixels->bands == 1 ? VIPS_INTERPRETATION_B_W
                                                                        : VIPS_INTERPRETATION_sRGB));

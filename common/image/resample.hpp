@@ -4,6 +4,7 @@
 #pragma once
 
 #include "decoded_tiles.hpp"
+#include "yuv420.hpp"
 
 namespace iiif {
 
@@ -16,5 +17,10 @@ enum class Kernel {
 // `in` resampled to width x height. Pixel centres are aligned (the image's edges map onto the
 // output's edges); pixels beyond an edge repeat the edge.
 Pixels resample(const Pixels& in, int width, int height, Kernel kernel);
+
+// `in` resampled to `out`'s size (placed by the caller), plane by plane with the same filter,
+// the chroma planes scaled as the luma and sited as Yuv420 says. Row by row, in one pass: no
+// buffer larger than a row besides `out`.
+void resample(const Yuv420& in, const Yuv420& out, Kernel kernel);
 
 }  // namespace iiif

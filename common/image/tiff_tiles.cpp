@@ -75,8 +75,13 @@ std::shared_ptr<TiffJpegLevel> read_layout(const std::string& path, const Source
     layout->tiles_down = ceil_div(layout->height, layout->tile_height);
     layout->bands = grey ? 1 : 3;
     layout->rgb = rgb;
-    const auto tiles = static_cast<size_t>(layout->tiles_across) *
-                       static_cast<size_t>(layout->tiles_down);
+    uint16_t chroma_across = 2, chroma_down = 2;
+    if (ycbcr) TIFFGetFieldDefaulted(t, TIFFTAG_YCBCRSUBSAMPLING, &chroma_across, &chroma_down);
+    // JPEG-in-TIFF tiles are multiples of 16 on both sides; half a tile is then whole samples.
+    layout->yuv420 = ycbcr && chroma_across == 2 && chroma_down == 2 && tile_width % 16 == 0 &&
+                     tile_height % 16 == 0;
+    const auto tiles =
+        static_cast<size_t>(layout->tiles_across) * static_cast<size_t>(layout->tiles_down);
     uint64_t* offsets = nullptr;
     uint64_t* byte_counts = nullptr;
     if (TIFFNumberOfTiles(t) != tiles || !TIFFGetField(t, TIFFTAG_TILEOFFSETS, &offsets) ||
@@ -208,6 +213,99 @@ SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
     return pixels;
 }
 
+// Thrown by decode_tile_yuv for a tile whose stream is not YCbCr 4:2:0 after all.
+struct NotYuv420 {};
+
+// A 4:2:0 tile as its three planes in one block of bytes, kept in the decoded-tile cache as a
+// one-band Pixels tile_width wide and one and a half tiles tall: luma, then Cb and Cr, each
+// half the tile's width and height, rows packed.
+SharedPixels decode_tile_yuv(const TiffJpegLevel& layout, size_t index) {
+    std::optional<std::string> jpeg = tiff_tile_jpeg(layout, index);
+    if (!jpeg) damaged_tile("tile " + std::to_string(index) + " is not a JPEG stream");
+    tjhandle handle = decompressor();
+    int width = 0, height = 0, subsampling = 0, colourspace = 0;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg->data());
+    if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
+                            &height, &subsampling, &colourspace) != 0)
+        damaged_tile(decompressor_error());
+    if (width != layout.tile_width || height != layout.tile_height)
+        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
+                     std::to_string(height) + ", not the TIFF's tile size");
+    // A stream coded otherwise than its TIFF says (some writers do): decodable, but not as planes.
+    if (subsampling != TJSAMP_420 || colourspace != TJCS_YCbCr) throw NotYuv420{};
+    auto pixels = std::make_shared<Pixels>(width, height + height / 2, 1);
+    const size_t luma = static_cast<size_t>(width) * static_cast<size_t>(height);
+    unsigned char* planes[3] = {pixels->data.get(), pixels->data.get() + luma,
+                                pixels->data.get() + luma + luma / 4};
+    int strides[3] = {width, width / 2, width / 2};
+    if (tjDecompressToYUVPlanes(handle, bytes, static_cast<unsigned long>(jpeg->size()), planes,
+                                width, strides, height, 0) != 0) {
+        const bool fatal = tjGetErrorCode(handle) == TJERR_FATAL;
+        const std::string why = decompressor_error();
+        if (fatal) damaged_tile(why);
+    }
+    return pixels;
+}
+
+// The tiles of a region, each fetched once, when first needed.
+class TileGrid {
+  public:
+    TileGrid(const TiffJpegLevel& layout, const SourceLevel& level, const std::string& identity,
+             int first_column, int last_column, int first_row, int last_row)
+        : layout_(layout),
+          key_prefix_(identity.empty() ? ""
+                                       : identity + "|" + std::to_string(level.page) + "|yuv|"),
+          first_column_(first_column),
+          first_row_(first_row),
+          columns_(last_column - first_column + 1),
+          tiles_(static_cast<size_t>(columns_) * static_cast<size_t>(last_row - first_row + 1)) {}
+
+    // Plane 0 (luma), 1 (Cb) or 2 (Cr) of the tile at `column`, `row` of the level.
+    Plane plane(int column, int row, int which) {
+        SharedPixels& tile = tiles_[static_cast<size_t>(row - first_row_) * columns_ +
+                                    static_cast<size_t>(column - first_column_)];
+        if (!tile) {
+            const size_t index =
+                static_cast<size_t>(row) * static_cast<size_t>(layout_.tiles_across) +
+                static_cast<size_t>(column);
+            tile = key_prefix_.empty()
+                       ? decode_tile_yuv(layout_, index)
+                       : decoded_tiles().get(key_prefix_ + std::to_string(index),
+                                             [&] { return decode_tile_yuv(layout_, index); });
+        }
+        const int w = layout_.tile_width, h = layout_.tile_height;
+        std::uint8_t* data = const_cast<std::uint8_t*>(tile->data.get());
+        if (which == 0) return {data, w, h, static_cast<size_t>(w)};
+        const size_t luma = static_cast<size_t>(w) * static_cast<size_t>(h);
+        return {data + luma + (which == 2 ? luma / 4 : 0), w / 2, h / 2,
+                static_cast<size_t>(w / 2)};
+    }
+
+  private:
+    const TiffJpegLevel& layout_;
+    std::string key_prefix_;
+    int first_column_, first_row_;
+    size_t columns_;
+    std::vector<SharedPixels> tiles_;
+};
+
+// The rectangle x, y, w, h of plane `which` of the level (tiles of tile_w x tile_h samples in
+// that plane), which must lie inside the tiles fetched, into `out`'s top-left w x h.
+void gather(TileGrid& grid, int which, int tile_w, int tile_h, int x, int y, int w, int h,
+            const Plane& out) {
+    for (int row = y / tile_h; row <= (y + h - 1) / tile_h; ++row) {
+        for (int column = x / tile_w; column <= (x + w - 1) / tile_w; ++column) {
+            const Plane tile = grid.plane(column, row, which);
+            const int tile_x = column * tile_w, tile_y = row * tile_h;
+            const int x0 = std::max(x, tile_x), x1 = std::min(x + w, tile_x + tile_w);
+            const int y0 = std::max(y, tile_y), y1 = std::min(y + h, tile_y + tile_h);
+            for (int r = y0; r < y1; ++r)
+                std::memcpy(out.row(r - y) + (x0 - x), tile.row(r - tile_y) + (x0 - tile_x),
+                            static_cast<size_t>(x1 - x0));
+        }
+    }
+}
+
 }  // namespace
 
 TiffJpegLevel::~TiffJpegLevel() {
@@ -273,11 +371,10 @@ std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo
         for (int column = first_column; column <= last_column; ++column) {
             const size_t index = static_cast<size_t>(row) * static_cast<size_t>(l.tiles_across) +
                                  static_cast<size_t>(column);
-            SharedPixels tile =
-                identity.empty()
-                    ? decode_tile(l, index)
-                    : decoded_tiles().get(key_prefix + std::to_string(index),
-                                          [&] { return decode_tile(l, index); });
+            SharedPixels tile = identity.empty()
+                                    ? decode_tile(l, index)
+                                    : decoded_tiles().get(key_prefix + std::to_string(index),
+                                                          [&] { return decode_tile(l, index); });
             // The part of this tile inside the region, in level pixels.
             const int tile_x = column * l.tile_width, tile_y = row * l.tile_height;
             const int x0 = std::max(region.x, tile_x);
@@ -294,6 +391,68 @@ std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo
         }
     }
     return out;
+}
+
+namespace {
+
+void read_planes(const TiffJpegLevel& l, const SourceLevel& level, const PixelRect& region,
+                 const std::string& identity, Yuv420& out) {
+    if (!l.yuv420 || region.w <= 0 || region.h <= 0 || region.x < 0 || region.y < 0 ||
+        region.x + region.w > l.width || region.y + region.h > l.height || out.width != region.w ||
+        out.height != region.h)
+        throw IiifError(500, "region outside the level");
+    // The level's chroma samples the region's are made of: from its first pixel's (half its
+    // offset, rounded down) to one past its last on an odd offset, the last of the level
+    // repeated beyond it.
+    const int chroma_w = Yuv420::chroma_size(l.width), chroma_h = Yuv420::chroma_size(l.height);
+    const bool odd_x = region.x % 2 != 0, odd_y = region.y % 2 != 0;
+    const int cx = region.x / 2, cy = region.y / 2;
+    const int cw = std::min(out.cb.width + (odd_x ? 1 : 0), chroma_w - cx);
+    const int ch = std::min(out.cb.height + (odd_y ? 1 : 0), chroma_h - cy);
+    const int ctw = l.tile_width / 2, cth = l.tile_height / 2;
+    TileGrid grid(l, level, identity, std::min(region.x / l.tile_width, cx / ctw),
+                  std::max((region.x + region.w - 1) / l.tile_width, (cx + cw - 1) / ctw),
+                  std::min(region.y / l.tile_height, cy / cth),
+                  std::max((region.y + region.h - 1) / l.tile_height, (cy + ch - 1) / cth));
+    gather(grid, 0, l.tile_width, l.tile_height, region.x, region.y, region.w, region.h, out.y);
+    if (!odd_x && !odd_y) {
+        gather(grid, 1, ctw, cth, cx, cy, cw, ch, out.cb);
+        gather(grid, 2, ctw, cth, cx, cy, cw, ch, out.cr);
+        return;
+    }
+    // Half a chroma sample off: gathered, then each output sample the mean of the two (or four)
+    // it lies between.
+    thread_local ScratchBuffer scratch(1 << 20);
+    const Plane samples{scratch.get(static_cast<size_t>(cw) * static_cast<size_t>(ch)), cw, ch,
+                        static_cast<size_t>(cw)};
+    for (int which = 1; which <= 2; ++which) {
+        const Plane& dst = which == 1 ? out.cb : out.cr;
+        gather(grid, which, ctw, cth, cx, cy, cw, ch, samples);
+        for (int y = 0; y < dst.height; ++y) {
+            const std::uint8_t* a = samples.row(std::min(y, ch - 1));
+            const std::uint8_t* b = samples.row(std::min(y + (odd_y ? 1 : 0), ch - 1));
+            std::uint8_t* d = dst.row(y);
+            // The last sample's right neighbour may be past the level: the edge repeats.
+            const int dx = odd_x ? 1 : 0, last = dst.width - 1;
+            for (int x = 0; x < last; ++x)
+                d[x] = static_cast<std::uint8_t>((a[x] + a[x + dx] + b[x] + b[x + dx] + 2) >> 2);
+            const int x1 = std::min(last + dx, cw - 1);
+            d[last] = static_cast<std::uint8_t>((a[last] + a[x1] + b[last] + b[x1] + 2) >> 2);
+        }
+    }
+    scratch.trim();
+}
+
+}  // namespace
+
+bool read_tiff_region_yuv(const TiffJpegLevel& layout, const SourceLevel& level,
+                          const PixelRect& region, const std::string& identity, Yuv420& out) {
+    try {
+        read_planes(layout, level, region, identity, out);
+        return true;
+    } catch (const NotYuv420&) {
+        return false;
+    }
 }
 
 void set_tiff_layout_capacity(std::size_t capacity) {

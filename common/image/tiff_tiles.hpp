@@ -13,6 +13,7 @@
 #include "decoded_tiles.hpp"
 #include "image_plan.hpp"
 #include "source_info.hpp"
+#include "yuv420.hpp"
 
 namespace iiif {
 
@@ -21,9 +22,10 @@ struct TiffJpegLevel {
     int width = 0, height = 0;
     int tile_width = 0, tile_height = 0;
     int tiles_across = 0, tiles_down = 0;
-    int bands = 0;      // 3 (YCbCr or RGB coded) or 1 (grey)
-    bool rgb = false;   // coded as RGB: a lone tile needs an Adobe marker to say so
-    std::string prefix;  // SOI, the Adobe marker if needed, the tables without SOI and EOI
+    int bands = 0;        // 3 (YCbCr or RGB coded) or 1 (grey)
+    bool rgb = false;     // coded as RGB: a lone tile needs an Adobe marker to say so
+    bool yuv420 = false;  // YCbCr with chroma halved on both axes: read_tiff_region_yuv takes it
+    std::string prefix;   // SOI, the Adobe marker if needed, the tables without SOI and EOI
     std::vector<std::uint64_t> offsets, byte_counts;
 
     TiffJpegLevel() = default;
@@ -50,6 +52,16 @@ std::optional<std::string> tiff_tile_jpeg(const TiffJpegLevel& layout, std::size
 std::optional<Pixels> read_tiff_region(const std::string& path, const SourceInfo& source,
                                        const SourceLevel& level, const PixelRect& region,
                                        const std::string& identity);
+
+// The pixels of `region` of a `yuv420` level as its tiles code them, into `out` (region.w x
+// region.h, placed by the caller): luma copied, chroma copied when the region starts on an even
+// pixel and, on an odd one, the mean of the two chroma samples either side of the region's
+// (what decoding with JPEG's upsampling and encoding again with its downsampling give). Each
+// tile through decoded_tiles() under `identity` (empty: not kept), as planes, half the bytes of
+// RGB. False when a tile's stream is not YCbCr 4:2:0 after all (the level is then read as RGB);
+// throws IiifError(422) for a tile that does not decode.
+bool read_tiff_region_yuv(const TiffJpegLevel& layout, const SourceLevel& level,
+                          const PixelRect& region, const std::string& identity, Yuv420& out);
 
 // How many level layouts the process keeps open (default 64; each holds a file descriptor).
 void set_tiff_layout_capacity(std::size_t capacity);

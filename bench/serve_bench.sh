@@ -210,7 +210,7 @@ side_prefix() {
     esac
 }
 declare -A side_label=([module]=module [nocache]="module, no cache" [static]="static nginx"
-    [nosendfile]="static, sendfile off" [iipsrv]=iipsrv [iipsrv-default]="iipsrv, 10 MB cache"
+    [nosendfile]="static, sendfile off" [headers]="static, the module's headers" [iipsrv]=iipsrv [iipsrv-default]="iipsrv, 10 MB cache"
     [iipsrv-nocache]="iipsrv, no cache, Q 90")
 # label SIDE IMAGE
 label() {
@@ -511,13 +511,16 @@ group_hot() {
     cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "static tile differs from the module's"
     curl -sf -o "$work/check.jpg" "$base/static-nosendfile/tile.jpg" || fail "static tile, sendfile off"
     cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "static tile (sendfile off) differs from the module's"
+    curl -sf -o "$work/check.jpg" "$base/static-headers/tile.jpg" || fail "static tile, the module's headers"
+    cmp -s "$work/static/tile.jpg" "$work/check.jpg" || fail "static tile (the module's headers) differs from the module's"
     curl -sf -o /dev/null "$base$(side_prefix iipsrv pyramid)$hot_tile" || fail "iipsrv hot tile"
     for ((round = 1; round <= rounds; round++)); do
-        for side in $(rotate "$round" module static nosendfile iipsrv); do
+        for side in $(rotate "$round" module static nosendfile headers iipsrv); do
             case $side in
                 module | iipsrv) run_wrk hot "${side_label[$side]}" "$round" "$base$(side_prefix "$side" pyramid)$hot_tile" ;;
                 static) run_wrk hot "${side_label[$side]}" "$round" "$base/static/tile.jpg" ;;
                 nosendfile) run_wrk hot "${side_label[$side]}" "$round" "$base/static-nosendfile/tile.jpg" ;;
+                headers) run_wrk hot "${side_label[$side]}" "$round" "$base/static-headers/tile.jpg" ;;
             esac
         done
     done
@@ -585,7 +588,9 @@ mkdir -p "$(dirname "$out")"
     echo "  (\`sendfile on; tcp_nopush on;\` as in Debian's nginx.conf) serving the module's own bytes:"
     echo "  the hot tile saved to a file, and every tile of the mix saved at its URL's path, asked"
     echo "  in the same orders; **static, sendfile off**: the hot tile with \`sendfile off\` (read into"
-    echo "  a buffer and written, as the module writes from memory)."
+    echo "  a buffer and written); **static, the module's headers**: the hot tile with \`add_header\`s of"
+    echo "  the module's CORS, Cache-Control and Link (as long as the module's), so that the client"
+    echo "  (wrk, on the same 2 cores) parses as many header bytes as from the module."
     echo "- **iipsrv**: IIPImage $(dpkg-query -W -f='${Version}' iipimage-server) (Debian; JPEG 2000 through OpenJPEG),"
     echo "  Image API 2 (the highest it speaks), the same URL paths after \`?IIIF=FILE/\`; three pools of"
     echo "  $iip_procs FastCGI processes from \`spawn-fcgi\` behind the same nginx (\`fastcgi_pass\`, a TCP"

@@ -55,7 +55,7 @@ for kind in ("lossy", "lossless"):
     TITLES[f"{kind} full"] = f"JP2 {kind}: `full/968..1031,/0/default.jpg`"
     TITLES[f"{kind} regions"] = f"JP2 {kind}: random `x,y,1000,1000/500,`"
 SIDES = ["module", "module, no cache", "module, no cache, RGB master", "static nginx",
-         "static, sendfile off", "iipsrv", "iipsrv, 10 MB cache", "iipsrv, no cache, Q 90"]
+         "static, sendfile off", "static, the module's headers", "iipsrv", "iipsrv, 10 MB cache", "iipsrv, no cache, Q 90"]
 
 
 def ratios(workload, side, refs):

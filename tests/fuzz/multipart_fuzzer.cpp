@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -94,7 +96,10 @@ std::string round_trip(const std::string& request, size_t piece) {
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<std::uint16_t>(server().port()));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int attempt = 0; ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0;
+    // (A connect that a signal interrupted goes on; the next one says it is made: EISCONN.)
+    for (int attempt = 0;
+         ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 &&
+         errno != EISCONN;
          ++attempt) {
         if (attempt > 200) std::abort();  // the server never listened
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -102,17 +107,30 @@ std::string round_trip(const std::string& request, size_t piece) {
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     const size_t step = piece == 0 ? request.size() : piece;
+    // libFuzzer's timer (-timeout) sends SIGALRM every few seconds: a call it interrupts
+    // (EINTR) is made again, it is no failure of the server.
     for (size_t at = 0; at < request.size(); at += step) {
         const std::string_view chunk = std::string_view(request).substr(at, step);
-        if (::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;  // answered early
+        ssize_t sent;
+        do sent = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+        while (sent < 0 && errno == EINTR);
+        if (sent < 0) break;  // answered early
         if (piece != 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     std::string answer;
     char buffer[8192];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
         pollfd ready{fd, POLLIN, 0};
-        if (::poll(&ready, 1, 10000) <= 0) std::abort();  // no answer within 10 s: a hang
+        const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              deadline - std::chrono::steady_clock::now())
+                                              .count());
+        if (left <= 0) std::abort();  // no answer within 10 s: a hang
+        const int polled = ::poll(&ready, 1, left);
+        if (polled < 0 && errno == EINTR) continue;
+        if (polled <= 0) std::abort();
         const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
         answer.append(buffer, static_cast<size_t>(got));
     }

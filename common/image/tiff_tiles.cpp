@@ -189,27 +189,47 @@ std::string decompressor_error() {
     return why;
 }
 
-SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
+// A tile's JPEG stream and what its header says, checked against the TIFF's tile size.
+struct TileStream {
+    std::string jpeg;
+    int width = 0, height = 0, subsampling = 0, colourspace = 0;
+
+    const unsigned char* bytes() const {
+        return reinterpret_cast<const unsigned char*>(jpeg.data());
+    }
+    unsigned long size() const { return static_cast<unsigned long>(jpeg.size()); }
+};
+
+TileStream read_tile_stream(const TiffJpegLevel& layout, size_t index, tjhandle handle) {
     std::optional<std::string> jpeg = tiff_tile_jpeg(layout, index);
     if (!jpeg) damaged_tile("tile " + std::to_string(index) + " is not a JPEG stream");
-    tjhandle handle = decompressor();
-    int width = 0, height = 0, subsampling = 0, colourspace = 0;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg->data());
-    if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
-                            &height, &subsampling, &colourspace) != 0)
+    TileStream stream;
+    stream.jpeg = std::move(*jpeg);
+    if (tjDecompressHeader3(handle, stream.bytes(), stream.size(), &stream.width, &stream.height,
+                            &stream.subsampling, &stream.colourspace) != 0)
         damaged_tile(decompressor_error());
-    if (width != layout.tile_width || height != layout.tile_height)
-        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
-                     std::to_string(height) + ", not the TIFF's tile size");
-    auto pixels = std::make_shared<Pixels>(width, height, layout.bands);
+    if (stream.width != layout.tile_width || stream.height != layout.tile_height)
+        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(stream.width) + "x" +
+                     std::to_string(stream.height) + ", not the TIFF's tile size");
+    return stream;
+}
+
+// After a decode that failed: a warning (a stream cut short: the rest of the tile grey) still
+// gives the tile; a fatal error is a damaged tile.
+void check_decoded(tjhandle handle) {
+    const bool fatal = tjGetErrorCode(handle) == TJERR_FATAL;
+    const std::string why = decompressor_error();
+    if (fatal) damaged_tile(why);
+}
+
+SharedPixels decode_tile(const TiffJpegLevel& layout, size_t index) {
+    tjhandle handle = decompressor();
+    const TileStream stream = read_tile_stream(layout, index, handle);
+    auto pixels = std::make_shared<Pixels>(stream.width, stream.height, layout.bands);
     const int format = layout.bands == 1 ? TJPF_GRAY : TJPF_RGB;
-    if (tjDecompress2(handle, bytes, static_cast<unsigned long>(jpeg->size()), pixels->data.get(),
-                      width, static_cast<int>(pixels->row_bytes()), height, format, 0) != 0) {
-        // A warning (a stream cut short: the rest of the tile grey) still gives the tile.
-        const bool fatal = tjGetErrorCode(handle) == TJERR_FATAL;
-        const std::string why = decompressor_error();
-        if (fatal) damaged_tile(why);
-    }
+    if (tjDecompress2(handle, stream.bytes(), stream.size(), pixels->data.get(), stream.width,
+                      static_cast<int>(pixels->row_bytes()), stream.height, format, 0) != 0)
+        check_decoded(handle);
     return pixels;
 }
 
@@ -220,30 +240,19 @@ struct NotYuv420 {};
 // one-band Pixels tile_width wide and one and a half tiles tall: luma, then Cb and Cr, each
 // half the tile's width and height, rows packed.
 SharedPixels decode_tile_yuv(const TiffJpegLevel& layout, size_t index) {
-    std::optional<std::string> jpeg = tiff_tile_jpeg(layout, index);
-    if (!jpeg) damaged_tile("tile " + std::to_string(index) + " is not a JPEG stream");
     tjhandle handle = decompressor();
-    int width = 0, height = 0, subsampling = 0, colourspace = 0;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(jpeg->data());
-    if (tjDecompressHeader3(handle, bytes, static_cast<unsigned long>(jpeg->size()), &width,
-                            &height, &subsampling, &colourspace) != 0)
-        damaged_tile(decompressor_error());
-    if (width != layout.tile_width || height != layout.tile_height)
-        damaged_tile("tile " + std::to_string(index) + " is " + std::to_string(width) + "x" +
-                     std::to_string(height) + ", not the TIFF's tile size");
+    const TileStream stream = read_tile_stream(layout, index, handle);
     // A stream coded otherwise than its TIFF says (some writers do): decodable, but not as planes.
-    if (subsampling != TJSAMP_420 || colourspace != TJCS_YCbCr) throw NotYuv420{};
+    if (stream.subsampling != TJSAMP_420 || stream.colourspace != TJCS_YCbCr) throw NotYuv420{};
+    const int width = stream.width, height = stream.height;
     auto pixels = std::make_shared<Pixels>(width, height + height / 2, 1);
     const size_t luma = static_cast<size_t>(width) * static_cast<size_t>(height);
     unsigned char* planes[3] = {pixels->data.get(), pixels->data.get() + luma,
                                 pixels->data.get() + luma + luma / 4};
     int strides[3] = {width, width / 2, width / 2};
-    if (tjDecompressToYUVPlanes(handle, bytes, static_cast<unsigned long>(jpeg->size()), planes,
-                                width, strides, height, 0) != 0) {
-        const bool fatal = tjGetErrorCode(handle) == TJERR_FATAL;
-        const std::string why = decompressor_error();
-        if (fatal) damaged_tile(why);
-    }
+    if (tjDecompressToYUVPlanes(handle, stream.bytes(), stream.size(), planes, width, strides,
+                                height, 0) != 0)
+        check_decoded(handle);
     return pixels;
 }
 

@@ -158,22 +158,24 @@ std::int64_t monotonic_ns() {
 std::atomic<std::int64_t> last_trim_ns{0};
 std::atomic<std::int64_t> last_render_ns{0};
 
+// Trims unless another thread claimed the trim since `seen` was read.
+void trim_heaps(std::int64_t seen, std::int64_t now) {
+    if (last_trim_ns.compare_exchange_strong(seen, now, std::memory_order_relaxed))
+        malloc_trim(kMallocTrimThreshold);
+}
+
 void trim_heaps_after_render() {
     const std::int64_t now = monotonic_ns();
     last_render_ns.store(now, std::memory_order_relaxed);
-    std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
-    if (now - seen < kTrimEveryNs) return;
-    if (!last_trim_ns.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;
-    malloc_trim(kMallocTrimThreshold);
+    const std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
+    if (now - seen >= kTrimEveryNs) trim_heaps(seen, now);
 }
 
 void trim_heaps_when_idle() {
     const std::int64_t now = monotonic_ns();
     const std::int64_t render = last_render_ns.load(std::memory_order_relaxed);
-    std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
-    if (seen > render || now - render < kTrimEveryNs) return;  // trimmed since, or busy
-    if (!last_trim_ns.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;
-    malloc_trim(kMallocTrimThreshold);
+    const std::int64_t seen = last_trim_ns.load(std::memory_order_relaxed);
+    if (seen <= render && now - render >= kTrimEveryNs) trim_heaps(seen, now);  // idle, untrimmed
 }
 
 }  // namespace
@@ -226,8 +228,8 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char* err
         // for every request, whose page faults and zeroing cost a third of a render.
         mallopt(M_MMAP_THRESHOLD, kMallocMapThreshold);
         mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
-        // Two heaps (the event loop's and one the render threads share) rather than one per
-        // render thread, each keeping the free memory of its own largest renders.
+        // At most two heaps, which the event loop and the render threads share, rather than
+        // one per render thread, each keeping the free memory of its own largest renders.
         mallopt(M_ARENA_MAX, kMallocArenas);
         return 0;
     } catch (const std::exception& e) {

@@ -41,12 +41,6 @@ int make_memfd() {
 }  // namespace
 
 std::unique_ptr<SendArena> SendArena::create(size_t capacity, std::string* error) {
-    int probe = make_memfd();
-    if (probe < 0) {
-        if (error) *error = std::string("memfd_create: ") + std::strerror(errno);
-        return nullptr;
-    }
-    close(probe);
     std::unique_ptr<SendArena> arena(new SendArena(capacity / 2));
     if (!arena->start_segment()) {
         if (error) *error = std::string("memfd_create: ") + std::strerror(errno);

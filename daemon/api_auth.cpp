@@ -1,11 +1,8 @@
 #include "api_auth.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <string_view>
-
-#include "signing.hpp"
 
 namespace iiifd {
 namespace {
@@ -23,18 +20,6 @@ std::optional<std::string_view> bearer_credential(std::string_view authorization
     return authorization.substr(kScheme.size());
 }
 
-// Digests have one length whatever the keys', so the comparison takes the same time for every
-// presented key, and every configured key is tried.
-bool is_api_key(std::string_view presented, const std::vector<std::string>& keys) {
-    const std::string digest = iiif::sha256_hex(presented);
-    bool match = false;
-    for (const std::string& key : keys) {
-        const std::string key_digest = iiif::sha256_hex(key);
-        match |= iiif::equal_secret(key_digest.data(), digest.data(), digest.size());
-    }
-    return match;
-}
-
 bool changes_nothing(const std::string& method) {
     return method == "GET" || method == "HEAD";
 }
@@ -44,27 +29,29 @@ bool changes_nothing(const std::string& method) {
 std::variant<ApiCaller, iiif::IiifError> ApiAuth::caller(const HttpRequest& req) const {
     const std::string authorization = req.get_header_value("Authorization");
     if (std::optional<std::string_view> key = bearer_credential(authorization)) {
-        if (key->empty() || !is_api_key(*key, config_.api_keys))
-            return iiif::IiifError(401, kUnauthorised);
-        return ApiCaller{ApiCaller::Via::key, {}, {}, iiif::sha256_hex(*key).substr(0, 12)};
+        std::optional<std::pair<Account, ApiKey>> holder;
+        if (!key->empty()) holder = directory_.account_of_key(*key);
+        if (!holder) return iiif::IiifError(401, kUnauthorised);
+        ApiCaller caller{ApiCaller::Via::key, std::move(holder->first), holder->second.id, {}};
+        caller.actor = caller.account.name + " key " + caller.key_id;
+        return caller;
     }
     std::optional<iiif::AccessCredential> session = auth_.session(req);
-    if (!session) return iiif::IiifError(401, kUnauthorised);
-    if (!may_deposit(session->groups)) return iiif::IiifError(403, "this account may not deposit");
+    if (!session || session->subject.empty()) return iiif::IiifError(401, kUnauthorised);
+    std::optional<Account> account = directory_.account(session->subject);
+    if (account && account->disabled) return iiif::IiifError(401, kUnauthorised);
     if (!changes_nothing(req.method) &&
         (!req.has_header("Origin") ||
          origin_of(req.get_header_value("Origin")) != auth_.public_origin()))
         return iiif::IiifError(403, "cross-site request refused");
-    return ApiCaller{ApiCaller::Via::session, session->subject, session->groups,
+    if (!account) {
+        // Signed in by a single sign-on proxy, unknown here: a reader of no institution.
+        account.emplace();
+        account->name = session->subject;
+        account->groups = session->groups;
+    }
+    return ApiCaller{ApiCaller::Via::session, std::move(*account), {},
                      "user:" + session->subject};
-}
-
-bool ApiAuth::may_deposit(const std::vector<std::string>& groups) const {
-    return std::any_of(groups.begin(), groups.end(), [&](const std::string& group) {
-        return group == iiif::kApiKeyGroup ||
-               std::find(config_.deposit_groups.begin(), config_.deposit_groups.end(), group) !=
-                   config_.deposit_groups.end();
-    });
 }
 
 }  // namespace iiifd

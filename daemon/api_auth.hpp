@@ -1,11 +1,13 @@
-// Who may use the deposit API (all of /api/ but /api/v1/public/), and as whom.
+// Who calls the API (all of /api/ but /api/v1/public/), and as which account of the directory
+// (directory.hpp), whose role and institution every route then checks.
 //
-// Either the holder of an API key (`Authorization: Bearer <key>`, one of [http] api_keys), or
-// the auth service's session (its cookie, auth_service.hpp) of a user in one of [http]
-// deposit_groups or of a session opened with an API key (group "api-key"): what the deposit
-// page uses. A browser sends the cookie with the requests other sites make too, so a change
-// made with it (a method other than GET or HEAD) must carry an Origin header naming the public
-// base URL's origin (CSRF); a key is never sent by a browser on its own and needs no such check.
+// Either the holder of an API key (`Authorization: Bearer <key>`: an unrevoked key of an
+// enabled account), or the auth service's session (its cookie, auth_service.hpp) of an enabled
+// account. A browser sends the cookie with the requests other sites make too, so a change made
+// with it (a method other than GET or HEAD) must carry an Origin header naming the public base
+// URL's origin (CSRF); a key is never sent by a browser on its own and needs no such check. A
+// session signed in through a single sign-on proxy for someone the directory does not know is a
+// reader of no institution.
 //
 // A request with a Bearer credential is judged by it alone: a wrong key is refused even beside
 // a good cookie, so that a page checking a key is not answered for its session. Other
@@ -17,7 +19,7 @@
 #include <vector>
 
 #include "auth_service.hpp"
-#include "daemon_config.hpp"
+#include "directory.hpp"
 #include "http_message.hpp"
 #include "iiif_error.hpp"
 
@@ -26,26 +28,28 @@ namespace iiifd {
 struct ApiCaller {
     enum class Via { key, session };
     Via via = Via::key;
-    std::string user;                 // the session's user; empty for a key
-    std::vector<std::string> groups;  // the session's groups; none for a key
-    // Who acted, as withdrawals.log records it: the first 12 hex digits of the key's SHA-256
-    // (never the key itself), or "user:{name}".
+    Account account;
+    std::string key_id;  // the key's id (directory.hpp); empty for a session
+    // Who acted, as withdrawals.log records it: "{account} key {id}" or "user:{account}".
     std::string actor;
+
+    bool is(Role at_least) const { return account.role >= at_least; }
+    // As the audit log records it.
+    Actor audit() const { return {account.name, via == Via::key ? "key " + key_id : "session"}; }
 };
 
 class ApiAuth {
   public:
-    ApiAuth(const DaemonConfig& config, const AuthService& auth) : config_(config), auth_(auth) {}
+    ApiAuth(const Directory& directory, const AuthService& auth)
+        : directory_(directory), auth_(auth) {}
 
     // The caller of an /api/ request, or why it is refused: 401 "missing or invalid API key"
-    // (no credential, a wrong key, a forged or expired session), 403 "this account may not
-    // deposit", 403 "cross-site request refused".
+    // (no credential, a wrong or revoked key, a forged or expired session, a disabled account),
+    // 403 "cross-site request refused".
     std::variant<ApiCaller, iiif::IiifError> caller(const HttpRequest& req) const;
 
   private:
-    bool may_deposit(const std::vector<std::string>& groups) const;
-
-    const DaemonConfig& config_;
+    const Directory& directory_;
     const AuthService& auth_;
 };
 

@@ -356,28 +356,29 @@ bool is_origin(std::string_view text) {
     return is_port(port);
 }
 
-AuthService::AuthService(const DaemonConfig& config)
+AuthService::AuthService(const DaemonConfig& config, const Directory& directory)
     : config_(config),
+      directory_(directory),
       key_(iiif::load_secret_key(config.access.key_file, true)),
       public_origin_(origin_of(config.public_base_url)),
       secure_(config.public_base_url.starts_with("https://")) {}
 
-const AccessUser* AuthService::user(std::string_view name) const {
-    for (const AccessUser& user : config_.access.users)
-        if (user.name == name) return &user;
-    return nullptr;
+std::optional<Account> AuthService::user(std::string_view name) const {
+    std::optional<Account> account = directory_.account(name);
+    if (!account || account->disabled) return std::nullopt;
+    return account;
 }
 
-bool AuthService::api_key_matches(std::string_view key) const {
-    // Digests compared, so that neither a key's length nor where it differs shows in the time.
-    const std::string digest = iiif::sha256_hex(key);
-    bool matches = false;
-    for (const std::string& known : config_.api_keys) {
-        const std::string known_digest = iiif::sha256_hex(known);
-        matches |= iiif::equal_secret(known_digest.data(), digest.data(), digest.size());
-    }
-    return matches;
+namespace {
+
+// A session's groups: the account's, and kApiKeyGroup for an administrator.
+std::vector<std::string> session_groups(const Account& account) {
+    std::vector<std::string> groups = account.groups;
+    if (account.role == Role::administrator) groups.emplace_back(iiif::kApiKeyGroup);
+    return groups;
 }
+
+}  // namespace
 
 bool AuthService::trusted(const std::optional<iiif::IpAddress>& address) const {
     return address &&
@@ -452,8 +453,9 @@ void AuthService::form(HttpResponse& res, int status, const AuthTexts& texts,
     if (!message.empty())
         body += "<p class=\"error\" role=\"alert\">" + html_escaped(message) + "</p>\n";
     // The account form only when someone has a password to give in it.
-    if (std::any_of(config_.access.users.begin(), config_.access.users.end(),
-                    [](const AccessUser& user) { return !user.password_hash.empty(); }))
+    const std::vector<Account> accounts = directory_.accounts();
+    if (std::any_of(accounts.begin(), accounts.end(),
+                    [](const Account& account) { return !account.password_hash.empty(); }))
         body += std::string("<form method=\"post\" action=\"login\">\n<fieldset>\n<legend>") +
                 texts.with_account +
                 "</legend>\n"
@@ -508,7 +510,7 @@ void AuthService::login_form(const HttpRequest& req, HttpResponse& res) const {
         iiif::AccessCredential session;
         session.kind = iiif::AccessCredential::Kind::session;
         session.subject = *name;
-        if (const AccessUser* known = user(*name)) session.groups = known->groups;
+        if (std::optional<Account> known = user(*name)) session.groups = session_groups(*known);
         session.expires = iiif::now_seconds() + config_.access.session_lifetime;
         signed_in(req, res, texts, session);
         return;
@@ -559,19 +561,20 @@ void AuthService::login(const HttpRequest& req, HttpResponse& res) {
     session.kind = iiif::AccessCredential::Kind::session;
     session.expires = iiif::now_seconds() + config_.access.session_lifetime;
     if (!api_key.empty()) {
-        if (!api_key_matches(api_key)) {
+        std::optional<std::pair<Account, ApiKey>> holder = directory_.account_of_key(api_key);
+        if (!holder) {
             spdlog::warn("auth: unknown API key from {}", address_text(client_address(req)));
             form(res, 401, texts, texts.wrong_key, "");
             return;
         }
-        session.subject = "api-key:" + iiif::sha256_hex(api_key).substr(0, 8);
-        session.groups = {std::string(iiif::kApiKeyGroup)};
+        session.subject = holder->first.name;
+        session.groups = session_groups(holder->first);
     } else if (!username.empty() && !password.empty()) {
-        const AccessUser* known = user(username);
+        const std::optional<Account> known = user(username);
         bool matches = false;
         {
             HashingTurn turn(hashing_);
-            if (known != nullptr && !known->password_hash.empty()) {
+            if (known && !known->password_hash.empty()) {
                 matches = password_matches(known->password_hash, password);
             } else {
                 password_matches(kUnknownUserHash, password);
@@ -583,8 +586,8 @@ void AuthService::login(const HttpRequest& req, HttpResponse& res) {
             form(res, 401, texts, texts.wrong_password, username);
             return;
         }
-        session.subject = username;
-        session.groups = known->groups;
+        session.subject = known->name;
+        session.groups = session_groups(*known);
     } else {
         form(res, 400, texts, texts.missing, username);
         return;

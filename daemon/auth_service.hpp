@@ -8,7 +8,8 @@
 //                                  sign-on proxy that names the user ([access]
 //                                  remote_user_header), signed in at once instead.
 //   POST /auth/login               application/x-www-form-urlencoded `username` and `password`,
-//                                  or `api_key`: 200, the session cookie and a page that closes
+//                                  or `api_key` (an account's, which the session
+//                                  is then made for): 200, the session cookie and a page that closes
 //                                  its window; 401 and the form again when they are wrong (400
 //                                  when missing); 403 when an Origin header names another site.
 //   GET  /auth/token?messageId=&origin=
@@ -27,6 +28,7 @@
 
 #include "access.hpp"
 #include "daemon_config.hpp"
+#include "directory.hpp"
 #include "http_message.hpp"
 
 namespace iiifd {
@@ -37,7 +39,10 @@ class AuthService {
   public:
     // Reads the signing key shared with nginx, creating config.access.key_file (32 random
     // bytes, mode 0600) when it does not exist; throws std::runtime_error when it cannot.
-    explicit AuthService(const DaemonConfig& config);
+    // Accounts are the directory's (directory.hpp): a session's subject is an account's name,
+    // its groups the account's, and an administrator's also kApiKeyGroup (who sees every
+    // image).
+    AuthService(const DaemonConfig& config, const Directory& directory);
     AuthService(const AuthService&) = delete;
     AuthService& operator=(const AuthService&) = delete;
 
@@ -51,8 +56,8 @@ class AuthService {
     const std::string& public_origin() const { return public_origin_; }
 
   private:
-    const AccessUser* user(std::string_view name) const;
-    bool api_key_matches(std::string_view key) const;
+    // The enabled account `name`, if there is one.
+    std::optional<Account> user(std::string_view name) const;
     bool trusted(const std::optional<iiif::IpAddress>& address) const;
     // Whether [access] token_origins lets the token service post a token to `origin`.
     bool token_origin_allowed(std::string_view origin) const;
@@ -66,6 +71,7 @@ class AuthService {
     std::string page(const AuthTexts& texts, std::string_view title, std::string_view body) const;
 
     const DaemonConfig& config_;
+    const Directory& directory_;
     const std::string key_;
     const std::string public_origin_;  // scheme://host[:port] of the public base URL
     const bool secure_;                // the public base URL is https

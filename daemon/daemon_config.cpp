@@ -16,6 +16,7 @@
 #include "access_config_reader.hpp"
 #include "auth_service.hpp"
 #include "config_section.hpp"
+#include "directory.hpp"
 #include "dublin_core.hpp"
 
 namespace iiifd {
@@ -172,13 +173,17 @@ void read_ark(const ConfigSection& ark, DaemonConfig& config) {
 }
 
 void read_public(const ConfigSection& public_, DaemonConfig& config) {
-    public_.only_keys({"base_url", "institution", "institution_homepage", "landing_page",
-                       "oai_repository_identifier"});
+    public_.only_keys({"base_url", "institution", "institution_id", "institution_homepage",
+                       "landing_page", "oai_repository_identifier"});
     public_.read("base_url", config.public_base_url);
     if (!is_http_url(config.public_base_url))
         public_.fail("base_url", "must start with http:// or https://");
     while (config.public_base_url.ends_with('/')) config.public_base_url.pop_back();
     public_.read("institution", config.institution);
+    public_.read("institution_id", config.institution_id);
+    if (!is_institution_id(config.institution_id))
+        public_.fail("institution_id",
+                     "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
     public_.read("institution_homepage", config.institution_homepage);
     if (!config.institution_homepage.empty() && !is_http_url(config.institution_homepage))
         public_.fail("institution_homepage", "must start with http:// or https://");

@@ -106,6 +106,9 @@ struct DaemonConfig {
     // [public]
     std::string public_base_url = "http://localhost";  // e.g. "http://127.0.0.1:8080"
     std::string institution;                           // default holding institution (provider)
+    // The home institution's id in the directory (directory.hpp): the owner of objects nothing
+    // else gives one (the hot folder's, iiifd ingest's, those from before institutions).
+    std::string institution_id = "main";
     std::string institution_homepage;                  // optional, in manifests' provider
     std::string landing_page = "/object.html?manifest={manifest}";
     std::string oai_repository_identifier;  // default: base_url's host

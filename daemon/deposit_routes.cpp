@@ -62,11 +62,12 @@ void fsync_file(const std::string& path) {
 class DepositUpload : public HttpUpload {
   public:
     DepositUpload(const DaemonConfig& config, const Deposits& deposits, RedisPool& redis,
-                  std::string job_id)
+                  std::string job_id, DepositSource source)
         : config_(config),
           deposits_(deposits),
           redis_(redis),
           job_id_(std::move(job_id)),
+          source_(std::move(source)),
           staging_{job_staging_dir(config, job_id_)} {
         make_directories(staging_.directory);
     }
@@ -130,7 +131,7 @@ class DepositUpload : public HttpUpload {
         fsync_directory(staging_.directory);
 
         auto redis = redis_.lease();
-        IngestJob job = deposits_.accept(*redis, job_id_, files_, std::move(metadata), "api");
+        IngestJob job = deposits_.accept(*redis, job_id_, files_, std::move(metadata), source_);
         staging_.keep = true;
         spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
 
@@ -185,6 +186,7 @@ class DepositUpload : public HttpUpload {
     const Deposits& deposits_;
     RedisPool& redis_;
     std::string job_id_;
+    DepositSource source_;
     StagingGuard staging_;
     std::vector<DepositFile> files_;
     std::string metadata_;
@@ -233,13 +235,26 @@ std::int64_t deposit_payload_limit(const DaemonConfig& config) {
                                   kMaxDepositBytes);
 }
 
+// Before the body: who deposits, for which institution (?institution=, an administrator's
+// choice; an editor's own otherwise).
 std::unique_ptr<HttpUpload> DepositRoutes::deposit(const HttpRequest& req) {
+    const ApiCaller who = require_role(api_auth_, req, Role::editor, "deposit");
+    std::string institution = who.account.institution;
+    if (req.has_param("institution")) {
+        institution = req.get_param_value("institution");
+        if (!who.is(Role::administrator) && institution != who.account.institution)
+            throw iiif::IiifError(403, "deposit for another institution: administrators only");
+        if (!directory_.institution(institution))
+            throw iiif::IiifError(400, "institution: no such institution: " + institution);
+    }
     if (!req.is_multipart_form_data())
         throw iiif::IiifError(415, "expected multipart/form-data with file parts");
-    return std::make_unique<DepositUpload>(config_, deposits_, redis_, new_job_id());
+    return std::make_unique<DepositUpload>(config_, deposits_, redis_, new_job_id(),
+                                           DepositSource{"api", institution, who.audit()});
 }
 
 void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "follow a deposit");
     std::string id = req.matches[1];
     if (!is_job_id(id)) throw iiif::IiifError(404, "no job " + id);
     auto redis = redis_.lease();
@@ -248,27 +263,34 @@ void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {
     send_json(res, 200, *status);
 }
 
-// Who makes a request the pre-routing handler let through. Asked again rather than carried
-// over (requests are const there); a session that expired in between is refused here.
-ApiCaller DepositRoutes::caller(const HttpRequest& req) const {
-    std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
-    if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
-    return std::get<ApiCaller>(std::move(caller));
+ApiCaller DepositRoutes::object_changer(const HttpRequest& req, const std::string& ark,
+                                        const char* what) const {
+    ApiCaller who = require_role(api_auth_, req, Role::editor, what);
+    const iiif::ObjectRecord object = changes_.object(ark);
+    if (!who.is(Role::administrator) && directory_.owner_of(object) != who.account.institution)
+        throw iiif::IiifError(403, std::string(what) + ": this object belongs to another institution");
+    return who;
 }
 
 // GET /api/v1/session: who the request is (a key or a signed-in user), and what the deposit
 // page needs to know before sending: the limits, the sets, the default holding institution.
 void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
-    const ApiCaller who = caller(req);
+    const ApiCaller who = api_caller(api_auth_, req);
     const bool by_key = who.via == ApiCaller::Via::key;
     Json body(json_object());
     json_object_set_new(body.get(), "via", json_string(by_key ? "key" : "session"));
-    json_object_set_new(body.get(), "user",
-                        by_key ? json_null() : json_stringn(who.user.data(), who.user.size()));
+    json_object_set_new(body.get(), "user", iiif::json_string_of(who.account.name));
+    json_object_set_new(body.get(), "display_name",
+                        iiif::json_string_of(who.account.display_name));
+    json_object_set_new(body.get(), "role",
+                        json_string(std::string(role_name(who.account.role)).c_str()));
     json_t* groups = json_array();
-    for (const std::string& group : who.groups)
+    for (const std::string& group : who.account.groups)
         json_array_append_new(groups, json_stringn(group.data(), group.size()));
     json_object_set_new(body.get(), "groups", groups);
+    const std::optional<Institution> own = directory_.institution(who.account.institution);
+    json_object_set_new(body.get(), "account_institution",
+                        own ? institution_to_json(*own) : json_null());
     json_t* limits = json_object();
     json_object_set_new(limits, "max_file_bytes", json_integer(config_.max_file_bytes));
     json_object_set_new(limits, "max_files_per_object", json_integer(config_.max_files_per_object));
@@ -282,7 +304,8 @@ void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
         json_array_append_new(sets, item);
     }
     json_object_set_new(body.get(), "sets", sets);
-    json_object_set_new(body.get(), "institution", json_string(config_.institution.c_str()));
+    json_object_set_new(body.get(), "institution",
+                        iiif::json_string_of(own ? own->name : config_.institution));
     json_t* policies = json_array();
     json_array_append_new(policies, json_string("public"));
     for (const iiif::AccessPolicy& policy : config_.access.policies)
@@ -294,6 +317,7 @@ void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
 }
 
 void DepositRoutes::list(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "list objects");
     const int limit = limit_param(req, kDefaultListLimit, kMaxListLimit);
     const iiif::CatalogReader::Position after = cursor_param(req);
     std::vector<iiif::ObjectRecord> records =
@@ -310,6 +334,8 @@ void DepositRoutes::list(const HttpRequest& req, HttpResponse& res) {
                                 ? json_string(title->second.front().value.c_str())
                                 : json_null());
         json_object_set_new(item, "updated", json_integer(record.updated));
+        json_object_set_new(item, "institution",
+                            json_string(directory_.owner_of(record).c_str()));
         json_object_set_new(
             item, "state", json_string(std::string(iiif::record_state_name(record.state)).c_str()));
         json_array_append_new(objects, item);
@@ -319,6 +345,7 @@ void DepositRoutes::list(const HttpRequest& req, HttpResponse& res) {
 }
 
 void DepositRoutes::object(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read objects");
     const std::string ark = object_ark(req);
     std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
     if (!record) throw iiif::IiifError(404, "no object " + ark);
@@ -327,15 +354,33 @@ void DepositRoutes::object(const HttpRequest& req, HttpResponse& res) {
 
 void DepositRoutes::patch(const HttpRequest& req, HttpResponse& res) {
     const std::string ark = object_ark(req);
-    send_json(res, 200, iiif::object_record_to_json(metadata_update_.apply(ark, req.body)));
+    const ApiCaller who = object_changer(req, ark, "change an object");
+    const iiif::ObjectRecord changed = metadata_update_.apply(ark, req.body);
+    directory_.audit().record(who.audit(), "object.change", changed.ark,
+                              directory_.owner_of(changed),
+                              json_pack("{s:s%}", "patch", req.body.data(), req.body.size()));
+    send_json(res, 200, iiif::object_record_to_json(changed));
 }
 
 // POST .../withdraw, /reinstate, /purge (takedown.hpp).
 void DepositRoutes::takedown(const HttpRequest& req, HttpResponse& res, TakedownAction action) {
     const std::string ark = object_ark(req);
+    const char* name = action == TakedownAction::withdraw    ? "withdraw"
+                       : action == TakedownAction::reinstate ? "reinstate"
+                                                             : "purge";
+    const std::string what = std::string(name) + " an object";
+    const ApiCaller who = action == TakedownAction::purge
+                              ? require_role(api_auth_, req, Role::administrator, what.c_str())
+                              : object_changer(req, ark, what.c_str());
     TakedownRequest request = takedown_request(req.body);
-    request.actor = caller(req).actor;
-    send_json(res, 200, iiif::object_record_to_json(takedown_.apply(action, ark, request)));
+    request.actor = who.actor;
+    const iiif::ObjectRecord done = takedown_.apply(action, ark, request);
+    directory_.audit().record(
+        who.audit(), std::string("object.") + name, done.ark,
+        directory_.owner_of(done),
+        json_pack("{s:s%,s:s%}", "reason", request.reason.data(), request.reason.size(),
+                  "requested_by", request.requested_by.data(), request.requested_by.size()));
+    send_json(res, 200, iiif::object_record_to_json(done));
 }
 
 }  // namespace iiifd

@@ -8,31 +8,41 @@
 
 #include "catalog.hpp"
 #include "daemon_config.hpp"
+#include "directory.hpp"
 #include "dublin_core.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
 
 namespace iiifd {
 
+// Where a deposit comes from and whose it is.
+struct DepositSource {
+    std::string origin;       // "api", "hotfolder" or "cli"
+    std::string institution;  // the new object's owner; empty: the home institution
+    Actor actor;              // who deposits, as the audit log records it
+};
+
 class Deposits {
   public:
-    Deposits(const DaemonConfig& config, iiif::CatalogWriter& catalog)
-        : config_(config), catalog_(catalog) {}
+    Deposits(const DaemonConfig& config, iiif::CatalogWriter& catalog, Directory& directory)
+        : config_(config), catalog_(catalog), directory_(directory) {}
 
     // What every deposit is refused for before anything is asked of Redis or the catalog: an
     // access policy the configuration does not define (IiifError 400, check_access_name). accept
     // asks it; an adapter may ask it sooner, to refuse before it moves or stages any file.
     void check(const iiif::ObjectMetadata& metadata) const;
 
-    // Checks the deposit, mints the object's ARK and queues its job. Redis is asked first, so
-    // that no ARK (minted for ever) is spent on a deposit that cannot be queued. An empty
-    // provider becomes config.institution. Throws IiifError (check) or RedisUnavailable.
+    // Checks the deposit, mints the object's ARK, queues its job and records it in the audit
+    // log. Redis is asked first, so that no ARK (minted for ever) is spent on a deposit that
+    // cannot be queued. An empty provider becomes the owner institution's name. Throws IiifError
+    // (check; 400 for an institution the directory does not know) or RedisUnavailable.
     IngestJob accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
-                     iiif::ObjectMetadata metadata, const std::string& origin) const;
+                     iiif::ObjectMetadata metadata, const DepositSource& source) const;
 
   private:
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
+    Directory& directory_;
 };
 
 }  // namespace iiifd

@@ -309,7 +309,8 @@ class Watcher {
 
         IngestJob job;
         try {
-            job = deposits_.accept(*redis, job_id, files, std::move(metadata), "hotfolder");
+            job = deposits_.accept(*redis, job_id, files, std::move(metadata),
+                                   {"hotfolder", "", {"iiifd", "hot folder"}});
         } catch (const RedisUnavailable& error) {
             // Put the subfolder back as it was, to be taken again once Redis is back.
             spdlog::warn("hot folder: {} waits for redis: {}", name, error.what());

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <tuple>
 #include <variant>
 
 #include "api_auth.hpp"
@@ -114,6 +115,21 @@ iiif::CatalogReader::Position cursor_param(const HttpRequest& req) {
     return *position;
 }
 
+ApiCaller api_caller(const ApiAuth& auth, const HttpRequest& req) {
+    std::variant<ApiCaller, iiif::IiifError> caller = auth.caller(req);
+    if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
+    return std::get<ApiCaller>(std::move(caller));
+}
+
+ApiCaller require_role(const ApiAuth& auth, const HttpRequest& req, Role role, const char* what) {
+    ApiCaller caller = api_caller(auth, req);
+    if (!caller.is(role))
+        throw iiif::IiifError(403, std::string(what) + (role == Role::administrator
+                                                            ? ": administrators only"
+                                                            : ": editors and administrators only"));
+    return caller;
+}
+
 json_t* next_cursor_json(const std::vector<iiif::ObjectRecord>& records, int limit) {
     if (records.size() != static_cast<size_t>(limit)) return json_null();
     return json_string(cursor_of(iiif::CatalogReader::position_of(records.back())).c_str());
@@ -126,18 +142,20 @@ struct HttpApi::Impl {
     ApiAuth api_auth;
     DepositRoutes deposits;
     PartnerRoutes partners;
+    DirectoryRoutes directory_routes;
     PublicRoutes public_routes;
     HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
          const Deposits& accepting, PartnerRegistry& registry, ObjectChanges& changes,
-         HarvestScheduler& scheduler)
+         HarvestScheduler& scheduler, Directory& directory)
         : config(c),
           oai(c, catalog),
-          auth(c),
-          api_auth(c, auth),
-          deposits(c, catalog, redis, accepting, api_auth, changes),
-          partners(c, registry, api_auth, scheduler),
+          auth(c, directory),
+          api_auth(directory, auth),
+          deposits(c, catalog, redis, accepting, api_auth, changes, directory),
+          partners(c, registry, api_auth, scheduler, directory.audit()),
+          directory_routes(directory, api_auth),
           public_routes(catalog, registry),
           server(
               limits(c),
@@ -243,6 +261,23 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { deposits.object(req, res); });
     server.route("PATCH", "/api/v1/objects/(.+)",
                  [this](const Req& req, Res& res) { deposits.patch(req, res); });
+    using D = DirectoryRoutes;
+    for (const auto& [method, path, handler] :
+         {std::tuple{"GET", "/api/v1/institutions", &D::institutions},
+          std::tuple{"PUT", "/api/v1/institutions/([^/]+)", &D::put_institution},
+          std::tuple{"DELETE", "/api/v1/institutions/([^/]+)", &D::remove_institution},
+          std::tuple{"GET", "/api/v1/accounts", &D::accounts},
+          std::tuple{"POST", "/api/v1/accounts", &D::create_account},
+          std::tuple{"GET", "/api/v1/accounts/([^/]+)", &D::account},
+          std::tuple{"PATCH", "/api/v1/accounts/([^/]+)", &D::change_account},
+          std::tuple{"GET", "/api/v1/accounts/([^/]+)/keys", &D::keys},
+          std::tuple{"POST", "/api/v1/accounts/([^/]+)/keys", &D::create_key},
+          std::tuple{"DELETE", "/api/v1/accounts/([^/]+)/keys/([^/]+)", &D::revoke_key},
+          std::tuple{"GET", "/api/v1/audit", &D::audit}}) {
+        server.route(method, path, [this, handler = handler](const Req& req, Res& res) {
+            (directory_routes.*handler)(req, res);
+        });
+    }
     server.route("GET", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     server.route("POST", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
@@ -256,9 +291,9 @@ void HttpApi::Impl::routes() {
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
                  const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-                 HarvestScheduler& scheduler)
-    : impl_(
-          std::make_unique<Impl>(config, catalog, redis, deposits, partners, changes, scheduler)) {
+                 HarvestScheduler& scheduler, Directory& directory)
+    : impl_(std::make_unique<Impl>(config, catalog, redis, deposits, partners, changes, scheduler,
+                                   directory)) {
     impl_->routes();
 }
 

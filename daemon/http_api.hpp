@@ -49,6 +49,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "directory.hpp"
 #include "harvest_scheduler.hpp"
 #include "job_queue.hpp"
 #include "object_changes.hpp"
@@ -63,7 +64,7 @@ class HttpApi {
     // queued on `scheduler`.
     HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
             const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-            HarvestScheduler& scheduler);
+            HarvestScheduler& scheduler, Directory& directory);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

@@ -18,6 +18,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "directory.hpp"
 #include "harvest_run.hpp"
 #include "harvest_scheduler.hpp"
 #include "http_message.hpp"
@@ -49,21 +50,31 @@ json_t* next_cursor_json(const std::vector<iiif::ObjectRecord>& records, int lim
 // follows the object's name.
 std::string object_ark(const HttpRequest& req);
 
+// Who makes a request the gate let through (api_auth.hpp). Asked again rather than carried over
+// (requests are const there); a session that expired in between is refused here.
+ApiCaller api_caller(const ApiAuth& auth, const HttpRequest& req);
+// The caller, when their role is at least `role`; else IiifError 403 "{what}: administrators
+// only" or "{what}: editors and administrators only".
+ApiCaller require_role(const ApiAuth& auth, const HttpRequest& req, Role role, const char* what);
+
 // Bytes one request may carry: a deposit's files at their limits, with room for the framing
 // and the metadata part.
 std::int64_t deposit_payload_limit(const DaemonConfig& config);
 
-// Depositors (an API key or a depositor's session; api_auth.hpp).
+// Depositors: editors, for their own institution's objects, and administrators, for any
+// (api_auth.hpp, directory.hpp).
 class DepositRoutes {
   public:
     DepositRoutes(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
-                  const Deposits& deposits, const ApiAuth& api_auth, ObjectChanges& changes)
+                  const Deposits& deposits, const ApiAuth& api_auth, ObjectChanges& changes,
+                  const Directory& directory)
         : config_(config),
           catalog_(catalog),
           redis_(redis),
           deposits_(deposits),
           api_auth_(api_auth),
           changes_(changes),
+          directory_(directory),
           metadata_update_(changes_),
           takedown_(changes_) {}
 
@@ -77,7 +88,10 @@ class DepositRoutes {
     void takedown(const HttpRequest& req, HttpResponse& res, TakedownAction action);
 
   private:
-    ApiCaller caller(const HttpRequest& req) const;
+    // The caller, when they may change the object `ark` names: an administrator, or an editor
+    // of the institution it belongs to. IiifError 403 otherwise (404 for an unknown object).
+    ApiCaller object_changer(const HttpRequest& req, const std::string& ark,
+                             const char* what) const;
 
     const DaemonConfig& config_;
     const iiif::CatalogWriter& catalog_;
@@ -85,20 +99,22 @@ class DepositRoutes {
     const Deposits& deposits_;
     const ApiAuth& api_auth_;
     ObjectChanges& changes_;
+    const Directory& directory_;
     MetadataUpdate metadata_update_;
     Takedown takedown_;
 };
 
-// Harvest partners: any API caller reads them; only an API key changes them or starts a
-// harvest (a signed-in depositor gets 403).
+// Harvest partners: editors and administrators read them; only administrators change them or
+// start a harvest.
 class PartnerRoutes {
   public:
     PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth,
-                  HarvestScheduler& scheduler)
+                  HarvestScheduler& scheduler, AuditLog& audit)
         : config_(config),
           registry_(registry),
           api_auth_(api_auth),
           scheduler_(scheduler),
+          audit_(audit),
           harvests_(config) {}
 
     void list(const HttpRequest& req, HttpResponse& res);
@@ -114,8 +130,6 @@ class PartnerRoutes {
     void report(const HttpRequest& req, HttpResponse& res);
 
   private:
-    // 403 "only an API key may {what}" unless the caller holds an API key.
-    void require_key(const HttpRequest& req, const char* what) const;
     // The partner a route names, else 404.
     Partner named(const HttpRequest& req) const;
     json_t* answer(const Partner& partner) const;
@@ -124,7 +138,50 @@ class PartnerRoutes {
     PartnerRegistry& registry_;
     const ApiAuth& api_auth_;
     HarvestScheduler& scheduler_;
+    AuditLog& audit_;
     HarvestStore harvests_;
+};
+
+// The directory (directory.hpp): institutions, accounts and their API keys, and the audit log.
+//   GET    /api/v1/institutions              editors and administrators
+//   PUT    /api/v1/institutions/{id}         {"name", "homepage"}: administrators; 201 or 200
+//   DELETE /api/v1/institutions/{id}         administrators; 204
+//   GET    /api/v1/accounts                  administrators
+//   POST   /api/v1/accounts                  {"name", "display_name", "email", "role",
+//                                            "institution", "groups", "password", "disabled"}:
+//                                            administrators; 201
+//   GET    /api/v1/accounts/{name}           administrators, and the account itself
+//   PATCH  /api/v1/accounts/{name}           the same fields but the name: administrators; the
+//                                            account itself its display_name, email and
+//                                            password (with "current_password")
+//   GET    /api/v1/accounts/{name}/keys      administrators, and the account itself
+//   POST   /api/v1/accounts/{name}/keys      {"label"}: the same; 201 with the key, shown once
+//   DELETE /api/v1/accounts/{name}/keys/{id} the same: the key revoked, 200 with its record
+//   GET    /api/v1/audit                     ?limit=&before=: administrators all of it, editors
+//                                            their institution's
+class DirectoryRoutes {
+  public:
+    DirectoryRoutes(Directory& directory, const ApiAuth& api_auth)
+        : directory_(directory), api_auth_(api_auth) {}
+
+    void institutions(const HttpRequest& req, HttpResponse& res);
+    void put_institution(const HttpRequest& req, HttpResponse& res);
+    void remove_institution(const HttpRequest& req, HttpResponse& res);
+    void accounts(const HttpRequest& req, HttpResponse& res);
+    void create_account(const HttpRequest& req, HttpResponse& res);
+    void account(const HttpRequest& req, HttpResponse& res);
+    void change_account(const HttpRequest& req, HttpResponse& res);
+    void keys(const HttpRequest& req, HttpResponse& res);
+    void create_key(const HttpRequest& req, HttpResponse& res);
+    void revoke_key(const HttpRequest& req, HttpResponse& res);
+    void audit(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    // The caller, when it is an administrator or the account the path names.
+    ApiCaller self_or_administrator(const HttpRequest& req, const char* what) const;
+
+    Directory& directory_;
+    const ApiAuth& api_auth_;
 };
 
 // The list and document pages, no key needed.

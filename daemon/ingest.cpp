@@ -348,6 +348,7 @@ class ObjectIngest {
         std::int64_t now = iiif::now_seconds();
         object.created = existing_ ? existing_->created : now;
         object.updated = object.datestamp = now;
+        object.institution = existing_ ? existing_->institution : job.institution;
         if (existing_) {
             object.policy = existing_->policy;
             // A retried job that changes nothing keeps its dates: harvesters see no update.
@@ -520,6 +521,7 @@ std::string ingest_job_to_json(const IngestJob& job) {
     json_object_set_new(json.get(), "metadata", iiif::object_metadata_to_json(job.metadata));
     set_string(json.get(), "origin", job.origin, what);
     json_object_set_new(json.get(), "submitted", json_integer(job.submitted));
+    if (!job.institution.empty()) set_string(json.get(), "institution", job.institution, what);
     return json_text(json.get(), JSON_COMPACT);
 }
 
@@ -554,6 +556,8 @@ IngestJob ingest_job_from_json(const std::string& text) {
     if (!json_is_integer(submitted))
         throw std::runtime_error(what + ": submitted must be an integer");
     job.submitted = json_integer_value(submitted);
+    if (json_object_get(json.get(), "institution") != nullptr)
+        job.institution = get_string(json.get(), "institution", what);
     return job;
 }
 

@@ -31,6 +31,9 @@ struct IngestJob {
     iiif::ObjectMetadata metadata;
     std::string origin;  // "api", "hotfolder" or "cli"
     std::int64_t submitted = 0;
+    // The institution a new object belongs to (directory.hpp); empty: the home institution. An
+    // object that exists keeps its own.
+    std::string institution;
 };
 
 std::string ingest_job_to_json(const IngestJob& job);

@@ -215,7 +215,16 @@ int serve(const DaemonConfig& config) {
         spdlog::error("redis: {}", refused.what());
     }
 
-    const Deposits deposits(config, *catalog);
+    AuditLog audit(audit_log_path(config.storage_root));
+    Directory directory(config, *catalog, audit);
+    try {
+        if (std::string done = directory.bootstrap(); !done.empty())
+            spdlog::info("directory: {}", done);
+    } catch (const std::exception& failure) {
+        spdlog::critical("directory: {}", failure.what());
+        return 1;
+    }
+    const Deposits deposits(config, *catalog, directory);
     std::optional<PartnerRegistry> partners;
     try {
         partners.emplace(config);
@@ -226,7 +235,7 @@ int serve(const DaemonConfig& config) {
     // One for the API and the harvests alike: its lock keeps their changes of an object apart.
     ObjectChanges changes(config, *catalog, redis);
     HarvestScheduler harvests(config, *partners, changes);
-    HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests);
+    HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests, directory);
     try {
         api.bind();
     } catch (const std::exception& failure) {
@@ -322,7 +331,8 @@ iiif::ObjectMetadata cli_metadata(const std::string& title, const std::vector<st
 }
 
 int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
-           const std::string& title, const std::vector<std::string>& sets) {
+           const std::string& title, const std::vector<std::string>& sets,
+           const std::string& institution) {
     iiif::ObjectMetadata metadata = cli_metadata(title, sets);
     std::vector<fs::path> files = deposit_files(paths);
     if (files.size() > static_cast<size_t>(config.max_files_per_object))
@@ -341,9 +351,13 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
             copy_file_atomically(files[i].string(), path);
             staged.push_back({path, deposit_file_name(name)});
         }
+        AuditLog audit(audit_log_path(config.storage_root));
+        Directory directory(config, *catalog, audit);
+        directory.bootstrap();
         Redis redis(config.redis_host, config.redis_port);
-        IngestJob job =
-            Deposits(config, *catalog).accept(redis, job_id, staged, std::move(metadata), "cli");
+        IngestJob job = Deposits(config, *catalog, directory)
+                            .accept(redis, job_id, staged, std::move(metadata),
+                                    {"cli", institution, command_line_actor()});
         std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";
         return 0;
     } catch (...) {
@@ -439,6 +453,9 @@ int main(int argc, char** argv) {
     ingest_command->add_option("--title", title, "the object's title");
     ingest_command->add_option("--set", sets, "a set the object belongs to (repeatable)")
         ->allow_extra_args(false);
+    std::string institution;
+    ingest_command->add_option("--institution", institution,
+                               "the institution the object belongs to (default: the home one)");
     CLI::App* rebuild_command =
         app.add_subcommand("rebuild", "rebuild the catalog from the storage root");
     CLI::App* remaster_command = app.add_subcommand(
@@ -481,7 +498,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (ingest_command->parsed()) return ingest(config, paths, title, sets);
+        if (ingest_command->parsed()) return ingest(config, paths, title, sets, institution);
         if (rebuild_command->parsed()) return rebuild(config);
         if (remaster_command->parsed()) return remaster(config);
         if (harvest_command->parsed()) return harvest(config, partner_id, full_harvest, dry_run);

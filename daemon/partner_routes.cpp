@@ -1,5 +1,5 @@
-// /api/v1/partners: the harvest partners (partners.hpp), read by any API caller, changed and
-// harvested on request with an API key only.
+// /api/v1/partners: the harvest partners (partners.hpp), read by editors and administrators, changed and
+// harvested on request by administrators only.
 #include <jansson.h>
 #include <spdlog/spdlog.h>
 
@@ -56,6 +56,7 @@ Partner PartnerRoutes::named(const HttpRequest& req) const {
 }
 
 void PartnerRoutes::harvests(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read partners");
     const Partner partner = named(req);
     const int limit = limit_param(req, kDefaultRuns, kMostRuns);
     Json body(json_object());
@@ -68,6 +69,7 @@ void PartnerRoutes::harvests(const HttpRequest& req, HttpResponse& res) {
 }
 
 void PartnerRoutes::report(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read partners");
     const Partner partner = named(req);
     std::optional<std::string> report = harvests_.report_json(partner.id);
     if (!report) throw iiif::IiifError(404, "no harvest of " + partner.id + " yet");
@@ -75,10 +77,12 @@ void PartnerRoutes::report(const HttpRequest& req, HttpResponse& res) {
 }
 
 void PartnerRoutes::start_harvest(const HttpRequest& req, HttpResponse& res) {
-    require_key(req, "start a harvest");
+    const ApiCaller who = require_role(api_auth_, req, Role::administrator, "start a harvest");
     const Partner partner = named(req);
     const bool full = full_harvest_of(req.body);
     scheduler_.request(partner.id, full);
+    audit_.record(who.audit(), "partner.harvest", partner.id, "",
+                  json_pack("{s:b}", "full", full));
     spdlog::info("partners: a {}harvest of {} queued", full ? "full " : "", partner.id);
     Json body(json_object());
     json_object_set_new(body.get(), "partner", json_string(partner.id.c_str()));
@@ -88,14 +92,8 @@ void PartnerRoutes::start_harvest(const HttpRequest& req, HttpResponse& res) {
     send_json(res, 202, iiif::json_text(body.get()));
 }
 
-void PartnerRoutes::require_key(const HttpRequest& req, const char* what) const {
-    const std::variant<ApiCaller, iiif::IiifError> caller = api_auth_.caller(req);
-    if (const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller)) throw *refusal;
-    if (std::get<ApiCaller>(caller).via != ApiCaller::Via::key)
-        throw iiif::IiifError(403, std::string("only an API key may ") + what);
-}
-
-void PartnerRoutes::list(const HttpRequest&, HttpResponse& res) {
+void PartnerRoutes::list(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read partners");
     Json body(json_object());
     json_t* partners = json_array();
     for (const Partner& partner : registry_.list())
@@ -105,23 +103,27 @@ void PartnerRoutes::list(const HttpRequest&, HttpResponse& res) {
 }
 
 void PartnerRoutes::one(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read partners");
     Json body(answer(named(req)));
     send_json(res, 200, iiif::json_text(body.get()));
 }
 
 void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
-    require_key(req, "change partners");
+    const ApiCaller who = require_role(api_auth_, req, Role::administrator, "change partners");
     Partner partner = partner_from_json(req.matches[1], req.body, config_);
     const bool added = registry_.put(partner);
     spdlog::info("partners: {} {} ({})", added ? "defined" : "redefined", partner.id,
                  partner.base_url);
+    audit_.record(who.audit(), added ? "partner.create" : "partner.change", partner.id, "",
+                  json_pack("{s:s}", "base_url", partner.base_url.c_str()));
     Json body(answer(partner));
     send_json(res, added ? 201 : 200, iiif::json_text(body.get()));
 }
 
 void PartnerRoutes::remove(const HttpRequest& req, HttpResponse& res) {
-    require_key(req, "change partners");
+    const ApiCaller who = require_role(api_auth_, req, Role::administrator, "change partners");
     registry_.remove(req.matches[1]);
+    audit_.record(who.audit(), "partner.remove", req.matches[1], "");
     spdlog::info("partners: removed {}", req.matches[1]);
     res.status = 204;
 }

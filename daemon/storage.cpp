@@ -291,6 +291,16 @@ void copy_file_atomically(const std::string& from, const std::string& to) {
     temporary.commit(to);
 }
 
+void append_line_durably(const std::string& path, std::string_view line) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) throw iiif::IiifError(500, path + ": " + std::strerror(errno));
+    const bool written =
+        ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+        ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) throw iiif::IiifError(500, path + ": cannot append");
+}
+
 std::string sha256_of_file(const std::string& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) fail(path, "cannot open");

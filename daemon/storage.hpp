@@ -27,6 +27,10 @@ void write_files_atomically(const std::vector<std::pair<std::string, std::string
 void copy_file_atomically(const std::string& from, const std::string& to);
 // Renames an already-complete temporary file into place (fsyncs it and the directory).
 void commit_file(const std::string& temporary, const std::string& path);
+// Appends `line` (ending with "\n") to the log file at `path` in one write(2) and fsyncs it,
+// creating the file (mode 0640) when missing; IiifError 500 ("{path}: ...") when it cannot.
+// Lines appended so are never torn apart by other writers of the same file.
+void append_line_durably(const std::string& path, std::string_view line);
 std::string sha256_of_file(const std::string& path);  // lowercase hex
 void make_directories(const std::string& path);
 // fsyncs a directory, so that what was renamed into or out of it lasts; IiifError 500

@@ -1,13 +1,9 @@
 #include "takedown.hpp"
 
-#include <fcntl.h>
 #include <jansson.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 
@@ -134,15 +130,8 @@ void Takedown::log(const std::string& event, const iiif::ObjectRecord& record,
     json_object_set_new(line.get(), "reason", iiif::json_string_of(request.reason));
     json_object_set_new(line.get(), "requested_by", iiif::json_string_of(request.requested_by));
     json_object_set_new(line.get(), "key", json_string(request.actor.c_str()));
-    const std::string text = iiif::json_text(line.get()) + "\n";
-    const std::string path = changes_.config.storage_root + "/withdrawals.log";
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0) throw iiif::IiifError(500, path + ": " + std::strerror(errno));
-    const bool written =
-        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-        ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written) throw iiif::IiifError(500, path + ": cannot append");
+    append_line_durably(changes_.config.storage_root + "/withdrawals.log",
+                        iiif::json_text(line.get()) + "\n");
 }
 
 }  // namespace iiifd

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "access.hpp"
@@ -182,6 +183,23 @@ class CatalogReader {
     mutable AccessMemo access_memo_;
 };
 
+// One write transaction on the registry (CatalogWriter::edit_registry): reads see its own
+// writes; nothing is kept unless the edit returns.
+class RegistryEdit {
+  public:
+    std::optional<std::string> get(std::string_view key) const;
+    // Every entry whose key begins with `prefix`, in key order.
+    std::vector<std::pair<std::string, std::string>> scan(std::string_view prefix) const;
+    void put(std::string_view key, std::string_view value);
+    void erase(std::string_view key);  // absent: nothing
+
+  private:
+    friend class CatalogWriter;
+    RegistryEdit(MDB_txn* txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
+    MDB_txn* txn_;
+    MDB_dbi dbi_;
+};
+
 // The single writer (iiifd). Opening creates the file and its databases.
 class CatalogWriter {
   public:
@@ -246,8 +264,19 @@ class CatalogWriter {
     // of /proc/self/status, cheap enough for every batch; the mappings given back only now and
     // then, since taking them back costs minor faults.
     void unmap_pages_beyond(std::size_t most);
-    // Empties every database (`iiifd rebuild` then refills it from the storage root).
+    // Empties every database but the registry (`iiifd rebuild` then refills them from the
+    // storage root).
     void clear();
+
+    // The registry: iiifd's directory (institutions, accounts, API keys, shoulders;
+    // daemon/directory.hpp owns their JSON), by key, in the `registry` database. Only the
+    // writer's environment opens it: nginx's workers never read it. No object names it and the
+    // storage root does not hold it, so clear() keeps it. LMDB failures are IiifError(500).
+    std::optional<std::string> registry_get(std::string_view key) const;
+    std::vector<std::pair<std::string, std::string>> registry_scan(std::string_view prefix) const;
+    // Runs `edit` in one write transaction, committed when it returns and aborted when it
+    // throws (the exception goes on): a check and the change it allows happen together.
+    void edit_registry(const std::function<void(RegistryEdit&)>& edit);
     // Makes the collection documents of every dirty set again (and of the top collection when
     // the list of sets changed), one transaction per set; returns how many sets were made.
     // iiifd calls it shortly after changes, so a bulk deposit into one large set rewrites its
@@ -266,6 +295,7 @@ class CatalogWriter {
     void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
                           std::int64_t when);
     MDB_env* env_ = nullptr;
+    MDB_dbi registry_ = 0;
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;
     AccessSettings access_settings_;

@@ -26,6 +26,9 @@
 //             object, in its transaction. A catalog of schema 1 to 3 has none: CatalogWriter
 //             fills it on opening (so does it when `words` is empty beside objects); a reader
 //             that opened the catalog before that searches nothing until it is opened again
+//   registry  iiifd's directory, JSON values (daemon/directory.hpp): "institution {id}",
+//             "account {name}", "key {SHA-256 of the key, hex}", "shoulder {code}", "directory"
+//             (its own state). Opened by the writer alone; clear() keeps it
 //   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
 //             "access" -> access_settings_to_json() (what the module decides with),
 //             "access_rules" -> access_rules_to_json() (how objects got their policies)

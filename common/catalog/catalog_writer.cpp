@@ -116,7 +116,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
         {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
         {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
-        {"words", &r.words_}};
+        {"words", &r.words_},         {"registry", &writer->registry_}};
     r.has_words_ = true;
     bool older = false, unindexed = false;
     std::optional<std::string> failure = open_databases(txn, databases, MDB_CREATE);
@@ -265,7 +265,8 @@ void CatalogWriter::unmap_pages() {
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
     Txn txn(env_, 0);
-    // The set names come from the configuration, not from the objects: they stay.
+    // The set names come from the configuration, not from the objects: they stay, as does the
+    // registry, which no object holds.
     for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
                         r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_, r.words_})
         check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");

@@ -93,6 +93,7 @@ std::string object_record_to_json(const ObjectRecord& record) {
     if (!record.withdrawn_reason.empty())
         set_text(json.get(), "withdrawn_reason", record.withdrawn_reason);
     set_text(json.get(), "policy", record.policy);
+    if (!record.institution.empty()) set_text(json.get(), "institution", record.institution);
     return json_text(json.get());
 }
 
@@ -123,6 +124,7 @@ ObjectRecord object_record_from_json(std::string_view text) {
     record.withdrawn_reason = read.text("withdrawn_reason");
     record.policy = read.text("policy");
     if (record.policy.empty()) record.policy = "public";
+    record.institution = read.text("institution");
     return record;
 }
 

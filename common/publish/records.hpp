@@ -49,6 +49,9 @@ struct ObjectRecord {
     RecordState state = RecordState::pending;
     std::string withdrawn_reason;
     std::string policy = "public";  // resolved from metadata.access, its sets and the default
+    // The institution the object belongs to: the id of one in iiifd's directory, whose editors
+    // may change it. Empty in a record from before institutions: the home institution's.
+    std::string institution;
 };
 
 // An object without images: described, not digitised (a partner's record harvested without its

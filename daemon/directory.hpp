@@ -72,10 +72,13 @@ inline constexpr size_t kMinPasswordLength = 12;
 // What an administrator sends to make or change an account: absent fields stay as they are (a
 // new account's role is "reader", its institution the home one).
 struct AccountChange {
-    std::optional<std::string> display_name, email, institution, password;
-    std::optional<Role> role;
-    std::optional<std::vector<std::string>> groups;
-    std::optional<bool> disabled;
+    std::optional<std::string> display_name{};
+    std::optional<std::string> email{};
+    std::optional<std::string> institution{};
+    std::optional<std::string> password{};
+    std::optional<Role> role{};
+    std::optional<std::vector<std::string>> groups{};
+    std::optional<bool> disabled{};
 };
 
 class Directory {

@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "access_config.hpp"
+#include "account_command.hpp"
 #include "cache_purger.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
@@ -469,6 +470,37 @@ int main(int argc, char** argv) {
     harvest_command->add_flag("--full", full_harvest, "from the start, not from the last harvest");
     harvest_command->add_flag("--dry-run", dry_run,
                               "read, normalise and count the records, log the run; make no object");
+    DirectoryCommand directory_command;
+    CLI::App* account_command = app.add_subcommand(
+        "account", "the directory's accounts: list, create, password, disable, enable, key");
+    account_command->require_subcommand(1);
+    account_command->add_subcommand("list", "every account: name, role, institution, state");
+    CLI::App* account_create =
+        account_command->add_subcommand("create", "an account (its password read on stdin)");
+    account_create->add_option("name", directory_command.name, "its name")->required();
+    account_create->add_option("--role", directory_command.role,
+                               "administrator, editor (the default) or reader");
+    account_create->add_option("--institution", directory_command.institution,
+                               "its institution (default: the home one)");
+    account_create->add_option("--display-name", directory_command.display_name, "its full name");
+    for (const char* action : {"password", "disable", "enable"})
+        account_command->add_subcommand(action, std::string(action) + " an account")
+            ->add_option("name", directory_command.name, "its name")
+            ->required();
+    CLI::App* account_key =
+        account_command->add_subcommand("key", "print a new API key of an account");
+    account_key->add_option("name", directory_command.name, "its name")->required();
+    account_key->add_option("--label", directory_command.label, "what the key is for");
+    CLI::App* institution_command =
+        app.add_subcommand("institution", "the directory's institutions: list, put");
+    institution_command->require_subcommand(1);
+    institution_command->add_subcommand("list", "every institution: id, name, homepage");
+    CLI::App* institution_put =
+        institution_command->add_subcommand("put", "make or rename an institution");
+    institution_put->add_option("id", directory_command.name, "its id")->required();
+    institution_put->add_option("name", directory_command.institution_name, "its name")
+        ->required();
+    institution_put->add_option("--homepage", directory_command.homepage, "its web site");
     CLI::App* hash_password_command = app.add_subcommand(
         "hash-password",
         "print the hash of the password on stdin, for [access.users] password_hash");
@@ -500,6 +532,14 @@ int main(int argc, char** argv) {
     try {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets, institution);
         if (rebuild_command->parsed()) return rebuild(config);
+        for (CLI::App* noun : {account_command, institution_command}) {
+            if (!noun->parsed()) continue;
+            directory_command.noun = noun->get_name();
+            directory_command.action = noun->get_subcommands().front()->get_name();
+            std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+            return run_directory_command(config, *catalog, directory_command, std::cin,
+                                         std::cout, std::cerr);
+        }
         if (remaster_command->parsed()) return remaster(config);
         if (harvest_command->parsed()) return harvest(config, partner_id, full_harvest, dry_run);
         return serve(config);

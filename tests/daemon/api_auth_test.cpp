@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "api_harness.hpp"
+#include "catalog_fixtures.hpp"
 #include "signing.hpp"
 #include "test_images.hpp"
 
@@ -35,19 +37,32 @@ iiif::AccessCredential credential(iiif::AccessCredential::Kind kind, const std::
     return session;
 }
 
-// An AuthService and the rules over a configuration of its own, and requests to judge.
+// An AuthService and the rules over a directory of their own (bootstrapped from a configuration
+// with a key and two users: alice an editor, bob a reader), and requests to judge.
 struct Rules {
     DaemonConfig config;
+    std::unique_ptr<iiif::CatalogWriter> catalog;
+    std::unique_ptr<AuditLog> audit;
+    std::unique_ptr<Directory> directory;
     std::unique_ptr<AuthService> auth;
     std::unique_ptr<ApiAuth> rules;
 
-    explicit Rules(std::vector<std::string> deposit_groups = {"depositors"}) {
+    Rules() {
+        const std::filesystem::path dir = test_images::scratch_dir() / "api-auth-rules";
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
         config.public_base_url = "https://images.example.org";
+        config.institution = "Example Library";
         config.api_keys = {kKey};
-        config.deposit_groups = std::move(deposit_groups);
-        config.access.key_file = (test_images::scratch_dir() / "api-auth.key").string();
-        auth = std::make_unique<AuthService>(config);
-        rules = std::make_unique<ApiAuth>(config, *auth);
+        config.access.users = {{"alice", "", {"readers", "depositors"}},
+                               {"bob", "", {"readers"}}};
+        config.access.key_file = (dir / "api-auth.key").string();
+        catalog = catalog_fixtures::open_writer((dir / "catalog.mdb").string());
+        audit = std::make_unique<AuditLog>((dir / "audit.log").string());
+        directory = std::make_unique<Directory>(config, *catalog, *audit);
+        directory->bootstrap();
+        auth = std::make_unique<AuthService>(config, *directory);
+        rules = std::make_unique<ApiAuth>(*directory, *auth);
     }
 
     std::string cookie(const std::string& user, std::vector<std::string> groups,
@@ -69,7 +84,8 @@ struct Rules {
     }
 };
 
-// "401 missing or invalid API key", or the caller as "key abcdef012345" / "session user:alice".
+// "401 missing or invalid API key", or the caller as "key admin key abcdef012345" /
+// "session user:alice".
 std::string outcome(const std::variant<ApiCaller, iiif::IiifError>& judged) {
     if (const auto* refusal = std::get_if<iiif::IiifError>(&judged))
         return std::to_string(refusal->status) + " " + refusal->reason;
@@ -79,19 +95,48 @@ std::string outcome(const std::variant<ApiCaller, iiif::IiifError>& judged) {
 
 }  // namespace
 
-TEST_CASE("api auth: a configured key is the caller, known by its digest's first 12 digits",
+TEST_CASE("api auth: a key from iiifd.toml is the administrator's, known by its digest's first "
+          "12 digits",
           "[api_auth]") {
     Rules rules;
-    const std::string actor = "key " + iiif::sha256_hex(kKey).substr(0, 12);
+    const std::string actor = "key admin key " + iiif::sha256_hex(kKey).substr(0, 12);
     CHECK(outcome(rules.judge("POST", {{"Authorization", "Bearer " + kKey}})) == actor);
     CHECK(outcome(rules.judge("POST", {{"Authorization", "bearer " + kKey}})) == actor);
     CHECK(outcome(rules.judge("GET", {{"Authorization", "Bearer " + kKey}})) == actor);
     // Keys are not sent by browsers on their own: no Origin needed.
     CHECK(outcome(rules.judge("PATCH", {{"Authorization", "Bearer " + kKey},
                                         {"Origin", "https://evil.example"}})) == actor);
+    const ApiCaller caller = std::get<ApiCaller>(rules.judge("GET", {{"Authorization", "Bearer " + kKey}}));
+    CHECK(caller.account.role == Role::administrator);
+    CHECK(caller.account.institution == "main");
+    CHECK(caller.audit().via == "key " + iiif::sha256_hex(kKey).substr(0, 12));
 }
 
-TEST_CASE("api auth: a wrong key is 401 even beside a depositor's session", "[api_auth]") {
+TEST_CASE("api auth: a key made for an account carries its rights until it is revoked or the "
+          "account disabled",
+          "[api_auth]") {
+    Rules rules;
+    const Actor admin{"admin", "test"};
+    auto [text, key] = rules.directory->create_key(admin, "alice", "scanner");
+    CHECK(text.starts_with("iiif_"));
+    CHECK(text.size() == 37);
+    CHECK(key.id == iiif::sha256_hex(text).substr(0, 12));
+    auto judged = rules.judge("POST", {{"Authorization", "Bearer " + text}});
+    REQUIRE(outcome(judged) == "key alice key " + key.id);
+    CHECK(std::get<ApiCaller>(judged).account.role == Role::editor);
+
+    rules.directory->change_account(admin, "alice", AccountChange{.disabled = true});
+    CHECK(outcome(rules.judge("POST", {{"Authorization", "Bearer " + text}})) ==
+          "401 missing or invalid API key");
+    rules.directory->change_account(admin, "alice", AccountChange{.disabled = false});
+    CHECK(outcome(rules.judge("POST", {{"Authorization", "Bearer " + text}})) ==
+          "key alice key " + key.id);
+    rules.directory->revoke_key(admin, "alice", key.id);
+    CHECK(outcome(rules.judge("POST", {{"Authorization", "Bearer " + text}})) ==
+          "401 missing or invalid API key");
+}
+
+TEST_CASE("api auth: a wrong key is 401 even beside an editor's session", "[api_auth]") {
     Rules rules;
     const std::string alice = rules.cookie("alice", {"depositors"});
     CHECK(outcome(rules.judge("GET", {{"Authorization", "Bearer wrong-key-0123456789"},
@@ -103,18 +148,35 @@ TEST_CASE("api auth: a wrong key is 401 even beside a depositor's session", "[ap
                                       {"Cookie", alice}})) == "session user:alice");
 }
 
-TEST_CASE("api auth: a depositor's session is the caller, as user:{name}", "[api_auth]") {
+TEST_CASE("api auth: a session is its account's, with the account's role and groups",
+          "[api_auth]") {
     Rules rules;
-    const std::string alice = rules.cookie("alice", {"readers", "depositors"});
+    // The cookie's groups are what they were at sign-in; the account says what they are now.
+    const std::string alice = rules.cookie("alice", {"depositors"});
     auto judged = rules.judge("GET", {{"Cookie", alice}});
     REQUIRE(outcome(judged) == "session user:alice");
-    CHECK(std::get<ApiCaller>(judged).user == "alice");
-    CHECK(std::get<ApiCaller>(judged).groups == std::vector<std::string>{"readers", "depositors"});
+    CHECK(std::get<ApiCaller>(judged).account.name == "alice");
+    CHECK(std::get<ApiCaller>(judged).account.role == Role::editor);
+    CHECK(std::get<ApiCaller>(judged).account.groups ==
+          std::vector<std::string>{"readers", "depositors"});
+    CHECK(std::get<ApiCaller>(judged).audit().via == "session");
     CHECK(outcome(rules.judge("HEAD", {{"Cookie", alice}})) == "session user:alice");
     // Among other cookies, and split over Cookie headers as HTTP/2 may.
     CHECK(
         outcome(rules.judge("GET", {{"Cookie", "lang=fr"}, {"Cookie", alice + "; theme=dark"}})) ==
         "session user:alice");
+    // bob, in none of [http] deposit_groups, became a reader.
+    auto bob = rules.judge("GET", {{"Cookie", rules.cookie("bob", {"readers"})}});
+    REQUIRE(outcome(bob) == "session user:bob");
+    CHECK(std::get<ApiCaller>(bob).account.role == Role::reader);
+    // Someone a single sign-on proxy signed in, unknown here: a reader of no institution.
+    auto carol = rules.judge("GET", {{"Cookie", rules.cookie("carol", {"staff"})}});
+    REQUIRE(outcome(carol) == "session user:carol");
+    CHECK(std::get<ApiCaller>(carol).account.role == Role::reader);
+    CHECK(std::get<ApiCaller>(carol).account.institution.empty());
+    // A disabled account's session stops at once.
+    rules.directory->change_account({"admin", "test"}, "alice", AccountChange{.disabled = true});
+    CHECK(outcome(rules.judge("GET", {{"Cookie", alice}})) == "401 missing or invalid API key");
 }
 
 TEST_CASE("api auth: a change made with a session needs the site's own Origin", "[api_auth]") {
@@ -138,30 +200,6 @@ TEST_CASE("api auth: a change made with a session needs the site's own Origin", 
                   "403 cross-site request refused");
         }
     }
-}
-
-TEST_CASE("api auth: a session in none of the deposit groups is 403, one opened with a key may",
-          "[api_auth]") {
-    Rules rules({"staff"});
-    CHECK(outcome(rules.judge("GET", {{"Cookie", rules.cookie("bob", {"depositors"})}})) ==
-          "403 this account may not deposit");
-    CHECK(outcome(rules.judge("GET", {{"Cookie", rules.cookie("bob", {})}})) ==
-          "403 this account may not deposit");
-    CHECK(outcome(rules.judge("GET", {{"Cookie", rules.cookie("carol", {"staff"})}})) ==
-          "session user:carol");
-    CHECK(
-        outcome(rules.judge("GET", {{"Cookie", rules.cookie("api-key:0123abcd", {"api-key"})}})) ==
-        "session user:api-key:0123abcd");
-    // Refused for the account before its Origin is looked at.
-    CHECK(outcome(rules.judge("POST", {{"Cookie", rules.cookie("bob", {"readers"})}})) ==
-          "403 this account may not deposit");
-
-    Rules keys_only(std::vector<std::string>{});
-    CHECK(
-        outcome(keys_only.judge("GET", {{"Cookie", keys_only.cookie("alice", {"depositors"})}})) ==
-        "403 this account may not deposit");
-    CHECK(outcome(keys_only.judge("GET", {{"Cookie", keys_only.cookie("k", {"api-key"})}})) ==
-          "session user:k");
 }
 
 TEST_CASE("api auth: no credential, a forged or expired session, or a token is 401", "[api_auth]") {
@@ -200,6 +238,11 @@ struct SessionDaemon {
     SessionDaemon() : iiifd(redis, options(key_file)) {
         std::remove(key_file.c_str());
         iiifd.start();
+        // alice an editor of the home institution, bob a reader.
+        for (const char* account : {R"({"name": "alice", "role": "editor"})",
+                                    R"({"name": "bob", "role": "reader", "groups": ["readers"]})"})
+            REQUIRE(http("POST", iiifd.url("/api/v1/accounts"), iiifd.auth(), account).status ==
+                    201);
     }
     static DaemonOptions options(const std::string& key_file) {
         DaemonOptions options;
@@ -226,7 +269,7 @@ const std::string kSiteOrigin = "Origin: http://127.0.0.1:8080";
 
 }  // namespace
 
-TEST_CASE("api auth: withdrawals.log names the session's user or the key's digest", "[api_auth]") {
+TEST_CASE("api auth: withdrawals.log names the session's user or the key's account and digest", "[api_auth]") {
     SessionDaemon daemon;
     const std::string ark = daemon.deposited();
     const std::string alice = daemon.cookie("alice", {"depositors"});
@@ -247,7 +290,7 @@ TEST_CASE("api auth: withdrawals.log names the session's user or the key's diges
     CHECK(json_text(log.substr(0, newline), "key") == "user:alice");
     CHECK(json_text(log.substr(newline + 1), "action") == "reinstated");
     CHECK(json_text(log.substr(newline + 1), "key") ==
-          iiif::sha256_hex(Daemon::key()).substr(0, 12));
+          "admin key " + iiif::sha256_hex(Daemon::key()).substr(0, 12));
 }
 
 TEST_CASE("api auth: over HTTP, a session's PATCH needs the Origin and a refusal is JSON",
@@ -266,7 +309,7 @@ TEST_CASE("api auth: over HTTP, a session's PATCH needs the Origin and a refusal
 
     daemon_harness::HttpResponse reader = http("GET", url, {daemon.cookie("bob", {"readers"})});
     CHECK(reader.status == 403);
-    CHECK(reader.body == R"({"error":"this account may not deposit"})");
+    CHECK(reader.body == R"({"error":"read objects: editors and administrators only"})");
 
     // A wrong key beside a good cookie: 401, asking for a key.
     daemon_harness::HttpResponse wrong_key =
@@ -279,6 +322,8 @@ TEST_CASE("api auth: over HTTP, a session's PATCH needs the Origin and a refusal
     REQUIRE(session.status == 200);
     CHECK(json_text(session.body, "via") == "session");
     CHECK(json_text(session.body, "user") == "alice");
+    CHECK(json_text(session.body, "role") == "editor");
+    CHECK(json_text(session.body, "account_institution.id") == "main");
     CHECK(json_array(session.body, "policies") == std::vector<std::string>{"public"});
     CHECK(json_integer(session.body, "limits.max_pixels") > 0);
 }

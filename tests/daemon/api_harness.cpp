@@ -410,6 +410,13 @@ bool Daemon::running() {
     return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
 }
 
+void Daemon::add_account(const std::string& json) const {
+    const HttpResponse made = http("POST", url("/api/v1/accounts"), auth(), json);
+    if (made.status != 201)
+        throw std::runtime_error("POST /api/v1/accounts: " + std::to_string(made.status) + " " +
+                                 made.body);
+}
+
 HttpResponse Daemon::post_object(const std::vector<std::string>& files,
                                  const std::string& metadata) const {
     std::vector<Part> parts;

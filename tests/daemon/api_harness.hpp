@@ -127,6 +127,8 @@ class Daemon {
     HttpResponse patch(const std::string& path, const std::string& body) const {
         return http("PATCH", url(path), auth(), body);
     }
+    // An account made with the administrator's key (POST /api/v1/accounts with this JSON).
+    void add_account(const std::string& json) const;
     // POST /api/v1/objects with these files and, unless empty, this metadata.
     HttpResponse post_object(const std::vector<std::string>& files,
                              const std::string& metadata = "") const;

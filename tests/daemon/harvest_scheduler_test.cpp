@@ -44,6 +44,7 @@ struct HarvestDaemon {
     explicit HarvestDaemon(const std::string& config) : iiifd(redis, options(key_file, config)) {
         std::remove(key_file.c_str());
         iiifd.start();
+        iiifd.add_account(R"({"name": "alice", "role": "editor"})");
     }
     static DaemonOptions options(const std::string& key_file, const std::string& config) {
         DaemonOptions options;
@@ -201,8 +202,8 @@ TEST_CASE("harvest scheduler: a partner that `iiifd harvest` is harvesting is 40
 }
 
 TEST_CASE(
-    "harvest scheduler: only an API key starts a harvest: a depositor is 403, no credential 401, "
-    "an unknown partner 404",
+    "harvest scheduler: only an administrator starts a harvest: an editor is 403, no credential "
+    "401, an unknown partner 404",
     "[harvest_scheduler]") {
     Fixture fixture(R"({"records": 2})");
     HarvestDaemon daemon(partner_toml("fixture", fixture, 0));
@@ -210,8 +211,8 @@ TEST_CASE(
 
     const HttpResponse depositor = http("POST", url, {daemon.depositor(), kSiteOrigin});
     CHECK(depositor.status == 403);
-    CHECK(json_text(depositor.body, "error") == "only an API key may start a harvest");
-    // The depositor still reads the partner's runs.
+    CHECK(json_text(depositor.body, "error") == "start a harvest: administrators only");
+    // The editor still reads the partner's runs.
     CHECK(http("GET", url, {daemon.depositor()}).status == 200);
 
     const HttpResponse anonymous = http("POST", url, {});

@@ -170,6 +170,7 @@ struct PartnerDaemon {
     PartnerDaemon() : iiifd(redis, options(key_file)) {
         std::remove(key_file.c_str());
         iiifd.start();
+        iiifd.add_account(R"({"name": "alice", "role": "editor"})");
     }
     static DaemonOptions options(const std::string& key_file) {
         DaemonOptions options;
@@ -293,7 +294,7 @@ TEST_CASE(
     daemon_harness::HttpResponse put =
         http("PUT", daemon.url("/api/v1/partners/archives-73"), {alice, kSiteOrigin}, kArchives);
     CHECK(put.status == 403);
-    CHECK(json_text(put.body, "error") == "only an API key may change partners");
+    CHECK(json_text(put.body, "error") == "change partners: administrators only");
     CHECK(http("DELETE", daemon.url("/api/v1/partners/bm-lyon"), {alice, kSiteOrigin}).status ==
           403);
 

@@ -25,6 +25,7 @@
 #include "catalog_fixtures.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "directory.hpp"
 #include "iiif_error.hpp"
 #include "job_queue.hpp"
 #include "proc_threads.hpp"
@@ -226,15 +227,19 @@ TEST_CASE(
     fs::create_directories(fs::path(config.catalog_path).parent_path());
     std::unique_ptr<iiif::CatalogWriter> catalog =
         catalog_fixtures::open_writer(config.catalog_path);
-    const iiifd::Deposits deposits(config, *catalog);
+    iiifd::AuditLog audit(iiifd::audit_log_path(config.storage_root));
+    iiifd::Directory directory(config, *catalog, audit);
+    directory.bootstrap();
+    const iiifd::Deposits deposits(config, *catalog, directory);
     iiifd::Redis connection("127.0.0.1", redis.port());
+    const iiifd::DepositSource cli{"cli", "", {"tester", "command line"}};
     const std::string staged = config.staging_dir + "/file.png";
 
     iiif::ObjectMetadata metadata;
     metadata.access = "staff-only";
     try {
         deposits.accept(connection, "0123456789abcdef01234567", {{staged, "file.png"}}, metadata,
-                        "cli");
+                        cli);
         FAIL("accepted");
     } catch (const iiif::IiifError& error) {
         CHECK(error.status == 400);
@@ -245,9 +250,30 @@ TEST_CASE(
 
     metadata.access = "public";
     const iiifd::IngestJob job = deposits.accept(connection, "0123456789abcdef01234568",
-                                                 {{staged, "file.png"}}, metadata, "cli");
+                                                 {{staged, "file.png"}}, metadata, cli);
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
     CHECK(catalog->reader().ark_minted(job.ark));
+    CHECK(job.institution == "main");
+    CHECK(job.metadata.provider == config.institution);
+    // Recorded in the audit log, with who deposited.
+    size_t next = 0;
+    const std::vector<iiifd::AuditEntry> entries = audit.recent(1, "", 0, &next);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].action == "object.deposit");
+    CHECK(entries[0].target == job.ark);
+    CHECK(entries[0].actor.account == "tester");
+    CHECK(entries[0].institution == "main");
+
+    // An institution the directory does not know: refused before anything is minted.
+    try {
+        deposits.accept(connection, "0123456789abcdef01234569", {{staged, "file.png"}}, metadata,
+                        {"cli", "nowhere", {"tester", "command line"}});
+        FAIL("accepted");
+    } catch (const iiif::IiifError& error) {
+        CHECK(error.status == 400);
+        CHECK(error.reason == "institution: no such institution: nowhere");
+    }
+    CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
 }
 
 TEST_CASE("queue: iiifd rebuild gives back the catalog from the storage root", "[queue]") {

@@ -81,6 +81,8 @@ struct WebDaemon {
         : iiifd(redis, web_options(key_file, more_config)) {
         std::remove(key_file.c_str());
         iiifd.start();
+        iiifd.add_account(R"({"name": "alice", "role": "editor", "groups": ["depositors"]})");
+        iiifd.add_account(R"({"name": "bob", "role": "reader", "groups": ["readers"]})");
     }
     std::string key() const { return iiif::load_secret_key(key_file, false); }
     HttpResponse anonymous(const std::string& path) const {
@@ -242,7 +244,8 @@ TEST_CASE("web api: /api/v1/session says who asks and what the deposit page must
     HttpResponse by_key = web.iiifd.get("/api/v1/session");
     REQUIRE(by_key.status == 200);
     CHECK(json_text(by_key.body, "via") == "key");
-    CHECK(json_text(by_key.body, "user").empty());
+    CHECK(json_text(by_key.body, "user") == "admin");
+    CHECK(json_text(by_key.body, "role") == "administrator");
     CHECK(json_integer(by_key.body, "limits.max_files_per_object") == 2000);
     CHECK(json_integer(by_key.body, "limits.max_file_bytes") > 0);
     CHECK(json_array(by_key.body, "sets") ==
@@ -255,6 +258,7 @@ TEST_CASE("web api: /api/v1/session says who asks and what the deposit page must
     REQUIRE(by_session.status == 200);
     CHECK(json_text(by_session.body, "via") == "session");
     CHECK(json_text(by_session.body, "user") == "alice");
+    CHECK(json_text(by_session.body, "role") == "editor");
     CHECK(json_array(by_session.body, "groups") == std::vector<std::string>{"depositors"});
 }
 
@@ -275,11 +279,15 @@ TEST_CASE("web api: a depositor's session deposits from the site's own pages onl
     CHECK(other_site.status == 403);
     CHECK(json_text(other_site.body, "error") == "cross-site request refused");
 
-    // A reader who is no depositor, an expired session, a forged one.
-    HttpResponse reader = http("GET", web.iiifd.url("/api/v1/session"),
-                               {session_cookie(web.key(), "bob", {"readers"}, in_an_hour())});
-    CHECK(reader.status == 403);
-    CHECK(json_text(reader.body, "error") == "this account may not deposit");
+    // A reader, an expired session, a forged one.
+    const std::string bob = session_cookie(web.key(), "bob", {"readers"}, in_an_hour());
+    HttpResponse reader = http("GET", web.iiifd.url("/api/v1/session"), {bob});
+    CHECK(reader.status == 200);
+    CHECK(json_text(reader.body, "role") == "reader");
+    HttpResponse reader_deposit =
+        post_multipart(url, {bob, "Origin: http://127.0.0.1:8080"}, parts);
+    CHECK(reader_deposit.status == 403);
+    CHECK(json_text(reader_deposit.body, "error") == "deposit: editors and administrators only");
     HttpResponse expired = http("GET", web.iiifd.url("/api/v1/session"),
                                 {session_cookie(web.key(), "alice", {"depositors"}, 1000)});
     CHECK(expired.status == 401);
@@ -287,11 +295,13 @@ TEST_CASE("web api: a depositor's session deposits from the site's own pages onl
         http("GET", web.iiifd.url("/api/v1/session"),
              {session_cookie(std::string(32, 'k'), "alice", {"depositors"}, in_an_hour())});
     CHECK(forged.status == 401);
-    // A session opened with an API key may deposit too.
+    // A session opened with the administrator's API key may deposit too.
     HttpResponse key_session =
-        http("GET", web.iiifd.url("/api/v1/session"),
-             {session_cookie(web.key(), "api-key:0123abcd", {"api-key"}, in_an_hour())});
-    CHECK(key_session.status == 200);
+        post_multipart(url,
+                       {session_cookie(web.key(), "admin", {"api-key"}, in_an_hour()),
+                        "Origin: http://127.0.0.1:8080"},
+                       parts);
+    CHECK(key_session.status == 202);
 }
 
 TEST_CASE("web api: each file of a job says why it was refused, and how far it got", "[web_api]") {

@@ -30,8 +30,11 @@
 #include <vector>
 
 #include "api_auth.hpp"
+#include "audit_log.hpp"
 #include "auth_service.hpp"
+#include "catalog.hpp"
 #include "clock.hpp"
+#include "directory.hpp"
 #include "encoding.hpp"
 #include "http_message.hpp"
 #include "iiif_error.hpp"
@@ -44,13 +47,20 @@ const std::string kOrigin = "https://images.example.org";
 
 struct Service {
     std::string key_file;
+    std::string directory_path;  // the catalog and audit log of the directory
     iiifd::DaemonConfig config;
+    std::unique_ptr<iiif::CatalogWriter> catalog;
+    std::unique_ptr<iiifd::AuditLog> audit;
+    std::unique_ptr<iiifd::Directory> directory;
     std::unique_ptr<iiifd::AuthService> auth;
     std::unique_ptr<iiifd::ApiAuth> api;
     ~Service() {
         api.reset();
         auth.reset();
+        directory.reset();
+        catalog.reset();
         std::filesystem::remove(key_file);
+        std::filesystem::remove_all(directory_path);
     }
 };
 
@@ -80,8 +90,19 @@ Service& service() {
     campus.kind = iiif::PolicyKind::network;
     campus.networks = {*iiif::parse_network("10.0.0.0/8")};
     config.access.policies = {campus};
-    service.auth = std::make_unique<iiifd::AuthService>(config);
-    service.api = std::make_unique<iiifd::ApiAuth>(config, *service.auth);
+    char directory[] = "/tmp/auth_service_fuzzer_directory.XXXXXX";
+    if (mkdtemp(directory) == nullptr) std::abort();
+    service.directory_path = directory;
+    std::string error;
+    service.catalog =
+        iiif::CatalogWriter::open(service.directory_path + "/catalog.mdb", &error);
+    if (!service.catalog) std::abort();
+    service.audit = std::make_unique<iiifd::AuditLog>(service.directory_path + "/audit.log");
+    service.directory =
+        std::make_unique<iiifd::Directory>(config, *service.catalog, *service.audit);
+    service.directory->bootstrap();
+    service.auth = std::make_unique<iiifd::AuthService>(config, *service.directory);
+    service.api = std::make_unique<iiifd::ApiAuth>(*service.directory, *service.auth);
     return service;
 }
 
@@ -141,13 +162,18 @@ void check_caller(const Service& service, const iiifd::HttpRequest& req) {
     const std::string authorization = req.get_header_value("Authorization");
     if (who.via == iiifd::ApiCaller::Via::key) {
         if (authorization.size() != 7 + kApiKey.size() ||
-            std::string_view(authorization).substr(7) != kApiKey)
+            std::string_view(authorization).substr(7) != kApiKey ||
+            who.account.role != iiifd::Role::administrator)
             std::abort();
         return;
     }
-    // A session: a valid depositor's, and from this site when it changes something.
+    // A session: a valid one of an account (alice, an editor, or someone unknown: a reader), and
+    // from this site when it changes something.
     const std::optional<iiif::AccessCredential> session = service.auth->session(req);
-    if (!session || session->subject != who.user || session->groups != who.groups) std::abort();
+    if (!session || session->subject != who.account.name) std::abort();
+    if (who.account.role != (session->subject == "alice" ? iiifd::Role::editor
+                                                          : iiifd::Role::reader))
+        std::abort();
     if (req.method != "GET" && req.method != "HEAD" &&
         iiifd::origin_of(req.get_header_value("Origin")) != kOrigin)
         std::abort();

@@ -391,7 +391,7 @@ iiif::PublicationSettings publication_settings(const DaemonConfig& config) {
     settings.naan = config.naan;
     for (const Shoulder& shoulder : config.shoulders)
         settings.shoulders.push_back({shoulder.shoulder, shoulder.name, shoulder.subject,
-                                      shoulder.description, shoulder.service});
+                                      shoulder.description, shoulder.service, {}});
     settings.ark_policy = config.ark_policy;
     settings.global_resolver = config.global_resolver;
     return settings;

@@ -236,7 +236,8 @@ std::int64_t deposit_payload_limit(const DaemonConfig& config) {
 }
 
 // Before the body: who deposits, for which institution (?institution=, an administrator's
-// choice; an editor's own otherwise).
+// choice; an editor's own otherwise), under which shoulder (?shoulder=, one of the
+// institution's; otherwise Directory::shoulder_for chooses).
 std::unique_ptr<HttpUpload> DepositRoutes::deposit(const HttpRequest& req) {
     const ApiCaller who = require_role(api_auth_, req, Role::editor, "deposit");
     std::string institution = who.account.institution;
@@ -247,10 +248,19 @@ std::unique_ptr<HttpUpload> DepositRoutes::deposit(const HttpRequest& req) {
         if (!directory_.institution(institution))
             throw iiif::IiifError(400, "institution: no such institution: " + institution);
     }
+    std::string shoulder;
+    if (req.has_param("shoulder")) {
+        shoulder = req.get_param_value("shoulder");
+        std::optional<ShoulderRecord> record = directory_.shoulder(shoulder);
+        if (!record) throw iiif::IiifError(400, "shoulder: no such shoulder: " + shoulder);
+        if (!who.is(Role::administrator) && record->institution != institution)
+            throw iiif::IiifError(403, "shoulder: this shoulder belongs to another institution");
+    }
     if (!req.is_multipart_form_data())
         throw iiif::IiifError(415, "expected multipart/form-data with file parts");
-    return std::make_unique<DepositUpload>(config_, deposits_, redis_, new_job_id(),
-                                           DepositSource{"api", institution, who.audit()});
+    return std::make_unique<DepositUpload>(
+        config_, deposits_, redis_, new_job_id(),
+        DepositSource{"api", institution, who.audit(), shoulder});
 }
 
 void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {

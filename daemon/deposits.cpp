@@ -27,12 +27,15 @@ IngestJob Deposits::accept(Redis& redis, const std::string& job_id, std::vector<
     job.institution = owner;
     job.submitted = iiif::now_seconds();
     redis.command({"PING"});
-    job.ark = catalog_.mint(config_.naan, config_.default_shoulder, config_.check_profile);
+    const std::string shoulder = directory_.shoulder_for(
+        owner, iiif::set_memberships(job.metadata.sets), source.shoulder);
+    job.ark = catalog_.mint(config_.naan, shoulder, config_.check_profile);
     enqueue_job(redis, config_, job);
     directory_.audit().record(source.actor, "object.deposit", job.ark, owner,
-                              json_pack("{s:s,s:s,s:i}", "job", job.id.c_str(), "origin",
+                              json_pack("{s:s,s:s,s:i,s:s}", "job", job.id.c_str(), "origin",
                                         job.origin.c_str(), "files",
-                                        static_cast<int>(job.files.size())));
+                                        static_cast<int>(job.files.size()), "shoulder",
+                                        shoulder.c_str()));
     return job;
 }
 

@@ -20,6 +20,8 @@ struct DepositSource {
     std::string origin;       // "api", "hotfolder" or "cli"
     std::string institution;  // the new object's owner; empty: the home institution
     Actor actor;              // who deposits, as the audit log records it
+    // The shoulder its ARK is minted under (Directory::shoulder_for chooses when empty).
+    std::string shoulder{};
 };
 
 class Deposits {

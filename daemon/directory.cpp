@@ -7,6 +7,7 @@
 
 #include "access_config.hpp"
 #include "clock.hpp"
+#include "dublin_core.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
 #include "signing.hpp"
@@ -17,6 +18,7 @@ namespace {
 constexpr std::string_view kInstitutionPrefix = "institution ";
 constexpr std::string_view kAccountPrefix = "account ";
 constexpr std::string_view kKeyPrefix = "key ";
+constexpr std::string_view kShoulderPrefix = "shoulder ";
 constexpr std::string_view kStateKey = "directory";
 constexpr size_t kMaxTextBytes = 200;
 constexpr std::int64_t kObjectScanBatch = 4096;
@@ -26,6 +28,9 @@ std::string institution_key(std::string_view id) {
 }
 std::string account_key(std::string_view name) {
     return std::string(kAccountPrefix) + std::string(name);
+}
+std::string shoulder_key(std::string_view code) {
+    return std::string(kShoulderPrefix) + std::string(code);
 }
 std::string key_key(std::string_view digest_hex) {
     return std::string(kKeyPrefix) + std::string(digest_hex);
@@ -86,7 +91,87 @@ std::string stored(json_t* owned) {
 Institution institution_of(std::string_view text) {
     iiif::Json json = parse(text);
     return {text_member(json.get(), "id"), text_member(json.get(), "name"),
-            text_member(json.get(), "homepage"), integer_member(json.get(), "created")};
+            text_member(json.get(), "homepage"), integer_member(json.get(), "created"),
+            text_member(json.get(), "shoulder")};
+}
+
+std::vector<std::string> strings_member(const json_t* object, const char* key) {
+    std::vector<std::string> found;
+    size_t i;
+    json_t* value;
+    json_array_foreach(json_object_get(object, key), i, value) {
+        if (json_is_string(value)) found.emplace_back(json_string_value(value));
+    }
+    return found;
+}
+
+ShoulderRecord shoulder_of(std::string_view text) {
+    iiif::Json json = parse(text);
+    ShoulderRecord shoulder;
+    shoulder.code = text_member(json.get(), "code");
+    shoulder.name = text_member(json.get(), "name");
+    shoulder.subject = text_member(json.get(), "subject");
+    shoulder.description = text_member(json.get(), "description");
+    shoulder.service = text_member(json.get(), "service");
+    shoulder.institution = text_member(json.get(), "institution");
+    shoulder.sets = strings_member(json.get(), "sets");
+    shoulder.configured = json_is_true(json_object_get(json.get(), "configured"));
+    shoulder.created = integer_member(json.get(), "created");
+    return shoulder;
+}
+
+// The n-th code the platform gives: a digit from 1, then a character and a letter of the
+// profile's alphabet ("10B", "10C", ... "1ZZ", "20B"...): 9 x 30 x 20 of them, none of the
+// "0.." codes people register by hand the most.
+std::optional<std::string> allocated_code(std::int64_t n, iiif::CheckProfile profile) {
+    const std::string_view alphabet = profile == iiif::CheckProfile::noid
+                                          ? "0123456789bcdfghjkmnpqrstvwxz"
+                                          : "0123456789BCDFGHJKLMNPQRSTVWXZ";
+    const std::string_view letters = alphabet.substr(10);
+    const std::int64_t per_first = static_cast<std::int64_t>(alphabet.size() * letters.size());
+    if (n < 0 || n >= 9 * per_first) return std::nullopt;
+    std::string code;
+    code += alphabet[static_cast<size_t>(1 + n / per_first)];
+    code += alphabet[static_cast<size_t>((n % per_first) / static_cast<std::int64_t>(letters.size()))];
+    code += letters[static_cast<size_t>(n % static_cast<std::int64_t>(letters.size()))];
+    return code;
+}
+
+void check_shoulder_change(const ShoulderChange& change) {
+    if (change.name) check_text("name", *change.name, true);
+    if (change.subject) check_text("subject", *change.subject, false);
+    if (change.description) {
+        if (change.description->size() > 2000) bad("description", "longer than 2000 bytes");
+        if (!is_utf8(*change.description)) bad("description", "not UTF-8");
+    }
+    if (change.service) {
+        check_text("service", *change.service, false);
+        if (!change.service->empty() && !change.service->starts_with("http://") &&
+            !change.service->starts_with("https://"))
+            bad("service", "not an http or https URL");
+    }
+    if (change.sets)
+        for (size_t i = 0; i < change.sets->size(); ++i)
+            if (!iiif::is_valid_set_spec((*change.sets)[i]))
+                bad("sets[" + std::to_string(i) + "]", "not a set spec");
+}
+
+void apply_shoulder_change(ShoulderRecord& shoulder, const ShoulderChange& change) {
+    if (change.name) shoulder.name = *change.name;
+    if (change.subject) shoulder.subject = *change.subject;
+    if (change.description) shoulder.description = *change.description;
+    if (change.service) shoulder.service = *change.service;
+    if (change.institution) shoulder.institution = *change.institution;
+    if (change.sets) shoulder.sets = *change.sets;
+}
+
+// Whether an object in `sets` is in the shoulder's sets (or their subsets).
+bool in_shoulder_sets(const ShoulderRecord& shoulder, const std::vector<std::string>& sets) {
+    return std::any_of(sets.begin(), sets.end(), [&](const std::string& set) {
+        return std::any_of(shoulder.sets.begin(), shoulder.sets.end(), [&](const std::string& own) {
+            return set == own || (set.starts_with(own) && set[own.size()] == ':');
+        });
+    });
 }
 
 std::string stored_account(const Account& account) {
@@ -204,6 +289,23 @@ json_t* institution_to_json(const Institution& institution) {
     json_object_set_new(json, "name", iiif::json_string_of(institution.name));
     json_object_set_new(json, "homepage", iiif::json_string_of(institution.homepage));
     json_object_set_new(json, "created", json_integer(institution.created));
+    json_object_set_new(json, "shoulder", iiif::json_string_of(institution.shoulder));
+    return json;
+}
+
+json_t* shoulder_to_json(const ShoulderRecord& shoulder) {
+    json_t* json = json_object();
+    json_object_set_new(json, "code", json_string(shoulder.code.c_str()));
+    json_object_set_new(json, "name", iiif::json_string_of(shoulder.name));
+    json_object_set_new(json, "subject", iiif::json_string_of(shoulder.subject));
+    json_object_set_new(json, "description", iiif::json_string_of(shoulder.description));
+    json_object_set_new(json, "service", iiif::json_string_of(shoulder.service));
+    json_object_set_new(json, "institution", json_string(shoulder.institution.c_str()));
+    json_t* sets = json_array();
+    for (const std::string& set : shoulder.sets) json_array_append_new(sets, json_string(set.c_str()));
+    json_object_set_new(json, "sets", sets);
+    json_object_set_new(json, "configured", json_boolean(shoulder.configured));
+    json_object_set_new(json, "created", json_integer(shoulder.created));
     return json;
 }
 
@@ -249,6 +351,15 @@ std::string Directory::bootstrap() {
             audit_.record(iiifd, "institution.create", home_, home_);
             done += "institution " + home_ + " made; ";
         }
+        for (const Shoulder& configured : config_.shoulders) {
+            if (edit.get(shoulder_key(configured.shoulder))) continue;
+            ShoulderRecord shoulder{configured.shoulder, configured.name, configured.subject,
+                                    configured.description, configured.service, home_, {},
+                                    true, now};
+            edit.put(shoulder_key(shoulder.code), stored(shoulder_to_json(shoulder)));
+            audit_.record(iiifd, "shoulder.create", shoulder.code, home_);
+            done += "shoulder " + shoulder.code + " registered; ";
+        }
         if (edit.get(kStateKey)) return;
         for (const AccessUser& user : config_.access.users) {
             if (edit.get(account_key(user.name))) continue;
@@ -290,10 +401,13 @@ std::string Directory::bootstrap() {
                 audit_.record(iiifd, "key.create", admin.name + "/" + key.id, home_);
             }
         }
-        edit.put(kStateKey, stored(json_pack("{s:I}", "bootstrapped", static_cast<json_int_t>(now))));
+        edit.put(kStateKey, stored(json_pack("{s:I,s:I}", "bootstrapped",
+                                             static_cast<json_int_t>(now), "next_shoulder",
+                                             static_cast<json_int_t>(0))));
         done += std::to_string(config_.access.users.size()) + " user(s) and " +
                 std::to_string(config_.api_keys.size()) + " API key(s) moved from iiifd.toml";
     });
+    publish_shoulders();
     return done;
 }
 
@@ -324,6 +438,8 @@ bool Directory::put_institution(const Actor& actor, const Institution& instituti
     bool created = false;
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
         std::optional<std::string> existing = edit.get(institution_key(institution.id));
+        if (!institution.shoulder.empty() && !edit.get(shoulder_key(institution.shoulder)))
+            bad("shoulder", "no such shoulder: \"" + institution.shoulder + "\"");
         Institution record = institution;
         record.created = existing ? institution_of(*existing).created : iiif::now_seconds();
         created = !existing;
@@ -446,6 +562,92 @@ Account Directory::change_account(const Actor& actor, const std::string& name,
                       name, account.institution, change_detail(change));
     });
     return account;
+}
+
+// ---- Shoulders --------------------------------------------------------------------------------
+
+std::vector<ShoulderRecord> Directory::shoulders() const {
+    std::vector<ShoulderRecord> found;
+    for (const auto& [key, value] : catalog_.registry_scan(kShoulderPrefix))
+        found.push_back(shoulder_of(value));
+    return found;
+}
+
+std::optional<ShoulderRecord> Directory::shoulder(std::string_view code) const {
+    if (code.empty() || code.size() > 16) return std::nullopt;
+    std::optional<std::string> text = catalog_.registry_get(shoulder_key(code));
+    if (!text) return std::nullopt;
+    return shoulder_of(*text);
+}
+
+ShoulderRecord Directory::create_shoulder(const Actor& actor, const ShoulderChange& change) {
+    if (!change.name) bad("name", "required");
+    check_shoulder_change(change);
+    ShoulderRecord shoulder;
+    catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
+        apply_shoulder_change(shoulder, change);
+        if (shoulder.institution.empty()) shoulder.institution = home_;
+        check_institution_exists(edit, shoulder.institution);
+        iiif::Json state = parse(edit.get(kStateKey).value_or("{}"));
+        std::int64_t next = integer_member(state.get(), "next_shoulder");
+        for (;; ++next) {
+            std::optional<std::string> code = allocated_code(next, config_.check_profile);
+            if (!code) throw iiif::IiifError(409, "no shoulder code is left to give");
+            if (!edit.get(shoulder_key(*code))) {
+                shoulder.code = *code;
+                break;
+            }
+        }
+        json_object_set_new(state.get(), "next_shoulder", json_integer(next + 1));
+        edit.put(kStateKey, iiif::json_text(state.get()));
+        shoulder.created = iiif::now_seconds();
+        edit.put(shoulder_key(shoulder.code), stored(shoulder_to_json(shoulder)));
+        audit_.record(actor, "shoulder.create", shoulder.code, shoulder.institution,
+                      json_pack("{s:s%}", "name", shoulder.name.data(), shoulder.name.size()));
+    });
+    publish_shoulders();
+    return shoulder;
+}
+
+ShoulderRecord Directory::change_shoulder(const Actor& actor, const std::string& code,
+                                          const ShoulderChange& change) {
+    check_shoulder_change(change);
+    ShoulderRecord shoulder;
+    catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
+        std::optional<std::string> existing = edit.get(shoulder_key(code));
+        if (code.empty() || code.size() > 16 || !existing)
+            throw iiif::IiifError(404, "no such shoulder");
+        shoulder = shoulder_of(*existing);
+        apply_shoulder_change(shoulder, change);
+        check_institution_exists(edit, shoulder.institution);
+        edit.put(shoulder_key(code), stored(shoulder_to_json(shoulder)));
+        audit_.record(actor, "shoulder.change", code, shoulder.institution);
+    });
+    publish_shoulders();
+    return shoulder;
+}
+
+std::string Directory::shoulder_for(const std::string& institution,
+                                    const std::vector<std::string>& sets,
+                                    const std::string& requested) const {
+    if (!requested.empty()) return requested;
+    const std::vector<ShoulderRecord> all = shoulders();
+    for (const ShoulderRecord& shoulder : all)
+        if (in_shoulder_sets(shoulder, sets)) return shoulder.code;
+    if (std::optional<Institution> owner = this->institution(institution);
+        owner && !owner->shoulder.empty())
+        return owner->shoulder;
+    return config_.default_shoulder;
+}
+
+void Directory::publish_shoulders() const {
+    std::vector<iiif::ShoulderInfo> infos;
+    for (const ShoulderRecord& shoulder : shoulders()) {
+        std::optional<Institution> owner = institution(shoulder.institution);
+        infos.push_back({shoulder.code, shoulder.name, shoulder.subject, shoulder.description,
+                         shoulder.service, owner ? owner->name : std::string()});
+    }
+    catalog_.set_shoulders(infos);
 }
 
 bool Directory::password_is(const std::string& name, std::string_view password) const {

@@ -41,6 +41,33 @@ struct Institution {
     std::string name;
     std::string homepage;  // optional, http(s)
     std::int64_t created = 0;
+    std::string shoulder{};  // the shoulder its deposits are minted under; empty: the default
+};
+
+// A sub-publisher of the NAAN: a shoulder, its code allocated by the platform (or registered in
+// iiifd.toml, [ark.shoulders.XXX]) and never given to another, with a name and description the
+// resolver's `?info` on ark:/NAAN/{code} shows, and the institution it belongs to.
+struct ShoulderRecord {
+    std::string code;  // 3 characters of the check profile's alphabet, e.g. "39D", "10B"
+    std::string name;
+    std::string subject;
+    std::string description;
+    std::string service;  // optional: where ark:/NAAN/{code} itself leads
+    std::string institution;
+    // Deposits into one of these sets (or their subsets) are minted under it.
+    std::vector<std::string> sets;
+    bool configured = false;  // from iiifd.toml
+    std::int64_t created = 0;
+};
+
+// What an administrator sends to make or change a shoulder: absent fields stay as they are.
+struct ShoulderChange {
+    std::optional<std::string> name{};
+    std::optional<std::string> subject{};
+    std::optional<std::string> description{};
+    std::optional<std::string> service{};
+    std::optional<std::string> institution{};
+    std::optional<std::vector<std::string>> sets{};
 };
 
 struct Account {
@@ -119,6 +146,20 @@ class Directory {
     // platform without an enabled administrator.
     Account change_account(const Actor& actor, const std::string& name, const AccountChange& change);
 
+    std::vector<ShoulderRecord> shoulders() const;
+    std::optional<ShoulderRecord> shoulder(std::string_view code) const;
+    // A new shoulder, its code the next the platform has not given (nor iiifd.toml named).
+    // IiifError 400 for a missing name, a bad field, an unknown institution or set spec.
+    ShoulderRecord create_shoulder(const Actor& actor, const ShoulderChange& change);
+    // IiifError 404 for an unknown code, 400 as above.
+    ShoulderRecord change_shoulder(const Actor& actor, const std::string& code,
+                                   const ShoulderChange& change);
+    // The shoulder a deposit is minted under: `requested` (checked by the caller: one of the
+    // owner's, or any for an administrator) when given, else the first whose sets hold one of
+    // `sets`, else the institution's, else [ark] default_shoulder.
+    std::string shoulder_for(const std::string& institution, const std::vector<std::string>& sets,
+                             const std::string& requested) const;
+
     // Whether `password` is the enabled account `name`'s (a tenth of a second either way).
     bool password_is(const std::string& name, std::string_view password) const;
 
@@ -135,6 +176,8 @@ class Directory {
 
   private:
     void check_institution_exists(const iiif::RegistryEdit& edit, const std::string& id) const;
+    // The shoulders recorded for the module's resolver (CatalogWriter::set_shoulders).
+    void publish_shoulders() const;
 
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
@@ -147,6 +190,7 @@ bool is_account_name(std::string_view text);
 bool is_institution_id(std::string_view text);
 
 json_t* institution_to_json(const Institution& institution);
+json_t* shoulder_to_json(const ShoulderRecord& shoulder);
 // Without the password hash: whether it has one.
 json_t* account_to_json(const Account& account);
 json_t* api_key_to_json(const ApiKey& key);

@@ -38,6 +38,35 @@ std::optional<std::string> text_field(const json_t* object, const char* key) {
     return std::string(json_string_value(value), json_string_length(value));
 }
 
+std::optional<std::vector<std::string>> strings_field(const json_t* object, const char* key) {
+    const json_t* value = json_object_get(object, key);
+    if (value == nullptr) return std::nullopt;
+    if (!json_is_array(value)) throw iiif::IiifError(400, std::string(key) + ": not an array");
+    std::vector<std::string> found;
+    size_t i;
+    json_t* item;
+    json_array_foreach(value, i, item) {
+        if (!json_is_string(item))
+            throw iiif::IiifError(400, std::string(key) + "[" + std::to_string(i) +
+                                           "]: not a string");
+        found.emplace_back(json_string_value(item), json_string_length(item));
+    }
+    return found;
+}
+
+ShoulderChange shoulder_change_of(const std::string& text) {
+    Json body = object_body(text, {"name", "subject", "description", "service", "institution",
+                                   "sets"});
+    ShoulderChange change;
+    change.name = text_field(body.get(), "name");
+    change.subject = text_field(body.get(), "subject");
+    change.description = text_field(body.get(), "description");
+    change.service = text_field(body.get(), "service");
+    change.institution = text_field(body.get(), "institution");
+    change.sets = strings_field(body.get(), "sets");
+    return change;
+}
+
 AccountChange account_change_of(const json_t* body) {
     AccountChange change;
     change.display_name = text_field(body, "display_name");
@@ -49,17 +78,7 @@ AccountChange account_change_of(const json_t* body) {
         if (!change.role)
             throw iiif::IiifError(400, "role: one of administrator, editor, reader");
     }
-    if (const json_t* groups = json_object_get(body, "groups")) {
-        if (!json_is_array(groups)) throw iiif::IiifError(400, "groups: not an array");
-        change.groups.emplace();
-        size_t i;
-        json_t* group;
-        json_array_foreach(groups, i, group) {
-            if (!json_is_string(group))
-                throw iiif::IiifError(400, "groups[" + std::to_string(i) + "]: not a string");
-            change.groups->emplace_back(json_string_value(group));
-        }
-    }
+    change.groups = strings_field(body, "groups");
     if (const json_t* disabled = json_object_get(body, "disabled")) {
         if (!json_is_boolean(disabled)) throw iiif::IiifError(400, "disabled: not a boolean");
         change.disabled = json_is_true(disabled);
@@ -95,11 +114,12 @@ void DirectoryRoutes::institutions(const HttpRequest& req, HttpResponse& res) {
 
 void DirectoryRoutes::put_institution(const HttpRequest& req, HttpResponse& res) {
     const ApiCaller caller = require_role(api_auth_, req, Role::administrator, "change institutions");
-    Json body = object_body(req.body, {"name", "homepage"});
+    Json body = object_body(req.body, {"name", "homepage", "shoulder"});
     Institution institution;
     institution.id = req.matches[1];
     institution.name = text_field(body.get(), "name").value_or("");
     institution.homepage = text_field(body.get(), "homepage").value_or("");
+    institution.shoulder = text_field(body.get(), "shoulder").value_or("");
     const bool created = directory_.put_institution(caller.audit(), institution);
     spdlog::info("directory: institution {} {} by {}", institution.id,
                  created ? "created" : "changed", caller.account.name);
@@ -190,6 +210,33 @@ void DirectoryRoutes::revoke_key(const HttpRequest& req, HttpResponse& res) {
     const ApiKey key = directory_.revoke_key(caller.audit(), req.matches[1], req.matches[2]);
     spdlog::info("directory: key {} of {} revoked by {}", key.id, key.account, caller.account.name);
     send_owned(res, 200, api_key_to_json(key));
+}
+
+// ---- Shoulders --------------------------------------------------------------------------------
+
+void DirectoryRoutes::shoulders(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "list shoulders");
+    json_t* list = json_array();
+    for (const ShoulderRecord& shoulder : directory_.shoulders())
+        json_array_append_new(list, shoulder_to_json(shoulder));
+    send_owned(res, 200, json_pack("{s:o}", "shoulders", list));
+}
+
+void DirectoryRoutes::create_shoulder(const HttpRequest& req, HttpResponse& res) {
+    const ApiCaller caller = require_role(api_auth_, req, Role::administrator, "make shoulders");
+    const ShoulderRecord shoulder =
+        directory_.create_shoulder(caller.audit(), shoulder_change_of(req.body));
+    spdlog::info("directory: shoulder {} ({}) made by {}", shoulder.code, shoulder.name,
+                 caller.account.name);
+    res.set_header("Location", "/api/v1/shoulders/" + shoulder.code);
+    send_owned(res, 201, shoulder_to_json(shoulder));
+}
+
+void DirectoryRoutes::change_shoulder(const HttpRequest& req, HttpResponse& res) {
+    const ApiCaller caller = require_role(api_auth_, req, Role::administrator, "change shoulders");
+    send_owned(res, 200,
+               shoulder_to_json(directory_.change_shoulder(caller.audit(), req.matches[1],
+                                                           shoulder_change_of(req.body))));
 }
 
 // ---- The audit log ----------------------------------------------------------------------------

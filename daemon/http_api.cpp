@@ -273,7 +273,10 @@ void HttpApi::Impl::routes() {
           std::tuple{"GET", "/api/v1/accounts/([^/]+)/keys", &D::keys},
           std::tuple{"POST", "/api/v1/accounts/([^/]+)/keys", &D::create_key},
           std::tuple{"DELETE", "/api/v1/accounts/([^/]+)/keys/([^/]+)", &D::revoke_key},
-          std::tuple{"GET", "/api/v1/audit", &D::audit}}) {
+          std::tuple{"GET", "/api/v1/audit", &D::audit},
+          std::tuple{"GET", "/api/v1/shoulders", &D::shoulders},
+          std::tuple{"POST", "/api/v1/shoulders", &D::create_shoulder},
+          std::tuple{"PATCH", "/api/v1/shoulders/([^/]+)", &D::change_shoulder}}) {
         server.route(method, path, [this, handler = handler](const Req& req, Res& res) {
             (directory_routes.*handler)(req, res);
         });

@@ -144,7 +144,8 @@ class PartnerRoutes {
 
 // The directory (directory.hpp): institutions, accounts and their API keys, and the audit log.
 //   GET    /api/v1/institutions              editors and administrators
-//   PUT    /api/v1/institutions/{id}         {"name", "homepage"}: administrators; 201 or 200
+//   PUT    /api/v1/institutions/{id}         {"name", "homepage", "shoulder"}: administrators;
+//                                            201 or 200
 //   DELETE /api/v1/institutions/{id}         administrators; 204
 //   GET    /api/v1/accounts                  administrators
 //   POST   /api/v1/accounts                  {"name", "display_name", "email", "role",
@@ -159,6 +160,11 @@ class PartnerRoutes {
 //   DELETE /api/v1/accounts/{name}/keys/{id} the same: the key revoked, 200 with its record
 //   GET    /api/v1/audit                     ?limit=&before=: administrators all of it, editors
 //                                            their institution's
+//   GET    /api/v1/shoulders                 editors and administrators
+//   POST   /api/v1/shoulders                 {"name", "subject", "description", "service",
+//                                            "institution", "sets"}: administrators; 201 with
+//                                            the code the platform gave it
+//   PATCH  /api/v1/shoulders/{code}          the same fields: administrators
 class DirectoryRoutes {
   public:
     DirectoryRoutes(Directory& directory, const ApiAuth& api_auth)
@@ -175,6 +181,9 @@ class DirectoryRoutes {
     void create_key(const HttpRequest& req, HttpResponse& res);
     void revoke_key(const HttpRequest& req, HttpResponse& res);
     void audit(const HttpRequest& req, HttpResponse& res);
+    void shoulders(const HttpRequest& req, HttpResponse& res);
+    void create_shoulder(const HttpRequest& req, HttpResponse& res);
+    void change_shoulder(const HttpRequest& req, HttpResponse& res);
 
   private:
     // The caller, when it is an administrator or the account the path names.

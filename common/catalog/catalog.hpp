@@ -222,6 +222,11 @@ class CatalogWriter {
     void set_publication(const PublicationSettings& settings);
     const PublicationSettings& publication() const { return publication_; }
 
+    // The registered shoulders the resolver describes (`?info` on ark:/NAAN/{shoulder}),
+    // recorded apart from the publication settings: they change no document, so recording
+    // them makes none again. Replaces those of the publication settings for the resolver.
+    void set_shoulders(const std::vector<ShoulderInfo>& shoulders);
+
     // Who may see what. Records the settings for the module, and the rules by which each object
     // gets its policy and watermark (resolve_access); when the rules or settings differ from
     // those recorded, every object and image is given its policy and watermark again and every

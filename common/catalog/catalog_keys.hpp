@@ -31,7 +31,8 @@
 //             (its own state). Opened by the writer alone; clear() keeps it
 //   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
 //             "access" -> access_settings_to_json() (what the module decides with),
-//             "access_rules" -> access_rules_to_json() (how objects got their policies)
+//             "access_rules" -> access_rules_to_json() (how objects got their policies),
+//             "shoulders" -> shoulders_to_json() (the registered shoulders, for the resolver)
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
@@ -52,6 +53,7 @@ inline constexpr std::string_view kSchemaKey = "schema";
 inline constexpr std::string_view kPublicationKey = "publication";
 inline constexpr std::string_view kAccessKey = "access";
 inline constexpr std::string_view kAccessRulesKey = "access_rules";
+inline constexpr std::string_view kShouldersKey = "shoulders";
 
 // The dirty key of the top collection (no set spec is a lone ':').
 inline constexpr std::string_view kTopDirtyKey = ":";

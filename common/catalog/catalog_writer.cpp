@@ -274,6 +274,7 @@ void CatalogWriter::clear() {
     txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
     txn.put(r.dirty_, kTopDirtyKey, "");
     txn.commit();
+    // The shoulders are iiifd's directory's: it records them again on its next start.
 }
 
 // ---- Settings, and every document made again --------------------------------------------------
@@ -289,6 +290,14 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
         txn.commit();
     }
     republish();
+}
+
+void CatalogWriter::set_shoulders(const std::vector<ShoulderInfo>& shoulders) {
+    const std::string json = shoulders_to_json(shoulders);
+    Txn txn(env_, 0);
+    if (txn.find(reader_.meta_, kShouldersKey) == std::optional<std::string_view>(json)) return;
+    txn.put(reader_.meta_, kShouldersKey, json);
+    txn.commit();
 }
 
 void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules& rules) {

@@ -27,6 +27,7 @@ struct ShoulderInfo {
     std::string subject;
     std::string description;
     std::string service;  // URL of the service behind it; may be empty
+    std::string institution{};  // the name of the institution it belongs to; may be empty
     bool operator==(const ShoulderInfo&) const = default;
 };
 
@@ -51,6 +52,11 @@ struct PublicationSettings {
 };
 
 std::string publication_settings_to_json(const PublicationSettings& settings);
+// The registered shoulders alone, as the catalog records them apart (meta "shoulders", which
+// iiifd rewrites when its directory's shoulders change, and which replaces the publication
+// settings' list for the resolver). Throws IiifError(500, "publication settings: ...").
+std::string shoulders_to_json(const std::vector<ShoulderInfo>& shoulders);
+std::vector<ShoulderInfo> shoulders_from_json(std::string_view text);
 // Throws IiifError(500, "publication settings: ...") on a malformed document.
 PublicationSettings publication_settings_from_json(std::string_view text);
 

@@ -25,7 +25,54 @@ void read_string(const json_t* object, const char* key, std::string& out,
     out.assign(json_string_value(value), json_string_length(value));
 }
 
+json_t* shoulders_json(const std::vector<ShoulderInfo>& list) {
+    json_t* shoulders = json_array();
+    for (const ShoulderInfo& info : list) {
+        json_t* shoulder = json_object();
+        set(shoulder, "shoulder", info.shoulder);
+        set(shoulder, "name", info.name);
+        set(shoulder, "subject", info.subject);
+        set(shoulder, "description", info.description);
+        set(shoulder, "service", info.service);
+        if (!info.institution.empty()) set(shoulder, "institution", info.institution);
+        json_array_append_new(shoulders, shoulder);
+    }
+    return shoulders;
+}
+
+std::vector<ShoulderInfo> shoulders_of_json(const json_t* shoulders, const std::string& where) {
+    if (!json_is_array(shoulders)) refuse_settings(where, "expected a list");
+    std::vector<ShoulderInfo> list;
+    size_t i;
+    json_t* item;
+    json_array_foreach(shoulders, i, item) {
+        const std::string field = where + "[" + std::to_string(i) + "]";
+        if (!json_is_object(item)) refuse_settings(field, "expected an object");
+        ShoulderInfo info;
+        read_string(item, "shoulder", info.shoulder, field + ".shoulder");
+        read_string(item, "name", info.name, field + ".name");
+        read_string(item, "subject", info.subject, field + ".subject");
+        read_string(item, "description", info.description, field + ".description");
+        read_string(item, "service", info.service, field + ".service");
+        read_string(item, "institution", info.institution, field + ".institution");
+        list.push_back(std::move(info));
+    }
+    return list;
+}
+
 }  // namespace
+
+std::string shoulders_to_json(const std::vector<ShoulderInfo>& shoulders) {
+    Json json(shoulders_json(shoulders));
+    return json_text(json.get());
+}
+
+std::vector<ShoulderInfo> shoulders_from_json(std::string_view text) {
+    json_error_t error;
+    Json document(json_loadb(text.data(), text.size(), 0, &error));
+    if (!document) refuse_settings("shoulders", std::string("not JSON: ") + error.text);
+    return shoulders_of_json(document.get(), "shoulders");
+}
 
 std::string publication_settings_to_json(const PublicationSettings& settings) {
     Json document(json_object());
@@ -41,17 +88,7 @@ std::string publication_settings_to_json(const PublicationSettings& settings) {
     json_object_set_new(root, "collection_page_size",
                         json_integer(static_cast<json_int_t>(settings.collection_page_size)));
     set(root, "naan", settings.naan);
-    json_t* shoulders = json_array();
-    for (const ShoulderInfo& info : settings.shoulders) {
-        json_t* shoulder = json_object();
-        set(shoulder, "shoulder", info.shoulder);
-        set(shoulder, "name", info.name);
-        set(shoulder, "subject", info.subject);
-        set(shoulder, "description", info.description);
-        set(shoulder, "service", info.service);
-        json_array_append_new(shoulders, shoulder);
-    }
-    json_object_set_new(root, "shoulders", shoulders);
+    json_object_set_new(root, "shoulders", shoulders_json(settings.shoulders));
     set(root, "ark_policy", settings.ark_policy);
     set(root, "global_resolver", settings.global_resolver);
     return json_text(root);
@@ -83,22 +120,8 @@ PublicationSettings publication_settings_from_json(std::string_view text_in) {
         settings.collection_page_size = static_cast<size_t>(json_integer_value(size));
     }
     read_string(root, "naan", settings.naan, "naan");
-    if (const json_t* shoulders = json_object_get(root, "shoulders")) {
-        if (!json_is_array(shoulders)) refuse_settings("shoulders", "expected a list");
-        size_t i;
-        json_t* item;
-        json_array_foreach(shoulders, i, item) {
-            const std::string field = "shoulders[" + std::to_string(i) + "]";
-            if (!json_is_object(item)) refuse_settings(field, "expected an object");
-            ShoulderInfo info;
-            read_string(item, "shoulder", info.shoulder, field + ".shoulder");
-            read_string(item, "name", info.name, field + ".name");
-            read_string(item, "subject", info.subject, field + ".subject");
-            read_string(item, "description", info.description, field + ".description");
-            read_string(item, "service", info.service, field + ".service");
-            settings.shoulders.push_back(std::move(info));
-        }
-    }
+    if (const json_t* shoulders = json_object_get(root, "shoulders"))
+        settings.shoulders = shoulders_of_json(shoulders, "shoulders");
     read_string(root, "ark_policy", settings.ark_policy, "ark_policy");
     read_string(root, "global_resolver", settings.global_resolver, "global_resolver");
     return settings;

@@ -187,7 +187,8 @@ HttpResponse shoulder_response(const PublicationSettings& settings, const Should
         return shoulder.service.empty() ? not_found("unknown ARK") : redirect(shoulder.service);
     const std::string ark = "ark:/" + settings.naan + "/" + shoulder.shoulder;
     Fields fields = {
-        {"who", or_unavailable(settings.institution)},
+        {"who", or_unavailable(shoulder.institution.empty() ? settings.institution
+                                                             : shoulder.institution)},
         {"what", shoulder.name.empty() ? "ARK shoulder " + ark : shoulder.name},
         {"when", std::string(kUnavailable)},
         {"where", shoulder.service.empty() ? ark_url(settings, ark) : shoulder.service},
@@ -352,12 +353,16 @@ const PublicationSettings* PublicationMemo::get(const CatalogReader& catalog) {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_read_) return settings_ ? &*settings_ : nullptr;
     std::optional<std::string> text = catalog.meta("publication");
+    std::optional<std::string> shoulders = catalog.meta("shoulders");
     if (!text) {
         settings_.reset();
-    } else if (!settings_ || *text != text_) {
+    } else if (!settings_ || *text != text_ || shoulders.value_or("") != shoulders_text_) {
         settings_.reset();
-        settings_ = publication_settings_from_json(*text);
+        PublicationSettings settings = publication_settings_from_json(*text);
+        if (shoulders) settings.shoulders = shoulders_from_json(*shoulders);
+        settings_ = std::move(settings);
         text_ = std::move(*text);
+        shoulders_text_ = shoulders.value_or("");
     }
     next_read_ = now + recheck_;
     return settings_ ? &*settings_ : nullptr;

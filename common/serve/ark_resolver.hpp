@@ -69,6 +69,7 @@ class PublicationMemo {
     std::chrono::milliseconds recheck_;
     std::chrono::steady_clock::time_point next_read_{};
     std::string text_;
+    std::string shoulders_text_;  // meta "shoulders" as last read; empty when absent
     std::optional<PublicationSettings> settings_;
 };
 

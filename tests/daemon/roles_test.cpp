@@ -4,10 +4,13 @@
 // keys made, shown once, revoked; the audit log.
 #include <catch2/catch.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "api_harness.hpp"
+#include "ark_resolver.hpp"
+#include "catalog.hpp"
 #include "signing.hpp"
 #include "test_images.hpp"
 
@@ -318,4 +321,76 @@ TEST_CASE("roles: iiifd account and iiifd institution manage the directory besid
     REQUIRE(json_array(audit.body, "entries").size() == 1);
     CHECK(json_text(json_array(audit.body, "entries")[0], "action") == "institution.create");
     CHECK(json_text(json_array(audit.body, "entries")[0], "via") == "command line");
+}
+
+TEST_CASE("roles: shoulders given by the platform, chosen per deposit, set and institution, and "
+          "described by the resolver",
+          "[roles]") {
+    Platform platform;
+    HttpResponse listed =
+        http("GET", platform.iiifd.url("/api/v1/shoulders"), platform.as["editor"]);
+    REQUIRE(listed.status == 200);
+    REQUIRE(json_array(listed.body, "shoulders").size() == 1);
+    CHECK(json_text(json_array(listed.body, "shoulders")[0], "code") == "fk4");
+    CHECK(platform.status("reader", "GET", "/api/v1/shoulders") == 403);
+    const std::string north_shoulder =
+        R"({"name": "North manuscripts", "description": "Manuscripts of the North Library",
+            "institution": "north", "sets": ["manuscripts"]})";
+    CHECK(platform.error("other_editor", "POST", "/api/v1/shoulders", north_shoulder) ==
+          "make shoulders: administrators only");
+    HttpResponse made =
+        http("POST", platform.iiifd.url("/api/v1/shoulders"), platform.as["admin"], north_shoulder);
+    REQUIRE(made.status == 201);
+    CHECK(json_text(made.body, "code") == "10b");
+    CHECK(json_text(made.body, "institution") == "north");
+    HttpResponse second = http("POST", platform.iiifd.url("/api/v1/shoulders"),
+                               platform.as["admin"], R"({"name": "North prints", "institution": "north"})");
+    REQUIRE(second.status == 201);
+    CHECK(json_text(second.body, "code") == "10c");
+    CHECK(platform.error("admin", "POST", "/api/v1/shoulders", R"({"name": "x", "institution": "south"})") ==
+          "institution: no such institution: \"south\"");
+    CHECK(platform.error("admin", "POST", "/api/v1/shoulders", R"({"subject": "no name"})") ==
+          "name: required");
+    CHECK(platform.status("editor", "PATCH", "/api/v1/shoulders/10c", R"({"name": "y"})") == 403);
+    CHECK(platform.status("admin", "PATCH", "/api/v1/shoulders/zzz", R"({"name": "y"})") == 404);
+    // The institution's own shoulder for what it deposits.
+    CHECK(platform.status("admin", "PUT", "/api/v1/institutions/north",
+                          R"({"name": "North Library", "shoulder": "10c"})") == 200);
+
+    auto deposit = [&](const std::string& role, const std::string& query,
+                       const std::string& metadata) {
+        std::vector<Part> parts = {
+            file_part(test_images::save(test_images::quadrants(64, 48), "s.jpg"))};
+        if (!metadata.empty()) parts.push_back(metadata_part(metadata));
+        HttpResponse answer = post_multipart(platform.iiifd.url("/api/v1/objects" + query),
+                                             platform.as.at(role), parts);
+        INFO(answer.body);
+        REQUIRE(answer.status == 202);
+        return json_text(answer.body, "ark");
+    };
+    // A set's shoulder first, then the institution's, then the default; or the one asked for.
+    CHECK(deposit("other_editor", "", R"({"sets": ["manuscripts:latin"]})")
+              .starts_with("ark:/99999/10b"));
+    CHECK(deposit("other_editor", "", "").starts_with("ark:/99999/10c"));
+    CHECK(deposit("editor", "", "").starts_with("ark:/99999/fk4"));
+    CHECK(deposit("other_editor", "?shoulder=10b", "").starts_with("ark:/99999/10b"));
+    HttpResponse not_theirs = post_multipart(
+        platform.iiifd.url("/api/v1/objects?shoulder=10b"), platform.as["editor"],
+        {file_part(test_images::save(test_images::quadrants(64, 48), "s.jpg"))});
+    CHECK(not_theirs.status == 403);
+    CHECK(json_text(not_theirs.body, "error") ==
+          "shoulder: this shoulder belongs to another institution");
+
+    // The module's resolver describes it from the catalog: ?info on ark:/99999/10b.
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> catalog =
+        iiif::CatalogReader::open(platform.iiifd.catalog_path(), &error);
+    REQUIRE(catalog);
+    iiif::ResolverRequest info{"GET", "/ark:/99999/10b", "info", true, "text/plain"};
+    const iiif::HttpResponse described = iiif::resolve_ark(catalog.get(), info);
+    CHECK(described.status == 200);
+    CHECK(described.body.find("who: North Library\n") != std::string::npos);
+    CHECK(described.body.find("what: North manuscripts\n") != std::string::npos);
+    CHECK(described.body.find("description: Manuscripts of the North Library\n") !=
+          std::string::npos);
 }

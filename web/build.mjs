@@ -1,5 +1,6 @@
 // Bundles the pages into dist/, the directory nginx serves at /: src/*.html (with the shared
-// header put in place of <!-- header -->), assets/{list,deposit,object}.js (each page's
+// header put in place of <!-- header -->, and the sign-in forms, src/signin.html, in place of
+// <!-- signin -->), assets/{list,deposit,object,accounts}.js (each page's
 // modules in one minified file, for the browsers of the last few years), assets/site.css, the
 // IIIF logo, and vendor/mirador/mirador.min.js (Mirador's own bundle, loaded before object.js).
 // Nothing is fetched at run time.
@@ -16,7 +17,7 @@ await rm(out, { recursive: true, force: true });
 await mkdir(join(out, "assets"), { recursive: true });
 
 await build({
-  entryPoints: ["list", "deposit", "object"].map((name) => ({ in: join(src, "js", `${name}.js`), out: name })),
+  entryPoints: ["list", "deposit", "object", "accounts"].map((name) => ({ in: join(src, "js", `${name}.js`), out: name })),
   outdir: join(out, "assets"),
   bundle: true,
   minify: true,
@@ -34,12 +35,15 @@ await build({
   logLevel: "warning",
 });
 
-const header = await readFile(join(src, "header.html"), "utf8");
+// The parts pages share: every page has the header, some the sign-in forms.
+const partials = {};
+for (const name of ["header", "signin"]) partials[name] = await readFile(join(src, `${name}.html`), "utf8");
 for (const name of await readdir(src)) {
-  if (!name.endsWith(".html") || name === "header.html") continue;
+  if (!name.endsWith(".html") || name.slice(0, -5) in partials) continue;
   const page = await readFile(join(src, name), "utf8");
   if (!page.includes("<!-- header -->")) throw new Error(`${name} has no <!-- header --> line`);
-  await writeFile(join(out, name), page.replace("<!-- header -->\n", header));
+  await writeFile(join(out, name),
+    page.replace(/<!-- (header|signin) -->\n/g, (line, part) => partials[part]));
 }
 await copyFile(join(src, "iiif-logo.svg"), join(out, "assets", "iiif-logo.svg"));
 

@@ -22,6 +22,8 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
+import { launchOptions } from "./pages.mjs";
+
 const base = process.env.IIIF_BASE;
 const ark = process.env.IIIF_ARK;
 const artifacts = process.env.IIIF_ARTIFACTS;
@@ -52,14 +54,6 @@ const TILE = "GET /0,0,512,512/512,/0/default.jpg";
 const heading = { en: ["This image is shown at a reduced size"] };
 const note = { en: ["Signed-in readers can see it in full."] };
 
-const launchOptions = {
-  executablePath: process.env.IIIF_CHROMIUM,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-};
 const viewport = { width: 1000, height: 900 };
 
 let browser;

@@ -10,12 +10,15 @@
 // none scrolls sideways on a phone. Screenshots: IIIF_ARTIFACTS/web-*.png.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
+
+import {
+  accessibilityViolations, clipboardPage, launchOptions, noSidewaysScroll, tabTo,
+} from "./pages.mjs";
 
 const base = process.env.IIIF_BASE;
 const apiKey = process.env.IIIF_KEY;
@@ -23,16 +26,6 @@ const password = process.env.IIIF_PASSWORD;
 const artifacts = process.env.IIIF_ARTIFACTS;
 const files = process.env.IIIF_FILES;
 const accessLog = process.env.IIIF_ACCESS_LOG;
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-const launchOptions = {
-  executablePath: process.env.IIIF_CHROMIUM,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-};
 
 const sizes = { "north.jpg": [1600, 1200], "south.png": [1200, 1600] };
 let browser;
@@ -48,10 +41,7 @@ after(async () => {
 });
 
 async function newPage(locale, viewport = { width: 1280, height: 900 }, extra = {}) {
-  const context = await browser.newContext({ locale, viewport, ...extra });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => scriptErrors.push(`${page.url()}: ${error.message}`));
+  const page = await clipboardPage(browser, base, scriptErrors, locale, viewport, extra);
   // File choosers are intercepted from the start: a listener added only when the chooser is
   // expected may be set up after the page has already opened it.
   page.fileChoosers = [];
@@ -64,33 +54,6 @@ async function nextFileChooser(page) {
   for (let i = 0; i < 100 && page.fileChoosers.length === 0; i += 1) await sleep(100);
   assert.equal(page.fileChoosers.length, 1, "the page opened no file chooser");
   return page.fileChoosers.shift();
-}
-
-// axe-core's WCAG 2.0/2.1 A and AA rules on the page (minus `exclude`): the violations, as
-// "rule: element" lines, which must be none.
-async function accessibilityViolations(page, exclude = []) {
-  await page.addScriptTag({ path: axePath });
-  return page.evaluate(async (excluded) => {
-    const result = await window.axe.run({ include: [["body"]], exclude: excluded.map((s) => [s]) },
-      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-  }, exclude);
-}
-
-async function noSidewaysScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
-// Keyboard only: presses Tab until the focused element matches `selector` (at most `limit`
-// presses), so that reaching a control is what a keyboard user does.
-async function tabTo(page, selector, limit = 60) {
-  const focused = () => page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
-  if (await focused()) return;
-  for (let i = 0; i < limit; i += 1) {
-    await page.keyboard.press("Tab");
-    if (await focused()) return;
-  }
-  throw new Error(`${selector} was not reached with ${limit} presses of Tab`);
 }
 
 // Records every change of each file row's state and progress bar, from now on.

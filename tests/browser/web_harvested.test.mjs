@@ -9,28 +9,19 @@
 // named after it, whose cards lead to the documents' pages. Every page passes axe-core's WCAG 2.1
 // A and AA rules (Mirador's own interface aside). Screenshots: IIIF_ARTIFACTS/web-harvested-*.png.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
+import { accessibilityViolations, launchOptions } from "./pages.mjs";
+
 const base = process.env.IIIF_BASE;
 const deposited = process.env.IIIF_ARK;
 const partnerPages = process.env.IIIF_PARTNER_PAGES;
 const artifacts = process.env.IIIF_ARTIFACTS;
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const institution = "Bibliothèque municipale de Test";
-
-const launchOptions = {
-  executablePath: process.env.IIIF_CHROMIUM,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-};
 
 let browser;
 const scriptErrors = [];
@@ -65,15 +56,6 @@ async function newPage(locale, viewport = { width: 1280, height: 900 }) {
     }
   });
   return page;
-}
-
-async function accessibilityViolations(page, exclude = []) {
-  await page.addScriptTag({ path: axePath });
-  return page.evaluate(async (excluded) => {
-    const result = await window.axe.run({ include: [["body"]], exclude: excluded.map((s) => [s]) },
-      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-  }, exclude);
 }
 
 async function pairs(page) {

@@ -96,3 +96,9 @@ export function copyField(id, value, what, live) {
     onclick: () => copyText(field.value, what, live, field) }, t("copy.button"));
   return h("div", { class: "copy-row" }, field, button);
 }
+
+// Says `text` in a status region, as an error (in the error colour) when `failed`.
+export function tell(status, text, failed = false) {
+  status.classList.toggle("error", failed);
+  status.textContent = text;
+}

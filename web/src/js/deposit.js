@@ -8,13 +8,11 @@
 import { copyField, encodeIdentifier, h, jsonOf, setUpPage } from "./common.js";
 import { formatBytes, t, tCount } from "./i18n.js";
 import { licenceChoices, licenceName } from "./licences.js";
+import { authHeaders, forgetSignIn, setUpSignIn } from "./signin.js";
 
 setUpPage("deposit");
 
 const $ = (id) => document.getElementById(id);
-const signinForms = $("signin-forms");
-const signedIn = $("signed-in");
-const signinStatus = $("signin-status");
 const fileInput = $("file-input");
 const fileList = $("file-list");
 const filesStatus = $("files-status");
@@ -26,18 +24,10 @@ const form = $("deposit-form");
 // ---- signing in -------------------------------------------------------------------------------
 
 let auth = null;  // the session answer: {via, user, groups, limits, sets, institution, policies}
-let apiKey = null;
 
-function authHeaders() {
-  return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
-}
-
-function showSignedIn() {
-  signinForms.hidden = Boolean(auth);
-  signedIn.hidden = !auth;
+function showSignedIn(session) {
+  auth = session;
   if (!auth) return;
-  $("signed-in-as").textContent = auth.via === "session" && auth.user
-    ? t("signin.asUser", { user: auth.user }) : t("signin.asKey");
   const limits = auth.limits || {};
   $("files-hint").textContent = t("files.hint", {
     size: formatBytes(limits.max_file_bytes), count: limits.max_files_per_object });
@@ -51,106 +41,6 @@ function showSignedIn() {
   checkLimits();
   renderFiles();
 }
-
-// Asks iiifd who we are: with the key when one is given, else with the session cookie.
-async function checkSession(key) {
-  const headers = key ? { Authorization: `Bearer ${key}` } : {};
-  const response = await fetch("/api/v1/session", { headers, credentials: "same-origin" });
-  if (response.status === 401 || response.status === 403) {
-    return { refused: response.status };
-  }
-  return { session: await jsonOf(response) };
-}
-
-async function signInWithKey(key) {
-  signinStatus.textContent = t("signin.checking");
-  try {
-    const answer = await checkSession(key);
-    if (answer.refused) {
-      signinStatus.textContent = t(answer.refused === 403 ? "signin.notDepositor" : "signin.refused");
-      return false;
-    }
-    apiKey = key;
-    auth = answer.session;
-    try {
-      sessionStorage.setItem("iiif-api-key", key);  // this tab only, gone when it closes
-    } catch {
-      // without storage the key lasts as long as the page
-    }
-    signinStatus.textContent = "";  // #signed-in-as says it (a status region too)
-    showSignedIn();
-    return true;
-  } catch (error) {
-    signinStatus.textContent = t("signin.error", { reason: error.message });
-    return false;
-  }
-}
-
-async function signInWithSession(quiet) {
-  try {
-    const answer = await checkSession(null);
-    if (answer.refused) {
-      if (!quiet) {
-        signinStatus.textContent = t(answer.refused === 403 ? "signin.notDepositor" : "signin.noSession");
-      }
-      return false;
-    }
-    apiKey = null;
-    auth = answer.session;
-    signinStatus.textContent = "";
-    showSignedIn();
-    return true;
-  } catch (error) {
-    if (!quiet) signinStatus.textContent = t("signin.error", { reason: error.message });
-    return false;
-  }
-}
-
-$("key-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const key = $("api-key").value.trim();
-  if (!key) {
-    signinStatus.textContent = t("signin.refused");
-    $("api-key").focus();
-    return;
-  }
-  if (await signInWithKey(key)) {
-    $("api-key").value = "";
-    $("choose").focus();
-  }
-});
-
-// The account: the auth service's sign-in page (the IIIF access service) in its own window;
-// when it closes, the session cookie it set is asked about.
-$("account-signin").addEventListener("click", () => {
-  const popup = window.open("/auth/login", "iiif-signin", "width=520,height=680");
-  if (!popup) {
-    signinStatus.textContent = t("signin.popupBlocked");
-    return;
-  }
-  const timer = setInterval(async () => {
-    if (!popup.closed) return;
-    clearInterval(timer);
-    window.focus();  // back from the sign-in window
-    if (await signInWithSession(false)) $("choose").focus();
-  }, 400);
-});
-
-$("signout").addEventListener("click", async () => {
-  if (auth?.via === "session") {
-    await fetch("/auth/logout", { credentials: "same-origin" }).catch(() => null);
-  }
-  try {
-    sessionStorage.removeItem("iiif-api-key");
-  } catch {
-    // nothing was kept
-  }
-  apiKey = null;
-  auth = null;
-  signinStatus.textContent = "";
-  showSignedIn();
-  $("account-signin").focus();
-});
 
 // ---- the files ----------------------------------------------------------------------------------
 
@@ -483,8 +373,7 @@ form.addEventListener("submit", async (event) => {
     if (status === 0) submitStatus.textContent = t("submit.network");
     else if (status === 503) submitStatus.textContent = t("submit.unavailable");
     else if (status === 401) {
-      auth = null;
-      showSignedIn();
+      forgetSignIn();
       submitStatus.textContent = t("submit.signInFirst");
     } else {
       submitStatus.textContent = t("submit.error", { reason: answer?.error || `HTTP ${status}` });
@@ -532,14 +421,4 @@ $("again").addEventListener("click", () => {
 
 // ---- start: a session already open, or a key given earlier in this tab -------------------------
 
-(async () => {
-  let stored = null;
-  try {
-    stored = sessionStorage.getItem("iiif-api-key");
-  } catch {
-    stored = null;
-  }
-  if (!(stored && (await signInWithKey(stored)))) await signInWithSession(true);
-  if (!auth) signinStatus.textContent = "";
-  renderFiles();
-})();
+setUpSignIn({ onChange: showSignedIn, focusAfter: "choose" }).then(renderFiles);

@@ -187,7 +187,7 @@ HttpServer::Limits HttpApi::Impl::limits(const DaemonConfig& config) {
 }
 
 // Before any route and any body: /oai admits max_concurrent requests at once; /api/ needs an
-// API key, or the session of a user who may deposit (the deposit page; api_auth.hpp);
+// account's API key or session (api_auth.hpp), whose role each route then checks;
 // /api/v1/public/ (the list page's listing and search) needs nothing.
 bool HttpApi::Impl::gate(const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {
     if (req.path == "/oai") return oai.refuse_beyond_limit(res, held);

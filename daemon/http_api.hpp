@@ -1,11 +1,15 @@
 // The deposit API on loopback (nginx proxies /api/v1/ to it), on HttpServer (http_server.hpp);
-// its handlers by audience in deposit_routes.cpp, public_routes.cpp and oai_routes.cpp.
+// its handlers by audience in deposit_routes.cpp, partner_routes.cpp, directory_routes.cpp
+// (institutions, accounts, keys, shoulders, the audit log: http_routes.hpp lists them),
+// public_routes.cpp and oai_routes.cpp. Who may call each: docs/ARCHITECTURE.md, "Who may do
+// what".
 //
-//   POST  /api/v1/objects          multipart: `file` parts in page order, optional `metadata`
-//                                  (JSON) -> 202 {"job", "ark", "status_url"}
+//   POST  /api/v1/objects          ?institution=&shoulder=, multipart: `file` parts in page
+//                                  order, optional `metadata` (JSON) -> 202 {"job", "ark",
+//                                  "status_url"}
 //   GET   /api/v1/jobs/{id}        the job's state and each file's state, progress and reason
-//   GET   /api/v1/session          who asks (a key or a session) and the deposit limits, sets,
-//                                  institution and policy names
+//   GET   /api/v1/session          who asks (a key or a session): the account, its role and
+//                                  institution; the deposit limits, sets and policy names
 //   GET   /api/v1/objects          ?cursor=&limit= -> {"objects": [{ark, title, updated,
 //                                  state}], "next_cursor"}
 //   GET   /api/v1/objects/{ark}    the object record (ARK raw with its slashes, or encoded)
@@ -14,15 +18,17 @@
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's
 //                                          masters and originals deleted for good
+//                                          (administrators only)
 //   GET   /api/v1/partners         the harvest partners (partners.hpp), each with its last harvest
 //   GET   /api/v1/partners/{id}    one of them
 //   GET   /api/v1/partners/{id}/harvests   ?limit=: its harvests, most recent first
-//   POST  /api/v1/partners/{id}/harvests   optional {"full": bool}: a harvest queued (API key
-//                                          only) -> 202 {"partner", "queued", "full"}; 409 when
-//                                          one of it is queued or running
+//   POST  /api/v1/partners/{id}/harvests   optional {"full": bool}: a harvest queued
+//                                          (administrators) -> 202 {"partner", "queued",
+//                                          "full"}; 409 when one of it is queued or running
 //   GET   /api/v1/partners/{id}/report     the quality report of its last harvest
-//   PUT   /api/v1/partners/{id}    defines or replaces a partner (API key only): 201 or 200
-//   DELETE /api/v1/partners/{id}   removes a partner defined through the API (API key only): 204
+//   PUT   /api/v1/partners/{id}    defines or replaces a partner (administrators): 201 or 200
+//   DELETE /api/v1/partners/{id}   removes a partner defined through the API (administrators):
+//                                  204
 //   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)
 //   GET   /api/v1/public/objects/{ark}  what the document page shows of an active object,
 //                                  described ones included (object_description_v3; no key)
@@ -35,11 +41,11 @@
 //
 // Metadata naming an access policy the configuration does not define is 400.
 //
-// Every /api/ request but /api/v1/public/ needs `Authorization: Bearer <key>` (one of
-// config.api_keys) or the session cookie of a depositor (api_auth.hpp). Errors are JSON
-// {"error": "..."} with their status: 400 bad metadata or no file, 401 no or wrong key or
-// session, 403 a session that may not deposit, a cross-site change made with one, or a change
-// of partners or a harvest asked for with one,
+// Every /api/ request but /api/v1/public/ needs `Authorization: Bearer <key>` (an account's
+// key) or an account's session cookie (api_auth.hpp). Errors are JSON {"error": "..."} with
+// their status: 400 bad metadata or no file, 401 no or wrong key or session, 403 a role that
+// may not (e.g. "purge an object: administrators only"), another institution's object, or a
+// cross-site change made with a session,
 // 404 unknown job, object or partner, 409 a state that forbids the change (or a harvest of the
 // partner queued or running), 413 too large, 415 not multipart, 503 Redis unreachable.
 #pragma once

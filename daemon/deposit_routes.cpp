@@ -16,6 +16,7 @@
 #include "http_routes.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
+#include "page_labels.hpp"
 #include "staging.hpp"
 #include "storage.hpp"
 
@@ -94,17 +95,25 @@ class DepositUpload : public HttpUpload {
             if (metadata_seen_) return refuse(400, "more than one metadata part");
             metadata_seen_ = true;
             target_ = Target::metadata;
+        } else if (name == "pages") {
+            if (pages_seen_) return refuse(400, "more than one pages part");
+            pages_seen_ = true;
+            target_ = Target::pages;
         } else {
-            return refuse(400, "unknown part \"" + name + "\" (expected file or metadata)");
+            return refuse(400, "unknown part \"" + name +
+                                   "\" (expected file, metadata or pages)");
         }
         return true;
     }
 
     bool data(const char* bytes, size_t length) override {
-        if (target_ == Target::metadata) {
-            metadata_.append(bytes, length);
-            if (metadata_.size() > kMaxMetadataBytes)
-                return refuse(413, "the metadata part is larger than " +
+        if (target_ == Target::metadata || target_ == Target::pages) {
+            std::string& text = target_ == Target::metadata ? metadata_ : pages_;
+            text.append(bytes, length);
+            if (text.size() > kMaxMetadataBytes)
+                return refuse(413, std::string("the ") +
+                                       (target_ == Target::metadata ? "metadata" : "pages") +
+                                       " part is larger than " +
                                        std::to_string(kMaxMetadataBytes) + " bytes");
             return true;
         }
@@ -126,6 +135,7 @@ class DepositUpload : public HttpUpload {
 
         iiif::ObjectMetadata metadata;
         if (metadata_seen_) metadata = iiif::parse_object_metadata(metadata_);
+        if (pages_seen_) apply_page_labels(pages_, files_);
         deposits_.check(metadata);
         for (const DepositFile& file : files_) fsync_file(file.staged_path);
         fsync_directory(staging_.directory);
@@ -144,7 +154,7 @@ class DepositUpload : public HttpUpload {
     }
 
   private:
-    enum class Target { none, file, metadata };
+    enum class Target { none, file, metadata, pages };
 
     bool refuse(int status, std::string reason) {
         problem_.emplace(status, std::move(reason));
@@ -191,6 +201,8 @@ class DepositUpload : public HttpUpload {
     std::vector<DepositFile> files_;
     std::string metadata_;
     bool metadata_seen_ = false;
+    std::string pages_;  // the page labels' part (page_labels.hpp)
+    bool pages_seen_ = false;
     Target target_ = Target::none;
     int fd_ = -1;
     std::int64_t file_bytes_ = 0;
@@ -370,6 +382,48 @@ void DepositRoutes::patch(const HttpRequest& req, HttpResponse& res) {
                               directory_.owner_of(changed),
                               json_pack("{s:s%}", "patch", req.body.data(), req.body.size()));
     send_json(res, 200, iiif::object_record_to_json(changed));
+}
+
+void DepositRoutes::pages(const HttpRequest& req, HttpResponse& res) {
+    require_role(api_auth_, req, Role::editor, "read objects");
+    const std::string ark = object_ark(req);
+    const iiif::ObjectRecord object = changes_.object(ark);
+    Json body(json_object());
+    json_object_set_new(body.get(), "ark", json_string(object.ark.c_str()));
+    json_object_set_new(body.get(), "version", json_integer(object.version));
+    json_t* pages = json_array();
+    for (const std::string& id : object.images) {
+        std::optional<iiif::ImageRecord> page = catalog_.reader().image(id);
+        if (!page) continue;
+        json_array_append_new(
+            pages, json_pack("{s:s,s:s,s:s%,s:i,s:i,s:s%}", "page", iiif::page_name(id).c_str(),
+                             "id", id.c_str(), "label", page->label.data(), page->label.size(),
+                             "width", page->source.width, "height", page->source.height,
+                             "file", page->original_name.data(), page->original_name.size()));
+    }
+    json_object_set_new(body.get(), "pages", pages);
+    json_object_set_new(body.get(), "structures", iiif::page_ranges_to_json(object.structures));
+    json_t* removed = json_array();
+    for (const std::string& id : object.removed)
+        json_array_append_new(removed, json_string(iiif::page_name(id).c_str()));
+    json_object_set_new(body.get(), "removed", removed);
+    res.set_header("Cache-Control", "no-store");
+    send_json(res, 200, json_text(body.get()));
+}
+
+void DepositRoutes::change_pages(const HttpRequest& req, HttpResponse& res) {
+    const std::string ark = object_ark(req);
+    const ApiCaller who = object_changer(req, ark, "change an object's pages");
+    const PagesChange change = parse_pages_change(req.body);
+    const std::int64_t before = changes_.object(ark).version;
+    const iiif::ObjectRecord changed = page_changes_.apply(ark, change);
+    if (changed.version != before)
+        directory_.audit().record(who.audit(), "object.pages", changed.ark,
+                                  directory_.owner_of(changed),
+                                  json_pack("{s:I,s:i}", "version",
+                                            static_cast<json_int_t>(changed.version), "pages",
+                                            static_cast<int>(changed.images.size())));
+    pages(req, res);
 }
 
 // POST .../withdraw, /reinstate, /purge (takedown.hpp).

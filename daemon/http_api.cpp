@@ -257,6 +257,10 @@ void HttpApi::Impl::routes() {
             deposits.takedown(req, res, action);
         });
     }
+    server.route("GET", "/api/v1/objects/(.+)/pages",
+                 [this](const Req& req, Res& res) { deposits.pages(req, res); });
+    server.route("PUT", "/api/v1/objects/(.+)/pages",
+                 [this](const Req& req, Res& res) { deposits.change_pages(req, res); });
     server.route("GET", "/api/v1/objects/(.+)",
                  [this](const Req& req, Res& res) { deposits.object(req, res); });
     server.route("PATCH", "/api/v1/objects/(.+)",

@@ -26,6 +26,7 @@
 #include "job_queue.hpp"
 #include "metadata_update.hpp"
 #include "oai_provider.hpp"
+#include "page_changes.hpp"
 #include "object_changes.hpp"
 #include "partners.hpp"
 #include "takedown.hpp"
@@ -76,7 +77,8 @@ class DepositRoutes {
           changes_(changes),
           directory_(directory),
           metadata_update_(changes_),
-          takedown_(changes_) {}
+          takedown_(changes_),
+          page_changes_(changes_) {}
 
     // Begins a deposit once its headers are in: its files stream to a staging directory.
     std::unique_ptr<HttpUpload> deposit(const HttpRequest& req);
@@ -86,6 +88,10 @@ class DepositRoutes {
     void object(const HttpRequest& req, HttpResponse& res);
     void patch(const HttpRequest& req, HttpResponse& res);
     void takedown(const HttpRequest& req, HttpResponse& res, TakedownAction action);
+    // GET .../{ark}/pages: its version, pages (name, id, label, size, file name), table of
+    // contents and pages taken out; PUT: a change of them (page_changes.hpp).
+    void pages(const HttpRequest& req, HttpResponse& res);
+    void change_pages(const HttpRequest& req, HttpResponse& res);
 
   private:
     // The caller, when they may change the object `ark` names: an administrator, or an editor
@@ -102,6 +108,7 @@ class DepositRoutes {
     const Directory& directory_;
     MetadataUpdate metadata_update_;
     Takedown takedown_;
+    PageChanges page_changes_;
 };
 
 // Harvest partners: editors and administrators read them; only administrators change them or

@@ -517,6 +517,7 @@ std::string ingest_job_to_json(const IngestJob& job) {
         json_array_append_new(files, entry);
         set_string(entry, "staged_path", file.staged_path, what);
         set_string(entry, "original_name", file.original_name, what);
+        if (!file.label.empty()) set_string(entry, "label", file.label, what);
     }
     json_object_set_new(json.get(), "metadata", iiif::object_metadata_to_json(job.metadata));
     set_string(json.get(), "origin", job.origin, what);
@@ -541,7 +542,8 @@ IngestJob ingest_job_from_json(const std::string& text) {
             throw std::runtime_error(what + ": files[" + std::to_string(index) +
                                      "] must be an object");
         job.files.push_back(
-            {get_string(entry, "staged_path", what), get_string(entry, "original_name", what)});
+            {get_string(entry, "staged_path", what), get_string(entry, "original_name", what),
+             json_object_get(entry, "label") ? get_string(entry, "label", what) : std::string()});
     }
     const json_t* metadata = json_object_get(json.get(), "metadata");
     if (metadata) {
@@ -601,6 +603,10 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
                 outcome.progress = percent;
                 report(i);
             }));
+            if (images.back().label != job.files[i].label) {
+                images.back().label = job.files[i].label;
+                reused = false;
+            }
             all_reused = all_reused && reused;
             outcome.state = FileState::done;
             outcome.page = page;

@@ -22,6 +22,7 @@ namespace iiifd {
 struct DepositFile {
     std::string staged_path;    // where the deposit left the bytes (staging dir)
     std::string original_name;  // file name as the depositor named it
+    std::string label{};        // the page's label ("f. 1r"); empty: its number
 };
 
 struct IngestJob {

@@ -241,7 +241,19 @@ bool ObjectStore::is_object_file(std::string_view file_name) {
 }
 
 bool ObjectStore::is_object_content(std::string_view directory_name) {
-    return directory_name == "originals" || directory_name == "masters";
+    return directory_name == "originals" || directory_name == "masters" ||
+           directory_name == "versions";
+}
+
+void ObjectStore::keep_version(const iiif::ObjectRecord& current) const {
+    const ObjectFiles where = files(current.ark);
+    const std::string kept =
+        where.directory + "/versions/v" + std::to_string(current.version) + ".json";
+    if (fs::exists(kept)) return;
+    const std::optional<std::string> text = contents_of(where.object_file);
+    if (!text) throw iiif::IiifError(500, where.object_file + ": cannot read");
+    make_directories(where.directory + "/versions");
+    write_file_atomically(kept, *text);
 }
 
 }  // namespace iiifd

@@ -6,6 +6,8 @@
 //                                       "images": [ImageRecord...]}
 //   {root}/{NAAN}/{name}/source.{prefix}.xml   a harvested object's record as its partner sent
 //                                       it, in each metadata format harvested (oai_dc...)
+//   {root}/{NAAN}/{name}/versions/v{n}.json   object.json as it was at version n, kept when a
+//                                       change of pages made version n + 1
 //   {root}/{NAAN}/{name}/originals/    the deposited files, byte for byte
 //   {root}/{NAAN}/{name}/masters/      the pyramidal masters
 //   {root}/quarantine/{NAAN}/{name}/masters   a withdrawn object's masters
@@ -83,6 +85,9 @@ class ObjectStore {
     // records in another format than oai_dc, the object as it was).
     void write_source_records(
         const std::vector<std::pair<std::string, std::string>>& records) const;
+    // Keeps object.json as it is now as versions/v{version}.json, before a change of pages makes
+    // a new version (a version kept already stays as it was).
+    void keep_version(const iiif::ObjectRecord& current) const;
     // Throws std::runtime_error naming what is wrong (unreadable, not JSON, unknown schema...).
     static StoredObject read(const std::string& object_file);
 

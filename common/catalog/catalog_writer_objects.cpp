@@ -104,12 +104,16 @@ struct ObjectStore {
         unindex_dates(previous, key);
     }
 
-    // Pages the object no longer lists go, with their idempotency entries (files).
+    // Pages the object no longer lists go, with their idempotency entries (files); those it
+    // lists as removed stay, as tombstones.
     void drop_unlisted_pages(const ObjectRecord& previous, const StoredEntry& entry) {
         for (const std::string& id : previous.images) {
             auto page = catalog_image_key(id);
-            if (!page || std::find(entry.page_keys.begin(), entry.page_keys.end(), *page) !=
-                             entry.page_keys.end())
+            if (!page ||
+                std::find(entry.page_keys.begin(), entry.page_keys.end(), *page) !=
+                    entry.page_keys.end() ||
+                std::find(entry.object.removed.begin(), entry.object.removed.end(), id) !=
+                    entry.object.removed.end())
                 continue;
             if (auto old = txn.find(images, *page)) {
                 ImageRecord gone = image_record_from_json(*old);
@@ -156,7 +160,13 @@ struct ObjectStore {
                     txn.erase(files, file_key(entry.key, replaced.original_sha256));
             }
             txn.put(images, *page, image_record_to_json(image));
-            if (!image.original_sha256.empty())
+            // A removed page's original may come back as a new page.
+            const bool removed = std::find(entry.object.removed.begin(),
+                                           entry.object.removed.end(),
+                                           image.id) != entry.object.removed.end();
+            if (!image.original_sha256.empty() && removed)
+                txn.erase(files, file_key(entry.key, image.original_sha256));
+            else if (!image.original_sha256.empty())
                 txn.put(files, file_key(entry.key, image.original_sha256),
                         std::to_string(image.index));
         }

@@ -46,7 +46,10 @@ std::map<std::string_view, std::vector<LangValue>> dublin_core(const Publication
         add("identifier", manifest_url(settings, ApiVersion::v3, object.ark));
     add("rights", canonical_rights(object.metadata.license));
     const std::string institution = holding_institution(settings, object);
-    add("source", institution);
+    // Where the original is: the holding institution and, when known, its shelfmark.
+    add("source", object.metadata.shelfmark.empty()
+                      ? institution
+                      : institution + ", " + object.metadata.shelfmark);
     if (!values_of(object.metadata, "publisher")) add("publisher", institution);
     return dc;
 }
@@ -114,6 +117,7 @@ void write_edm(XmlWriter& out, const PublicationSettings& settings, const Object
     std::vector<LangValue> identifiers{{object.ark, ""}};
     if (const auto* given = values_of(object.metadata, "identifier"))
         identifiers.insert(identifiers.end(), given->begin(), given->end());
+    if (!object.metadata.shelfmark.empty()) identifiers.push_back({object.metadata.shelfmark, ""});
     dc["identifier"] = identifiers;
     if (!dc.count("title") && !dc.count("description")) dc["title"].push_back({object.ark, ""});
     if (!dc.count("subject") && !dc.count("type") && !dc.count("coverage"))

@@ -294,6 +294,8 @@ void apply_field(ObjectMetadata& metadata, std::string_view name, const json_t* 
         metadata.license = std::move(uri);
     } else if (name == "provider") {
         metadata.provider = clear ? std::string() : element_value(value, field);
+    } else if (name == "shelfmark") {
+        metadata.shelfmark = clear ? std::string() : element_value(value, field);
     } else if (name == "access") {
         metadata.access = clear ? std::string() : policy_name(value);
     } else if (name == "behavior") {
@@ -373,6 +375,7 @@ void check_metadata_limits(const ObjectMetadata& metadata) {
         }
     }
     if (metadata.provider.size() > kMaxMetadataValueBytes) refuse("provider", too_long);
+    if (metadata.shelfmark.size() > kMaxMetadataValueBytes) refuse("shelfmark", too_long);
     if (metadata.origin) {
         for (const auto& [name, value] : origin_texts(*metadata.origin))
             if (value->size() > kMaxMetadataValueBytes)
@@ -428,6 +431,9 @@ json_t* object_metadata_to_json(const ObjectMetadata& metadata) {
     if (!metadata.provider.empty())
         json_object_set_new(object, "provider",
                             json_stringn(metadata.provider.data(), metadata.provider.size()));
+    if (!metadata.shelfmark.empty())
+        json_object_set_new(object, "shelfmark",
+                            json_stringn(metadata.shelfmark.data(), metadata.shelfmark.size()));
     if (!metadata.access.empty())
         json_object_set_new(object, "access",
                             json_stringn(metadata.access.data(), metadata.access.size()));

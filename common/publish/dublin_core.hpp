@@ -34,6 +34,7 @@ struct ObjectMetadata {
     std::vector<std::string> sets;                     // set specs, hierarchical with ':'
     std::string license;                               // licence URI (CC or RightsStatements)
     std::string provider;                              // the holding institution
+    std::string shelfmark;  // where the holding institution keeps it ("Ms. 1234", "Latin 8878")
     // The object's own access policy (access.hpp), a name iiifd's configuration defines; empty:
     // that of its sets, else the default.
     std::string access;
@@ -60,6 +61,7 @@ void check_metadata_limits(const ObjectMetadata& metadata);
 // Parses the deposit API's metadata JSON:
 //   {"title": [{"value": "...", "lang": "fr"}], "creator": [...], ..., "sets": ["a:b"],
 //    "license": "https://creativecommons.org/licenses/by/4.0/", "provider": "...",
+//    "shelfmark": "Ms. 1234",
 //    "behavior": ["paged"], "viewingDirection": "right-to-left", "access": "campus"}
 // A plain string is accepted for an element as one value without a language (and for "sets" or
 // "behavior" as one value); null or [] is no value; a set named twice is one. Unknown keys,

@@ -15,6 +15,7 @@
 #include "iiif_error.hpp"
 #include "json.hpp"
 #include "records.hpp"
+#include "structures.hpp"
 
 namespace iiif {
 
@@ -212,6 +213,11 @@ json_t* thumbnail_v3(const PublicationSettings& settings, const ImageRecord& pag
     return array_of(image_v3(settings, page, size_segment(size), size, access));
 }
 
+// A page's label: its own, else its number.
+std::string page_label(const ImageRecord& page) {
+    return page.label.empty() ? std::to_string(page.index) : page.label;
+}
+
 json_t* canvas_v3(const PublicationSettings& settings, const std::string& base,
                   const ImageRecord& page, const AccessSettings* access) {
     const std::string n = "f" + std::to_string(page.index);
@@ -233,9 +239,11 @@ json_t* canvas_v3(const PublicationSettings& settings, const std::string& base,
     json_t* canvas = json_object();
     set(canvas, "id", canvas_id);
     set(canvas, "type", "Canvas");
-    set(canvas, "label", single_language_map("none", std::to_string(page.index)));
+    set(canvas, "label", single_language_map("none", page_label(page)));
     set(canvas, "width", json_integer(size.width));
     set(canvas, "height", json_integer(size.height));
+    // What viewers show in their strip of pages, without asking the image service first.
+    set(canvas, "thumbnail", thumbnail_v3(settings, page, access));
     set(canvas, "items", array_of(annotation_page));
     return canvas;
 }
@@ -248,6 +256,12 @@ json_t* metadata_v3(const ObjectMetadata& metadata) {
         json_t* pair = json_object();
         set(pair, "label", english_french(kElementNames[i].english, kElementNames[i].french));
         set(pair, "value", language_map(*values));
+        json_array_append_new(pairs, pair);
+    }
+    if (!metadata.shelfmark.empty()) {
+        json_t* pair = json_object();
+        set(pair, "label", english_french("Shelfmark", "Cote"));
+        set(pair, "value", single_language_map("none", metadata.shelfmark));
         json_array_append_new(pairs, pair);
     }
     return pairs;
@@ -368,6 +382,12 @@ json_t* metadata_v2(const ObjectMetadata& metadata) {
         set(pair, "value", value_v2(*values));
         json_array_append_new(pairs, pair);
     }
+    if (!metadata.shelfmark.empty()) {
+        json_t* pair = json_object();
+        set(pair, "label", value_v2({{"Shelfmark", "en"}, {"Cote", "fr"}}));
+        set(pair, "value", metadata.shelfmark);
+        json_array_append_new(pairs, pair);
+    }
     return pairs;
 }
 
@@ -416,9 +436,11 @@ json_t* canvas_v2(const PublicationSettings& settings, const std::string& base,
     json_t* canvas = json_object();
     set(canvas, "@id", canvas_id);
     set(canvas, "@type", "sc:Canvas");
-    set(canvas, "label", std::to_string(page.index));
+    set(canvas, "label", page_label(page));
     set(canvas, "width", json_integer(size.width));
     set(canvas, "height", json_integer(size.height));
+    const Size thumbnail = thumbnail_size(page.source.width, page.source.height);
+    set(canvas, "thumbnail", image_v2(settings, page, size_segment(thumbnail), thumbnail, access));
     set(canvas, "images", array_of(annotation));
     return canvas;
 }
@@ -585,6 +607,8 @@ std::string manifest_v3(const PublicationSettings& settings, const ObjectRecord&
     for (const ImageRecord* page : shown)
         json_array_append_new(canvases, canvas_v3(settings, base, *page, access));
     set(root, "items", canvases);
+    if (json_t* structures = structures_v3(base, object.structures, shown))
+        set(root, "structures", structures);
     return json_text(root);
 }
 
@@ -649,6 +673,8 @@ std::string manifest_v2(const PublicationSettings& settings, const ObjectRecord&
     set(sequence, "@type", "sc:Sequence");
     set(sequence, "canvases", canvases);
     set(root, "sequences", array_of(sequence));
+    if (json_t* structures = structures_v2(base, object.structures, shown))
+        set(root, "structures", structures);
     return json_text(root);
 }
 

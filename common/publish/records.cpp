@@ -78,6 +78,57 @@ std::string_view record_state_name(RecordState state) {
 // ---- Object and image records
 // ----------------------------------------------------------------------------------
 
+std::string page_name(std::string_view image_id) {
+    const size_t slash = image_id.rfind('/');
+    if (slash == std::string_view::npos || slash + 1 >= image_id.size() ||
+        image_id[slash + 1] != 'f')
+        return {};
+    return std::string(image_id.substr(slash + 1));
+}
+
+json_t* page_ranges_to_json(const std::vector<PageRange>& ranges) {
+    json_t* list = json_array();
+    for (const PageRange& range : ranges) {
+        json_t* item = json_object();
+        json_object_set_new(item, "label", json_stringn(range.label.data(), range.label.size()));
+        json_t* pages = json_array();
+        for (const std::string& page : range.pages)
+            json_array_append_new(pages, json_stringn(page.data(), page.size()));
+        json_object_set_new(item, "pages", pages);
+        json_object_set_new(item, "ranges", page_ranges_to_json(range.ranges));
+        json_array_append_new(list, item);
+    }
+    return list;
+}
+
+std::optional<std::vector<PageRange>> page_ranges_from_json(const json_t* list, int depth) {
+    if (!json_is_array(list) || depth > kMaxRangeDepth) return std::nullopt;
+    std::vector<PageRange> ranges;
+    size_t i;
+    json_t* item;
+    json_array_foreach(list, i, item) {
+        const json_t* label = json_object_get(item, "label");
+        const json_t* pages = json_object_get(item, "pages");
+        if (!json_is_object(item) || !json_is_string(label)) return std::nullopt;
+        PageRange range;
+        range.label.assign(json_string_value(label), json_string_length(label));
+        if (pages != nullptr && !json_is_array(pages)) return std::nullopt;
+        size_t j;
+        json_t* page;
+        json_array_foreach(pages, j, page) {
+            if (!json_is_string(page)) return std::nullopt;
+            range.pages.emplace_back(json_string_value(page), json_string_length(page));
+        }
+        if (const json_t* nested = json_object_get(item, "ranges")) {
+            std::optional<std::vector<PageRange>> children = page_ranges_from_json(nested, depth + 1);
+            if (!children) return std::nullopt;
+            range.ranges = std::move(*children);
+        }
+        ranges.push_back(std::move(range));
+    }
+    return ranges;
+}
+
 std::string object_record_to_json(const ObjectRecord& record) {
     Json json(json_object());
     set_text(json.get(), "ark", record.ark);
@@ -94,6 +145,15 @@ std::string object_record_to_json(const ObjectRecord& record) {
         set_text(json.get(), "withdrawn_reason", record.withdrawn_reason);
     set_text(json.get(), "policy", record.policy);
     if (!record.institution.empty()) set_text(json.get(), "institution", record.institution);
+    if (record.version != 1) json_object_set_new(json.get(), "version", json_integer(record.version));
+    if (!record.removed.empty()) {
+        json_t* removed = json_array();
+        for (const std::string& id : record.removed)
+            json_array_append_new(removed, json_stringn(id.data(), id.size()));
+        json_object_set_new(json.get(), "removed", removed);
+    }
+    if (!record.structures.empty())
+        json_object_set_new(json.get(), "structures", page_ranges_to_json(record.structures));
     return json_text(json.get());
 }
 
@@ -125,6 +185,18 @@ ObjectRecord object_record_from_json(std::string_view text) {
     record.policy = read.text("policy");
     if (record.policy.empty()) record.policy = "public";
     record.institution = read.text("institution");
+    record.version = read.integer("version", 1);
+    const json_t* removed = json_object_get(json.get(), "removed");
+    if (removed && !json_is_array(removed)) read.corrupt("removed");
+    json_array_foreach(removed, i, id) {
+        if (!json_is_string(id)) read.corrupt("removed");
+        record.removed.emplace_back(json_string_value(id), json_string_length(id));
+    }
+    if (const json_t* structures = json_object_get(json.get(), "structures")) {
+        std::optional<std::vector<PageRange>> ranges = page_ranges_from_json(structures);
+        if (!ranges) read.corrupt("structures");
+        record.structures = std::move(*ranges);
+    }
     return record;
 }
 
@@ -145,6 +217,7 @@ std::string image_record_to_json(const ImageRecord& record) {
     set_text(json.get(), "policy", record.policy);
     if (!record.watermark.empty()) set_text(json.get(), "watermark", record.watermark);
     if (!record.rights.empty()) set_text(json.get(), "rights", record.rights);
+    if (!record.label.empty()) set_text(json.get(), "label", record.label);
     return json_text(json.get());
 }
 
@@ -170,6 +243,7 @@ ImageRecord image_record_from_json(std::string_view text) {
     if (record.policy.empty()) record.policy = "public";
     record.watermark = read.text("watermark");
     record.rights = read.text("rights");
+    record.label = read.text("label");
     return record;
 }
 

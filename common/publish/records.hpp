@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,17 @@ struct ImageRecord {
     std::string policy = "public";
     std::string watermark;
     std::string rights;  // the object's licence URI (info.json's "rights"), empty when none
+    // How the page is called ("f. 12r", "p. 3", "plate II"); empty: its number.
+    std::string label;
+};
+
+// A range of an object's table of contents (a IIIF Presentation Range): its label, the pages
+// it holds itself (their names, "f3", in reading order), then the ranges nested in it.
+struct PageRange {
+    std::string label;
+    std::vector<std::string> pages;
+    std::vector<PageRange> ranges;
+    bool operator==(const PageRange&) const = default;
 };
 
 struct ObjectRecord {
@@ -52,7 +64,24 @@ struct ObjectRecord {
     // The institution the object belongs to: the id of one in iiifd's directory, whose editors
     // may change it. Empty in a record from before institutions: the home institution's.
     std::string institution;
+    // Its version: 1 as deposited, one more at each change of its pages (added, replaced,
+    // removed, reordered, labelled) or of its table of contents.
+    std::int64_t version = 1;
+    // Pages taken out of it, by image id: kept as withdrawn records, so that their ids answer
+    // 410, never reused.
+    std::vector<std::string> removed;
+    // Its table of contents.
+    std::vector<PageRange> structures;
 };
+
+// An image id's page name: "f3" of "ark:/.../f3"; empty when it has none.
+std::string page_name(std::string_view image_id);
+
+// A table of contents as JSON, [{"label", "pages": ["f3"...], "ranges": [...]}...] (a new
+// reference), and back: nullopt when it is not that shape or nests deeper than kMaxRangeDepth.
+inline constexpr int kMaxRangeDepth = 8;
+json_t* page_ranges_to_json(const std::vector<PageRange>& ranges);
+std::optional<std::vector<PageRange>> page_ranges_from_json(const json_t* list, int depth = 1);
 
 // An object without images: described, not digitised (a partner's record harvested without its
 // images). It is stored, listed and harvested like any other, but has no IIIF manifest (a

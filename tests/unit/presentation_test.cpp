@@ -800,3 +800,77 @@ TEST_CASE("presentation: a page under a controlled policy declares its Auth 2.0 
     CHECK(manifest_v3(settings(), object(), {controlled, open}) ==
           manifest_v3(settings(), object(), {page(1), open}));
 }
+
+// ---- Books: page labels, a table of contents, the pages' thumbnails ----------------------------
+
+namespace {
+
+// A book of four pages shown in the order f3, f1, f4 (f2 taken out), labelled, with a
+// two-level table of contents.
+struct Book {
+    ObjectRecord record = object(R"({"title": "Livre d'heures", "shelfmark": "Ms. 1234",
+                                     "behavior": ["paged"], "viewingDirection": "left-to-right"})");
+    std::vector<ImageRecord> pages;
+    Book() {
+        for (int n : {3, 1, 4}) {
+            ImageRecord shown = page(n, 1000, 1400);
+            shown.label = n == 3 ? "f. 1r" : n == 1 ? "f. 1v" : "";
+            pages.push_back(shown);
+        }
+        record.structures = {
+            PageRange{"Calendar", {"f3"}, {PageRange{"January", {"f1"}, {}}}},
+            PageRange{"Hours of the Virgin", {"f4", "f2"}, {}},
+            PageRange{"Lost leaves", {"f2"}, {}}};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("presentation: a book's canvases carry their labels and thumbnails, its table of "
+          "contents its ranges",
+          "[presentation]") {
+    const Book book;
+    const std::string v3 = manifest_v3(settings(), book.record, book.pages);
+    const std::string canvas = std::string(kBase) + "/iiif/3/" + std::string(kArk) + "/canvas/";
+    CHECK(at(v3, "items/0/id") == canvas + "f3");
+    CHECK(at(v3, "items/0/label/none/0") == "f. 1r");
+    CHECK(at(v3, "items/1/label/none/0") == "f. 1v");
+    CHECK(at(v3, "items/2/label/none/0") == "4");
+    CHECK(at(v3, "items/0/thumbnail/0/type") == "Image");
+    CHECK(at(v3, "items/0/thumbnail/0/width") == "143");
+    CHECK(at(v3, "metadata/1/label/en/0") == "Shelfmark");
+    CHECK(at(v3, "metadata/1/value/none/0") == "Ms. 1234");
+    // Two ranges at the top (the one left with no page shown is left out), one nested.
+    CHECK(size_at(v3, "structures") == 2);
+    const std::string range = std::string(kBase) + "/iiif/3/" + std::string(kArk) + "/range/";
+    CHECK(at(v3, "structures/0/id") == range + "r1");
+    CHECK(at(v3, "structures/0/type") == "Range");
+    CHECK(at(v3, "structures/0/label/none/0") == "Calendar");
+    CHECK(at(v3, "structures/0/items/0/id") == canvas + "f3");
+    CHECK(at(v3, "structures/0/items/0/type") == "Canvas");
+    CHECK(at(v3, "structures/0/items/1/type") == "Range");
+    CHECK(at(v3, "structures/0/items/1/id") == range + "r2");
+    CHECK(at(v3, "structures/0/items/1/label/none/0") == "January");
+    CHECK(at(v3, "structures/0/items/1/items/0/id") == canvas + "f1");
+    CHECK(at(v3, "structures/1/label/none/0") == "Hours of the Virgin");
+    CHECK(size_at(v3, "structures/1/items") == 1);
+    CHECK(presentation_schema::validate(
+              {presentation_schema::write_document("book-ranges.json", v3)}) == 0);
+
+    const std::string v2 = manifest_v2(settings(), book.record, book.pages);
+    const std::string canvas2 = std::string(kBase) + "/iiif/2/" + std::string(kArk) + "/canvas/";
+    CHECK(at(v2, "sequences/0/canvases/0/label") == "f. 1r");
+    CHECK(at(v2, "sequences/0/canvases/0/thumbnail/@type") == "dctypes:Image");
+    CHECK(size_at(v2, "structures") == 3);
+    CHECK(at(v2, "structures/0/label") == "Calendar");
+    CHECK(at(v2, "structures/0/canvases/0") == canvas2 + "f3");
+    CHECK(at(v2, "structures/0/ranges/0") ==
+          std::string(kBase) + "/iiif/2/" + std::string(kArk) + "/range/r2");
+    CHECK(at(v2, "structures/1/label") == "January");
+    CHECK(at(v2, "structures/2/label") == "Hours of the Virgin");
+
+    // Without a table of contents, no structures.
+    ObjectRecord plain = book.record;
+    plain.structures.clear();
+    CHECK(at(manifest_v3(settings(), plain, book.pages), "structures") == "(absent)");
+}

@@ -5,7 +5,8 @@
 // what".
 //
 //   POST  /api/v1/objects          ?institution=&shoulder=, multipart: `file` parts in page
-//                                  order, optional `metadata` (JSON) -> 202 {"job", "ark",
+//                                  order, optional `metadata` (JSON) and `pages` (JSON, the
+//                                  pages' labels: page_labels.hpp) -> 202 {"job", "ark",
 //                                  "status_url"}
 //   GET   /api/v1/jobs/{id}        the job's state and each file's state, progress and reason
 //   GET   /api/v1/session          who asks (a key or a session): the account, its role and
@@ -14,6 +15,9 @@
 //                                  state}], "next_cursor"}
 //   GET   /api/v1/objects/{ark}    the object record (ARK raw with its slashes, or encoded)
 //   PATCH /api/v1/objects/{ark}    metadata JSON: the keys given replace the object's
+//   GET   /api/v1/objects/{ark}/pages  its version, pages (name, id, label, size, file name),
+//                                  table of contents and pages taken out
+//   PUT   /api/v1/objects/{ark}/pages  a change of them (page_changes.hpp): the answer as GET
 //   POST  /api/v1/objects/{ark}/withdraw   {"reason", "requested_by"}: takedown, logged
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's

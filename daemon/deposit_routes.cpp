@@ -62,13 +62,20 @@ void fsync_file(const std::string& path) {
 // whole, the files made durable and the job queued (finish, on a worker thread).
 class DepositUpload : public HttpUpload {
   public:
+    // What the files are to an object that exists: `mode` "add" or "replace" of its page
+    // `target` (deposits.hpp's accept_pages); empty mode: a new object.
+    struct PageJob {
+        std::string ark, mode, target;
+    };
+
     DepositUpload(const DaemonConfig& config, const Deposits& deposits, RedisPool& redis,
-                  std::string job_id, DepositSource source)
+                  std::string job_id, DepositSource source, PageJob page_job = {})
         : config_(config),
           deposits_(deposits),
           redis_(redis),
           job_id_(std::move(job_id)),
           source_(std::move(source)),
+          page_job_(std::move(page_job)),
           staging_{job_staging_dir(config, job_id_)} {
         make_directories(staging_.directory);
     }
@@ -133,6 +140,8 @@ class DepositUpload : public HttpUpload {
         if (files_.empty()) throw iiif::IiifError(400, "no file part in the deposit");
         if (metadata_seen_ && metadata_.empty()) throw iiif::IiifError(400, "metadata: empty part");
 
+        if (!page_job_.mode.empty() && metadata_seen_)
+            throw iiif::IiifError(400, "metadata: not here (PATCH the object)");
         iiif::ObjectMetadata metadata;
         if (metadata_seen_) metadata = iiif::parse_object_metadata(metadata_);
         if (pages_seen_) apply_page_labels(pages_, files_);
@@ -141,7 +150,10 @@ class DepositUpload : public HttpUpload {
         fsync_directory(staging_.directory);
 
         auto redis = redis_.lease();
-        IngestJob job = deposits_.accept(*redis, job_id_, files_, std::move(metadata), source_);
+        IngestJob job = page_job_.mode.empty()
+                            ? deposits_.accept(*redis, job_id_, files_, std::move(metadata), source_)
+                            : deposits_.accept_pages(*redis, job_id_, files_, page_job_.ark,
+                                                     page_job_.mode, page_job_.target, source_);
         staging_.keep = true;
         spdlog::info("deposit: job {}, {}, {} files", job.id, job.ark, job.files.size());
 
@@ -197,6 +209,7 @@ class DepositUpload : public HttpUpload {
     RedisPool& redis_;
     std::string job_id_;
     DepositSource source_;
+    PageJob page_job_;
     StagingGuard staging_;
     std::vector<DepositFile> files_;
     std::string metadata_;
@@ -273,6 +286,19 @@ std::unique_ptr<HttpUpload> DepositRoutes::deposit(const HttpRequest& req) {
     return std::make_unique<DepositUpload>(
         config_, deposits_, redis_, new_job_id(),
         DepositSource{"api", institution, who.audit(), shoulder});
+}
+
+// POST .../{ark}/pages (?after=fN) and PUT .../{ark}/pages/fN: new pages, a page's new image.
+std::unique_ptr<HttpUpload> DepositRoutes::page_upload(const HttpRequest& req, bool replace) {
+    const std::string ark = object_ark(req);
+    const ApiCaller who = object_changer(req, ark, "change an object's pages");
+    if (!req.is_multipart_form_data())
+        throw iiif::IiifError(415, "expected multipart/form-data with file parts");
+    const std::string target = replace ? std::string(req.matches[2]) : req.get_param_value("after");
+    return std::make_unique<DepositUpload>(
+        config_, deposits_, redis_, new_job_id(),
+        DepositSource{"api", directory_.owner_of(changes_.object(ark)), who.audit()},
+        DepositUpload::PageJob{ark, replace ? "replace" : "add", target});
 }
 
 void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {

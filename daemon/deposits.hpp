@@ -41,6 +41,14 @@ class Deposits {
     IngestJob accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
                      iiif::ObjectMetadata metadata, const DepositSource& source) const;
 
+    // Queues `files` as new pages of the object `ark` ("add", after the page `target`, at the
+    // end when it is empty) or as the new image of its page `target` ("replace", one file): a
+    // job that makes a new version of it (page_changes.hpp). IiifError 404 (no such object or
+    // page), 409 (withdrawn), 400 (not one file to replace a page); RedisUnavailable.
+    IngestJob accept_pages(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,
+                           const std::string& ark, const std::string& mode,
+                           const std::string& target, const DepositSource& source) const;
+
   private:
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;

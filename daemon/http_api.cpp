@@ -257,6 +257,10 @@ void HttpApi::Impl::routes() {
             deposits.takedown(req, res, action);
         });
     }
+    server.upload_route("POST", "/api/v1/objects/(.+)/pages",
+                        [this](const Req& req) { return deposits.page_upload(req, false); });
+    server.upload_route("PUT", "/api/v1/objects/(.+)/pages/(f[0-9]+)",
+                        [this](const Req& req) { return deposits.page_upload(req, true); });
     server.route("GET", "/api/v1/objects/(.+)/pages",
                  [this](const Req& req, Res& res) { deposits.pages(req, res); });
     server.route("PUT", "/api/v1/objects/(.+)/pages",

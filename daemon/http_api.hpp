@@ -18,6 +18,9 @@
 //   GET   /api/v1/objects/{ark}/pages  its version, pages (name, id, label, size, file name),
 //                                  table of contents and pages taken out
 //   PUT   /api/v1/objects/{ark}/pages  a change of them (page_changes.hpp): the answer as GET
+//   POST  /api/v1/objects/{ark}/pages  ?after=fN, multipart as a deposit: new pages -> 202 job
+//   PUT   /api/v1/objects/{ark}/pages/fN  multipart, one `file`: the page's new image -> 202
+//                                  job (its id and label kept, its version one more)
 //   POST  /api/v1/objects/{ark}/withdraw   {"reason", "requested_by"}: takedown, logged
 //   POST  /api/v1/objects/{ark}/reinstate  {"reason", "requested_by"}: undoes it
 //   POST  /api/v1/objects/{ark}/purge      {"reason", "requested_by"}: a withdrawn object's

@@ -92,6 +92,10 @@ class DepositRoutes {
     // contents and pages taken out; PUT: a change of them (page_changes.hpp).
     void pages(const HttpRequest& req, HttpResponse& res);
     void change_pages(const HttpRequest& req, HttpResponse& res);
+    // POST .../{ark}/pages (?after=fN): new pages; PUT .../{ark}/pages/fN: a page's new
+    // image. Multipart as a deposit (`file` parts, an optional `pages` part of labels), 202
+    // with the job; each makes a new version once ingested.
+    std::unique_ptr<HttpUpload> page_upload(const HttpRequest& req, bool replace);
 
   private:
     // The caller, when they may change the object `ark` names: an administrator, or an editor

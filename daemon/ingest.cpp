@@ -269,8 +269,13 @@ class ObjectIngest {
         prepare_directories();
 
         std::string master_suffix = config_.master_format == "jp2" ? ".jp2" : ".tif";
-        std::string master = files_.masters + "/f" + std::to_string(page) + master_suffix;
-        std::string original = files_.originals + "/" + page_number(page, 4) + "-" +
+        // A page's new image (a replacement) goes beside the one it replaces, which the
+        // object's earlier versions name.
+        const std::string tag = previous && previous->master_sha256.size() > 0
+                                    ? "-v" + std::to_string(previous->version + 1)
+                                    : std::string();
+        std::string master = files_.masters + "/f" + std::to_string(page) + tag + master_suffix;
+        std::string original = files_.originals + "/" + page_number(page, 4) + tag + "-" +
                                sanitised_name(file.original_name);
         // Converting first: a source that cannot be decoded leaves no trace at all.
         std::string temporary = create_temporary_file(files_.masters, master_suffix);
@@ -339,6 +344,7 @@ class ObjectIngest {
     // Writes object.json, then the catalog: the object becomes visible complete, or not at all.
     void record(const IngestJob& job, const std::vector<iiif::ImageRecord>& images,
                 bool all_reused) {
+        if (!job.mode.empty()) return record_page_change(job, images);
         iiif::ObjectRecord object;
         object.ark = ark_;
         object.metadata = job.metadata;
@@ -360,6 +366,60 @@ class ObjectIngest {
             }
         }
         store_.write(object, images, [&] { catalog_.put(object, images); });
+    }
+
+    // The page a new page of an "add" job is: one after every page the object ever had.
+    int next_page() const {
+        int last = 0;
+        for (const auto* list : {&existing_->images, &existing_->removed})
+            for (const std::string& id : *list) {
+                const std::string name = iiif::page_name(id);
+                if (name.size() > 1) last = std::max(last, std::stoi(name.substr(1)));
+            }
+        return last + 1;
+    }
+
+    // An "add" or "replace" job's pages put into the object as a new version of it
+    // (page_changes.hpp): the others kept as they are, those taken out before kept too.
+    void record_page_change(const IngestJob& job, const std::vector<iiif::ImageRecord>& images) {
+        // As it is now, not as the job found it: a change of its pages may have come between.
+        std::optional<iiif::ObjectRecord> now = catalog_.reader().object(ark_);
+        if (!now || now->state != iiif::RecordState::active)
+            throw std::runtime_error(ark_ + ": no longer there to take new pages");
+        iiif::ObjectRecord object = std::move(*now);
+        std::vector<iiif::ImageRecord> written;
+        std::vector<std::string> order;
+        const std::string target_id = ark_ + "/" + job.target;
+        for (const std::string& id : object.images) {
+            if (job.mode == "replace" && id == target_id) {
+                // The page keeps its label unless the job gave it another.
+                iiif::ImageRecord page = images.front();
+                if (page.label.empty())
+                    if (std::optional<iiif::ImageRecord> old = catalog_.reader().image(id))
+                        page.label = old->label;
+                written.push_back(std::move(page));
+            } else {
+                std::optional<iiif::ImageRecord> kept = catalog_.reader().image(id);
+                if (!kept) throw std::runtime_error("catalog: no record of " + id);
+                written.push_back(std::move(*kept));
+            }
+            order.push_back(id);
+            if (job.mode == "add" && id == target_id)
+                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
+        }
+        if (job.mode == "add") {
+            if (job.target.empty())
+                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
+            written.insert(written.end(), images.begin(), images.end());
+        }
+        for (const std::string& id : object.removed)
+            if (std::optional<iiif::ImageRecord> gone = catalog_.reader().image(id))
+                written.push_back(std::move(*gone));
+        store_.keep_version(object);
+        object.images = std::move(order);
+        object.version += 1;
+        object.updated = object.datestamp = std::max(iiif::now_seconds(), object.datestamp);
+        store_.write(object, written, [&] { catalog_.put(object, written); });
     }
 
     // Removes the masters and originals this run wrote that the catalog does not name: the
@@ -523,6 +583,10 @@ std::string ingest_job_to_json(const IngestJob& job) {
     set_string(json.get(), "origin", job.origin, what);
     json_object_set_new(json.get(), "submitted", json_integer(job.submitted));
     if (!job.institution.empty()) set_string(json.get(), "institution", job.institution, what);
+    if (!job.mode.empty()) {
+        set_string(json.get(), "mode", job.mode, what);
+        set_string(json.get(), "target", job.target, what);
+    }
     return json_text(json.get(), JSON_COMPACT);
 }
 
@@ -560,6 +624,12 @@ IngestJob ingest_job_from_json(const std::string& text) {
     job.submitted = json_integer_value(submitted);
     if (json_object_get(json.get(), "institution") != nullptr)
         job.institution = get_string(json.get(), "institution", what);
+    if (json_object_get(json.get(), "mode") != nullptr) {
+        job.mode = get_string(json.get(), "mode", what);
+        job.target = get_string(json.get(), "target", what);
+        if (job.mode != "add" && job.mode != "replace")
+            throw std::runtime_error(what + ": mode must be add or replace");
+    }
     return job;
 }
 
@@ -598,6 +668,11 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
                                                     " pages");
             // Pages count accepted files only, so a retried job numbers them the same way.
             int page = static_cast<int>(images.size()) + 1;
+            if (!job.mode.empty()) {
+                if (!object.existing()) throw Refusal("withdrawn", "the object does not exist");
+                page = job.mode == "replace" ? std::stoi(job.target.substr(1))
+                                             : object.next_page() + static_cast<int>(images.size());
+            }
             bool reused = false;
             images.push_back(object.ingest(job.files[i], page, &reused, [&](int percent) {
                 outcome.progress = percent;

@@ -35,6 +35,11 @@ struct IngestJob {
     // The institution a new object belongs to (directory.hpp); empty: the home institution. An
     // object that exists keeps its own.
     std::string institution;
+    // What the files are to an object that exists (page_changes.hpp): "" (a deposit: they are
+    // its pages), "add" (new pages, after the page `target`, at the end when it is empty) or
+    // "replace" (one file, the page `target`'s new image). Either makes a new version.
+    std::string mode{};
+    std::string target{};
 };
 
 std::string ingest_job_to_json(const IngestJob& job);

@@ -179,6 +179,12 @@ HttpResponse http(const std::string& method, const std::string& url,
 
 HttpResponse post_multipart(const std::string& url, const std::vector<std::string>& headers,
                             const std::vector<Part>& parts) {
+    return send_multipart("POST", url, headers, parts);
+}
+
+HttpResponse send_multipart(const std::string& method, const std::string& url,
+                            const std::vector<std::string>& headers,
+                            const std::vector<Part>& parts) {
     global_init();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     std::unique_ptr<curl_mime, MimeDeleter> mime(curl_mime_init(curl.get()));
@@ -193,6 +199,7 @@ HttpResponse post_multipart(const std::string& url, const std::vector<std::strin
         if (!part.filename.empty()) curl_mime_filename(field, part.filename.c_str());
     }
     curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
+    if (method != "POST") curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
     return perform(curl.get(), url, headers);
 }
 

@@ -38,6 +38,10 @@ HttpResponse http(const std::string& method, const std::string& url,
                   const std::vector<std::string>& headers, const std::string& body = "");
 HttpResponse post_multipart(const std::string& url, const std::vector<std::string>& headers,
                             const std::vector<Part>& parts);
+// The same with another method (PUT).
+HttpResponse send_multipart(const std::string& method, const std::string& url,
+                            const std::vector<std::string>& headers,
+                            const std::vector<Part>& parts);
 
 // Reading JSON answers: a top-level string or integer field ("" or -1 when absent), and the
 // elements of an array field as compact JSON texts. `path` is "key" or "key.key".

@@ -240,7 +240,7 @@ TEST_CASE("api: a deposit without a file is 400 and one that is not multipart 41
                                                {{"files", "a.jpg", "bytes", ""}});
     CHECK(unknown_part.status == 400);
     CHECK(json_text(unknown_part.body, "error") ==
-          "unknown part \"files\" (expected file or metadata)");
+          "unknown part \"files\" (expected file, metadata or pages)");
 
     std::vector<std::string> headers = iiifd.auth();
     headers.push_back("Content-Type: image/jpeg");

@@ -214,3 +214,71 @@ TEST_CASE("pages: reordered, labelled, taken out and given a table of contents, 
     CHECK(daemon.image(ark + "/f1")->label == "f. 1v");
     CHECK(json_array(daemon.manifest(ark), "items").size() == 3);
 }
+
+TEST_CASE("pages: new pages added after deposit and a page's image replaced, each a new "
+          "version that keeps the other pages' ids",
+          "[pages]") {
+    BookDaemon daemon;
+    const std::string ark = daemon.deposit(R"({"rule": "page"})");
+    const std::string url = daemon.iiifd.url("/api/v1/objects/" + ark + "/pages");
+    // Take f2 out first: a new page never takes its id.
+    REQUIRE(daemon.change(ark, R"({"pages": [{"page": "f1", "label": "p. 1"},
+        {"page": "f3", "label": "p. 3"}, {"page": "f4", "label": "p. 4"}]})", daemon.editor)
+                .status == 200);
+
+    auto wait = [&](const HttpResponse& answer) {
+        INFO(answer.body);
+        REQUIRE(answer.status == 202);
+        CHECK(json_text(answer.body, "ark") == ark);
+        return json_text(daemon.iiifd.wait_for_job(json_text(answer.body, "job")), "state");
+    };
+    // Two pages after f1, labelled.
+    HttpResponse added = post_multipart(
+        url + "?after=f1", daemon.editor,
+        {file_part(test_images::save(test_images::quadrants(90, 60), "insert-a.jpg")),
+         file_part(test_images::save(test_images::quadrants(90, 60), "insert-b.jpg")),
+         {"pages", "", R"({"labels": ["p. 1 bis", "p. 1 ter"]})", ""}});
+    REQUIRE(wait(added) == "done");
+    HttpResponse after_add = daemon.pages(ark);
+    CHECK(json_integer(after_add.body, "version") == 3);
+    CHECK(labels(after_add.body) == std::vector<std::string>{"f1=p. 1", "f5=p. 1 bis",
+                                                             "f6=p. 1 ter", "f3=p. 3", "f4=p. 4"});
+    // One at the end, without a label.
+    REQUIRE(wait(post_multipart(url, daemon.editor,
+                                {file_part(test_images::save(test_images::quadrants(90, 60),
+                                                             "end.jpg"))})) == "done");
+    CHECK(labels(daemon.pages(ark).body).back() == "f7=");
+
+    // f3's image replaced: same id and label, its version one more, the old master kept.
+    const std::int64_t before = daemon.image(ark + "/f3")->version;
+    const std::string old_master = daemon.image(ark + "/f3")->master_path;
+    REQUIRE(wait(send_multipart("PUT", url + "/f3", daemon.editor,
+                                {file_part(test_images::save(test_images::quadrants(120, 80),
+                                                             "better.jpg"))})) == "done");
+    std::optional<iiif::ImageRecord> replaced = daemon.image(ark + "/f3");
+    REQUIRE(replaced);
+    CHECK(replaced->version == before + 1);
+    CHECK(replaced->source.width == 120);
+    CHECK(replaced->label == "p. 3");
+    CHECK(replaced->master_path != old_master);
+    CHECK(std::filesystem::exists(old_master));
+    CHECK(json_integer(daemon.pages(ark).body, "version") == 5);
+    CHECK(json_array(daemon.manifest(ark), "items").size() == 6);
+
+    // Refused before anything is queued: another institution's editor, an unknown page, a
+    // replacement of more than one file, an unknown place.
+    const std::vector<Part> one = {
+        file_part(test_images::save(test_images::quadrants(90, 60), "one.jpg"))};
+    CHECK(post_multipart(url, daemon.other_editor, one).status == 403);
+    HttpResponse unknown_place = post_multipart(url + "?after=f2", daemon.editor, one);
+    CHECK(unknown_place.status == 400);
+    CHECK(json_text(unknown_place.body, "error") == "after: \"f2\" is not one of the object's pages");
+    HttpResponse no_page = send_multipart("PUT", url + "/f9", daemon.editor, one);
+    CHECK(no_page.status == 404);
+    HttpResponse two = send_multipart(
+        "PUT", url + "/f4", daemon.editor,
+        {one.front(), file_part(test_images::save(test_images::quadrants(90, 60), "two.jpg"))});
+    CHECK(two.status == 400);
+    CHECK(json_text(two.body, "error") == "a page is replaced by one file");
+    CHECK(json_integer(daemon.pages(ark).body, "version") == 5);
+}

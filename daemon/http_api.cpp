@@ -143,6 +143,7 @@ struct HttpApi::Impl {
     DepositRoutes deposits;
     PartnerRoutes partners;
     DirectoryRoutes directory_routes;
+    ImportRoutes imports;
     PublicRoutes public_routes;
     HttpServer server;
 
@@ -156,6 +157,7 @@ struct HttpApi::Impl {
           deposits(c, catalog, redis, accepting, api_auth, changes, directory),
           partners(c, registry, api_auth, scheduler, directory.audit()),
           directory_routes(directory, api_auth),
+          imports(c, api_auth),
           public_routes(catalog, registry),
           server(
               limits(c),
@@ -229,6 +231,12 @@ void HttpApi::Impl::routes() {
                  [this](const Req& req, Res& res) { public_routes.objects(req, res); });
     server.route("GET", "/api/v1/public/objects/(.+)",
                  [this](const Req& req, Res& res) { public_routes.object(req, res); });
+    server.route("GET", "/api/v1/public/import-template.csv",
+                 [this](const Req& req, Res& res) { imports.template_csv(req, res); });
+    server.route("GET", "/api/v1/public/import-columns",
+                 [this](const Req& req, Res& res) { imports.columns(req, res); });
+    server.route("POST", "/api/v1/imports/check",
+                 [this](const Req& req, Res& res) { imports.check(req, res); });
     server.route("GET", "/api/v1/public/sets",
                  [this](const Req& req, Res& res) { public_routes.sets(req, res); });
     server.route("GET", "/api/v1/jobs/([^/]+)",

@@ -204,6 +204,28 @@ class DirectoryRoutes {
     const ApiAuth& api_auth_;
 };
 
+// Documents described in a spreadsheet (sheet_import.hpp):
+//   GET  /api/v1/public/import-template.csv   the template: the columns and an example row
+//   GET  /api/v1/public/import-columns        the columns: key, English and French headers,
+//                                             example, help
+//   POST /api/v1/imports/check                {"headers": [...], "rows": [{"row": 2,
+//                                             "cells": [...]}]}: each row checked and made
+//                                             into what its deposit sends (editors and
+//                                             administrators); nothing is deposited
+class ImportRoutes {
+  public:
+    ImportRoutes(const DaemonConfig& config, const ApiAuth& api_auth)
+        : config_(config), api_auth_(api_auth) {}
+
+    void template_csv(const HttpRequest& req, HttpResponse& res);
+    void columns(const HttpRequest& req, HttpResponse& res);
+    void check(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    const DaemonConfig& config_;
+    const ApiAuth& api_auth_;
+};
+
 // The list and document pages, no key needed.
 class PublicRoutes {
   public:

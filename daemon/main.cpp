@@ -47,8 +47,10 @@
 #include "iiif_error.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
+#include "local_deposit.hpp"
 #include "json.hpp"
 #include "rebuild.hpp"
+#include "sheet_command.hpp"
 #include "remaster.hpp"
 #include "renderer.hpp"
 #include "staging.hpp"
@@ -294,30 +296,6 @@ int serve(const DaemonConfig& config) {
     return 0;
 }
 
-// The files named on the command line, a directory standing for its files in name order.
-std::vector<fs::path> deposit_files(const std::vector<std::string>& paths) {
-    std::vector<fs::path> files;
-    for (const std::string& path : paths) {
-        std::error_code error;
-        if (fs::is_directory(path, error)) {
-            std::vector<fs::path> inside;
-            for (const fs::directory_entry& entry : fs::directory_iterator(path, error)) {
-                std::string name = entry.path().filename().string();
-                if (name.front() != '.' && entry.is_regular_file(error))
-                    inside.push_back(entry.path());
-            }
-            std::sort(inside.begin(), inside.end());
-            files.insert(files.end(), inside.begin(), inside.end());
-        } else if (fs::is_regular_file(path, error)) {
-            files.emplace_back(path);
-        } else {
-            throw std::runtime_error(path + ": no such file or directory");
-        }
-    }
-    if (files.empty()) throw std::runtime_error("no file to deposit");
-    return files;
-}
-
 // --title and --set go through the API's metadata parser, so they are checked the same way.
 iiif::ObjectMetadata cli_metadata(const std::string& title, const std::vector<std::string>& sets) {
     json_t* document = json_object();
@@ -335,37 +313,17 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
            const std::string& title, const std::vector<std::string>& sets,
            const std::string& institution) {
     iiif::ObjectMetadata metadata = cli_metadata(title, sets);
-    std::vector<fs::path> files = deposit_files(paths);
-    if (files.size() > static_cast<size_t>(config.max_files_per_object))
-        throw std::runtime_error(std::to_string(files.size()) + " files, over the limit of " +
-                                 std::to_string(config.max_files_per_object) + " per object");
+    std::vector<fs::path> files = local_files(paths);
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
-
-    const std::string job_id = new_job_id();
-    const std::string staging = job_staging_dir(config, job_id);
-    try {
-        make_directories(staging);
-        std::vector<DepositFile> staged;
-        for (size_t i = 0; i < files.size(); ++i) {
-            const std::string name = files[i].filename().string();
-            std::string path = staging + "/" + staged_file_name(i + 1, name);
-            copy_file_atomically(files[i].string(), path);
-            staged.push_back({path, deposit_file_name(name)});
-        }
-        AuditLog audit(audit_log_path(config.storage_root));
-        Directory directory(config, *catalog, audit);
-        directory.bootstrap();
-        Redis redis(config.redis_host, config.redis_port);
-        IngestJob job = Deposits(config, *catalog, directory)
-                            .accept(redis, job_id, staged, std::move(metadata),
-                                    {"cli", institution, command_line_actor()});
-        std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";
-        return 0;
-    } catch (...) {
-        std::error_code ignored;
-        fs::remove_all(staging, ignored);
-        throw;
-    }
+    AuditLog audit(audit_log_path(config.storage_root));
+    Directory directory(config, *catalog, audit);
+    directory.bootstrap();
+    Redis redis(config.redis_host, config.redis_port);
+    IngestJob job = deposit_local_files(config, Deposits(config, *catalog, directory), redis,
+                                        files, std::move(metadata), "",
+                                        {"cli", institution, command_line_actor()});
+    std::cout << "ark: " << job.ark << "\njob: " << job.id << "\n";
+    return 0;
 }
 
 // Reads no configuration: a password is hashed before there is a file to put it in.
@@ -470,6 +428,15 @@ int main(int argc, char** argv) {
     harvest_command->add_flag("--full", full_harvest, "from the start, not from the last harvest");
     harvest_command->add_flag("--dry-run", dry_run,
                               "read, normalise and count the records, log the run; make no object");
+    CLI::App* import_command = app.add_subcommand(
+        "import", "deposit the documents a spreadsheet (CSV) describes, one per row");
+    std::string sheet;
+    bool import_dry_run = false;
+    import_command->add_option("sheet", sheet, "the spreadsheet, as CSV")->required();
+    import_command->add_flag("--dry-run", import_dry_run,
+                             "check every row and say what would be made; deposit nothing");
+    import_command->add_option("--institution", institution,
+                               "the institution the documents belong to (default: the home one)");
     DirectoryCommand directory_command;
     CLI::App* account_command = app.add_subcommand(
         "account", "the directory's accounts: list, create, password, disable, enable, key");
@@ -532,6 +499,11 @@ int main(int argc, char** argv) {
     try {
         if (ingest_command->parsed()) return ingest(config, paths, title, sets, institution);
         if (rebuild_command->parsed()) return rebuild(config);
+        if (import_command->parsed()) {
+            std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+            return run_sheet_import(config, *catalog, sheet, import_dry_run, institution,
+                                    std::cout);
+        }
         for (CLI::App* noun : {account_command, institution_command}) {
             if (!noun->parsed()) continue;
             directory_command.noun = noun->get_name();

@@ -16,6 +16,7 @@
 #   access=$(stack_access_toml alice readers)  # [access], and a user with $stack_password
 #   stack_start_iiifd "$more_toml"  # more keys of [ingest], then tables
 #   ark=$(stack_deposit "$metadata_json" FILE...)
+#   ark=$(STACK_PAGES="$pages_json" stack_deposit "$metadata_json" FILE...)  # with a pages part
 #   stack_start_nginx ACCESS_KEY_FILE  # "": no access checks, no proxy to iiifd
 #
 # After stack_init: $stack_work (the directory), $stack_base (nginx's URL), $stack_api (iiifd's),
@@ -183,6 +184,7 @@ stack_access_toml() {
 
 # METADATA_JSON FILE...: deposits the files as one object, waits (60 s at most) for its ingest,
 # and prints its ARK. Run in $(...): a failure ends that subshell, and the assignment fails.
+# With $STACK_PAGES, the deposit has that pages part too (its pages' labels, given or by a rule).
 stack_deposit() {
     local metadata=$1 file answer job ark state job_status tries
     shift
@@ -190,6 +192,7 @@ stack_deposit() {
     for file in "$@"; do
         files+=(-F "file=@$file")
     done
+    [[ -z "${STACK_PAGES:-}" ]] || files+=(-F "pages=$STACK_PAGES;type=application/json")
     answer=$(curl -s --max-time 60 -H "Authorization: Bearer $stack_key" "${files[@]}" \
         -F "metadata=$metadata;type=application/json" "$stack_api/api/v1/objects" || true)
     job=$(stack_json job "$answer")

@@ -394,3 +394,36 @@ TEST_CASE("roles: shoulders given by the platform, chosen per deposit, set and i
     CHECK(described.body.find("description: Manuscripts of the North Library\n") !=
           std::string::npos);
 }
+
+TEST_CASE("roles: a book's pages and a spreadsheet's check for each role", "[roles]") {
+    Platform platform;
+    const std::string own = platform.deposit("editor");
+    const std::string pages = "/api/v1/objects/" + own + "/pages";
+    const std::string change = R"({"pages": [{"page": "f1", "label": "Cover"}]})";
+    const std::vector<Part> one = {
+        file_part(test_images::save(test_images::quadrants(64, 48), "p.jpg"))};
+    for (const char* role : {"anonymous", "reader", "other_editor"}) {
+        INFO(role);
+        const long refused = std::string(role) == "anonymous" ? 401 : 403;
+        if (std::string(role) != "other_editor")
+            CHECK(platform.status(role, "GET", pages) == refused);
+        CHECK(platform.status(role, "PUT", pages, change) == refused);
+        CHECK(post_multipart(platform.iiifd.url(pages), platform.as.at(role), one).status ==
+              refused);
+        CHECK(send_multipart("PUT", platform.iiifd.url(pages + "/f1"), platform.as.at(role), one)
+                  .status == refused);
+    }
+    // Another institution's editor reads the pages (as any object's record) but changes none.
+    CHECK(platform.status("other_editor", "GET", pages) == 200);
+    CHECK(platform.status("editor", "PUT", pages, change) == 200);
+    CHECK(platform.status("admin", "PUT", pages,
+                          R"({"pages": [{"page": "f1", "label": "Front"}]})") == 200);
+
+    const std::string rows = R"({"headers": ["Title", "Folder"], "rows": [{"row": 2, "cells": ["A", "a"]}]})";
+    CHECK(platform.status("anonymous", "POST", "/api/v1/imports/check", rows) == 401);
+    CHECK(platform.status("reader", "POST", "/api/v1/imports/check", rows) == 403);
+    CHECK(platform.status("editor", "POST", "/api/v1/imports/check", rows) == 200);
+    CHECK(platform.status("admin", "POST", "/api/v1/imports/check", rows) == 200);
+    // The template is public: partners fill it in before they have an account.
+    CHECK(platform.status("anonymous", "GET", "/api/v1/public/import-template.csv") == 200);
+}

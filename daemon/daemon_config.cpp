@@ -231,12 +231,16 @@ void read_hot_folder(const ConfigSection& ingest, DaemonConfig& config) {
         config.hot_folder = without_trailing_slash(config.hot_folder);
     }
     ingest.read("hot_folder_settle_seconds", config.hot_folder_settle_seconds, 1, 86400);
+    ingest.read("hot_folder_institution", config.hot_folder_institution);
+    if (!config.hot_folder_institution.empty() && !is_institution_id(config.hot_folder_institution))
+        ingest.fail("hot_folder_institution",
+                    "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
 }
 
 void read_ingest(const ConfigSection& ingest, DaemonConfig& config) {
     ingest.only_keys({"workers", "master_format", "jpeg_quality", "tile_size", "max_file_bytes",
                       "max_pixels", "max_files_per_object", "hot_folder",
-                      "hot_folder_settle_seconds"});
+                      "hot_folder_settle_seconds", "hot_folder_institution"});
     ingest.read("workers", config.workers, 1, 64);
     ingest.read("master_format", config.master_format);
     if (config.master_format != "tiff" && config.master_format != "jp2")

@@ -143,6 +143,8 @@ struct DaemonConfig {
     int max_files_per_object = 2000;
     std::string hot_folder;  // empty: no hot folder
     int hot_folder_settle_seconds = 5;
+    // The institution the hot folder's objects belong to; empty: the home institution.
+    std::string hot_folder_institution;
     // [cache]
     std::string tile_cache_dir;  // nginx's iiif_cache_path; empty: takedowns purge no cache
 };

@@ -20,6 +20,7 @@
 
 #include "iiif_error.hpp"
 #include "json.hpp"
+#include "page_labels.hpp"
 #include "staging.hpp"
 #include "storage.hpp"
 
@@ -33,6 +34,7 @@ using namespace std::chrono_literals;
 constexpr auto kTick = 500ms;
 constexpr auto kRetryAfterRedisFailure = 5s;
 constexpr const char* kMetadataFile = "metadata.json";
+constexpr const char* kPagesFile = "pages.json";
 constexpr const char* kFailedSuffix = ".failed";
 constexpr const char* kReceiptSuffix = ".iiifd.json";
 constexpr const char* kErrorFile = "iiifd-error.txt";
@@ -67,6 +69,7 @@ std::optional<std::string> listing_of(const std::string& directory) {
 struct Contents {
     std::vector<std::string> files;  // names of the pages, in name order
     bool metadata = false;
+    bool pages = false;  // pages.json: the pages' labels (page_labels.hpp)
 };
 
 Contents contents_of(const std::string& directory) {
@@ -78,6 +81,8 @@ Contents contents_of(const std::string& directory) {
         if (name.front() == '.' || !entry.is_regular_file(ignored)) continue;
         if (name == kMetadataFile) {
             contents.metadata = true;
+        } else if (name == kPagesFile) {
+            contents.pages = true;
         } else {
             contents.files.push_back(name);
         }
@@ -106,6 +111,7 @@ void move_folder(const std::string& from, const std::string& to, const Contents&
     make_directories(to);
     std::vector<std::string> names = contents.files;
     if (contents.metadata) names.push_back(kMetadataFile);
+    if (contents.pages) names.push_back(kPagesFile);
     for (const std::string& name : names) copy_file_atomically(from + "/" + name, to + "/" + name);
     fs::remove_all(from);
 }
@@ -272,6 +278,21 @@ class Watcher {
                 return Outcome::taken;
             }
         }
+        std::string pages;
+        if (contents.pages) {
+            try {
+                pages = read_text(path(name) + "/" + kPagesFile);
+                std::vector<DepositFile> named;
+                for (const std::string& file : contents.files) named.push_back({"", file});
+                apply_page_labels(pages, named);
+            } catch (const iiif::IiifError& error) {
+                refuse(name, std::string(kPagesFile) + ": " + error.reason);
+                return Outcome::taken;
+            } catch (const std::exception& error) {
+                refuse(name, error.what());
+                return Outcome::taken;
+            }
+        }
         if (contents.files.size() > static_cast<size_t>(config_.max_files_per_object)) {
             refuse(name, std::to_string(contents.files.size()) + " files, over the limit of " +
                              std::to_string(config_.max_files_per_object) + " per object");
@@ -302,6 +323,7 @@ class Watcher {
                 rename_or_throw(staging + "/" + original, staged);
                 files.push_back({staged, deposit_file_name(original)});
             }
+            if (!pages.empty()) apply_page_labels(pages, files);
         } catch (const std::exception& error) {
             spdlog::error("hot folder: {}: {}", name, error.what());
             return Outcome::retry;
@@ -310,7 +332,8 @@ class Watcher {
         IngestJob job;
         try {
             job = deposits_.accept(*redis, job_id, files, std::move(metadata),
-                                   {"hotfolder", "", {"iiifd", "hot folder"}});
+                                   {"hotfolder", config_.hot_folder_institution,
+                                    {"iiifd", "hot folder"}});
         } catch (const RedisUnavailable& error) {
             // Put the subfolder back as it was, to be taken again once Redis is back.
             spdlog::warn("hot folder: {} waits for redis: {}", name, error.what());

@@ -1,6 +1,7 @@
 // The hot folder: a directory watched with inotify where each subfolder dropped in is one
 // object, its files in name order, with an optional metadata.json beside them (the same JSON as
-// the API's metadata part).
+// the API's metadata part) and an optional pages.json (the API's pages part: the pages'
+// labels). Its objects belong to [ingest] hot_folder_institution (the home one by default).
 //
 // A subfolder is taken when it is complete: at least one file, and neither an inotify event nor
 // a change of its listing (names, sizes, times; polled, for network shares that raise no

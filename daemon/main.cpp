@@ -227,6 +227,13 @@ int serve(const DaemonConfig& config) {
         spdlog::critical("directory: {}", failure.what());
         return 1;
     }
+    if (!config.hot_folder_institution.empty() &&
+        !directory.institution(config.hot_folder_institution)) {
+        spdlog::critical("iiifd.toml: [ingest] hot_folder_institution: no institution \"{}\" in "
+                         "the directory",
+                         config.hot_folder_institution);
+        return 1;
+    }
     const Deposits deposits(config, *catalog, directory);
     std::optional<PartnerRegistry> partners;
     try {

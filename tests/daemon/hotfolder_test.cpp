@@ -41,6 +41,7 @@ TEST_CASE(
     test_images::quadrants(300, 200).write_to_file((book + "/02-verso.png").c_str());
     test_images::quadrants(300, 200).write_to_file((book + "/01-recto.jpg").c_str());
     write_file(book + "/metadata.json", R"({"title": "Livre d'heures", "sets": ["books"]})");
+    write_file(book + "/pages.json", R"({"rule": "folio", "start": 7})");
 
     REQUIRE(appears(book + ".iiifd.json"));
     CHECK_FALSE(fs::exists(book));
@@ -64,6 +65,27 @@ TEST_CASE(
           std::vector<std::string>{R"({"value":"Livre d'heures"})"});
     CHECK(json_array(object.body, "metadata.sets") == std::vector<std::string>{"books"});
     CHECK(json_array(object.body, "images").size() == 2);
+    // Its pages labelled by pages.json; it belongs to the home institution.
+    CHECK(json_text(object.body, "institution") == "main");
+    HttpResponse pages = iiifd.get("/api/v1/objects/" + ark + "/pages");
+    REQUIRE(json_array(pages.body, "pages").size() == 2);
+    CHECK(json_text(json_array(pages.body, "pages")[0], "label") == "f. 7r");
+    CHECK(json_text(json_array(pages.body, "pages")[1], "label") == "f. 7v");
+}
+
+TEST_CASE("hotfolder: a subfolder with a bad pages.json is renamed .failed with the reason",
+          "[hotfolder]") {
+    RedisServer redis;
+    Daemon iiifd(redis);
+    iiifd.start();
+    std::string folder = iiifd.hot_folder() + "/badpages";
+    fs::create_directories(folder);
+    test_images::quadrants(300, 200).write_to_file((folder + "/01.jpg").c_str());
+    write_file(folder + "/pages.json", R"({"rule": "roman"})");
+    REQUIRE(appears(folder + ".failed/iiifd-error.txt"));
+    CHECK(read_file(folder + ".failed/iiifd-error.txt") ==
+          "pages.json: pages.rule: one of page, folio, filename\n");
+    CHECK(redis.strings({"KEYS", "iiif:job:*"}).empty());
 }
 
 TEST_CASE("hotfolder: a subfolder with a bad metadata.json is renamed .failed with the reason",

@@ -308,6 +308,41 @@ test("keyboard only, in French: a page moved with its buttons; a conflict", asyn
   await page.context().close();
 });
 
+test("a page added after another, and one taken out once confirmed", async () => {
+  const page = await open(keys.edna);
+  assert.deepEqual(await gridOrder(page), ["f1", "f4", "f2", "f3"]);
+  await page.selectOption("#add-after", "f1");
+  assert.equal(await page.$eval("#add-after", (select) => select.selectedOptions[0].textContent), "After Folio 1 (f1)");
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.click("#add-pages")]);
+  await chooser.setFiles(newImage);
+  await waitForText(page, "#add-status", "1 page was added.");
+  // The new page is f5 (after every page the book ever had), where it was asked, already saved.
+  assert.deepEqual(await gridOrder(page), ["f1", "f5", "f4", "f2", "f3"]);
+  assert.deepEqual((await pagesOf()).pages.map((p) => [p.page, p.width, p.height]),
+    [["f1", 600, 800], ["f5", 500, 300], ["f4", 660, 860], ["f2", 500, 300], ["f3", 640, 840]]);
+
+  // Taking out f3: refused once, then confirmed; it goes with the save.
+  const asked = [];
+  page.once("dialog", (dialog) => {
+    asked.push(dialog.message());
+    dialog.dismiss();
+  });
+  await page.click("#page-f3-remove");
+  assert.deepEqual(await gridOrder(page), ["f1", "f5", "f4", "f2", "f3"]);
+  assert.deepEqual(asked, ["Remove f. 2r (f3) from the document? It is taken out when you save the pages."]);
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.click("#page-f3-remove");
+  assert.deepEqual(await gridOrder(page), ["f1", "f5", "f4", "f2"]);
+  await waitForText(page, "#pages-live", "f. 2r (f3) will be taken out when you save the pages.");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "page-f2-remove");
+  assert.deepEqual((await pagesOf()).pages.length, 5);
+  await savePages(page);
+  const saved = await pagesOf();
+  assert.deepEqual([saved.pages.map((p) => p.page), saved.removed], [["f1", "f5", "f4", "f2"], ["f3"]]);
+  assert.deepEqual((await manifestOf()).items.map((c) => c.id), ["f1", "f5", "f4", "f2"].map(canvas));
+  await page.context().close();
+});
+
 test("a phone: the page fits the screen, its buttons a finger", async () => {
   const page = await open(keys.edna, "fr-FR", { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
   await page.waitForSelector("#contents-tree li.range");

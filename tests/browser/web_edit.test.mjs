@@ -15,7 +15,9 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { accessibilityViolations, clipboardPage, launchOptions, noSidewaysScroll, tabTo } from "./pages.mjs";
+import {
+  accessibilityViolations, clipboardPage, launchOptions, noSidewaysScroll, smallButtons, tabTo,
+} from "./pages.mjs";
 
 const base = process.env.IIIF_BASE;
 const adminKey = process.env.IIIF_KEY;
@@ -347,10 +349,7 @@ test("a phone: the page fits the screen, its buttons a finger", async () => {
   const page = await open(keys.edna, "fr-FR", { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
   await page.waitForSelector("#contents-tree li.range");
   assert.equal(await noSidewaysScroll(page), true);
-  const small = await page.$$eval("#content button", (buttons) => buttons
-    .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 44)
-    .map((b) => b.id || b.textContent));
-  assert.deepEqual(small, []);
+  assert.deepEqual(await smallButtons(page), []);
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, "web-edit-phone.png"), fullPage: true });
   await page.context().close();

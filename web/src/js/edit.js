@@ -48,7 +48,9 @@ function described(metadata) {
   for (const element of elements) {
     shape[element] = (metadata[element] || []).map(({ value, lang }) => (lang ? { value, lang } : { value }));
   }
-  for (const key of ["license", "provider", "shelfmark", "access", "viewingDirection"]) shape[key] = metadata[key] || "";
+  for (const key of ["license", "provider", "shelfmark", "access", "viewingDirection"]) {
+    shape[key] = metadata[key] || "";
+  }
   shape.sets = metadata.sets || [];
   shape.behavior = metadata.behavior || [];
   return shape;
@@ -67,8 +69,9 @@ function formDescription() {
   shape.access = $("edit-access").value;
   shape.viewingDirection = $("edit-direction").value;
   shape.sets = Array.from($("edit-sets").querySelectorAll("input:checked"), (box) => box.value);
-  const others = saved.behavior.filter((name) => name !== "paged" && !($("edit-paged").checked && layouts.includes(name)));
-  shape.behavior = $("edit-paged").checked ? [...others, "paged"] : others;
+  const paged = $("edit-paged").checked;
+  const others = saved.behavior.filter((name) => name !== "paged" && !(paged && layouts.includes(name)));
+  shape.behavior = paged ? [...others, "paged"] : others;
   return shape;
 }
 
@@ -134,7 +137,9 @@ function fillSelect(select, choices, chosen) {
 function showDescription(metadata) {
   saved = described(metadata);
   draft = {};
-  for (const element of elements) draft[element] = saved[element].map(({ value, lang }) => ({ value, lang: lang || "" }));
+  for (const element of elements) {
+    draft[element] = saved[element].map(({ value, lang }) => ({ value, lang: lang || "" }));
+  }
   $("dc-fields").replaceChildren(
     h("p", { id: "lang-hint", class: "hint" }, t("edit.langHint")),
     ...elements.map((element) => h("fieldset", { class: "dc-field" },

@@ -75,10 +75,12 @@ function rangeItem(range, siblings, index, number, depth, parent = null) {
     h("fieldset", { class: "range-pages choices" }, h("legend", {}, t("edit.rangePages", { number })), pageBoxes),
     h("div", { class: "range-actions" },
       button("up", "↑", t("edit.rangeUp", { number }), () => move(siblings, index, -1), index === 0),
-      button("down", "↓", t("edit.rangeDown", { number }), () => move(siblings, index, 1), index === siblings.length - 1),
+      button("down", "↓", t("edit.rangeDown", { number }), () => move(siblings, index, 1),
+        index === siblings.length - 1),
       depth < maxDepth ? button("add", t("edit.addSubRange"), t("edit.addSubRangeOf", { number }),
         () => add(range.ranges)) : null,
-      button("remove", t("edit.removeRange"), t("edit.removeRangeOf", { number }), () => remove(siblings, index, parent))),
+      button("remove", t("edit.removeRange"), t("edit.removeRangeOf", { number }),
+        () => remove(siblings, index, parent))),
     range.ranges.length ? h("ol", { class: "contents-tree" }, range.ranges.map((child, i) =>
       rangeItem(child, range.ranges, i, `${number}.${i + 1}`, depth + 1, range))) : null);
 }

@@ -54,7 +54,8 @@ function makeCard(page) {
     replaceInput.click();
   });
   page.remove = button("remove", t("edit.removePage"), () => removePage(page));
-  page.bar = h("progress", { max: "100", value: "0", hidden: true, "aria-labelledby": `${id("name")} ${id("status")}` });
+  page.bar = h("progress", { max: "100", value: "0", hidden: true,
+    "aria-labelledby": `${id("name")} ${id("status")}` });
   page.status = h("p", { id: id("status"), class: "status", role: "status" });
   page.card = h("li", { class: "page-card", "data-page": page.page },
     page.handle,

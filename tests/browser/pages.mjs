@@ -1,5 +1,6 @@
 // What the web pages' browser tests share: Debian's Chromium as they launch it, axe-core's
-// WCAG checks, the phone's width check, and reaching a control with the keyboard only.
+// WCAG checks, the phone's checks (no sideways scroll, targets a finger can hit), and reaching
+// a control with the keyboard only.
 import { createRequire } from "node:module";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -26,6 +27,14 @@ export async function accessibilityViolations(page, exclude = []) {
 
 export async function noSidewaysScroll(page) {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+// The buttons of the page's content shown less than 44 px high (a finger's target): their
+// texts, which must be none.
+export async function smallButtons(page) {
+  return page.$$eval("#content button", (buttons) => buttons
+    .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 44)
+    .map((b) => b.textContent));
 }
 
 // Keyboard only: presses Tab until the focused element matches `selector` (at most `limit`

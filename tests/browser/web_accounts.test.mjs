@@ -15,7 +15,7 @@ import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 
 import {
-  accessibilityViolations, clipboardPage, launchOptions, noSidewaysScroll, tabTo,
+  accessibilityViolations, clipboardPage, launchOptions, noSidewaysScroll, smallButtons, tabTo,
 } from "./pages.mjs";
 
 const base = process.env.IIIF_BASE;
@@ -351,10 +351,7 @@ test("a phone: the administrator's page fits the screen, its buttons a finger", 
   await page.waitForSelector("#detail-keys-list li.key");
   await page.waitForSelector("#audit-table tbody tr");
   assert.equal(await noSidewaysScroll(page), true);
-  const small = await page.$$eval("#content button", (buttons) => buttons
-    .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 44)
-    .map((b) => b.textContent));
-  assert.deepEqual(small, []);
+  assert.deepEqual(await smallButtons(page), []);
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, "web-accounts-phone.png"), fullPage: true });
   await page.context().close();

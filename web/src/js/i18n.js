@@ -466,6 +466,12 @@ const messages = {
 
 export const languages = Object.keys(messages);
 
+// A page's own texts ({en: {...}, fr: {...}}), added to those every page shares; called by the
+// page's texts module, which its script imports before it translates the page.
+export function addMessages(more) {
+  for (const language of languages) Object.assign(messages[language], more[language]);
+}
+
 // "fr" or "en": the reader's earlier choice, else the browser's first French or English.
 export function chooseLanguage(preferred, stored) {
   if (languages.includes(stored)) return stored;

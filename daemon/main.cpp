@@ -420,6 +420,9 @@ int main(int argc, char** argv) {
     ingest_command->add_option("--set", sets, "a set the object belongs to (repeatable)")
         ->allow_extra_args(false);
     std::string institution;
+    bool ingest_dry_run = false;
+    ingest_command->add_flag("--dry-run", ingest_dry_run,
+                             "with a spreadsheet (.csv): check its rows, deposit nothing");
     ingest_command->add_option("--institution", institution,
                                "the institution the object belongs to (default: the home one)");
     CLI::App* rebuild_command =
@@ -504,6 +507,13 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // A spreadsheet of documents, one per row, as `iiifd import` takes it.
+        const bool sheet_given = paths.size() == 1 && paths.front().ends_with(".csv");
+        if (ingest_command->parsed() && sheet_given) {
+            std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
+            return run_sheet_import(config, *catalog, paths.front(), ingest_dry_run, institution,
+                                    std::cout);
+        }
         if (ingest_command->parsed()) return ingest(config, paths, title, sets, institution);
         if (rebuild_command->parsed()) return rebuild(config);
         if (import_command->parsed()) {

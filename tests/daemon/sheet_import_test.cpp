@@ -167,6 +167,8 @@ TEST_CASE("sheet import: iiifd import checks every row, deposits nothing while o
     CommandResult dry = iiifd.run_iiifd({"import", sheet, "--dry-run"});
     CHECK(dry.exit_code == 0);
     CHECK(dry.output.ends_with("3 row(s), 0 wrong\n"));
+    // `iiifd ingest` takes the spreadsheet as well.
+    CHECK(iiifd.run_iiifd({"ingest", sheet, "--dry-run"}).output == dry.output);
     CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").empty());
 
     CommandResult done = iiifd.run_iiifd({"import", sheet});

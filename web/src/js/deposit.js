@@ -5,10 +5,11 @@
 // end: the ARK, the IIIF image and manifest addresses with copy buttons, and the document's page.
 // A refused file never costs the others: it is refused here before sending when it is over the
 // server's limits, and by the server (not an image, damaged) without stopping the rest.
-import { copyField, encodeIdentifier, h, jsonOf, setUpPage } from "./common.js";
+import { copyField, encodeIdentifier, h, setUpPage } from "./common.js";
 import { formatBytes, t, tCount } from "./i18n.js";
 import { licenceChoices, licenceName } from "./licences.js";
-import { authHeaders, forgetSignIn, setUpSignIn } from "./signin.js";
+import { followJob, reasonParams, refusalText, sendDeposit } from "./deposits.js";
+import { setUpSignIn } from "./signin.js";
 
 setUpPage("deposit");
 
@@ -241,72 +242,32 @@ function setBusy(value) {
 }
 
 function upload(sent) {
-  return new Promise((resolve) => {
-    const body = new FormData();
-    body.append("metadata", JSON.stringify(metadata()));
-    for (const entry of sent) body.append("file", entry.file, entry.file.name);
-    // Where each file lies in the body, near enough (the multipart framing is small).
-    const total = sent.reduce((sum, entry) => sum + entry.file.size, 0) || 1;
-    let start = 0;
+  const body = new FormData();
+  body.append("metadata", JSON.stringify(metadata()));
+  for (const entry of sent) body.append("file", entry.file, entry.file.name);
+  // Where each file lies in the body, near enough (the multipart framing is small).
+  const total = sent.reduce((sum, entry) => sum + entry.file.size, 0) || 1;
+  let start = 0;
+  for (const entry of sent) {
+    entry.range = [start, start + entry.file.size];
+    start += entry.file.size;
+    entry.state = "uploading";
+    entry.upload = 0;
+    updateRow(entry);
+  }
+  return sendDeposit(body, (part) => {
+    const position = part * total;
     for (const entry of sent) {
-      entry.range = [start, start + entry.file.size];
-      start += entry.file.size;
-    }
-    const request = new XMLHttpRequest();
-    request.open("POST", "/api/v1/objects");
-    for (const [name, value] of Object.entries(authHeaders())) request.setRequestHeader(name, value);
-    request.upload.addEventListener("progress", (event) => {
-      if (!event.lengthComputable) return;
-      const position = (event.loaded / event.total) * total;
-      for (const entry of sent) {
-        const [from, to] = entry.range;
-        entry.upload = Math.max(0, Math.min(1, (position - from) / Math.max(1, to - from)));
-        updateRow(entry);
-      }
-    });
-    request.addEventListener("load", () => {
-      let answer = null;
-      try {
-        answer = JSON.parse(request.responseText);
-      } catch {
-        answer = null;
-      }
-      resolve({ status: request.status, answer });
-    });
-    request.addEventListener("error", () => resolve({ status: 0, answer: null }));
-    request.addEventListener("abort", () => resolve({ status: 0, answer: null }));
-    for (const entry of sent) {
-      entry.state = "uploading";
-      entry.upload = 0;
+      const [from, to] = entry.range;
+      entry.upload = Math.max(0, Math.min(1, (position - from) / Math.max(1, to - from)));
       updateRow(entry);
     }
-    request.send(body);
   });
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// What a reason's message names: the file's size and the limit it crossed.
-function reasonParams(entry) {
-  const limits = auth?.limits || {};
-  return entry.reason === "too_large"
-    ? { size: formatBytes(entry.file.size), limit: formatBytes(limits.max_file_bytes ?? 0) }
-    : { limit: limits.max_files_per_object };
-}
-
 // Follows the job until it ends, mapping its files (in the order sent) onto the entries.
-async function follow(statusUrl, sent) {
-  let failures = 0;
-  for (;;) {
-    let job = null;
-    try {
-      job = await jsonOf(await fetch(statusUrl, { headers: authHeaders(), credentials: "same-origin" }));
-      failures = 0;
-    } catch (error) {
-      if (++failures > 300) throw error;  // some 5 minutes without an answer
-      await sleep(1000);
-      continue;
-    }
+function follow(statusUrl, sent) {
+  return followJob(statusUrl, (job) => {
     (job.files || []).forEach((file, index) => {
       const entry = sent[index];
       if (!entry) return;
@@ -314,12 +275,10 @@ async function follow(statusUrl, sent) {
       entry.conversion = Number.isFinite(file.progress) ? file.progress : 0;
       entry.page = file.page;
       entry.reason = file.reason || (file.state === "failed" ? "internal" : "");
-      entry.reasonParams = reasonParams(entry);
+      entry.reasonParams = reasonParams(entry.reason, entry.file, auth?.limits);
       updateRow(entry);
     });
-    if (job.state === "done" || job.state === "failed") return job;
-    await sleep(400);
-  }
+  });
 }
 
 function showResult(job, sent) {
@@ -370,14 +329,7 @@ form.addEventListener("submit", async (event) => {
     }
     setBusy(false);
     submitStatus.classList.add("error");
-    if (status === 0) submitStatus.textContent = t("submit.network");
-    else if (status === 503) submitStatus.textContent = t("submit.unavailable");
-    else if (status === 401) {
-      forgetSignIn();
-      submitStatus.textContent = t("submit.signInFirst");
-    } else {
-      submitStatus.textContent = t("submit.error", { reason: answer?.error || `HTTP ${status}` });
-    }
+    submitStatus.textContent = refusalText(status, answer);
     return;
   }
   for (const entry of sent) {

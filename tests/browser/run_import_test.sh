@@ -2,7 +2,8 @@
 # The import page (web/dist/import.html) in Debian's headless Chromium against the real
 # platform: the templates (the server's CSV, the .xlsx made in the page), an .xlsx of three
 # documents whose second is wrong checked then deposited (two objects, nothing of the wrong row),
-# a .csv in French with single images and the keyboard only, a phone's screen, axe-core.
+# a .csv in French with single images and the keyboard only (a deposit that fails, the next one
+# deposited), a phone's screen, axe-core.
 #
 #   run_import_test.sh IIIFD MODULE [ARTIFACT_DIR]
 #
@@ -47,6 +48,7 @@ make_image "$scans/atlas/plate-1.png" 600 400 200 160 40
 make_image "$scans/atlas/plate-2.png" 600 400 40 160 200
 make_image "$stack_work/images/single/cover.jpg" 300 400 90 90 90
 make_image "$stack_work/images/single/back.jpg" 300 400 120 60 30
+printf 'Not an image, though named as one: its deposit fails.\n' >"$stack_work/images/single/broken.jpg"
 
 cp -r "$dist"/. "$stack_www/"
 stack_start_nginx "$stack_key_file"

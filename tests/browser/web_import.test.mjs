@@ -4,8 +4,9 @@
 // second wrong (licence "CC-XYZ", date "sometime"), with the folder of their images: the dry
 // run's table, row by row; then the two right rows deposited, each with its ARK, and through the
 // API exactly two objects with their titles, shelfmarks and page labels. A .csv in French, with
-// single images and the keyboard only: its dry run (a missing file). A phone's screen; axe-core's
-// WCAG 2.1 A and AA rules on each view. Screenshots: IIIF_ARTIFACTS/web-import-*.png.
+// single images and the keyboard only: its dry run (a missing file), a deposit that fails and
+// the next one made all the same. A phone's screen; axe-core's WCAG 2.1 A and AA rules on each
+// view. Screenshots: IIIF_ARTIFACTS/web-import-*.png.
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -42,9 +43,11 @@ async function writeXlsx() {
   await workbook.xlsx.writeFile(xlsxPath);
 }
 
-// French headers, ";" between cells, quotes: the single images, one of them missing.
+// French headers, ";" between cells, quotes: the single images; row 2's is no image (its
+// deposit fails), row 4's is missing.
 async function writeCsv() {
   await writeFile(csvPath, "\uFEFFTitre;Date;Licence;Cote;Fichiers;Foliotation\r\n"
+    + "Faux feuillet;1804;CC0;Res. 5;broken.jpg;\r\n"
     + "\"Reliure; plats\";1802;CC0;Res. 3;cover.jpg | back.jpg;Plat | Dos\r\n"
     + "Feuillets perdus;1803;CC0;Res. 4;lost.jpg;\r\n");
 }
@@ -200,7 +203,7 @@ test("an .xlsx of three documents: the dry run, then the two right rows deposite
   await page.context().close();
 });
 
-test("a .csv in French with single images, with the keyboard only: the dry run", async () => {
+test("a .csv in French with single images, with the keyboard only: the dry run, a failed deposit and the next", async () => {
   const page = await newPage("fr-FR");
   await page.goto(`${base}/import.html`);
   assert.equal(await page.getAttribute("html", "lang"), "fr");
@@ -213,25 +216,49 @@ test("a .csv in French with single images, with the keyboard only: the dry run",
   assert.equal(await page.evaluate(() => document.activeElement.id), "sheet-input");
   // The files are given as a file chooser would (no keyboard reaches the system's dialog).
   await page.setInputFiles("#sheet-input", csvPath);
-  await page.setInputFiles("#images-input", [join(files, "single", "cover.jpg"), join(files, "single", "back.jpg")]);
+  await page.setInputFiles("#images-input", ["cover.jpg", "back.jpg", "broken.jpg"].map((name) => join(files, "single", name)));
   await page.waitForFunction(() => document.querySelectorAll("#chosen li").length === 2);
   assert.deepEqual(await page.$$eval("#chosen li", (items) => items.map((i) => i.textContent)),
-    ["documents.csv : 2 lignes.", "2 images isolées."]);
+    ["documents.csv : 3 lignes.", "3 images isolées."]);
   await tabTo(page, "#check");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#dry-run:not([hidden])");
   assert.equal(await page.evaluate(() => document.activeElement.id), "dry-run");
-  assert.equal(await page.textContent("#dry-run-summary"), "2 lignes, 1 incorrecte(s).");
+  assert.equal(await page.textContent("#dry-run-summary"), "3 lignes, 1 incorrecte(s).");
   assert.deepEqual(await tableRows(page), [
-    { row: "2", title: "Reliure; plats", state: "Correcte",
+    { row: "2", title: "Faux feuillet", state: "Correcte",
+      makes: "1 page / Foliotation : aucune / Licence : CC0 1.0 / Cote : Res. 5", errors: [], warnings: [] },
+    { row: "3", title: "Reliure; plats", state: "Correcte",
       makes: "2 pages / Foliotation : 2 étiquettes données / Licence : CC0 1.0 / Cote : Res. 3",
       errors: [], warnings: [] },
-    { row: "3", title: "Feuillets perdus", state: "Incorrecte : ignorée", makes: "Rien",
+    { row: "4", title: "Feuillets perdus", state: "Incorrecte : ignorée", makes: "Rien",
       errors: ["files: fichier absent : lost.jpg"], warnings: [] },
   ]);
-  assert.equal(await page.textContent("#deposit"), "Déposer la ligne correcte");
-  await tabTo(page, "#deposit");
+  assert.equal(await page.textContent("#deposit"), "Déposer les 2 lignes correctes");
   assert.deepEqual(await accessibilityViolations(page), []);
+
+  // The deposit with the keyboard: row 2's fails, row 3's is deposited all the same.
+  const objects = async () => {
+    const answer = await (await api.request.get(`${base}/api/v1/objects`)).json();
+    return (answer.objects ?? answer.items ?? answer).length;
+  };
+  const before = await objects();
+  await tabTo(page, "#deposit");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#again:not([hidden])", { timeout: 90000 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), "run");
+  assert.equal(await page.textContent("#run-status"),
+    "1 document déposé. 1 en échec. 1 ligne incorrecte ignorée (4).");
+  const runRows = await page.$$eval("#run-list li.run-row", (items) => items.map((item) => [
+    item.querySelector(".run-name").textContent, item.dataset.state,
+    item.querySelector(".run-state").textContent,
+    Array.from(item.querySelectorAll(".run-refused li"), (li) => li.textContent)]));
+  assert.deepEqual(runRows, [
+    ["Ligne 2 : Faux feuillet", "failed", "Échec : Aucun fichier n’a pu être déposé.",
+      ["broken.jpg : ce fichier n’est pas une image dans un format accepté (JPEG, PNG, TIFF, JPEG 2000, WebP, GIF)."]],
+    ["Ligne 3 : Reliure; plats", "done", "Déposé : 2 pages.", []],
+  ]);
+  assert.equal(await objects(), before + 1);
   await page.screenshot({ path: `${artifacts}/web-import-fr-csv.png`, fullPage: true });
   await page.context().close();
 });

@@ -8,8 +8,8 @@
 import { copyField, encodeIdentifier, h, setUpPage } from "./common.js";
 import { formatBytes, t, tCount } from "./i18n.js";
 import { licenceChoices, licenceName } from "./licences.js";
-import { forgetSignIn, setUpSignIn } from "./signin.js";
-import { followJob, sendForm } from "./uploads.js";
+import { followJob, reasonParams, refusalText, sendDeposit } from "./deposits.js";
+import { setUpSignIn } from "./signin.js";
 
 setUpPage("deposit");
 
@@ -255,22 +255,14 @@ function upload(sent) {
     entry.upload = 0;
     updateRow(entry);
   }
-  return sendForm("POST", "/api/v1/objects", body, (fraction) => {
-    const position = fraction * total;
+  return sendDeposit(body, (part) => {
+    const position = part * total;
     for (const entry of sent) {
       const [from, to] = entry.range;
       entry.upload = Math.max(0, Math.min(1, (position - from) / Math.max(1, to - from)));
       updateRow(entry);
     }
   });
-}
-
-// What a reason's message names: the file's size and the limit it crossed.
-function reasonParams(entry) {
-  const limits = auth?.limits || {};
-  return entry.reason === "too_large"
-    ? { size: formatBytes(entry.file.size), limit: formatBytes(limits.max_file_bytes ?? 0) }
-    : { limit: limits.max_files_per_object };
 }
 
 // Follows the job until it ends, mapping its files (in the order sent) onto the entries.
@@ -283,7 +275,7 @@ function follow(statusUrl, sent) {
       entry.conversion = Number.isFinite(file.progress) ? file.progress : 0;
       entry.page = file.page;
       entry.reason = file.reason || (file.state === "failed" ? "internal" : "");
-      entry.reasonParams = reasonParams(entry);
+      entry.reasonParams = reasonParams(entry.reason, entry.file, auth?.limits);
       updateRow(entry);
     });
   });
@@ -337,14 +329,7 @@ form.addEventListener("submit", async (event) => {
     }
     setBusy(false);
     submitStatus.classList.add("error");
-    if (status === 0) submitStatus.textContent = t("submit.network");
-    else if (status === 503) submitStatus.textContent = t("submit.unavailable");
-    else if (status === 401) {
-      forgetSignIn();
-      submitStatus.textContent = t("submit.signInFirst");
-    } else {
-      submitStatus.textContent = t("submit.error", { reason: answer?.error || `HTTP ${status}` });
-    }
+    submitStatus.textContent = refusalText(status, answer);
     return;
   }
   for (const entry of sent) {

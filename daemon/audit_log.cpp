@@ -13,25 +13,19 @@
 namespace iiifd {
 namespace {
 
-std::string text_member(const json_t* object, const char* key) {
-    const json_t* value = json_object_get(object, key);
-    return json_is_string(value) ? std::string(json_string_value(value), json_string_length(value))
-                                 : std::string();
-}
-
 std::optional<AuditEntry> entry_of_line(std::string_view line) {
     iiif::Json json(json_loadb(line.data(), line.size(), 0, nullptr));
     if (!json || !json_is_object(json.get())) return std::nullopt;
     AuditEntry entry;
-    const std::string time = text_member(json.get(), "time");
+    const std::string time = iiif::json_string_member(json.get(), "time");
     const json_t* when = json_object_get(json.get(), "unix");
     if (!json_is_integer(when) || time.empty()) return std::nullopt;
     entry.time = json_integer_value(when);
-    entry.actor.account = text_member(json.get(), "actor");
-    entry.actor.via = text_member(json.get(), "via");
-    entry.action = text_member(json.get(), "action");
-    entry.target = text_member(json.get(), "target");
-    entry.institution = text_member(json.get(), "institution");
+    entry.actor.account = iiif::json_string_member(json.get(), "actor");
+    entry.actor.via = iiif::json_string_member(json.get(), "via");
+    entry.action = iiif::json_string_member(json.get(), "action");
+    entry.target = iiif::json_string_member(json.get(), "target");
+    entry.institution = iiif::json_string_member(json.get(), "institution");
     const json_t* detail = json_object_get(json.get(), "detail");
     entry.detail = json_is_object(detail) ? iiif::json_text(detail) : "{}";
     return entry;

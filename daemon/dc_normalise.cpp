@@ -50,10 +50,13 @@ std::string case_folded(std::string_view text) {
     return lower.get();
 }
 
-// The value as a table key: cleaned, then folded.
-std::string key_of(std::string_view value) {
+}  // namespace
+
+std::string comparison_key(std::string_view value) {
     return folded(clean_value(value));
 }
+
+namespace {
 
 bool is_ascii_digit(char c) {
     return c >= '0' && c <= '9';
@@ -666,7 +669,7 @@ std::string clean_value(std::string_view value) {
 }
 
 std::optional<std::string> edtf_date(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     if (key.empty()) return std::nullopt;
     if (std::optional<std::string> date = qualified_date(key, {}, true)) return date;
     // An interval; brackets or a word around it qualify both ends, a trailing mark its end.
@@ -681,7 +684,7 @@ std::optional<std::string> edtf_date(std::string_view value) {
 }
 
 std::optional<std::string> iso_language(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     if (std::optional<std::string> code = look_up(kLanguages, key)) return code;
     // A tag with a region or script: its language subtag, when it is a code.
     const size_t dash = key.find_first_of("-_");
@@ -690,7 +693,7 @@ std::optional<std::string> iso_language(std::string_view value) {
 }
 
 std::optional<std::string> dcmi_type(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     for (std::string_view prefix :
          {"http://purl.org/dc/dcmitype/", "https://purl.org/dc/dcmitype/"}) {
         if (!key.starts_with(prefix)) continue;
@@ -712,7 +715,7 @@ std::optional<std::string> dcmi_type(std::string_view value) {
 }
 
 std::optional<std::string> media_type(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     if (std::optional<std::string> type = look_up(kFormats, key)) return type;
     static const std::regex kMediaType(
         R"((application|audio|font|image|message|model|multipart|text|video)/[a-z0-9][a-z0-9!#$&^_.+-]*)");
@@ -721,12 +724,12 @@ std::optional<std::string> media_type(std::string_view value) {
 }
 
 bool is_extent(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     return std::any_of(key.begin(), key.end(), is_ascii_digit) || key.starts_with("in-");
 }
 
 std::optional<std::string> license_uri(std::string_view value) {
-    const std::string key = key_of(value);
+    const std::string key = comparison_key(value);
     if (std::optional<std::string> uri = licence_of_url(key)) return uri;
     const std::string letters = compact(key);
     if (letters.starts_with("cc0") || letters.find("creativecommonszero") != std::string::npos)

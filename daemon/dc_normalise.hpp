@@ -77,6 +77,9 @@ NormalisedRecord normalise_record(const RawDublinCore& raw, const PartnerRules& 
 // Valid UTF-8 (U+FFFD for what is not), whitespace (any Unicode space or line separator: tab,
 // newline, NBSP, U+202F) trimmed and each run inside made one space.
 std::string clean_value(std::string_view value);
+// How table keys compare: clean_value, then compatibility forms decomposed, case folded and
+// accents dropped ("  Institution de  CONSERVATION " -> "institution de conservation").
+std::string comparison_key(std::string_view value);
 
 // A date as EDTF level 1, or nullopt. Accepted (case and accents ignored):
 //   1789, 1789-07, 1789-07-14 (ISO 8601, checked) -> as they are

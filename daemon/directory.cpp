@@ -36,10 +36,6 @@ std::string key_key(std::string_view digest_hex) {
     return std::string(kKeyPrefix) + std::string(digest_hex);
 }
 
-[[noreturn]] void bad(const std::string& field, const std::string& what) {
-    throw iiif::IiifError(400, field + ": " + what);
-}
-
 bool is_utf8(std::string_view text) {
     iiif::Json value(iiif::json_string_of(text));
     return value != nullptr;
@@ -48,9 +44,9 @@ bool is_utf8(std::string_view text) {
 void check_text(const std::string& field, const std::string& text, bool required) {
     if (required && std::all_of(text.begin(), text.end(),
                                 [](unsigned char c) { return std::isspace(c) != 0; }))
-        bad(field, "required");
-    if (text.size() > kMaxTextBytes) bad(field, "longer than 200 bytes");
-    if (!is_utf8(text)) bad(field, "not UTF-8");
+        iiif::refuse_field(field, "required");
+    if (text.size() > kMaxTextBytes) iiif::refuse_field(field, "longer than 200 bytes");
+    if (!is_utf8(text)) iiif::refuse_field(field, "not UTF-8");
 }
 
 bool is_group(std::string_view text) {
@@ -66,11 +62,6 @@ size_t characters(std::string_view text) {
     }));
 }
 
-std::string text_member(const json_t* object, const char* key) {
-    const json_t* value = json_object_get(object, key);
-    return json_is_string(value) ? std::string(json_string_value(value), json_string_length(value))
-                                 : std::string();
-}
 std::int64_t integer_member(const json_t* object, const char* key) {
     const json_t* value = json_object_get(object, key);
     return json_is_integer(value) ? json_integer_value(value) : 0;
@@ -90,9 +81,9 @@ std::string stored(json_t* owned) {
 
 Institution institution_of(std::string_view text) {
     iiif::Json json = parse(text);
-    return {text_member(json.get(), "id"), text_member(json.get(), "name"),
-            text_member(json.get(), "homepage"), integer_member(json.get(), "created"),
-            text_member(json.get(), "shoulder")};
+    return {iiif::json_string_member(json.get(), "id"), iiif::json_string_member(json.get(), "name"),
+            iiif::json_string_member(json.get(), "homepage"), integer_member(json.get(), "created"),
+            iiif::json_string_member(json.get(), "shoulder")};
 }
 
 std::vector<std::string> strings_member(const json_t* object, const char* key) {
@@ -108,12 +99,12 @@ std::vector<std::string> strings_member(const json_t* object, const char* key) {
 ShoulderRecord shoulder_of(std::string_view text) {
     iiif::Json json = parse(text);
     ShoulderRecord shoulder;
-    shoulder.code = text_member(json.get(), "code");
-    shoulder.name = text_member(json.get(), "name");
-    shoulder.subject = text_member(json.get(), "subject");
-    shoulder.description = text_member(json.get(), "description");
-    shoulder.service = text_member(json.get(), "service");
-    shoulder.institution = text_member(json.get(), "institution");
+    shoulder.code = iiif::json_string_member(json.get(), "code");
+    shoulder.name = iiif::json_string_member(json.get(), "name");
+    shoulder.subject = iiif::json_string_member(json.get(), "subject");
+    shoulder.description = iiif::json_string_member(json.get(), "description");
+    shoulder.service = iiif::json_string_member(json.get(), "service");
+    shoulder.institution = iiif::json_string_member(json.get(), "institution");
     shoulder.sets = strings_member(json.get(), "sets");
     shoulder.configured = json_is_true(json_object_get(json.get(), "configured"));
     shoulder.created = integer_member(json.get(), "created");
@@ -141,19 +132,19 @@ void check_shoulder_change(const ShoulderChange& change) {
     if (change.name) check_text("name", *change.name, true);
     if (change.subject) check_text("subject", *change.subject, false);
     if (change.description) {
-        if (change.description->size() > 2000) bad("description", "longer than 2000 bytes");
-        if (!is_utf8(*change.description)) bad("description", "not UTF-8");
+        if (change.description->size() > 2000) iiif::refuse_field("description", "longer than 2000 bytes");
+        if (!is_utf8(*change.description)) iiif::refuse_field("description", "not UTF-8");
     }
     if (change.service) {
         check_text("service", *change.service, false);
         if (!change.service->empty() && !change.service->starts_with("http://") &&
             !change.service->starts_with("https://"))
-            bad("service", "not an http or https URL");
+            iiif::refuse_field("service", "not an http or https URL");
     }
     if (change.sets)
         for (size_t i = 0; i < change.sets->size(); ++i)
             if (!iiif::is_valid_set_spec((*change.sets)[i]))
-                bad("sets[" + std::to_string(i) + "]", "not a set spec");
+                iiif::refuse_field("sets[" + std::to_string(i) + "]", "not a set spec");
 }
 
 void apply_shoulder_change(ShoulderRecord& shoulder, const ShoulderChange& change) {
@@ -184,17 +175,17 @@ std::string stored_account(const Account& account) {
 Account account_of(std::string_view text) {
     iiif::Json json = parse(text);
     Account account;
-    account.name = text_member(json.get(), "name");
-    account.display_name = text_member(json.get(), "display_name");
-    account.email = text_member(json.get(), "email");
-    account.role = role_of_name(text_member(json.get(), "role")).value_or(Role::reader);
-    account.institution = text_member(json.get(), "institution");
+    account.name = iiif::json_string_member(json.get(), "name");
+    account.display_name = iiif::json_string_member(json.get(), "display_name");
+    account.email = iiif::json_string_member(json.get(), "email");
+    account.role = role_of_name(iiif::json_string_member(json.get(), "role")).value_or(Role::reader);
+    account.institution = iiif::json_string_member(json.get(), "institution");
     size_t i;
     json_t* group;
     json_array_foreach(json_object_get(json.get(), "groups"), i, group) {
         if (json_is_string(group)) account.groups.emplace_back(json_string_value(group));
     }
-    account.password_hash = text_member(json.get(), "password_hash");
+    account.password_hash = iiif::json_string_member(json.get(), "password_hash");
     account.disabled = json_is_true(json_object_get(json.get(), "disabled"));
     account.created = integer_member(json.get(), "created");
     account.updated = integer_member(json.get(), "updated");
@@ -203,8 +194,8 @@ Account account_of(std::string_view text) {
 
 ApiKey key_of(std::string_view text) {
     iiif::Json json = parse(text);
-    return {text_member(json.get(), "id"), text_member(json.get(), "account"),
-            text_member(json.get(), "label"), integer_member(json.get(), "created"),
+    return {iiif::json_string_member(json.get(), "id"), iiif::json_string_member(json.get(), "account"),
+            iiif::json_string_member(json.get(), "label"), integer_member(json.get(), "created"),
             integer_member(json.get(), "revoked")};
 }
 
@@ -213,15 +204,15 @@ void check_account_change(const AccountChange& change) {
     if (change.email) {
         check_text("email", *change.email, false);
         if (!change.email->empty() && change.email->find('@') == std::string::npos)
-            bad("email", "not an e-mail address");
+            iiif::refuse_field("email", "not an e-mail address");
     }
     if (change.groups)
         for (size_t i = 0; i < change.groups->size(); ++i)
             if (!is_group((*change.groups)[i]))
-                bad("groups[" + std::to_string(i) + "]",
+                iiif::refuse_field("groups[" + std::to_string(i) + "]",
                     "not a group (letters, digits and -_.:@, at most 64)");
     if (change.password && characters(*change.password) < kMinPasswordLength)
-        bad("password", "shorter than " + std::to_string(kMinPasswordLength) + " characters");
+        iiif::refuse_field("password", "shorter than " + std::to_string(kMinPasswordLength) + " characters");
 }
 
 // What a change does, for the audit log: the fields it sets, a password never shown.
@@ -429,17 +420,17 @@ std::optional<Institution> Directory::institution(std::string_view id) const {
 
 bool Directory::put_institution(const Actor& actor, const Institution& institution) {
     if (!is_institution_id(institution.id))
-        bad("id", "not an institution id (a-z, 0-9 and '-', at most 32, a letter or digit first)");
+        iiif::refuse_field("id", "not an institution id (a-z, 0-9 and '-', at most 32, a letter or digit first)");
     check_text("name", institution.name, true);
     check_text("homepage", institution.homepage, false);
     if (!institution.homepage.empty() && !institution.homepage.starts_with("http://") &&
         !institution.homepage.starts_with("https://"))
-        bad("homepage", "not an http or https URL");
+        iiif::refuse_field("homepage", "not an http or https URL");
     bool created = false;
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
         std::optional<std::string> existing = edit.get(institution_key(institution.id));
         if (!institution.shoulder.empty() && !edit.get(shoulder_key(institution.shoulder)))
-            bad("shoulder", "no such shoulder: \"" + institution.shoulder + "\"");
+            iiif::refuse_field("shoulder", "no such shoulder: \"" + institution.shoulder + "\"");
         Institution record = institution;
         record.created = existing ? institution_of(*existing).created : iiif::now_seconds();
         created = !existing;
@@ -479,7 +470,7 @@ void Directory::remove_institution(const Actor& actor, const std::string& id) {
 void Directory::check_institution_exists(const iiif::RegistryEdit& edit,
                                          const std::string& id) const {
     if (!is_institution_id(id) || !edit.get(institution_key(id)))
-        bad("institution", "no such institution: \"" + id + "\"");
+        iiif::refuse_field("institution", "no such institution: \"" + id + "\"");
 }
 
 // ---- Accounts ---------------------------------------------------------------------------------
@@ -501,7 +492,7 @@ std::optional<Account> Directory::account(std::string_view name) const {
 Account Directory::create_account(const Actor& actor, const std::string& name,
                                   const AccountChange& change) {
     if (!is_account_name(name))
-        bad("name", "not an account name (letters, digits and -_.@, at most 64, a letter or "
+        iiif::refuse_field("name", "not an account name (letters, digits and -_.@, at most 64, a letter or "
                     "digit first)");
     check_account_change(change);
     // Hashing takes a tenth of a second: not inside the write transaction.
@@ -581,7 +572,7 @@ std::optional<ShoulderRecord> Directory::shoulder(std::string_view code) const {
 }
 
 ShoulderRecord Directory::create_shoulder(const Actor& actor, const ShoulderChange& change) {
-    if (!change.name) bad("name", "required");
+    if (!change.name) iiif::refuse_field("name", "required");
     check_shoulder_change(change);
     ShoulderRecord shoulder;
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {

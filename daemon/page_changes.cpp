@@ -12,22 +12,18 @@
 namespace iiifd {
 namespace {
 
-[[noreturn]] void bad(const std::string& field, const std::string& what) {
-    throw iiif::IiifError(400, field + ": " + what);
-}
-
 std::string label_of(const json_t* value, const std::string& field, bool required) {
     if (value == nullptr || json_is_null(value)) {
-        if (required) bad(field, "required");
+        if (required) iiif::refuse_field(field, "required");
         return {};
     }
-    if (!json_is_string(value)) bad(field, "not a string");
+    if (!json_is_string(value)) iiif::refuse_field(field, "not a string");
     std::string label(json_string_value(value), json_string_length(value));
     const bool blank = std::all_of(label.begin(), label.end(),
                                    [](unsigned char c) { return c == ' ' || c == '\t'; });
-    if (required && blank) bad(field, "required");
+    if (required && blank) iiif::refuse_field(field, "required");
     if (label.size() > kMaxPageLabelBytes)
-        bad(field, "longer than " + std::to_string(kMaxPageLabelBytes) + " bytes");
+        iiif::refuse_field(field, "longer than " + std::to_string(kMaxPageLabelBytes) + " bytes");
     return blank ? std::string() : label;
 }
 
@@ -37,30 +33,30 @@ void only_keys(const json_t* object, std::initializer_list<std::string_view> all
     json_t* value;
     json_object_foreach(const_cast<json_t*>(object), key, value) {
         if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end())
-            bad(field.empty() ? std::string(key) : field + "." + key, "unknown key");
+            iiif::refuse_field(field.empty() ? std::string(key) : field + "." + key, "unknown key");
     }
 }
 
 std::vector<iiif::PageRange> ranges_of(const json_t* list, const std::string& field, int depth) {
-    if (!json_is_array(list)) bad(field, "not an array");
+    if (!json_is_array(list)) iiif::refuse_field(field, "not an array");
     if (depth > iiif::kMaxRangeDepth)
-        bad(field, "nested deeper than " + std::to_string(iiif::kMaxRangeDepth) + " levels");
+        iiif::refuse_field(field, "nested deeper than " + std::to_string(iiif::kMaxRangeDepth) + " levels");
     std::vector<iiif::PageRange> ranges;
     size_t i;
     json_t* item;
     json_array_foreach(list, i, item) {
         const std::string at = field + "[" + std::to_string(i) + "]";
-        if (!json_is_object(item)) bad(at, "not an object");
+        if (!json_is_object(item)) iiif::refuse_field(at, "not an object");
         only_keys(item, {"label", "pages", "ranges"}, at);
         iiif::PageRange range;
         range.label = label_of(json_object_get(item, "label"), at + ".label", true);
         if (const json_t* pages = json_object_get(item, "pages")) {
-            if (!json_is_array(pages)) bad(at + ".pages", "not an array");
+            if (!json_is_array(pages)) iiif::refuse_field(at + ".pages", "not an array");
             size_t j;
             json_t* page;
             json_array_foreach(pages, j, page) {
                 if (!json_is_string(page))
-                    bad(at + ".pages[" + std::to_string(j) + "]", "not a page name");
+                    iiif::refuse_field(at + ".pages[" + std::to_string(j) + "]", "not a page name");
                 range.pages.emplace_back(json_string_value(page));
             }
         }
@@ -78,7 +74,7 @@ void check_ranges(const std::vector<iiif::PageRange>& ranges, const std::vector<
         const std::string at = field + "[" + std::to_string(i) + "]";
         for (size_t j = 0; j < ranges[i].pages.size(); ++j)
             if (std::find(kept.begin(), kept.end(), ranges[i].pages[j]) == kept.end())
-                bad(at + ".pages[" + std::to_string(j) + "]",
+                iiif::refuse_field(at + ".pages[" + std::to_string(j) + "]",
                     "\"" + ranges[i].pages[j] + "\" is not one of the object's pages");
         check_ranges(ranges[i].ranges, kept, at + ".ranges");
     }
@@ -89,19 +85,19 @@ void check_ranges(const std::vector<iiif::PageRange>& ranges, const std::vector<
 PagesChange parse_pages_change(std::string_view json) {
     json_error_t error;
     iiif::Json document(json_loadb(json.data(), json.size(), 0, &error));
-    if (!json_is_object(document.get())) bad("document", "expected a JSON object");
+    if (!json_is_object(document.get())) iiif::refuse_field("document", "expected a JSON object");
     only_keys(document.get(), {"pages", "structures", "version"}, "");
     PagesChange change;
     const json_t* pages = json_object_get(document.get(), "pages");
-    if (!json_is_array(pages)) bad("pages", "required, an array");
+    if (!json_is_array(pages)) iiif::refuse_field("pages", "required, an array");
     size_t i;
     json_t* item;
     json_array_foreach(pages, i, item) {
         const std::string at = "pages[" + std::to_string(i) + "]";
-        if (!json_is_object(item)) bad(at, "not an object");
+        if (!json_is_object(item)) iiif::refuse_field(at, "not an object");
         only_keys(item, {"page", "label"}, at);
         const json_t* page = json_object_get(item, "page");
-        if (!json_is_string(page)) bad(at + ".page", "required, a page name such as \"f1\"");
+        if (!json_is_string(page)) iiif::refuse_field(at + ".page", "required, a page name such as \"f1\"");
         change.pages.emplace_back(json_string_value(page),
                                   label_of(json_object_get(item, "label"), at + ".label", false));
     }
@@ -109,7 +105,7 @@ PagesChange parse_pages_change(std::string_view json) {
         change.structures = ranges_of(structures, "structures", 1);
     if (const json_t* version = json_object_get(document.get(), "version")) {
         if (!json_is_integer(version) || json_integer_value(version) < 1)
-            bad("version", "not a version number");
+            iiif::refuse_field("version", "not a version number");
         change.version = json_integer_value(version);
     }
     return change;
@@ -142,16 +138,16 @@ iiif::ObjectRecord PageChanges::apply(const std::string& ark, const PagesChange&
         });
     };
 
-    if (change.pages.empty()) bad("pages", "an object keeps at least one page");
+    if (change.pages.empty()) iiif::refuse_field("pages", "an object keeps at least one page");
     std::vector<std::string> kept_names;
     std::vector<iiif::ImageRecord> kept;
     for (size_t i = 0; i < change.pages.size(); ++i) {
         const auto& [name, label] = change.pages[i];
         const std::string at = "pages[" + std::to_string(i) + "].page";
         auto page = named(name);
-        if (page == current.end()) bad(at, "\"" + name + "\" is not one of the object's pages");
+        if (page == current.end()) iiif::refuse_field(at, "\"" + name + "\" is not one of the object's pages");
         if (std::find(kept_names.begin(), kept_names.end(), name) != kept_names.end())
-            bad(at, "\"" + name + "\" is named twice");
+            iiif::refuse_field(at, "\"" + name + "\" is named twice");
         kept_names.push_back(name);
         iiif::ImageRecord record = *page;
         record.label = label;

@@ -1,11 +1,9 @@
 #include "sheet_import.hpp"
 
 #include <csv.h>
-#include <glib.h>
 
 #include <algorithm>
 #include <cctype>
-#include <memory>
 
 #include "access_config.hpp"
 #include "dc_normalise.hpp"
@@ -76,39 +74,6 @@ const std::vector<ColumnRule>& rules() {
     return table;
 }
 
-// Lower case, accents dropped, runs of spaces one: how headers compare.
-std::string folded(std::string_view text) {
-    std::unique_ptr<gchar, decltype(&g_free)> decomposed(
-        g_utf8_normalize(text.data(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKD),
-        g_free);
-    std::string out;
-    if (!decomposed) return out;
-    for (const char* p = decomposed.get(); *p; ++p) {
-        const unsigned char c = static_cast<unsigned char>(*p);
-        if (c >= 0x80) {
-            // Combining marks (U+0300..U+036F) are two bytes 0xCC/0xCD..: dropped.
-            if ((c == 0xCC || c == 0xCD) && p[1]) {
-                ++p;
-                continue;
-            }
-            out += static_cast<char>(c);
-        } else if (std::isspace(c) || c == '_') {
-            if (!out.empty() && out.back() != ' ') out += ' ';
-        } else {
-            out += static_cast<char>(std::tolower(c));
-        }
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out;
-}
-
-std::string trimmed(std::string_view text) {
-    size_t start = 0, end = text.size();
-    while (start < end && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-    while (end > start && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-    return std::string(text.substr(start, end - start));
-}
-
 // A header's column and the language it gives its values ("Title@fr", "Titre (fr)").
 struct HeaderMatch {
     const ColumnRule* rule = nullptr;
@@ -116,21 +81,21 @@ struct HeaderMatch {
 };
 
 HeaderMatch match_header(std::string_view header) {
-    std::string name = trimmed(header);
+    std::string name = clean_value(header);
     std::string lang;
     if (size_t at = name.rfind('@'); at != std::string::npos) {
-        lang = trimmed(name.substr(at + 1));
-        name = trimmed(name.substr(0, at));
+        lang = clean_value(name.substr(at + 1));
+        name = clean_value(name.substr(0, at));
     } else if (name.size() > 3 && name.back() == ')') {
         if (size_t open = name.rfind('('); open != std::string::npos) {
-            lang = trimmed(name.substr(open + 1, name.size() - open - 2));
-            name = trimmed(name.substr(0, open));
+            lang = clean_value(name.substr(open + 1, name.size() - open - 2));
+            name = clean_value(name.substr(0, open));
         }
     }
-    const std::string key = folded(name);
+    const std::string key = comparison_key(name);
     for (const ColumnRule& rule : rules()) {
-        if (key == rule.column.key || key == folded(rule.column.english) ||
-            key == folded(rule.column.french))
+        if (key == rule.column.key || key == comparison_key(rule.column.english) ||
+            key == comparison_key(rule.column.french))
             return {&rule, lang};
     }
     // "License" as Americans write it.
@@ -146,7 +111,7 @@ std::vector<std::string> split_values(std::string_view cell) {
     while (start <= cell.size()) {
         size_t bar = cell.find('|', start);
         if (bar == std::string_view::npos) bar = cell.size();
-        std::string value = trimmed(cell.substr(start, bar - start));
+        std::string value = clean_value(cell.substr(start, bar - start));
         if (!value.empty()) values.push_back(std::move(value));
         start = bar + 1;
     }
@@ -158,9 +123,9 @@ std::pair<std::string, std::string> value_and_lang(const std::string& text,
                                                    const std::string& column_lang) {
     const size_t at = text.rfind('@');
     if (at != std::string::npos && at > 0) {
-        std::string tag = trimmed(std::string_view(text).substr(at + 1));
+        std::string tag = clean_value(std::string_view(text).substr(at + 1));
         if (iiif::is_valid_language_tag(tag) && tag.size() <= 8)
-            return {trimmed(std::string_view(text).substr(0, at)), tag};
+            return {clean_value(std::string_view(text).substr(0, at)), tag};
     }
     return {text, column_lang};
 }
@@ -180,7 +145,7 @@ void append_value(json_t* metadata, const char* element, const std::string& valu
 
 // The pages part a labels cell gives.
 std::string labels_part(const std::string& cell, RowCheck& check) {
-    const std::string rule = folded(cell);
+    const std::string rule = comparison_key(cell);
     auto with_start = [&](const std::string& name, const std::string& start) {
         iiif::Json part(json_pack("{s:s}", "rule", name.c_str()));
         if (!start.empty()) {
@@ -198,7 +163,7 @@ std::string labels_part(const std::string& cell, RowCheck& check) {
              {"filename", {"filename", "file name", "nom de fichier", "fichier"}}}) {
         for (const std::string& word : words) {
             if (rule == word) return with_start(name, "");
-            if (rule.starts_with(word + ":")) return with_start(name, trimmed(rule.substr(word.size() + 1)));
+            if (rule.starts_with(word + ":")) return with_start(name, clean_value(rule.substr(word.size() + 1)));
         }
     }
     json_t* labels = json_array();
@@ -222,7 +187,7 @@ const std::vector<SheetColumn>& sheet_columns() {
 std::vector<std::string> unknown_headers(const std::vector<std::string>& headers) {
     std::vector<std::string> unknown;
     for (const std::string& header : headers)
-        if (!trimmed(header).empty() && !match_header(header).rule) unknown.push_back(header);
+        if (!clean_value(header).empty() && !match_header(header).rule) unknown.push_back(header);
     return unknown;
 }
 
@@ -233,7 +198,7 @@ RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
     std::vector<std::string> sets;
     for (const auto& [header, cell] : row.cells) {
         const HeaderMatch match = match_header(header);
-        if (!match.rule || trimmed(cell).empty()) continue;
+        if (!match.rule || clean_value(cell).empty()) continue;
         const char* key = match.rule->column.key;
         const std::vector<std::string> values = split_values(cell);
         switch (match.rule->kind) {
@@ -269,17 +234,17 @@ RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
                 }
                 break;
             case Kind::licence:
-                if (std::optional<std::string> uri = license_uri(trimmed(cell)))
+                if (std::optional<std::string> uri = license_uri(clean_value(cell)))
                     json_object_set_new(metadata.get(), "license", iiif::json_string_of(*uri));
                 else
-                    check.errors.push_back({"licence", "unknown licence: \"" + trimmed(cell) + "\""});
+                    check.errors.push_back({"licence", "unknown licence: \"" + clean_value(cell) + "\""});
                 break;
             case Kind::provider:
-                json_object_set_new(metadata.get(), "provider", iiif::json_string_of(trimmed(cell)));
+                json_object_set_new(metadata.get(), "provider", iiif::json_string_of(clean_value(cell)));
                 break;
             case Kind::shelfmark:
                 json_object_set_new(metadata.get(), "shelfmark",
-                                    iiif::json_string_of(trimmed(cell)));
+                                    iiif::json_string_of(clean_value(cell)));
                 break;
             case Kind::sets:
                 for (const std::string& value : values) {
@@ -290,10 +255,10 @@ RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
                 }
                 break;
             case Kind::access:
-                json_object_set_new(metadata.get(), "access", iiif::json_string_of(trimmed(cell)));
+                json_object_set_new(metadata.get(), "access", iiif::json_string_of(clean_value(cell)));
                 break;
             case Kind::folder:
-                check.folder = trimmed(cell);
+                check.folder = clean_value(cell);
                 break;
             case Kind::files:
                 check.files = values;
@@ -322,7 +287,7 @@ RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
         if (message.starts_with("metadata: ")) message = message.substr(10);
         const size_t colon = message.find(':');
         check.errors.push_back({colon == std::string::npos ? "row" : message.substr(0, colon),
-                                colon == std::string::npos ? message : trimmed(message.substr(colon + 1))});
+                                colon == std::string::npos ? message : clean_value(message.substr(colon + 1))});
     }
     return check;
 }
@@ -405,7 +370,7 @@ std::pair<std::vector<std::string>, std::vector<SheetRow>> read_sheet_csv(const 
     for (size_t i = 1; i < reading.rows.size(); ++i) {
         const std::vector<std::string>& cells = reading.rows[i];
         if (std::all_of(cells.begin(), cells.end(),
-                        [](const std::string& cell) { return trimmed(cell).empty(); }))
+                        [](const std::string& cell) { return clean_value(cell).empty(); }))
             continue;
         SheetRow row;
         row.number = static_cast<int>(i) + 1;

@@ -16,4 +16,9 @@ struct IiifError : std::exception {
     const char* what() const noexcept override { return reason.c_str(); }
 };
 
+// A client's mistake in one field of what it sent: IiifError(400, "{field}: {what}").
+[[noreturn]] inline void refuse_field(const std::string& field, const std::string& what) {
+    throw IiifError(400, field + ": " + what);
+}
+
 }  // namespace iiif

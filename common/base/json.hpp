@@ -26,4 +26,12 @@ inline json_t* json_string_of(std::string_view value) {
     return json_stringn(value.data(), value.size());
 }
 
+// The string member `key` of `object` (any bytes, NULs included), or "" when it is absent or
+// not a string.
+inline std::string json_string_member(const json_t* object, const char* key) {
+    const json_t* value = json_object_get(object, key);
+    return json_is_string(value) ? std::string(json_string_value(value), json_string_length(value))
+                                 : std::string();
+}
+
 }  // namespace iiif

@@ -634,7 +634,8 @@ IngestJob ingest_job_from_json(const std::string& text) {
 }
 
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                        const IngestJob& job, const ProgressFn& progress) {
+                        const IngestJob& job, const ProgressFn& progress,
+                        std::mutex* object_lock) {
     std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
     if (!ark || !ark->qualifier.empty())
         throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
@@ -703,6 +704,8 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
         return result;
     }
     try {
+        std::unique_lock<std::mutex> held;
+        if (object_lock != nullptr && !job.mode.empty()) held = std::unique_lock(*object_lock);
         object.record(job, images, all_reused);
     } catch (...) {
         // Not recorded: no page of this run is part of the object, and none of its files stays.

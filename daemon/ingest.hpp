@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -81,7 +82,11 @@ using ProgressFn = std::function<void(size_t file_index, const FileOutcome& outc
 // masters and originals it wrote (those the catalog does not name); the job is then worth
 // retrying. A master is read back before it takes its place: one that cannot be served fails
 // its file and leaves nothing.
+// An "add" or "replace" job (a change of an object's pages) writes the object under
+// `object_lock` when given: the lock the API's changes of objects hold (object_changes.hpp),
+// so that a PUT of its pages and the job do not lose one another's.
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                        const IngestJob& job, const ProgressFn& progress);
+                        const IngestJob& job, const ProgressFn& progress,
+                        std::mutex* object_lock = nullptr);
 
 }  // namespace iiifd

@@ -252,7 +252,7 @@ int serve(const DaemonConfig& config) {
         spdlog::critical("{}", failure.what());
         return 1;
     }
-    Workers workers(config, *catalog);
+    Workers workers(config, *catalog, &changes.mutex);
     workers.start();
     std::optional<HotFolder> hot_folder;
     if (!config.hot_folder.empty()) {

@@ -256,7 +256,7 @@ JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
                     // Progress is advisory; the final state is written by record_outcome, with
                     // retries.
                 }
-            });
+            }, object_lock_);
         outcome.files = result.files;
         outcome.object_written = result.object_written;
         if (!result.object_written) {

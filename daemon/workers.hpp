@@ -28,8 +28,11 @@ struct JobOutcome;
 
 class Workers {
   public:
-    Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog)
-        : config_(config), catalog_(catalog) {}
+    // `object_lock`: the API's lock of object changes (object_changes.hpp), which a job that
+    // changes an object's pages holds while it writes the object; null for none.
+    Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+            std::mutex* object_lock = nullptr)
+        : config_(config), catalog_(catalog), object_lock_(object_lock) {}
     ~Workers();
     Workers(const Workers&) = delete;
     Workers& operator=(const Workers&) = delete;
@@ -56,6 +59,7 @@ class Workers {
 
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
+    std::mutex* object_lock_;
     std::vector<std::thread> threads_;
     std::thread heartbeat_;
 

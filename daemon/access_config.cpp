@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "iiif_error.hpp"
@@ -28,6 +29,13 @@ iiif::AccessSettings access_settings(const DaemonConfig& config) {
     settings.auth_base_url = config.public_base_url + "/auth";
     settings.institution = config.institution;
     return settings;
+}
+
+bool is_group(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("-_.:@").find(static_cast<char>(c)) != std::string_view::npos;
+    });
 }
 
 bool is_defined_policy(const AccessConfig& access, std::string_view name) {

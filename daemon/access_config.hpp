@@ -18,6 +18,11 @@ iiif::AccessSettings access_settings(const DaemonConfig& config);
 // The default policy, each set's policy and watermark, and each policy's watermark.
 iiif::AccessRules access_rules(const DaemonConfig& config);
 
+// Whether `text` may be a group (letters, digits and -_.:@): groups travel in signed
+// credentials, joined by line feeds; "network:{policy}" is the group of the tokens the
+// external access service gives (daemon/auth_service.hpp).
+bool is_group(std::string_view text);
+
 // Whether `name` is a [policies.NAME] or "public", the one policy that needs no definition.
 bool is_defined_policy(const AccessConfig& access, std::string_view name);
 

@@ -25,15 +25,6 @@ bool is_name(std::string_view text) {
 }
 constexpr std::string_view kNameRule = "a name is letters, digits, '-' and '_'";
 
-// Groups travel in signed credentials, joined by line feeds; "network:{policy}" is the group of
-// the tokens the external access service gives (daemon/auth_service.hpp).
-bool is_group(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 ||
-               std::string_view("-_.:@").find(static_cast<char>(c)) != std::string_view::npos;
-    });
-}
-
 // An HTTP token (RFC 9110): what header and cookie names are made of.
 bool is_http_token(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {

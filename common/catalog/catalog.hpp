@@ -39,6 +39,10 @@
 
 namespace iiif {
 
+namespace catalog_detail {
+class Txn;  // catalog_lmdb.hpp, private to common/catalog/
+}
+
 // The catalog's keys (every database's layout: catalog_keys.hpp): an object's normalized ARK (of
 // any ARK form; a qualifier is ignored), and an image's "{normalized ARK}/f{n}" (nullopt unless
 // the qualifier is f{n}, n >= 1).
@@ -195,8 +199,8 @@ class RegistryEdit {
 
   private:
     friend class CatalogWriter;
-    RegistryEdit(MDB_txn* txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
-    MDB_txn* txn_;
+    RegistryEdit(catalog_detail::Txn& txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
+    catalog_detail::Txn& txn_;
     MDB_dbi dbi_;
 };
 

@@ -7,10 +7,6 @@
 namespace iiif {
 namespace {
 
-json_t* text(const std::string& value) {
-    return json_stringn(value.data(), value.size());
-}
-
 // The ranges that keep something once the pages not shown are left out, with their ids.
 struct ShownRange {
     std::string id;
@@ -45,14 +41,14 @@ std::vector<ShownRange> shown_ranges(const std::string& base, const std::vector<
 
 json_t* range_v3(const ShownRange& shown) {
     json_t* range = json_object();
-    json_object_set_new(range, "id", text(shown.id));
+    json_object_set_new(range, "id", json_string_of(shown.id));
     json_object_set_new(range, "type", json_string("Range"));
     json_t* label = json_object();
-    json_object_set_new(label, "none", json_pack("[o]", text(shown.range->label)));
+    json_object_set_new(label, "none", json_pack("[o]", json_string_of(shown.range->label)));
     json_object_set_new(range, "label", label);
     json_t* items = json_array();
     for (const std::string& canvas : shown.canvases)
-        json_array_append_new(items, json_pack("{s:o,s:s}", "id", text(canvas), "type", "Canvas"));
+        json_array_append_new(items, json_pack("{s:o,s:s}", "id", json_string_of(canvas), "type", "Canvas"));
     for (const ShownRange& child : shown.children) json_array_append_new(items, range_v3(child));
     json_object_set_new(range, "items", items);
     return range;
@@ -60,19 +56,19 @@ json_t* range_v3(const ShownRange& shown) {
 
 void ranges_v2(const ShownRange& shown, json_t* list) {
     json_t* range = json_object();
-    json_object_set_new(range, "@id", text(shown.id));
+    json_object_set_new(range, "@id", json_string_of(shown.id));
     json_object_set_new(range, "@type", json_string("sc:Range"));
-    json_object_set_new(range, "label", text(shown.range->label));
+    json_object_set_new(range, "label", json_string_of(shown.range->label));
     if (!shown.canvases.empty()) {
         json_t* canvases = json_array();
         for (const std::string& canvas : shown.canvases)
-            json_array_append_new(canvases, text(canvas));
+            json_array_append_new(canvases, json_string_of(canvas));
         json_object_set_new(range, "canvases", canvases);
     }
     if (!shown.children.empty()) {
         json_t* children = json_array();
         for (const ShownRange& child : shown.children)
-            json_array_append_new(children, text(child.id));
+            json_array_append_new(children, json_string_of(child.id));
         json_object_set_new(range, "ranges", children);
     }
     json_array_append_new(list, range);

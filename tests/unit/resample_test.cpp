@@ -24,7 +24,8 @@ Pixels from_vips(VImage image) {
 // Gradients and noise: something for a filter to get wrong.
 VImage picture(int width, int height, int bands) {
     VImage xy = VImage::xyz(width, height);
-    VImage noise = VImage::gaussnoise(width, height, VImage::option()->set("sigma", 25.0));
+    VImage noise =
+        VImage::gaussnoise(width, height, VImage::option()->set("sigma", 25.0)->set("seed", 1003));
     VImage r = xy[0] * (255.0 / width);
     VImage g = xy[1] * (255.0 / height);
     VImage image = r.bandjoin(g).bandjoin(noise).bandjoin((r + g) / 2);

@@ -29,7 +29,8 @@ namespace {
 // 0 and 255 (where RGB clips, and converting back to YCbCr cannot give the planes again).
 VImage detailed(int width, int height) {
     VImage xy = VImage::xyz(width, height);
-    VImage noise = VImage::gaussnoise(width, height, VImage::option()->set("sigma", 24.0));
+    VImage noise =
+        VImage::gaussnoise(width, height, VImage::option()->set("sigma", 24.0)->set("seed", 1003));
     VImage r = (xy[0] * (200.0 / width) + 28).cast(VIPS_FORMAT_UCHAR);
     VImage g = (xy[1] * (160.0 / height) + noise / 4).cast(VIPS_FORMAT_UCHAR);
     VImage b = noise.cast(VIPS_FORMAT_UCHAR);

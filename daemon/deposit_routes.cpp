@@ -304,12 +304,20 @@ std::unique_ptr<HttpUpload> DepositRoutes::page_upload(const HttpRequest& req, b
 }
 
 void DepositRoutes::job(const HttpRequest& req, HttpResponse& res) {
-    require_role(api_auth_, req, Role::editor, "follow a deposit");
+    const ApiCaller who = require_role(api_auth_, req, Role::editor, "follow a deposit");
     std::string id = req.matches[1];
     if (!is_job_id(id)) throw iiif::IiifError(404, "no job " + id);
     auto redis = redis_.lease();
     std::optional<std::string> status = job_status_json(*redis, id);
     if (!status) throw iiif::IiifError(404, "no job " + id);
+    // An editor follows their own institution's jobs (an empty one is the home institution's).
+    if (!who.is(Role::administrator)) {
+        const std::optional<std::string> owner = job_institution(*redis, id);
+        const std::string& institution =
+            owner && !owner->empty() ? *owner : directory_.home_institution();
+        if (owner && institution != who.account.institution)
+            throw iiif::IiifError(403, "follow a deposit: this job belongs to another institution");
+    }
     send_json(res, 200, *status);
 }
 

@@ -326,10 +326,17 @@ void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job)
         files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
     std::string now = now_text();
     redis.transaction({
-        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin, "files",
-         files_json(files), "error", "", "attempts", "0", "created", now, "updated", now},
+        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin,
+         "institution", job.institution, "files", files_json(files), "error", "", "attempts", "0",
+         "created", now, "updated", now},
         {"XADD", config.ingest_stream, "*", "job", ingest_job_to_json(job)},
     });
+}
+
+std::optional<std::string> job_institution(Redis& redis, const std::string& job_id) {
+    RedisReply reply = redis.command({"HGET", job_key(job_id), "institution"});
+    if (reply.type != RedisReply::Type::string) return std::nullopt;
+    return reply.text;
 }
 
 std::optional<std::string> job_state(Redis& redis, const std::string& job_id) {

@@ -132,6 +132,9 @@ void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job)
 // The job's status as the API shows it: {"job", "state", "ark", "origin", "files": [{"name",
 // "state", "page", "error"}], "error", "attempts", "created", "updated"}; nullopt when unknown.
 std::optional<std::string> job_status_json(Redis& redis, const std::string& job_id);
+// The institution the job's object belongs to ("" for the home institution); nullopt for a job
+// recorded before jobs named it, or none.
+std::optional<std::string> job_institution(Redis& redis, const std::string& job_id);
 // Just the state field, when the job is known.
 std::optional<std::string> job_state(Redis& redis, const std::string& job_id);
 

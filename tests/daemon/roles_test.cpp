@@ -106,6 +106,19 @@ TEST_CASE("roles: deposits, an object's changes and takedowns for each role", "[
                                           platform.as["admin"], parts);
     CHECK(nowhere.status == 400);
     CHECK(json_text(nowhere.body, "error") == "institution: no such institution: south");
+    // A deposit's job is followed by its institution's editors and the administrators.
+    HttpResponse accepted =
+        post_multipart(platform.iiifd.url("/api/v1/objects"), platform.as["editor"], parts);
+    REQUIRE(accepted.status == 202);
+    const std::string job = "/api/v1/jobs/" + json_text(accepted.body, "job");
+    CHECK(platform.status("editor", "GET", job) == 200);
+    CHECK(platform.status("admin", "GET", job) == 200);
+    CHECK(platform.status("reader", "GET", job) == 403);
+    CHECK(platform.status("anonymous", "GET", job) == 401);
+    CHECK(platform.status("other_editor", "GET", job) == 403);
+    CHECK(platform.error("other_editor", "GET", job) ==
+          "follow a deposit: this job belongs to another institution");
+    platform.iiifd.wait_for_job(json_text(accepted.body, "job"));
     const std::string for_north = platform.deposit("admin", "?institution=north");
     CHECK(json_text(platform.iiifd.get("/api/v1/objects/" + for_north).body, "institution") ==
           "north");

@@ -117,7 +117,7 @@ Publication publication_of(const Options& options) {
         if (!options.access.empty()) {
             iiif::ObjectMetadata metadata;
             metadata.access = options.access;
-            iiifd::check_access_name(config, metadata);
+            iiifd::check_access_name(publication.access->first, metadata);
         }
         return publication;
     }

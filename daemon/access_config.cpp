@@ -19,16 +19,46 @@ void init_sodium() {
 
 }  // namespace
 
-iiif::AccessSettings access_settings(const DaemonConfig& config) {
+AccessDefinitions configured_access(const DaemonConfig& config) {
+    AccessDefinitions access;
+    access.default_policy = config.access.default_policy;
+    access.policies = config.access.policies;
+    access.policy_watermarks = config.access.policy_watermarks;
+    access.sets = config.sets;
+    return access;
+}
+
+iiif::AccessSettings access_settings(const DaemonConfig& config, const AccessDefinitions& access,
+                                     std::vector<std::string> key_digests) {
     iiif::AccessSettings settings;
-    settings.policies = config.access.policies;
+    settings.policies = access.policies;
     settings.watermarks = config.access.watermarks;
-    for (const std::string& key : config.api_keys)
-        settings.api_key_digests.push_back(iiif::sha256_hex(key));
+    settings.api_key_digests = std::move(key_digests);
     settings.cookie_name = config.access.cookie_name;
     settings.auth_base_url = config.public_base_url + "/auth";
     settings.institution = config.institution;
     return settings;
+}
+
+iiif::AccessRules access_rules(const AccessDefinitions& access) {
+    iiif::AccessRules rules;
+    rules.default_policy = access.default_policy;
+    for (const SetDefinition& set : access.sets) {
+        if (!set.policy.empty()) rules.set_policies.emplace_back(set.spec, set.policy);
+        if (!set.watermark.empty()) rules.set_watermarks.emplace_back(set.spec, set.watermark);
+    }
+    rules.policy_watermarks = access.policy_watermarks;
+    return rules;
+}
+
+iiif::AccessSettings access_settings(const DaemonConfig& config) {
+    std::vector<std::string> digests;
+    for (const std::string& key : config.api_keys) digests.push_back(iiif::sha256_hex(key));
+    return access_settings(config, configured_access(config), std::move(digests));
+}
+
+iiif::AccessRules access_rules(const DaemonConfig& config) {
+    return access_rules(configured_access(config));
 }
 
 bool is_group(std::string_view text) {
@@ -44,20 +74,9 @@ bool is_defined_policy(const AccessConfig& access, std::string_view name) {
                        [&](const iiif::AccessPolicy& policy) { return policy.name == name; });
 }
 
-void check_access_name(const DaemonConfig& config, const iiif::ObjectMetadata& metadata) {
-    if (metadata.access.empty() || is_defined_policy(config.access, metadata.access)) return;
+void check_access_name(const iiif::AccessSettings& access, const iiif::ObjectMetadata& metadata) {
+    if (metadata.access.empty() || access.policy(metadata.access)) return;
     throw iiif::IiifError(400, "metadata: access: no such policy: \"" + metadata.access + "\"");
-}
-
-iiif::AccessRules access_rules(const DaemonConfig& config) {
-    iiif::AccessRules rules;
-    rules.default_policy = config.access.default_policy;
-    for (const SetDefinition& set : config.sets) {
-        if (!set.policy.empty()) rules.set_policies.emplace_back(set.spec, set.policy);
-        if (!set.watermark.empty()) rules.set_watermarks.emplace_back(set.spec, set.watermark);
-    }
-    rules.policy_watermarks = config.access.policy_watermarks;
-    return rules;
 }
 
 std::string hash_password(std::string_view password) {

@@ -10,6 +10,7 @@
 
 #include "access_config.hpp"
 #include "auth_service.hpp"
+#include "dublin_core.hpp"
 #include "watermark.hpp"
 
 namespace iiifd {
@@ -143,8 +144,10 @@ void read_policy_members(const ConfigSection& entry, iiif::AccessPolicy& policy)
         entry.fail("groups", "only token policies let groups in");
 }
 
-// [policies.NAME], once its name is judged; its watermark goes to access.policy_watermarks.
-iiif::AccessPolicy read_policy(const ConfigSection& entry, AccessConfig& access) {
+}  // namespace
+
+iiif::AccessPolicy read_policy_entry(const ConfigSection& entry, AccessConfig& access) {
+    if (!is_name(entry.key())) entry.fail("", kNameRule);
     entry.only_keys({"kind", "networks", "groups", "degraded_size", "watermark",
                      "watermark_unauthorised_only", "label", "heading", "note"});
     iiif::AccessPolicy policy;
@@ -165,13 +168,32 @@ iiif::AccessPolicy read_policy(const ConfigSection& entry, AccessConfig& access)
     return policy;
 }
 
+SetDefinition read_set_entry(const ConfigSection& entry, const AccessConfig& access) {
+    if (!iiif::is_valid_set_spec(entry.key()))
+        entry.fail("",
+                   "not a set spec (segments of letters, digits and -_.!~*'() "
+                   "separated by ':')");
+    if (entry.key().size() > iiif::kMaxSetSpecLength)
+        entry.fail("", "longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
+    entry.only_keys({"name", "description", "policy", "watermark"});
+    SetDefinition set;
+    set.spec = entry.key();
+    entry.read_required("name", set.name);
+    entry.read("description", set.description);
+    entry.read("policy", set.policy);
+    if (!set.policy.empty()) require_policy(entry, "policy", access, set.policy);
+    entry.read("watermark", set.watermark);
+    require_watermark(entry, "watermark", access, set.watermark);
+    return set;
+}
+
+namespace {
+
 // After [watermarks], which policies name.
 void read_policies(const ConfigSection& root, AccessConfig& access) {
     const ConfigSection policies = root.section("policies");
-    for (const ConfigSection& entry : policies.sections()) {
-        if (!is_name(entry.key())) entry.fail("", kNameRule);
-        access.policies.push_back(read_policy(entry, access));
-    }
+    for (const ConfigSection& entry : policies.sections())
+        access.policies.push_back(read_policy_entry(entry, access));
 }
 
 // [access] but its users; after [policies], which default_policy names.

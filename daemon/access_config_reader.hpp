@@ -18,6 +18,12 @@ namespace iiifd {
 AccessConfig read_access_config(const ConfigSection& root, const std::string& storage_root,
                                 const std::vector<std::string>& own_origins);
 
+// [policies.NAME] (its name judged too); the watermark it names must be among access.watermarks
+// and goes to access.policy_watermarks.
+iiif::AccessPolicy read_policy_entry(const ConfigSection& entry, AccessConfig& access);
+// [sets."spec"] (its spec judged too); the policy and watermark it names must be in `access`.
+SetDefinition read_set_entry(const ConfigSection& entry, const AccessConfig& access);
+
 // The array `key` of group names.
 std::vector<std::string> read_groups(const ConfigSection& section, std::string_view key);
 

@@ -645,7 +645,8 @@ void AuthService::token(const HttpRequest& req, HttpResponse& res) const {
         } else {
             // Profile external: the address is the credential. No subject: nobody signed in.
             const std::optional<iiif::IpAddress> address = client_address(req);
-            for (const iiif::AccessPolicy& policy : config_.access.policies)
+            const auto access = directory_.catalog_reader().access_settings();
+            for (const iiif::AccessPolicy& policy : access->policies)
                 if (policy.kind == iiif::PolicyKind::network && address &&
                     std::any_of(
                         policy.networks.begin(), policy.networks.end(),

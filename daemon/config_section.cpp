@@ -2,6 +2,7 @@
 #include "config_section.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -152,6 +153,57 @@ void ConfigSection::read_nonempty(std::string_view key, std::string& into) const
 void ConfigSection::require_absolute(std::string_view key, const std::string& path) const {
     if (path.empty()) fail(key, "required");
     if (path.front() != '/') fail(key, "must be an absolute path");
+}
+
+namespace {
+
+// Null when the value has no TOML form (null, or an array holding one).
+std::unique_ptr<toml::node> toml_node_of_json(const json_t* value) {
+    switch (json_typeof(value)) {
+    case JSON_STRING:
+        return std::make_unique<toml::value<std::string>>(
+            std::string(json_string_value(value), json_string_length(value)));
+    case JSON_INTEGER:
+        return std::make_unique<toml::value<std::int64_t>>(json_integer_value(value));
+    case JSON_REAL:
+        return std::make_unique<toml::value<double>>(json_real_value(value));
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return std::make_unique<toml::value<bool>>(json_is_true(value));
+    case JSON_ARRAY: {
+        auto array = std::make_unique<toml::array>();
+        size_t index = 0;
+        const json_t* item = nullptr;
+        json_array_foreach(value, index, item) {
+            std::unique_ptr<toml::node> node = toml_node_of_json(item);
+            if (!node) return nullptr;
+            array->push_back(std::move(*node));
+        }
+        return array;
+    }
+    case JSON_OBJECT:
+        return std::make_unique<toml::table>(toml_table_of_json(value));
+    default:
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+toml::table toml_table_of_json(const json_t* object) {
+    if (!json_is_object(object)) throw std::runtime_error("must be a JSON object");
+    toml::table table;
+    const char* key = nullptr;
+    const json_t* value = nullptr;
+    json_object_foreach(const_cast<json_t*>(object), key, value) {
+        std::unique_ptr<toml::node> node = toml_node_of_json(value);
+        if (!node) {
+            if (json_is_null(value)) continue;
+            throw std::runtime_error(std::string(key) + ": null inside an array");
+        }
+        table.insert_or_assign(key, std::move(*node));
+    }
+    return table;
 }
 
 }  // namespace iiifd

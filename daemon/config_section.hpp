@@ -3,6 +3,7 @@
 // "iiifd.toml: [ark] naan: must be 5 digits or betanumeric".
 #pragma once
 
+#include <jansson.h>
 #include <toml++/toml.h>
 
 #include <cstdint>
@@ -84,5 +85,11 @@ class ConfigSection {
     std::string key_;
     const toml::node* node_;
 };
+
+// A JSON object (an API request's body) as a TOML table, for the readers of iiifd.toml's
+// tables to check it by the same rules: strings, integers, reals, booleans, arrays and objects;
+// null members are left out (absent). Throws std::runtime_error for a value that is not an
+// object.
+toml::table toml_table_of_json(const json_t* object);
 
 }  // namespace iiifd

@@ -288,25 +288,8 @@ void read_oai(const ConfigSection& oai, DaemonConfig& config) {
 
 // [sets."spec"]; after the access sections, whose policies and watermarks a set names.
 void read_sets(const ConfigSection& sets, DaemonConfig& config) {
-    for (const ConfigSection& entry : sets.sections()) {
-        if (!iiif::is_valid_set_spec(entry.key()))
-            entry.fail("",
-                       "not a set spec (segments of letters, digits and -_.!~*'() "
-                       "separated by ':')");
-        if (entry.key().size() > iiif::kMaxSetSpecLength)
-            entry.fail("",
-                       "longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
-        entry.only_keys({"name", "description", "policy", "watermark"});
-        SetDefinition set;
-        set.spec = entry.key();
-        entry.read_required("name", set.name);
-        entry.read("description", set.description);
-        entry.read("policy", set.policy);
-        if (!set.policy.empty()) require_policy(entry, "policy", config.access, set.policy);
-        entry.read("watermark", set.watermark);
-        require_watermark(entry, "watermark", config.access, set.watermark);
-        config.sets.push_back(std::move(set));
-    }
+    for (const ConfigSection& entry : sets.sections())
+        config.sets.push_back(read_set_entry(entry, config.access));
 }
 
 void read_partners(const ConfigSection& partners, DaemonConfig& config) {

@@ -32,6 +32,8 @@ constexpr std::int64_t kMaxDepositBytes = std::int64_t{32} << 30;
 constexpr size_t kWriteBuffer = 1 << 20;
 constexpr int kDefaultListLimit = 100;
 constexpr int kMaxListLimit = 1000;
+// The sets the session lists for the deposit and edit pages to choose from.
+constexpr size_t kSessionSets = 2000;
 
 std::string status_url(const std::string& job_id) {
     return "/api/v1/jobs/" + job_id;
@@ -345,10 +347,12 @@ void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
     json_object_set_new(limits, "max_pixels", json_integer(config_.max_pixels));
     json_object_set_new(body.get(), "limits", limits);
     json_t* sets = json_array();
-    for (const SetDefinition& set : config_.sets) {
+    // The named sets (the access registry's, and the partners'), as ListSets shows them.
+    for (const iiif::CatalogReader::SetInfo& set : catalog_.reader().sets("", kSessionSets)) {
+        if (set.name.empty()) continue;
         json_t* item = json_object();
-        json_object_set_new(item, "spec", json_string(set.spec.c_str()));
-        json_object_set_new(item, "name", json_string(set.name.c_str()));
+        json_object_set_new(item, "spec", iiif::json_string_of(set.spec));
+        json_object_set_new(item, "name", iiif::json_string_of(set.name));
         json_array_append_new(sets, item);
     }
     json_object_set_new(body.get(), "sets", sets);
@@ -356,9 +360,9 @@ void DepositRoutes::session(const HttpRequest& req, HttpResponse& res) {
                         iiif::json_string_of(own ? own->name : config_.institution));
     json_t* policies = json_array();
     json_array_append_new(policies, json_string("public"));
-    for (const iiif::AccessPolicy& policy : config_.access.policies)
+    for (const iiif::AccessPolicy& policy : catalog_.reader().access_settings()->policies)
         if (policy.name != "public")
-            json_array_append_new(policies, json_string(policy.name.c_str()));
+            json_array_append_new(policies, iiif::json_string_of(policy.name));
     json_object_set_new(body.get(), "policies", policies);
     res.set_header("Cache-Control", "no-store");
     send_json(res, 200, json_text(body.get()));

@@ -9,7 +9,7 @@
 namespace iiifd {
 
 void Deposits::check(const iiif::ObjectMetadata& metadata) const {
-    check_access_name(config_, metadata);
+    check_access_name(*catalog_.reader().access_settings(), metadata);
 }
 
 IngestJob Deposits::accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,

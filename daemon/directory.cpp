@@ -545,6 +545,7 @@ Account Directory::change_account(const Actor& actor, const std::string& name,
                                  : "account.change",
                       name, account.institution, change_detail(change));
     });
+    if (change.role || change.disabled) keys_changed();
     return account;
 }
 
@@ -658,6 +659,7 @@ std::pair<std::string, ApiKey> Directory::create_key(const Actor& actor, const s
         audit_.record(actor, "key.create", account + "/" + key.id, account_of(*owner).institution,
                       json_pack("{s:s%}", "label", label.data(), label.size()));
     });
+    keys_changed();
     return {text, key};
 }
 
@@ -691,7 +693,24 @@ ApiKey Directory::revoke_key(const Actor& actor, const std::string& account,
         }
         throw iiif::IiifError(404, "no such key");
     });
+    keys_changed();
     return revoked;
+}
+
+std::vector<std::string> Directory::administrator_key_digests() const {
+    std::vector<std::string> digests;
+    for (const auto& [key, value] : catalog_.registry_scan(kKeyPrefix)) {
+        const ApiKey record = key_of(value);
+        if (record.revoked != 0) continue;
+        const std::optional<Account> owner = account(record.account);
+        if (owner && !owner->disabled && owner->role == Role::administrator)
+            digests.push_back(key.substr(kKeyPrefix.size()));
+    }
+    return digests;
+}
+
+void Directory::keys_changed() const {
+    if (keys_changed_) keys_changed_();
 }
 
 std::optional<std::pair<Account, ApiKey>> Directory::account_of_key(

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,6 +127,7 @@ class Directory {
     }
 
     AuditLog& audit() const { return audit_; }
+    const iiif::CatalogReader& catalog_reader() const { return catalog_.reader(); }
 
     std::vector<Institution> institutions() const;
     std::optional<Institution> institution(std::string_view id) const;
@@ -174,15 +176,24 @@ class Directory {
     // The enabled account an unrevoked key belongs to, and the key.
     std::optional<std::pair<Account, ApiKey>> account_of_key(std::string_view presented) const;
 
+    // The SHA-256 (hex) of each unrevoked key of an enabled administrator: the keys the module
+    // lets through every access policy (AccessSettings::api_key_digests).
+    std::vector<std::string> administrator_key_digests() const;
+    // Called after a key is made or revoked, or an account's role or state changes (what
+    // administrator_key_digests() says may have changed).
+    void on_keys_changed(std::function<void()> listener) { keys_changed_ = std::move(listener); }
+
   private:
     void check_institution_exists(const iiif::RegistryEdit& edit, const std::string& id) const;
     // The shoulders recorded for the module's resolver (CatalogWriter::set_shoulders).
     void publish_shoulders() const;
+    void keys_changed() const;
 
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
     AuditLog& audit_;
     std::string home_;
+    std::function<void()> keys_changed_;
 };
 
 // Whether `text` may be an account's name, an institution's id.

@@ -86,12 +86,6 @@ AccountChange account_change_of(const json_t* body) {
     return change;
 }
 
-void send_owned(HttpResponse& res, int status, json_t* owned) {
-    Json body(owned);
-    res.set_header("Cache-Control", "no-store");
-    send_json(res, status, iiif::json_text(body.get()));
-}
-
 }  // namespace
 
 ApiCaller DirectoryRoutes::self_or_administrator(const HttpRequest& req, const char* what) const {

@@ -69,6 +69,12 @@ void send_json(HttpResponse& res, int status, const std::string& body) {
     res.set_content(body, "application/json");
 }
 
+void send_owned(HttpResponse& res, int status, json_t* owned) {
+    iiif::Json body(owned);
+    res.set_header("Cache-Control", "no-store");
+    send_json(res, status, iiif::json_text(body.get()));
+}
+
 void send_error(HttpResponse& res, int status, const std::string& message) {
     // Unavailable for now (the job queue down, too many requests): when to ask again.
     if (status == 503 && !res.has_header("Retry-After")) res.set_header("Retry-After", "5");
@@ -143,13 +149,14 @@ struct HttpApi::Impl {
     DepositRoutes deposits;
     PartnerRoutes partners;
     DirectoryRoutes directory_routes;
+    AccessRoutes access_routes;
     ImportRoutes imports;
     PublicRoutes public_routes;
     HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
          const Deposits& accepting, PartnerRegistry& registry, ObjectChanges& changes,
-         HarvestScheduler& scheduler, Directory& directory)
+         HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access)
         : config(c),
           oai(c, catalog),
           auth(c, directory),
@@ -157,7 +164,8 @@ struct HttpApi::Impl {
           deposits(c, catalog, redis, accepting, api_auth, changes, directory),
           partners(c, registry, api_auth, scheduler, directory.audit()),
           directory_routes(directory, api_auth),
-          imports(c, api_auth),
+          access_routes(access, api_auth, c),
+          imports(c, catalog, api_auth),
           public_routes(catalog, registry),
           server(
               limits(c),
@@ -297,6 +305,19 @@ void HttpApi::Impl::routes() {
             (directory_routes.*handler)(req, res);
         });
     }
+    using A = AccessRoutes;
+    for (const auto& [method, path, handler] :
+         {std::tuple{"GET", "/api/v1/policies", &A::policies},
+          std::tuple{"PUT", "/api/v1/policies/([^/]+)", &A::put_policy},
+          std::tuple{"DELETE", "/api/v1/policies/([^/]+)", &A::remove_policy},
+          std::tuple{"PUT", "/api/v1/default-policy", &A::set_default_policy},
+          std::tuple{"GET", "/api/v1/sets", &A::sets},
+          std::tuple{"PUT", "/api/v1/sets/([^/]+)", &A::put_set},
+          std::tuple{"DELETE", "/api/v1/sets/([^/]+)", &A::remove_set}}) {
+        server.route(method, path, [this, handler = handler](const Req& req, Res& res) {
+            (access_routes.*handler)(req, res);
+        });
+    }
     server.route("GET", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     server.route("POST", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
@@ -310,9 +331,10 @@ void HttpApi::Impl::routes() {
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
                  const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-                 HarvestScheduler& scheduler, Directory& directory)
+                 HarvestScheduler& scheduler, Directory& directory,
+                 AccessRegistry& access)
     : impl_(std::make_unique<Impl>(config, catalog, redis, deposits, partners, changes, scheduler,
-                                   directory)) {
+                                   directory, access)) {
     impl_->routes();
 }
 

@@ -59,6 +59,7 @@
 
 #include <memory>
 
+#include "access_registry.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
@@ -77,7 +78,7 @@ class HttpApi {
     // queued on `scheduler`.
     HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
             const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-            HarvestScheduler& scheduler, Directory& directory);
+            HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "access_registry.hpp"
 #include "api_auth.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
@@ -37,6 +38,8 @@ namespace iiifd {
 constexpr size_t kMaxMetadataBytes = 1 << 20;
 
 void send_json(HttpResponse& res, int status, const std::string& body);
+// `owned` (consumed) as the JSON body, not to be cached: what the API says of its records.
+void send_owned(HttpResponse& res, int status, json_t* owned);
 // {"error": message}; a 503 gets a Retry-After.
 void send_error(HttpResponse& res, int status, const std::string& message);
 // The `limit` parameter, from 1 to `most`; `otherwise` when absent; 400 otherwise.
@@ -204,6 +207,34 @@ class DirectoryRoutes {
     const ApiAuth& api_auth_;
 };
 
+// The access policies and sets (access_registry.hpp): editors and administrators read them,
+// administrators change them.
+//   GET    /api/v1/policies            {"default", "watermarks", "policies": [...]}
+//   PUT    /api/v1/policies/{name}     201 made, 200 replaced
+//   DELETE /api/v1/policies/{name}     204; 409 while the default, a set or an object names it
+//   PUT    /api/v1/default-policy      {"policy": name}
+//   GET    /api/v1/sets                {"sets": [...]}
+//   PUT    /api/v1/sets/{spec}         201 made, 200 replaced
+//   DELETE /api/v1/sets/{spec}         204
+class AccessRoutes {
+  public:
+    AccessRoutes(AccessRegistry& access, const ApiAuth& api_auth, const DaemonConfig& config)
+        : access_(access), api_auth_(api_auth), config_(config) {}
+
+    void policies(const HttpRequest& req, HttpResponse& res);
+    void put_policy(const HttpRequest& req, HttpResponse& res);
+    void remove_policy(const HttpRequest& req, HttpResponse& res);
+    void set_default_policy(const HttpRequest& req, HttpResponse& res);
+    void sets(const HttpRequest& req, HttpResponse& res);
+    void put_set(const HttpRequest& req, HttpResponse& res);
+    void remove_set(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    AccessRegistry& access_;
+    const ApiAuth& api_auth_;
+    const DaemonConfig& config_;
+};
+
 // Documents described in a spreadsheet (sheet_import.hpp):
 //   GET  /api/v1/public/import-template.csv   the template: the columns and an example row
 //   GET  /api/v1/public/import-columns        the columns: key, English and French headers,
@@ -214,8 +245,9 @@ class DirectoryRoutes {
 //                                             administrators); nothing is deposited
 class ImportRoutes {
   public:
-    ImportRoutes(const DaemonConfig& config, const ApiAuth& api_auth)
-        : config_(config), api_auth_(api_auth) {}
+    ImportRoutes(const DaemonConfig& config, const iiif::CatalogWriter& catalog,
+                 const ApiAuth& api_auth)
+        : config_(config), catalog_(catalog), api_auth_(api_auth) {}
 
     void template_csv(const HttpRequest& req, HttpResponse& res);
     void columns(const HttpRequest& req, HttpResponse& res);
@@ -223,6 +255,7 @@ class ImportRoutes {
 
   private:
     const DaemonConfig& config_;
+    const iiif::CatalogWriter& catalog_;
     const ApiAuth& api_auth_;
 };
 

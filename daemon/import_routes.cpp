@@ -77,7 +77,8 @@ void ImportRoutes::check(const HttpRequest& req, HttpResponse& res) {
             if (c >= names.size()) break;
             row.cells.emplace_back(names[c], cell_text(cell, field + ".cells[" + std::to_string(c) + "]"));
         }
-        const RowCheck result = check_sheet_row(config_, row);
+        const RowCheck result =
+            check_sheet_row(*catalog_.reader().access_settings(), row);
         wrong += result.ok() ? 0 : 1;
         json_array_append_new(checked, row_check_to_json(result));
     }

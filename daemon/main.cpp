@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "access_config.hpp"
+#include "access_registry.hpp"
 #include "account_command.hpp"
 #include "cache_purger.hpp"
 #include "catalog.hpp"
@@ -117,19 +118,15 @@ std::unique_ptr<iiif::CatalogWriter> open_catalog(const DaemonConfig& config) {
     if (!catalog) throw std::runtime_error("catalog " + config.catalog_path + ": " + error);
     // Changed addresses (or a catalog from before manifests) remake every document here.
     catalog->set_publication(publication_settings(config));
-    std::vector<iiif::CatalogReader::SetInfo> sets;
-    for (const SetDefinition& set : config.sets)
-        sets.push_back({set.spec, set.name, set.description});
-    // A partner's set is named after the partner in ListSets, unless [sets] names it (partners
-    // defined through the API since the start are named at the next).
-    for (const Partner& partner : PartnerRegistry(config).list()) {
-        const std::string spec = partner_set(partner.id);
-        const bool named = std::any_of(sets.begin(), sets.end(),
-                                       [&](const auto& set) { return set.spec == spec; });
-        if (!named) sets.push_back({spec, partner.name, partner.institution});
-    }
-    catalog->define_sets(sets);
-    catalog->set_access(access_settings(config), access_rules(config));
+    // The directory and the access definitions, moved from iiifd.toml on a first start; then
+    // the catalog is given the sets and access they define (changed ones remake every document).
+    AuditLog audit(audit_log_path(config.storage_root));
+    Directory directory(config, *catalog, audit);
+    if (std::string done = directory.bootstrap(); !done.empty())
+        spdlog::info("directory: {}", done);
+    AccessRegistry access(config, *catalog, directory);
+    if (std::string done = access.bootstrap(); !done.empty()) spdlog::info("access: {}", done);
+    access.apply();
     return catalog;
 }
 
@@ -220,13 +217,7 @@ int serve(const DaemonConfig& config) {
 
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, *catalog, audit);
-    try {
-        if (std::string done = directory.bootstrap(); !done.empty())
-            spdlog::info("directory: {}", done);
-    } catch (const std::exception& failure) {
-        spdlog::critical("directory: {}", failure.what());
-        return 1;
-    }
+    AccessRegistry access(config, *catalog, directory);
     if (!config.hot_folder_institution.empty() &&
         !directory.institution(config.hot_folder_institution)) {
         spdlog::critical("iiifd.toml: [ingest] hot_folder_institution: no institution \"{}\" in "
@@ -245,7 +236,8 @@ int serve(const DaemonConfig& config) {
     // One for the API and the harvests alike: its lock keeps their changes of an object apart.
     ObjectChanges changes(config, *catalog, redis);
     HarvestScheduler harvests(config, *partners, changes);
-    HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests, directory);
+    HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests, directory,
+                access);
     try {
         api.bind();
     } catch (const std::exception& failure) {

@@ -19,7 +19,7 @@ iiif::ObjectRecord MetadataUpdate::apply(const std::string& ark, const std::stri
     if (record.state == iiif::RecordState::withdrawn)
         throw iiif::IiifError(409, "the object has been withdrawn");
     record.metadata = iiif::patch_object_metadata(record.metadata, patch);
-    check_access_name(changes_.config, record.metadata);
+    check_access_name(*changes_.catalog.reader().access_settings(), record.metadata);
     if (record.metadata.provider.empty()) record.metadata.provider = changes_.config.institution;
     record.updated = record.datestamp = std::max(iiif::now_seconds(), record.datestamp);
 

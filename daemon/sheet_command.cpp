@@ -58,7 +58,7 @@ int run_sheet_import(const DaemonConfig& config, iiif::CatalogWriter& catalog,
     std::vector<std::vector<fs::path>> files;
     size_t wrong = 0;
     for (const SheetRow& row : rows) {
-        RowCheck check = check_sheet_row(config, row);
+        RowCheck check = check_sheet_row(*catalog.reader().access_settings(), row);
         files.push_back(check.folder.empty() && check.files.empty() ? std::vector<fs::path>{}
                                                                    : row_files(check, base));
         for (const RowProblem& problem : check.errors)

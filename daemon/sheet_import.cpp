@@ -191,7 +191,7 @@ std::vector<std::string> unknown_headers(const std::vector<std::string>& headers
     return unknown;
 }
 
-RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
+RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row) {
     RowCheck check;
     check.number = row.number;
     iiif::Json metadata(json_object());
@@ -281,7 +281,7 @@ RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row) {
     // What the deposit would refuse, refused here.
     try {
         const iiif::ObjectMetadata parsed = iiif::parse_object_metadata(check.metadata);
-        check_access_name(config, parsed);
+        check_access_name(access, parsed);
     } catch (const iiif::IiifError& refusal) {
         std::string message = refusal.reason;
         if (message.starts_with("metadata: ")) message = message.substr(10);

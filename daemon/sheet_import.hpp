@@ -60,7 +60,7 @@ struct RowCheck {
 };
 
 // Checks a row (nothing is looked up on disk: the caller checks the files it names).
-RowCheck check_sheet_row(const DaemonConfig& config, const SheetRow& row);
+RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row);
 
 // Headers no column answers to (they are reported, and their cells ignored).
 std::vector<std::string> unknown_headers(const std::vector<std::string>& headers);

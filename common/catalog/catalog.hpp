@@ -185,6 +185,8 @@ class CatalogReader {
         std::int64_t checked_ms = -1;  // steady clock
     };
     mutable AccessMemo access_memo_;
+    // The next access_settings() reads them from the catalog (the writer has just changed them).
+    void forget_access_settings() const;
 };
 
 // One write transaction on the registry (CatalogWriter::edit_registry): reads see its own
@@ -303,6 +305,8 @@ class CatalogWriter {
     void rebuild_words();
     void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
                           std::int64_t when);
+    // put_many's work, in a write transaction the caller commits.
+    void put_entries(catalog_detail::Txn& txn, const std::vector<Entry>& entries);
     MDB_env* env_ = nullptr;
     MDB_dbi registry_ = 0;
     CatalogReader reader_;  // shares the environment

@@ -242,6 +242,12 @@ std::optional<std::string> CatalogReader::meta(std::string_view key) const {
     return std::string(*found);
 }
 
+void CatalogReader::forget_access_settings() const {
+    std::lock_guard lock(reuse_mutex_);
+    access_memo_.checked_ms = -1;
+    access_memo_.settings.reset();
+}
+
 std::shared_ptr<const AccessSettings> CatalogReader::access_settings() const {
     constexpr std::int64_t kRecheckMs = 1000;
     const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -88,6 +88,19 @@ size_t visit_objects(const Txn& txn, MDB_dbi objects, std::string& after, size_t
     return visited;
 }
 
+// What of the access settings objects' documents depend on: all but the API keys' digests.
+std::string documents_view(AccessSettings settings) {
+    settings.api_key_digests.clear();
+    return access_settings_to_json(settings);
+}
+std::string documents_view(std::string_view stored) {
+    try {
+        return documents_view(access_settings_from_json(stored));
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
 }  // namespace
 
 // ---- Opening ----------------------------------------------------------------------------------
@@ -301,34 +314,44 @@ void CatalogWriter::set_shoulders(const std::vector<ShoulderInfo>& shoulders) {
 }
 
 void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules& rules) {
-    access_settings_ = settings;
-    access_rules_ = rules;
     const std::string settings_json = access_settings_to_json(settings);
     const std::string rules_json = access_rules_to_json(rules);
     const CatalogReader& r = reader_;
+    bool only_keys_changed = false;
     {
+        // Under the write lock, which every transaction that reads them holds too: iiifd
+        // changes them while deposits and changes of objects go on.
         Txn txn(env_, 0);
-        if (txn.find(r.meta_, kAccessKey) == std::optional<std::string_view>(settings_json) &&
-            txn.find(r.meta_, kAccessRulesKey) == std::optional<std::string_view>(rules_json))
-            return;
+        access_settings_ = settings;
+        access_rules_ = rules;
+        const std::optional<std::string_view> was = txn.find(r.meta_, kAccessKey);
+        const bool same_rules =
+            txn.find(r.meta_, kAccessRulesKey) == std::optional<std::string_view>(rules_json);
+        if (was == std::optional<std::string_view>(settings_json) && same_rules) return;
+        // The API keys' digests are in no document: a key made or revoked remakes nothing.
+        only_keys_changed = same_rules && was && documents_view(*was) == documents_view(settings);
         txn.put(r.meta_, kAccessKey, settings_json);
         txn.put(r.meta_, kAccessRulesKey, rules_json);
         txn.commit();
     }
-    // Every object again, a batch per transaction: put() resolves its access anew (its pages
-    // included) and remakes its documents, whose probe services follow the policy.
+    reader_.forget_access_settings();
+    if (only_keys_changed) return;
+    // Every object again, a batch per transaction: put_entries() resolves its access anew (its
+    // pages included) and remakes its documents, whose probe services follow the policy. Each
+    // batch is read in the transaction that rewrites it, so a change made between two batches
+    // is never overwritten by an older copy.
     std::string after;
     for (bool more = true; more;) {
+        Txn txn(env_, 0);
         std::vector<Entry> batch;
-        {
-            Txn txn(env_, MDB_RDONLY);
-            visit_objects(txn, r.objects_, after, kRepublishBatch,
-                          [&](const std::string&, ObjectRecord object) {
-                              batch.push_back({std::move(object), {}});
-                          });
-        }
+        visit_objects(txn, r.objects_, after, kRepublishBatch,
+                      [&](const std::string&, ObjectRecord object) {
+                          batch.push_back({std::move(object), {}});
+                      });
         more = batch.size() == kRepublishBatch;
-        if (!batch.empty()) put_many(batch);
+        if (batch.empty()) break;
+        put_entries(txn, batch);
+        txn.commit();
     }
 }
 

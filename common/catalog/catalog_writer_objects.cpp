@@ -205,8 +205,13 @@ void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecor
 }
 
 void CatalogWriter::put_many(const std::vector<Entry>& entries) {
-    const CatalogReader& r = reader_;
     Txn txn(env_, 0);
+    put_entries(txn, entries);
+    txn.commit();
+}
+
+void CatalogWriter::put_entries(Txn& txn, const std::vector<Entry>& entries) {
+    const CatalogReader& r = reader_;
     ObjectStore store{txn,        r.objects_, r.images_, r.arks_,   r.files_,
                       r.by_date_, r.by_set_,  r.words_,  r.tallies_};
     Publisher publisher{txn,          publication_, access_settings_, r.images_,
@@ -229,7 +234,6 @@ void CatalogWriter::put_many(const std::vector<Entry>& entries) {
         // sets it leaves or enters marked dirty.
         publisher.publish(previous ? &*previous : nullptr, entry.object, entry.key);
     }
-    txn.commit();
 }
 
 std::optional<int> CatalogWriter::page_for_original(std::string_view ark,

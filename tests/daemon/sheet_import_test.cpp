@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "access_config.hpp"
 #include "api_harness.hpp"
 #include "iiif_error.hpp"
 #include "test_images.hpp"
@@ -32,7 +33,7 @@ RowCheck check(std::vector<std::pair<std::string, std::string>> cells) {
     SheetRow row;
     row.number = 2;
     row.cells = std::move(cells);
-    return check_sheet_row(config_with_policy(), row);
+    return check_sheet_row(access_settings(config_with_policy()), row);
 }
 
 std::vector<std::string> problems(const std::vector<RowProblem>& list) {
@@ -116,7 +117,7 @@ TEST_CASE("sheet import: CSV as spreadsheets write it, and the template", "[shee
     CHECK(template_headers.size() == sheet_columns().size());
     REQUIRE(template_rows.size() == 1);
     // The example row is a right one.
-    CHECK(problems(check_sheet_row(config_with_policy(), template_rows.front()).errors).empty());
+    CHECK(problems(check_sheet_row(access_settings(config_with_policy()), template_rows.front()).errors).empty());
 }
 
 namespace {

@@ -4,11 +4,11 @@
 // "campus" (192.0.2.0/24, degraded to 800 px) and changes its label; in French, with the
 // keyboard only, creates the set "collection:maps" under it. An editor sees both lists and
 // nothing to change them with; a reader is told the API's refusal. The administrator makes
-// "campus" the default, is refused its deletion (409: the default, and a set names it), makes
-// "public" the default again, deletes the set, then the policy. Every list is read on the page
-// and from the API after each step. Every view passes axe-core's WCAG 2.1 A and AA rules; a
-// phone's screen does not scroll sideways and its buttons are 44 px high. Screenshots:
-// IIIF_ARTIFACTS/web-access-*.png.
+// "campus" the default and is refused its deletion (409: the default), makes "public" the
+// default again and is refused it once more (409: the set names it), deletes the set, then the
+// policy. Every list is read on the page and from the API after each step. Every view passes
+// axe-core's WCAG 2.1 A and AA rules; a phone's screen does not scroll sideways and its buttons
+// are 44 px high. Screenshots: IIIF_ARTIFACTS/web-access-*.png.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -25,9 +25,10 @@ const artifacts = process.env.IIIF_ARTIFACTS;
 
 // The API's reasons, said on the page as they are.
 const reasons = {
-  noNetworks: "networks: required for a network policy",
-  stillDefault: "the default policy cannot be deleted",
-  readerRefused: "read the access policies: editors and administrators only",
+  noNetworks: "[policies.campus] networks: required for a network policy",
+  stillDefault: "\"campus\" is the default policy",
+  namedBySet: "the set \"collection:maps\" gives its objects this policy",
+  readerRefused: "list access policies: editors and administrators only",
 };
 
 // GET /api/v1/policies's entries.
@@ -323,7 +324,7 @@ test("a phone: the administrator's page fits the screen, its buttons a finger", 
   await page.context().close();
 });
 
-test("the administrator: campus the default, its deletion refused, then the set and the policy deleted", async () => {
+test("the administrator: campus the default, its deletion refused twice, then the set and the policy deleted", async () => {
   const page = await newPage("en-GB");
   await page.goto(`${base}/access.html`);
   await signInAsAdministrator(page);
@@ -350,6 +351,10 @@ test("the administrator: campus the default, its deletion refused, then the set 
   await waitForText(page, "#default-status", "The default policy is now public.");
   assert.equal(await page.textContent("#default-name"), "public");
   assert.equal((await apiPolicies()).default, "public");
+  // The set still names it: refused again, for that reason.
+  await clickAndConfirm(page, deleteCampus, true);
+  await waitForText(page, "#policies-status", `The policy campus was not deleted: ${reasons.namedBySet}`);
+  assert.deepEqual((await apiPolicies()).policies, [publicPolicy, campusPolicy]);
 
   assert.equal(await clickAndConfirm(page, 'button[aria-label="Delete the set collection:maps"]', true),
     "Delete the set collection:maps? Its documents stay, outside it.");

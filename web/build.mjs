@@ -1,6 +1,6 @@
 // Bundles the pages into dist/, the directory nginx serves at /: src/*.html (with the shared
 // header put in place of <!-- header -->, and the sign-in forms, src/signin.html, in place of
-// <!-- signin -->), assets/{list,deposit,object,accounts,edit,import}.js (each page's
+// <!-- signin -->), assets/{list,deposit,object,accounts,edit,import,access}.js (each page's
 // modules in one minified file, for the browsers of the last few years), assets/site.css, the
 // IIIF logo, and vendor/mirador/mirador.min.js (Mirador's own bundle, loaded before object.js).
 // Nothing is fetched at run time.
@@ -17,7 +17,7 @@ await rm(out, { recursive: true, force: true });
 await mkdir(join(out, "assets"), { recursive: true });
 
 await build({
-  entryPoints: ["list", "deposit", "object", "accounts", "edit", "import"].map((name) => ({ in: join(src, "js", `${name}.js`), out: name })),
+  entryPoints: ["list", "deposit", "object", "accounts", "edit", "import", "access"].map((name) => ({ in: join(src, "js", `${name}.js`), out: name })),
   outdir: join(out, "assets"),
   bundle: true,
   minify: true,

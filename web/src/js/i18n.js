@@ -11,6 +11,7 @@ const messages = {
     "nav.browse": "Browse",
     "nav.deposit": "Deposit",
     "nav.accounts": "Accounts",
+    "nav.access": "Sets and access",
     "language.switch": "Français",
     "language.switchLabel": "Lire cette page en français",
 
@@ -336,6 +337,7 @@ const messages = {
     "nav.browse": "Parcourir",
     "nav.deposit": "Déposer",
     "nav.accounts": "Comptes",
+    "nav.access": "Collections et accès",
     "language.switch": "English",
     "language.switchLabel": "Read this page in English",
 

@@ -1,8 +1,8 @@
-// Signing in, for the pages that call the API (deposit, accounts): an account, through the IIIF
-// auth service's window at /auth/login, which sets a session cookie; or an API key, kept in
-// sessionStorage (this tab only) and sent as "Authorization: Bearer". The page's sign-in
-// section holds its own #signin-intro, then src/signin.html; `onChange` hears of the session
-// answer (null: signed out).
+// Signing in, for the pages that call the API (deposit, accounts, edit, import, access): an
+// account, through the IIIF auth service's window at /auth/login, which sets a session cookie;
+// or an API key, kept in sessionStorage (this tab only) and sent as "Authorization: Bearer".
+// The page's sign-in section holds its own #signin-intro, then src/signin.html; `onChange`
+// hears of the session answer (null: signed out).
 import { jsonOf } from "./common.js";
 import { t } from "./i18n.js";
 
@@ -29,7 +29,16 @@ export async function api(path, { method = "GET", body } = {}) {
   return jsonOf(response);
 }
 
+// The header's links for some roles only (data-roles="editor administrator"): shown on the pages
+// that sign in, once signed in with one of those roles.
+function showRoleLinks() {
+  for (const item of document.querySelectorAll("[data-roles]")) {
+    item.hidden = !auth || !item.dataset.roles.split(" ").includes(auth.role);
+  }
+}
+
 function show() {
+  showRoleLinks();
   $("signin-intro").hidden = Boolean(auth);
   $("signin-forms").hidden = Boolean(auth);
   $("signed-in").hidden = !auth;

@@ -269,6 +269,8 @@ bool AccessRegistry::named_by_an_object(const std::string& policy) const {
 }
 
 void AccessRegistry::remove_policy(const Actor& actor, const std::string& name) {
+    if (name != "public" && !catalog_.registry_get(policy_key(name)))
+        throw iiif::IiifError(404, "no such policy");
     if (named_by_an_object(name))
         throw iiif::IiifError(409, "objects name the policy \"" + name + "\" in their metadata");
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {

@@ -40,8 +40,9 @@ iiif::AccessSettings access_settings(const DaemonConfig& config, const AccessDef
     return settings;
 }
 
-iiif::AccessRules access_rules(const AccessDefinitions& access) {
+iiif::AccessRules access_rules(const DaemonConfig& config, const AccessDefinitions& access) {
     iiif::AccessRules rules;
+    rules.home_institution = config.institution_id;
     rules.default_policy = access.default_policy;
     for (const SetDefinition& set : access.sets) {
         if (!set.policy.empty()) rules.set_policies.emplace_back(set.spec, set.policy);
@@ -58,7 +59,7 @@ iiif::AccessSettings access_settings(const DaemonConfig& config) {
 }
 
 iiif::AccessRules access_rules(const DaemonConfig& config) {
-    return access_rules(configured_access(config));
+    return access_rules(config, configured_access(config));
 }
 
 bool is_group(std::string_view text) {

@@ -30,8 +30,9 @@ AccessDefinitions configured_access(const DaemonConfig& config);
 // proxies /auth/ to iiifd).
 iiif::AccessSettings access_settings(const DaemonConfig& config, const AccessDefinitions& access,
                                      std::vector<std::string> key_digests);
-// The default policy, each set's policy and watermark, and each policy's watermark.
-iiif::AccessRules access_rules(const AccessDefinitions& access);
+// The default policy, each set's policy and watermark, each policy's watermark, and the home
+// institution ([public] institution_id: the owner of objects that name none).
+iiif::AccessRules access_rules(const DaemonConfig& config, const AccessDefinitions& access);
 // Both as iiifd.toml alone defines them, its [http] api_keys passing every policy.
 iiif::AccessSettings access_settings(const DaemonConfig& config);
 iiif::AccessRules access_rules(const DaemonConfig& config);

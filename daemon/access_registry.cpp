@@ -234,7 +234,7 @@ void AccessRegistry::apply() {
     catalog_.define_sets(sets);
     catalog_.set_access(
         access_settings(config_, definitions, directory_.administrator_key_digests()),
-        access_rules(definitions));
+        access_rules(config_, definitions));
 }
 
 bool AccessRegistry::put_policy(const Actor& actor, const std::string& name,

@@ -371,10 +371,12 @@ std::optional<Account> AuthService::user(std::string_view name) const {
 
 namespace {
 
-// A session's groups: the account's, and kApiKeyGroup for an administrator.
+// A session's groups: the account's, kApiKeyGroup for an administrator (who sees every image),
+// the editor group of an editor's institution (whose images they see).
 std::vector<std::string> session_groups(const Account& account) {
     std::vector<std::string> groups = account.groups;
     if (account.role == Role::administrator) groups.emplace_back(iiif::kApiKeyGroup);
+    if (account.role == Role::editor) groups.push_back(iiif::editor_group(account.institution));
     return groups;
 }
 

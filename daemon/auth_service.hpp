@@ -40,8 +40,8 @@ class AuthService {
     // Reads the signing key shared with nginx, creating config.access.key_file (32 random
     // bytes, mode 0600) when it does not exist; throws std::runtime_error when it cannot.
     // Accounts are the directory's (directory.hpp): a session's subject is an account's name,
-    // its groups the account's, and an administrator's also kApiKeyGroup (who sees every
-    // image).
+    // its groups the account's, an administrator's also kApiKeyGroup (who sees every image),
+    // an editor's also the editor group of their institution (who see its images).
     AuthService(const DaemonConfig& config, const Directory& directory);
     AuthService(const AuthService&) = delete;
     AuthService& operator=(const AuthService&) = delete;

@@ -320,6 +320,9 @@ std::string access_rules_to_json(const AccessRules& rules) {
     json_object_set_new(root.get(), "set_policies", pairs_json(rules.set_policies));
     json_object_set_new(root.get(), "set_watermarks", pairs_json(rules.set_watermarks));
     json_object_set_new(root.get(), "policy_watermarks", pairs_json(rules.policy_watermarks));
+    if (!rules.home_institution.empty())
+        json_object_set_new(root.get(), "home_institution",
+                            json_string(rules.home_institution.c_str()));
     return json_text(root.get());
 }
 
@@ -333,6 +336,7 @@ AccessRules access_rules_from_json(std::string_view text) {
     rules.set_policies = pairs_of(root.get(), "set_policies");
     rules.set_watermarks = pairs_of(root.get(), "set_watermarks");
     rules.policy_watermarks = pairs_of(root.get(), "policy_watermarks");
+    rules.home_institution = text_of(root.get(), "home_institution");
     return rules;
 }
 
@@ -572,9 +576,13 @@ std::optional<AccessCredential> CredentialMemo::verify(std::string_view text, st
     return found->second;
 }
 
+std::string editor_group(std::string_view institution) {
+    return "editor/" + std::string(institution);
+}
+
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
                              const AccessSettings& settings, std::string_view key, std::int64_t now,
-                             CredentialMemo* memo) {
+                             CredentialMemo* memo, std::string_view owner) {
     auto verify = [&](std::string_view text) {
         return memo ? memo->verify(text, key, now) : verify_credential(text, key, now);
     };
@@ -613,6 +621,9 @@ AccessDecision decide_access(const AccessPolicy& policy, const Requester& reques
         const bool api_key_holder =
             std::find(groups.begin(), groups.end(), kApiKeyGroup) != groups.end();
         if (api_key_holder) return decision;
+        if (!owner.empty() &&
+            std::find(groups.begin(), groups.end(), editor_group(owner)) != groups.end())
+            return decision;
         if (policy.kind == PolicyKind::token &&
             (policy.groups.empty() ||
              std::any_of(groups.begin(), groups.end(), [&](const std::string& group) {

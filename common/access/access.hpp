@@ -116,6 +116,8 @@ struct AccessRules {
     std::vector<std::pair<std::string, std::string>> set_policies;       // set spec -> policy
     std::vector<std::pair<std::string, std::string>> set_watermarks;     // set spec -> watermark
     std::vector<std::pair<std::string, std::string>> policy_watermarks;  // policy -> watermark
+    // The institution of objects that name none (records from before institutions).
+    std::string home_institution;
     bool operator==(const AccessRules&) const = default;
 };
 inline constexpr std::string_view kInstitutionMark = "institution";
@@ -123,7 +125,8 @@ std::string access_rules_to_json(const AccessRules& rules);
 AccessRules access_rules_from_json(std::string_view text);  // throws std::runtime_error
 struct ResolvedAccess {
     std::string policy;
-    std::string watermark;  // a WatermarkSpec name, or empty
+    std::string watermark;    // a WatermarkSpec name, or empty
+    std::string institution;  // the owner (set by the catalog: the object's, else the home one)
 };
 // `explicit_policy`: the object's own (empty: none); `sets`: its set_memberships(), sorted.
 ResolvedAccess resolve_access(const AccessRules& rules, const AccessSettings& settings,
@@ -142,6 +145,9 @@ struct AccessCredential {
     bool operator==(const AccessCredential&) const = default;
 };
 inline constexpr std::string_view kApiKeyGroup = "api-key";
+// The group of an institution's editors: they see its images whatever their policy. The '/'
+// is in no group an account may be given (daemon/access_config.hpp's is_group).
+std::string editor_group(std::string_view institution);
 // URL- and cookie-safe text ([A-Za-z0-9_-]).
 std::string sign_credential(const AccessCredential& credential, std::string_view key);
 // Nullopt when altered, forged with another key, malformed or expired at `now`.
@@ -180,10 +186,11 @@ struct AccessDecision {
     int degraded_size = 0;  // for Grant::degraded
 };
 // `key` is the credentials' signing key (empty: no credential is ever valid); `memo`, when
-// given, spares verifying a credential again.
+// given, spares verifying a credential again; `owner`, the institution the image belongs to,
+// whose editors (editor_group) are let in in full.
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
                              const AccessSettings& settings, std::string_view key, std::int64_t now,
-                             CredentialMemo* memo = nullptr);
+                             CredentialMemo* memo = nullptr, std::string_view owner = {});
 
 // The IIIF Authorization Flow 2.0 services of a resource under `policy`, as a JSON array text:
 // its probe service (`probe_id`), holding the access service that fits the policy (active: the

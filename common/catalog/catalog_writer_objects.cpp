@@ -32,11 +32,12 @@ struct StoredEntry {
 // Gives a page the object's access and rights; false when it had them already.
 bool give_access(ImageRecord& image, const ResolvedAccess& access, const std::string& rights) {
     if (image.policy == access.policy && image.watermark == access.watermark &&
-        image.rights == rights)
+        image.rights == rights && image.institution == access.institution)
         return false;
     image.policy = access.policy;
     image.watermark = access.watermark;
     image.rights = rights;
+    image.institution = access.institution;
     return true;
 }
 
@@ -52,6 +53,9 @@ StoredEntry resolve_entry(const CatalogWriter::Entry& entry, const AccessRules& 
                                    metadata.provider);
     stored.object = entry.object;
     stored.object.policy = stored.access.policy;
+    // Its owner, said outright (a record from before institutions names none: the home one).
+    if (stored.object.institution.empty()) stored.object.institution = rules.home_institution;
+    stored.access.institution = stored.object.institution;
     // info.json's "rights" in the form manifests and OAI-PMH give it (canonical_rights).
     stored.rights = metadata.license.empty() ? "" : canonical_rights(metadata.license);
     stored.images = entry.images;

@@ -218,6 +218,7 @@ std::string image_record_to_json(const ImageRecord& record) {
     if (!record.watermark.empty()) set_text(json.get(), "watermark", record.watermark);
     if (!record.rights.empty()) set_text(json.get(), "rights", record.rights);
     if (!record.label.empty()) set_text(json.get(), "label", record.label);
+    if (!record.institution.empty()) set_text(json.get(), "institution", record.institution);
     return json_text(json.get());
 }
 
@@ -244,6 +245,7 @@ ImageRecord image_record_from_json(std::string_view text) {
     record.watermark = read.text("watermark");
     record.rights = read.text("rights");
     record.label = read.text("label");
+    record.institution = read.text("institution");
     return record;
 }
 

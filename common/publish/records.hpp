@@ -40,6 +40,9 @@ struct ImageRecord {
     std::string rights;  // the object's licence URI (info.json's "rights"), empty when none
     // How the page is called ("f. 12r", "p. 3", "plate II"); empty: its number.
     std::string label;
+    // The institution its object belongs to (resolved: never empty once the catalog has a home
+    // institution): its editors see it whatever the policy (decide_access's `owner`).
+    std::string institution;
 };
 
 // A range of an object's table of contents (a IIIF Presentation Range): its label, the pages

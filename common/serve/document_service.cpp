@@ -75,7 +75,8 @@ std::optional<HttpResponse> document_response(const ServiceConfig& config,
                 policy->kind == PolicyKind::restricted) {
                 Requester requester{request.client_address, request.cookie, request.authorization};
                 AccessDecision decision =
-                    decide_access(*policy, requester, *settings, config.access_key, now_seconds());
+                    decide_access(*policy, requester, *settings, config.access_key, now_seconds(),
+                                  nullptr, record->institution);
                 if (decision.grant != Grant::full)
                     throw IiifError(decision.status, "this manifest is not available to you");
             }

@@ -315,7 +315,7 @@ Access decide(RenderJob& job, const HttpRequest& request, const CatalogReader& c
     // The event loop's memo of credentials already verified (one per worker thread).
     thread_local CredentialMemo verified;
     access.decision = decide_access(*access.policy, requester, *access.settings,
-                                    job.config->access_key, now, &verified);
+                                    job.config->access_key, now, &verified, record.institution);
     const AccessDecision& decision = access.decision;
     job.controlled = access.policy->kind != PolicyKind::open;
     if (decision.grant == Grant::degraded) {

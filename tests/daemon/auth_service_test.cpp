@@ -9,6 +9,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -260,6 +261,33 @@ TEST_CASE("auth: an API key signs in as its account, an administrator's with gro
     CHECK(wrong.status == 401);
     CHECK(wrong.all("set-cookie").empty());
     CHECK_THAT(wrong.body, Catch::Contains("This API key is not known."));
+}
+
+TEST_CASE("auth: an editor's session carries their institution's editor group, a reader's not",
+          "[auth_service]") {
+    AuthDaemon daemon;
+    Daemon& iiifd = daemon.iiifd();
+    REQUIRE(http("PUT", iiifd.url("/api/v1/institutions/north"), iiifd.auth(),
+                 R"({"name": "North Library"})")
+                .status == 201);
+    for (const auto& [name, body, groups] : std::vector<std::tuple<std::string, std::string,
+                                                                   std::vector<std::string>>>{
+             {"edith", R"({"name": "edith", "role": "editor", "institution": "north",
+                          "groups": ["staff"], "password": "a long enough passphrase"})",
+              {"staff", "editor/north"}},
+             {"rita", R"({"name": "rita", "role": "reader", "groups": ["readers"],
+                         "password": "a long enough passphrase"})",
+              {"readers"}}}) {
+        INFO(name);
+        REQUIRE(http("POST", iiifd.url("/api/v1/accounts"), iiifd.auth(), body).status == 201);
+        Answer answer =
+            daemon.login("username=" + name + "&password=a+long+enough+passphrase");
+        REQUIRE(answer.status == 200);
+        std::optional<iiif::AccessCredential> credential =
+            iiif::verify_credential(cookie_of(answer.header("set-cookie")), daemon.key(), now());
+        REQUIRE(credential);
+        CHECK(credential->groups == groups);
+    }
 }
 
 TEST_CASE(

@@ -262,7 +262,9 @@ TEST_CASE("config: access defaults to public, with a key file in the storage roo
           std::vector<std::string>{iiif::sha256_hex("0123456789abcdef")});
     CHECK(settings.cookie_name == "iiif_access");
     CHECK(settings.auth_base_url == "http://127.0.0.1:8080/auth");
-    CHECK(access_rules(config) == iiif::AccessRules{});
+    iiif::AccessRules rules;
+    rules.home_institution = "main";  // [public] institution_id's default
+    CHECK(access_rules(config) == rules);
 }
 
 TEST_CASE("config: policies, watermarks, users and sets' access are read", "[config]") {
@@ -367,6 +369,7 @@ policy = "public"
     rules.set_policies = {{"collection:maps", "readers"}, {"collection:prints", "public"}};
     rules.set_watermarks = {{"collection:maps", "bnf"}};
     rules.policy_watermarks = {{"campus", "institution"}, {"readers", "bnf"}};
+    rules.home_institution = "main";
     CHECK(access_rules(config) == rules);
 }
 

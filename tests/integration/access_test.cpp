@@ -120,7 +120,9 @@ struct Site {
     Catalog catalog{nginx};
     Site() {
         nginx.write_file("access.key", kKey);
-        catalog.writer().set_access(settings(), iiif::AccessRules{});
+        iiif::AccessRules rules;
+        rules.home_institution = "main";  // the owner of these objects, which name none
+        catalog.writer().set_access(settings(), rules);
         for (const auto& [policy, ark] : kArks)
             catalog.publish_object(
                 ark, fixtures::master_tiff(), policy == "public" ? std::string() : policy);
@@ -204,6 +206,43 @@ TEST_CASE("Access matrix: a restricted policy serves API keys only, info.json an
                  {{"anonymous", unknown}, {"inside", unknown}, {"token", refused},
                   {"cookie", refused}, {"expired", unknown}, {"forged", unknown},
                   {"other group", refused}, {"api key", in}});
+}
+
+TEST_CASE("Access matrix: an institution's editors see its images under every policy, another "
+          "institution's editors do not",
+          "[access][integration]") {
+    Site site;
+    using Kind = iiif::AccessCredential::Kind;
+    const std::string from_outside = std::string("X-Forwarded-For: ") + kOutside;
+    const std::vector<std::string> here = {
+        from_outside,
+        "Cookie: iiif_access=" + signed_credential(Kind::session, iiif::editor_group("main"), 600)};
+    const std::vector<std::string> elsewhere = {
+        from_outside, "Authorization: Bearer " +
+                          signed_credential(Kind::token, iiif::editor_group("north"), 600)};
+    for (const char* policy : {"campus", "reduced", "readers", "restricted"}) {
+        const Resources r = resources_of(kArks.at(policy));
+        for (const std::string& path : {r.tile, r.full, r.info, r.manifest}) {
+            INFO(policy << " " << path);
+            CHECK(get(site.nginx.url(path), here).status == 200);
+        }
+        INFO(policy);
+        CHECK(test_images::decode(get(site.nginx.url(r.full), here).body).width() ==
+              fixtures::kMasterWidth);
+        // Another institution's editors are anyone else: refused, or degraded.
+        CHECK(get(site.nginx.url(r.tile), elsewhere).status == 403);
+    }
+    // An object of the north institution is for the north's editors, not the main one's.
+    const std::string north = "ark:/67375/39D-N7RTH5XD-Q";
+    site.catalog.publish_object(north, fixtures::master_tiff(), "restricted", "north");
+    const Resources r = resources_of(north);
+    CHECK(get(site.nginx.url(r.tile), here).status == 403);
+    CHECK(get(site.nginx.url(r.tile), {from_outside, "Cookie: iiif_access=" +
+                                                         signed_credential(
+                                                             Kind::session,
+                                                             iiif::editor_group("north"), 600)})
+              .status == 200);
+    CHECK(get(site.nginx.url(r.manifest), here).status == 403);
 }
 
 TEST_CASE("Degraded access: outsiders get the image fitted to the policy's size and no finer tile",

@@ -52,9 +52,10 @@ class Catalog {
 
     // `ark` with two pages: f1 the quadrants (fixtures::master_tiff), f2 `second`.
     void publish_object(const std::string& ark, const std::string& second,
-                        const std::string& access = "") {
+                        const std::string& access = "", const std::string& institution = "") {
         iiif::ObjectRecord record = object(ark);
         record.metadata.access = access;
+        record.institution = institution;
         const std::string stem = std::filesystem::path(ark).filename().string();
         writer_->put(record, {page(ark, 1, master_tiff(), stem + "-f1.tif"),
                               page(ark, 2, second, stem + "-f2.tif")});

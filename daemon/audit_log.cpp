@@ -1,5 +1,6 @@
 #include "audit_log.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -72,26 +73,44 @@ void AuditLog::record(const Actor& actor, const std::string& action, const std::
 
 std::vector<AuditEntry> AuditLog::recent(size_t limit, const std::string& institution,
                                          size_t before, size_t* next) const {
-    std::vector<std::string> lines;
-    {
-        std::lock_guard lock(mutex_);
-        std::ifstream in(path_);
-        for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
-    }
-    std::vector<AuditEntry> found;
-    size_t at = before == 0 || before > lines.size() ? lines.size() : before - 1;
-    // `at` counts the lines left to look at; line numbers start at 1.
+    // Read backwards from `before` (or the end) a chunk at a time: a long log costs what the
+    // entries shown cost, not its length.
+    constexpr size_t kChunk = 64 * 1024;
     *next = 0;
-    while (at > 0) {
-        const std::string& line = lines[at - 1];
-        --at;
-        std::optional<AuditEntry> entry = entry_of_line(line);
-        if (!entry || (!institution.empty() && entry->institution != institution)) continue;
-        found.push_back(std::move(*entry));
-        if (found.size() == limit) {
-            *next = at > 0 ? at + 1 : 0;
-            break;
+    std::vector<AuditEntry> found;
+    std::ifstream in(path_, std::ios::binary);
+    if (!in || limit == 0) return found;
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0));
+    size_t pos = before == 0 || before > size ? size : before;
+    // The bytes from `pos` not yet looked at: whole lines, and at their start part of one.
+    std::string pending;
+    for (;;) {
+        if (pos > 0) {
+            const size_t start = pos > kChunk ? pos - kChunk : 0;
+            std::string chunk(pos - start, '\0');
+            in.seekg(static_cast<std::streamoff>(start));
+            if (!in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()))) break;
+            pending.insert(0, chunk);
+            pos = start;
         }
+        // The last line of `pending`, while a line break (or the log's start) bounds it.
+        for (;;) {
+            if (!pending.empty() && pending.back() == '\n') pending.pop_back();
+            if (pending.empty()) break;
+            const size_t cut = pending.rfind('\n');
+            if (cut == std::string::npos && pos > 0) break;  // its start is in the next chunk
+            const size_t begin = cut == std::string::npos ? 0 : cut + 1;
+            std::optional<AuditEntry> entry = entry_of_line(std::string_view(pending).substr(begin));
+            pending.resize(begin);
+            if (!entry || (!institution.empty() && entry->institution != institution)) continue;
+            found.push_back(std::move(*entry));
+            if (found.size() == limit) {
+                *next = pos + begin;  // where this line starts: older entries end there
+                return found;
+            }
+        }
+        if (pos == 0) return found;
     }
     return found;
 }

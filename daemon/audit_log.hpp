@@ -45,9 +45,10 @@ class AuditLog {
     void record(const Actor& actor, const std::string& action, const std::string& target,
                 const std::string& institution, json_t* detail = nullptr);
     // The most recent entries first, at most `limit`, of `institution` only when it is not
-    // empty, strictly older than line number `before` (0: from the end); lines that are not
-    // entries (torn by a crash) are passed over. `*next` is the line number to continue from,
-    // 0 at the start of the log.
+    // empty, among the lines that end before byte `before` (0: the end); lines that are not
+    // entries (torn by a crash) are passed over. `*next` is the byte to continue from (where
+    // the last entry returned begins), 0 when the start of the log was reached. Read backwards
+    // from there, a chunk at a time.
     std::vector<AuditEntry> recent(size_t limit, const std::string& institution, size_t before,
                                    size_t* next) const;
 

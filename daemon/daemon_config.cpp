@@ -297,7 +297,8 @@ void read_partners(const ConfigSection& partners, DaemonConfig& config) {
         if (!is_partner_id(entry.key()))
             entry.fail("", "not a partner id (1 to 64 of a-z, 0-9 and -)");
         entry.only_keys({"name", "institution", "homepage", "base_url", "sets", "extra_prefix",
-                         "license", "shoulder", "schedule_hours", "images", "delay_ms", "rules"});
+                         "license", "shoulder", "owner", "schedule_hours", "images", "delay_ms",
+                         "rules"});
         Partner partner;
         partner.id = entry.key();
         entry.read_required("name", partner.name);
@@ -308,6 +309,7 @@ void read_partners(const ConfigSection& partners, DaemonConfig& config) {
         entry.read("extra_prefix", partner.extra_prefix);
         entry.read("license", partner.license);
         entry.read("shoulder", partner.shoulder);
+        entry.read("owner", partner.owner);
         entry.read("schedule_hours", partner.schedule_hours, 0, 24 * 366);
         entry.read("delay_ms", partner.delay_ms, 0, 60000);
         std::string images = "fetch";

@@ -243,7 +243,7 @@ void DirectoryRoutes::audit(const HttpRequest& req, HttpResponse& res) {
         const std::string text = req.get_param_value("before");
         if (text.empty() || text.size() > 12 ||
             text.find_first_not_of("0123456789") != std::string::npos)
-            throw iiif::IiifError(400, "before: not a line number");
+            throw iiif::IiifError(400, "before: not a position in the log");
         before = std::stoul(text);
     }
     // An editor sees what concerns their institution.

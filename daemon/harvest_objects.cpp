@@ -169,7 +169,11 @@ SinkOutcome HarvestObjects::take(const Partner&, const HarvestedRecord& record,
         back.reason = "back at the source";
         *existing = takedown.apply(TakedownAction::reinstate, existing->ark, back);
     }
-    if (same_but_harvest_time(existing->metadata, metadata)) {
+    // Its owner is the partner's: a partner given another owner hands its objects over.
+    const std::string& home = changes_.config.institution_id;
+    const bool same_owner = (existing->institution.empty() ? home : existing->institution) ==
+                            (partner_.owner.empty() ? home : partner_.owner);
+    if (same_owner && same_but_harvest_time(existing->metadata, metadata)) {
         if (pages)
             hold({record.identifier, existing->ark, existing->metadata, false, pages, signature,
                   ""});
@@ -280,6 +284,8 @@ void HarvestObjects::write_pending(std::vector<Pending>& pending) {
             object.updated = object.datestamp = std::max(now, object.datestamp);
         }
         object.metadata = record.metadata;
+        // A partner's objects belong to its owner, as long as they are its.
+        object.institution = partner_.owner;
         ObjectStore::Change change{
             object,
             created[i] ? std::optional(std::vector<iiif::ImageRecord>{}) : std::nullopt,
@@ -304,6 +310,7 @@ void HarvestObjects::ingest_pages(const Pending& record) {
         job.files = fetch_pages(*record.pages, directory, fetch_limits_);
         job.metadata = record.metadata;
         job.origin = "harvest";
+        job.institution = partner_.owner;
         job.submitted = iiif::now_seconds();
         const IngestResult result = ingest_job(changes_.config, changes_.catalog, job, {});
         long done = 0;

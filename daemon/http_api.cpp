@@ -162,7 +162,7 @@ struct HttpApi::Impl {
           auth(c, directory),
           api_auth(directory, auth),
           deposits(c, catalog, redis, accepting, api_auth, changes, directory),
-          partners(c, registry, api_auth, scheduler, directory.audit()),
+          partners(c, registry, api_auth, scheduler, directory, access),
           directory_routes(directory, api_auth),
           access_routes(access, api_auth, c),
           imports(c, catalog, api_auth),

@@ -123,12 +123,14 @@ class DepositRoutes {
 class PartnerRoutes {
   public:
     PartnerRoutes(const DaemonConfig& config, PartnerRegistry& registry, const ApiAuth& api_auth,
-                  HarvestScheduler& scheduler, AuditLog& audit)
+                  HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access)
         : config_(config),
           registry_(registry),
           api_auth_(api_auth),
           scheduler_(scheduler),
-          audit_(audit),
+          directory_(directory),
+          access_(access),
+          audit_(directory.audit()),
           harvests_(config) {}
 
     void list(const HttpRequest& req, HttpResponse& res);
@@ -152,6 +154,8 @@ class PartnerRoutes {
     PartnerRegistry& registry_;
     const ApiAuth& api_auth_;
     HarvestScheduler& scheduler_;
+    Directory& directory_;
+    AccessRegistry& access_;
     AuditLog& audit_;
     HarvestStore harvests_;
 };

@@ -225,6 +225,13 @@ int serve(const DaemonConfig& config) {
                          config.hot_folder_institution);
         return 1;
     }
+    for (const Partner& partner : config.partners) {
+        if (partner.owner.empty() || directory.institution(partner.owner)) continue;
+        spdlog::critical("iiifd.toml: [partners.\"{}\"] owner: no institution \"{}\" in the "
+                         "directory",
+                         partner.id, partner.owner);
+        return 1;
+    }
     const Deposits deposits(config, *catalog, directory);
     std::optional<PartnerRegistry> partners;
     try {

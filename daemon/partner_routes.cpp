@@ -111,7 +111,14 @@ void PartnerRoutes::one(const HttpRequest& req, HttpResponse& res) {
 void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
     const ApiCaller who = require_role(api_auth_, req, Role::administrator, "change partners");
     Partner partner = partner_from_json(req.matches[1], req.body, config_);
+    if (!directory_.shoulder(partner.shoulder))
+        throw iiif::IiifError(400, "partner: shoulder: \"" + partner.shoulder +
+                                       "\" is no registered shoulder");
+    if (!partner.owner.empty() && !directory_.institution(partner.owner))
+        throw iiif::IiifError(400, "partner: owner: no such institution: \"" + partner.owner +
+                                       "\"");
     const bool added = registry_.put(partner);
+    access_.apply();  // its set is named after it in ListSets
     spdlog::info("partners: {} {} ({})", added ? "defined" : "redefined", partner.id,
                  partner.base_url);
     audit_.record(who.audit(), added ? "partner.create" : "partner.change", partner.id, "",
@@ -123,6 +130,7 @@ void PartnerRoutes::put(const HttpRequest& req, HttpResponse& res) {
 void PartnerRoutes::remove(const HttpRequest& req, HttpResponse& res) {
     const ApiCaller who = require_role(api_auth_, req, Role::administrator, "change partners");
     registry_.remove(req.matches[1]);
+    access_.apply();
     audit_.record(who.audit(), "partner.remove", req.matches[1], "");
     spdlog::info("partners: removed {}", req.matches[1]);
     res.status = 204;

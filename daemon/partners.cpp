@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "daemon_config.hpp"
+#include "directory.hpp"
 #include "dublin_core.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
@@ -66,7 +67,7 @@ Partner partner_of_json(std::string_view id, const json_t* object) {
     if (!json_is_object(object)) refuse("document", "expected a JSON object");
     static constexpr std::string_view kKeys[] = {
         "name",     "institution",    "homepage", "base_url", "sets",  "extra_prefix", "license",
-        "shoulder", "schedule_hours", "images",   "delay_ms", "rules", "defined_in"};
+        "shoulder", "schedule_hours", "images",   "delay_ms", "rules", "defined_in", "owner"};
     const char* key = nullptr;
     json_t* value = nullptr;
     json_object_foreach(const_cast<json_t*>(object), key, value) {
@@ -82,6 +83,7 @@ Partner partner_of_json(std::string_view id, const json_t* object) {
     partner.extra_prefix = json_text_field(object, "extra_prefix", false);
     partner.license = json_text_field(object, "license", false);
     partner.shoulder = json_text_field(object, "shoulder", false);
+    partner.owner = json_text_field(object, "owner", false);
     if (const json_t* sets = json_object_get(object, "sets");
         sets != nullptr && !json_is_null(sets)) {
         if (!json_is_array(sets)) refuse("sets", "must be an array of set specs");
@@ -160,7 +162,8 @@ std::string_view partner_of_set(std::string_view spec) {
     return is_partner_id(id) ? id : std::string_view();
 }
 
-std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig& config) {
+std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig& config,
+                                            ShoulderCheck shoulder_check) {
     if (!is_partner_id(partner.id)) return "id: 1 to 64 of a-z, 0-9 and -";
     if (partner.name.empty()) return "name: required";
     if (partner.institution.empty()) partner.institution = partner.name;
@@ -188,8 +191,10 @@ std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig
     const bool known_shoulder = std::any_of(
         config.shoulders.begin(), config.shoulders.end(),
         [&](const Shoulder& shoulder) { return shoulder.shoulder == partner.shoulder; });
-    if (!known_shoulder)
+    if (shoulder_check == ShoulderCheck::configured && !known_shoulder)
         return "shoulder: \"" + partner.shoulder + "\" is no [ark.shoulders] entry";
+    if (!partner.owner.empty() && !is_institution_id(partner.owner))
+        return "owner: not an institution id (a-z, 0-9 and -, at most 32)";
     if (partner.schedule_hours < 0 || partner.schedule_hours > kMaxScheduleHours)
         return "schedule_hours: from 0 to " + std::to_string(kMaxScheduleHours);
     if (partner.delay_ms < 0 || partner.delay_ms > kMaxDelayMs)
@@ -229,6 +234,7 @@ json_t* partner_to_json(const Partner& partner) {
         partner.extra_prefix.empty() ? json_null() : json_string(partner.extra_prefix.c_str()));
     text("license", partner.license);
     text("shoulder", partner.shoulder);
+    text("owner", partner.owner);
     json_object_set_new(object, "schedule_hours", json_integer(partner.schedule_hours));
     json_object_set_new(object, "images", json_string(images_name(partner.images)));
     json_object_set_new(object, "delay_ms", json_integer(partner.delay_ms));
@@ -252,7 +258,8 @@ Partner partner_from_json(std::string_view id, std::string_view json, const Daem
     if (!document) refuse("document", std::string("not JSON: ") + error.text);
     Partner partner = partner_of_json(id, document.get());
     partner.from_api = true;
-    if (std::optional<std::string> problem = complete_partner(partner, config)) {
+    if (std::optional<std::string> problem =
+            complete_partner(partner, config, ShoulderCheck::by_caller)) {
         const size_t colon = problem->find(": ");
         refuse(problem->substr(0, colon), problem->substr(colon + 2));
     }

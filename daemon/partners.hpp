@@ -42,6 +42,9 @@ struct Partner {
     std::string extra_prefix;
     std::string license;      // the default licence (CC or RightsStatements.org URI)
     std::string shoulder;     // the ARK shoulder its objects are minted under
+    // The platform's institution (directory.hpp) its harvested objects belong to, whose editors
+    // see and change them; empty: the home institution.
+    std::string owner;
     int schedule_hours = 24;  // a harvest every so many hours; 0: only on demand
     PartnerImages images = PartnerImages::fetch;
     int delay_ms = 1000;  // milliseconds between two requests to the partner (0 to 60000)
@@ -63,17 +66,23 @@ std::string partner_set(std::string_view id);
 // The partner id of a set "partner:{id}"; empty for any other set.
 std::string_view partner_of_set(std::string_view spec);
 
+// Whether complete_partner checks that the shoulder is one of iiifd.toml's [ark.shoulders]
+// (iiifd.toml's partners), or leaves it to the caller (the API's, checked against the
+// directory's shoulders when defined).
+enum class ShoulderCheck { configured, by_caller };
 // Fills what the definition leaves out (institution: the name; licence: BY-NC-ND 4.0;
 // shoulder: [ark] default_shoulder) and checks the rest against `config`; the first problem as
 // "field: why" ("base_url: not an http or https URL"), nullopt when there is none.
-std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig& config);
+std::optional<std::string> complete_partner(Partner& partner, const DaemonConfig& config,
+                                            ShoulderCheck shoulder = ShoulderCheck::configured);
 
 // The API's JSON: {"id", "name", "institution", "homepage", "base_url", "sets", "extra_prefix",
-// "license", "shoulder", "schedule_hours", "images": "fetch"|"metadata", "delay_ms",
+// "license", "shoulder", "owner", "schedule_hours", "images": "fetch"|"metadata", "delay_ms",
 // "rules": [{"element", "from", "to"}], "defined_in": "iiifd.toml"|"api"}.
 json_t* partner_to_json(const Partner& partner);
 // A partner from the API's JSON (the same keys but id and defined_in; name and base_url
-// required), completed and checked: throws IiifError(400, "partner: {field}: {why}").
+// required), completed and checked but for its shoulder's and owner's existence (the caller's,
+// against the directory): throws IiifError(400, "partner: {field}: {why}").
 Partner partner_from_json(std::string_view id, std::string_view json, const DaemonConfig& config);
 
 // Every partner: those of iiifd.toml, then those defined through the API, which are kept in

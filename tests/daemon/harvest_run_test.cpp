@@ -321,6 +321,29 @@ TEST_CASE("harvest objects: each record one object for life, unchanged, changed,
     CHECK(std::count(noted.begin(), noted.end(), '\n') == 5);
 }
 
+TEST_CASE("harvest objects: a partner's objects belong to its owner, the home institution when "
+          "it names none",
+          "[harvest_run]") {
+    ObjectsSide side("owner");
+    iiif::AccessRules rules;
+    rules.home_institution = "main";
+    side.catalog->set_access(iiif::AccessSettings{}, rules);
+    Fixture fixture(R"({"records": 3, "page_size": 2})");
+    Partner partner = side.partner(fixture);
+    REQUIRE(side.harvest(partner).status == "done");
+    for (const iiif::ObjectRecord& object : side.objects()) CHECK(object.institution == "main");
+    // Given an owner, its objects are the owner's from the next harvest on, their records
+    // unchanged at the source.
+    partner.owner = "north";
+    const HarvestRun handed = side.harvest(partner);
+    REQUIRE(handed.status == "done");
+    CHECK(handed.counts.updated == 3);
+    const std::vector<iiif::ObjectRecord> objects = side.objects();
+    CHECK(objects.size() == 3);
+    for (const iiif::ObjectRecord& object : objects) CHECK(object.institution == "north");
+    CHECK(side.harvest(partner).counts.unchanged == 3);
+}
+
 TEST_CASE("harvest objects: an unfinished last line of identifiers.tsv is dropped, not misread",
           "[harvest_run]") {
     ObjectsSide side("torn");

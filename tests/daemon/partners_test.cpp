@@ -263,7 +263,13 @@ TEST_CASE("partners api: a bad definition is 400 with its field, iiifd.toml's pa
           "partner: id: 1 to 64 of a-z, 0-9 and -");
     CHECK(
         json_text(put("x", R"({"name": "X", "base_url": "http://a.org/", "shoulder": "Q9Q"})").body,
-                  "error") == "partner: shoulder: \"Q9Q\" is no [ark.shoulders] entry");
+                  "error") == "partner: shoulder: \"Q9Q\" is no registered shoulder");
+    CHECK(json_text(put("x", R"({"name": "X", "base_url": "http://a.org/", "owner": "north"})")
+                        .body,
+                    "error") == "partner: owner: no such institution: \"north\"");
+    CHECK(json_text(put("x", R"({"name": "X", "base_url": "http://a.org/", "owner": "No rth"})")
+                        .body,
+                    "error") == "partner: owner: not an institution id (a-z, 0-9 and -, at most 32)");
     daemon_harness::HttpResponse config_one =
         put("bm-lyon", R"({"name": "X", "base_url": "http://a.org/"})");
     CHECK(config_one.status == 409);
@@ -307,4 +313,36 @@ TEST_CASE(
     CHECK(json_array(http("GET", daemon.url("/api/v1/partners"), daemon.iiifd.auth()).body,
                      "partners")
               .size() == 1);
+}
+
+TEST_CASE("partners api: a partner's owner and shoulder are the directory's, its objects the "
+          "owner's",
+          "[partners]") {
+    PartnerDaemon daemon;
+    const std::vector<std::string> key = daemon.iiifd.auth();
+    REQUIRE(http("PUT", daemon.url("/api/v1/institutions/north"), key, R"({"name": "North"})")
+                .status == 201);
+    daemon_harness::HttpResponse shoulder = http(
+        "POST", daemon.url("/api/v1/shoulders"), key,
+        R"({"name": "North harvests", "institution": "north"})");
+    REQUIRE(shoulder.status == 201);
+    const std::string code = json_text(shoulder.body, "code");
+    daemon_harness::HttpResponse made =
+        http("PUT", daemon.url("/api/v1/partners/north-oai"), key,
+             R"({"name": "North OAI", "base_url": "http://127.0.0.1:9/oai", "owner": "north",
+                 "schedule_hours": 0,
+                 "shoulder": ")" + code + R"("})");
+    CHECK(made.status == 201);
+    CHECK(json_text(made.body, "owner") == "north");
+    CHECK(json_text(made.body, "shoulder") == code);
+    // Kept across a restart, though iiifd.toml names neither.
+    REQUIRE(daemon.iiifd.stop() == 0);
+    daemon.iiifd.start();
+    daemon_harness::HttpResponse kept = http("GET", daemon.url("/api/v1/partners/north-oai"), key);
+    CHECK(kept.status == 200);
+    CHECK(json_text(kept.body, "owner") == "north");
+    // ListSets names its set after it at once.
+    CHECK(http("GET", daemon.url("/oai?verb=ListSets"), {}).body.find(
+              "<setSpec>partner:north-oai</setSpec><setName>North OAI</setName>") !=
+          std::string::npos);
 }

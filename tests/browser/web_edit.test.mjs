@@ -8,7 +8,8 @@
 // French with the keyboard only, moves a page with its buttons; a change made elsewhere meanwhile
 // is a conflict, said, and the page read again. Every view passes axe-core's WCAG 2.1 A and AA
 // rules; a phone's screen does not scroll sideways and its buttons are 44 px high. The document
-// page (object.html) links to the edit page for Edna and the administrator, not for Nils, Rita (a
+// Rita, a reader, is told in English and in French that she may not edit documents, and sees no
+// form. The document page (object.html) links to the edit page for Edna and the administrator, not for Nils, Rita (a
 // reader) or a visitor signed out, who get no refusal but the session's 401. Screenshots:
 // IIIF_ARTIFACTS/web-edit-*.png.
 import assert from "node:assert/strict";
@@ -357,6 +358,27 @@ test("a phone: the page fits the screen, its buttons a finger", async () => {
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, "web-edit-phone.png"), fullPage: true });
   await page.context().close();
+});
+
+test("a reader: told in the page's language that she may not edit documents, and no form", async () => {
+  for (const [locale, text] of [
+    ["en-GB", "Your account may not edit documents: only editors and administrators may."],
+    ["fr-FR", "Votre compte ne peut pas modifier de documents : seuls les éditeurs et les administrateurs le peuvent."],
+  ]) {
+    const page = await clipboardPage(browser, base, scriptErrors, locale, { width: 1280, height: 900 });
+    const refused = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/objects/${ark}`);
+    await page.goto(editUrl);
+    await page.fill("#api-key", keys.rita);
+    await page.click("#key-form button[type=submit]");
+    assert.equal((await refused).status(), 403);
+    await waitForText(page, "#load-status", text);
+    assert.equal(await page.getAttribute("#load-status", "class"), "status error");
+    assert.equal(await page.isVisible("#editor"), false);
+    assert.equal(await page.$$eval("#dc-fields *, #page-grid *", (parts) => parts.length), 0);
+    assert.deepEqual(await accessibilityViolations(page), []);
+    await page.screenshot({ path: join(artifacts, `web-edit-reader-${locale}.png`), fullPage: true });
+    await page.context().close();
+  }
 });
 
 // The document page, object.html?ark=, as `key`'s holder sees it (null: signed out), the key kept

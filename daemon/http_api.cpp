@@ -166,7 +166,7 @@ struct HttpApi::Impl {
           directory_routes(directory, api_auth),
           access_routes(access, api_auth, c),
           imports(c, catalog, api_auth),
-          public_routes(catalog, registry),
+          public_routes(catalog, registry, directory),
           server(
               limits(c),
               [this](const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {

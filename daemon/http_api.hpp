@@ -38,7 +38,8 @@
 //                                  204
 //   GET   /api/v1/public/objects   ?q=&set=&limit=&cursor=: the list page's cards (no key)
 //   GET   /api/v1/public/objects/{ark}  what the document page shows of an active object,
-//                                  described ones included (object_description_v3; no key)
+//                                  described ones included (object_description_v3), and the
+//                                  id of the institution it belongs to (no key)
 //   GET   /api/v1/public/sets      every set, its name and count; a partner's set named after
 //                                  the partner (no key)
 //   GET|POST /oai                  the OAI-PMH provider (no key; oai_provider.hpp)

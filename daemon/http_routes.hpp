@@ -266,17 +266,20 @@ class ImportRoutes {
 // The list and document pages, no key needed.
 class PublicRoutes {
   public:
-    PublicRoutes(const iiif::CatalogWriter& catalog, const PartnerRegistry& partners)
-        : catalog_(catalog), partners_(partners) {}
+    PublicRoutes(const iiif::CatalogWriter& catalog, const PartnerRegistry& partners,
+                 const Directory& directory)
+        : catalog_(catalog), partners_(partners), directory_(directory) {}
 
     void objects(const HttpRequest& req, HttpResponse& res);
-    // GET /api/v1/public/objects/{ARK}: what the document page shows of it.
+    // GET /api/v1/public/objects/{ARK}: what the document page shows of it, and the institution
+    // it belongs to (whose editors may change it).
     void object(const HttpRequest& req, HttpResponse& res);
     void sets(const HttpRequest& req, HttpResponse& res);
 
   private:
     const iiif::CatalogWriter& catalog_;
     const PartnerRegistry& partners_;
+    const Directory& directory_;
 };
 
 // OAI-PMH harvesters, no key needed.

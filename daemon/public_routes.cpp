@@ -125,9 +125,10 @@ void PublicRoutes::objects(const HttpRequest& req, HttpResponse& res) {
     send_json(res, 200, json_text(body.get()));
 }
 
-// An active object's description (object_description_v3): the document page reads it when the
-// object has no manifest (a described one). A pending or unknown object is 404, a withdrawn one
-// 410, as its manifest would be.
+// An active object's description (object_description_v3) and "institution", the id of the
+// institution it belongs to (Directory::owner_of): the document page reads it when the object has
+// no manifest (a described one), and to offer its editors a link to the edit page. A pending or
+// unknown object is 404, a withdrawn one 410, as its manifest would be.
 void PublicRoutes::object(const HttpRequest& req, HttpResponse& res) {
     const std::string ark = object_ark(req);
     const std::optional<iiif::ObjectRecord> record = catalog_.reader().object(ark);
@@ -135,8 +136,13 @@ void PublicRoutes::object(const HttpRequest& req, HttpResponse& res) {
         throw iiif::IiifError(404, "no object " + ark);
     if (record->state == iiif::RecordState::withdrawn)
         throw iiif::IiifError(410, "withdrawn: " + ark);
+    Json body(json_loads(iiif::object_description_v3(catalog_.publication(), *record).c_str(), 0,
+                         nullptr));
+    if (!body) throw iiif::IiifError(500, "the description of " + ark + " is not JSON");
+    json_object_set_new(body.get(), "institution",
+                        iiif::json_string_of(directory_.owner_of(*record)));
     res.set_header("Cache-Control", "no-cache");
-    send_json(res, 200, iiif::object_description_v3(catalog_.publication(), *record));
+    send_json(res, 200, json_text(body.get()));
 }
 
 // Every set with its name and how many published objects it and its subsets hold (from the

@@ -28,7 +28,8 @@ std::vector<fs::path> row_files(RowCheck& check, const fs::path& base) {
     try {
         return local_files(paths);
     } catch (const std::runtime_error& missing) {
-        check.errors.push_back({check.files.empty() ? "folder" : "files", missing.what()});
+        check.errors.push_back(
+            {check.files.empty() ? "folder" : "files", missing.what(), "files.missing", {}});
         return {};
     }
 }

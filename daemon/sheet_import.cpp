@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "access_config.hpp"
 #include "dc_normalise.hpp"
@@ -72,6 +73,12 @@ const std::vector<ColumnRule>& rules() {
          Kind::labels},
     };
     return table;
+}
+
+// A problem with the value it names: `what: "value"`.
+RowProblem naming(const char* column, const char* code, std::string_view what,
+                  const std::string& value) {
+    return {column, std::string(what) + ": \"" + value + "\"", code, {{"value", value}}};
 }
 
 // A header's column and the language it gives its values ("Title@fr", "Titre (fr)").
@@ -150,7 +157,10 @@ std::string labels_part(const std::string& cell, RowCheck& check) {
         iiif::Json part(json_pack("{s:s}", "rule", name.c_str()));
         if (!start.empty()) {
             if (start.find_first_not_of("0123456789") != std::string::npos || start.size() > 6) {
-                check.errors.push_back({"labels", "not a number after the rule: " + start});
+                check.errors.push_back({"labels",
+                                        "not a number after the rule: " + start,
+                                        "labels.start",
+                                        {{"value", start}}});
                 return std::string();
             }
             json_object_set_new(part.get(), "start", json_integer(std::stoll(start)));
@@ -213,7 +223,7 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
                     if (std::optional<std::string> edtf = edtf_date(value))
                         append_value(metadata.get(), "date", *edtf, "");
                     else
-                        check.errors.push_back({"date", "not a date: \"" + value + "\""});
+                        check.errors.push_back(naming("date", "date.invalid", "not a date", value));
                 }
                 break;
             case Kind::language:
@@ -221,15 +231,16 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
                     if (std::optional<std::string> code = iso_language(value))
                         append_value(metadata.get(), "language", *code, "");
                     else
-                        check.errors.push_back({"language", "not a language: \"" + value + "\""});
+                        check.errors.push_back(
+                            naming("language", "language.invalid", "not a language", value));
                 }
                 break;
             case Kind::type:
                 for (const std::string& value : values) {
                     std::optional<std::string> term = dcmi_type(value);
                     if (!term)
-                        check.warnings.push_back(
-                            {"type", "not a DCMI type, kept as it is: \"" + value + "\""});
+                        check.warnings.push_back(naming("type", "type.unknown",
+                                                        "not a DCMI type, kept as it is", value));
                     append_value(metadata.get(), "type", term.value_or(value), "");
                 }
                 break;
@@ -237,7 +248,8 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
                 if (std::optional<std::string> uri = license_uri(clean_value(cell)))
                     json_object_set_new(metadata.get(), "license", iiif::json_string_of(*uri));
                 else
-                    check.errors.push_back({"licence", "unknown licence: \"" + clean_value(cell) + "\""});
+                    check.errors.push_back(
+                        naming("licence", "licence.unknown", "unknown licence", clean_value(cell)));
                 break;
             case Kind::provider:
                 json_object_set_new(metadata.get(), "provider", iiif::json_string_of(clean_value(cell)));
@@ -249,7 +261,8 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
             case Kind::sets:
                 for (const std::string& value : values) {
                     if (!iiif::is_valid_set_spec(value))
-                        check.errors.push_back({"collection", "not a set spec: \"" + value + "\""});
+                        check.errors.push_back(
+                            naming("collection", "collection.invalid", "not a set spec", value));
                     else
                         sets.push_back(value);
                 }
@@ -274,20 +287,33 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
         json_object_set_new(metadata.get(), "sets", list);
     }
     if (check.folder.empty() && check.files.empty())
-        check.errors.push_back({"folder", "no folder and no files: a document needs pages"});
+        check.errors.push_back(
+            {"folder", "no folder and no files: a document needs pages", "pages.none", {}});
     if (!json_object_get(metadata.get(), "title"))
-        check.warnings.push_back({"title", "no title: the document is shown by its ARK"});
+        check.warnings.push_back(
+            {"title", "no title: the document is shown by its ARK", "title.none", {}});
     check.metadata = iiif::json_text(metadata.get());
     // What the deposit would refuse, refused here.
+    std::optional<iiif::ObjectMetadata> parsed;
     try {
-        const iiif::ObjectMetadata parsed = iiif::parse_object_metadata(check.metadata);
-        check_access_name(access, parsed);
+        parsed = iiif::parse_object_metadata(check.metadata);
     } catch (const iiif::IiifError& refusal) {
         std::string message = refusal.reason;
         if (message.starts_with("metadata: ")) message = message.substr(10);
         const size_t colon = message.find(':');
-        check.errors.push_back({colon == std::string::npos ? "row" : message.substr(0, colon),
-                                colon == std::string::npos ? message : clean_value(message.substr(colon + 1))});
+        const bool field = colon != std::string::npos;
+        check.errors.push_back({field ? message.substr(0, colon) : "row",
+                                field ? clean_value(message.substr(colon + 1)) : message,
+                                "metadata.refused",
+                                {}});
+    }
+    if (parsed) {
+        try {
+            check_access_name(access, *parsed);
+        } catch (const iiif::IiifError&) {
+            check.errors.push_back(
+                naming("access", "access.unknown", "no such policy", parsed->access));
+        }
     }
     return check;
 }
@@ -295,10 +321,19 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
 json_t* row_check_to_json(const RowCheck& check) {
     auto problems = [](const std::vector<RowProblem>& list) {
         json_t* array = json_array();
-        for (const RowProblem& problem : list)
-            json_array_append_new(array, json_pack("{s:s%,s:s%}", "column", problem.column.data(),
-                                                   problem.column.size(), "message",
-                                                   problem.message.data(), problem.message.size()));
+        for (const RowProblem& problem : list) {
+            json_t* item = json_object();
+            json_object_set_new(item, "column", iiif::json_string_of(problem.column));
+            json_object_set_new(item, "code", iiif::json_string_of(problem.code));
+            if (!problem.params.empty()) {
+                json_t* params = json_object();
+                for (const auto& [name, value] : problem.params)
+                    json_object_set_new(params, name.c_str(), iiif::json_string_of(value));
+                json_object_set_new(item, "params", params);
+            }
+            json_object_set_new(item, "message", iiif::json_string_of(problem.message));
+            json_array_append_new(array, item);
+        }
         return array;
     };
     json_t* files = json_array();
@@ -341,19 +376,26 @@ std::pair<std::vector<std::string>, std::vector<SheetRow>> read_sheet_csv(const 
                 std::count(first_line.begin(), first_line.end(), ',')
             ? ';'
             : ',';
+    // Every record, blank lines too (CSV_REPALL_NL), so that a row's number is its record's. A
+    // line break unquoted ends a record, "\r\n" one only: libcsv reports its "\n" as a record of
+    // no field ended by '\n' after one ended by '\r', which is dropped.
     struct Reading {
         std::vector<std::vector<std::string>> rows;
         std::vector<std::string> row;
+        int last_end = 0;
     } reading;
     csv_parser parser;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
         throw iiif::IiifError(500, "csv: cannot start the parser");
     csv_set_delim(&parser, delimiter);
     auto on_field = [](void* data, size_t size, void* state) {
         static_cast<Reading*>(state)->row.emplace_back(static_cast<const char*>(data), size);
     };
-    auto on_row = [](int, void* state) {
+    auto on_row = [](int end, void* state) {
         Reading* r = static_cast<Reading*>(state);
+        const bool crlf_tail = r->row.empty() && end == '\n' && r->last_end == '\r';
+        r->last_end = crlf_tail ? 0 : end;
+        if (crlf_tail) return;
         r->rows.push_back(std::move(r->row));
         r->row.clear();
     };
@@ -369,13 +411,14 @@ std::pair<std::vector<std::string>, std::vector<SheetRow>> read_sheet_csv(const 
     std::vector<SheetRow> rows;
     for (size_t i = 1; i < reading.rows.size(); ++i) {
         const std::vector<std::string>& cells = reading.rows[i];
-        if (std::all_of(cells.begin(), cells.end(),
-                        [](const std::string& cell) { return clean_value(cell).empty(); }))
-            continue;
         SheetRow row;
         row.number = static_cast<int>(i) + 1;
         for (size_t c = 0; c < cells.size() && c < headers.size(); ++c)
             row.cells.emplace_back(headers[c], cells[c]);
+        // Cells beyond the header's columns are no one's: a row of those only is blank.
+        if (std::all_of(row.cells.begin(), row.cells.end(),
+                        [](const auto& cell) { return clean_value(cell.second).empty(); }))
+            continue;
         rows.push_back(std::move(row));
     }
     return {headers, rows};

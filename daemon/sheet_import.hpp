@@ -41,9 +41,20 @@ struct SheetRow {
     std::vector<std::pair<std::string, std::string>> cells;  // header as written, text
 };
 
+// A problem of a row: its column, a stable code (for a page to say it in its own language) with
+// the values it names, and its message in English (what `iiifd import` prints). The codes:
+//   date.invalid, language.invalid, licence.unknown, collection.invalid, labels.start (a rule's
+//   start that is no number), access.unknown: {"value"}, the value refused
+//   type.unknown (a warning: not a DCMI type, kept): {"value"}
+//   pages.none (no folder and no files), title.none (a warning), files.missing (iiifd import:
+//   a file or folder the row names is not there)
+//   metadata.refused: what the deposit's own check refuses (parse_object_metadata), the column
+//   its field, said by the message only
 struct RowProblem {
     std::string column;  // the column's key, or "row"
     std::string message;
+    std::string code;
+    std::vector<std::pair<std::string, std::string>> params;
 };
 
 struct RowCheck {
@@ -66,7 +77,8 @@ RowCheck check_sheet_row(const iiif::AccessSettings& access, const SheetRow& row
 std::vector<std::string> unknown_headers(const std::vector<std::string>& headers);
 
 // {"row", "ok", "metadata": {...}|null, "pages": {...}|null, "folder", "files": [...],
-//  "errors": [{"column", "message"}], "warnings": [...]}; a new reference.
+//  "errors": [{"column", "code", "params": {...} (when it names values), "message"}],
+//  "warnings": [...]}; a new reference.
 json_t* row_check_to_json(const RowCheck& check);
 
 // The template: the header row and one example row, as CSV (RFC 4180, UTF-8 with its BOM so
@@ -75,8 +87,10 @@ std::string sheet_template_csv();
 
 // Rows of a CSV text (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes; a
 // BOM, and ';' instead of ',' when the header holds more of them, as French spreadsheets
-// write): the header and the rows under it, blank rows left out. IiifError 400 when it is not
-// CSV.
+// write): the header (the first line, even a blank one) and the rows under it, each numbered as
+// a spreadsheet program numbers it (its record's: blank lines count, a quoted line break does
+// not; the header is row 1), rows blank under the header's columns left out, as the import page
+// reads them (web/src/js/sheet.js). IiifError 400 when it is not CSV.
 std::pair<std::vector<std::string>, std::vector<SheetRow>> read_sheet_csv(const std::string& text);
 
 }  // namespace iiifd

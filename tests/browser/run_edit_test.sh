@@ -3,7 +3,8 @@
 # four-page book deposited through the API, then an editor of its institution reorders its pages
 # by dragging, labels them, replaces an image, gives it a two-level table of contents and changes
 # its description; an editor of another institution sees it read-only; the keyboard in French;
-# axe-core checks each view; a phone's screen.
+# axe-core checks each view; a phone's screen; a reader told she may not edit; the document page's
+# link to the edit page, for whom it is shown.
 #
 #   run_edit_test.sh IIIFD MODULE [ARTIFACT_DIR]
 #

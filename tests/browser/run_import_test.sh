@@ -3,7 +3,8 @@
 # platform: the templates (the server's CSV, the .xlsx made in the page), an .xlsx of three
 # documents whose second is wrong checked then deposited (two objects, nothing of the wrong row),
 # a .csv in French with single images and the keyboard only (a deposit that fails, the next one
-# deposited), a phone's screen, axe-core.
+# deposited), a .csv with blank lines numbered as `iiifd import` numbers them and deposited once
+# only, a phone's screen, axe-core.
 #
 #   run_import_test.sh IIIFD MODULE [ARTIFACT_DIR]
 #
@@ -55,6 +56,7 @@ stack_start_nginx "$stack_key_file"
 
 export IIIF_BASE=$stack_base IIIF_KEY=$stack_key IIIF_ARTIFACTS=$artifacts IIIF_CHROMIUM=$chromium
 export IIIF_FILES=$stack_work/images IIIF_WEB_MODULES=$stack_root/web/node_modules
+export IIIF_IIIFD=$stack_iiifd IIIF_IIIFD_CONFIG=$stack_work/iiifd/iiifd.toml
 cd "$here"
 # --foreground: a TERM from the outer timeout reaches node (and Playwright closes Chromium).
 # TMPDIR: Chromium's fresh profiles (Playwright makes one per launch) go with the work directory.

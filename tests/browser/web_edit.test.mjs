@@ -7,7 +7,10 @@
 // the page read-only, and a save he forces is refused with the API's 403 message. Edna again, in
 // French with the keyboard only, moves a page with its buttons; a change made elsewhere meanwhile
 // is a conflict, said, and the page read again. Every view passes axe-core's WCAG 2.1 A and AA
-// rules; a phone's screen does not scroll sideways and its buttons are 44 px high. Screenshots:
+// rules; a phone's screen does not scroll sideways and its buttons are 44 px high. The document
+// Rita, a reader, is told in English and in French that she may not edit documents, and sees no
+// form. The document page (object.html) links to the edit page for Edna and the administrator, not for Nils, Rita (a
+// reader) or a visitor signed out, who get no refusal but the session's 401. Screenshots:
 // IIIF_ARTIFACTS/web-edit-*.png.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -29,16 +32,17 @@ const canvas = (name) => `${base}/iiif/3/${ark}/canvas/${name}`;
 
 let browser;
 let api;  // requests of the administrator's key, outside the page
-const keys = {};  // the editors' API keys: edna (home institution), nils (north)
+const keys = {};  // the API keys of the editors edna (home institution) and nils (north), the reader rita
 const scriptErrors = [];
 
-async function editorKey(name, institution) {
-  const body = { name, role: "editor", password: `${name}'s long password` };
+async function accountKey(name, role, institution) {
+  const body = { name, role, password: `${name}'s long password` };
   if (institution) body.institution = institution;
   assert.equal((await api.request.post(`${base}/api/v1/accounts`, { data: body })).status(), 201);
   const key = await api.request.post(`${base}/api/v1/accounts/${name}/keys`, { data: { label: "test" } });
   return (await key.json()).key;
 }
+const editorKey = (name, institution) => accountKey(name, "editor", institution);
 
 before(async () => {
   browser = await chromium.launch(launchOptions);
@@ -47,6 +51,7 @@ before(async () => {
   const north = await api.request.put(`${base}/api/v1/institutions/north`, { data: { name: "North" } });
   assert.equal(north.status(), 201);
   keys.nils = await editorKey("nils", "north");
+  keys.rita = await accountKey("rita", "reader");
 });
 
 after(async () => {
@@ -353,6 +358,96 @@ test("a phone: the page fits the screen, its buttons a finger", async () => {
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, "web-edit-phone.png"), fullPage: true });
   await page.context().close();
+});
+
+test("a reader: told in the page's language that she may not edit documents, and no form", async () => {
+  for (const [locale, text] of [
+    ["en-GB", "Your account may not edit documents: only editors and administrators may."],
+    ["fr-FR", "Votre compte ne peut pas modifier de documents : seuls les éditeurs et les administrateurs le peuvent."],
+  ]) {
+    const page = await clipboardPage(browser, base, scriptErrors, locale, { width: 1280, height: 900 });
+    const refused = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/objects/${ark}`);
+    await page.goto(editUrl);
+    await page.fill("#api-key", keys.rita);
+    await page.click("#key-form button[type=submit]");
+    assert.equal((await refused).status(), 403);
+    await waitForText(page, "#load-status", text);
+    assert.equal(await page.getAttribute("#load-status", "class"), "status error");
+    assert.equal(await page.isVisible("#editor"), false);
+    assert.equal(await page.$$eval("#dc-fields *, #page-grid *", (parts) => parts.length), 0);
+    assert.deepEqual(await accessibilityViolations(page), []);
+    await page.screenshot({ path: join(artifacts, `web-edit-reader-${locale}.png`), fullPage: true });
+    await page.context().close();
+  }
+});
+
+// The document page, object.html?ark=, as `key`'s holder sees it (null: signed out), the key kept
+// in the tab as the edit page keeps it; the answers of 400 and more it got, as "status path".
+async function documentPage(key, locale = "en-GB") {
+  const page = await clipboardPage(browser, base, scriptErrors, locale, { width: 1280, height: 900 });
+  const failures = [];
+  page.on("response", (response) => {
+    if (response.status() >= 400) failures.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
+  if (key) await page.addInitScript((value) => sessionStorage.setItem("iiif-api-key", value), key);
+  const session = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/session");
+  await page.goto(`${base}/object.html?ark=${encodeURIComponent(ark)}`);
+  await session;
+  await page.waitForSelector("#object-info:not([hidden])");
+  await page.waitForLoadState("networkidle");
+  return { page, failures };
+}
+
+const apiPaths = (page) => page.evaluate(() => performance.getEntriesByType("resource")
+  .map((entry) => new URL(entry.name).pathname).filter((path) => path.startsWith("/api/")));
+
+test("the document page: an edit link for an editor of its institution, from the edit page and back", async () => {
+  const page = await open(keys.edna);
+  await Promise.all([page.waitForURL(/\/object\.html\?ark=/), page.click("#object-link")]);
+  await page.waitForSelector("#object-edit:not([hidden])");
+  assert.equal(await page.textContent("#edit-link"), "Edit this document");
+  assert.equal(await page.getAttribute("#edit-link", "href"), `/edit.html?ark=${encodeURIComponent(ark)}`);
+  assert.deepEqual(await apiPaths(page), ["/api/v1/session", `/api/v1/public/objects/${ark}`]);
+  assert.deepEqual(await accessibilityViolations(page, ["#viewer"]), []);
+  await page.screenshot({ path: join(artifacts, "web-edit-object-link.png") });
+  // The edit page knows the key still (this tab): the document is there at once.
+  await Promise.all([page.waitForURL(editUrl), page.click("#edit-link")]);
+  await page.waitForSelector("#editor:not([hidden]) #page-grid li");
+  assert.equal(await page.isVisible("#readonly-note"), false);
+  await page.context().close();
+});
+
+test("the document page: an edit link for an administrator, in French", async () => {
+  const { page, failures } = await documentPage(adminKey, "fr-FR");
+  assert.equal(await page.isVisible("#object-edit"), true);
+  assert.equal(await page.textContent("#edit-link"), "Modifier ce document");
+  assert.equal(await page.getAttribute("#edit-link", "href"), `/edit.html?ark=${encodeURIComponent(ark)}`);
+  // An administrator may change any document: the page does not ask whose it is.
+  assert.deepEqual(await apiPaths(page), ["/api/v1/session"]);
+  assert.deepEqual(failures, []);
+  await page.context().close();
+});
+
+test("the document page: no edit link for an editor of another institution, a reader or a visitor", async () => {
+  const nils = await documentPage(keys.nils);
+  assert.equal(await nils.page.isVisible("#object-edit"), false);
+  assert.deepEqual(await apiPaths(nils.page), ["/api/v1/session", `/api/v1/public/objects/${ark}`]);
+  assert.deepEqual(nils.failures, []);
+  await nils.page.context().close();
+
+  const rita = await documentPage(keys.rita);
+  assert.equal(await rita.page.isVisible("#object-edit"), false);
+  assert.deepEqual(await apiPaths(rita.page), ["/api/v1/session"]);
+  assert.deepEqual(rita.failures, []);
+  await rita.page.context().close();
+
+  // Signed out: the session's 401, nothing else refused, and the document shown as ever.
+  const visitor = await documentPage(null);
+  assert.equal(await visitor.page.isVisible("#object-edit"), false);
+  assert.deepEqual(await apiPaths(visitor.page), ["/api/v1/session"]);
+  assert.deepEqual(visitor.failures, ["401 /api/v1/session"]);
+  assert.equal(await visitor.page.textContent("#object-title"), "Livre d’heures");
+  await visitor.page.context().close();
 });
 
 test("no script error on the page", () => {

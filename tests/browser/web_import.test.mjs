@@ -5,13 +5,18 @@
 // run's table, row by row; then the two right rows deposited, each with its ARK, and through the
 // API exactly two objects with their titles, shelfmarks and page labels. A .csv in French, with
 // single images and the keyboard only: its dry run (a missing file), a deposit that fails and
-// the next one made all the same. A phone's screen; axe-core's WCAG 2.1 A and AA rules on each
-// view. Screenshots: IIIF_ARTIFACTS/web-import-*.png.
+// the next one made all the same. A .csv with blank lines, in French: its rows numbered as
+// `iiifd import` numbers them (IIIF_IIIFD, IIIF_IIIFD_CONFIG), its problems said in French, its
+// right rows deposited once however often the button is pressed or the sheet checked again. A
+// phone's screen; axe-core's WCAG 2.1 A and AA rules on each view. Screenshots:
+// IIIF_ARTIFACTS/web-import-*.png.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 
 import { chromium } from "playwright-core";
 
@@ -30,6 +35,7 @@ let api;  // requests of the administrator's key, outside the page
 const scriptErrors = [];
 const xlsxPath = join(files, "documents.xlsx");
 const csvPath = join(files, "documents.csv");
+const blankLinesPath = join(files, "blank-lines.csv");
 
 // The three documents: row 3 is wrong twice over; row 2's date a number, row 4's a date.
 async function writeXlsx() {
@@ -52,9 +58,22 @@ async function writeCsv() {
     + "Feuillets perdus;1803;CC0;Res. 4;lost.jpg;\r\n");
 }
 
+// Lines 1 to 7: the header, a row, a blank line, a row, a blank line, a line of spaces, a row
+// wrong twice over. The files are named from the sheet's folder, where `iiifd import` finds them.
+async function writeBlankLinesCsv() {
+  await writeFile(blankLinesPath, "Titre;Date;Licence;Fichiers\r\n"
+    + "Plat supérieur;1801;CC0;single/cover.jpg\r\n"
+    + "\r\n"
+    + "Plat inférieur;1801;CC0;single/back.jpg\r\n"
+    + "\r\n"
+    + "   \r\n"
+    + "Reliure perdue;sometime;CC-XYZ;single/cover.jpg\r\n");
+}
+
 before(async () => {
   await writeXlsx();
   await writeCsv();
+  await writeBlankLinesCsv();
   browser = await chromium.launch(launchOptions);
   api = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${adminKey}` } });
 });
@@ -260,6 +279,88 @@ test("a .csv in French with single images, with the keyboard only: the dry run, 
   ]);
   assert.equal(await objects(), before + 1);
   await page.screenshot({ path: `${artifacts}/web-import-fr-csv.png`, fullPage: true });
+  await page.context().close();
+});
+
+const objectCount = async () => {
+  const answer = await (await api.request.get(`${base}/api/v1/objects`)).json();
+  return (answer.objects ?? answer.items ?? answer).length;
+};
+
+test("a .csv with blank lines, in French: rows numbered as iiifd import numbers them, deposited once only", async () => {
+  // `iiifd import`'s dry run of the same sheet: its rows and what is wrong with them.
+  const cli = await promisify(execFile)(process.env.IIIF_IIIFD,
+    ["import", blankLinesPath, "--dry-run", "-c", process.env.IIIF_IIIFD_CONFIG]).catch((error) => error);
+  assert.equal(cli.code, 1, cli.stderr);
+  assert.equal(cli.stdout,
+    "row 2: ok: Plat supérieur, 1 file(s)\n"
+    + "row 4: ok: Plat inférieur, 1 file(s)\n"
+    + "row 7: error: date: not a date: \"sometime\"\n"
+    + "row 7: error: licence: unknown licence: \"CC-XYZ\"\n"
+    + "3 row(s), 1 wrong\n"
+    + "nothing deposited: correct the rows above first\n");
+
+  const page = await newPage("fr-FR");
+  await page.goto(`${base}/import.html`);
+  await signInWithKey(page);
+  await page.setInputFiles("#sheet-input", blankLinesPath);
+  await page.setInputFiles("#images-input", ["cover.jpg", "back.jpg"].map((name) => join(files, "single", name)));
+  await page.waitForFunction(() => document.querySelectorAll("#chosen li").length === 2);
+  assert.deepEqual(await page.$$eval("#chosen li", (items) => items.map((i) => i.textContent)),
+    ["blank-lines.csv : 3 lignes.", "2 images isolées."]);
+  await page.click("#check");
+  await page.waitForSelector("#dry-run:not([hidden])");
+  assert.deepEqual(await tableRows(page), [
+    { row: "2", title: "Plat supérieur", state: "Correcte",
+      makes: "1 page / Foliotation : aucune / Licence : CC0 1.0", errors: [], warnings: [] },
+    { row: "4", title: "Plat inférieur", state: "Correcte",
+      makes: "1 page / Foliotation : aucune / Licence : CC0 1.0", errors: [], warnings: [] },
+    { row: "7", title: "Reliure perdue", state: "Incorrecte : ignorée", makes: "Rien",
+      errors: ["date: pas une date : « sometime »", "licence: licence inconnue : « CC-XYZ »"], warnings: [] },
+  ]);
+  assert.equal(await page.textContent("#deposit"), "Déposer les 2 lignes correctes");
+
+  // The button pressed, then pressed again while the deposits are under way (forced: it is
+  // disabled): two documents, once each.
+  const before = await objectCount();
+  await page.click("#deposit");
+  assert.equal(await page.$eval("#deposit", (button) => button.disabled), true);
+  await page.$eval("#deposit", (button) => {
+    button.disabled = false;
+    button.click();
+  });
+  await page.waitForSelector("#again:not([hidden])", { timeout: 90000 });
+  assert.equal(await page.textContent("#run-status"), "2 documents déposés. 1 ligne incorrecte ignorée (7).");
+  const arks = await page.$$eval("#run-list .run-ark", (links) => links.map((link) => link.textContent));
+  assert.equal(arks.length, 2);
+  assert.equal(await objectCount(), before + 2);
+  // The dry run says so: rows 2 and 4 done, with their ARKs; nothing left to deposit.
+  const done = () => page.$$eval("#rows-table tbody tr", (rows) => rows.map((row) => [
+    row.cells[0].textContent, row.cells[2].textContent, row.querySelector(".done-ark")?.getAttribute("href") ?? null]));
+  const doneRows = [
+    ["2", `Déjà déposée : ${arks[0]}`, `/object.html?ark=${encodeURIComponent(arks[0])}`],
+    ["4", `Déjà déposée : ${arks[1]}`, `/object.html?ark=${encodeURIComponent(arks[1])}`],
+    ["7", "Incorrecte : ignorée", null],
+  ];
+  assert.deepEqual(await done(), doneRows);
+  assert.equal(await page.isVisible("#deposit"), false);
+
+  // Checked again: the same, and a click forced on the hidden button sends nothing.
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith("/api/v1/imports/check")), page.click("#check")]);
+  await page.waitForSelector("#run", { state: "hidden" });
+  assert.equal(await page.textContent("#check-status"), "3 lignes, 1 incorrecte(s).");
+  assert.deepEqual(await done(), doneRows);
+  assert.equal(await page.textContent("#already"),
+    "2 lignes ont déjà été déposées (2, 4) : elles ne seront pas déposées de nouveau.");
+  assert.equal(await page.isVisible("#deposit"), false);
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await page.screenshot({ path: `${artifacts}/web-import-done.png`, fullPage: true });
+  await page.$eval("#deposit", (button) => {
+    button.hidden = false;
+    button.click();
+  });
+  assert.equal(await page.isVisible("#run"), false);
+  assert.equal(await objectCount(), before + 2);
   await page.context().close();
 });
 

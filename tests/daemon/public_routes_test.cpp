@@ -1,13 +1,15 @@
 // The list and document pages' API (daemon/public_routes.cpp) over a real catalog, without HTTP:
-// the card of an object with images and of a described one (no images), an object's description,
-// and the sets, a partner's named after it.
+// the card of an object with images and of a described one (no images), an object's description
+// and the institution it belongs to, and the sets, a partner's named after it.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 
+#include "audit_log.hpp"
 #include "catalog.hpp"
 #include "catalog_fixtures.hpp"
 #include "daemon_config.hpp"
+#include "directory.hpp"
 #include "http_routes.hpp"
 #include "json.hpp"
 #include "partners.hpp"
@@ -68,11 +70,14 @@ iiif::ObjectOrigin origin_of(const std::string& partner, const std::string& link
     return origin;
 }
 
-// A catalog with its publication settings, and the partners of `config` (no partners.json).
+// A catalog with its publication settings, the partners of `config` (no partners.json), and its
+// directory (the home institution "main").
 struct PublicSide {
     std::unique_ptr<iiif::CatalogWriter> writer;
     iiifd::DaemonConfig config;
     std::unique_ptr<iiifd::PartnerRegistry> partners;
+    std::unique_ptr<iiifd::AuditLog> audit;
+    std::unique_ptr<iiifd::Directory> directory;
 
     explicit PublicSide(const std::string& name, std::vector<iiifd::Partner> defined = {}) {
         const std::string path = catalog_fixtures::catalog_path("public-routes-", name);
@@ -85,7 +90,10 @@ struct PublicSide {
         config.storage_root = std::filesystem::path(path).parent_path().string();
         config.partners = std::move(defined);
         partners = std::make_unique<iiifd::PartnerRegistry>(config);
+        audit = std::make_unique<iiifd::AuditLog>(iiifd::audit_log_path(config.storage_root));
+        directory = std::make_unique<iiifd::Directory>(config, *writer, *audit);
     }
+    iiifd::PublicRoutes routes() const { return {*writer, *partners, *directory}; }
 };
 
 }  // namespace
@@ -101,7 +109,7 @@ TEST_CASE(
         origin_of("bm-lyon", "https://collections.bm-lyon.example.org/ms-2");
     side.writer->put(described, {});
 
-    iiifd::PublicRoutes routes(*side.writer, *side.partners);
+    iiifd::PublicRoutes routes = side.routes();
     iiifd::HttpRequest request;
     iiifd::HttpResponse response;
     routes.objects(request, response);
@@ -132,16 +140,19 @@ TEST_CASE(
 
 TEST_CASE(
     "public objects: an object's description is what its manifest says, without a manifest for a "
-    "described one, a pending or unknown object is 404, a withdrawn one 410",
+    "described one, with the institution it belongs to, a pending or unknown object is 404, a "
+    "withdrawn one 410",
     "[public_routes]") {
     PublicSide side("description");
-    side.writer->put(object_of(kImaged, 1, 1780000000), {page_of(kImaged, 1)});
+    iiif::ObjectRecord imaged = object_of(kImaged, 1, 1780000000);
+    imaged.institution = "north";
+    side.writer->put(imaged, {page_of(kImaged, 1)});
     iiif::ObjectRecord described = object_of(kDescribed, 0, 1780000060);
     described.metadata.provider = "Bibliothèque municipale de Lyon";
     described.metadata.origin =
         origin_of("bm-lyon", "https://collections.bm-lyon.example.org/ms-2");
     side.writer->put(described, {});
-    iiifd::PublicRoutes routes(*side.writer, *side.partners);
+    iiifd::PublicRoutes routes = side.routes();
 
     auto answer = [&](const std::string& ark) {
         iiifd::HttpRequest request;
@@ -156,10 +167,15 @@ TEST_CASE(
     };
     const iiifd::HttpResponse found = answer(kDescribed);
     REQUIRE(found.status == 200);
-    CHECK(found.body == iiif::object_description_v3(side.writer->publication(),
-                                                    *side.writer->reader().object(kDescribed)));
     iiif::Json description(json_loads(found.body.c_str(), 0, nullptr));
     REQUIRE(description);
+    // A record without an institution belongs to the home institution.
+    CHECK(member(description.get(), "institution") == "\"main\"");
+    iiif::Json without(json_deep_copy(description.get()));
+    json_object_del(without.get(), "institution");
+    CHECK(iiif::json_text(without.get()) ==
+          iiif::object_description_v3(side.writer->publication(),
+                                      *side.writer->reader().object(kDescribed)));
     CHECK(member(description.get(), "manifest") == "null");
     CHECK(member(description.get(), "requiredStatement") ==
           R"({"label":{"en":["Source"],"fr":["Source"]},)"
@@ -169,9 +185,10 @@ TEST_CASE(
           R"("label":{"en":["Original at Bibliothèque municipale de Lyon"],)"
           R"("fr":["Original chez Bibliothèque municipale de Lyon"]},"format":"text/html"})");
 
-    iiif::Json imaged(json_loads(answer(kImaged).body.c_str(), 0, nullptr));
-    CHECK(member(imaged.get(), "manifest") ==
+    iiif::Json owned(json_loads(answer(kImaged).body.c_str(), 0, nullptr));
+    CHECK(member(owned.get(), "manifest") ==
           "\"http://127.0.0.1:8080/iiif/3/ark:/99999/fk4-10000001-x/manifest\"");
+    CHECK(member(owned.get(), "institution") == "\"north\"");
 
     CHECK(answer("ark:/99999/fk4-10000009-x").status == 404);
     CHECK(answer(kDescribed + "/f1").status == 404);
@@ -204,7 +221,7 @@ TEST_CASE(
     put("ark:/99999/fk4-10000002-x", "partner:bm-lyon", 1780000010);
     put("ark:/99999/fk4-10000003-x", "partner:gone", 1780000020);
     put("ark:/99999/fk4-10000004-x", "maps", 1780000030);
-    iiifd::PublicRoutes routes(*side.writer, *side.partners);
+    iiifd::PublicRoutes routes = side.routes();
 
     auto listed = [&] {
         iiifd::HttpRequest request;

@@ -42,6 +42,24 @@ std::vector<std::string> problems(const std::vector<RowProblem>& list) {
     return found;
 }
 
+// Each problem's code and the values it names, as "code value...".
+std::vector<std::string> codes(const std::vector<RowProblem>& list) {
+    std::vector<std::string> found;
+    for (const RowProblem& problem : list) {
+        std::string text = problem.code;
+        for (const auto& [name, value] : problem.params) text += " " + name + "=" + value;
+        found.push_back(text);
+    }
+    return found;
+}
+
+// The numbers of the rows a CSV text gives.
+std::vector<int> row_numbers(const std::string& csv) {
+    std::vector<int> numbers;
+    for (const SheetRow& row : read_sheet_csv(csv).second) numbers.push_back(row.number);
+    return numbers;
+}
+
 }  // namespace
 
 TEST_CASE("sheet import: a row's columns, in English or French, become a deposit's metadata",
@@ -87,6 +105,10 @@ TEST_CASE("sheet import: what is wrong in a row is said, column by column", "[sh
                                         "language: not a language: \"klingon\""});
     CHECK(problems(wrong.warnings) ==
           std::vector<std::string>{"type: not a DCMI type, kept as it is: \"objet bizarre\""});
+    CHECK(codes(wrong.errors) == std::vector<std::string>{"date.invalid value=sometime",
+                                                          "licence.unknown value=CC-XYZ",
+                                                          "language.invalid value=klingon"});
+    CHECK(codes(wrong.warnings) == std::vector<std::string>{"type.unknown value=objet bizarre"});
     CHECK(wrong.files == std::vector<std::string>{"a.tif", "b.tif"});
     CHECK(wrong.pages == R"({"labels":["Cover","f. 1r"]})");
 
@@ -96,6 +118,37 @@ TEST_CASE("sheet import: what is wrong in a row is said, column by column", "[sh
                                    "access: no such policy: \"staff\""});
     CHECK(problems(empty.warnings) ==
           std::vector<std::string>{"title: no title: the document is shown by its ARK"});
+    CHECK(codes(empty.errors) ==
+          std::vector<std::string>{"pages.none", "access.unknown value=staff"});
+    CHECK(codes(empty.warnings) == std::vector<std::string>{"title.none"});
+
+    // What the deposit's own check refuses: its field and its words.
+    const RowCheck refused = check({{"Title@français", "Atlas"},
+                                    {"Folder", "atlas"},
+                                    {"Collection", "maps | bad spec!"},
+                                    {"Page labels", "folio:x"}});
+    CHECK(codes(refused.errors) == std::vector<std::string>{"collection.invalid value=bad spec!",
+                                                            "labels.start value=x",
+                                                            "metadata.refused"});
+    CHECK(problems(refused.errors).back() == "title[0].lang: not a language tag: \"français\"");
+}
+
+TEST_CASE(
+    "sheet import: a CSV's rows are numbered as a spreadsheet program numbers them, blank "
+    "lines counted and left out",
+    "[sheet_import]") {
+    // Lines 1 to 6: the header, a row, a blank line, a row, a line of spaces, a row.
+    CHECK(row_numbers("Title,Folder\nA,a\n\nB,b\n   \nC,c\n") == std::vector<int>{2, 4, 6});
+    CHECK(row_numbers("Title,Folder\r\nA,a\r\n\r\nB,b\r\n\r\n\r\nC,c\r\n") ==
+          std::vector<int>{2, 4, 7});
+    // A line break inside quotes is no new row; a bare "\r" ends one.
+    CHECK(row_numbers("Title,Folder\r\n\"A\nA\",a\r\n\r\nB,b\rC,c") == std::vector<int>{2, 4, 5});
+    // Cells beyond the header's columns are no one's: a row of those only is blank.
+    CHECK(row_numbers("Title,Folder\nA,a\n,,extra\nB,b\n") == std::vector<int>{2, 4});
+    // The header is the first line, even a blank one.
+    auto [headers, rows] = read_sheet_csv("\nTitle,Folder\nA,a\n");
+    CHECK(headers.empty());
+    CHECK(rows.empty());
 }
 
 TEST_CASE("sheet import: CSV as spreadsheets write it, and the template", "[sheet_import]") {
@@ -220,8 +273,11 @@ TEST_CASE("sheet import: the API checks rows for the deposit page and serves the
     CHECK(json_array(rows[0], "errors").empty());
     CHECK(json_text(rows[0], "folder") == "rohan");
     CHECK(json_array(rows[1], "errors") ==
-          std::vector<std::string>{R"({"column":"date","message":"not a date: \"sometime\""})",
-                                   R"({"column":"licence","message":"unknown licence: \"CC-XYZ\""})"});
+          std::vector<std::string>{
+              R"({"column":"date","code":"date.invalid",)"
+              R"("params":{"value":"sometime"},"message":"not a date: \"sometime\""})",
+              R"({"column":"licence","code":"licence.unknown",)"
+              R"("params":{"value":"CC-XYZ"},"message":"unknown licence: \"CC-XYZ\""})"});
     CHECK(json_array(rows[2], "metadata.date") == std::vector<std::string>{R"({"value":"1789"})"});
     CHECK(http("POST", iiifd.url("/api/v1/imports/check"), reader, body).status == 403);
     CHECK(http("POST", iiifd.url("/api/v1/imports/check"), {}, body).status == 401);

@@ -2,8 +2,9 @@
 // elements, each with any number of values in a language, the licence, the holding institution,
 // the shelfmark, the collections, the access policy, the viewing direction, "paged"), saved
 // with one PATCH /api/v1/objects/{ark} of what changed; its pages and table of contents
-// (edit_pages.js, edit_contents.js). A caller who may not change the document (a reader, an
-// editor of another institution) sees it read-only; the API refuses their changes anyway.
+// (edit_pages.js, edit_contents.js). An editor of another institution sees the document
+// read-only; the API refuses their changes anyway. A reader may not read it (the API's 403): the
+// page says so in its own words, in its language, and shows no form.
 import { h, setUpPage, tell } from "./common.js";
 import { loadPages, setPagesReadOnly, setPagesVersion, setUpPages } from "./edit_pages.js";
 import "./edit_texts.js";
@@ -237,7 +238,10 @@ async function showSignedIn(session) {
   try {
     record = await api(objectPath);
   } catch (error) {
-    failed(status, error.status === 403 ? "edit.mayNotRead" : "edit.loadFailed", error);
+    // A 403 is the role's (only editors and administrators read documents): the API's English
+    // words would add nothing.
+    if (error.status === 403) tell(status, t("edit.mayNotRead"), true);
+    else failed(status, "edit.loadFailed", error);
     return;
   }
   const title = record.metadata.title?.[0]?.value;

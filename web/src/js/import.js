@@ -6,10 +6,12 @@
 // with it, and the page adds what only it can tell (a file the row names that was not chosen, a
 // folder without images, the account's limits). Then one deposit per right row, in turn (the
 // wrong ones skipped and named), each with its progress, its ARK and its document's link; one
-// that fails does not stop the others.
+// that fails does not stop the others. A row deposited from the page is not deposited again: a
+// later check of the same row (its number, what it says, its files) shows it done, with its ARK.
 import { h, setUpPage, tell, textOf } from "./common.js";
 import { followJob, imageExtensions, reasonParams, refusalText, sendDeposit } from "./deposits.js";
 import { formatBytes, lang, t, tCount } from "./i18n.js";
+import { problemText } from "./import_texts.js";
 import { licenceName } from "./licences.js";
 import { readSheet, templateXlsx } from "./sheet.js";
 import { api, forgetSignIn, setUpSignIn } from "./signin.js";
@@ -31,8 +33,16 @@ let sheet = null;     // {name, headers, rows} or {name, error}
 let reading = null;   // the spreadsheet's reading under way
 let folder = null;    // {name, files: Map of paths inside it → File}
 let singles = new Map();  // name → File
-let checked = [];     // [{row, ok, check (the server's), files, problems (here)}]
-let busy = false;
+let checked = [];     // [{row, ok, check (the server's), files, problems (here), ark (deposited)}]
+let busy = false;     // deposits under way
+let checking = false; // a check under way
+// The rows deposited from this page: rowKey → their ARK, for as long as the page lives.
+const depositedArks = new Map();
+
+// A checked row as the deposit would send it: its number, its metadata and pages parts, its files.
+const rowKey = (row) => JSON.stringify([row.row, row.check.metadata, row.check.pages,
+  row.files.map((file) => [file.name, file.size, file.lastModified])]);
+const toDeposit = () => checked.filter((row) => row.ok && !row.ark);
 
 // ---- the template ------------------------------------------------------------------------------
 
@@ -191,25 +201,37 @@ function makes(row) {
 function problemItem(kind, problem) {
   return h("li", { class: kind },
     h("span", { class: "problem-kind" }, t(`check.${kind}`)), " ",
-    h("span", { class: "problem-text" }, `${problem.column}: ${problem.message}`));
+    h("span", { class: "problem-text" }, `${problem.column}: ${problemText(problem)}`));
 }
 
-function showDryRun(answer) {
+// A row's state: right, wrong, or deposited already (its ARK, a link to its document).
+function stateCell(row) {
+  const cell = h("td", { "data-label": t("check.state"), class: "state" });
+  if (row.ark) {
+    cell.append(t("check.done"), " ", h("a", { href: `/object.html?ark=${encodeURIComponent(row.ark)}`,
+      class: "done-ark" }, row.ark));
+  } else {
+    cell.append(t(row.ok ? "check.right" : "check.wrong"));
+  }
+  return cell;
+}
+
+// The dry run's table, what is skipped and what is done already, and the deposit button (for
+// the right rows not deposited yet; refused while a check or deposits are under way).
+function showRows() {
   const wrong = checked.filter((row) => !row.ok);
+  const done = checked.filter((row) => row.ark);
   const right = checked.length - wrong.length;
-  $("dry-run-summary").textContent = tCount("check.summary", checked.length, { wrong: wrong.length });
-  const unknown = answer.unknown_headers || [];
-  $("unknown-headers").hidden = unknown.length === 0;
-  $("unknown-headers").textContent = t("check.unknownHeaders", { names: unknown.join(", ") });
+  const pending = toDeposit();
   const label = (key) => ({ "data-label": t(key) });
   $("rows-table").tBodies[0].replaceChildren(...checked.map((row) => {
     const errors = [...row.check.errors, ...row.problems];
     const problems = [...errors.map((p) => problemItem("error", p)),
       ...row.check.warnings.map((p) => problemItem("warning", p))];
-    return h("tr", { "data-row": row.row, class: row.ok ? "right" : "wrong" },
+    return h("tr", { "data-row": row.row, class: row.ark ? "right done" : row.ok ? "right" : "wrong" },
       h("th", { scope: "row", ...label("check.row") }, String(row.row)),
       h("td", label("check.title"), titleOf(row)),
-      h("td", { ...label("check.state"), class: "state" }, t(row.ok ? "check.right" : "check.wrong")),
+      stateCell(row),
       h("td", { ...label("check.creates"), class: "makes" }, h("div", {}, makes(row).map((line) => h("span", {}, line)))),
       h("td", { ...label("check.problems"), class: "problems" },
         problems.length ? h("ul", {}, problems) : t("check.none")));
@@ -219,9 +241,20 @@ function showDryRun(answer) {
   skipped.textContent = right === 0 ? t("run.noneRight")
     : tCount("run.skipped", wrong.length, { rows: wrong.map((row) => row.row).join(", ") });
   skipped.classList.toggle("error", right === 0);
-  depositButton.hidden = right === 0;
-  depositButton.disabled = false;
-  depositButton.textContent = tCount("run.button", right);
+  $("already").hidden = done.length === 0;
+  $("already").textContent = tCount("check.already", done.length, { rows: done.map((row) => row.row).join(", ") });
+  depositButton.hidden = pending.length === 0;
+  depositButton.disabled = busy || checking;
+  depositButton.textContent = tCount("run.button", pending.length);
+}
+
+function showDryRun(answer) {
+  const wrong = checked.filter((row) => !row.ok);
+  $("dry-run-summary").textContent = tCount("check.summary", checked.length, { wrong: wrong.length });
+  const unknown = answer.unknown_headers || [];
+  $("unknown-headers").hidden = unknown.length === 0;
+  $("unknown-headers").textContent = t("check.unknownHeaders", { names: unknown.join(", ") });
+  showRows();
   dryRun.hidden = false;
   run.hidden = true;
   tell(checkStatus, tCount("check.summary", checked.length, { wrong: wrong.length }));
@@ -238,6 +271,8 @@ $("sheet-form").addEventListener("submit", async (event) => {
   }
   const button = $("check");
   button.disabled = true;
+  checking = true;
+  depositButton.disabled = true;  // the rows are being checked again
   tell(checkStatus, t("sheet.checking"));
   try {
     if (reading) await reading;
@@ -260,14 +295,19 @@ $("sheet-form").addEventListener("submit", async (event) => {
     checked = answer.rows.map((check) => {
       const { files, problems } = check.folder || check.files.length ? rowImages(check)
         : { files: [], problems: [] };
-      return { row: check.row, check, files, problems, ok: check.ok && problems.length === 0 };
+      const row = { row: check.row, check, files, problems, ok: check.ok && problems.length === 0 };
+      row.ark = row.ok ? depositedArks.get(rowKey(row)) : undefined;
+      return row;
     });
+    checking = false;
     showDryRun(answer);
   } catch (error) {
     if (error.status === 401) forgetSignIn();
     tell(checkStatus, t("sheet.checkFailed", { reason: error.message }), true);
   } finally {
+    checking = false;
     button.disabled = busy;
+    depositButton.disabled = busy;
   }
 });
 
@@ -345,13 +385,18 @@ async function depositRow(row) {
       50 + Math.round(progress / 2));
   });
   showRowEnd(row, job);
-  return job.state === "done";
+  if (job.state !== "done") return false;
+  row.ark = job.ark;
+  depositedArks.set(rowKey(row), job.ark);
+  return true;
 }
 
 depositButton.addEventListener("click", async () => {
-  if (busy) return;
-  const right = checked.filter((row) => row.ok);
+  // Refused while deposits are under way or the rows are being checked again.
+  if (busy || checking) return;
+  const right = toDeposit();
   const skipped = checked.filter((row) => !row.ok).map((row) => row.row);
+  const earlier = checked.filter((row) => row.ark).map((row) => row.row);
   if (right.length === 0) return;
   setBusy(true);
   $("again").hidden = true;
@@ -371,9 +416,11 @@ depositButton.addEventListener("click", async () => {
   const summary = [tCount("run.deposited", deposited)];
   if (failed) summary.push(tCount("run.failedCount", failed));
   if (skipped.length) summary.push(tCount("run.skippedCount", skipped.length, { rows: skipped.join(", ") }));
+  if (earlier.length) summary.push(tCount("run.alreadyCount", earlier.length, { rows: earlier.join(", ") }));
   tell(runStatus, summary.join(" "), failed > 0);
-  busy = false;
-  for (const control of [sheetInput, folderInput, imagesInput, $("check")]) control.disabled = false;
+  setBusy(false);
+  // The dry run says which rows are done now; the button offers the failed ones again.
+  showRows();
   $("again").hidden = false;
 });
 

@@ -10,9 +10,14 @@
 // this server whose manifest is 404, the page reads the object's description from
 // /api/v1/public/objects/{ARK} (the same properties) and shows it without a viewer, as it shows
 // any manifest without canvases.
+// An administrator, or an editor of the institution the object belongs to (the "institution" of
+// /api/v1/public/objects/{ARK}), signed in on this site (GET /api/v1/session: the key this tab
+// keeps, else the session cookie), has a link to the object's edit page.
 import { copyField, h, setUpPage, textOf } from "./common.js";
 import { lang, t } from "./i18n.js";
 import { licenceName } from "./licences.js";
+import "./object_texts.js";
+import { currentSession } from "./signin.js";
 
 setUpPage("object");
 
@@ -164,6 +169,28 @@ function showLinks(manifest, url) {
   $("object-links").hidden = false;
 }
 
+// The edit page's link, for those who may change the object `ark` of this server: an
+// administrator, or an editor of its institution. `description`: its public description when the
+// page read it already (a described object), else it is read here, for an editor only. A visitor
+// signed out or a reader makes no request but the session's.
+async function showEditLink(ark, description) {
+  const me = await currentSession();
+  if (me?.role !== "administrator" && me?.role !== "editor") return;
+  if (me.role === "editor") {
+    const own = me.account_institution?.id;
+    if (!own) return;
+    let object = description;
+    if (!object) {
+      const response = await fetch(`/api/v1/public/objects/${ark}`);
+      if (!response.ok) return;
+      object = await response.json();
+    }
+    if (object.institution !== own) return;
+  }
+  $("edit-link").href = `/edit.html?ark=${encodeURIComponent(ark)}`;
+  $("object-edit").hidden = false;
+}
+
 function showMirador(url) {
   if (typeof Mirador === "undefined") {
     setStatus(t("object.noViewer"), true);
@@ -202,6 +229,8 @@ async function start() {
     else setStatus(t("object.loadFailed", { reason: error.message }), true);
     return;
   }
+  // Beside the rest, which it does not hold up; a failure leaves the link out.
+  if (source.ark) showEditLink(source.ark, url === null ? manifest : null).catch(() => {});
   const label = textOf(manifest.label);
   if (label) {
     $("object-title").textContent = label;

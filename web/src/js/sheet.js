@@ -1,7 +1,9 @@
 // Spreadsheets in the browser, for the import page: an .xlsx's first sheet (exceljs) or a .csv
 // (RFC 4180, read here) as the rows POST /api/v1/imports/check takes — the header row's cells,
-// then each row under it with its number in the sheet (the header is row 1), blank rows left
-// out; and the .xlsx template made from GET /api/v1/public/import-columns.
+// then each row under it with its number in the sheet (the header is row 1; a CSV's record, blank
+// lines counted, as a spreadsheet program shows it), rows blank under the header's columns left
+// out, as `iiifd import` reads a CSV (read_sheet_csv, daemon/sheet_import.cpp); and the .xlsx
+// template made from GET /api/v1/public/import-columns.
 import ExcelJS from "exceljs";
 
 // "1789-07-14": a date cell's day (exceljs reads them as UTC dates).

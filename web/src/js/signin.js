@@ -1,6 +1,7 @@
 // Signing in, for the pages that call the API (deposit, accounts, edit, import, access): an
 // account, through the IIIF auth service's window at /auth/login, which sets a session cookie;
 // or an API key, kept in sessionStorage (this tab only) and sent as "Authorization: Bearer".
+// The document page only asks who is signed in (currentSession), to offer the edit page.
 // The page's sign-in section holds its own #signin-intro, then src/signin.html; `onChange`
 // hears of the session answer (null: signed out).
 import { jsonOf } from "./common.js";
@@ -66,6 +67,31 @@ async function checkSession(key) {
     return { refused: response.status };
   }
   return { session: await jsonOf(response) };
+}
+
+// The API key this tab keeps, or null.
+function storedKey() {
+  try {
+    return sessionStorage.getItem(keyStorage);
+  } catch {
+    return null;
+  }
+}
+
+// Who the visitor is, for a page without the sign-in forms (the document page): the session
+// answer for the key this tab keeps, else for the session cookie; null when neither is one (a
+// 401, which a visitor who never signed in gets).
+export async function currentSession() {
+  const stored = storedKey();
+  for (const key of stored ? [stored, null] : [null]) {
+    try {
+      const answer = await checkSession(key);
+      if (answer.session) return answer.session;
+    } catch {
+      // not answered: as far as this page knows, not signed in
+    }
+  }
+  return null;
 }
 
 // Signs in with `key` (null: the session cookie); true when it was accepted. `quiet`: no
@@ -147,12 +173,7 @@ export async function setUpSignIn({ onChange, focusAfter }) {
     $("account-signin").focus();
   });
 
-  let stored = null;
-  try {
-    stored = sessionStorage.getItem(keyStorage);
-  } catch {
-    stored = null;
-  }
+  const stored = storedKey();
   if (!(stored && (await signIn(stored, true)))) await signIn(null, true);
   if (!auth) show();
 }

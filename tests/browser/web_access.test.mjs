@@ -301,8 +301,13 @@ test("a reader is told that the API refuses them", async () => {
   await page.goto(`${base}/access.html`);
   await signInWithKey(page, keys.rita);
   await waitForText(page, "#load-status",
-    `Your account may not see the sets and access policies (${reasons.readerRefused}).`);
+    "Your account may not see the sets and access policies: they are for editors and administrators.");
   assert.equal(await page.getAttribute("#load-status", "class"), "status error");
+  // What the API said, which the page puts in its own words.
+  const refused = await api.request.get(`${base}/api/v1/policies`,
+    { headers: { Authorization: `Bearer ${keys.rita}` } });
+  assert.equal(refused.status(), 403);
+  assert.equal((await refused.json()).error, reasons.readerRefused);
   assert.equal(await page.isVisible("#manager"), false);
   assert.equal(await page.isVisible(navLink), false);
   assert.deepEqual(await accessibilityViolations(page), []);

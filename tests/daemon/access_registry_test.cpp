@@ -45,17 +45,9 @@ struct Platform {
         iiifd.start();
         as["admin"] = iiifd.auth();
         as["anonymous"] = {};
-        for (const auto& [role, body] : std::vector<std::pair<std::string, std::string>>{
-                 {"editor", R"({"name": "edith", "role": "editor"})"},
-                 {"reader", R"({"name": "rita", "role": "reader", "groups": ["readers"]})"}}) {
-            HttpResponse made = http("POST", iiifd.url("/api/v1/accounts"), iiifd.auth(), body);
-            REQUIRE(made.status == 201);
-            HttpResponse key = http(
-                "POST", iiifd.url("/api/v1/accounts/" + json_text(made.body, "name") + "/keys"),
-                iiifd.auth(), R"({"label": "test"})");
-            REQUIRE(key.status == 201);
-            as[role] = {"Authorization: Bearer " + json_text(key.body, "key")};
-        }
+        as["editor"] = iiifd.account_with_key(R"({"name": "edith", "role": "editor"})");
+        as["reader"] = iiifd.account_with_key(
+            R"({"name": "rita", "role": "reader", "groups": ["readers"]})");
     }
 
     static DaemonOptions options() {

@@ -424,6 +424,19 @@ void Daemon::add_account(const std::string& json) const {
                                  made.body);
 }
 
+std::vector<std::string> Daemon::account_with_key(const std::string& json) const {
+    const HttpResponse made = http("POST", url("/api/v1/accounts"), auth(), json);
+    if (made.status != 201)
+        throw std::runtime_error("POST /api/v1/accounts: " + std::to_string(made.status) + " " +
+                                 made.body);
+    const HttpResponse key = http("POST",
+                                  url("/api/v1/accounts/" + json_text(made.body, "name") + "/keys"),
+                                  auth(), R"({"label": "test"})");
+    if (key.status != 201)
+        throw std::runtime_error("POST .../keys: " + std::to_string(key.status) + " " + key.body);
+    return {"Authorization: Bearer " + json_text(key.body, "key")};
+}
+
 HttpResponse Daemon::post_object(const std::vector<std::string>& files,
                                  const std::string& metadata) const {
     std::vector<Part> parts;

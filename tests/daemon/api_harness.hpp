@@ -133,6 +133,8 @@ class Daemon {
     }
     // An account made with the administrator's key (POST /api/v1/accounts with this JSON).
     void add_account(const std::string& json) const;
+    // The same, and a key made for it: the Authorization header that acts as the account.
+    std::vector<std::string> account_with_key(const std::string& json) const;
     // POST /api/v1/objects with these files and, unless empty, this metadata.
     HttpResponse post_object(const std::vector<std::string>& files,
                              const std::string& metadata = "") const;

@@ -38,13 +38,7 @@ struct Platform {
                  {"editor", R"({"name": "edith", "role": "editor"})"},
                  {"other_editor", R"({"name": "otto", "role": "editor", "institution": "north"})"},
                  {"reader", R"({"name": "rita", "role": "reader", "groups": ["campus"]})"}}) {
-            HttpResponse made = http("POST", iiifd.url("/api/v1/accounts"), iiifd.auth(), body);
-            REQUIRE(made.status == 201);
-            HttpResponse key = http(
-                "POST", iiifd.url("/api/v1/accounts/" + json_text(made.body, "name") + "/keys"),
-                iiifd.auth(), R"({"label": "test"})");
-            REQUIRE(key.status == 201);
-            as[name] = {"Authorization: Bearer " + json_text(key.body, "key")};
+            as[name] = iiifd.account_with_key(body);
         }
     }
 

@@ -71,12 +71,6 @@ constexpr const char* kStyle =
 
 using iiif::Json;
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
 // One of the few password checks allowed at once, for as long as it lives.
 class HashingTurn {
   public:
@@ -229,13 +223,13 @@ std::string_view preferred_language(std::string_view header) {
     double best_quality = -1.0;
     for (std::string_view rest = header; !rest.empty();) {
         const size_t comma = rest.find(',');
-        std::string_view item = trim(rest.substr(0, comma));
+        std::string_view item = iiif::trim_space(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
         const size_t semicolon = item.find(';');
-        const std::string tag = lowercase(trim(item.substr(0, semicolon)));
+        const std::string tag = lowercase(iiif::trim_space(item.substr(0, semicolon)));
         double quality = 1.0;
         if (semicolon != std::string_view::npos) {
-            std::string_view parameter = trim(item.substr(semicolon + 1));
+            std::string_view parameter = iiif::trim_space(item.substr(semicolon + 1));
             if (parameter.starts_with("q=") || parameter.starts_with("Q=")) {
                 const std::string value(parameter.substr(2));
                 char* end = nullptr;
@@ -401,7 +395,7 @@ std::optional<iiif::IpAddress> AuthService::client_address(const HttpRequest& re
     for (const std::string& header : headers) {
         for (std::string_view rest = header; !rest.empty();) {
             const size_t comma = rest.find(',');
-            hops.push_back(trim(rest.substr(0, comma)));
+            hops.push_back(iiif::trim_space(rest.substr(0, comma)));
             if (comma == std::string_view::npos) break;
             rest.remove_prefix(comma + 1);
         }
@@ -419,7 +413,7 @@ std::optional<std::string> AuthService::remote_user(const HttpRequest& req) cons
     const std::string& header = config_.access.remote_user_header;
     if (header.empty() || !trusted(iiif::parse_ip_address(req.remote_addr))) return std::nullopt;
     const std::string value = req.get_header_value(header.c_str());
-    const std::string_view name = trim(value);
+    const std::string_view name = iiif::trim_space(value);
     if (name.empty() || name.size() > 256 ||
         std::any_of(name.begin(), name.end(),
                     [](unsigned char c) { return c < 0x20 || c == 0x7F; }))

@@ -9,6 +9,7 @@
 #include <regex>
 #include <utility>
 
+#include "encoding.hpp"
 #include "json.hpp"
 
 namespace iiifd {
@@ -94,12 +95,6 @@ std::optional<std::string> look_up(const Entry (&table)[N], std::string_view key
     for (const auto& [name, code] : table)
         if (name == key) return std::string(code);
     return std::nullopt;
-}
-
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    return text;
 }
 
 // ---- dates ----
@@ -214,7 +209,7 @@ std::optional<std::string_view> after_approximation(std::string_view text) {
         std::string_view rest = text.substr(word.size());
         const bool set_apart = rest.starts_with(".") || rest.starts_with(" ");
         if (rest.starts_with(".")) rest.remove_prefix(1);
-        rest = trimmed(rest);
+        rest = iiif::trim_space(rest);
         if (rest.empty()) continue;
         if (is_ascii_digit(rest.front()) || rest.front() == '[' ||
             (set_apart && rest.front() >= 'a' && rest.front() <= 'z'))
@@ -226,17 +221,17 @@ std::optional<std::string_view> after_approximation(std::string_view text) {
 // Peels brackets and approximation words off `text`, and EDTF's trailing ? ~ % when `marks`,
 // into `qualifiers`.
 std::string without_qualifiers(std::string_view text, Qualifiers& qualifiers, bool marks) {
-    text = trimmed(text);
+    text = iiif::trim_space(text);
     for (;;) {
         if (text.size() > 2 && text.front() == '[' && text.back() == ']' &&
             text.substr(1, text.size() - 2).find_first_of("[]") == std::string_view::npos) {
             qualifiers.uncertain = true;
-            text = trimmed(text.substr(1, text.size() - 2));
+            text = iiif::trim_space(text.substr(1, text.size() - 2));
         } else if (marks && !text.empty() &&
                    (text.back() == '?' || text.back() == '~' || text.back() == '%')) {
             if (text.back() != '~') qualifiers.uncertain = true;
             if (text.back() != '?') qualifiers.approximate = true;
-            text = trimmed(text.substr(0, text.size() - 1));
+            text = iiif::trim_space(text.substr(0, text.size() - 1));
         } else if (auto rest = after_approximation(text)) {
             qualifiers.approximate = true;
             text = *rest;

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include "encoding.hpp"
 #include "oai_request.hpp"
 
 namespace iiifd {
@@ -36,13 +37,6 @@ std::string_view view(const xmlChar* text) {
 
 const xmlChar* xml(const char* text) {
     return reinterpret_cast<const xmlChar*>(text);
-}
-
-std::string trimmed(std::string_view text) {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!text.empty() && space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && space(text.back())) text.remove_suffix(1);
-    return std::string(text);
 }
 
 // ---- libxml2 --------------------------------------------------------------------------------
@@ -66,7 +60,7 @@ using XmlText = std::unique_ptr<xmlChar, XmlCharDeleter>;
 void keep_message(void* last, const char* message, xmlParserSeverities, xmlTextReaderLocatorPtr) {
     auto* kept = static_cast<std::string*>(last);
     *kept = message
-                ? trimmed(std::string_view(message).substr(0, std::string_view(message).find('\n')))
+                ? std::string(iiif::trim_space(std::string_view(message).substr(0, std::string_view(message).find('\n'))))
                 : "";
 }
 
@@ -108,7 +102,7 @@ std::string page_error(std::string_view bytes) {
 
 std::string text_of(const xmlNode* node) {
     XmlText text(xmlNodeGetContent(node));
-    return trimmed(view(text.get()));
+    return std::string(iiif::trim_space(view(text.get())));
 }
 
 bool is_element(const xmlNode* node, std::string_view ns, std::string_view local) {
@@ -198,7 +192,7 @@ std::string identifier_in(std::string_view record, std::string_view prefix) {
     const std::size_t begin = at + tag.size();
     const std::size_t end = record.find('<', begin);
     if (end == std::string_view::npos) return "";
-    std::string identifier = trimmed(record.substr(begin, end - begin));
+    std::string identifier = std::string(iiif::trim_space(record.substr(begin, end - begin)));
     return xml10_problem(identifier).empty() ? identifier : "";
 }
 
@@ -330,7 +324,7 @@ PageEnd read_page(std::string_view page, const std::function<void(const xmlNode*
         if (depth == 1 && name == "error") {
             XmlText code(xmlTextReaderGetAttribute(reader, xml("code")));
             XmlText message(xmlTextReaderReadString(reader));
-            end.errors.push_back({std::string(view(code.get())), trimmed(view(message.get()))});
+            end.errors.push_back({std::string(view(code.get())), std::string(iiif::trim_space(view(message.get())))});
         } else if ((depth == 1 && name == "Identify") || (depth == 2 && name == "record")) {
             const xmlNode* node = xmlTextReaderExpand(reader);
             if (!node) throw HarvestError("libxml2 could not read an element");
@@ -346,7 +340,7 @@ PageEnd read_page(std::string_view page, const std::function<void(const xmlNode*
             end.cursor = number_attribute(reader, "cursor");
             end.complete_list_size = number_attribute(reader, "completeListSize");
             XmlText token(xmlTextReaderReadString(reader));
-            end.token = trimmed(view(token.get()));
+            end.token = std::string(iiif::trim_space(view(token.get())));
         }
         status = xmlTextReaderRead(reader);
     }
@@ -392,7 +386,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 
 // Retry-After as seconds or as an HTTP date.
 std::optional<long> retry_after_seconds(std::string value) {
-    value = trimmed(value);
+    value = std::string(iiif::trim_space(value));
     if (value.empty()) return {};
     if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return value.size() > 9 ? 999'999'999L : std::stol(value);

@@ -10,6 +10,7 @@
 #include <regex>
 #include <string_view>
 
+#include "encoding.hpp"
 #include "json.hpp"
 
 namespace iiifd {
@@ -28,13 +29,6 @@ std::string lower(std::string_view text) {
         return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     });
     return out;
-}
-
-std::string_view trimmed(std::string_view text) {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!text.empty() && space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && space(text.back())) text.remove_suffix(1);
-    return text;
 }
 
 // ---- URLs -----------------------------------------------------------------------------------
@@ -139,7 +133,7 @@ class References {
     // `role`: the kind the element gives its URL whatever the URL says (EDM's), if any.
     void add(std::string_view value, std::string element,
              std::optional<ReferenceKind> role = std::nullopt, bool shown_at = false) {
-        const std::string_view text = trimmed(value);
+        const std::string_view text = iiif::trim_space(value);
         if (text.size() > kMaxReferenceLength) return;
         const std::optional<HttpUrl> url = http_url(text);
         if (!url) return;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "encoding.hpp"
 #include "json.hpp"
 #include "signing.hpp"
 
@@ -30,12 +31,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
         if (a != prefix[i]) return false;
     }
     return true;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
 }
 
 void put_text(std::string& out, std::string_view text) {
@@ -540,10 +535,10 @@ std::string probe_result_json(const AccessPolicy& policy, const AccessDecision& 
 std::string_view cookie_value(std::string_view header, std::string_view name) {
     while (!header.empty()) {
         const size_t end = header.find(';');
-        std::string_view pair = trim(header.substr(0, end));
+        std::string_view pair = trim_space(header.substr(0, end));
         const size_t equals = pair.find('=');
-        if (equals != std::string_view::npos && trim(pair.substr(0, equals)) == name) {
-            std::string_view value = trim(pair.substr(equals + 1));
+        if (equals != std::string_view::npos && trim_space(pair.substr(0, equals)) == name) {
+            std::string_view value = trim_space(pair.substr(equals + 1));
             if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
                 value = value.substr(1, value.size() - 2);
             return value;
@@ -555,9 +550,9 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
 }
 
 std::string_view bearer_credentials(std::string_view authorization) {
-    authorization = trim(authorization);
+    authorization = trim_space(authorization);
     if (!iequals_prefix(authorization, "bearer ")) return {};
-    return trim(authorization.substr(7));
+    return trim_space(authorization.substr(7));
 }
 
 std::optional<AccessCredential> CredentialMemo::verify(std::string_view text, std::string_view key,

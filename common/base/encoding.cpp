@@ -89,4 +89,11 @@ std::string percent_encode(std::string_view text, std::string_view also_kept) {
     return encoded;
 }
 
+std::string_view trim_space(std::string_view text) {
+    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!text.empty() && space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
 }  // namespace iiif

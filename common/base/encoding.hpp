@@ -9,6 +9,9 @@
 
 namespace iiif {
 
+// `text` without the ASCII whitespace (space, tab, CR, LF) at either end.
+std::string_view trim_space(std::string_view text);
+
 // Two lowercase hex digits a byte.
 std::string hex_encode(std::string_view bytes);
 std::string hex_encode(const unsigned char* bytes, size_t size);

@@ -28,12 +28,15 @@ AccessDefinitions configured_access(const DaemonConfig& config) {
     return access;
 }
 
-iiif::AccessSettings access_settings(const DaemonConfig& config, const AccessDefinitions& access,
-                                     std::vector<std::string> key_digests) {
+iiif::AccessSettings access_settings(
+    const DaemonConfig& config, const AccessDefinitions& access,
+    std::vector<std::string> key_digests,
+    std::vector<std::pair<std::string, std::string>> editor_key_digests) {
     iiif::AccessSettings settings;
     settings.policies = access.policies;
     settings.watermarks = config.access.watermarks;
     settings.api_key_digests = std::move(key_digests);
+    settings.editor_key_digests = std::move(editor_key_digests);
     settings.cookie_name = config.access.cookie_name;
     settings.auth_base_url = config.public_base_url + "/auth";
     settings.institution = config.institution;

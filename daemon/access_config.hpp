@@ -26,10 +26,12 @@ struct AccessDefinitions {
 AccessDefinitions configured_access(const DaemonConfig& config);
 
 // The definitions' policies, [watermarks.*], the SHA-256 digests of the keys that pass every
-// policy, the cookie's name, and where the auth services answer: {public base URL}/auth (nginx
+// policy (and of those that open their editor's institution's images), the cookie's name, and where the auth services answer: {public base URL}/auth (nginx
 // proxies /auth/ to iiifd).
-iiif::AccessSettings access_settings(const DaemonConfig& config, const AccessDefinitions& access,
-                                     std::vector<std::string> key_digests);
+iiif::AccessSettings access_settings(
+    const DaemonConfig& config, const AccessDefinitions& access,
+    std::vector<std::string> key_digests,
+    std::vector<std::pair<std::string, std::string>> editor_key_digests = {});
 // The default policy, each set's policy and watermark, each policy's watermark, and the home
 // institution ([public] institution_id: the owner of objects that name none).
 iiif::AccessRules access_rules(const DaemonConfig& config, const AccessDefinitions& access);

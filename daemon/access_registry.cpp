@@ -233,7 +233,8 @@ void AccessRegistry::apply() {
     }
     catalog_.define_sets(sets);
     catalog_.set_access(
-        access_settings(config_, definitions, directory_.administrator_key_digests()),
+        access_settings(config_, definitions, directory_.administrator_key_digests(),
+                        directory_.editor_key_digests()),
         access_rules(config_, definitions));
 }
 

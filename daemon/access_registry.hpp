@@ -28,7 +28,7 @@ namespace iiifd {
 
 class AccessRegistry {
   public:
-    // Applies itself again whenever the directory's administrators' keys change.
+    // Applies itself again whenever the directory's administrators' or editors' keys change.
     AccessRegistry(const DaemonConfig& config, iiif::CatalogWriter& catalog, Directory& directory);
     AccessRegistry(const AccessRegistry&) = delete;
     AccessRegistry& operator=(const AccessRegistry&) = delete;

@@ -545,7 +545,7 @@ Account Directory::change_account(const Actor& actor, const std::string& name,
                                  : "account.change",
                       name, account.institution, change_detail(change));
     });
-    if (change.role || change.disabled) keys_changed();
+    if (change.role || change.disabled || change.institution) keys_changed();
     return account;
 }
 
@@ -705,6 +705,18 @@ std::vector<std::string> Directory::administrator_key_digests() const {
         const std::optional<Account> owner = account(record.account);
         if (owner && !owner->disabled && owner->role == Role::administrator)
             digests.push_back(key.substr(kKeyPrefix.size()));
+    }
+    return digests;
+}
+
+std::vector<std::pair<std::string, std::string>> Directory::editor_key_digests() const {
+    std::vector<std::pair<std::string, std::string>> digests;
+    for (const auto& [key, value] : catalog_.registry_scan(kKeyPrefix)) {
+        const ApiKey record = key_of(value);
+        if (record.revoked != 0) continue;
+        const std::optional<Account> owner = account(record.account);
+        if (owner && !owner->disabled && owner->role == Role::editor)
+            digests.emplace_back(key.substr(kKeyPrefix.size()), owner->institution);
     }
     return digests;
 }

@@ -179,6 +179,9 @@ class Directory {
     // The SHA-256 (hex) of each unrevoked key of an enabled administrator: the keys the module
     // lets through every access policy (AccessSettings::api_key_digests).
     std::vector<std::string> administrator_key_digests() const;
+    // The same of enabled editors, each with the editor's institution: the keys the module lets
+    // see that institution's images (AccessSettings::editor_key_digests).
+    std::vector<std::pair<std::string, std::string>> editor_key_digests() const;
     // Called after a key is made or revoked, or an account's role or state changes (what
     // administrator_key_digests() says may have changed).
     void on_keys_changed(std::function<void()> listener) { keys_changed_ = std::move(listener); }

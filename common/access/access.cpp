@@ -179,6 +179,42 @@ const WatermarkSpec* AccessSettings::watermark(std::string_view name) const {
     return nullptr;
 }
 
+namespace {
+
+json_t* pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    json_t* array = json_array();
+    for (const auto& [key, value] : pairs)
+        json_array_append_new(array, json_pack("[ss]", key.c_str(), value.c_str()));
+    return array;
+}
+
+std::vector<std::pair<std::string, std::string>> pairs_of(const json_t* object, const char* key) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    size_t i;
+    const json_t* item;
+    json_array_foreach(json_object_get(object, key), i, item) {
+        const json_t* first = json_array_get(item, 0);
+        const json_t* second = json_array_get(item, 1);
+        if (!json_is_string(first) || !json_is_string(second))
+            throw std::runtime_error(std::string("access rules: ") + key);
+        pairs.emplace_back(json_string_value(first), json_string_value(second));
+    }
+    return pairs;
+}
+
+// The value for the most specific of `sets` (the longest spec) that has one.
+const std::string* most_specific(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                 const std::vector<std::string>& sets) {
+    const std::pair<std::string, std::string>* best = nullptr;
+    for (const auto& pair : pairs)
+        if (std::find(sets.begin(), sets.end(), pair.first) != sets.end() &&
+            (!best || pair.first.size() > best->first.size()))
+            best = &pair;
+    return best ? &best->second : nullptr;
+}
+
+}  // namespace
+
 std::string access_settings_to_json(const AccessSettings& settings) {
     Json root(json_object());
     json_t* policies = json_array();
@@ -217,6 +253,7 @@ std::string access_settings_to_json(const AccessSettings& settings) {
     }
     json_object_set_new(root.get(), "watermarks", watermarks);
     json_object_set_new(root.get(), "api_key_digests", string_array(settings.api_key_digests));
+    json_object_set_new(root.get(), "editor_key_digests", pairs_json(settings.editor_key_digests));
     json_object_set_new(root.get(), "cookie_name", json_string(settings.cookie_name.c_str()));
     json_object_set_new(root.get(), "auth_base_url", json_string(settings.auth_base_url.c_str()));
     json_object_set_new(root.get(), "institution", json_string(settings.institution.c_str()));
@@ -266,6 +303,7 @@ AccessSettings access_settings_from_json(std::string_view text) {
         settings.watermarks.push_back(std::move(mark));
     }
     settings.api_key_digests = texts_of(root.get(), "api_key_digests");
+    settings.editor_key_digests = pairs_of(root.get(), "editor_key_digests");
     settings.cookie_name = text_of(root.get(), "cookie_name");
     settings.auth_base_url = text_of(root.get(), "auth_base_url");
     settings.institution = text_of(root.get(), "institution");
@@ -273,41 +311,6 @@ AccessSettings access_settings_from_json(std::string_view text) {
     return settings;
 }
 
-namespace {
-
-json_t* pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    json_t* array = json_array();
-    for (const auto& [key, value] : pairs)
-        json_array_append_new(array, json_pack("[ss]", key.c_str(), value.c_str()));
-    return array;
-}
-
-std::vector<std::pair<std::string, std::string>> pairs_of(const json_t* object, const char* key) {
-    std::vector<std::pair<std::string, std::string>> pairs;
-    size_t i;
-    const json_t* item;
-    json_array_foreach(json_object_get(object, key), i, item) {
-        const json_t* first = json_array_get(item, 0);
-        const json_t* second = json_array_get(item, 1);
-        if (!json_is_string(first) || !json_is_string(second))
-            throw std::runtime_error(std::string("access rules: ") + key);
-        pairs.emplace_back(json_string_value(first), json_string_value(second));
-    }
-    return pairs;
-}
-
-// The value for the most specific of `sets` (the longest spec) that has one.
-const std::string* most_specific(const std::vector<std::pair<std::string, std::string>>& pairs,
-                                 const std::vector<std::string>& sets) {
-    const std::pair<std::string, std::string>* best = nullptr;
-    for (const auto& pair : pairs)
-        if (std::find(sets.begin(), sets.end(), pair.first) != sets.end() &&
-            (!best || pair.first.size() > best->first.size()))
-            best = &pair;
-    return best ? &best->second : nullptr;
-}
-
-}  // namespace
 
 std::string access_rules_to_json(const AccessRules& rules) {
     Json root(json_object());
@@ -594,12 +597,18 @@ AccessDecision decide_access(const AccessPolicy& policy, const Requester& reques
     std::optional<AccessCredential> credential;
     const std::string_view bearer = bearer_credentials(requester.authorization);
     if (!bearer.empty()) {
-        if (!settings.api_key_digests.empty()) {
+        const bool editors_keys = !owner.empty() && !settings.editor_key_digests.empty();
+        if (!settings.api_key_digests.empty() || editors_keys) {
             const std::string digest = sha256_hex(bearer);
+            auto same = [&](const std::string& known) {
+                return known.size() == digest.size() &&
+                       equal_secret(known.data(), digest.data(), digest.size());
+            };
             for (const std::string& known : settings.api_key_digests)
-                if (known.size() == digest.size() &&
-                    equal_secret(known.data(), digest.data(), digest.size()))
-                    return decision;
+                if (same(known)) return decision;
+            if (editors_keys)
+                for (const auto& [known, institution] : settings.editor_key_digests)
+                    if (institution == owner && same(known)) return decision;
         }
         credential = verify(bearer);
     }

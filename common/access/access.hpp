@@ -88,6 +88,9 @@ struct AccessSettings {
     std::vector<AccessPolicy> policies;  // "public" is implied
     std::vector<WatermarkSpec> watermarks;
     std::vector<std::string> api_key_digests;  // sha256_hex of each API key
+    // sha256_hex of each key of an institution's editor, with the institution: such a key opens
+    // that institution's images (decide_access's `owner`), as the editor's session does.
+    std::vector<std::pair<std::string, std::string>> editor_key_digests;
     std::string cookie_name = "iiif_access";
     // Where the auth services answer, e.g. "https://images.example.org/auth": the access
     // service is {auth_base_url}/login, the token service {…}/token, logout {…}/logout.

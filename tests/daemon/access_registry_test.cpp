@@ -276,7 +276,8 @@ TEST_CASE("access registry: policies and sets change the objects and what the mo
     CHECK(platform.policy_of(own) == "campus");
 }
 
-TEST_CASE("access registry: the module lets through the keys of enabled administrators only",
+TEST_CASE("access registry: the module lets through the keys of enabled administrators, and "
+          "editors' keys for their institution",
           "[access_registry]") {
     Platform platform;
     auto digests = [&] { return platform.module_view()->api_key_digests; };
@@ -314,4 +315,12 @@ TEST_CASE("access registry: the module lets through the keys of enabled administ
               .status == 200);
     CHECK_FALSE(has(digests(), digest));
     CHECK(digests().size() == 1);
+
+    // Editors' keys open their institution's images only: listed with it.
+    using Pairs = std::vector<std::pair<std::string, std::string>>;
+    CHECK(platform.module_view()->editor_key_digests ==
+          Pairs{{iiif::sha256_hex(editor_key), "main"}});
+    CHECK(platform.as_admin("PATCH", "/api/v1/accounts/edith", R"({"disabled": true})").status ==
+          200);
+    CHECK(platform.module_view()->editor_key_digests.empty());
 }

@@ -31,6 +31,7 @@ namespace {
 
 constexpr const char* kKey = "5f1c0e7a9b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e";
 constexpr const char* kApiKey = "the-archive-staff-api-key";
+constexpr const char* kNorthEditorKey = "iiif_the-north-library-editor-key";
 constexpr const char* kInside = "10.20.1.2";
 constexpr const char* kOutside = "198.51.100.7";
 
@@ -58,6 +59,7 @@ iiif::AccessSettings settings() {
     restricted.kind = iiif::PolicyKind::restricted;
     settings.policies = {campus, reduced, readers, restricted};
     settings.api_key_digests = {iiif::sha256_hex(kApiKey)};
+    settings.editor_key_digests = {{iiif::sha256_hex(kNorthEditorKey), "north"}};
     settings.auth_base_url = "http://127.0.0.1/auth";
     return settings;
 }
@@ -243,6 +245,14 @@ TEST_CASE("Access matrix: an institution's editors see its images under every po
                                                              iiif::editor_group("north"), 600)})
               .status == 200);
     CHECK(get(site.nginx.url(r.manifest), here).status == 403);
+    // An editor's API key opens their institution's images as their session does, no other's.
+    const std::vector<std::string> north_key = {
+        from_outside, std::string("Authorization: Bearer ") + kNorthEditorKey};
+    CHECK(get(site.nginx.url(r.tile), north_key).status == 200);
+    CHECK(get(site.nginx.url(r.manifest), north_key).status == 200);
+    // Elsewhere the key is no credential at all, as an unknown key is: 401.
+    CHECK(get(site.nginx.url(resources_of(kArks.at("restricted")).tile), north_key).status ==
+          401);
 }
 
 TEST_CASE("Degraded access: outsiders get the image fitted to the policy's size and no finer tile",

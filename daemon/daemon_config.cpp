@@ -203,11 +203,33 @@ std::vector<std::string> own_origins(const DaemonConfig& config) {
     return origins;
 }
 
+// "localhost", an address of 127.0.0.0/8 or ::1.
+bool is_loopback_host(const std::string& host) {
+    if (host == "localhost") return true;
+    const std::optional<iiif::IpAddress> address = iiif::parse_ip_address(host);
+    if (!address) return false;
+    const unsigned char ipv4_loopback[4] = {127, 0, 0, 0};
+    const iiif::IpAddress mapped = iiif::ipv4_address(ipv4_loopback);
+    const bool ipv4 = std::equal(address->bytes.begin(), address->bytes.begin() + 12,
+                                 mapped.bytes.begin());
+    if (ipv4) return address->bytes[12] == 127;
+    iiif::IpAddress one{};
+    one.bytes[15] = 1;
+    return *address == one;
+}
+
 void read_http(const ConfigSection& http, DaemonConfig& config) {
     if (!http.present()) http.fail("", "required (api_keys)");
     http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout", "body_timeout",
-                    "idle_timeout", "max_connections"});
+                    "idle_timeout", "max_connections", "listen_beyond_loopback"});
     http.read_nonempty("host", config.listen_host);
+    http.read("listen_beyond_loopback", config.listen_beyond_loopback);
+    if (!config.listen_beyond_loopback && !is_loopback_host(config.listen_host))
+        http.fail("host",
+                  "\"" + config.listen_host +
+                      "\" is no loopback address: iiifd's API (its /auth/, its health and "
+                      "metrics) is meant to be reached through nginx on this machine; set "
+                      "listen_beyond_loopback = true to listen there all the same");
     http.read("port", config.listen_port, 1, kMaxPort);
     http.read("header_timeout", config.http_header_timeout, 1, 3600);
     http.read("body_timeout", config.http_body_timeout, 1, 3600);

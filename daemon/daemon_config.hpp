@@ -120,6 +120,8 @@ struct DaemonConfig {
     AccessConfig access;
     // [http]
     std::string listen_host = "127.0.0.1";
+    // [http] listen_beyond_loopback: a host that is no loopback address must be asked for.
+    bool listen_beyond_loopback = false;
     int listen_port = 8081;
     // The HTTP server's deadlines and connection cap (http_server.hpp): a request's headers
     // within header_timeout seconds of its connection (or its last answer), a small body within

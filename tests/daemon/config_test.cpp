@@ -583,3 +583,25 @@ TEST_CASE("config: iiifd hash-password prints an argon2id hash of stdin's first 
     CHECK(password_matches(hash, "correct horse battery staple"));
     CHECK_FALSE(password_matches(hash, "correct horse battery stapler"));
 }
+
+TEST_CASE("config: iiifd's API listens on loopback unless told otherwise", "[config]") {
+    for (const char* host : {"127.0.0.1", "127.3.2.1", "::1", "localhost"}) {
+        INFO(host);
+        const DaemonConfig config =
+            load(with("[http]\n", std::string("[http]\nhost = \"") + host + "\"\n"));
+        CHECK(config.listen_host == host);
+        CHECK_FALSE(config.listen_beyond_loopback);
+    }
+    for (const char* host : {"0.0.0.0", "::", "192.0.2.10", "images.example.org"}) {
+        INFO(host);
+        CHECK(error_of(with("[http]\n", std::string("[http]\nhost = \"") + host + "\"\n")) ==
+              std::string("iiifd.toml: [http] host: \"") + host +
+                  "\" is no loopback address: iiifd's API (its /auth/, its health and metrics) "
+                  "is meant to be reached through nginx on this machine; set "
+                  "listen_beyond_loopback = true to listen there all the same");
+    }
+    const DaemonConfig asked =
+        load(with("[http]\n", "[http]\nhost = \"0.0.0.0\"\nlisten_beyond_loopback = true\n"));
+    CHECK(asked.listen_host == "0.0.0.0");
+    CHECK(asked.listen_beyond_loopback);
+}

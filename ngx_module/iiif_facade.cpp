@@ -1,6 +1,8 @@
 #include "iiif_facade.h"
 
 #include <malloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -136,8 +138,18 @@ int open_catalog(const std::string& path, CatalogSlot** slot_out, char* error, s
         }
         *slot_out = found->second.get();
         if ((*slot_out)->reader) return 0;
-        write_error(error, error_len, (*slot_out)->error);
-        return -1;
+        struct stat there {};
+        if (::stat(path.c_str(), &there) != 0) {
+            write_error(error, error_len, (*slot_out)->error);
+            return IIIF_CATALOG_MISSING;
+        }
+        // There, but not for this worker: the file's or its lock file's permissions, most often
+        // (a -lock file made by a umask that took away its group's write).
+        write_error(error, error_len,
+                    (*slot_out)->error + " (the file is there: this worker, uid " +
+                        std::to_string(::geteuid()) + ", must be able to read " + path +
+                        " and to read and write " + path + "-lock)");
+        return IIIF_CATALOG_REFUSED;
     } catch (const std::exception& e) {
         write_error(error, error_len, e.what());
         return -1;

@@ -74,9 +74,14 @@ int iiif_worker_init(int vips_concurrency, size_t decoded_cache_bytes, char *err
  * sent from memory). One that cannot be made is reported and left out; never fatal. */
 int iiif_worker_init_send_arena(size_t send_arena_bytes, char *error, size_t error_len);
 int iiif_service_open_cache(iiif_service_t *service, char *error, size_t error_len);
-/* Per worker, after fork: the catalog, read-only. One that cannot be opened yet (iiifd has not
- * made it) is reported here and tried again by later requests, at most every few seconds;
- * meanwhile every image ARK is unknown (404). Never fatal. */
+/* Per worker, after fork: the catalog, read-only. One that cannot be opened yet is reported here
+ * and tried again by later requests, at most every few seconds; meanwhile every image ARK is
+ * unknown (404). Never fatal. Returns 0 when open, IIIF_CATALOG_MISSING when the file is not
+ * there yet (iiifd has not made it: a warning), IIIF_CATALOG_REFUSED when it is there but this
+ * worker cannot open it (its permissions, or its -lock file's: an error the sysadmin must fix;
+ * `error` then names the worker's uid). */
+#define IIIF_CATALOG_MISSING (-1)
+#define IIIF_CATALOG_REFUSED (-2)
 int iiif_service_open_catalog(iiif_service_t *service, char *error, size_t error_len);
 /* Per worker, every few seconds, on the event loop: lets go of the tile caches' read
  * snapshots that no response needs any more (TileCache::release_idle_pins). */

@@ -512,7 +512,8 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
     ngx_http_iiif_main_conf_t *mcf;
     iiif_service_t **services;
     iiif_resolver_t **resolvers;
-    ngx_uint_t i;
+    ngx_uint_t i, level;
+    int rc;
     char error[512];
 
     if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_core_module) == NULL) {
@@ -524,9 +525,12 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
     }
     resolvers = mcf->resolvers.elts;
     for (i = 0; i < mcf->resolvers.nelts; i++) {
-        if (iiif_resolver_open_catalog(resolvers[i], error, sizeof(error)) != 0) {
-            /* Not fatal: iiifd may not have made it yet; requests try again. */
-            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; will try again", error);
+        rc = iiif_resolver_open_catalog(resolvers[i], error, sizeof(error));
+        if (rc != 0) {
+            /* Not fatal: iiifd may not have made it yet; requests try again. A file there that
+             * this worker may not open is an error to fix, not to wait for. */
+            level = rc == IIIF_CATALOG_REFUSED ? NGX_LOG_ERR : NGX_LOG_WARN;
+            ngx_log_error(level, cycle->log, 0, "iiif: %s; will try again", error);
         }
     }
     if (mcf->services.nelts == 0) {
@@ -547,9 +551,11 @@ static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle) {
             /* Not fatal: that service renders every request instead. */
             ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "iiif: %s; serving without a cache", error);
         }
-        if (iiif_service_open_catalog(services[i], error, sizeof(error)) != 0) {
-            /* Not fatal either: iiifd may not have made it yet; requests try again. */
-            ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "iiif: %s; will try again", error);
+        rc = iiif_service_open_catalog(services[i], error, sizeof(error));
+        if (rc != 0) {
+            /* Not fatal either, as above. */
+            level = rc == IIIF_CATALOG_REFUSED ? NGX_LOG_ERR : NGX_LOG_WARN;
+            ngx_log_error(level, cycle->log, 0, "iiif: %s; will try again", error);
         }
     }
     ngx_http_iiif_tick_event.handler = ngx_http_iiif_tick;

@@ -267,6 +267,35 @@ TEST_CASE("catalog mode: a catalog made after nginx started is opened by later r
     CHECK_FALSE(nginx.worker_crashed());
 }
 
+TEST_CASE("catalog mode: a catalog the workers may not open is an error naming the file and "
+          "the uid, and opened once its permissions are right",
+          "[catalog]") {
+    Nginx nginx(catalog_options());
+    Catalog catalog(nginx);
+    catalog.publish_object(kArk, solid_master(kOrange));
+    // As a umask of 022 leaves it when iiifd makes it as root: the workers may not lock it.
+    REQUIRE(chmod(nginx.path("catalog.mdb-lock").c_str(), 0644) == 0);
+    nginx.start();
+    const std::string info = "/iiif/3/" + std::string(kArk) + "/f1/info.json";
+    CHECK(get(nginx.url(info)).status == 404);
+    const std::string log = nginx.error_log();
+    CHECK_THAT(log, Catch::Matchers::Contains("[error]"));
+    CHECK_THAT(log, Catch::Matchers::Contains(
+                        "(the file is there: this worker, uid 65534, must be able to read " +
+                        nginx.path("catalog.mdb") + " and to read and write " +
+                        nginx.path("catalog.mdb") + "-lock); will try again"));
+    // Put right, it is opened by a later request (a worker tries again every 3 s at most).
+    REQUIRE(chmod(nginx.path("catalog.mdb-lock").c_str(), 0666) == 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    long status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = get(nginx.url(info)).status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    CHECK(status == 200);
+}
+
 TEST_CASE("catalog mode: iiif_catalog alone is enough, and one of the two is required",
           "[catalog]") {
     NginxOptions options;

@@ -150,6 +150,7 @@ struct HttpApi::Impl {
     PartnerRoutes partners;
     DirectoryRoutes directory_routes;
     AccessRoutes access_routes;
+    HealthRoutes health;
     ImportRoutes imports;
     PublicRoutes public_routes;
     HttpServer server;
@@ -165,6 +166,7 @@ struct HttpApi::Impl {
           partners(c, registry, api_auth, scheduler, directory, access),
           directory_routes(directory, api_auth),
           access_routes(access, api_auth, c),
+          health(c, redis),
           imports(c, catalog, api_auth),
           public_routes(catalog, registry, directory),
           server(
@@ -318,6 +320,7 @@ void HttpApi::Impl::routes() {
             (access_routes.*handler)(req, res);
         });
     }
+    server.route("GET", "/health", [this](const Req& req, Res& res) { health.health(req, res); });
     server.route("GET", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     server.route("POST", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.

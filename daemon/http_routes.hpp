@@ -239,6 +239,18 @@ class AccessRoutes {
     const DaemonConfig& config_;
 };
 
+// GET /health: Redis, the catalog's file and the storage root's room (health_routes.cpp). No
+// key: iiifd listens on loopback, and the shipped nginx configuration does not proxy it.
+class HealthRoutes {
+  public:
+    HealthRoutes(const DaemonConfig& config, RedisPool& redis) : config_(config), redis_(redis) {}
+    void health(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    const DaemonConfig& config_;
+    RedisPool& redis_;
+};
+
 // Documents described in a spreadsheet (sheet_import.hpp):
 //   GET  /api/v1/public/import-template.csv   the template: the columns and an example row
 //   GET  /api/v1/public/import-columns        the columns: key, English and French headers,

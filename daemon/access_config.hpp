@@ -26,8 +26,8 @@ struct AccessDefinitions {
 AccessDefinitions configured_access(const DaemonConfig& config);
 
 // The definitions' policies, [watermarks.*], the SHA-256 digests of the keys that pass every
-// policy (and of those that open their editor's institution's images), the cookie's name, and where the auth services answer: {public base URL}/auth (nginx
-// proxies /auth/ to iiifd).
+// policy (and of those that open their editor's institution's images), the cookie's name, and
+// where the auth services answer: {public base URL}/auth (nginx proxies /auth/ to iiifd).
 iiif::AccessSettings access_settings(
     const DaemonConfig& config, const AccessDefinitions& access,
     std::vector<std::string> key_digests,

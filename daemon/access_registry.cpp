@@ -102,12 +102,6 @@ std::string state_with_default(const std::optional<std::string>& state, const st
     return iiif::json_text(json.get());
 }
 
-bool names_policy(const AccessDefinitions& definitions, const std::string& name) {
-    return name == "public" ||
-           std::any_of(definitions.policies.begin(), definitions.policies.end(),
-                       [&](const iiif::AccessPolicy& policy) { return policy.name == name; });
-}
-
 }  // namespace
 
 json_t* policy_to_json(const iiif::AccessPolicy& policy, const std::string& watermark,
@@ -240,12 +234,9 @@ void AccessRegistry::apply() {
 
 bool AccessRegistry::put_policy(const Actor& actor, const std::string& name,
                                 std::string_view body) {
-    const AccessDefinitions now = definitions();
-    AccessConfig others = known(now);
-    std::erase_if(others.policies,
-                  [&](const iiif::AccessPolicy& policy) { return policy.name == name; });
+    // A policy names only a watermark (iiifd.toml's), no other policy.
     iiif::Json fields = object_of(body, 400, "policy");
-    const PolicyRead read = read_policy(name, fields.get(), others, 400);
+    const PolicyRead read = read_policy(name, fields.get(), known({}), 400);
     bool created = false;
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
         created = !edit.get(policy_key(name));
@@ -297,8 +288,6 @@ void AccessRegistry::remove_policy(const Actor& actor, const std::string& name) 
 }
 
 void AccessRegistry::set_default_policy(const Actor& actor, const std::string& name) {
-    if (!names_policy(definitions(), name))
-        iiif::refuse_field("policy", "no such policy: \"" + name + "\"");
     catalog_.edit_registry([&](iiif::RegistryEdit& edit) {
         if (name != "public" && !edit.get(policy_key(name)))
             iiif::refuse_field("policy", "no such policy: \"" + name + "\"");

@@ -80,7 +80,6 @@ int run_directory_command(const DaemonConfig& config, iiif::CatalogWriter& catal
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, catalog, audit);
     try {
-        directory.bootstrap();
         return run(directory, command, in, out);
     } catch (const iiif::IiifError& refusal) {
         err << "iiifd: " << refusal.reason << "\n";

@@ -34,9 +34,9 @@ struct DirectoryCommand {
     std::string homepage;
 };
 
-// Runs it on the catalog (the directory bootstrapped first); what it prints goes to `out`, a
-// password is read from `in`. Returns the exit status; a refusal (an
-// unknown account, a short password) is printed as "iiifd: {reason}" to `err`, status 1.
+// Runs it on the catalog (open_catalog bootstrapped the directory); what it prints goes to
+// `out`, a password is read from `in`. Returns the exit status; a refusal (an unknown account,
+// a short password) is printed as "iiifd: {reason}" to `err`, status 1.
 int run_directory_command(const DaemonConfig& config, iiif::CatalogWriter& catalog,
                           const DirectoryCommand& command, std::istream& in, std::ostream& out,
                           std::ostream& err);

@@ -323,7 +323,6 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, *catalog, audit);
-    directory.bootstrap();
     Redis redis(config.redis_host, config.redis_port);
     IngestJob job = deposit_local_files(config, Deposits(config, *catalog, directory), redis,
                                         files, std::move(metadata), "",

@@ -83,7 +83,6 @@ int run_sheet_import(const DaemonConfig& config, iiif::CatalogWriter& catalog,
 
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, catalog, audit);
-    directory.bootstrap();
     const Deposits deposits(config, catalog, directory);
     Redis redis(config.redis_host, config.redis_port);
     for (size_t i = 0; i < checks.size(); ++i) {

@@ -311,7 +311,6 @@ AccessSettings access_settings_from_json(std::string_view text) {
     return settings;
 }
 
-
 std::string access_rules_to_json(const AccessRules& rules) {
     Json root(json_object());
     json_object_set_new(root.get(), "default_policy", json_string(rules.default_policy.c_str()));
@@ -575,7 +574,7 @@ std::optional<AccessCredential> CredentialMemo::verify(std::string_view text, st
 }
 
 std::string editor_group(std::string_view institution) {
-    return "editor/" + std::string(institution);
+    return std::string(kEditorGroupPrefix) + std::string(institution);
 }
 
 AccessDecision decide_access(const AccessPolicy& policy, const Requester& requester,
@@ -626,7 +625,10 @@ AccessDecision decide_access(const AccessPolicy& policy, const Requester& reques
             std::find(groups.begin(), groups.end(), kApiKeyGroup) != groups.end();
         if (api_key_holder) return decision;
         if (!owner.empty() &&
-            std::find(groups.begin(), groups.end(), editor_group(owner)) != groups.end())
+            std::any_of(groups.begin(), groups.end(), [&](const std::string& group) {
+                return group.size() == kEditorGroupPrefix.size() + owner.size() &&
+                       group.starts_with(kEditorGroupPrefix) && group.ends_with(owner);
+            }))
             return decision;
         if (policy.kind == PolicyKind::token &&
             (policy.groups.empty() ||

@@ -148,8 +148,9 @@ struct AccessCredential {
     bool operator==(const AccessCredential&) const = default;
 };
 inline constexpr std::string_view kApiKeyGroup = "api-key";
-// The group of an institution's editors: they see its images whatever their policy. The '/'
-// is in no group an account may be given (daemon/access_config.hpp's is_group).
+// The group of an institution's editors ("editor/{institution}"): they see its images whatever
+// their policy. The '/' is in no group an account may be given (access_config.hpp's is_group).
+inline constexpr std::string_view kEditorGroupPrefix = "editor/";
 std::string editor_group(std::string_view institution);
 // URL- and cookie-safe text ([A-Za-z0-9_-]).
 std::string sign_credential(const AccessCredential& credential, std::string_view key);

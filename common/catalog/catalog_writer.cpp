@@ -91,6 +91,7 @@ size_t visit_objects(const Txn& txn, MDB_dbi objects, std::string& after, size_t
 // What of the access settings objects' documents depend on: all but the API keys' digests.
 std::string documents_view(AccessSettings settings) {
     settings.api_key_digests.clear();
+    settings.editor_key_digests.clear();
     return access_settings_to_json(settings);
 }
 std::string documents_view(std::string_view stored) {

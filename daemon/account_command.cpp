@@ -1,5 +1,6 @@
 #include "account_command.hpp"
 
+#include "access_registry.hpp"
 #include "audit_log.hpp"
 #include "directory.hpp"
 #include "iiif_error.hpp"
@@ -79,6 +80,9 @@ int run_directory_command(const DaemonConfig& config, iiif::CatalogWriter& catal
                           std::ostream& err) {
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, catalog, audit);
+    // A key made or revoked, an account disabled here reaches the module at once, as through
+    // the API: the access registry applies itself again.
+    const AccessRegistry access(config, catalog, directory);
     try {
         return run(directory, command, in, out);
     } catch (const iiif::IiifError& refusal) {

@@ -2,6 +2,7 @@
 // gets 401 or 403, who gets through, and what an editor may do to the objects of their own
 // institution and not to another's. Then the directory's own routes: institutions, accounts and
 // keys made, shown once, revoked; the audit log.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
@@ -304,14 +305,25 @@ TEST_CASE("roles: iiifd account and iiifd institution manage the directory besid
     REQUIRE(key.output.size() == 38);  // "iiif_" + 32 characters + "\n"
     const std::vector<std::string> as_mona = {"Authorization: Bearer " +
                                               key.output.substr(0, 37)};
-    // The running iiifd knows her at once, as an editor of north.
+    // The running iiifd knows her at once, as an editor of north; so does the module.
     HttpResponse session = http("GET", platform.iiifd.url("/api/v1/session"), as_mona);
     REQUIRE(session.status == 200);
     CHECK(json_text(session.body, "role") == "editor");
     CHECK(json_text(session.body, "account_institution.id") == "north");
+    const std::pair<std::string, std::string> mona_key{iiif::sha256_hex(key.output.substr(0, 37)),
+                                                       "north"};
+    auto module_has_key = [&] {
+        std::string error;
+        const auto catalog = iiif::CatalogReader::open(platform.iiifd.catalog_path(), &error);
+        REQUIRE(catalog);
+        const auto& keys = catalog->access_settings()->editor_key_digests;
+        return std::find(keys.begin(), keys.end(), mona_key) != keys.end();
+    };
+    CHECK(module_has_key());
 
     CHECK(platform.iiifd.run_iiifd({"account", "disable", "mona"}).exit_code == 0);
     CHECK(http("GET", platform.iiifd.url("/api/v1/session"), as_mona).status == 401);
+    CHECK_FALSE(module_has_key());
     CommandResult unknown = platform.iiifd.run_iiifd({"account", "enable", "nobody"});
     CHECK(unknown.exit_code == 1);
     CHECK(unknown.output == "iiifd: no such account\n");

@@ -100,9 +100,12 @@ TEST_CASE("config: a valid file is read with its defaults filled in", "[config]"
 TEST_CASE("config: the example conf/iiifd.toml is valid", "[config]") {
     DaemonConfig config =
         load_daemon_config((fs::path(IIIF_SOURCE_DIR) / "conf" / "iiifd.toml").string());
-    CHECK(config.naan == "67375");
+    CHECK(config.naan == "99999");
     CHECK(config.default_shoulder == "39D");
-    CHECK(config.hot_folder == "/var/lib/iiif/hot");
+    CHECK(config.storage_root == "/var/lib/iiifd");
+    CHECK(config.hot_folder == "/var/lib/iiifd/hot");
+    CHECK(config.tile_cache_dir == "/var/cache/iiifd/tiles");
+    CHECK(config.api_keys.empty());
 }
 
 TEST_CASE("config: the NAAN must be letters or digits", "[config]") {

@@ -2,6 +2,7 @@
 #include "tile_cache.hpp"
 
 #include <lmdb.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -577,4 +578,18 @@ TEST_CASE("cache: an entry seen in the commit leased now is returned again witho
     // A copied entry (commit 0) is never taken for a seen one.
     seen.commit = 0;
     CHECK(cache->get_pinned(key, &seen)->bytes == pattern(20000, 1));
+}
+
+TEST_CASE("cache: the files a cache makes are group-writable whatever the umask", "[tile_cache]") {
+    // nginx's workers run with umask 022; iiifd's purger, in the cache's group, must write too.
+    const std::string dir = fresh_dir("cache_group_writable");
+    const mode_t previous = umask(022);
+    { open_cache(dir, 64 * kMiB); }
+    umask(previous);
+    for (const char* name : {"/data.mdb", "/lock.mdb"}) {
+        struct stat made {};
+        REQUIRE(stat((dir + name).c_str(), &made) == 0);
+        INFO(name);
+        CHECK((made.st_mode & 0777) == 0664);
+    }
 }

@@ -320,6 +320,41 @@ void iiif_worker_exit(void) {
     }
 }
 
+iiif_kind_t iiif_request_kind(const iiif_service_t* service, const iiif_http_request_t* request) {
+    const std::string_view path = view(request->path);
+    // The paths document_response (serve/document_service.cpp) takes up, in catalog mode only.
+    if (!service->config.catalog_path.empty() &&
+        (path.ends_with("manifest") || path.starts_with("collection")))
+        return IIIF_KIND_MANIFEST;
+    if (path.ends_with("/info.json") || path.ends_with("/probe")) return IIIF_KIND_INFO;
+    return IIIF_KIND_TILE;
+}
+
+void iiif_worker_take_counts(long long* evictions, long long* native_tiles) {
+    // The totals already reported: the event loop is the only caller.
+    static std::int64_t reported_evictions = 0, reported_native_tiles = 0;
+    std::int64_t total_evictions = 0;
+    for (auto& [path, cache] : cache_registry()) total_evictions += cache->evictions();
+    const std::int64_t total_native_tiles = iiif::native_tiles_served();
+    *evictions = total_evictions - reported_evictions;
+    *native_tiles = total_native_tiles - reported_native_tiles;
+    reported_evictions = total_evictions;
+    reported_native_tiles = total_native_tiles;
+}
+
+void iiif_worker_cache_size(long long* used_bytes, long long* max_bytes) {
+    *used_bytes = 0;
+    *max_bytes = 0;
+    try {
+        for (auto& [path, cache] : cache_registry()) {
+            const iiif::CacheStats stats = cache->stats();
+            *used_bytes += stats.used_bytes;
+            *max_bytes += stats.max_bytes;
+        }
+    } catch (...) {
+    }
+}
+
 iiif_response_t* iiif_prepare(iiif_service_t* service, const iiif_http_request_t* request,
                               iiif_job_t** job) {
     *job = nullptr;

@@ -88,6 +88,28 @@ int iiif_service_open_catalog(iiif_service_t *service, char *error, size_t error
 void iiif_worker_tick(void);
 void iiif_worker_exit(void);
 
+/* What a request asks for, as the module's metrics count it. The core tells the first three
+ * apart (iiif_request_kind); the resolver's requests are the module's own. */
+typedef enum {
+    IIIF_KIND_TILE,     /* an image: a tile, a region, a full image; any path naming nothing else */
+    IIIF_KIND_INFO,     /* info.json, and the Auth 2.0 probe of an image */
+    IIIF_KIND_MANIFEST, /* a manifest or a collection (catalog mode) */
+    IIIF_KIND_RESOLVER, /* an ARK the resolver answered */
+    IIIF_KINDS
+} iiif_kind_t;
+
+/* Event loop: what the request asks for, from its path alone (cheap: no lookup). */
+iiif_kind_t iiif_request_kind(const iiif_service_t *service, const iiif_http_request_t *request);
+
+/* Event loop, for the module's metrics: what the worker's render threads did since the last
+ * call (the counts are the process's; the module adds these deltas to the counters every worker
+ * shares): entries the worker's tile caches evicted, and native tiles served as stored. */
+void iiif_worker_take_counts(long long *evictions, long long *native_tiles);
+/* Event loop: the bytes the tile caches' entries take now (the pages in use, read in one read
+ * transaction per cache) and the sizes they are kept within, summed over the caches this worker
+ * opened (each file once, however many locations name it). */
+void iiif_worker_cache_size(long long *used_bytes, long long *max_bytes);
+
 /* Event loop: returns the response, or NULL and a job to run on a thread. */
 iiif_response_t *iiif_prepare(iiif_service_t *service, const iiif_http_request_t *request,
                               iiif_job_t **job);

@@ -34,6 +34,7 @@ typedef struct {
     iiif_service_t *service;
     ngx_flag_t ark_resolver; /* this location only, never inherited */
     iiif_resolver_t *resolver;
+    ngx_flag_t metrics; /* iiif_metrics: this location only, never inherited */
 } ngx_http_iiif_loc_conf_t;
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
     ngx_uint_t render_slots;    /* how many run at once */
     ngx_uint_t render_queue;    /* how many may wait */
     ngx_msec_t render_queue_timeout;
+    ngx_shm_zone_t *metrics_zone; /* the counters, when "iiif_metrics" is anywhere */
 } ngx_http_iiif_main_conf_t;
 
 typedef struct ngx_http_iiif_render_s ngx_http_iiif_render_t;
@@ -53,6 +55,7 @@ typedef struct ngx_http_iiif_render_s ngx_http_iiif_render_t;
 typedef struct {
     ngx_http_request_t *request;
     const char *cache_status;
+    iiif_kind_t kind;               /* what it asks for, for the metrics */
     ngx_http_iiif_render_t *render; /* the render it waits for */
     ngx_queue_t waiter_link;        /* in the render's waiters */
     unsigned joined : 1;            /* to a render another request started */
@@ -71,6 +74,23 @@ void ngx_http_iiif_read_resolver_request(ngx_http_request_t *r,
  * NGX_DONE, or a status to finalize with. */
 ngx_int_t ngx_http_iiif_schedule(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
                                  ngx_http_iiif_ctx_t *ctx, iiif_job_t *job);
+
+/* ngx_http_iiif_metrics.c: the "iiif_metrics" directive, its handler and the counters every
+ * worker adds to (each call does nothing when no location has "iiif_metrics"). The requests
+ * are counted at the log phase; the renders by ngx_http_iiif_render.c. */
+typedef enum {
+    NGX_HTTP_IIIF_REFUSED_QUEUE_FULL, /* iiif_render_queue renders wait already */
+    NGX_HTTP_IIIF_REFUSED_TIMEOUT,    /* waited iiif_render_queue_timeout */
+    NGX_HTTP_IIIF_REFUSED_POOL_FULL,  /* the thread pool's max_queue */
+    NGX_HTTP_IIIF_REFUSALS
+} ngx_http_iiif_refusal_e;
+
+char *ngx_http_iiif_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_iiif_metrics_init(ngx_conf_t *cf);
+void ngx_http_iiif_metrics_render_started(void);
+void ngx_http_iiif_metrics_render_done(uint64_t usec);
+void ngx_http_iiif_metrics_render_waits(ngx_int_t delta); /* +1: one more waits, -1: one less */
+void ngx_http_iiif_metrics_render_refused(ngx_http_iiif_refusal_e reason);
 
 /* ngx_http_iiif_response.c: sends what the core answered and frees it with the request. */
 ngx_int_t ngx_http_iiif_send(ngx_http_request_t *r, ngx_http_iiif_ctx_t *ctx,

@@ -23,6 +23,7 @@
  *
  * This file holds the configuration, the handlers and the thread-pool glue; the request is
  * read for the core in ngx_http_iiif_request.c and its answer sent in ngx_http_iiif_response.c.
+ * The metrics ("iiif_metrics") are counted and served by ngx_http_iiif_metrics.c.
  */
 
 #include "ngx_http_iiif.h"
@@ -72,6 +73,8 @@ static ngx_command_t ngx_http_iiif_commands[] = {
      NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
     {ngx_string("iiif_ark_resolver"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
      ngx_http_iiif_ark_resolver, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
+    {ngx_string("iiif_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, ngx_http_iiif_metrics,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
     {ngx_string("iiif_prefix"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, prefix), NULL},
@@ -142,7 +145,7 @@ static ngx_command_t ngx_http_iiif_commands[] = {
 
 static ngx_http_module_t ngx_http_iiif_module_ctx = {
     ngx_http_iiif_add_variables,    /* preconfiguration */
-    NULL,                           /* postconfiguration */
+    ngx_http_iiif_metrics_init,     /* postconfiguration */
     ngx_http_iiif_create_main_conf, /* create main configuration */
     ngx_http_iiif_init_main_conf,   /* init main configuration */
     NULL,                           /* create server configuration */
@@ -227,6 +230,7 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
     if (ngx_http_iiif_read_request(r, lcf, &request) != NGX_OK) {
         return ngx_http_iiif_send(r, ctx, iiif_error_response(NGX_HTTP_NOT_FOUND, "not found"));
     }
+    ctx->kind = iiif_request_kind(lcf->service, &request);
 
     response = iiif_prepare(lcf->service, &request, &job);
     if (response != NULL || job == NULL) {
@@ -239,12 +243,21 @@ static ngx_int_t ngx_http_iiif_handler(ngx_http_request_t *r) {
 static ngx_int_t ngx_http_iiif_ark_handler(ngx_http_request_t *r) {
     ngx_http_iiif_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_iiif_module);
     iiif_resolver_request_t request;
+    ngx_http_iiif_ctx_t *ctx;
     ngx_int_t rc;
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
     }
+    /* For the metrics only: the resolver's answer has no cache status. */
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_iiif_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ctx->request = r;
+    ctx->kind = IIIF_KIND_RESOLVER;
+    ngx_http_set_ctx(r, ctx, ngx_http_iiif_module);
     ngx_http_iiif_read_resolver_request(r, &request);
     return ngx_http_iiif_send(r, NULL, iiif_resolve(lcf->resolver, &request));
 }
@@ -299,6 +312,7 @@ static void *ngx_http_iiif_create_loc_conf(ngx_conf_t *cf) {
     conf->withdrawn_status = NGX_CONF_UNSET_UINT;
     conf->cache_control.data = NULL;
     conf->ark_resolver = NGX_CONF_UNSET;
+    conf->metrics = NGX_CONF_UNSET;
     return conf;
 }
 
@@ -468,6 +482,12 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
                            "\"iiif_ark_resolver\" and \"iiif\" cannot share a location");
         return NGX_CONF_ERROR;
     }
+    if (conf->metrics == 1 && (conf->api_version != NGX_CONF_UNSET || conf->ark_resolver == 1)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"iiif_metrics\" cannot share a location with \"iiif\" or "
+                           "\"iiif_ark_resolver\"");
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_value(conf->api_version, prev->api_version, NGX_CONF_UNSET);
     ngx_conf_merge_str_value(conf->prefix, prev->prefix, "");
     ngx_conf_merge_str_value(conf->source_dir, prev->source_dir, "");
@@ -490,7 +510,7 @@ static char *ngx_http_iiif_merge_loc_conf(ngx_conf_t *cf, void *parent, void *ch
     if (conf->ark_resolver == 1) {
         return ngx_http_iiif_merge_resolver(cf, conf); /* an inherited "iiif" does not apply */
     }
-    if (conf->api_version == NGX_CONF_UNSET) {
+    if (conf->api_version == NGX_CONF_UNSET || conf->metrics == 1) {
         return NGX_CONF_OK;
     }
     return ngx_http_iiif_merge_service(cf, conf);

@@ -49,6 +49,7 @@ struct ngx_http_iiif_render_s {
     iiif_str_t key; /* the job's */
     uint32_t hash;
     long long pixels; /* counted against the budget when heavy */
+    uint64_t run_usec; /* how long its thread ran it */
     iiif_job_t *job;
     ngx_thread_pool_t *pool;
     ngx_thread_task_t *task;
@@ -98,6 +99,7 @@ static void ngx_http_iiif_leave_waiting(ngx_http_iiif_render_t *render) {
         ngx_queue_remove(&render->waiting_link);
         render->waiting = 0;
         ngx_http_iiif_get_scheduler()->nwaiting--;
+        ngx_http_iiif_metrics_render_waits(-1);
     }
 }
 
@@ -151,10 +153,18 @@ static void ngx_http_iiif_answer_waiters(ngx_http_iiif_render_t *render, ngx_uin
     }
 }
 
-/* Runs on a pool thread: touches nothing but the job. */
+static uint64_t ngx_http_iiif_usec_now(void) {
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+/* Runs on a pool thread: touches nothing but the job and its time. */
 static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
     static __thread int niced;
     ngx_http_iiif_render_t *render = *(ngx_http_iiif_render_t **)data;
+    uint64_t start;
 
     if (!niced) {
         /* Per thread on Linux: the event loop's thread keeps its priority. */
@@ -169,7 +179,9 @@ static void ngx_http_iiif_render_thread(void *data, ngx_log_t *log) {
             ngx_log_error(NGX_LOG_NOTICE, log, ngx_errno, "setpriority of a render thread failed");
         }
     }
+    start = ngx_http_iiif_usec_now();
     iiif_job_run(render->job);
+    render->run_usec = ngx_http_iiif_usec_now() - start;
 }
 
 /* Back on the event loop when the thread is done. */
@@ -183,6 +195,7 @@ static void ngx_http_iiif_render_done(ngx_event_t *ev) {
         s->heavy_running--;
         s->heavy_pixels -= render->pixels;
     }
+    ngx_http_iiif_metrics_render_done(render->run_usec);
     ngx_http_iiif_leave_all(render);
     ngx_http_iiif_answer_waiters(render, 0);
     ngx_http_iiif_free_render(render);
@@ -201,6 +214,7 @@ static void ngx_http_iiif_wait_expired(ngx_event_t *ev) {
 
     ngx_http_iiif_leave_waiting(render);
     ngx_http_iiif_leave_all(render);
+    ngx_http_iiif_metrics_render_refused(NGX_HTTP_IIIF_REFUSED_TIMEOUT);
     ngx_http_iiif_answer_waiters(render, 1);
     ngx_http_iiif_free_render(render);
 }
@@ -213,6 +227,7 @@ static ngx_int_t ngx_http_iiif_start(ngx_http_iiif_render_t *render) {
         return NGX_ERROR;
     }
     render->posted = 1;
+    ngx_http_iiif_metrics_render_started();
     if (render->heavy) {
         s->heavy_running++;
         s->heavy_pixels += render->pixels;
@@ -249,6 +264,7 @@ static void ngx_http_iiif_admit_waiting(ngx_http_iiif_main_conf_t *mcf) {
         ngx_http_iiif_leave_waiting(render);
         if (ngx_http_iiif_start(render) != NGX_OK) {
             ngx_http_iiif_leave_all(render);
+            ngx_http_iiif_metrics_render_refused(NGX_HTTP_IIIF_REFUSED_POOL_FULL);
             ngx_http_iiif_answer_waiters(render, 1);
             ngx_http_iiif_free_render(render);
         }
@@ -367,16 +383,19 @@ ngx_int_t ngx_http_iiif_schedule(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t
     if (!render->heavy || (ngx_queue_empty(&s->waiting) && ngx_http_iiif_fits(mcf, render->pixels))) {
         if (ngx_http_iiif_start(render) != NGX_OK) {
             ngx_http_iiif_free_render(render);
+            ngx_http_iiif_metrics_render_refused(NGX_HTTP_IIIF_REFUSED_POOL_FULL);
             return ngx_http_iiif_send(r, ctx, iiif_overloaded_response());
         }
     } else if (s->nwaiting < mcf->render_queue) {
         ngx_queue_insert_tail(&s->waiting, &render->waiting_link);
         render->waiting = 1;
         s->nwaiting++;
+        ngx_http_iiif_metrics_render_waits(1);
         render->timer.handler = ngx_http_iiif_wait_expired;
         ngx_add_timer(&render->timer, mcf->render_queue_timeout);
     } else {
         ngx_http_iiif_free_render(render);
+        ngx_http_iiif_metrics_render_refused(NGX_HTTP_IIIF_REFUSED_QUEUE_FULL);
         return ngx_http_iiif_send(r, ctx, iiif_overloaded_response());
     }
 

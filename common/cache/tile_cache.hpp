@@ -127,6 +127,9 @@ class TileCache {
     int pinned_snapshots();
 
     CacheStats stats();
+    // The entries this process evicted (stats().evictions without a read transaction): any
+    // thread, for a server's metrics.
+    std::int64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
     const std::string& directory() const { return directory_; }
 
   private:

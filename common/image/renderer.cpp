@@ -36,6 +36,9 @@ void stop_if_cancelled() {
     if (cancelled()) throw_cancelled();
 }
 
+// Renders that were a native tile served as stored (native_tiles_served).
+std::atomic<std::int64_t> native_tiles{0};
+
 // libvips reports progress of a pipeline on the image that asked for it: a node of this
 // request's own (never an opened level the open-image cache shares), whose death (kill) fails
 // every region read through it, so the computation stops within a tile or two.
@@ -379,6 +382,7 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
     const bool marked = watermark && watermark_applies(*watermark, output.width, output.height);
     if (auto jpeg =
             marked ? std::nullopt : native_tile_jpeg(path, source, level, plan, source_identity)) {
+        native_tiles.fetch_add(1, std::memory_order_relaxed);
         RenderedImage rendered;
         rendered.bytes = std::move(*jpeg);
         rendered.media_type = std::string(format_media_type(plan.format));
@@ -472,6 +476,10 @@ void set_open_image_capacity(size_t capacity) {
 
 void set_decoded_tile_capacity(size_t bytes) {
     decoded_tiles().set_capacity(bytes);
+}
+
+std::int64_t native_tiles_served() {
+    return native_tiles.load(std::memory_order_relaxed);
 }
 
 void init_renderer(const char* argv0, int concurrency) {

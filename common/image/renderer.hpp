@@ -71,6 +71,10 @@ RenderedImage render_image(const std::string& path, const SourceInfo& source, co
                            const RenderOptions& options, const std::string& source_identity = "",
                            const WatermarkSpec* watermark = nullptr);
 
+// How many renders in this process were a native tile served as stored (tile_passthrough.hpp),
+// since it started: any thread, for a server's metrics.
+std::int64_t native_tiles_served();
+
 // Once per process, before any rendering: vips_init and sensible cache/concurrency settings.
 void init_renderer(const char* argv0, int concurrency);
 // How many opened random-access source levels the process keeps (0, the default, keeps none).

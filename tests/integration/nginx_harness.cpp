@@ -150,7 +150,7 @@ http {
     access_log {dir}/access.log iiif;
     {http_extra}
     server {
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_options};
 {locations}
         location /static/ {
             root {dir}/www;
@@ -185,6 +185,7 @@ std::string Nginx::config() const {
     text = replaced(text, "{threads}", std::to_string(options_.threads));
     text = replaced(text, "{max_queue}", std::to_string(options_.max_queue));
     text = replaced(text, "{port}", std::to_string(port_));
+    text = replaced(text, "{listen_options}", options_.listen_options);
     text = replaced(text, "{locations}", locations);
     text = replaced(text, "{server_extra}", options_.server_extra);
     text = replaced(text, "{http_extra}", options_.http_extra);

@@ -30,6 +30,9 @@ struct NginxOptions {
     std::string location_extra;
     std::string server_extra;
     std::string http_extra;  // in the http block, before the server
+    // After the listen directive's address, e.g. " reuseport": with it each worker has a
+    // socket of its own, and the kernel spreads connections over them by their ports.
+    std::string listen_options;
     bool iiif_locations = true;  // false: only the static location and server_extra
 };
 

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +14,7 @@
 
 #include "clock.hpp"
 #include "encoding.hpp"
+#include "shared_files.hpp"
 
 namespace iiif {
 namespace {
@@ -197,17 +197,9 @@ std::unique_ptr<TileCache> TileCache::open_environment(const std::string& direct
     rc =
         mdb_env_open(cache->env_, directory.c_str(), MDB_NOTLS | MDB_NOSYNC | MDB_NOMETASYNC, 0664);
     if (rc != 0) return fail("mdb_env_open", rc);
-    // The cache is shared with a group: iiifd's purger, in it, deletes a withdrawn image's
-    // entries. nginx's workers run with the umask they were started with (022 on Debian), which
-    // would leave the files they make writable by their owner alone; whoever owns them makes
-    // them group-writable, whatever the umask.
-    for (const char* name : {"/data.mdb", "/lock.mdb"}) {
-        const std::string file = directory + name;
-        struct stat made;
-        if (stat(file.c_str(), &made) == 0 && made.st_uid == geteuid() &&
-            (made.st_mode & S_IWGRP) == 0)
-            chmod(file.c_str(), (made.st_mode & 07777) | S_IRGRP | S_IWGRP);
-    }
+    // Shared with a group: iiifd's purger, in it, deletes a withdrawn image's entries.
+    share_with_group(directory + "/data.mdb");
+    share_with_group(directory + "/lock.mdb");
     int dead = 0;
     mdb_reader_check(cache->env_, &dead);  // slots left by crashed workers
 

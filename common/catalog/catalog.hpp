@@ -10,7 +10,8 @@
 // never in between.
 //
 // Readers in other processes (nginx workers) need read access to the file and write access to
-// its lock file (path + "-lock"): the writer creates both with mode 0664, so a shared group is
+// its lock file (path + "-lock"): the writer makes the file as its umask allows (0640 under the
+// package's unit) and the lock file group-writable whatever the umask, so a shared group is
 // enough. Replace nothing under a running reader: it maps the file it opened for ever; empty
 // the catalog with CatalogWriter::clear() instead.
 //

@@ -17,6 +17,7 @@
 #include "iiif_error.hpp"
 #include "json.hpp"
 #include "mapped_pages.hpp"
+#include "shared_files.hpp"
 #include "tallies.hpp"
 
 namespace iiif {
@@ -114,11 +115,13 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     std::unique_ptr<CatalogWriter> writer(new CatalogWriter());
     CatalogReader& r = writer->reader_;
     r.owns_env_ = false;  // the writer closes it
-    // Durable commits (an fsync each): readers act on what the catalog says at once. Group
-    // write on the file and its lock file lets nginx's workers, in the daemon's group, read it.
+    // Durable commits (an fsync each): readers act on what the catalog says at once. The file
+    // is as the umask leaves it (the package's unit: group-readable); nginx's workers, in its
+    // group, must also write the lock file to take reader slots.
     if (auto failure =
             open_environment(path, MDB_NOSUBDIR | MDB_NOTLS, 0664, kWriterMapSize, &writer->env_))
         return fail(*failure);
+    share_with_group(path + "-lock");
     r.env_ = writer->env_;
 
     // One transaction creates what is missing and checks the schema.

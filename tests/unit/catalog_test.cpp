@@ -2,6 +2,8 @@
 // indexes, withdrawal, persistence, and readers that see the writer's commits.
 #include "catalog.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
@@ -596,4 +598,19 @@ TEST_CASE("catalog: objects and their pages get the policy and watermark the acc
     REQUIRE(module_view);
     REQUIRE(module_view->watermarks.size() == 1);
     CHECK(module_view->watermarks[0] == mark);
+}
+
+TEST_CASE("catalog: the lock file is group-writable whatever the umask, the file as it allows",
+          "[catalog]") {
+    // Under the package's unit (UMask=0027) nginx's workers, in the group, read the file and
+    // take reader slots in the lock file.
+    const std::string path = catalog_path("umask");
+    const mode_t previous = umask(027);
+    { auto writer = open_writer(path); }
+    umask(previous);
+    struct stat file {}, lock {};
+    REQUIRE(stat(path.c_str(), &file) == 0);
+    REQUIRE(stat((path + "-lock").c_str(), &lock) == 0);
+    CHECK((file.st_mode & 0777) == 0640);
+    CHECK((lock.st_mode & 0777) == 0660);
 }

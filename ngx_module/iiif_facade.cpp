@@ -17,6 +17,7 @@
 
 #include "ark_resolver.hpp"
 #include "catalog.hpp"
+#include "http_url.hpp"
 #include "image_service.hpp"
 #include "mapped_pages.hpp"
 #include "renderer.hpp"
@@ -193,6 +194,31 @@ void trim_heaps_when_idle() {
 }  // namespace
 
 extern "C" {
+
+int iiif_check_base_url(iiif_str_t url, char* error, size_t error_len) {
+    try {
+        const std::string problem = iiif::http_url_problem(view(url));
+        if (problem.empty()) return 0;
+        write_error(error, error_len, problem);
+    } catch (const std::exception& e) {
+        write_error(error, error_len, e.what());
+    }
+    return -1;
+}
+
+int iiif_check_access_key_file(iiif_str_t path, char* error, size_t error_len) {
+    const std::string file(view(path));
+    try {
+        iiif::load_secret_key(file, false);
+        return 0;
+    } catch (const std::exception& e) {
+        // "{path}: what is wrong" (signing.hpp): the directive names the path already.
+        std::string_view message = e.what();
+        if (message.starts_with(file + ": ")) message.remove_prefix(file.size() + 2);
+        write_error(error, error_len, std::string(message));
+        return -1;
+    }
+}
 
 iiif_service_t* iiif_service_create(const iiif_service_config_t* config, char* error,
                                     size_t error_len) {

@@ -21,8 +21,9 @@ typedef struct iiif_response iiif_response_t;
 typedef struct iiif_resolver iiif_resolver_t;
 
 /* A location's configuration, as the module's directives checked it (the version, one of
- * source_dir and catalog_path, the withdrawn status, the bounds of the numbers): the core
- * takes it as it is. Only the access key file is read and checked here. */
+ * source_dir and catalog_path, absolute paths where they must be, the base URL, the withdrawn
+ * status, the bounds of the numbers): the core takes it as it is. Only the access key file is
+ * read here. */
 typedef struct {
     int api_version;          /* 2 or 3 */
     iiif_str_t source_dir;    /* empty: no file mode (then catalog_path is set) */
@@ -56,6 +57,13 @@ typedef struct {
     int has_query;    /* a '?' was present */
     iiif_str_t accept;
 } iiif_resolver_request_t;
+
+/* Configuration time, for the module's directives: 0 when the value is right, else -1 and the
+ * reason (without the value) in error. iiif_check_base_url: an absolute http or https URL
+ * (common/base/http_url.hpp). iiif_check_access_key_file: a key file the core can read, as
+ * iiif_service_create will read it. */
+int iiif_check_base_url(iiif_str_t url, char *error, size_t error_len);
+int iiif_check_access_key_file(iiif_str_t path, char *error, size_t error_len);
 
 /* Configuration time (any process): reads the access key and keeps a copy of the
  * configuration. Fails (with the message in error) on a key file that cannot be read or is too

@@ -63,6 +63,19 @@ typedef struct {
 
 extern ngx_module_t ngx_http_iiif_module;
 
+/* ngx_http_iiif_conf.c: the directives' set handlers that refuse, at configuration time, what
+ * could not be served (each stores its value as the nginx slot it stands for), and the post
+ * handler of the numbers' bounds. */
+char *ngx_http_iiif_set_existing_dir(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_file_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_dir_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_url_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_header_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_set_cache_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iiif_check_bounds(ngx_conf_t *cf, void *post, void *data);
+
 /* ngx_http_iiif_request.c: the request as the core reads it, pointing into nginx's buffers. */
 ngx_int_t ngx_http_iiif_read_request(ngx_http_request_t *r, ngx_http_iiif_loc_conf_t *lcf,
                                      iiif_http_request_t *request);

@@ -60,10 +60,12 @@ static char *ngx_http_iiif_ark_resolver(ngx_conf_t *cf, ngx_command_t *cmd, void
 static ngx_int_t ngx_http_iiif_init_process(ngx_cycle_t *cycle);
 static void ngx_http_iiif_exit_process(ngx_cycle_t *cycle);
 
-static ngx_conf_num_bounds_t ngx_http_iiif_quality_bounds = {ngx_conf_check_num_bounds, 1, 100};
-static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_conf_check_num_bounds, 64, 4096};
-static ngx_conf_num_bounds_t ngx_http_iiif_slot_bounds = {ngx_conf_check_num_bounds, 1, 1024};
-static ngx_conf_num_bounds_t ngx_http_iiif_queue_bounds = {ngx_conf_check_num_bounds, 0, 100000};
+static ngx_conf_num_bounds_t ngx_http_iiif_quality_bounds = {ngx_http_iiif_check_bounds, 1, 100};
+static ngx_conf_num_bounds_t ngx_http_iiif_tile_bounds = {ngx_http_iiif_check_bounds, 64, 4096};
+static ngx_conf_num_bounds_t ngx_http_iiif_slot_bounds = {ngx_http_iiif_check_bounds, 1, 1024};
+static ngx_conf_num_bounds_t ngx_http_iiif_queue_bounds = {ngx_http_iiif_check_bounds, 0, 100000};
+static ngx_conf_num_bounds_t ngx_http_iiif_side_bounds = {ngx_http_iiif_check_bounds, 0,
+                                                          NGX_MAX_INT32_VALUE};
 
 static ngx_conf_enum_t ngx_http_iiif_withdrawn_statuses[] = {
     {ngx_string("410"), 410}, {ngx_string("404"), 404}, {ngx_null_string, 0}};
@@ -76,32 +78,32 @@ static ngx_command_t ngx_http_iiif_commands[] = {
     {ngx_string("iiif_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, ngx_http_iiif_metrics,
      NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
     {ngx_string("iiif_prefix"), NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_url_path, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, prefix), NULL},
     {ngx_string("iiif_source_dir"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_existing_dir, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, source_dir), NULL},
     {ngx_string("iiif_catalog"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_file_path, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, catalog_path), NULL},
     {ngx_string("iiif_base_url"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_url, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, base_url), NULL},
     {ngx_string("iiif_cache_path"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_dir_path, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, cache_path), NULL},
     {ngx_string("iiif_cache_max_size"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_off_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_cache_size, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, cache_max_size), NULL},
     {ngx_string("iiif_cache_control"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_header_value, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, cache_control), NULL},
     {ngx_string("iiif_max_width"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
-     offsetof(ngx_http_iiif_loc_conf_t, max_width), NULL},
+     offsetof(ngx_http_iiif_loc_conf_t, max_width), &ngx_http_iiif_side_bounds},
     {ngx_string("iiif_max_height"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
-     offsetof(ngx_http_iiif_loc_conf_t, max_height), NULL},
+     offsetof(ngx_http_iiif_loc_conf_t, max_height), &ngx_http_iiif_side_bounds},
     {ngx_string("iiif_max_area"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, max_area), NULL},
@@ -115,7 +117,7 @@ static ngx_command_t ngx_http_iiif_commands[] = {
      ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, cors), NULL},
     {ngx_string("iiif_access_key_file"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET,
+     ngx_http_iiif_set_key_file, NGX_HTTP_LOC_CONF_OFFSET,
      offsetof(ngx_http_iiif_loc_conf_t, access_key_file), NULL},
     {ngx_string("iiif_withdrawn_status"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_enum_slot, NGX_HTTP_LOC_CONF_OFFSET,
@@ -426,10 +428,6 @@ static char *ngx_http_iiif_merge_service(ngx_conf_t *cf, ngx_http_iiif_loc_conf_
     if (conf->source_dir.len == 0 && conf->catalog_path.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"iiif\" needs \"iiif_source_dir\" or \"iiif_catalog\"");
-        return NGX_CONF_ERROR;
-    }
-    if (conf->cache_max_size < 16 * 1024 * 1024) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"iiif_cache_max_size\" must be at least 16m");
         return NGX_CONF_ERROR;
     }
 

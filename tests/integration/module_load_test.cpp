@@ -1,5 +1,6 @@
 // The module as nginx's configuration sees it: it loads, and its directives refuse what they
-// cannot serve, with a message that names the problem.
+// cannot serve, with a message that names the problem (paths, URLs and numbers:
+// config_checks_test.cpp).
 #include <catch2/catch.hpp>
 
 #include "nginx_harness.hpp"
@@ -36,31 +37,6 @@ TEST_CASE("iiif needs iiif_source_dir: without it nginx -t fails naming it", "[m
     INFO(result.output);
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.output, Contains("iiif_source_dir"));
-}
-
-TEST_CASE("iiif_access_key_file must name a readable key: a missing or short one fails nginx -t",
-          "[module]") {
-    NginxOptions missing;
-    missing.location_extra = "iiif_access_key_file {dir}/no-such.key;";
-    CommandResult result = Nginx(missing).test_config();
-    INFO(result.output);
-    CHECK(result.exit_code == 1);
-    CHECK_THAT(result.output, Contains("no-such.key: cannot read"));
-
-    NginxOptions short_key;
-    short_key.location_extra = "iiif_access_key_file {dir}/short.key;";
-    Nginx with_short(short_key);
-    with_short.write_file("short.key", "0123456789");
-    result = with_short.test_config();
-    INFO(result.output);
-    CHECK(result.exit_code == 1);
-    CHECK_THAT(result.output, Contains("a key of at least 32 characters is needed"));
-
-    NginxOptions good;
-    good.location_extra = "iiif_access_key_file {dir}/good.key; iiif_withdrawn_status 404;";
-    Nginx with_good(good);
-    with_good.write_file("good.key", std::string(64, 'a') + "\n");
-    CHECK(with_good.test_config().exit_code == 0);
 }
 
 TEST_CASE("iiif_withdrawn_status takes 410 or 404 only", "[module]") {

@@ -85,7 +85,7 @@ key=$(as_unit "iiifd account key admin -c /etc/iiifd/iiifd.toml" | tail -n 1)
 [[ ${#key} -ge 16 ]] || fail "iiifd account key printed no key: '$key'"
 
 cp "$root/usr/share/iiifd/nginx-site.conf" "$root/etc/nginx/sites-available/iiif"
-sed -i "s/server_name .*/server_name $host;/" "$root/etc/nginx/sites-available/iiif"
+sed -i "s/images\.example\.org/$host/g" "$root/etc/nginx/sites-available/iiif"
 ln -s ../sites-available/iiif "$root/etc/nginx/sites-enabled/iiif"
 rm -f "$root/etc/nginx/sites-enabled/default"
 in_root nginx -t -q || fail "nginx -t refused the shipped site"

@@ -40,10 +40,12 @@ std::vector<std::string> read_origins(const ConfigSection& section, std::string_
     std::vector<std::string> origins = section.strings(key);
     for (size_t i = 0; i < origins.size(); ++i) {
         if (origins[i] == "*") continue;
-        if (!is_origin(origins[i]))
-            section.fail(
+        if (!is_origin(origins[i])) {
+            section.report(
                 std::string(key) + "[" + std::to_string(i) + "]",
                 "not an origin: \"" + origins[i] + "\" (scheme://host[:port], or \"*\" for any)");
+            continue;
+        }
         origins[i] = origin_of(origins[i]);
     }
     return origins;
@@ -67,18 +69,20 @@ std::vector<iiif::Network> read_networks(const ConfigSection& section, std::stri
     const std::vector<std::string> texts = section.strings(key);
     for (size_t i = 0; i < texts.size(); ++i) {
         std::optional<iiif::Network> network = iiif::parse_network(texts[i]);
-        if (!network)
-            section.fail(std::string(key) + "[" + std::to_string(i) + "]",
-                         "not a network: \"" + texts[i] +
-                             "\" (an address, or address/prefix length with no bits set beyond "
-                             "the prefix)");
+        if (!network) {
+            section.report(std::string(key) + "[" + std::to_string(i) + "]",
+                           "not a network: \"" + texts[i] +
+                               "\" (an address, or address/prefix length with no bits set "
+                               "beyond the prefix)");
+            continue;
+        }
         networks.push_back(std::move(*network));
     }
     return networks;
 }
 
-// [watermarks.NAME], once its name is judged.
-iiif::WatermarkSpec read_watermark(const ConfigSection& entry) {
+// [watermarks.NAME], once its name is judged (`before`: the problems reported until then).
+iiif::WatermarkSpec read_watermark(const ConfigSection& entry, size_t before) {
     entry.only_keys({"institution", "image", "text", "color", "position", "opacity", "scale",
                      "margin", "min_size"});
     iiif::WatermarkSpec mark;
@@ -87,76 +91,91 @@ iiif::WatermarkSpec read_watermark(const ConfigSection& entry) {
     entry.read("image", mark.image);
     entry.read("text", mark.text);
     if (mark.image.empty() == mark.text.empty())
-        entry.fail("", "give an image or a text (one of them)");
+        entry.report("", "give an image or a text (one of them)");
     if (!mark.image.empty()) entry.require_absolute("image", mark.image);
     entry.read("color", mark.color);
-    if (!is_hex_color(mark.color)) entry.fail("color", "must be #rrggbb");
+    if (!is_hex_color(mark.color)) entry.report("color", "must be #rrggbb");
     entry.read("position", mark.position);
     if (!iiif::is_watermark_position(mark.position))
-        entry.fail("position",
-                   "must be top-left, top, top-right, left, center, right, bottom-left, "
-                   "bottom or bottom-right");
+        entry.report("position",
+                     "must be top-left, top, top-right, left, center, right, bottom-left, "
+                     "bottom or bottom-right");
     entry.read_fraction("opacity", mark.opacity);
     entry.read_fraction("scale", mark.scale);
     entry.read("margin", mark.margin, 0, 10000);
     entry.read("min_size", mark.min_size, 0, 100000);
-    // The rest, such as whether the image is a PNG libvips reads, as the renderer sees it.
-    if (std::optional<std::string> problem = iiif::watermark_problem(mark))
-        entry.fail("", *problem);
+    // The rest, such as whether the image is a PNG libvips reads, as the renderer sees it, of a
+    // watermark that read well.
+    if (entry.reported() == before) {
+        if (std::optional<std::string> problem = iiif::watermark_problem(mark))
+            entry.report("", *problem);
+    }
     return mark;
 }
 
 void read_watermarks(const ConfigSection& root, AccessConfig& access) {
     const ConfigSection watermarks = root.section("watermarks");
     for (const ConfigSection& entry : watermarks.sections()) {
-        if (!is_name(entry.key())) entry.fail("", kNameRule);
+        const size_t before = entry.reported();
+        if (!is_name(entry.key())) entry.report("", kNameRule);
         if (entry.key() == iiif::kInstitutionMark)
-            entry.fail("",
-                       "\"institution\" stands for the holding institution's watermark; "
-                       "choose another name");
-        access.watermarks.push_back(read_watermark(entry));
+            entry.report("",
+                         "\"institution\" stands for the holding institution's watermark; "
+                         "choose another name");
+        access.watermarks.push_back(read_watermark(entry, before));
     }
 }
 
-// The kind of [policies.NAME], which decides which of its other keys make sense.
-iiif::PolicyKind read_policy_kind(const ConfigSection& entry) {
+// The kind of [policies.NAME], which decides which of its other keys make sense; none when it
+// is reported.
+std::optional<iiif::PolicyKind> read_policy_kind(const ConfigSection& entry) {
     std::string kind;
-    entry.read("kind", kind);
-    if (kind.empty()) entry.fail("kind", "required (public, network, token or restricted)");
+    if (!entry.read("kind", kind)) return std::nullopt;
+    if (kind.empty()) {
+        entry.report("kind", "required (public, network, token or restricted)");
+        return std::nullopt;
+    }
     std::optional<iiif::PolicyKind> parsed = iiif::policy_kind_from_name(kind);
-    if (!parsed) entry.fail("kind", "\"" + kind + "\" is not public, network, token or restricted");
-    if (entry.key() == "public" && *parsed != iiif::PolicyKind::open)
-        entry.fail("kind", "the policy \"public\" lets everyone in: its kind must be \"public\"");
-    return *parsed;
+    if (!parsed) {
+        entry.report("kind", "\"" + kind + "\" is not public, network, token or restricted");
+    } else if (entry.key() == "public" && *parsed != iiif::PolicyKind::open) {
+        entry.report("kind", "the policy \"public\" lets everyone in: its kind must be \"public\"");
+        return std::nullopt;
+    }
+    return parsed;
 }
 
 // Who a policy lets in besides everyone: networks (network and token policies) and groups
-// (token policies).
-void read_policy_members(const ConfigSection& entry, iiif::AccessPolicy& policy) {
+// (token policies); judged against its kind when that was read well.
+void read_policy_members(const ConfigSection& entry, bool kind_known, iiif::AccessPolicy& policy) {
+    const size_t before = entry.reported();
     policy.networks = read_networks(entry, "networks");
-    if (policy.kind == iiif::PolicyKind::network && policy.networks.empty())
-        entry.fail("networks", "required for a network policy");
-    if (!policy.networks.empty() && policy.kind != iiif::PolicyKind::network &&
-        policy.kind != iiif::PolicyKind::token)
-        entry.fail("networks", "only network and token policies let networks in");
+    if (kind_known && entry.reported() == before) {
+        if (policy.kind == iiif::PolicyKind::network && policy.networks.empty())
+            entry.report("networks", "required for a network policy");
+        if (!policy.networks.empty() && policy.kind != iiif::PolicyKind::network &&
+            policy.kind != iiif::PolicyKind::token)
+            entry.report("networks", "only network and token policies let networks in");
+    }
     policy.groups = read_groups(entry, "groups");
-    if (!policy.groups.empty() && policy.kind != iiif::PolicyKind::token)
-        entry.fail("groups", "only token policies let groups in");
+    if (kind_known && !policy.groups.empty() && policy.kind != iiif::PolicyKind::token)
+        entry.report("groups", "only token policies let groups in");
 }
 
 }  // namespace
 
 iiif::AccessPolicy read_policy_entry(const ConfigSection& entry, AccessConfig& access) {
-    if (!is_name(entry.key())) entry.fail("", kNameRule);
+    if (!is_name(entry.key())) entry.report("", kNameRule);
     entry.only_keys({"kind", "networks", "groups", "degraded_size", "watermark",
                      "watermark_unauthorised_only", "label", "heading", "note"});
     iiif::AccessPolicy policy;
     policy.name = entry.key();
-    policy.kind = read_policy_kind(entry);
-    read_policy_members(entry, policy);
+    const std::optional<iiif::PolicyKind> kind = read_policy_kind(entry);
+    if (kind) policy.kind = *kind;
+    read_policy_members(entry, kind.has_value(), policy);
     entry.read("degraded_size", policy.degraded_size, 0, 65535);
-    if (policy.degraded_size > 0 && policy.kind == iiif::PolicyKind::open)
-        entry.fail("degraded_size", "a public policy shows everyone the full image");
+    if (kind && policy.degraded_size > 0 && policy.kind == iiif::PolicyKind::open)
+        entry.report("degraded_size", "a public policy shows everyone the full image");
     std::string watermark;
     entry.read("watermark", watermark);
     require_watermark(entry, "watermark", access, watermark);
@@ -169,12 +188,13 @@ iiif::AccessPolicy read_policy_entry(const ConfigSection& entry, AccessConfig& a
 }
 
 SetDefinition read_set_entry(const ConfigSection& entry, const AccessConfig& access) {
-    if (!iiif::is_valid_set_spec(entry.key()))
-        entry.fail("",
-                   "not a set spec (segments of letters, digits and -_.!~*'() "
-                   "separated by ':')");
-    if (entry.key().size() > iiif::kMaxSetSpecLength)
-        entry.fail("", "longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
+    if (!iiif::is_valid_set_spec(entry.key())) {
+        entry.report("",
+                     "not a set spec (segments of letters, digits and -_.!~*'() "
+                     "separated by ':')");
+    } else if (entry.key().size() > iiif::kMaxSetSpecLength) {
+        entry.report("", "longer than " + std::to_string(iiif::kMaxSetSpecLength) + " characters");
+    }
     entry.only_keys({"name", "description", "policy", "watermark"});
     SetDefinition set;
     set.spec = entry.key();
@@ -199,23 +219,24 @@ void read_policies(const ConfigSection& root, AccessConfig& access) {
 // [access] but its users; after [policies], which default_policy names.
 void read_access_settings(const ConfigSection& table, const std::string& storage_root,
                           const std::vector<std::string>& own_origins, AccessConfig& access) {
-    table.only_keys({"default_policy", "key_file", "cookie_name", "session_lifetime",
-                     "token_lifetime", "remote_user_header", "trusted_proxies", "token_origins",
-                     "users"});
-    table.read("default_policy", access.default_policy);
-    require_policy(table, "default_policy", access, access.default_policy);
+    if (!table.only_keys({"default_policy", "key_file", "cookie_name", "session_lifetime",
+                          "token_lifetime", "remote_user_header", "trusted_proxies",
+                          "token_origins", "users"}))
+        return;
+    if (table.read("default_policy", access.default_policy))
+        require_policy(table, "default_policy", access, access.default_policy);
     access.key_file = storage_root + "/access.key";
     table.read("key_file", access.key_file);
     table.require_absolute("key_file", access.key_file);
     table.read("cookie_name", access.cookie_name);
     if (!is_http_token(access.cookie_name))
-        table.fail("cookie_name", "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
+        table.report("cookie_name", "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
     table.read("session_lifetime", access.session_lifetime, 60, kMaxLifetime);
     table.read("token_lifetime", access.token_lifetime, 60, kMaxLifetime);
     table.read("remote_user_header", access.remote_user_header);
     if (!access.remote_user_header.empty() && !is_http_token(access.remote_user_header))
-        table.fail("remote_user_header",
-                   "must be a header name (letters, digits and !#$%&'*+-.^_`|~)");
+        table.report("remote_user_header",
+                     "must be a header name (letters, digits and !#$%&'*+-.^_`|~)");
     if (table.has("trusted_proxies")) {
         access.trusted_proxies = read_networks(table, "trusted_proxies");
     } else {
@@ -230,16 +251,17 @@ void read_users(const ConfigSection& table, AccessConfig& access) {
     const ConfigSection users = table.section("users");
     for (const ConfigSection& entry : users.sections()) {
         if (!is_user_name(entry.key()))
-            entry.fail("", "a user name is at most 256 printable bytes");
+            entry.report("", "a user name is at most 256 printable bytes");
         entry.only_keys({"password_hash", "groups"});
         AccessUser user;
         user.name = entry.key();
-        entry.read("password_hash", user.password_hash);
+        const bool hash_read = entry.read("password_hash", user.password_hash);
         // Behind a single sign-on proxy a user may be listed for their groups alone.
-        if (user.password_hash.empty() && access.remote_user_header.empty())
-            entry.fail("password_hash", "required (make one with `iiifd hash-password`)");
+        if (hash_read && user.password_hash.empty() && access.remote_user_header.empty())
+            entry.report("password_hash", "required (make one with `iiifd hash-password`)");
         if (!user.password_hash.empty() && !is_password_hash(user.password_hash))
-            entry.fail("password_hash", "not an argon2 hash (make one with `iiifd hash-password`)");
+            entry.report("password_hash",
+                         "not an argon2 hash (make one with `iiifd hash-password`)");
         user.groups = read_groups(entry, "groups");
         access.users.push_back(std::move(user));
     }
@@ -262,15 +284,15 @@ std::vector<std::string> read_groups(const ConfigSection& section, std::string_v
     std::vector<std::string> groups = section.strings(key);
     for (size_t i = 0; i < groups.size(); ++i)
         if (!is_group(groups[i]))
-            section.fail(std::string(key) + "[" + std::to_string(i) + "]",
-                         "not a group: \"" + groups[i] + "\" (letters, digits and -_.:@)");
+            section.report(std::string(key) + "[" + std::to_string(i) + "]",
+                           "not a group: \"" + groups[i] + "\" (letters, digits and -_.:@)");
     return groups;
 }
 
 void require_policy(const ConfigSection& section, std::string_view key, const AccessConfig& access,
                     const std::string& name) {
     if (!is_defined_policy(access, name))
-        section.fail(key, "\"" + name + "\" is not among [policies] (nor \"public\")");
+        section.report(key, "\"" + name + "\" is not among [policies] (nor \"public\")");
 }
 
 void require_watermark(const ConfigSection& section, std::string_view key,
@@ -278,7 +300,7 @@ void require_watermark(const ConfigSection& section, std::string_view key,
     if (name.empty() || name == iiif::kInstitutionMark) return;
     if (std::none_of(access.watermarks.begin(), access.watermarks.end(),
                      [&](const iiif::WatermarkSpec& mark) { return mark.name == name; }))
-        section.fail(key, "\"" + name + "\" is not among [watermarks] (nor \"institution\")");
+        section.report(key, "\"" + name + "\" is not among [watermarks] (nor \"institution\")");
 }
 
 }  // namespace iiifd

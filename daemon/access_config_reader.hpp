@@ -19,7 +19,8 @@ AccessConfig read_access_config(const ConfigSection& root, const std::string& st
                                 const std::vector<std::string>& own_origins);
 
 // [policies.NAME] (its name judged too); the watermark it names must be among access.watermarks
-// and goes to access.policy_watermarks.
+// and goes to access.policy_watermarks. Each reader reports every problem of its entry to the
+// section's list (config_section.hpp) and returns what it read all the same.
 iiif::AccessPolicy read_policy_entry(const ConfigSection& entry, AccessConfig& access);
 // [sets."spec"] (its spec judged too); the policy and watermark it names must be in `access`.
 SetDefinition read_set_entry(const ConfigSection& entry, const AccessConfig& access);
@@ -27,10 +28,10 @@ SetDefinition read_set_entry(const ConfigSection& entry, const AccessConfig& acc
 // The array `key` of group names.
 std::vector<std::string> read_groups(const ConfigSection& section, std::string_view key);
 
-// Fails unless `name` is a [policies.NAME] or "public".
+// Reports `key` unless `name` is a [policies.NAME] or "public".
 void require_policy(const ConfigSection& section, std::string_view key, const AccessConfig& access,
                     const std::string& name);
-// Fails unless `name` is empty, a [watermarks.NAME] or "institution".
+// Reports `key` unless `name` is empty, a [watermarks.NAME] or "institution".
 void require_watermark(const ConfigSection& section, std::string_view key,
                        const AccessConfig& access, const std::string& name);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "access_config_reader.hpp"
 #include "clock.hpp"
@@ -43,24 +44,27 @@ iiif::Json object_of(std::string_view text, int status, const std::string& what)
     return json;
 }
 
-// `fields` read as iiifd.toml's [`table`."key"] is, by `read`; its messages, with "request: "
-// taken off, become the IiifError `status`'s reason: "[policies.campus] networks: required for
-// a network policy".
+// `fields` read as iiifd.toml's [`table`."key"] is, by `read`; its first problem, with
+// "request: " taken off, becomes the IiifError `status`'s reason: "[policies.campus] networks:
+// required for a network policy".
 template <typename Read>
 auto read_as_config(std::string_view table, const std::string& key, json_t* fields, int status,
                     Read read) {
+    toml::table root;
     try {
         toml::table entries;
         entries.insert_or_assign(key, toml_table_of_json(fields));
-        toml::table root;
         root.insert_or_assign(table, std::move(entries));
-        const ConfigSection section("request", root);
-        return read(section.section(table).sections().front());
     } catch (const std::runtime_error& failure) {
-        std::string reason = failure.what();
-        if (reason.starts_with("request: ")) reason.erase(0, 9);
-        throw iiif::IiifError(status, reason);
+        throw iiif::IiifError(status, failure.what());
     }
+    std::vector<std::string> problems;
+    const ConfigSection section("request", root, problems);
+    auto entry = read(section.section(table).sections().front());
+    if (problems.empty()) return entry;
+    std::string reason = problems.front();
+    if (reason.starts_with("request: ")) reason.erase(0, 9);
+    throw iiif::IiifError(status, reason);
 }
 
 struct PolicyRead {

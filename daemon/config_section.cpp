@@ -8,12 +8,30 @@
 
 namespace iiifd {
 
-ConfigSection::ConfigSection(std::string file, const toml::table& root)
-    : ConfigSection(std::move(file), "", "", &root) {}
+namespace {
+
+std::string lines_of(const std::vector<std::string>& problems) {
+    std::string text;
+    for (const std::string& problem : problems) text += (text.empty() ? "" : "\n") + problem;
+    return text;
+}
+
+}  // namespace
+
+InvalidConfig::InvalidConfig(std::vector<std::string> problems_found)
+    : std::runtime_error(lines_of(problems_found)), problems(std::move(problems_found)) {}
+
+ConfigSection::ConfigSection(std::string file, const toml::table& root,
+                             std::vector<std::string>& problems)
+    : ConfigSection(std::move(file), "", "", &root, &problems) {}
 
 ConfigSection::ConfigSection(std::string file, std::string name, std::string key,
-                             const toml::node* node)
-    : file_(std::move(file)), name_(std::move(name)), key_(std::move(key)), node_(node) {}
+                             const toml::node* node, std::vector<std::string>* problems)
+    : file_(std::move(file)),
+      name_(std::move(name)),
+      key_(std::move(key)),
+      node_(node),
+      problems_(problems) {}
 
 const toml::table* ConfigSection::table() const {
     return node_ != nullptr ? node_->as_table() : nullptr;
@@ -28,51 +46,59 @@ bool ConfigSection::has(std::string_view key) const {
     return get(key) != nullptr;
 }
 
-void ConfigSection::fail(std::string_view key, std::string_view why) const {
+void ConfigSection::report(std::string_view key, std::string_view why) const {
     std::string message = file_ + ": [" + name_ + "]";
     if (!key.empty()) message += " " + std::string(key);
-    throw std::runtime_error(message + ": " + std::string(why));
+    problems_->push_back(message + ": " + std::string(why));
 }
 
 ConfigSection ConfigSection::section(std::string_view key) const {
     std::string name = name_.empty() ? std::string(key) : name_ + "." + std::string(key);
-    return ConfigSection(file_, std::move(name), std::string(key), get(key));
+    return ConfigSection(file_, std::move(name), std::string(key), get(key), problems_);
 }
 
 std::vector<ConfigSection> ConfigSection::sections() const {
-    expect_table();
     std::vector<ConfigSection> sections;
     const toml::table* table = this->table();
-    if (table == nullptr) return sections;
+    if (!expect_table() || table == nullptr) return sections;
     for (const auto& [key, node] : *table) sections.push_back(section(key.str()));
     return sections;
 }
 
-void ConfigSection::expect_table() const {
-    if (node_ != nullptr && !node_->is_table()) fail("", "must be a table");
+bool ConfigSection::expect_table() const {
+    if (node_ == nullptr || node_->is_table()) return true;
+    report("", "must be a table");
+    return false;
 }
 
-void ConfigSection::only_keys(std::initializer_list<std::string_view> known) const {
-    expect_table();
+bool ConfigSection::only_keys(std::initializer_list<std::string_view> known) const {
+    if (!expect_table()) return false;
     const toml::table* table = this->table();
-    if (table == nullptr) return;
+    if (table == nullptr) return true;
     for (const auto& [key, node] : *table) {
         if (std::find(known.begin(), known.end(), key.str()) == known.end())
-            fail(key.str(), "unknown key");
+            report(key.str(), "unknown key");
     }
+    return true;
 }
 
 std::optional<std::string> ConfigSection::string(std::string_view key) const {
     const toml::node* node = get(key);
     if (node == nullptr) return std::nullopt;
-    if (!node->is_string()) fail(key, "must be a string");
+    if (!node->is_string()) {
+        report(key, "must be a string");
+        return std::nullopt;
+    }
     return node->as_string()->get();
 }
 
 std::optional<std::int64_t> ConfigSection::integer(std::string_view key) const {
     const toml::node* node = get(key);
     if (node == nullptr) return std::nullopt;
-    if (!node->is_integer()) fail(key, "must be an integer");
+    if (!node->is_integer()) {
+        report(key, "must be an integer");
+        return std::nullopt;
+    }
     return node->as_integer()->get();
 }
 
@@ -80,7 +106,10 @@ std::optional<double> ConfigSection::number(std::string_view key) const {
     const toml::node* node = get(key);
     if (node == nullptr) return std::nullopt;
     if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
-    if (!node->is_floating_point()) fail(key, "must be a number");
+    if (!node->is_floating_point()) {
+        report(key, "must be a number");
+        return std::nullopt;
+    }
     return node->as_floating_point()->get();
 }
 
@@ -88,11 +117,14 @@ std::vector<std::string> ConfigSection::strings(std::string_view key) const {
     std::vector<std::string> values;
     const toml::node* node = get(key);
     if (node == nullptr) return values;
-    if (!node->is_array()) fail(key, "must be an array of strings");
-    for (const toml::node& element : *node->as_array()) {
-        if (!element.is_string()) fail(key, "must be an array of strings");
-        values.push_back(element.as_string()->get());
+    const toml::array* array = node->as_array();
+    if (array == nullptr ||
+        !std::all_of(array->begin(), array->end(),
+                     [](const toml::node& element) { return element.is_string(); })) {
+        report(key, "must be an array of strings");
+        return values;
     }
+    for (const toml::node& element : *array) values.push_back(element.as_string()->get());
     return values;
 }
 
@@ -103,56 +135,82 @@ std::vector<std::string> ConfigSection::one_or_more_strings(std::string_view key
 }
 
 std::vector<std::pair<std::string, std::string>> ConfigSection::string_pairs() const {
-    expect_table();
     std::vector<std::pair<std::string, std::string>> pairs;
     const toml::table* table = this->table();
-    if (table == nullptr) return pairs;
+    if (!expect_table() || table == nullptr) return pairs;
     for (const auto& [key, value] : *table) {
-        if (!value.is_string()) fail(key.str(), "must be a string");
+        if (!value.is_string()) {
+            report(key.str(), "must be a string");
+            continue;
+        }
         pairs.emplace_back(std::string(key.str()), value.as_string()->get());
     }
     return pairs;
 }
 
-void ConfigSection::read(std::string_view key, std::string& into) const {
+bool ConfigSection::read(std::string_view key, std::string& into) const {
+    const size_t before = reported();
     if (std::optional<std::string> value = string(key)) into = *value;
+    return reported() == before;
 }
 
-void ConfigSection::read(std::string_view key, bool& into) const {
+bool ConfigSection::read(std::string_view key, bool& into) const {
     const toml::node* node = get(key);
-    if (node == nullptr) return;
-    if (!node->is_boolean()) fail(key, "must be true or false");
+    if (node == nullptr) return true;
+    if (!node->is_boolean()) {
+        report(key, "must be true or false");
+        return false;
+    }
     into = node->as_boolean()->get();
+    return true;
 }
 
 std::optional<std::int64_t> ConfigSection::checked_integer(std::string_view key, std::int64_t low,
                                                            std::int64_t high) const {
     std::optional<std::int64_t> value = integer(key);
-    if (value && (*value < low || *value > high))
-        fail(key, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+    if (value && (*value < low || *value > high)) {
+        report(key, "must be between " + std::to_string(low) + " and " + std::to_string(high));
+        return std::nullopt;
+    }
     return value;
 }
 
-void ConfigSection::read_fraction(std::string_view key, double& into) const {
+bool ConfigSection::read_fraction(std::string_view key, double& into) const {
+    const size_t before = reported();
     std::optional<double> value = number(key);
-    if (!value) return;
-    if (!(*value > 0.0 && *value <= 1.0)) fail(key, "must be above 0 and at most 1");
+    if (!value) return reported() == before;
+    if (!(*value > 0.0 && *value <= 1.0)) {
+        report(key, "must be above 0 and at most 1");
+        return false;
+    }
     into = *value;
+    return true;
 }
 
-void ConfigSection::read_required(std::string_view key, std::string& into) const {
-    read(key, into);
-    if (into.empty()) fail(key, "required");
+bool ConfigSection::read_required(std::string_view key, std::string& into) const {
+    if (!read(key, into)) return false;
+    if (!into.empty()) return true;
+    // The keys of a section that is no table (only_keys said so) are not missing too.
+    if (present() && table() == nullptr) return false;
+    report(key, "required");
+    return false;
 }
 
-void ConfigSection::read_nonempty(std::string_view key, std::string& into) const {
-    read(key, into);
-    if (into.empty()) fail(key, "must not be empty");
+bool ConfigSection::read_nonempty(std::string_view key, std::string& into) const {
+    if (!read(key, into)) return false;
+    if (!into.empty()) return true;
+    report(key, "must not be empty");
+    return false;
 }
 
 void ConfigSection::require_absolute(std::string_view key, const std::string& path) const {
-    if (path.empty()) fail(key, "required");
-    if (path.front() != '/') fail(key, "must be an absolute path");
+    const toml::node* node = get(key);
+    if (node != nullptr && !node->is_string()) return;
+    if (path.empty()) {
+        report(key, "required");
+    } else if (node != nullptr && path.front() != '/') {
+        report(key, "must be an absolute path");
+    }
 }
 
 namespace {

@@ -59,17 +59,18 @@ bool is_email(std::string_view text) {
     return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
 }
 
+// A file that cannot be parsed is one problem: the parser stops at it.
 toml::table parse_file(const std::string& path, const std::string& file_name) {
     std::error_code error_code;
     if (!std::filesystem::is_regular_file(path, error_code))
-        throw std::runtime_error(path + ": no such configuration file");
+        throw InvalidConfig({path + ": no such configuration file"});
     try {
         return toml::parse_file(path);
     } catch (const toml::parse_error& error) {
         const toml::source_position& at = error.source().begin;
         std::string where = file_name;
         if (at.line > 0) where += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-        throw std::runtime_error(where + ": " + std::string(error.description()));
+        throw InvalidConfig({where + ": " + std::string(error.description())});
     }
 }
 
@@ -80,12 +81,12 @@ void check_section_names(const ConfigSection& root) {
     for (const ConfigSection& section : root.sections()) {
         if (std::find(std::begin(kSections), std::end(kSections), section.key()) ==
             std::end(kSections))
-            section.fail("", "unknown section");
+            section.report("", "unknown section");
     }
 }
 
 void read_storage(const ConfigSection& storage, DaemonConfig& config) {
-    storage.only_keys({"root", "catalog", "staging"});
+    if (!storage.only_keys({"root", "catalog", "staging"})) return;
     storage.read("root", config.storage_root);
     storage.require_absolute("root", config.storage_root);
     config.storage_root = without_trailing_slash(config.storage_root);
@@ -116,18 +117,22 @@ iiif::CheckProfile read_check_profile(const ConfigSection& ark) {
     ark.read("check_profile", profile);
     if (profile == "inist") return iiif::CheckProfile::inist;
     if (profile == "noid") return iiif::CheckProfile::noid;
-    ark.fail("check_profile", "must be \"inist\" or \"noid\"");
+    ark.report("check_profile", "must be \"inist\" or \"noid\"");
+    return iiif::CheckProfile::inist;
 }
 
-// [ark.shoulders.XXX]: at least one.
+// [ark.shoulders.XXX]: at least one. An entry with problems is kept all the same, so that
+// default_shoulder naming it is not reported too.
 std::vector<Shoulder> read_shoulders(const ConfigSection& ark) {
     const ConfigSection shoulders = ark.section("shoulders");
+    const size_t before = ark.reported();
     const std::vector<ConfigSection> entries = shoulders.sections();
-    if (entries.empty()) ark.fail("shoulders", "at least one shoulder must be registered");
+    if (entries.empty() && ark.reported() == before)
+        ark.report("shoulders", "at least one shoulder must be registered");
     std::vector<Shoulder> registered;
     for (const ConfigSection& entry : entries) {
         if (entry.key().size() != 3 || !is_alnum(entry.key()))
-            entry.fail("", "a shoulder must be 3 letters or digits");
+            entry.report("", "a shoulder must be 3 letters or digits");
         entry.only_keys({"name", "subject", "description", "service"});
         Shoulder shoulder;
         shoulder.shoulder = entry.key();
@@ -140,33 +145,39 @@ std::vector<Shoulder> read_shoulders(const ConfigSection& ark) {
     return registered;
 }
 
-// After the shoulders: the only one needs not be named.
+// After the shoulders (none: reported already): the only one needs not be named.
 void read_default_shoulder(const ConfigSection& ark, DaemonConfig& config) {
-    ark.read("default_shoulder", config.default_shoulder);
+    if (!ark.read("default_shoulder", config.default_shoulder) || config.shoulders.empty()) return;
     if (config.default_shoulder.empty()) {
-        if (config.shoulders.size() != 1)
-            ark.fail("default_shoulder", "required when several shoulders are registered");
+        if (config.shoulders.size() != 1) {
+            ark.report("default_shoulder", "required when several shoulders are registered");
+            return;
+        }
         config.default_shoulder = config.shoulders.front().shoulder;
     }
     if (std::none_of(config.shoulders.begin(), config.shoulders.end(),
                      [&](const Shoulder& s) { return s.shoulder == config.default_shoulder; }))
-        ark.fail("default_shoulder",
-                 "\"" + config.default_shoulder + "\" is not among [ark.shoulders]");
+        ark.report("default_shoulder",
+                   "\"" + config.default_shoulder + "\" is not among [ark.shoulders]");
 }
 
 void read_ark(const ConfigSection& ark, DaemonConfig& config) {
-    if (!ark.present()) ark.fail("", "required (naan, shoulders)");
-    ark.only_keys(
-        {"naan", "check_profile", "default_shoulder", "shoulders", "policy", "global_resolver"});
+    if (!ark.present()) {
+        ark.report("", "required (naan, shoulders)");
+        return;
+    }
+    if (!ark.only_keys({"naan", "check_profile", "default_shoulder", "shoulders", "policy",
+                        "global_resolver"}))
+        return;
     ark.read_nonempty("policy", config.ark_policy);
     ark.read("global_resolver", config.global_resolver);
     if (!config.global_resolver.empty()) {
         if (!is_http_url(config.global_resolver))
-            ark.fail("global_resolver", "must start with http:// or https://");
+            ark.report("global_resolver", "must start with http:// or https://");
         if (!config.global_resolver.ends_with('/')) config.global_resolver += '/';
     }
-    ark.read("naan", config.naan);
-    if (!is_alnum(config.naan)) ark.fail("naan", "must be 5 digits or betanumeric");
+    if (ark.read("naan", config.naan) && !is_alnum(config.naan))
+        ark.report("naan", "must be 5 digits or betanumeric");
     config.check_profile = read_check_profile(ark);
     config.shoulders = read_shoulders(ark);
     read_default_shoulder(ark, config);
@@ -175,22 +186,21 @@ void read_ark(const ConfigSection& ark, DaemonConfig& config) {
 void read_public(const ConfigSection& public_, DaemonConfig& config) {
     public_.only_keys({"base_url", "institution", "institution_id", "institution_homepage",
                        "landing_page", "oai_repository_identifier"});
-    public_.read("base_url", config.public_base_url);
-    if (!is_http_url(config.public_base_url))
-        public_.fail("base_url", "must start with http:// or https://");
+    if (public_.read("base_url", config.public_base_url) && !is_http_url(config.public_base_url))
+        public_.report("base_url", "must start with http:// or https://");
     while (config.public_base_url.ends_with('/')) config.public_base_url.pop_back();
     public_.read("institution", config.institution);
     public_.read("institution_id", config.institution_id);
     if (!is_institution_id(config.institution_id))
-        public_.fail("institution_id",
-                     "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
+        public_.report("institution_id",
+                       "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
     public_.read("institution_homepage", config.institution_homepage);
     if (!config.institution_homepage.empty() && !is_http_url(config.institution_homepage))
-        public_.fail("institution_homepage", "must start with http:// or https://");
+        public_.report("institution_homepage", "must start with http:// or https://");
     public_.read("landing_page", config.landing_page);
     if (!config.landing_page.starts_with('/') && !is_http_url(config.landing_page))
-        public_.fail("landing_page",
-                     "must be a path starting with / or an http:// or https:// URL");
+        public_.report("landing_page",
+                       "must be a path starting with / or an http:// or https:// URL");
     public_.read("oai_repository_identifier", config.oai_repository_identifier);
 }
 
@@ -219,28 +229,36 @@ bool is_loopback_host(const std::string& host) {
 }
 
 void read_http(const ConfigSection& http, DaemonConfig& config) {
-    if (!http.present()) http.fail("", "required (api_keys)");
-    http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout", "body_timeout",
-                    "idle_timeout", "max_connections", "listen_beyond_loopback"});
-    http.read_nonempty("host", config.listen_host);
-    http.read("listen_beyond_loopback", config.listen_beyond_loopback);
-    if (!config.listen_beyond_loopback && !is_loopback_host(config.listen_host))
-        http.fail("host",
-                  "\"" + config.listen_host +
-                      "\" is no loopback address: iiifd's API (its /auth/, its health and "
-                      "metrics) is meant to be reached through nginx on this machine; set "
-                      "listen_beyond_loopback = true to listen there all the same");
+    if (!http.present()) {
+        http.report("", "required (api_keys)");
+        return;
+    }
+    if (!http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout",
+                         "body_timeout", "idle_timeout", "max_connections",
+                         "listen_beyond_loopback"}))
+        return;
+    const bool host_read = http.read_nonempty("host", config.listen_host);
+    const bool beyond_read = http.read("listen_beyond_loopback", config.listen_beyond_loopback);
+    if (host_read && beyond_read && !config.listen_beyond_loopback &&
+        !is_loopback_host(config.listen_host))
+        http.report("host",
+                    "\"" + config.listen_host +
+                        "\" is no loopback address: iiifd's API (its /auth/, its health and "
+                        "metrics) is meant to be reached through nginx on this machine; set "
+                        "listen_beyond_loopback = true to listen there all the same");
     http.read("port", config.listen_port, 1, kMaxPort);
     http.read("header_timeout", config.http_header_timeout, 1, 3600);
     http.read("body_timeout", config.http_body_timeout, 1, 3600);
     http.read("idle_timeout", config.http_idle_timeout, 1, 3600);
     http.read("max_connections", config.http_max_connections, 16, 65536);
+    const size_t before = http.reported();
     config.api_keys = http.strings("api_keys");
-    if (config.api_keys.empty()) http.fail("api_keys", "at least one key is required");
+    if (config.api_keys.empty() && http.reported() == before)
+        http.report("api_keys", "at least one key is required");
     for (size_t i = 0; i < config.api_keys.size(); ++i) {
         if (config.api_keys[i].size() < kMinApiKeyLength)
-            http.fail("api_keys", "key " + std::to_string(i + 1) + " is shorter than " +
-                                      std::to_string(kMinApiKeyLength) + " characters");
+            http.report("api_keys", "key " + std::to_string(i + 1) + " is shorter than " +
+                                        std::to_string(kMinApiKeyLength) + " characters");
     }
     if (http.has("deposit_groups")) config.deposit_groups = read_groups(http, "deposit_groups");
 }
@@ -255,8 +273,8 @@ void read_hot_folder(const ConfigSection& ingest, DaemonConfig& config) {
     ingest.read("hot_folder_settle_seconds", config.hot_folder_settle_seconds, 1, 86400);
     ingest.read("hot_folder_institution", config.hot_folder_institution);
     if (!config.hot_folder_institution.empty() && !is_institution_id(config.hot_folder_institution))
-        ingest.fail("hot_folder_institution",
-                    "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
+        ingest.report("hot_folder_institution",
+                      "must be a-z, 0-9 and '-', at most 32, a letter or digit first");
 }
 
 void read_ingest(const ConfigSection& ingest, DaemonConfig& config) {
@@ -266,11 +284,11 @@ void read_ingest(const ConfigSection& ingest, DaemonConfig& config) {
     ingest.read("workers", config.workers, 1, 64);
     ingest.read("master_format", config.master_format);
     if (config.master_format != "tiff" && config.master_format != "jp2")
-        ingest.fail("master_format", "must be \"tiff\" or \"jp2\"");
+        ingest.report("master_format", "must be \"tiff\" or \"jp2\"");
     ingest.read("jpeg_quality", config.master_jpeg_quality, 1, 100);
     ingest.read("tile_size", config.master_tile_size, 16, 4096);
     if (config.master_tile_size % 16 != 0)
-        ingest.fail("tile_size", "must be a multiple of 16 (TIFF tiles)");
+        ingest.report("tile_size", "must be a multiple of 16 (TIFF tiles)");
     ingest.read("max_file_bytes", config.max_file_bytes, 1, kMaxInt64);
     ingest.read("max_pixels", config.max_pixels, 1, kMaxInt64);
     ingest.read("max_files_per_object", config.max_files_per_object, 1, kMaxInt);
@@ -287,7 +305,7 @@ std::vector<std::string> read_admin_emails(const ConfigSection& oai, const Daemo
                                       : std::string("localhost.localdomain"))};
     }
     for (const std::string& email : emails)
-        if (!is_email(email)) oai.fail("admin_email", "\"" + email + "\" is no e-mail address");
+        if (!is_email(email)) oai.report("admin_email", "\"" + email + "\" is no e-mail address");
     return emails;
 }
 
@@ -316,8 +334,9 @@ void read_sets(const ConfigSection& sets, DaemonConfig& config) {
 
 void read_partners(const ConfigSection& partners, DaemonConfig& config) {
     for (const ConfigSection& entry : partners.sections()) {
+        const size_t before = entry.reported();
         if (!is_partner_id(entry.key()))
-            entry.fail("", "not a partner id (1 to 64 of a-z, 0-9 and -)");
+            entry.report("", "not a partner id (1 to 64 of a-z, 0-9 and -)");
         entry.only_keys({"name", "institution", "homepage", "base_url", "sets", "extra_prefix",
                          "license", "shoulder", "owner", "schedule_hours", "images", "delay_ms",
                          "rules"});
@@ -339,15 +358,18 @@ void read_partners(const ConfigSection& partners, DaemonConfig& config) {
         if (images == "metadata") {
             partner.images = PartnerImages::metadata;
         } else if (images != "fetch") {
-            entry.fail("images", "\"fetch\" or \"metadata\"");
+            entry.report("images", "\"fetch\" or \"metadata\"");
         }
         // [partners."id".rules.ELEMENT]: "value as the partner writes it" = "value here".
         for (const ConfigSection& element : entry.section("rules").sections())
             for (auto& [from, to] : element.string_pairs())
                 partner.rules.push_back({element.key(), std::move(from), std::move(to)});
-        if (std::optional<std::string> problem = complete_partner(partner, config)) {
-            const size_t colon = problem->find(": ");
-            entry.fail(problem->substr(0, colon), problem->substr(colon + 2));
+        // The partner's rules as the API judges them, on an entry that read well.
+        if (entry.reported() == before) {
+            if (std::optional<std::string> problem = complete_partner(partner, config)) {
+                const size_t colon = problem->find(": ");
+                entry.report(problem->substr(0, colon), problem->substr(colon + 2));
+            }
         }
         config.partners.push_back(std::move(partner));
     }
@@ -373,7 +395,8 @@ void read_cache(const ConfigSection& cache, DaemonConfig& config) {
 DaemonConfig load_daemon_config(const std::string& path) {
     const std::string file_name = std::filesystem::path(path).filename().string();
     const toml::table document = parse_file(path, file_name);
-    const ConfigSection root(file_name.empty() ? path : file_name, document);
+    std::vector<std::string> problems;
+    const ConfigSection root(file_name.empty() ? path : file_name, document, problems);
     check_section_names(root);
 
     DaemonConfig config;
@@ -389,6 +412,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     read_partners(root.section("partners"), config);
     read_harvest(root.section("harvest"), config);
     read_cache(root.section("cache"), config);
+    if (!problems.empty()) throw InvalidConfig(std::move(problems));
     return config;
 }
 

@@ -1,5 +1,6 @@
 // iiifd's configuration: read once from TOML (conf/iiifd.toml documents every key), validated
-// with messages that name the key, then passed by reference. No globals.
+// with messages that name the key (every problem of the file at once), then passed by
+// reference. No globals.
 #pragma once
 
 #include <cstdint>
@@ -151,7 +152,9 @@ struct DaemonConfig {
     std::string tile_cache_dir;  // nginx's iiif_cache_path; empty: takedowns purge no cache
 };
 
-// Throws std::runtime_error("iiifd.toml: [section] key: what is wrong") on any problem.
+// Throws InvalidConfig (config_section.hpp) listing every problem the file has, each
+// "iiifd.toml: [section] key: what is wrong"; a file TOML cannot parse is one problem,
+// "iiifd.toml:LINE:COLUMN: what the parser says".
 DaemonConfig load_daemon_config(const std::string& path);
 
 // The addresses and ARK descriptions manifests and the module's resolver are made with.

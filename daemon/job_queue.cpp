@@ -135,6 +135,30 @@ redisContext* Redis::connection() {
     return context_;
 }
 
+std::optional<std::string> redis_ping_problem(const std::string& host, int port,
+                                              std::chrono::milliseconds timeout) {
+    const auto micro = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    const timeval limit{static_cast<time_t>(micro / 1000000),
+                        static_cast<suseconds_t>(micro % 1000000)};
+    redisContext* context = redisConnectWithTimeout(host.c_str(), port, limit);
+    if (context == nullptr) return "cannot allocate a connection";
+    std::optional<std::string> problem;
+    if (context->err != 0) {
+        problem = context->errstr;
+    } else {
+        redisSetTimeout(context, limit);
+        auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
+        if (reply == nullptr) {
+            problem = context->errstr;
+        } else {
+            if (reply->type == REDIS_REPLY_ERROR) problem.emplace(reply->str, reply->len);
+            freeReplyObject(reply);
+        }
+    }
+    redisFree(context);
+    return problem;
+}
+
 RedisReply Redis::command(const std::vector<std::string>& arguments) {
     std::vector<const char*> argv;
     std::vector<size_t> lengths;

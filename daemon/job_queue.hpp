@@ -71,6 +71,11 @@ class Redis {
     redisContext* context_ = nullptr;
 };
 
+// Whether Redis at host:port answers PING within `timeout`, the connection's included: nullopt,
+// or why not (hiredis's reason, such as "Connection refused", or the error reply).
+std::optional<std::string> redis_ping_problem(const std::string& host, int port,
+                                              std::chrono::milliseconds timeout);
+
 // Connections for threads that come and go (the HTTP server's): a thread holds one for the
 // length of a request.
 class RedisPool {

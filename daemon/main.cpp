@@ -2,7 +2,14 @@
 //
 //   iiifd [-c FILE]                       serve: HTTP API, ingest workers, hot folder, the
 //                                         partners' harvests (harvest_scheduler.hpp)
-//   iiifd --check-config -c FILE          "ok", or the first error naming its key (exit 1)
+//   iiifd --check-config -c FILE          "ok", or every problem of the file, one a line, each
+//                                         naming its section and key (exit 1); a file TOML
+//                                         cannot parse is one problem, with its line and column
+//   iiifd --check-environment -c FILE     the same, then (once the file reads well) whether
+//                                         this machine lets iiifd run as configured: its
+//                                         directories, key files, watermarks, Redis; "ok", or
+//                                         every failure, one a line (exit 1); nothing made
+//                                         (environment_check.hpp)
 //   iiifd ingest -c FILE PATH... [--title T] [--set S]...
 //                                         queue files (or a directory's files) as one object
 //   iiifd rebuild -c FILE                 rebuild the catalog from the storage root
@@ -40,6 +47,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "environment_check.hpp"
 #include "harvest_objects.hpp"
 #include "harvest_run.hpp"
 #include "harvest_scheduler.hpp"
@@ -401,9 +409,17 @@ int main(int argc, char** argv) {
     app.fallthrough();
     std::string config_path = "/etc/iiif/iiifd.toml";
     bool check_config = false;
+    bool check_environment_too = false;
     std::string log_level = "info";
     app.add_option("-c,--config", config_path, "configuration file (TOML)");
-    app.add_flag("--check-config", check_config, "check the configuration, print ok or the error");
+    app.add_flag("--check-config", check_config,
+                 "check the configuration: print ok, or every problem (one a line, naming its "
+                 "section and key) and exit 1");
+    app.add_flag("--check-environment", check_environment_too,
+                 "implies --check-config, then checks this machine as this user, changing "
+                 "nothing: directories (storage root, staging, hot folder, catalog, tile cache) "
+                 "writable, key files readable but not by others, watermark images readable, "
+                 "Redis answers PING within 2 s; print ok, or every failure and exit 1");
     app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
@@ -499,7 +515,12 @@ int main(int argc, char** argv) {
         std::cerr << error.what() << "\n";
         return 1;
     }
-    if (check_config) {
+    if (check_environment_too) {
+        const std::vector<std::string> failures = check_environment(config);
+        for (const std::string& failure : failures) std::cerr << failure << "\n";
+        if (!failures.empty()) return 1;
+    }
+    if (check_config || check_environment_too) {
         std::cout << "ok\n";
         return 0;
     }

@@ -6,6 +6,7 @@
 
 #include "access_config.hpp"
 #include "api_harness.hpp"
+#include "config_section.hpp"
 #include "daemon_config.hpp"
 #include "signing.hpp"
 #include "test_images.hpp"
@@ -65,6 +66,16 @@ std::string error_of(const std::string& text) {
         return error.what();
     }
     return "no error";
+}
+
+// Every problem load_daemon_config reports.
+std::vector<std::string> problems_of(const std::string& text) {
+    try {
+        load(text);
+    } catch (const InvalidConfig& invalid) {
+        return invalid.problems;
+    }
+    return {};
 }
 
 }  // namespace
@@ -222,6 +233,60 @@ TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 
         daemon_harness::run({IIIFD_PATH, "--check-config", "-c", path});
     CHECK(bad.exit_code == 1);
     CHECK(bad.output == "iiifd.toml: [ingest] workers: must be between 1 and 64\n");
+}
+
+TEST_CASE("config: every problem of the file is reported at once, in the file's order",
+          "[config]") {
+    std::string text = with(R"(root = "/var/lib/iiif")", "") + "[cdn]\nsize = 1\n";
+    text.replace(text.find("workers = 3"), 11, "workers = 100");
+    const std::vector<std::string> expected = {
+        "iiifd.toml: [cdn]: unknown section",
+        "iiifd.toml: [storage] root: required",
+        "iiifd.toml: [ingest] workers: must be between 1 and 64",
+    };
+    CHECK(problems_of(text) == expected);
+    CHECK(error_of(text) == expected[0] + "\n" + expected[1] + "\n" + expected[2]);
+
+    std::string path = (test_images::scratch_dir() / "check-all" / "iiifd.toml").string();
+    daemon_harness::write_file(path, text);
+    const daemon_harness::CommandResult check =
+        daemon_harness::run({IIIFD_PATH, "--check-config", "-c", path});
+    CHECK(check.exit_code == 1);
+    CHECK(check.output == expected[0] + "\n" + expected[1] + "\n" + expected[2] + "\n");
+    // Serving refuses to start with the same lines.
+    const daemon_harness::CommandResult serve = daemon_harness::run({IIIFD_PATH, "-c", path});
+    CHECK(serve.exit_code == 1);
+    CHECK(serve.output == check.output);
+}
+
+TEST_CASE("config: a problem is reported once, not again by what depends on it", "[config]") {
+    // A key of the wrong type is not also missing.
+    CHECK(problems_of(with(R"(root = "/var/lib/iiif")", "root = 5")) ==
+          std::vector<std::string>{"iiifd.toml: [storage] root: must be a string"});
+    // Defaults made of a relative root (catalog, staging, keys) are the root's problem.
+    CHECK(problems_of(with(R"(root = "/var/lib/iiif")", R"(root = "var/lib/iiif")")) ==
+          std::vector<std::string>{"iiifd.toml: [storage] root: must be an absolute path"});
+    // No shoulder: the default shoulder, which names one, is not reported too.
+    std::string no_shoulders = kValid;
+    const size_t shoulders = no_shoulders.find("[ark.shoulders.39D]");
+    no_shoulders.erase(shoulders, no_shoulders.find("[public]") - shoulders);
+    CHECK(problems_of(no_shoulders) ==
+          std::vector<std::string>{
+              "iiifd.toml: [ark] shoulders: at least one shoulder must be registered"});
+    // A policy whose kind is wrong is still a policy that the default and sets may name.
+    CHECK(problems_of(kValid + "[access]\ndefault_policy = \"campus\"\n[policies.campus]\n"
+                               "kind = \"campus\"\nnetworks = [\"10.0.0.0/8\"]\n"
+                               "[sets.\"maps\"]\nname = \"Maps\"\npolicy = \"campus\"\n") ==
+          std::vector<std::string>{"iiifd.toml: [policies.campus] kind: \"campus\" is not public, "
+                                   "network, token or restricted"});
+    // A watermark's own problems, not the renderer's rewording of them.
+    CHECK(problems_of(kValid + "[watermarks.bnf]\ncolor = \"white\"\n") ==
+          std::vector<std::string>{
+              "iiifd.toml: [watermarks.bnf]: give an image or a text (one of them)",
+              "iiifd.toml: [watermarks.bnf] color: must be #rrggbb"});
+    // A section that is no table is one problem, not one per required key.
+    CHECK(problems_of("http = 8081\n" + with("[http]\napi_keys = [\"0123456789abcdef\"]\n", "")) ==
+          std::vector<std::string>{"iiifd.toml: [http]: must be a table"});
 }
 
 namespace {

@@ -229,10 +229,9 @@ bool is_loopback_host(const std::string& host) {
 }
 
 void read_http(const ConfigSection& http, DaemonConfig& config) {
-    if (!http.present()) {
-        http.report("", "required (api_keys)");
-        return;
-    }
+    // Every key has a default: API keys are only a bootstrap (the directory holds the keys; the
+    // first administrator of a platform whose file names none is made with `iiifd account`).
+    if (!http.present()) return;
     if (!http.only_keys({"host", "port", "api_keys", "deposit_groups", "header_timeout",
                          "body_timeout", "idle_timeout", "max_connections",
                          "listen_beyond_loopback"}))
@@ -251,10 +250,7 @@ void read_http(const ConfigSection& http, DaemonConfig& config) {
     http.read("body_timeout", config.http_body_timeout, 1, 3600);
     http.read("idle_timeout", config.http_idle_timeout, 1, 3600);
     http.read("max_connections", config.http_max_connections, 16, 65536);
-    const size_t before = http.reported();
     config.api_keys = http.strings("api_keys");
-    if (config.api_keys.empty() && http.reported() == before)
-        http.report("api_keys", "at least one key is required");
     for (size_t i = 0; i < config.api_keys.size(); ++i) {
         if (config.api_keys[i].size() < kMinApiKeyLength)
             http.report("api_keys", "key " + std::to_string(i + 1) + " is shorter than " +

@@ -407,7 +407,7 @@ int harvest(const DaemonConfig& config, const std::string& partner_id, bool full
 int main(int argc, char** argv) {
     CLI::App app{"iiifd: the IIIF platform's deposit API, ingest workers and catalog writer"};
     app.fallthrough();
-    std::string config_path = "/etc/iiif/iiifd.toml";
+    std::string config_path = "/etc/iiifd/iiifd.toml";
     bool check_config = false;
     bool check_environment_too = false;
     std::string log_level = "info";

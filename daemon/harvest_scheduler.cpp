@@ -15,8 +15,8 @@
 namespace iiifd {
 
 HarvestScheduler::HarvestScheduler(const DaemonConfig& config, const PartnerRegistry& partners,
-                                   ObjectChanges& changes)
-    : config_(config), partners_(partners), changes_(changes), store_(config) {}
+                                   ObjectChanges& changes, Metrics& metrics)
+    : config_(config), partners_(partners), changes_(changes), metrics_(metrics), store_(config) {}
 
 HarvestScheduler::~HarvestScheduler() {
     stop();
@@ -101,11 +101,14 @@ void HarvestScheduler::harvest(const Queued& job, std::stop_token stop) {
         HarvestObjects objects(changes_, *partner, stop);
         HarvestPolicy policy;
         policy.stop = stop;
-        run_harvest(*partner, job.full, store_, &objects, policy);
+        metrics_.harvest_ran(job.partner,
+                             run_harvest(*partner, job.full, store_, &objects, policy).status);
     } catch (const iiif::IiifError& refused) {
+        // The partner's lock held by `iiifd harvest`: that run is its own.
         spdlog::warn("harvest of {}: {}", job.partner, refused.reason);
     } catch (const std::exception& failure) {
         spdlog::error("harvest of {}: {}", job.partner, failure.what());
+        metrics_.harvest_ran(job.partner, "failed");
     }
 }
 

@@ -30,6 +30,7 @@
 
 #include "daemon_config.hpp"
 #include "harvest_run.hpp"
+#include "metrics.hpp"
 #include "object_changes.hpp"
 #include "partners.hpp"
 
@@ -38,9 +39,10 @@ namespace iiifd {
 class HarvestScheduler {
   public:
     // Harvested records become objects through `changes`, the one the API changes objects
-    // through (its lock keeps a harvest's change and a PATCH of one object apart).
+    // through (its lock keeps a harvest's change and a PATCH of one object apart); each run's
+    // outcome is counted in `metrics`.
     HarvestScheduler(const DaemonConfig& config, const PartnerRegistry& partners,
-                     ObjectChanges& changes);
+                     ObjectChanges& changes, Metrics& metrics);
     ~HarvestScheduler();
     HarvestScheduler(const HarvestScheduler&) = delete;
     HarvestScheduler& operator=(const HarvestScheduler&) = delete;
@@ -72,6 +74,7 @@ class HarvestScheduler {
     const DaemonConfig& config_;
     const PartnerRegistry& partners_;
     ObjectChanges& changes_;
+    Metrics& metrics_;
     const HarvestStore store_;
     std::map<std::string, std::int64_t> started_;  // by this thread, for due_partners()
 

@@ -151,15 +151,17 @@ struct HttpApi::Impl {
     DirectoryRoutes directory_routes;
     AccessRoutes access_routes;
     HealthRoutes health;
+    MetricsRoutes metrics_routes;
     ImportRoutes imports;
     PublicRoutes public_routes;
     HttpServer server;
 
     Impl(const DaemonConfig& c, iiif::CatalogWriter& catalog, RedisPool& redis,
          const Deposits& accepting, PartnerRegistry& registry, ObjectChanges& changes,
-         HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access)
+         HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access,
+         Metrics& metrics)
         : config(c),
-          oai(c, catalog),
+          oai(c, catalog, metrics),
           auth(c, directory),
           api_auth(directory, auth),
           deposits(c, catalog, redis, accepting, api_auth, changes, directory),
@@ -167,6 +169,7 @@ struct HttpApi::Impl {
           directory_routes(directory, api_auth),
           access_routes(access, api_auth, c),
           health(c, redis),
+          metrics_routes(c, redis, metrics),
           imports(c, catalog, api_auth),
           public_routes(catalog, registry, directory),
           server(
@@ -202,7 +205,7 @@ HttpServer::Limits HttpApi::Impl::limits(const DaemonConfig& config) {
 // account's API key or session (api_auth.hpp), whose role each route then checks;
 // /api/v1/public/ (the list page's listing and search) needs nothing.
 bool HttpApi::Impl::gate(const HttpRequest& req, HttpResponse& res, std::shared_ptr<void>& held) {
-    if (req.path == "/oai") return oai.refuse_beyond_limit(res, held);
+    if (req.path == "/oai") return oai.refuse_beyond_limit(req, res, held);
     if (!req.path.starts_with("/api/") || req.path.starts_with("/api/v1/public/")) return false;
     const std::variant<ApiCaller, iiif::IiifError> caller = api_auth.caller(req);
     const iiif::IiifError* refusal = std::get_if<iiif::IiifError>(&caller);
@@ -321,6 +324,8 @@ void HttpApi::Impl::routes() {
         });
     }
     server.route("GET", "/health", [this](const Req& req, Res& res) { health.health(req, res); });
+    server.route("GET", "/metrics",
+                 [this](const Req& req, Res& res) { metrics_routes.metrics(req, res); });
     server.route("GET", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     server.route("POST", "/oai", [this](const Req& req, Res& res) { oai.respond(req, res); });
     // IIIF Authorization Flow 2.0 (auth_service.hpp); nginx proxies /auth/ here.
@@ -334,10 +339,10 @@ void HttpApi::Impl::routes() {
 
 HttpApi::HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
                  const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-                 HarvestScheduler& scheduler, Directory& directory,
-                 AccessRegistry& access)
+                 HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access,
+                 Metrics& metrics)
     : impl_(std::make_unique<Impl>(config, catalog, redis, deposits, partners, changes, scheduler,
-                                   directory, access)) {
+                                   directory, access, metrics)) {
     impl_->routes();
 }
 

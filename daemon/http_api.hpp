@@ -46,6 +46,10 @@
 //   GET|POST /auth/login, GET /auth/token, GET /auth/logout
 //                                  the IIIF Auth 2.0 access, token and logout services (no
 //                                  key; auth_service.hpp)
+//   GET   /health                  Redis, the catalog and the storage root checked (no key;
+//                                  loopback only: the shipped nginx does not proxy it)
+//   GET   /metrics                 the Prometheus text format (metrics.hpp; no key, loopback
+//                                  only as /health)
 //
 // Metadata naming an access policy the configuration does not define is 400.
 //
@@ -67,6 +71,7 @@
 #include "directory.hpp"
 #include "harvest_scheduler.hpp"
 #include "job_queue.hpp"
+#include "metrics.hpp"
 #include "object_changes.hpp"
 #include "partners.hpp"
 
@@ -76,10 +81,11 @@ class HttpApi {
   public:
     // Deposits are accepted through `deposits`; metadata changes and takedowns go through the
     // services of metadata_update.hpp and takedown.hpp, on `changes`; harvests asked for are
-    // queued on `scheduler`.
+    // queued on `scheduler`. OAI-PMH answers are counted in `metrics`, which /metrics shows.
     HttpApi(const DaemonConfig& config, iiif::CatalogWriter& catalog, RedisPool& redis,
             const Deposits& deposits, PartnerRegistry& partners, ObjectChanges& changes,
-            HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access);
+            HarvestScheduler& scheduler, Directory& directory, AccessRegistry& access,
+            Metrics& metrics);
     ~HttpApi();
     HttpApi(const HttpApi&) = delete;
     HttpApi& operator=(const HttpApi&) = delete;

@@ -26,6 +26,7 @@
 #include "http_server.hpp"
 #include "job_queue.hpp"
 #include "metadata_update.hpp"
+#include "metrics.hpp"
 #include "oai_provider.hpp"
 #include "page_changes.hpp"
 #include "object_changes.hpp"
@@ -294,21 +295,37 @@ class PublicRoutes {
     const Directory& directory_;
 };
 
-// OAI-PMH harvesters, no key needed.
+// OAI-PMH harvesters, no key needed. Every answer is counted in `metrics` by verb and status.
 class OaiRoutes {
   public:
-    OaiRoutes(const DaemonConfig& config, const iiif::CatalogWriter& catalog);
+    OaiRoutes(const DaemonConfig& config, const iiif::CatalogWriter& catalog, Metrics& metrics);
 
     // Admits a request to /oai (from its headers to the end of its answer: `held`), or answers
     // 503 with Retry-After when max_concurrent are under way and returns true.
-    bool refuse_beyond_limit(HttpResponse& res, std::shared_ptr<void>& held);
+    bool refuse_beyond_limit(const HttpRequest& req, HttpResponse& res,
+                             std::shared_ptr<void>& held);
     // GET, or POST with a form.
     void respond(const HttpRequest& req, HttpResponse& res);
 
   private:
     const OaiConfig& config_;
     OaiProvider provider_;
+    Metrics& metrics_;
     std::atomic<int> in_flight_{0};
+};
+
+// GET /metrics: what iiifd has counted (metrics.hpp), and the ingest queue read from Redis, in
+// the Prometheus text format (metrics_routes.cpp). No key, as /health.
+class MetricsRoutes {
+  public:
+    MetricsRoutes(const DaemonConfig& config, RedisPool& redis, const Metrics& metrics)
+        : config_(config), redis_(redis), metrics_(metrics) {}
+    void metrics(const HttpRequest& req, HttpResponse& res);
+
+  private:
+    const DaemonConfig& config_;
+    RedisPool& redis_;
+    const Metrics& metrics_;
 };
 
 }  // namespace iiifd

@@ -255,7 +255,9 @@ class ObjectIngest {
     const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
 
     // The record of `file` as page `page`; throws Refusal or another exception (a failure).
+    // `*converted_in`: how long its master took to make, once it is made.
     iiif::ImageRecord ingest(const DepositFile& file, int page, bool* reused,
+                             std::optional<double>* converted_in,
                              const std::function<void(int)>& converting) {
         *reused = false;
         std::string id = ark_ + "/f" + std::to_string(page);
@@ -281,7 +283,10 @@ class ObjectIngest {
         std::string temporary = create_temporary_file(files_.masters, master_suffix);
         vips_error_clear();  // VError quotes the whole buffer: leave no older message in it
         try {
+            const auto began = std::chrono::steady_clock::now();
             convert_to_master(file.staged_path, temporary, config_, converting);
+            *converted_in =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
         } catch (const vips::VError& error) {
             vips_error_clear();
             std::error_code ignored;
@@ -675,10 +680,12 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
                                              : object.next_page() + static_cast<int>(images.size());
             }
             bool reused = false;
-            images.push_back(object.ingest(job.files[i], page, &reused, [&](int percent) {
+            const auto converting = [&](int percent) {
                 outcome.progress = percent;
                 report(i);
-            }));
+            };
+            images.push_back(object.ingest(job.files[i], page, &reused, &outcome.conversion_seconds,
+                                           converting));
             if (images.back().label != job.files[i].label) {
                 images.back().label = job.files[i].label;
                 reused = false;

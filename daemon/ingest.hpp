@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ struct FileOutcome {
     // too_many_pixels, too_many_pages, withdrawn (refused), internal (failed); empty otherwise.
     std::string reason;
     int progress = 0;  // percent: 0 queued, rising while converting, 100 done
+    // How long its master took to make (convert_to_master), when one was made by this run.
+    std::optional<double> conversion_seconds{};
 };
 
 struct IngestResult {

@@ -440,6 +440,21 @@ std::optional<Delivery> JobConsumer::next(std::chrono::milliseconds block) {
     return std::nullopt;
 }
 
+QueueDepth queue_depth(Redis& redis, const DaemonConfig& config) {
+    QueueDepth depth;
+    depth.entries = redis.command({"XLEN", config.ingest_stream}).integer;
+    try {
+        // The summary form: [count, smallest id, greatest id, [consumer, count]...].
+        const RedisReply summary =
+            redis.command({"XPENDING", config.ingest_stream, config.consumer_group});
+        if (!summary.elements.empty()) depth.pending = summary.elements[0].integer;
+    } catch (const RedisCommandError& refused) {
+        // NOGROUP: no stream, or no group yet (the workers make it); nothing is pending.
+        if (!std::string_view(refused.what()).starts_with("NOGROUP")) throw;
+    }
+    return depth;
+}
+
 long long start_job(Redis& redis, const std::string& job_id) {
     std::vector<RedisReply> replies = redis.transaction({
         {"HINCRBY", job_key(job_id), "attempts", "1"},

@@ -166,6 +166,15 @@ class JobConsumer {
     std::string reclaim_cursor_ = "0-0";
 };
 
+// What the ingest stream holds now: its entries, jobs queued or under way (a finished job's
+// entry is deleted), and of them those delivered to a worker and not yet acknowledged (XPENDING
+// of the consumer group; 0 while there is no group).
+struct QueueDepth {
+    long long entries = 0;
+    long long pending = 0;
+};
+QueueDepth queue_depth(Redis& redis, const DaemonConfig& config);
+
 // Marks a job running and counts the attempt; returns the attempt number (1 the first time).
 long long start_job(Redis& redis, const std::string& job_id);
 // Rewrites the per-file progress of a running job.

@@ -58,6 +58,7 @@
 #include "job_queue.hpp"
 #include "local_deposit.hpp"
 #include "json.hpp"
+#include "metrics.hpp"
 #include "rebuild.hpp"
 #include "sheet_command.hpp"
 #include "remaster.hpp"
@@ -250,16 +251,17 @@ int serve(const DaemonConfig& config) {
     }
     // One for the API and the harvests alike: its lock keeps their changes of an object apart.
     ObjectChanges changes(config, *catalog, redis);
-    HarvestScheduler harvests(config, *partners, changes);
+    Metrics metrics;  // what GET /metrics shows: counted by the harvests, the API and the workers
+    HarvestScheduler harvests(config, *partners, changes, metrics);
     HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests, directory,
-                access);
+                access, metrics);
     try {
         api.bind();
     } catch (const std::exception& failure) {
         spdlog::critical("{}", failure.what());
         return 1;
     }
-    Workers workers(config, *catalog, &changes.mutex);
+    Workers workers(config, *catalog, metrics, &changes.mutex);
     workers.start();
     std::optional<HotFolder> hot_folder;
     if (!config.hot_folder.empty()) {

@@ -231,12 +231,21 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     }
     const InFlight in_flight(*this, delivery.entry_id);
 
+    const auto began = std::chrono::steady_clock::now();
     const long long attempt = start_job(redis, job->id);
     spdlog::info("job {}: {} ({} files, from {}){}", job->id, job->ark, job->files.size(),
                  job->origin,
                  delivery.reclaimed ? ", taken over, attempt " + std::to_string(attempt) : "");
     const JobOutcome outcome = attempt > kMaxAttempts ? given_up(*job) : ingest(redis, *job);
-    if (record_outcome(redis, delivery, *job, outcome)) finish(*job, outcome);
+    for (const FileOutcome& file : outcome.files)
+        if (file.conversion_seconds) metrics_.conversion_took(*file.conversion_seconds);
+    if (!record_outcome(redis, delivery, *job, outcome)) return;
+    // Counted once Redis has its outcome: a job left pending is finished by whoever takes it.
+    metrics_.job_finished(
+        outcome.state(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(),
+        outcome.files);
+    finish(*job, outcome);
 }
 
 JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {

@@ -21,6 +21,7 @@
 #include "daemon_config.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
+#include "metrics.hpp"
 
 namespace iiifd {
 
@@ -28,11 +29,12 @@ struct JobOutcome;
 
 class Workers {
   public:
+    // `metrics`: where each finished job, its time and its conversions are counted.
     // `object_lock`: the API's lock of object changes (object_changes.hpp), which a job that
     // changes an object's pages holds while it writes the object; null for none.
-    Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+    Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog, Metrics& metrics,
             std::mutex* object_lock = nullptr)
-        : config_(config), catalog_(catalog), object_lock_(object_lock) {}
+        : config_(config), catalog_(catalog), metrics_(metrics), object_lock_(object_lock) {}
     ~Workers();
     Workers(const Workers&) = delete;
     Workers& operator=(const Workers&) = delete;
@@ -59,6 +61,7 @@ class Workers {
 
     const DaemonConfig& config_;
     iiif::CatalogWriter& catalog_;
+    Metrics& metrics_;
     std::mutex* object_lock_;
     std::vector<std::thread> threads_;
     std::thread heartbeat_;

@@ -1,0 +1,102 @@
+// What iiifd has done since it started, counted by the services that do it, for GET /metrics
+// (metrics_routes.cpp) in the Prometheus text exposition format 0.0.4:
+//
+//   iiifd_jobs_total{state}                 ingest jobs finished: done, failed (workers.hpp)
+//   iiifd_files_total{state}                their files: done, refused, failed
+//   iiifd_ingest_seconds                    histogram: a job's whole processing, from its start
+//                                           to its outcome recorded
+//   iiifd_conversion_seconds                histogram: one original made into its master
+//                                           (convert_to_master, ingest.hpp)
+//   iiifd_oai_requests_total{verb,status}   /oai answers by verb (one of the six, else "other")
+//                                           and HTTP status
+//   iiifd_harvest_runs_total{partner,outcome}  the harvest thread's runs (harvest_scheduler.hpp):
+//                                           done, failed
+//   iiifd_redis_up, iiifd_ingest_queue_entries, iiifd_ingest_queue_pending
+//                                           gauges read from Redis at each scrape
+//
+// One Metrics per process, made by main and passed to the services that count: every member is
+// safe to call from any thread (workers, HTTP threads, the harvest thread). Counts start at zero
+// with each iiifd; Prometheus reads a restart from the counters' fall.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "job_queue.hpp"
+
+namespace iiifd {
+
+// A Prometheus histogram: observations counted under each upper bound they do not pass.
+class Histogram {
+  public:
+    // `bounds`: increasing upper bounds; +Inf is implied.
+    explicit Histogram(std::vector<double> bounds);
+    void observe(double value);
+
+    struct Snapshot {
+        std::vector<double> bounds;
+        std::vector<std::uint64_t> cumulative;  // per bound, then +Inf (= count)
+        double sum = 0;
+        std::uint64_t count = 0;
+    };
+    Snapshot snapshot() const;
+
+  private:
+    const std::vector<double> bounds_;
+    mutable std::mutex mutex_;
+    std::vector<std::uint64_t> buckets_;  // per bound, then +Inf; not cumulative
+    double sum_ = 0;
+};
+
+// Counters of one metric told apart by the values of its labels.
+class LabelledCounter {
+  public:
+    using Labels = std::vector<std::string>;  // values, in the order of the label names
+    explicit LabelledCounter(std::vector<std::string> names) : names_(std::move(names)) {}
+    // Shown at 0 before anything is counted, so that a rate has a start.
+    void declare(const Labels& values);
+    void add(const Labels& values, std::uint64_t amount = 1);
+
+    const std::vector<std::string>& names() const { return names_; }
+    std::map<Labels, std::uint64_t> snapshot() const;
+
+  private:
+    const std::vector<std::string> names_;
+    mutable std::mutex mutex_;
+    std::map<Labels, std::uint64_t> counts_;
+};
+
+class Metrics {
+  public:
+    Metrics();
+    Metrics(const Metrics&) = delete;
+    Metrics& operator=(const Metrics&) = delete;
+
+    // A job whose outcome Redis took, `seconds` after it started; and each of its files' states.
+    void job_finished(JobState state, double seconds, const std::vector<FileOutcome>& files);
+    void conversion_took(double seconds);
+    // An /oai answer: the request's verb ("other" unless one of the six, oai_routes.cpp) and
+    // the HTTP status.
+    void oai_answered(std::string_view verb, int status);
+    // A harvest the harvest thread ran: outcome "done" or "failed" (HarvestRun::status).
+    void harvest_ran(const std::string& partner, const std::string& outcome);
+
+    // The text of a scrape: every metric with its HELP and TYPE lines; the queue's gauges when
+    // Redis answered (`queue`), iiifd_redis_up 1 then, 0 otherwise.
+    std::string exposition(const std::optional<QueueDepth>& queue) const;
+
+  private:
+    LabelledCounter jobs_{{"state"}};
+    LabelledCounter files_{{"state"}};
+    Histogram ingest_seconds_;
+    Histogram conversion_seconds_;
+    LabelledCounter oai_requests_{{"verb", "status"}};
+    LabelledCounter harvest_runs_{{"partner", "outcome"}};
+};
+
+}  // namespace iiifd

@@ -470,9 +470,15 @@ void record_job_files(Redis& redis, const std::string& job_id,
 
 namespace {
 
+// The events stream keeps about this many entries, the newest: a purger further behind than
+// that misses takedowns, whose tiles stay unreachable all the same (the module reads the catalog
+// first) until evicted. Without a bound the stream would grow with every change, for ever.
+constexpr const char* kEventsKept = "1000000";
+
 // The command that appends `event` to the events stream.
 std::vector<std::string> event_command(const DaemonConfig& config, const CatalogEvent& event) {
-    return {"XADD",      config.events_stream,           "*", "type", event.type, "ark", event.ark,
+    return {"XADD",      config.events_stream, "MAXLEN", "~",        kEventsKept,
+            "*",         "type",               event.type, "ark",  event.ark,
             "datestamp", std::to_string(event.datestamp)};
 }
 
@@ -510,6 +516,9 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
     std::vector<std::vector<std::string>> commands;
     commands.push_back({"HSET", job_key(job_id), "state", std::string(job_state_name(state)),
                         "files", files_json(files), "error", error, "updated", now_text()});
+    // A finished job's record is for its depositor to read its outcome, not an archive (the
+    // object, its audit log lines and object.json are): it goes after 30 days.
+    commands.push_back({"EXPIRE", job_key(job_id), std::to_string(kFinishedJobSeconds)});
     if (event) commands.push_back(event_command(config, *event));
     commands.push_back({"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id});
     commands.push_back({"XDEL", config.ingest_stream, delivery.entry_id});

@@ -195,8 +195,12 @@ void announce_change(Redis& redis, const DaemonConfig& config, const CatalogEven
 void announce_changes(Redis& redis, const DaemonConfig& config,
                       const std::vector<CatalogEvent>& events);
 
+// How long a finished job's record (iiif:job:{id}, GET /api/v1/jobs/{id}) is kept: 30 days.
+constexpr long kFinishedJobSeconds = 30L * 24 * 3600;
+
 // The end of a job, in one transaction: its final state and files, its catalog event if any,
-// and the acknowledgement (XACK, then XDEL: a finished job leaves the stream).
+// the acknowledgement (XACK, then XDEL: a finished job leaves the stream), and the record's
+// expiry (kFinishedJobSeconds).
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
                   const std::string& job_id, JobState state, const std::vector<FileOutcome>& files,
                   const std::string& error, const std::optional<CatalogEvent>& event);

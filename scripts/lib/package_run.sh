@@ -122,7 +122,8 @@ service=$(python3 - "$work/manifest.json" <<'EOF'
 import json, sys
 manifest = json.load(open(sys.argv[1]))
 body = manifest["items"][0]["items"][0]["items"][0]["body"]
-print(body["service"][0]["id"])
+service = body["service"][0]
+print(service.get("id") or service["@id"])
 EOF
 )
 expect "the manifest's type" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["type"])' "$work/manifest.json")" Manifest

@@ -111,9 +111,13 @@ TEST_CASE(
     CHECK(json_text(status, "ark") == ark);
     CHECK(json_text(status, "origin") == "api");
     CHECK(files_of(status) == std::vector<std::string>{"a.jpg done 1", "b.png done 2"});
-    // A finished job leaves neither staging files nor a stream entry.
+    // A finished job leaves neither staging files nor a stream entry, and its record goes after
+    // 30 days.
     CHECK(entries(iiifd.staging()) == 0);
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 0);
+    const long long ttl = redis.integer({"TTL", "iiif:job:" + job});
+    CHECK(ttl > 30LL * 24 * 3600 - 120);
+    CHECK(ttl <= 30LL * 24 * 3600);
 }
 
 TEST_CASE("api: the deposited object reads back with its metadata and two image ids", "[api]") {

@@ -44,11 +44,11 @@ mount -t tmpfs tmpfs "$root/run"
 mount -t tmpfs tmpfs "$root/tmp"
 
 # What the packages set up.
-expect "iiifd.toml's mode and owner" "$(stat -c '%a %U:%G' "$root/etc/iiifd/iiifd.toml")" \
+expect "iiifd.toml's mode and owner" "$(in_root stat -c '%a %U:%G' /etc/iiifd/iiifd.toml)" \
     "640 root:iiifd"
-expect "/var/lib/iiifd's mode and owner" "$(stat -c '%a %U:%G' "$root/var/lib/iiifd")" \
+expect "/var/lib/iiifd's mode and owner" "$(in_root stat -c '%a %U:%G' /var/lib/iiifd)" \
     "2750 iiifd:iiif-data"
-expect "/var/cache/iiifd's mode and owner" "$(stat -c '%a %U:%G' "$root/var/cache/iiifd")" \
+expect "/var/cache/iiifd's mode and owner" "$(in_root stat -c '%a %U:%G' /var/cache/iiifd)" \
     "2770 iiifd:iiif-data"
 expect "www-data's groups" "$(in_root id -nG www-data)" "www-data iiif-data"
 expect "iiifd's groups" "$(in_root id -nG iiifd)" "iiifd iiif-data"
@@ -93,9 +93,9 @@ in_root nginx
 wait_for 10 site / -f || fail "nginx did not answer"
 
 expect "the catalog's mode and owner" \
-    "$(stat -c '%a %U:%G' "$root/var/lib/iiifd/catalog.mdb")" "640 iiifd:iiif-data"
+    "$(in_root stat -c '%a %U:%G' /var/lib/iiifd/catalog.mdb)" "640 iiifd:iiif-data"
 expect "the catalog lock's mode and owner" \
-    "$(stat -c '%a %U:%G' "$root/var/lib/iiifd/catalog.mdb-lock")" "660 iiifd:iiif-data"
+    "$(in_root stat -c '%a %U:%G' /var/lib/iiifd/catalog.mdb-lock)" "660 iiifd:iiif-data"
 
 # A deposit through nginx, its manifest and a tile.
 vips black "$work/black.v" 1200 900 --bands 3
@@ -138,7 +138,7 @@ sys.exit(0 if all(abs(g - w) <= 4 for g, w in zip(got, [200, 30, 40])) else 1)
 EOF
 echo "test-packages: ok: the tile's colour ($colour) is the page's"
 expect "the tile cache's data file, shared with iiifd's group" \
-    "$(stat -c '%a %U:%G' "$root/var/cache/iiifd/tiles/data.mdb")" "664 www-data:iiif-data"
+    "$(in_root stat -c '%a %U:%G' /var/cache/iiifd/tiles/data.mdb)" "664 www-data:iiif-data"
 
 # Both metrics endpoints; iiifd's own routes are not reachable through nginx.
 site /iiif-metrics > "$work/module-metrics.txt"

@@ -25,7 +25,7 @@
 namespace iiifd {
 
 // Every failure, one a line naming the setting, the path or address and why, such as
-// `[storage] root "/var/lib/iiif": not writable by uid 107 (Permission denied)`; none: all is
+// `[storage] root "/var/lib/iiifd": not writable by uid 107 (Permission denied)`; none: all is
 // well.
 std::vector<std::string> check_environment(const DaemonConfig& config);
 

@@ -156,8 +156,13 @@ char *ngx_http_iiif_set_existing_dir(ngx_conf_t *cf, ngx_command_t *cmd, void *c
     return NGX_CONF_OK;
 }
 
-/* iiif_catalog: a file that iiifd may not have made yet, in a directory that exists. */
-char *ngx_http_iiif_set_file_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+/*
+ * A path whose last part may not exist yet, in a directory that exists: what is there already
+ * must be a directory when `directory` is set (the tile cache, made by the workers), a file
+ * otherwise (the catalog, made by iiifd).
+ */
+static char *ngx_http_iiif_set_placed(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
+                                      ngx_uint_t directory) {
     ngx_str_t *value = ngx_http_iiif_take_str(cf, cmd, conf);
     ngx_file_info_t fi;
     ngx_uint_t exists;
@@ -171,31 +176,23 @@ char *ngx_http_iiif_set_file_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
     if (ngx_http_iiif_placed_path(cf, cmd, value, &fi, &exists) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-    if (exists && ngx_is_dir(&fi)) {
+    if (exists && directory && !ngx_is_dir(&fi)) {
+        return ngx_http_iiif_refuse(cf, cmd, value, "not a directory");
+    }
+    if (exists && !directory && ngx_is_dir(&fi)) {
         return ngx_http_iiif_refuse(cf, cmd, value, "is a directory, not a file");
     }
     return NGX_CONF_OK;
 }
 
+/* iiif_catalog: a file that iiifd may not have made yet, in a directory that exists. */
+char *ngx_http_iiif_set_file_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    return ngx_http_iiif_set_placed(cf, cmd, conf, 0);
+}
+
 /* iiif_cache_path: a directory the workers make if it is missing, in one that exists. */
 char *ngx_http_iiif_set_dir_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
-    ngx_str_t *value = ngx_http_iiif_take_str(cf, cmd, conf);
-    ngx_file_info_t fi;
-    ngx_uint_t exists;
-
-    if (value == NULL) {
-        return "is duplicate";
-    }
-    if (value->len == 0) {
-        return NGX_CONF_OK;
-    }
-    if (ngx_http_iiif_placed_path(cf, cmd, value, &fi, &exists) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-    if (exists && !ngx_is_dir(&fi)) {
-        return ngx_http_iiif_refuse(cf, cmd, value, "not a directory");
-    }
-    return NGX_CONF_OK;
+    return ngx_http_iiif_set_placed(cf, cmd, conf, 1);
 }
 
 /* iiif_access_key_file: a key the core can read (its format is the core's, shared with iiifd).

@@ -59,6 +59,11 @@ expect "the module's load file enabled" \
 expect "the load file's thread pool" \
     "$(grep -c '^thread_pool iiif ' "$root/usr/share/nginx/modules-available/mod-http-iiif.conf")" 1
 
+# The unit as systemd reads it: any unknown or misspelt key, or a command that is not there,
+# would be reported.
+expect "systemd-analyze verify iiifd.service" \
+    "$(in_root systemd-analyze verify /lib/systemd/system/iiifd.service 2>&1)" ""
+
 # The quick start (README.md, docs/operations.md): iiifd.toml, redis-server, iiifd, the site.
 sed -i 's/^institution = .*/institution = "Package Test Library"/' "$root/etc/iiifd/iiifd.toml"
 

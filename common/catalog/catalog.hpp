@@ -304,6 +304,7 @@ class CatalogWriter {
     CatalogWriter() = default;
     void rebuild_tallies();
     void rebuild_words();
+    void finish_upgrade();
     void set_object_state(std::string_view ark, RecordState state, const std::string& reason,
                           std::int64_t when);
     // put_many's work, in a write transaction the caller commits.

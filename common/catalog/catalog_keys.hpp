@@ -32,7 +32,9 @@
 //   meta      "schema" -> "4", "publication" -> publication_settings_to_json(),
 //             "access" -> access_settings_to_json() (what the module decides with),
 //             "access_rules" -> access_rules_to_json() (how objects got their policies),
-//             "shoulders" -> shoulders_to_json() (the registered shoulders, for the resolver)
+//             "shoulders" -> shoulders_to_json() (the registered shoulders, for the resolver),
+//             "upgrade" -> "indexes" while an upgrade's indexes are being refilled (recorded with
+//             the new schema, deleted once they are: an upgrade cut short is done again)
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens
@@ -54,6 +56,7 @@ inline constexpr std::string_view kPublicationKey = "publication";
 inline constexpr std::string_view kAccessKey = "access";
 inline constexpr std::string_view kAccessRulesKey = "access_rules";
 inline constexpr std::string_view kShouldersKey = "shoulders";
+inline constexpr std::string_view kUpgradeKey = "upgrade";
 
 // The dirty key of the top collection (no set spec is a lone ':').
 inline constexpr std::string_view kTopDirtyKey = ":";

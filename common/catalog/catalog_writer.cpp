@@ -41,6 +41,11 @@ constexpr int kMintAttempts = 16;
 // Reads the schema the catalog records in `meta`, in the opening's write transaction: a new
 // catalog, and one of an older schema (then `*older` is set, for the caller to upgrade), are
 // recorded with the current one. Nullopt when the catalog can be used, else why not.
+// Records the schema; `older` says the indexes must be (re)filled: the catalog was of an older
+// schema, or an upgrade was cut short (its mark is still there). The mark goes in with the new
+// schema, in this transaction, and is deleted only once the indexes are full
+// (CatalogWriter::finish_upgrade): a crash in between leaves it, and the next opening does the
+// upgrade again (refilling drops what is there first).
 std::optional<std::string> record_schema(MDB_txn* txn, MDB_dbi meta, bool* older) {
     MDB_val key = view(kSchemaKey), value;
     int rc = mdb_get(txn, meta, &key, &value);
@@ -54,6 +59,12 @@ std::optional<std::string> record_schema(MDB_txn* txn, MDB_dbi meta, bool* older
     if (rc == MDB_NOTFOUND) {
         value = view(kSchema);
         rc = mdb_put(txn, meta, &key, &value, 0);
+    }
+    MDB_val mark_key = view(kUpgradeKey), mark;
+    if (rc == 0 && mdb_get(txn, meta, &mark_key, &mark) == 0) *older = true;
+    if (rc == 0 && *older) {
+        mark = view("indexes");
+        rc = mdb_put(txn, meta, &mark_key, &mark, 0);
     }
     if (rc != 0) return std::string("meta: ") + mdb_strerror(rc);
     return std::nullopt;
@@ -151,6 +162,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         try {
             if (older) writer->rebuild_tallies();
             writer->rebuild_words();
+            if (older) writer->finish_upgrade();
         } catch (const IiifError& problem) {
             return fail("upgrade: " + problem.reason);
         }
@@ -163,6 +175,15 @@ CatalogWriter::~CatalogWriter() {
     if (reader_.reused_txn_) mdb_txn_abort(reader_.reused_txn_);
     reader_.reused_txn_ = nullptr;
     if (env_) mdb_env_close(env_);
+}
+
+// The upgrade's indexes are full: its mark goes (record_schema).
+void CatalogWriter::finish_upgrade() {
+    Txn txn(env_, 0);
+    MDB_val key = view(kUpgradeKey);
+    const int rc = mdb_del(txn.get(), reader_.meta_, &key, nullptr);
+    if (rc != MDB_NOTFOUND) check(rc, "mdb_del");
+    txn.commit();
 }
 
 // The title index from every object, in batches (the upgrade to schema 4).

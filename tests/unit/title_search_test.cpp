@@ -360,3 +360,63 @@ TEST_CASE("titles: an empty index beside objects is filled when iiifd opens the 
     CHECK(arks(writer->reader().search_titles("trudaine", 10)) ==
           std::vector<std::string>{ark_of(2)});
 }
+
+TEST_CASE("titles: an upgrade cut short before its indexes were full is done again at the next "
+          "opening",
+          "[catalog][titles]") {
+    // What a crash leaves between the schema's commit and the end of the refilling: schema 4,
+    // the upgrade's mark, a title index with one object of two.
+    const std::string path = catalog_path("cut_short");
+    write_two_objects(path);
+    {
+        MDB_env* env = nullptr;
+        REQUIRE(mdb_env_create(&env) == 0);
+        mdb_env_set_maxdbs(env, 16);
+        REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0664) == 0);
+        MDB_txn* txn = nullptr;
+        REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+        MDB_dbi words, meta;
+        REQUIRE(mdb_dbi_open(txn, "words", 0, &words) == 0);
+        MDB_cursor* cursor = nullptr;
+        REQUIRE(mdb_cursor_open(txn, words, &cursor) == 0);
+        MDB_val key, value;
+        // Only the words of the second object stay: "atlas", "trudaine" (the first's are
+        // "carte", "cassini", "de"; "de" is shared).
+        for (int rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
+            const std::string word(static_cast<const char*>(key.mv_data), key.mv_size);
+            if (word.rfind("carte", 0) == 0 || word.rfind("cassini", 0) == 0)
+                REQUIRE(mdb_cursor_del(cursor, 0) == 0);
+        }
+        mdb_cursor_close(cursor);
+        REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+        std::string mark_key = "upgrade", mark = "indexes";
+        MDB_val k{mark_key.size(), mark_key.data()}, v{mark.size(), mark.data()};
+        REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+        REQUIRE(mdb_txn_commit(txn) == 0);
+        mdb_env_close(env);
+    }
+    {
+        std::string error;
+        auto reader = CatalogReader::open(path, &error);
+        REQUIRE(reader);
+        CHECK(reader->search_titles("cassini", 10).empty());  // what the crash left
+    }
+    auto writer = catalog_fixtures::open_writer(path);
+    CHECK(arks(writer->reader().search_titles("cassini", 10)) ==
+          std::vector<std::string>{ark_of(1)});
+    CHECK(arks(writer->reader().search_titles("atlas", 10)) == std::vector<std::string>{ark_of(2)});
+    CHECK(writer->reader().count_published(0, 0) == 2);
+    CHECK_FALSE(writer->reader().meta("upgrade"));  // done: the mark is gone
+}
+
+TEST_CASE("titles: a finished upgrade leaves no mark and the next opening refills nothing",
+          "[catalog][titles]") {
+    const std::string path = catalog_path("schema3_marked");
+    write_two_objects(path);
+    make_schema_3(path);
+    { auto writer = catalog_fixtures::open_writer(path); }
+    auto writer = catalog_fixtures::open_writer(path);
+    CHECK(*writer->reader().meta("schema") == "4");
+    CHECK_FALSE(writer->reader().meta("upgrade"));
+}

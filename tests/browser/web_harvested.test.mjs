@@ -171,6 +171,9 @@ test("the list page: one collection for the partner, named after it, its cards l
     ["Maps (1)", "BM Test (3)"]);
   await Promise.all([page.waitForURL(/\?set=partner%3Abm-test$/), page.click("#sets-list a >> text=BM Test")]);
   await page.waitForSelector("#objects .card");
+  // The heading names the set once the sets are in (until then it shows the spec): the current
+  // set's link is marked in the same step.
+  await page.waitForSelector("#sets-list a[aria-current=page]");
   assert.equal(await page.textContent("#results-heading"), "Collection: BM Test");
   assert.deepEqual((await page.$$eval("#objects .card-title", (t) => t.map((x) => x.textContent))).sort(),
     ["Record 1", "Record 2", "Record 3"]);

@@ -46,6 +46,11 @@ SharedTiffJpegLevel tiff_jpeg_level(const std::string& path, const SourceInfo& s
 // start a JPEG stream.
 std::optional<std::string> tiff_tile_jpeg(const TiffJpegLevel& layout, std::size_t index);
 
+// Whether `jpeg`, a tile made by tiff_tile_jpeg, has a whole JPEG header (tables, frame, scan)
+// of the level's tile size: what a client's decoder needs to read it. A damaged file's tile
+// that lacks it is not sent as stored.
+bool tile_jpeg_header_is_whole(const TiffJpegLevel& layout, const std::string& jpeg);
+
 // The pixels of `region` (in the level's pixels, inside it) decoded from the tiles it covers,
 // each tile through decoded_tiles() under `identity` (empty: not kept). nullopt when the level
 // is not one tiff_jpeg_level takes. Throws IiifError(422) for a tile that does not decode.

@@ -328,14 +328,8 @@ SharedTiffJpegLevel tiff_jpeg_level(const std::string& path, const SourceInfo& s
                          [&] { return read_layout(path, source, level); });
 }
 
-bool tile_jpeg_header_is_whole(const TiffJpegLevel& layout, const std::string& jpeg) {
-    int width = 0, height = 0, subsampling = 0, colourspace = 0;
-    if (tjDecompressHeader3(decompressor(),
-                            reinterpret_cast<const unsigned char*>(jpeg.data()),
-                            static_cast<unsigned long>(jpeg.size()), &width, &height,
-                            &subsampling, &colourspace) != 0)
-        return false;
-    return width == layout.tile_width && height == layout.tile_height;
+std::string tiff_tile_checked_jpeg(const TiffJpegLevel& layout, std::size_t index) {
+    return read_tile_stream(layout, index, decompressor()).jpeg;
 }
 
 std::optional<std::string> tiff_tile_jpeg(const TiffJpegLevel& layout, std::size_t index) {

@@ -46,10 +46,10 @@ SharedTiffJpegLevel tiff_jpeg_level(const std::string& path, const SourceInfo& s
 // start a JPEG stream.
 std::optional<std::string> tiff_tile_jpeg(const TiffJpegLevel& layout, std::size_t index);
 
-// Whether `jpeg`, a tile made by tiff_tile_jpeg, has a whole JPEG header (tables, frame, scan)
-// of the level's tile size: what a client's decoder needs to read it. A damaged file's tile
-// that lacks it is not sent as stored.
-bool tile_jpeg_header_is_whole(const TiffJpegLevel& layout, const std::string& jpeg);
+// Tile `index` as a standalone JPEG whose header (tables, frame, scan) was read and is of the
+// level's tile size, as the tiles decoded here are checked: what a client's decoder needs to
+// read it. IiifError 422 for a damaged tile.
+std::string tiff_tile_checked_jpeg(const TiffJpegLevel& layout, std::size_t index);
 
 // The pixels of `region` (in the level's pixels, inside it) decoded from the tiles it covers,
 // each tile through decoded_tiles() under `identity` (empty: not kept). nullopt when the level

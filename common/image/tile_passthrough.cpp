@@ -34,11 +34,8 @@ std::optional<std::string> native_tile_jpeg(const std::string& path, const Sourc
     if (!layout) return std::nullopt;
     const auto column = static_cast<size_t>(plan.region.x / level.scale_factor / source.tile_width);
     const auto row = static_cast<size_t>(plan.region.y / level.scale_factor / source.tile_height);
-    std::optional<std::string> jpeg =
-        tiff_tile_jpeg(*layout, row * static_cast<size_t>(layout->tiles_across) + column);
-    // A damaged file's tile without a whole header goes the decoding way, which refuses it.
-    if (jpeg && !tile_jpeg_header_is_whole(*layout, *jpeg)) return std::nullopt;
-    return jpeg;
+    // Checked as a decoded tile is: a damaged file's tile is refused (422), never sent as stored.
+    return tiff_tile_checked_jpeg(*layout, row * static_cast<size_t>(layout->tiles_across) + column);
 }
 
 }  // namespace iiif

@@ -14,7 +14,7 @@ namespace iiif {
 
 // The JPEG bytes of the native tile the plan asks for, or nullopt when the plan is not such a
 // request (or anything about the file makes the shortcut unsafe: then the renderer decodes).
-// The level's layout is kept under `identity` (tiff_tiles.hpp; empty: read for this call).
+// IiifError 422 when the tile is damaged, as decoding it would be. The level's layout is kept under `identity` (tiff_tiles.hpp; empty: read for this call).
 std::optional<std::string> native_tile_jpeg(const std::string& path, const SourceInfo& source,
                                             const SourceLevel& level, const ImagePlan& plan,
                                             const std::string& identity = "");

@@ -4,6 +4,7 @@
 #include <lmdb.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -284,23 +285,36 @@ TEST_CASE("titles: recent objects of a set include its subsets'", "[catalog][tit
 
 namespace {
 
-// Makes the catalog at `path` what an iiifd of schema 3 left: no words database at all.
-void make_schema_3(const std::string& path) {
+// Changes the closed catalog at `path` with LMDB itself, in one write transaction: what an
+// older iiifd, or a crash, left.
+void change_raw(const std::string& path, const std::function<void(MDB_txn*)>& change) {
     MDB_env* env = nullptr;
     REQUIRE(mdb_env_create(&env) == 0);
     mdb_env_set_maxdbs(env, 16);
     REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0664) == 0);
     MDB_txn* txn = nullptr;
     REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi words, meta;
-    REQUIRE(mdb_dbi_open(txn, "words", 0, &words) == 0);
-    REQUIRE(mdb_drop(txn, words, 1) == 0);
-    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-    std::string key = "schema", value = "3";
-    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
-    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+    change(txn);
     REQUIRE(mdb_txn_commit(txn) == 0);
     mdb_env_close(env);
+}
+
+// Puts `value` under `key` in the catalog's meta database.
+void put_meta(MDB_txn* txn, std::string key, std::string value) {
+    MDB_dbi meta;
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+}
+
+// Makes the catalog at `path` what an iiifd of schema 3 left: no words database at all.
+void make_schema_3(const std::string& path) {
+    change_raw(path, [](MDB_txn* txn) {
+        MDB_dbi words;
+        REQUIRE(mdb_dbi_open(txn, "words", 0, &words) == 0);
+        REQUIRE(mdb_drop(txn, words, 1) == 0);
+        put_meta(txn, "schema", "3");
+    });
 }
 
 // Two titled objects, written and closed.
@@ -342,19 +356,11 @@ TEST_CASE("titles: an empty index beside objects is filled when iiifd opens the 
           "[catalog][titles]") {
     const std::string path = catalog_path("emptied");
     write_two_objects(path);
-    {
-        MDB_env* env = nullptr;
-        REQUIRE(mdb_env_create(&env) == 0);
-        mdb_env_set_maxdbs(env, 16);
-        REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0664) == 0);
-        MDB_txn* txn = nullptr;
-        REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    change_raw(path, [](MDB_txn* txn) {
         MDB_dbi words;
         REQUIRE(mdb_dbi_open(txn, "words", 0, &words) == 0);
         REQUIRE(mdb_drop(txn, words, 0) == 0);  // emptied, schema still 4
-        REQUIRE(mdb_txn_commit(txn) == 0);
-        mdb_env_close(env);
-    }
+    });
     auto writer = catalog_fixtures::open_writer(path);
     CHECK(*writer->reader().meta("schema") == "4");
     CHECK(arks(writer->reader().search_titles("trudaine", 10)) ==
@@ -368,14 +374,8 @@ TEST_CASE("titles: an upgrade cut short before its indexes were full is done aga
     // the upgrade's mark, a title index with one object of two.
     const std::string path = catalog_path("cut_short");
     write_two_objects(path);
-    {
-        MDB_env* env = nullptr;
-        REQUIRE(mdb_env_create(&env) == 0);
-        mdb_env_set_maxdbs(env, 16);
-        REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0664) == 0);
-        MDB_txn* txn = nullptr;
-        REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-        MDB_dbi words, meta;
+    change_raw(path, [](MDB_txn* txn) {
+        MDB_dbi words;
         REQUIRE(mdb_dbi_open(txn, "words", 0, &words) == 0);
         MDB_cursor* cursor = nullptr;
         REQUIRE(mdb_cursor_open(txn, words, &cursor) == 0);
@@ -389,13 +389,8 @@ TEST_CASE("titles: an upgrade cut short before its indexes were full is done aga
                 REQUIRE(mdb_cursor_del(cursor, 0) == 0);
         }
         mdb_cursor_close(cursor);
-        REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-        std::string mark_key = "upgrade", mark = "indexes";
-        MDB_val k{mark_key.size(), mark_key.data()}, v{mark.size(), mark.data()};
-        REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
-        REQUIRE(mdb_txn_commit(txn) == 0);
-        mdb_env_close(env);
-    }
+        put_meta(txn, "upgrade", "indexes");
+    });
     {
         std::string error;
         auto reader = CatalogReader::open(path, &error);

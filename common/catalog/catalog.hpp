@@ -41,8 +41,11 @@
 namespace iiif {
 
 namespace catalog_detail {
-class Txn;  // catalog_lmdb.hpp, private to common/catalog/
-}
+class Txn;        // catalog_lmdb.hpp, private to common/catalog/
+struct ChangeLog;  // idem
+}  // namespace catalog_detail
+struct ReplicationPosition;  // catalog_replication.hpp
+struct CatalogChange;        // idem
 
 // The catalog's keys (every database's layout: catalog_keys.hpp): an object's normalized ARK (of
 // any ARK form; a qualifier is ignored), and an image's "{normalized ARK}/f{n}" (nullopt unless
@@ -300,6 +303,27 @@ class CatalogWriter {
 
     const CatalogReader& reader() const { return reader_; }
 
+    // ---- The change log, for replicas (catalog_replication.hpp; catalog_change_log.cpp) ----
+    // Starts keeping every committed change, numbered from 1 in a new epoch (the log emptied),
+    // unless it is on already and `new_epoch` is false. Returns the position.
+    ReplicationPosition start_change_log(bool new_epoch = false);
+    // The epoch ("" while the log is off) and the last change's number.
+    ReplicationPosition replication_position() const;
+    // The changes numbered after `seq`, in order: at most `most`, and past the first, no more
+    // than `most_bytes` of them in all.
+    std::vector<CatalogChange> changes_after(std::int64_t seq, size_t most,
+                                             size_t most_bytes) const;
+    // The number of the oldest change the log holds; 0 when it holds none.
+    std::int64_t oldest_logged_change() const;
+    // Drops the changes numbered `seq` and before from the log.
+    void forget_changes_through(std::int64_t seq);
+    // A consistent, compacted copy of the catalog written at `path` (beside it first, synced,
+    // then renamed into place). Returns the copy's position.
+    ReplicationPosition write_snapshot(const std::string& path) const;
+    // Called on the committing thread after each commit of a change the log keeps, with its
+    // number. Set before other threads write.
+    void on_change_committed(std::function<void(std::int64_t)> committed);
+
   private:
     CatalogWriter() = default;
     void rebuild_tallies();
@@ -311,6 +335,7 @@ class CatalogWriter {
     void put_entries(catalog_detail::Txn& txn, const std::vector<Entry>& entries);
     MDB_env* env_ = nullptr;
     MDB_dbi registry_ = 0;
+    std::unique_ptr<catalog_detail::ChangeLog> log_;
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;
     AccessSettings access_settings_;

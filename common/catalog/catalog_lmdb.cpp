@@ -2,6 +2,7 @@
 // opening the environment and its databases, the transaction and the cursor.
 #include "catalog_lmdb.hpp"
 
+#include "catalog_changes.hpp"
 #include "iiif_error.hpp"
 
 namespace iiif::catalog_detail {
@@ -46,7 +47,7 @@ std::optional<std::string> open_databases(MDB_txn* txn, std::span<const NamedDat
     return std::nullopt;
 }
 
-Txn::Txn(MDB_env* env, unsigned flags) {
+Txn::Txn(MDB_env* env, unsigned flags, ChangeLog* log) : log_(log) {
     int rc = mdb_txn_begin(env, nullptr, flags, &txn_);
     if (rc == MDB_MAP_RESIZED) {
         // Another process grew the map: adopt its size. Safe where this environment is used by
@@ -59,9 +60,16 @@ Txn::Txn(MDB_env* env, unsigned flags) {
 }
 
 void Txn::commit() {
+    const std::int64_t sealed = log_ && !changes_.empty() ? seal_change(*this, *log_, changes_) : 0;
     int rc = mdb_txn_commit(txn_);
     txn_ = nullptr;
     check(rc, "mdb_txn_commit");
+    if (sealed != 0 && log_->committed) log_->committed(sealed);
+}
+
+void Txn::note(char operation, MDB_dbi dbi, std::string_view key, std::string_view value) {
+    if (log_ == nullptr || dbi >= log_->numbers.size() || log_->numbers[dbi] == 0) return;
+    encode_operation(changes_, operation, log_->numbers[dbi] - 1, key, value);
 }
 
 std::optional<std::string_view> Txn::find(MDB_dbi dbi, std::string_view key) const {
@@ -75,12 +83,19 @@ std::optional<std::string_view> Txn::find(MDB_dbi dbi, std::string_view key) con
 void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value) {
     MDB_val k = view(key), v = view(value);
     check(mdb_put(txn_, dbi, &k, &v, 0), "mdb_put");
+    note(kPutOperation, dbi, key, value);
 }
 
 void Txn::erase(MDB_dbi dbi, std::string_view key) {
     MDB_val k = view(key);
     int rc = mdb_del(txn_, dbi, &k, nullptr);
     if (rc != MDB_NOTFOUND) check(rc, "mdb_del");
+    if (rc == 0) note(kEraseOperation, dbi, key, {});
+}
+
+void Txn::clear(MDB_dbi dbi) {
+    check(mdb_drop(txn_, dbi, 0), "mdb_drop");
+    note(kClearOperation, dbi, {}, {});
 }
 
 Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {

@@ -6,7 +6,9 @@
 
 #include <lmdb.h>
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,7 +17,10 @@
 namespace iiif::catalog_detail {
 
 // Enough for the catalog's named databases (catalog_keys.hpp lists them).
-inline constexpr unsigned kMaxDbs = 16;
+inline constexpr unsigned kMaxDbs = 20;
+// The writer's and a replica's map. Address space, not disk: without MDB_WRITEMAP the file grows
+// only as pages are written.
+inline constexpr size_t kWriterMapSize = size_t{64} << 30;
 // Every nginx worker's read transactions take slots, for the time of one lookup each.
 inline constexpr unsigned kMaxReaders = 1024;
 
@@ -55,10 +60,25 @@ struct NamedDatabase {
 std::optional<std::string> open_databases(MDB_txn* txn, std::span<const NamedDatabase> databases,
                                           unsigned flags);
 
+// Where a writer's transactions record what they change, for the replicas (catalog_changes.hpp):
+// each write to a replicated database is noted in the transaction as it is made, and the commit
+// of a transaction that changed something, in a catalog whose change log is on (an epoch in
+// `meta`), adds its number to `meta` and the whole change to `changes` (sealed_change), in that
+// same transaction.
+struct ChangeLog {
+    MDB_dbi meta = 0;
+    MDB_dbi changes = 0;
+    // A database handle's number in kReplicatedDatabases, plus one; 0: not replicated.
+    std::array<unsigned char, kMaxDbs + 2> numbers{};
+    // Called after the commit of a change the log holds, with its number.
+    std::function<void(std::int64_t)> committed;
+};
+
 // A transaction that is aborted unless committed.
 class Txn {
   public:
-    Txn(MDB_env* env, unsigned flags);
+    // `log`: a write transaction of the writer, whose changes the log records.
+    Txn(MDB_env* env, unsigned flags, ChangeLog* log = nullptr);
     ~Txn() {
         if (txn_) mdb_txn_abort(txn_);
     }
@@ -74,9 +94,14 @@ class Txn {
     void put(MDB_dbi dbi, std::string_view key, std::string_view value);
     // Deletes `key` if present.
     void erase(MDB_dbi dbi, std::string_view key);
+    // Deletes every record of the database (it stays).
+    void clear(MDB_dbi dbi);
 
   private:
+    void note(char operation, MDB_dbi dbi, std::string_view key, std::string_view value);
     MDB_txn* txn_ = nullptr;
+    ChangeLog* log_ = nullptr;
+    std::string changes_;  // what this transaction changed, encoded (catalog_changes.hpp)
 };
 
 class Cursor {

@@ -10,9 +10,11 @@
 #include <functional>
 
 #include "catalog.hpp"
+#include "catalog_changes.hpp"
 #include "catalog_documents.hpp"
 #include "catalog_keys.hpp"
 #include "catalog_lmdb.hpp"
+#include "catalog_replication.hpp"
 #include "clock.hpp"
 #include "iiif_error.hpp"
 #include "json.hpp"
@@ -25,8 +27,6 @@ using namespace catalog_detail;
 
 namespace {
 
-// Address space, not disk: without MDB_WRITEMAP the file grows only as pages are written.
-constexpr size_t kWriterMapSize = size_t{64} << 30;
 constexpr std::string_view kSchema = "4";
 // Schema 1 had no documents, members or dirty databases: opening it adds them, and
 // set_publication() then makes every document. Schemas 1 and 2 had no tallies or sets: opening
@@ -114,6 +114,14 @@ std::string documents_view(std::string_view stored) {
     }
 }
 
+// Gives the change log each replicated database's number (kReplicatedDatabases), by name.
+void number_replicated_databases(std::span<const NamedDatabase> databases, ChangeLog& log) {
+    for (size_t number = 0; number < kReplicatedCount; ++number)
+        for (const NamedDatabase& database : databases)
+            if (std::string_view(database.name) == kReplicatedDatabases[number])
+                log.numbers.at(*database.dbi) = static_cast<unsigned char>(number + 1);
+}
+
 }  // namespace
 
 // ---- Opening ----------------------------------------------------------------------------------
@@ -124,6 +132,7 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         return nullptr;
     };
     std::unique_ptr<CatalogWriter> writer(new CatalogWriter());
+    writer->log_ = std::make_unique<ChangeLog>();
     CatalogReader& r = writer->reader_;
     r.owns_env_ = false;  // the writer closes it
     // Durable commits (an fsync each): readers act on what the catalog says at once. The file
@@ -144,7 +153,8 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
         {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
         {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
-        {"words", &r.words_},         {"registry", &writer->registry_}};
+        {"words", &r.words_},         {"registry", &writer->registry_},
+        {kChangesDatabase, &writer->log_->changes}};
     r.has_words_ = true;
     bool older = false, unindexed = false;
     std::optional<std::string> failure = open_databases(txn, databases, MDB_CREATE);
@@ -156,6 +166,8 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
     }
     rc = mdb_txn_commit(txn);
     if (rc != 0) return fail(std::string("mdb_txn_commit: ") + mdb_strerror(rc));
+    writer->log_->meta = r.meta_;
+    number_replicated_databases(databases, *writer->log_);
 
     // The indexes an older schema lacks, in transactions of their own.
     if (older || unindexed) {
@@ -163,6 +175,10 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
             if (older) writer->rebuild_tallies();
             writer->rebuild_words();
             if (older) writer->finish_upgrade();
+            // The schema's change was made outside the log: replicas start again from a
+            // snapshot of the upgraded catalog.
+            if (older && !writer->replication_position().epoch.empty())
+                writer->start_change_log(true);
         } catch (const IiifError& problem) {
             return fail("upgrade: " + problem.reason);
         }
@@ -179,10 +195,8 @@ CatalogWriter::~CatalogWriter() {
 
 // The upgrade's indexes are full: its mark goes (record_schema).
 void CatalogWriter::finish_upgrade() {
-    Txn txn(env_, 0);
-    MDB_val key = view(kUpgradeKey);
-    const int rc = mdb_del(txn.get(), reader_.meta_, &key, nullptr);
-    if (rc != MDB_NOTFOUND) check(rc, "mdb_del");
+    Txn txn(env_, 0, log_.get());
+    txn.erase(reader_.meta_, kUpgradeKey);
     txn.commit();
 }
 
@@ -190,13 +204,13 @@ void CatalogWriter::finish_upgrade() {
 void CatalogWriter::rebuild_words() {
     const CatalogReader& r = reader_;
     {
-        Txn txn(env_, 0);
-        check(mdb_drop(txn.get(), r.words_, 0), "mdb_drop");
+        Txn txn(env_, 0, log_.get());
+        txn.clear(r.words_);
         txn.commit();
     }
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         const size_t done =
             visit_objects(txn, r.objects_, after, kTallyBatch,
                           [&](const std::string& key, const ObjectRecord& object) {
@@ -212,13 +226,13 @@ void CatalogWriter::rebuild_words() {
 void CatalogWriter::rebuild_tallies() {
     const CatalogReader& r = reader_;
     {
-        Txn txn(env_, 0);
-        check(mdb_drop(txn.get(), r.tallies_, 0), "mdb_drop");
+        Txn txn(env_, 0, log_.get());
+        txn.clear(r.tallies_);
         txn.commit();
     }
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         const size_t counted = visit_objects(txn, r.objects_, after, kTallyBatch,
                                              [&](const std::string&, const ObjectRecord& object) {
                                                  tally(txn, r.tallies_, object, +1);
@@ -240,7 +254,7 @@ std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
                                                   size_t count) {
     std::vector<std::string> minted;
     if (count == 0) return minted;
-    Txn txn(env_, 0);
+    Txn txn(env_, 0, log_.get());
     const std::int64_t now = now_seconds();
     while (minted.size() < count) {
         int attempt = 0;
@@ -268,8 +282,8 @@ std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
 }
 
 void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {
-    Txn txn(env_, 0);
-    check(mdb_drop(txn.get(), reader_.sets_, 0), "mdb_drop");
+    Txn txn(env_, 0, log_.get());
+    txn.clear(reader_.sets_);
     std::vector<std::string> specs;
     for (const CatalogReader::SetInfo& set : sets) {
         if (!is_valid_set_spec(set.spec))
@@ -302,12 +316,22 @@ void CatalogWriter::unmap_pages() {
 
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
-    Txn txn(env_, 0);
+    Txn txn(env_, 0, log_.get());
     // The set names come from the configuration, not from the objects: they stay, as does the
     // registry, which no object holds.
+    // The change log's place in meta stays: a rebuild's changes are logged like any others.
+    auto kept = [&txn, &r](std::string_view key) -> std::optional<std::string> {
+        const std::optional<std::string_view> value = txn.find(r.meta_, key);
+        if (!value) return std::nullopt;
+        return std::string(*value);
+    };
+    const std::optional<std::string> epoch = kept(kReplicationEpochKey);
+    const std::optional<std::string> seq = kept(kReplicationSeqKey);
     for (MDB_dbi dbi : {r.objects_, r.images_, r.arks_, r.files_, r.by_date_, r.by_set_,
                         r.documents_, r.members_, r.dirty_, r.meta_, r.tallies_, r.words_})
-        check(mdb_drop(txn.get(), dbi, 0), "mdb_drop");
+        txn.clear(dbi);
+    if (epoch) txn.put(r.meta_, kReplicationEpochKey, *epoch);
+    if (seq) txn.put(r.meta_, kReplicationSeqKey, *seq);
     txn.put(r.meta_, kSchemaKey, kSchema);
     txn.put(r.meta_, kPublicationKey, publication_settings_to_json(publication_));
     txn.put(r.dirty_, kTopDirtyKey, "");
@@ -321,7 +345,7 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
     publication_ = settings;
     const std::string json = publication_settings_to_json(settings);
     {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         if (txn.find(reader_.meta_, kPublicationKey) == std::optional<std::string_view>(json))
             return;
         txn.put(reader_.meta_, kPublicationKey, json);
@@ -332,7 +356,7 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
 
 void CatalogWriter::set_shoulders(const std::vector<ShoulderInfo>& shoulders) {
     const std::string json = shoulders_to_json(shoulders);
-    Txn txn(env_, 0);
+    Txn txn(env_, 0, log_.get());
     if (txn.find(reader_.meta_, kShouldersKey) == std::optional<std::string_view>(json)) return;
     txn.put(reader_.meta_, kShouldersKey, json);
     txn.commit();
@@ -346,7 +370,7 @@ void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules
     {
         // Under the write lock, which every transaction that reads them holds too: iiifd
         // changes them while deposits and changes of objects go on.
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         access_settings_ = settings;
         access_rules_ = rules;
         const std::optional<std::string_view> was = txn.find(r.meta_, kAccessKey);
@@ -367,7 +391,7 @@ void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules
     // is never overwritten by an older copy.
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         std::vector<Entry> batch;
         visit_objects(txn, r.objects_, after, kRepublishBatch,
                       [&](const std::string&, ObjectRecord object) {
@@ -384,9 +408,9 @@ void CatalogWriter::republish() {
     const CatalogReader& r = reader_;
     {
         // Every set that has documents now is made again (or removed, if it has emptied).
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         const std::vector<std::string> sets = sets_with_collections(txn, r.documents_);
-        check(mdb_drop(txn.get(), r.members_, 0), "mdb_drop");
+        txn.clear(r.members_);
         for (const std::string& spec : sets)
             txn.put(r.dirty_, spec.empty() ? kTopDirtyKey : spec, "");
         txn.put(r.dirty_, kTopDirtyKey, "");
@@ -395,7 +419,7 @@ void CatalogWriter::republish() {
     // Objects in key order, a batch per transaction, resuming after the last key done.
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         Publisher publish{txn,          publication_, access_settings_, r.images_,
                           r.documents_, r.members_,   r.dirty_};
         const size_t done = visit_objects(txn, r.objects_, after, kRepublishBatch,
@@ -421,7 +445,7 @@ int CatalogWriter::refresh_collections() {
     }
     // One transaction per set.
     for (const std::string& entry : dirty) {
-        Txn txn(env_, 0);
+        Txn txn(env_, 0, log_.get());
         remake_collection(txn, publication_, r.members_, r.documents_,
                           entry == kTopDirtyKey ? "" : entry);
         txn.erase(r.dirty_, entry);

@@ -171,6 +171,7 @@ class CatalogReader {
   private:
     CatalogReader() = default;
     friend class CatalogWriter;
+    friend class CatalogReplica;
     std::vector<ObjectRecord> scan_by_date(const Position& after, std::int64_t until, size_t limit,
                                            const std::string& set_spec, bool published_only) const;
     MDB_env* env_ = nullptr;

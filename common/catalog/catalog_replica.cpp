@@ -83,24 +83,41 @@ std::unique_ptr<CatalogReplica> CatalogReplica::open(const std::string& path, st
     };
     std::unique_ptr<CatalogReplica> replica(new CatalogReplica());
     replica->databases_ = std::make_unique<Databases>();
+    CatalogReader& r = replica->reader_;
+    r.owns_env_ = false;  // the replica closes it
     if (auto failure =
             open_environment(path, MDB_NOSUBDIR | MDB_NOTLS, 0664, kWriterMapSize, &replica->env_))
         return fail(*failure);
     share_with_group(path + "-lock");  // nginx's workers take reader slots (catalog.hpp)
-    try {
-        Txn txn(replica->env_, 0);
-        for (size_t i = 0; i < kReplicatedCount; ++i)
-            check(mdb_dbi_open(txn.get(), kReplicatedDatabases[i], MDB_CREATE,
-                               &replica->databases_->dbis[i]),
-                  kReplicatedDatabases[i]);
-        txn.commit();
-    } catch (const IiifError& failure) {
-        return fail(failure.reason);
+    r.env_ = replica->env_;
+    r.has_words_ = true;
+    MDB_dbi registry = 0, changes = 0;
+    const NamedDatabase databases[] = {
+        {"objects", &r.objects_},     {"images", &r.images_},   {"arks", &r.arks_},
+        {"files", &r.files_},         {"by_date", &r.by_date_}, {"by_set", &r.by_set_},
+        {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
+        {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
+        {"words", &r.words_},         {"registry", &registry},  {kChangesDatabase, &changes}};
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(replica->env_, nullptr, 0, &txn);
+    if (rc != 0) return fail(std::string("mdb_txn_begin: ") + mdb_strerror(rc));
+    if (auto failure = open_databases(txn, databases, MDB_CREATE)) {
+        mdb_txn_abort(txn);
+        return fail(*failure);
     }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) return fail(std::string("mdb_txn_commit: ") + mdb_strerror(rc));
+    for (size_t i = 0; i < kReplicatedCount; ++i)
+        for (const NamedDatabase& database : databases)
+            if (std::string_view(database.name) == kReplicatedDatabases[i])
+                replica->databases_->dbis[i] = *database.dbi;
     return replica;
 }
 
 CatalogReplica::~CatalogReplica() {
+    // The reader's kept transaction belongs to this environment: it goes first.
+    if (reader_.reused_txn_) mdb_txn_abort(reader_.reused_txn_);
+    reader_.reused_txn_ = nullptr;
     if (env_) mdb_env_close(env_);
 }
 

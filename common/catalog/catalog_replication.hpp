@@ -66,11 +66,15 @@ class CatalogReplica {
     // As CatalogWriter::unmap_pages_beyond.
     void unmap_pages_beyond(std::size_t most);
 
+    // Lookups in the replica's catalog (its environment shared).
+    const CatalogReader& reader() const { return reader_; }
+
   private:
     CatalogReplica() = default;
     struct Databases;
     MDB_env* env_ = nullptr;
     std::unique_ptr<Databases> databases_;
+    CatalogReader reader_;
 };
 
 // The position a snapshot file records (of its catalog's meta); throws IiifError(500) when the

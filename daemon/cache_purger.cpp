@@ -55,7 +55,7 @@ CachePurger::~CachePurger() {
 
 void CachePurger::start() {
     try {
-        Redis redis(config_.redis_host, config_.redis_port);
+        Redis redis(config_.redis);
         last_id_ = last_entry_id(redis, config_.events_stream);
     } catch (const std::exception& error) {
         spdlog::warn("cache purger: {}; it starts once Redis answers", error.what());
@@ -70,7 +70,7 @@ void CachePurger::stop() {
 }
 
 void CachePurger::run(std::stop_token stop) {
-    Redis redis(config_.redis_host, config_.redis_port);
+    Redis redis(config_.redis);
     auto backoff = kFirstBackoff;
     bool redis_down = false;
     while (!stop.stop_requested()) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -99,11 +100,66 @@ void read_storage(const ConfigSection& storage, DaemonConfig& config) {
     config.staging_dir = without_trailing_slash(config.staging_dir);
 }
 
+// "host:port", or "[v6 address]:port"; nullopt for anything else, a port out of range included.
+std::optional<HostPort> host_port(std::string_view text) {
+    std::string_view host;
+    std::string_view rest;
+    if (text.starts_with('[')) {
+        const size_t close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        host = text.substr(1, close - 1);
+        rest = text.substr(close + 1);
+        if (!rest.starts_with(':')) return std::nullopt;
+    } else {
+        const size_t colon = text.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = text.substr(0, colon);
+        rest = text.substr(colon);
+        // An IPv6 address is written in brackets, or its last group would be read as the port.
+        if (host.find(':') != std::string_view::npos) return std::nullopt;
+    }
+    const std::string_view digits = rest.substr(1);
+    if (host.empty() || digits.empty() || digits.size() > 5 ||
+        std::any_of(host.begin(), host.end(), [](unsigned char c) { return std::isspace(c); }) ||
+        !std::all_of(digits.begin(), digits.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; }))
+        return std::nullopt;
+    const int port = std::stoi(std::string(digits));
+    if (port < 1 || port > kMaxPort) return std::nullopt;
+    return HostPort{std::string(host), port};
+}
+
+void read_redis_address(const ConfigSection& redis, RedisAddress& address) {
+    redis.read_nonempty("host", address.host);
+    redis.read("port", address.port, 1, kMaxPort);
+    const size_t before = redis.reported();
+    const std::vector<std::string> entries = redis.strings("sentinels");
+    if (redis.has("sentinels") && entries.empty() && redis.reported() == before)
+        redis.report("sentinels", "must name at least one sentinel");
+    for (const std::string& entry : entries) {
+        if (std::optional<HostPort> sentinel = host_port(entry)) {
+            address.sentinels.push_back(*sentinel);
+        } else {
+            redis.report("sentinels", "\"" + entry +
+                                          "\": must be host:port, with a port from 1 to 65535 "
+                                          "(\"[::1]:26379\" for IPv6)");
+        }
+    }
+    const bool named = redis.has("master_name");
+    redis.read("master_name", address.master_name);
+    if (redis.has("sentinels") && address.master_name.empty())
+        redis.report("master_name", "required with sentinels");
+    else if (named && !redis.has("sentinels"))
+        redis.report("master_name", "only with sentinels, which ask for the master by it");
+}
+
 void read_redis(const ConfigSection& redis, DaemonConfig& config) {
-    redis.only_keys({"host", "port", "ingest_stream", "events_stream", "consumer_group",
-                     "consumer_name", "reclaim_idle_seconds"});
-    redis.read_nonempty("host", config.redis_host);
-    redis.read("port", config.redis_port, 1, kMaxPort);
+    redis.only_keys({"host", "port", "sentinels", "master_name", "wait_replicas", "wait_timeout_ms",
+                     "ingest_stream", "events_stream", "consumer_group", "consumer_name",
+                     "reclaim_idle_seconds"});
+    read_redis_address(redis, config.redis);
+    redis.read("wait_replicas", config.redis_wait_replicas, 0, 16);
+    redis.read("wait_timeout_ms", config.redis_wait_timeout_ms, 1, 60000);
     redis.read_nonempty("ingest_stream", config.ingest_stream);
     redis.read_nonempty("events_stream", config.events_stream);
     redis.read_nonempty("consumer_group", config.consumer_group);

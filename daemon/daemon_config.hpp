@@ -78,6 +78,28 @@ struct AccessConfig {
     std::vector<iiif::WatermarkSpec> watermarks;
 };
 
+// A host and a port: "host:port" in iiifd.toml, "[::1]:26379" for an IPv6 address.
+struct HostPort {
+    std::string host;
+    int port = 0;
+    // As iiifd.toml writes it, for messages.
+    std::string text() const {
+        return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+               std::to_string(port);
+    }
+};
+
+// [redis]: where the Redis master is. Without sentinels, host and port; with them, whatever
+// address the first sentinel that answers gives for master_name, asked again after every
+// connection lost (redis_client.hpp), so that a failover is followed.
+struct RedisAddress {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    std::vector<HostPort> sentinels;  // in the order they are asked
+    std::string master_name;          // the name the sentinels monitor the master under
+    bool through_sentinels() const { return !sentinels.empty(); }
+};
+
 // [harvest]: the harvests iiifd runs itself (daemon/harvest_scheduler.hpp).
 struct HarvestConfig {
     bool scheduler = true;   // partners harvested on their schedule_hours; false: on request only
@@ -90,8 +112,11 @@ struct DaemonConfig {
     std::string catalog_path;  // catalog.mdb (a file)
     std::string staging_dir;   // default: {storage_root}/staging
     // [redis]
-    std::string redis_host = "127.0.0.1";
-    int redis_port = 6379;
+    RedisAddress redis;
+    // For Redis::wait_for_replicas (WAIT): how many replicas must have a write, and how long to
+    // wait for them (milliseconds); 0 replicas: no wait.
+    int redis_wait_replicas = 0;
+    int redis_wait_timeout_ms = 1000;
     std::string ingest_stream = "iiif:ingest";
     std::string events_stream = "iiif:events";
     std::string consumer_group = "iiifd";

@@ -137,12 +137,10 @@ class Environment {
         }
     }
 
-    void redis(const std::string& host, int port) {
-        const std::string address =
-            (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-            std::to_string(port);
-        if (std::optional<std::string> why = redis_ping_problem(host, port, kRedisPatience))
-            failures.push_back("[redis] " + address + ": no answer to PING (" + *why + ")");
+    void redis(const RedisAddress& address) {
+        if (std::optional<std::string> why = redis_ping_problem(address, kRedisPatience))
+            failures.push_back("[redis] " + redis_address_text(address) + ": no answer to PING (" +
+                               *why + ")");
     }
 
   private:
@@ -189,7 +187,7 @@ std::vector<std::string> check_environment(const DaemonConfig& config) {
         if (!mark.image.empty())
             environment.readable_file("[watermarks." + mark.name + "] image", mark.image);
     }
-    environment.redis(config.redis_host, config.redis_port);
+    environment.redis(config.redis);
     return std::move(environment.failures);
 }
 

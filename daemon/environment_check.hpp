@@ -12,7 +12,7 @@
 //     users (no "r" for others in their mode); a missing one, which iiifd makes at its first
 //     start, can be made in its directory;
 //   - the watermarks' images are readable;
-//   - Redis answers PING within 2 s.
+//   - Redis answers PING within 2 s (the master the sentinels name, with [redis] sentinels).
 //
 // [http] host is loopback (or listen_beyond_loopback set) is the configuration's own rule.
 #pragma once

@@ -1,6 +1,5 @@
 #include "job_queue.hpp"
 
-#include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
@@ -17,56 +16,9 @@
 namespace iiifd {
 namespace {
 
-// An error reply: a Redis that cannot serve for now (loading its data after a restart, busy
-// with a script, a replica cut from its master) is unavailable, like one that cannot be
-// reached, so that a deposit gets 503 with Retry-After, not 500; any other is the command's.
-// (The code is the reply's first word: BUSYGROUP, for one, is no BUSY.)
-[[noreturn]] void throw_reply_error(const std::string& text) {
-    const std::string code = text.substr(0, text.find(' '));
-    for (const char* transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
-        if (code == transient) throw RedisUnavailable("redis: " + text);
-    throw RedisCommandError(text);
-}
-
-constexpr timeval kConnectTimeout{2, 0};
-// Longer than the longest blocking read (XREADGROUP ... BLOCK 2000), so that only a dead
-// connection times out.
-constexpr timeval kCommandTimeout{10, 0};
-
 using iiif::Json;
 
 using iiif::json_text;
-
-RedisReply copied(const redisReply* reply) {
-    RedisReply result;
-    switch (reply->type) {
-        case REDIS_REPLY_STRING:
-            result.type = RedisReply::Type::string;
-            result.text.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_STATUS:
-            result.type = RedisReply::Type::status;
-            result.text.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_ERROR:
-            result.type = RedisReply::Type::error;
-            result.text.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_INTEGER:
-            result.type = RedisReply::Type::integer;
-            result.integer = reply->integer;
-            break;
-        case REDIS_REPLY_ARRAY:
-            result.type = RedisReply::Type::array;
-            result.elements.reserve(reply->elements);
-            for (size_t i = 0; i < reply->elements; ++i)
-                result.elements.push_back(copied(reply->element[i]));
-            break;
-        default:
-            result.type = RedisReply::Type::nil;
-    }
-    return result;
-}
 
 std::string job_key(const std::string& job_id) {
     return "iiif:job:" + job_id;
@@ -107,138 +59,6 @@ std::optional<Delivery> delivery_of(const RedisReply& entry) {
 }
 
 }  // namespace
-
-Redis::Redis(std::string host, int port) : host_(std::move(host)), port_(port) {}
-
-Redis::~Redis() {
-    drop();
-}
-
-void Redis::drop() {
-    if (context_ != nullptr) redisFree(context_);
-    context_ = nullptr;
-}
-
-redisContext* Redis::connection() {
-    if (context_ != nullptr) return context_;
-    redisContext* context = redisConnectWithTimeout(host_.c_str(), port_, kConnectTimeout);
-    std::string where = "redis " + host_ + ":" + std::to_string(port_);
-    if (context == nullptr) throw RedisUnavailable(where + ": cannot allocate a connection");
-    if (context->err != 0) {
-        std::string reason = context->errstr;
-        redisFree(context);
-        throw RedisUnavailable(where + ": " + reason);
-    }
-    redisSetTimeout(context, kCommandTimeout);
-    redisEnableKeepAlive(context);
-    context_ = context;
-    return context_;
-}
-
-std::optional<std::string> redis_ping_problem(const std::string& host, int port,
-                                              std::chrono::milliseconds timeout) {
-    const auto micro = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-    const timeval limit{static_cast<time_t>(micro / 1000000),
-                        static_cast<suseconds_t>(micro % 1000000)};
-    redisContext* context = redisConnectWithTimeout(host.c_str(), port, limit);
-    if (context == nullptr) return "cannot allocate a connection";
-    std::optional<std::string> problem;
-    if (context->err != 0) {
-        problem = context->errstr;
-    } else {
-        redisSetTimeout(context, limit);
-        auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
-        if (reply == nullptr) {
-            problem = context->errstr;
-        } else {
-            if (reply->type == REDIS_REPLY_ERROR) problem.emplace(reply->str, reply->len);
-            freeReplyObject(reply);
-        }
-    }
-    redisFree(context);
-    return problem;
-}
-
-RedisReply Redis::command(const std::vector<std::string>& arguments) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const std::string& argument : arguments) {
-        argv.push_back(argument.data());
-        lengths.push_back(argument.size());
-    }
-    // A connection kept from before may have been closed by a Redis that restarted since: that
-    // shows as an I/O error or an end of file on first use, and one new connection is tried.
-    bool reused = context_ != nullptr;
-    for (;;) {
-        redisContext* context = connection();
-        auto* reply = static_cast<redisReply*>(
-            redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-        if (reply == nullptr) {
-            std::string reason = context->errstr;
-            bool stale = reused && (context->err == REDIS_ERR_IO || context->err == REDIS_ERR_EOF);
-            drop();
-            if (stale) {
-                reused = false;
-                continue;
-            }
-            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " + reason);
-        }
-        RedisReply result = copied(reply);
-        freeReplyObject(reply);
-        if (result.type == RedisReply::Type::error) throw_reply_error(result.text);
-        return result;
-    }
-}
-
-std::vector<RedisReply> Redis::transaction(const std::vector<std::vector<std::string>>& commands) {
-    redisContext* context = connection();
-    auto append = [&](const std::vector<std::string>& arguments) {
-        std::vector<const char*> argv;
-        std::vector<size_t> lengths;
-        for (const std::string& argument : arguments) {
-            argv.push_back(argument.data());
-            lengths.push_back(argument.size());
-        }
-        redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
-    };
-    append({"MULTI"});
-    for (const auto& arguments : commands) append(arguments);
-    append({"EXEC"});
-
-    std::vector<RedisReply> replies;
-    for (size_t i = 0; i < commands.size() + 2; ++i) {
-        void* raw = nullptr;
-        if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-            std::string reason = context->errstr;
-            drop();
-            throw RedisUnavailable("redis " + host_ + ":" + std::to_string(port_) + ": " + reason);
-        }
-        replies.push_back(copied(static_cast<redisReply*>(raw)));
-        freeReplyObject(raw);
-    }
-    const RedisReply& exec = replies.back();
-    if (exec.type == RedisReply::Type::error) throw_reply_error(exec.text);
-    for (const RedisReply& reply : replies) {
-        if (reply.type == RedisReply::Type::error) throw_reply_error(reply.text);
-    }
-    for (const RedisReply& reply : exec.elements) {
-        if (reply.type == RedisReply::Type::error) throw_reply_error(reply.text);
-    }
-    return exec.elements;
-}
-
-RedisPool::Lease RedisPool::lease() {
-    std::lock_guard lock(mutex_);
-    if (idle_.empty()) return Lease(*this, std::make_unique<Redis>(host_, port_));
-    std::unique_ptr<Redis> redis = std::move(idle_.back());
-    idle_.pop_back();
-    return Lease(*this, std::move(redis));
-}
-
-void RedisPool::give_back(std::unique_ptr<Redis> redis) {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(redis));
-}
 
 std::string_view job_state_name(JobState state) {
     switch (state) {

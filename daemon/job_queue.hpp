@@ -15,97 +15,16 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon_config.hpp"
 #include "ingest.hpp"
-
-struct redisContext;
+#include "redis_client.hpp"
 
 namespace iiifd {
-
-// Redis cannot be reached or the connection broke: back off and retry.
-struct RedisUnavailable : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-// Redis answered with an error reply (e.g. "NOGROUP ...").
-struct RedisCommandError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A reply copied out of hiredis's.
-struct RedisReply {
-    enum class Type { nil, string, integer, array, status, error };
-    Type type = Type::nil;
-    std::string text;  // string, status and error replies
-    long long integer = 0;
-    std::vector<RedisReply> elements;
-};
-
-// One connection, used by one thread at a time. After a failure the connection is dropped and
-// the next command opens a new one, so a restarted Redis is picked up without ceremony.
-class Redis {
-  public:
-    Redis(std::string host, int port);
-    ~Redis();
-    Redis(const Redis&) = delete;
-    Redis& operator=(const Redis&) = delete;
-
-    // Throws RedisUnavailable, or RedisCommandError for an error reply.
-    RedisReply command(const std::vector<std::string>& arguments);
-    // The commands in one MULTI ... EXEC: all applied or none. The replies of the commands.
-    std::vector<RedisReply> transaction(const std::vector<std::vector<std::string>>& commands);
-
-  private:
-    redisContext* connection();
-    void drop();
-
-    std::string host_;
-    int port_;
-    redisContext* context_ = nullptr;
-};
-
-// Whether Redis at host:port answers PING within `timeout`, the connection's included: nullopt,
-// or why not (hiredis's reason, such as "Connection refused", or the error reply).
-std::optional<std::string> redis_ping_problem(const std::string& host, int port,
-                                              std::chrono::milliseconds timeout);
-
-// Connections for threads that come and go (the HTTP server's): a thread holds one for the
-// length of a request.
-class RedisPool {
-  public:
-    RedisPool(std::string host, int port) : host_(std::move(host)), port_(port) {}
-
-    class Lease {
-      public:
-        Lease(RedisPool& pool, std::unique_ptr<Redis> redis)
-            : pool_(pool), redis_(std::move(redis)) {}
-        ~Lease() { pool_.give_back(std::move(redis_)); }
-        Lease(const Lease&) = delete;
-        Lease& operator=(const Lease&) = delete;
-        Redis& operator*() const { return *redis_; }
-        Redis* operator->() const { return redis_.get(); }
-
-      private:
-        RedisPool& pool_;
-        std::unique_ptr<Redis> redis_;
-    };
-    Lease lease();
-
-  private:
-    void give_back(std::unique_ptr<Redis> redis);
-
-    std::string host_;
-    int port_;
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<Redis>> idle_;
-};
 
 enum class JobState { queued, running, done, failed };
 std::string_view job_state_name(JobState state);

@@ -210,7 +210,7 @@ int serve(const DaemonConfig& config) {
         return 1;
     }
     const TemporarySweep sweep(config);
-    RedisPool redis(config.redis_host, config.redis_port);
+    RedisPool redis(config.redis);
     try {
         auto connection = redis.lease();
         ensure_consumer_group(*connection, config);
@@ -333,7 +333,7 @@ int ingest(const DaemonConfig& config, const std::vector<std::string>& paths,
     std::unique_ptr<iiif::CatalogWriter> catalog = open_catalog(config);
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, *catalog, audit);
-    Redis redis(config.redis_host, config.redis_port);
+    Redis redis(config.redis);
     IngestJob job = deposit_local_files(config, Deposits(config, *catalog, directory), redis,
                                         files, std::move(metadata), "",
                                         {"cli", institution, command_line_actor()});
@@ -394,7 +394,7 @@ int harvest(const DaemonConfig& config, const std::string& partner_id, bool full
     std::optional<HarvestObjects> objects;
     if (!dry_run) {
         catalog = open_catalog(config);
-        redis.emplace(config.redis_host, config.redis_port);
+        redis.emplace(config.redis);
         changes.emplace(config, *catalog, *redis);
         objects.emplace(*changes, *partner);
     }

@@ -84,7 +84,7 @@ int run_sheet_import(const DaemonConfig& config, iiif::CatalogWriter& catalog,
     AuditLog audit(audit_log_path(config.storage_root));
     Directory directory(config, catalog, audit);
     const Deposits deposits(config, catalog, directory);
-    Redis redis(config.redis_host, config.redis_port);
+    Redis redis(config.redis);
     for (size_t i = 0; i < checks.size(); ++i) {
         IngestJob job = deposit_local_files(
             config, deposits, redis, files[i], iiif::parse_object_metadata(checks[i].metadata),

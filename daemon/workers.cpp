@@ -176,7 +176,7 @@ void Workers::work() {
     const int base = getpriority(PRIO_PROCESS, self);
     if (errno != 0 || setpriority(PRIO_PROCESS, self, std::min(base + kWorkerNice, 19)) != 0)
         spdlog::debug("ingest worker: setpriority failed; it runs at the process's priority");
-    Redis redis(config_.redis_host, config_.redis_port);
+    Redis redis(config_.redis);
     JobConsumer consumer(config_, redis);
     auto backoff = kFirstBackoff;
     bool group_ready = false;
@@ -316,7 +316,7 @@ void Workers::finish(const IngestJob& job, const JobOutcome& outcome) {
 }
 
 void Workers::keep_fresh() {
-    Redis redis(config_.redis_host, config_.redis_port);
+    Redis redis(config_.redis);
     // Well within the idle time after which another consumer would take the entries.
     auto interval = std::chrono::milliseconds(config_.reclaim_idle_seconds * 1000 / 4);
     interval = std::max<std::chrono::milliseconds>(interval, 250ms);

@@ -275,7 +275,10 @@ void write_file(const std::string& path, const std::string& contents) {
     if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-RedisServer::RedisServer() : dir_(make_temp_dir("iiifd-redis")), port_(free_port()) {
+RedisServer::RedisServer() : RedisServer(std::vector<std::string>{}) {}
+
+RedisServer::RedisServer(std::vector<std::string> arguments)
+    : dir_(make_temp_dir("iiifd-redis")), port_(free_port()), arguments_(std::move(arguments)) {
     start();
 }
 
@@ -285,9 +288,12 @@ RedisServer::~RedisServer() {
 }
 
 void RedisServer::start() {
-    pid_ = spawn({kRedisServer, "--save", "", "--appendonly", "yes", "--dir", dir_, "--port",
-                  std::to_string(port_), "--bind", "127.0.0.1", "--daemonize", "no"},
-                 dir_ + "/redis.log");
+    std::vector<std::string> command = {
+        kRedisServer, "--save",      "",       "--appendonly",        "yes",
+        "--dir",      dir_,          "--port", std::to_string(port_), "--bind",
+        "127.0.0.1",  "--daemonize", "no"};
+    command.insert(command.end(), arguments_.begin(), arguments_.end());
+    pid_ = spawn(command, dir_ + "/redis.log");
     auto deadline = Clock::now() + 10s;
     for (;;) {
         try {
@@ -315,6 +321,13 @@ void RedisServer::stop() {
     pid_ = -1;
 }
 
+void RedisServer::kill_hard() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
 void RedisServer::forget_data() {
     std::error_code ignored;
     fs::remove_all(dir_ + "/appendonlydir", ignored);
@@ -337,6 +350,62 @@ std::vector<std::string> RedisServer::strings(const std::vector<std::string>& co
     std::vector<std::string> texts;
     for (const iiifd::RedisReply& element : reply.elements) texts.push_back(element.text);
     return texts;
+}
+
+RedisSentinel::RedisSentinel(const std::string& master_name, int master_port, int quorum)
+    : dir_(make_temp_dir("iiifd-sentinel")), port_(free_port()) {
+    // A sentinel rewrites its file (what it learns of replicas, sentinels and epochs): a copy
+    // of its own. Failover times are a second or so on loopback; a hostname is never involved.
+    const std::string conf = dir_ + "/sentinel.conf";
+    std::ostringstream text;
+    text << "port " << port_ << "\nbind 127.0.0.1\ndaemonize no\nprotected-mode no\n"
+         << "dir " << dir_ << "\nsentinel resolve-hostnames no\n"
+         << "sentinel monitor " << master_name << " 127.0.0.1 " << master_port << " " << quorum
+         << "\nsentinel down-after-milliseconds " << master_name << " 1000\n"
+         << "sentinel failover-timeout " << master_name << " 5000\n"
+         << "sentinel parallel-syncs " << master_name << " 1\n";
+    write_file(conf, text.str());
+    pid_ = spawn({kRedisServer, conf, "--sentinel"}, dir_ + "/sentinel.log");
+    auto deadline = Clock::now() + 10s;
+    for (;;) {
+        try {
+            iiifd::Redis redis("127.0.0.1", port_);
+            redis.command({"PING"});
+            return;
+        } catch (const std::exception& error) {
+            if (Clock::now() >= deadline) {
+                kill(pid_, SIGKILL);
+                waitpid(pid_, nullptr, 0);
+                const std::string log = read_file(dir_ + "/sentinel.log");
+                remove_dir(dir_);
+                throw std::runtime_error(
+                    "redis sentinel did not start: " + std::string(error.what()) + "\n" + log);
+            }
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+RedisSentinel::~RedisSentinel() {
+    kill(pid_, SIGTERM);
+    if (wait_exit(pid_, 10s) == -1) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    remove_dir(dir_);
+}
+
+std::vector<std::string> RedisSentinel::strings(const std::vector<std::string>& command) const {
+    iiifd::Redis redis("127.0.0.1", port_);
+    std::vector<std::string> texts;
+    for (const iiifd::RedisReply& element : redis.command(command).elements)
+        texts.push_back(element.text);
+    return texts;
+}
+
+size_t RedisSentinel::count(const std::vector<std::string>& command) const {
+    iiifd::Redis redis("127.0.0.1", port_);
+    return redis.command(command).elements.size();
 }
 
 Daemon::Daemon(const RedisServer& redis, DaemonOptions options)

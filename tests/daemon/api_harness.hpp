@@ -67,13 +67,17 @@ void write_file(const std::string& path, const std::string& contents);
 class RedisServer {
   public:
     RedisServer();  // starts it
+    // The same with more arguments for redis-server, e.g. {"--replicaof", "127.0.0.1", "6379"}.
+    explicit RedisServer(std::vector<std::string> arguments);
     ~RedisServer();
     RedisServer(const RedisServer&) = delete;
     RedisServer& operator=(const RedisServer&) = delete;
 
     int port() const { return port_; }
+    pid_t pid() const { return pid_; }
     void start();
-    void stop();  // SIGTERM (Redis writes its AOF and exits), waits
+    void stop();       // SIGTERM (Redis writes its AOF and exits), waits
+    void kill_hard();  // SIGKILL, reaped: a master that dies without a word
     // Deletes what Redis keeps on disk, while it is stopped: its next start is that of a Redis
     // that lost its data (or a first start).
     void forget_data();
@@ -81,6 +85,30 @@ class RedisServer {
     long long integer(const std::vector<std::string>& command) const;
     std::string text(const std::vector<std::string>& command) const;
     std::vector<std::string> strings(const std::vector<std::string>& command) const;
+
+  private:
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+    std::vector<std::string> arguments_;
+};
+
+// A Redis Sentinel (`redis-server sentinel.conf --sentinel`), its sentinel.conf in a directory
+// of its own, on a free loopback port, monitoring the master at 127.0.0.1:`master_port` as
+// `master_name` with `quorum`: quick to judge it down (1 s) and to fail over (5 s).
+class RedisSentinel {
+  public:
+    RedisSentinel(const std::string& master_name, int master_port, int quorum);  // starts it
+    ~RedisSentinel();  // SIGTERM, waits (SIGKILL after 10 s)
+    RedisSentinel(const RedisSentinel&) = delete;
+    RedisSentinel& operator=(const RedisSentinel&) = delete;
+
+    int port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    // A command to this sentinel (SENTINEL ...) and its reply's array elements as texts, or
+    // the count of elements: how many replicas or sentinels it knows.
+    std::vector<std::string> strings(const std::vector<std::string>& command) const;
+    size_t count(const std::vector<std::string>& command) const;
 
   private:
     std::string dir_;

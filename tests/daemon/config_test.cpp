@@ -85,8 +85,11 @@ TEST_CASE("config: a valid file is read with its defaults filled in", "[config]"
     CHECK(config.storage_root == "/var/lib/iiif");
     CHECK(config.catalog_path == "/var/lib/iiif/catalog.mdb");
     CHECK(config.staging_dir == "/var/lib/iiif/staging");
-    CHECK(config.redis_host == "127.0.0.1");
-    CHECK(config.redis_port == 6380);
+    CHECK(config.redis.host == "127.0.0.1");
+    CHECK(config.redis.port == 6380);
+    CHECK(config.redis.sentinels.empty());
+    CHECK(config.redis_wait_replicas == 0);
+    CHECK(config.redis_wait_timeout_ms == 1000);
     CHECK(config.ingest_stream == "iiif:ingest");
     CHECK(config.events_stream == "iiif:events");
     CHECK(config.consumer_group == "iiifd");
@@ -219,6 +222,84 @@ TEST_CASE("config: [harvest] turns the schedule on by default, looked at every 6
 TEST_CASE("config: a TOML syntax error names its line", "[config]") {
     CHECK_THAT(error_of(with("workers = 3", "workers = ")),
                Catch::StartsWith("iiifd.toml:26:11: "));
+}
+
+TEST_CASE("config: [redis] sentinels, master_name and the WAIT settings are read", "[config]") {
+    DaemonConfig config = load(with("[redis]\n", R"([redis]
+sentinels = ["127.0.0.1:26379", "[::1]:26380", "sentinel.example.org:26381"]
+master_name = "iiif"
+wait_replicas = 2
+wait_timeout_ms = 250
+)"));
+    REQUIRE(config.redis.sentinels.size() == 3);
+    CHECK(config.redis.sentinels[0].host == "127.0.0.1");
+    CHECK(config.redis.sentinels[0].port == 26379);
+    CHECK(config.redis.sentinels[1].host == "::1");
+    CHECK(config.redis.sentinels[1].port == 26380);
+    CHECK(config.redis.sentinels[1].text() == "[::1]:26380");
+    CHECK(config.redis.sentinels[2].host == "sentinel.example.org");
+    CHECK(config.redis.sentinels[2].port == 26381);
+    CHECK(config.redis.master_name == "iiif");
+    CHECK(config.redis.through_sentinels());
+    CHECK(config.redis_wait_replicas == 2);
+    CHECK(config.redis_wait_timeout_ms == 250);
+}
+
+TEST_CASE("config: each [redis] sentinels entry is host:port, an IPv6 host in brackets",
+          "[config]") {
+    const std::string kSentinels = "[redis]\nmaster_name = \"iiif\"\nsentinels = ";
+    auto problem = [](const std::string& entry) {
+        return "iiifd.toml: [redis] sentinels: \"" + entry +
+               "\": must be host:port, with a port from 1 to 65535 (\"[::1]:26379\" for IPv6)";
+    };
+    CHECK(problems_of(with("[redis]\n", kSentinels +
+                                            R"(["localhost", "::1:26379", "127.0.0.1:0",
+    "127.0.0.1:65536", "[::1]26379", ":26379", "[]:26379", "127.0.0.1:", "127.0.0.1:26379"]
+)")) == std::vector<std::string>{problem("localhost"), problem("::1:26379"), problem("127.0.0.1:0"),
+                                 problem("127.0.0.1:65536"), problem("[::1]26379"),
+                                 problem(":26379"), problem("[]:26379"), problem("127.0.0.1:")});
+    CHECK(error_of(with("[redis]\n", kSentinels + "\"127.0.0.1:26379\"\n")) ==
+          "iiifd.toml: [redis] sentinels: must be an array of strings");
+    CHECK(error_of(with("[redis]\n", kSentinels + "[]\n")) ==
+          "iiifd.toml: [redis] sentinels: must name at least one sentinel");
+}
+
+TEST_CASE("config: [redis] master_name is required with sentinels, and only with them",
+          "[config]") {
+    CHECK(error_of(with("[redis]\n", "[redis]\nsentinels = [\"127.0.0.1:26379\"]\n")) ==
+          "iiifd.toml: [redis] master_name: required with sentinels");
+    CHECK(error_of(with("[redis]\n",
+                        "[redis]\nsentinels = [\"127.0.0.1:26379\"]\nmaster_name = \"\"\n")) ==
+          "iiifd.toml: [redis] master_name: required with sentinels");
+    CHECK(error_of(with("[redis]\n", "[redis]\nmaster_name = \"iiif\"\n")) ==
+          "iiifd.toml: [redis] master_name: only with sentinels, which ask for the master by it");
+}
+
+TEST_CASE("config: [redis] wait_replicas is 0 to 16, wait_timeout_ms 1 to 60000", "[config]") {
+    CHECK(error_of(with("[redis]\n", "[redis]\nwait_replicas = 17\n")) ==
+          "iiifd.toml: [redis] wait_replicas: must be between 0 and 16");
+    CHECK(error_of(with("[redis]\n", "[redis]\nwait_replicas = -1\n")) ==
+          "iiifd.toml: [redis] wait_replicas: must be between 0 and 16");
+    CHECK(error_of(with("[redis]\n", "[redis]\nwait_timeout_ms = 0\n")) ==
+          "iiifd.toml: [redis] wait_timeout_ms: must be between 1 and 60000");
+    CHECK(error_of(with("[redis]\n", "[redis]\nwait_timeout_ms = 60001\n")) ==
+          "iiifd.toml: [redis] wait_timeout_ms: must be between 1 and 60000");
+}
+
+TEST_CASE("config: iiifd --check-config lists every bad sentinel and a missing master_name",
+          "[config]") {
+    std::string path = (test_images::scratch_dir() / "check-sentinels" / "iiifd.toml").string();
+    const std::string sentinels = R"(sentinels = ["127.0.0.1", "127.0.0.1:26379", "[::1]:x"])";
+    daemon_harness::write_file(path, with("[redis]\n", "[redis]\n" + sentinels + "\n"));
+    daemon_harness::CommandResult bad =
+        daemon_harness::run({IIIFD_PATH, "--check-config", "-c", path});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.output ==
+          "iiifd.toml: [redis] sentinels: \"127.0.0.1\": must be host:port, with a port from 1 "
+          "to 65535 (\"[::1]:26379\" for IPv6)\n"
+          "iiifd.toml: [redis] sentinels: \"[::1]:x\": must be host:port, with a port from 1 to "
+          "65535 (\"[::1]:26379\" for IPv6)\n"
+          "iiifd.toml: [redis] master_name: required with sentinels\n");
 }
 
 TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 0 or 1",

@@ -15,14 +15,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // An iiifd.toml in a directory of its own (`name`, emptied first): the storage root, the hot
-// folder and the access key in it, Redis on `redis_port`.
+// folder and the access key in it, Redis on `redis_port` (and the lines of [redis] in
+// `more_redis`).
 struct Setup {
-    explicit Setup(const std::string& name, int redis_port)
+    explicit Setup(const std::string& name, int redis_port, const std::string& more_redis = "")
         : dir((test_images::scratch_dir() / name).string()) {
         fs::remove_all(dir);
         write_file(config(),
                    "[storage]\nroot = \"" + root() + "\"\n" +
-                       "[redis]\nport = " + std::to_string(redis_port) + "\n" +
+                       "[redis]\nport = " + std::to_string(redis_port) + "\n" + more_redis +
                        "[ark]\nnaan = \"99999\"\ncheck_profile = \"noid\"\n"
                        "[ark.shoulders.fk4]\nname = \"tests\"\n"
                        "[public]\nbase_url = \"http://127.0.0.1:8080\"\n"
@@ -67,6 +68,22 @@ TEST_CASE("environment: every failure is listed, one a line, and the exit status
         "[redis] 127.0.0.1:" + std::to_string(nothing_listens) +
         ": no answer to PING (Connection refused)\n";
     CHECK(result.output == expected);
+}
+
+TEST_CASE("environment: Redis through sentinels none of which answers is one line naming each",
+          "[environment]") {
+    const std::string first = "127.0.0.1:" + std::to_string(free_port());
+    const std::string second = "127.0.0.1:" + std::to_string(free_port());
+    const Setup setup(
+        "env-sentinels", free_port(),
+        "sentinels = [\"" + first + "\", \"" + second + "\"]\nmaster_name = \"iiif\"\n");
+    fs::create_directories(setup.root());
+    setup.write_key(kOwnerOnly);
+    const CommandResult result = setup.check("both");
+    CHECK(result.exit_code == 1);
+    CHECK(result.output == "[redis] master \"iiif\" of sentinels " + first + ", " + second +
+                               ": no answer to PING (no sentinel gave its address (" + first +
+                               ": Connection refused; " + second + ": Connection refused))\n");
 }
 
 TEST_CASE("environment: a ready machine prints ok, and nothing is made or changed",

@@ -69,12 +69,12 @@ struct ObjectsSide {
         config.default_shoulder = "fk4";
         config.check_profile = iiif::CheckProfile::noid;
         config.shoulders.push_back({"fk4", "Harvests", "", "", ""});
-        config.redis_port = redis.port();
+        config.redis.port = redis.port();
         std::string error;
         catalog = iiif::CatalogWriter::open(config.catalog_path, &error);
         INFO(error);
         REQUIRE(catalog);
-        pool = std::make_unique<iiifd::RedisPool>(config.redis_host, config.redis_port);
+        pool = std::make_unique<iiifd::RedisPool>(config.redis);
         changes = std::make_unique<iiifd::ObjectChanges>(config, *catalog, *pool);
     }
 

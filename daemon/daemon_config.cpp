@@ -78,7 +78,8 @@ toml::table parse_file(const std::string& path, const std::string& file_name) {
 void check_section_names(const ConfigSection& root) {
     static constexpr std::string_view kSections[] = {
         "storage", "redis",  "ark",      "public",     "http",  "ingest",   "oai",
-        "sets",    "access", "policies", "watermarks", "cache", "partners", "harvest"};
+        "sets",    "access", "policies", "watermarks", "cache", "partners", "harvest",
+        "replication"};
     for (const ConfigSection& section : root.sections()) {
         if (std::find(std::begin(kSections), std::end(kSections), section.key()) ==
             std::end(kSections))
@@ -442,6 +443,29 @@ void read_cache(const ConfigSection& cache, DaemonConfig& config) {
     }
 }
 
+void read_replication(const ConfigSection& replication, DaemonConfig& config) {
+    ReplicationConfig& into = config.replication;
+    into.snapshot_dir = config.storage_root + "/replication";
+    if (!replication.only_keys({"role", "stream", "snapshot_dir", "snapshot_every",
+                                "max_lag_seconds"}))
+        return;
+    std::string role = "none";
+    replication.read("role", role);
+    if (role == "writer") {
+        into.role = ReplicationRole::writer;
+    } else if (role == "replica") {
+        into.role = ReplicationRole::replica;
+    } else if (role != "none") {
+        replication.report("role", "must be \"none\", \"writer\" or \"replica\"");
+    }
+    replication.read_nonempty("stream", into.stream);
+    replication.read("snapshot_dir", into.snapshot_dir);
+    replication.require_absolute("snapshot_dir", into.snapshot_dir);
+    into.snapshot_dir = without_trailing_slash(into.snapshot_dir);
+    replication.read("snapshot_every", into.snapshot_every, 1, 100'000'000);
+    replication.read("max_lag_seconds", into.max_lag_seconds, 1, 86400);
+}
+
 }  // namespace
 
 DaemonConfig load_daemon_config(const std::string& path) {
@@ -464,6 +488,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     read_partners(root.section("partners"), config);
     read_harvest(root.section("harvest"), config);
     read_cache(root.section("cache"), config);
+    read_replication(root.section("replication"), config);
     if (!problems.empty()) throw InvalidConfig(std::move(problems));
     return config;
 }

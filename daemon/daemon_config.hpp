@@ -106,6 +106,19 @@ struct HarvestConfig {
     int check_seconds = 60;  // how often the partners' schedules are looked at
 };
 
+// More than one machine (replication.hpp): the writer publishes its catalog's changes, a
+// replica (a delivery node's iiifd) applies them to a catalog of its own.
+enum class ReplicationRole { none, writer, replica };
+struct ReplicationConfig {
+    ReplicationRole role = ReplicationRole::none;
+    std::string stream = "iiif:catalog";  // the Redis stream of the catalog's changes
+    std::string snapshot_dir;             // default: {storage root}/replication (shared)
+    // The writer takes a snapshot when this many changes have been made since the last one.
+    std::int64_t snapshot_every = 10000;
+    // A replica's /health fails when it is further behind the writer than this.
+    int max_lag_seconds = 10;
+};
+
 struct DaemonConfig {
     // [storage]
     std::string storage_root;  // durable truth: originals, masters, object.json
@@ -175,6 +188,8 @@ struct DaemonConfig {
     std::string hot_folder_institution;
     // [cache]
     std::string tile_cache_dir;  // nginx's iiif_cache_path; empty: takedowns purge no cache
+    // [replication]
+    ReplicationConfig replication;
 };
 
 // Throws InvalidConfig (config_section.hpp) listing every problem the file has, each

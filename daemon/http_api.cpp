@@ -169,7 +169,7 @@ struct HttpApi::Impl {
           directory_routes(directory, api_auth),
           access_routes(access, api_auth, c),
           health(c, redis),
-          metrics_routes(c, redis, metrics),
+          metrics_routes(c, redis, metrics, catalog.reader()),
           imports(c, catalog, api_auth),
           public_routes(catalog, registry, directory),
           server(

@@ -318,14 +318,16 @@ class OaiRoutes {
 // the Prometheus text format (metrics_routes.cpp). No key, as /health.
 class MetricsRoutes {
   public:
-    MetricsRoutes(const DaemonConfig& config, RedisPool& redis, const Metrics& metrics)
-        : config_(config), redis_(redis), metrics_(metrics) {}
+    MetricsRoutes(const DaemonConfig& config, RedisPool& redis, const Metrics& metrics,
+                  const iiif::CatalogReader& catalog)
+        : config_(config), redis_(redis), metrics_(metrics), catalog_(catalog) {}
     void metrics(const HttpRequest& req, HttpResponse& res);
 
   private:
     const DaemonConfig& config_;
     RedisPool& redis_;
     const Metrics& metrics_;
+    const iiif::CatalogReader& catalog_;  // its replication position, for a writer
 };
 
 }  // namespace iiifd

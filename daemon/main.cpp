@@ -44,6 +44,7 @@
 #include "access_registry.hpp"
 #include "account_command.hpp"
 #include "cache_purger.hpp"
+#include "change_publisher.hpp"
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
@@ -62,6 +63,7 @@
 #include "rebuild.hpp"
 #include "sheet_command.hpp"
 #include "remaster.hpp"
+#include "replica_node.hpp"
 #include "renderer.hpp"
 #include "staging.hpp"
 #include "storage.hpp"
@@ -202,6 +204,7 @@ int serve(const DaemonConfig& config) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);  // a client or Redis gone away is an error return, not a death
 
+    if (config.replication.role == ReplicationRole::replica) return serve_replica(config);
     std::unique_ptr<iiif::CatalogWriter> catalog;
     try {
         catalog = open_catalog(config);
@@ -252,6 +255,17 @@ int serve(const DaemonConfig& config) {
     // One for the API and the harvests alike: its lock keeps their changes of an object apart.
     ObjectChanges changes(config, *catalog, redis);
     Metrics metrics;  // what GET /metrics shows: counted by the harvests, the API and the workers
+    // Before any thread of this process writes the catalog: it hooks its commits.
+    std::optional<ChangePublisher> publisher;
+    if (config.replication.role == ReplicationRole::writer) {
+        try {
+            publisher.emplace(config, *catalog, metrics.replication);
+            publisher->start();
+        } catch (const std::exception& failure) {
+            spdlog::critical("replication: {}", failure.what());
+            return 1;
+        }
+    }
     HarvestScheduler harvests(config, *partners, changes, metrics);
     HttpApi api(config, *catalog, redis, deposits, *partners, changes, harvests, directory,
                 access, metrics);
@@ -303,6 +317,8 @@ int serve(const DaemonConfig& config) {
     harvests.stop();  // a harvest under way ends after its page
     if (hot_folder) hot_folder->stop();
     if (purger) purger->stop();
+    // Last: what the workers commit while stopping is published by the next start.
+    if (publisher) publisher->stop();
     if (!workers.stop(kShutdownGrace)) {
         spdlog::warn("jobs still under way are left pending, to be taken over");
         spdlog::default_logger()->flush();
@@ -494,6 +510,11 @@ int main(int argc, char** argv) {
     institution_put->add_option("name", directory_command.institution_name, "its name")
         ->required();
     institution_put->add_option("--homepage", directory_command.homepage, "its web site");
+    CLI::App* replica_command =
+        app.add_subcommand("replica", "replication between nodes: status");
+    replica_command->require_subcommand(1);
+    CLI::App* replica_status = replica_command->add_subcommand(
+        "status", "this node's catalog against the writer's stream: position, lag, snapshot");
     CLI::App* hash_password_command = app.add_subcommand(
         "hash-password",
         "print the hash of the password on stdin, for [access.users] password_hash");
@@ -527,6 +548,14 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    if (replica_status->parsed()) return print_replication_status(config, std::cout, std::cerr);
+    // A replica's catalog is written by replication alone.
+    if (config.replication.role == ReplicationRole::replica && !app.get_subcommands().empty()) {
+        std::cerr << "iiifd: " << app.get_subcommands().front()->get_name()
+                  << ": this node is a replica ([replication] role): its catalog follows the "
+                     "writer's; run it on the writer\n";
+        return 1;
+    }
     try {
         // A spreadsheet of documents, one per row, as `iiifd import` takes it.
         const bool sheet_given = paths.size() == 1 && paths.front().ends_with(".csv");

@@ -41,66 +41,69 @@ std::string escaped(std::string_view text, bool quote) {
     return out;
 }
 
-// The text of one scrape, metric by metric.
-class Exposition {
-  public:
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        out_ += "# HELP ";
-        out_ += name;
-        out_ += ' ';
-        out_ += escaped(help, false);
-        out_ += "\n# TYPE ";
-        out_ += name;
-        out_ += ' ';
-        out_ += type;
-        out_ += '\n';
-    }
-
-    void sample(std::string_view name, const std::vector<std::string>& names,
-                const std::vector<std::string>& values, const std::string& value) {
-        out_ += name;
-        if (!names.empty()) {
-            out_ += '{';
-            for (size_t i = 0; i < names.size(); ++i) {
-                if (i > 0) out_ += ',';
-                out_ += names[i] + "=\"" + escaped(values[i], true) + '"';
-            }
-            out_ += '}';
-        }
-        out_ += ' ';
-        out_ += value;
-        out_ += '\n';
-    }
-
-    void counter(std::string_view name, std::string_view help, const LabelledCounter& counter) {
-        family(name, "counter", help);
-        for (const auto& [values, count] : counter.snapshot())
-            sample(name, counter.names(), values, std::to_string(count));
-    }
-
-    void histogram(const std::string& name, std::string_view help, const Histogram& histogram) {
-        family(name, "histogram", help);
-        const Histogram::Snapshot taken = histogram.snapshot();
-        for (size_t i = 0; i < taken.cumulative.size(); ++i) {
-            const double bound = i < taken.bounds.size() ? taken.bounds[i] : INFINITY;
-            sample(name + "_bucket", {"le"}, {number(bound)}, std::to_string(taken.cumulative[i]));
-        }
-        sample(name + "_sum", {}, {}, number(taken.sum));
-        sample(name + "_count", {}, {}, std::to_string(taken.count));
-    }
-
-    void gauge(std::string_view name, std::string_view help, long long value) {
-        family(name, "gauge", help);
-        sample(name, {}, {}, std::to_string(value));
-    }
-
-    std::string text() && { return std::move(out_); }
-
-  private:
-    std::string out_;
-};
-
 }  // namespace
+
+void Exposition::family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += escaped(help, false);
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+}
+
+void Exposition::sample(std::string_view name, const std::vector<std::string>& names,
+                        const std::vector<std::string>& values, const std::string& value) {
+    out_ += name;
+    if (!names.empty()) {
+        out_ += '{';
+        for (size_t i = 0; i < names.size(); ++i) {
+            if (i > 0) out_ += ',';
+            out_ += names[i] + "=\"" + escaped(values[i], true) + '"';
+        }
+        out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+}
+
+void Exposition::counter(std::string_view name, std::string_view help,
+                         const LabelledCounter& counter) {
+    family(name, "counter", help);
+    for (const auto& [values, count] : counter.snapshot())
+        sample(name, counter.names(), values, std::to_string(count));
+}
+
+void Exposition::histogram(const std::string& name, std::string_view help,
+                           const Histogram& histogram) {
+    family(name, "histogram", help);
+    const Histogram::Snapshot taken = histogram.snapshot();
+    for (size_t i = 0; i < taken.cumulative.size(); ++i) {
+        const double bound = i < taken.bounds.size() ? taken.bounds[i] : INFINITY;
+        sample(name + "_bucket", {"le"}, {number(bound)}, std::to_string(taken.cumulative[i]));
+    }
+    sample(name + "_sum", {}, {}, number(taken.sum));
+    sample(name + "_count", {}, {}, std::to_string(taken.count));
+}
+
+void Exposition::gauge(std::string_view name, std::string_view help, long long value) {
+    family(name, "gauge", help);
+    sample(name, {}, {}, std::to_string(value));
+}
+
+void Exposition::gauge(std::string_view name, std::string_view help, double value) {
+    family(name, "gauge", help);
+    sample(name, {}, {}, number(value));
+}
+
+void Exposition::total(std::string_view name, std::string_view help, long long value) {
+    family(name, "counter", help);
+    sample(name, {}, {}, std::to_string(value));
+}
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1, 0) {
@@ -192,7 +195,7 @@ std::string Metrics::exposition(const std::optional<QueueDepth>& queue) const {
     out.counter("iiifd_harvest_runs_total",
                 "Harvests run by iiifd's harvest thread, by partner and outcome.", harvest_runs_);
     out.gauge("iiifd_redis_up", "Whether Redis answered this scrape (1) or not (0).",
-              queue ? 1 : 0);
+              queue ? 1LL : 0LL);
     if (queue) {
         out.gauge("iiifd_ingest_queue_entries",
                   "Jobs in the ingest stream: queued or under way (XLEN).", queue->entries);

@@ -19,6 +19,7 @@
 // with each iiifd; Prometheus reads a restart from the counters' fall.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -71,6 +72,34 @@ class LabelledCounter {
     std::map<Labels, std::uint64_t> counts_;
 };
 
+// What both sides of replication show in /metrics and `iiifd replica status`.
+struct ReplicationGauges {
+    std::atomic<std::int64_t> published{0};    // writer: the stream's last change
+    std::atomic<std::int64_t> snapshot{0};     // writer: the newest snapshot's change
+    std::atomic<std::int64_t> unconfirmed{0};  // writer: appends WAIT did not see confirmed
+    std::atomic<std::int64_t> bootstraps{0};   // replica: snapshots loaded
+    std::atomic<std::int64_t> applied{0};      // replica: changes applied since it started
+};
+
+// The text of one scrape, metric by metric (format 0.0.4): each family's HELP and TYPE lines,
+// then its samples.
+class Exposition {
+  public:
+    void family(std::string_view name, std::string_view type, std::string_view help);
+    void sample(std::string_view name, const std::vector<std::string>& names,
+                const std::vector<std::string>& values, const std::string& value);
+    void counter(std::string_view name, std::string_view help, const LabelledCounter& counter);
+    void histogram(const std::string& name, std::string_view help, const Histogram& histogram);
+    void gauge(std::string_view name, std::string_view help, long long value);
+    void gauge(std::string_view name, std::string_view help, double value);
+    // A counter without labels.
+    void total(std::string_view name, std::string_view help, long long value);
+    std::string text() && { return std::move(out_); }
+
+  private:
+    std::string out_;
+};
+
 class Metrics {
   public:
     Metrics();
@@ -89,6 +118,12 @@ class Metrics {
     // The text of a scrape: every metric with its HELP and TYPE lines; the queue's gauges when
     // Redis answered (`queue`), iiifd_redis_up 1 then, 0 otherwise.
     std::string exposition(const std::optional<QueueDepth>& queue) const;
+
+    // Replication's (replica_follower.hpp, replication_exposition): set by the publisher or the
+    // follower, read at the scrape.
+    ReplicationGauges replication;
+    // A replica's delay from the writer's commit of a change to its own.
+    Histogram replica_apply_delay{{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}};
 
   private:
     LabelledCounter jobs_{{"state"}};

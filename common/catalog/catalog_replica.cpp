@@ -182,6 +182,13 @@ void CatalogReplica::unmap_pages_beyond(std::size_t most) {
     unmap_file_pages({path});
 }
 
+ReplicationPosition replication_position(const CatalogReader& reader) {
+    ReplicationPosition position;
+    position.epoch = reader.meta(kReplicationEpochKey).value_or("");
+    if (auto seq = reader.meta(kReplicationSeqKey)) position.seq = std::stoll(*seq);
+    return position;
+}
+
 ReplicationPosition snapshot_position(const std::string& path) {
     const ReadOnlyCatalog snapshot(path);
     Txn txn(snapshot.env, MDB_RDONLY);

@@ -77,6 +77,9 @@ class CatalogReplica {
     CatalogReader reader_;
 };
 
+// The position of the catalog a reader has open (the writer's, a replica's), from its meta.
+ReplicationPosition replication_position(const CatalogReader& reader);
+
 // The position a snapshot file records (of its catalog's meta); throws IiifError(500) when the
 // file cannot be read as a catalog.
 ReplicationPosition snapshot_position(const std::string& path);

@@ -410,6 +410,8 @@ size_t RedisSentinel::count(const std::vector<std::string>& command) const {
 
 Daemon::Daemon(const RedisServer& redis, DaemonOptions options)
     : dir_(make_temp_dir("iiifd-test")), port_(free_port()) {
+    storage_root_ = options.storage_root.empty() ? dir_ + "/root" : options.storage_root;
+    catalog_path_ = options.catalog.empty() ? storage_root_ + "/catalog.mdb" : options.catalog;
     write_config(redis, options);
 }
 
@@ -432,7 +434,8 @@ std::string Daemon::url(const std::string& path) const {
 
 void Daemon::write_config(const RedisServer& redis, const DaemonOptions& options) {
     std::ostringstream toml;
-    toml << "[storage]\nroot = \"" << storage_root() << "\"\n"
+    toml << "[storage]\nroot = \"" << storage_root() << "\"\ncatalog = \"" << catalog_path()
+         << "\"\n"
          << "[redis]\nport = " << redis.port()
          << "\nreclaim_idle_seconds = " << options.reclaim_idle_seconds << "\n"
          << "[ark]\nnaan = \"99999\"\ncheck_profile = \"noid\"\ndefault_shoulder = \"fk4\"\n"

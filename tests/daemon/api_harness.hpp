@@ -126,6 +126,10 @@ struct DaemonOptions {
     std::string extra_config;
     // More keys of its [http] section ("header_timeout = 2\n").
     std::string http_config;
+    // Another iiifd's storage root (a node of several sharing one), and a catalog of its own
+    // elsewhere than in the storage root: empty, its own directory's.
+    std::string storage_root;
+    std::string catalog;
 };
 
 class Daemon {
@@ -146,10 +150,10 @@ class Daemon {
 
     const std::string& dir() const { return dir_; }
     std::string config_path() const { return dir_ + "/iiifd.toml"; }
-    std::string storage_root() const { return dir_ + "/root"; }
+    const std::string& storage_root() const { return storage_root_; }
     std::string hot_folder() const { return dir_ + "/hot"; }
-    std::string staging() const { return dir_ + "/root/staging"; }
-    std::string catalog_path() const { return dir_ + "/root/catalog.mdb"; }
+    std::string staging() const { return storage_root_ + "/staging"; }
+    const std::string& catalog_path() const { return catalog_path_; }
     std::string log() const { return read_file(dir_ + "/iiifd.log"); }
     static const std::string& key();  // a valid API key
     std::vector<std::string> auth() const { return {"Authorization: Bearer " + key()}; }
@@ -176,6 +180,8 @@ class Daemon {
     void write_config(const RedisServer& redis, const DaemonOptions& options);
 
     std::string dir_;
+    std::string storage_root_;
+    std::string catalog_path_;
     int port_ = 0;
     pid_t pid_ = -1;
 };

@@ -1,0 +1,218 @@
+// A delivery node's iiifd, and `iiifd replica status` (replica_node.hpp).
+#include "replica_node.hpp"
+
+#include <jansson.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <thread>
+
+#include "cache_purger.hpp"
+#include "catalog_replication.hpp"
+#include "http_routes.hpp"
+#include "http_server.hpp"
+#include "json.hpp"
+#include "metrics.hpp"
+#include "replica_follower.hpp"
+#include "storage.hpp"
+
+namespace iiifd {
+namespace {
+
+const char* role_name(ReplicationRole role) {
+    switch (role) {
+        case ReplicationRole::writer:
+            return "writer";
+        case ReplicationRole::replica:
+            return "replica";
+        default:
+            return "none";
+    }
+}
+
+json_t* check(bool ok, const std::string& error) {
+    json_t* json = json_object();
+    json_object_set_new(json, "ok", json_boolean(ok));
+    if (!ok) json_object_set_new(json, "error", iiif::json_string_of(error));
+    return json;
+}
+
+class ReplicaHttp {
+  public:
+    ReplicaHttp(const DaemonConfig& config, const iiif::CatalogReader& catalog,
+                const Metrics& metrics)
+        : config_(config),
+          catalog_(catalog),
+          metrics_(metrics),
+          redis_(config.redis),
+          server_(
+              limits(), [](const HttpRequest&, HttpResponse&, std::shared_ptr<void>&) { return false; },
+              [](const HttpRequest&, HttpResponse& res, std::exception_ptr failure) {
+                  try {
+                      std::rethrow_exception(failure);
+                  } catch (const std::exception& what) {
+                      spdlog::error("replica http: {}", what.what());
+                  }
+                  send_error(res, 500, "internal error");
+              },
+              [](HttpResponse& res, int status, const std::string& reason) {
+                  send_error(res, status, reason);
+              }) {
+        server_.route("GET", "/health",
+                      [this](const HttpRequest&, HttpResponse& res) { answer_health(res); });
+        server_.route("GET", "/metrics",
+                      [this](const HttpRequest&, HttpResponse& res) { answer_metrics(res); });
+    }
+
+    void bind() { server_.bind(config_.listen_host, config_.listen_port); }
+    void listen() { server_.listen(); }
+    void stop() { server_.stop(); }
+
+  private:
+    static HttpServer::Limits limits() {
+        HttpServer::Limits limits;
+        limits.worker_threads = 2;
+        limits.polling_threads = 1;
+        limits.max_connections = 64;
+        return limits;
+    }
+
+    std::optional<ReplicationStatus> status(std::string* failure) {
+        try {
+            auto redis = redis_.lease();
+            return replication_status(*redis, config_, iiif::replication_position(catalog_));
+        } catch (const std::exception& error) {
+            *failure = error.what();
+            return std::nullopt;
+        }
+    }
+
+    void answer_health(HttpResponse& res) {
+        std::string failure;
+        const std::optional<ReplicationStatus> now = status(&failure);
+        const iiif::ReplicationPosition position = iiif::replication_position(catalog_);
+        json_t* checks = json_object();
+        json_object_set_new(checks, "redis", check(now.has_value(), failure));
+        json_t* loaded = check(!position.epoch.empty(), "no snapshot loaded yet");
+        json_object_set_new(loaded, "epoch", iiif::json_string_of(position.epoch));
+        json_object_set_new(loaded, "position", json_integer(position.seq));
+        json_object_set_new(checks, "catalog", loaded);
+        if (now) {
+            const bool close = now->lag_seconds <= config_.replication.max_lag_seconds;
+            json_t* lag = check(close, "further behind the writer than [replication] "
+                                       "max_lag_seconds");
+            json_object_set_new(lag, "changes", json_integer(now->behind));
+            json_object_set_new(lag, "seconds", json_real(now->lag_seconds));
+            json_object_set_new(lag, "max_seconds",
+                                json_integer(config_.replication.max_lag_seconds));
+            json_object_set_new(checks, "lag", lag);
+        }
+        bool ok = now.has_value();
+        const char* name = nullptr;
+        json_t* item = nullptr;
+        json_object_foreach(checks, name, item) ok = ok && json_is_true(json_object_get(item, "ok"));
+        send_owned(res, ok ? 200 : 503,
+                   json_pack("{s:s,s:s,s:o}", "status", ok ? "ok" : "failing", "role", "replica",
+                             "checks", checks));
+    }
+
+    void answer_metrics(HttpResponse& res) {
+        std::string failure;
+        const std::optional<ReplicationStatus> now = status(&failure);
+        Exposition up;
+        up.gauge("iiifd_redis_up", "Whether Redis answered this scrape (1) or not (0).",
+                 now ? 1LL : 0LL);
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(std::move(up).text() + replication_exposition(config_, now, metrics_),
+                        "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    const DaemonConfig& config_;
+    const iiif::CatalogReader& catalog_;
+    const Metrics& metrics_;
+    RedisPool redis_;
+    HttpServer server_;
+};
+
+}  // namespace
+
+int serve_replica(const DaemonConfig& config) {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    make_directories(std::filesystem::path(config.catalog_path).parent_path().string());
+    std::string error;
+    std::unique_ptr<iiif::CatalogReplica> catalog =
+        iiif::CatalogReplica::open(config.catalog_path, &error);
+    if (!catalog) {
+        spdlog::critical("{}", error);
+        return 1;
+    }
+    Metrics metrics;
+    ReplicaHttp http(config, catalog->reader(), metrics);
+    try {
+        http.bind();
+    } catch (const std::exception& failure) {
+        spdlog::critical("{}", failure.what());
+        return 1;
+    }
+    ReplicaFollower follower(config, *catalog, metrics);
+    follower.start();
+    std::optional<CachePurger> purger;
+    if (!config.tile_cache_dir.empty()) {
+        purger.emplace(config, catalog->reader());
+        purger->start();
+    }
+    std::thread serving([&http] { http.listen(); });
+    spdlog::info("replica: listening on http://{}:{}; following {} into {}", config.listen_host,
+                 config.listen_port, config.replication.stream, config.catalog_path);
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    spdlog::info("{}: stopping", strsignal(received));
+    http.stop();
+    serving.join();
+    if (purger) purger->stop();
+    follower.stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+int print_replication_status(const DaemonConfig& config, std::ostream& out, std::ostream& err) {
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> catalog =
+        iiif::CatalogReader::open(config.catalog_path, &error);
+    if (!catalog) {
+        err << "iiifd: " << error << "\n";
+        return 1;
+    }
+    const iiif::ReplicationPosition position = iiif::replication_position(*catalog);
+    ReplicationStatus status;
+    try {
+        Redis redis(config.redis);
+        status = replication_status(redis, config, position);
+    } catch (const std::exception& failure) {
+        err << "iiifd: " << failure.what() << "\n";
+        return 1;
+    }
+    out << "role: " << role_name(config.replication.role) << "\n";
+    out << "epoch: " << (position.epoch.empty() ? "-" : position.epoch) << "\n";
+    out << "position: " << position.seq << "\n";
+    out << "stream_end: " << (status.stream_end ? status.stream_end->seq : 0) << "\n";
+    out << "behind_changes: " << status.behind << "\n";
+    out << "behind_seconds: " << std::fixed << std::setprecision(3) << status.lag_seconds
+        << "\n";
+    if (status.snapshot)
+        out << "snapshot: " << status.snapshot->seq << " " << status.snapshot->file << "\n";
+    else
+        out << "snapshot: -\n";
+    return 0;
+}
+
+}  // namespace iiifd

@@ -1,0 +1,277 @@
+// More than one machine, on this one: a writer iiifd and delivery nodes (each an nginx with the
+// module and a replica iiifd with a catalog of its own), sharing the storage root and Redis.
+// A deposit made on the writer is served by every node within a second; a withdrawal answers
+// 410 on every node within a second; a replica killed with SIGKILL catches up and then holds,
+// record for record, what the writer holds; a node started late loads a snapshot and the
+// stream's tail and holds the same.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "api_harness.hpp"
+#include "catalog.hpp"
+#include "catalog_replication.hpp"
+#include "http_client.hpp"
+#include "job_queue.hpp"
+#include "nginx_harness.hpp"
+#include "test_images.hpp"
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A delivery node: a replica iiifd writing its own catalog, and nginx reading it.
+class Node {
+  public:
+    Node(const daemon_harness::RedisServer& redis, const daemon_harness::Daemon& writer,
+         const std::string& name)
+        : dir_(test_images::scratch_dir() / ("replication-" + name)) {
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        // nginx's workers (nobody) read the catalog and take reader slots in its lock file.
+        fs::permissions(test_images::scratch_dir(), fs::perms::others_read | fs::perms::others_exec,
+                        fs::perm_options::add);
+        fs::permissions(dir_, fs::perms::all);
+        daemon_harness::DaemonOptions options;
+        options.hot_folder = false;
+        options.storage_root = writer.storage_root();
+        options.catalog = catalog_path();
+        options.extra_config = "[replication]\nrole = \"replica\"\n";
+        iiifd_ = std::make_unique<daemon_harness::Daemon>(redis, options);
+    }
+
+    std::string catalog_path() const { return (dir_ / "catalog.mdb").string(); }
+    daemon_harness::Daemon& iiifd() { return *iiifd_; }
+    integration::Nginx& nginx() { return *nginx_; }
+
+    // The replica, then (once its catalog is made) nginx on it.
+    void start() {
+        iiifd_->start();
+        wait_until_loaded();
+        if (!nginx_) {
+            fs::permissions(catalog_path() + "-lock", fs::perms::all);
+            integration::NginxOptions options;
+            options.cache = false;
+            options.location_extra = "iiif_catalog " + catalog_path() + ";";
+            nginx_ = std::make_unique<integration::Nginx>(options);
+            nginx_->start();
+        }
+    }
+
+    // Its /health answers 200: a snapshot loaded, close to the writer.
+    void wait_until_loaded() {
+        const auto deadline = Clock::now() + 20s;
+        while (Clock::now() < deadline) {
+            if (iiifd_->get("/health").status == 200) return;
+            std::this_thread::sleep_for(20ms);
+        }
+        FAIL("node " << dir_ << " not healthy within 20 s: " << iiifd_->get("/health").body
+                     << "\n" << iiifd_->log());
+    }
+
+  private:
+    fs::path dir_;
+    std::unique_ptr<daemon_harness::Daemon> iiifd_;
+    std::unique_ptr<integration::Nginx> nginx_;
+};
+
+iiif::ReplicationPosition position_of(const std::string& catalog) {
+    std::string error;
+    std::unique_ptr<iiif::CatalogReader> reader = iiif::CatalogReader::open(catalog, &error);
+    INFO(error);
+    REQUIRE(reader);
+    return iiif::replication_position(*reader);
+}
+
+// Waits until the writer has stopped changing its catalog (its collections made) and the
+// replica has applied all of it; true when both stand at the same change.
+bool settled(const std::string& writer, const std::string& replica) {
+    const auto deadline = Clock::now() + 30s;
+    iiif::ReplicationPosition last;
+    auto stable_since = Clock::now();
+    while (Clock::now() < deadline) {
+        const iiif::ReplicationPosition now = position_of(writer);
+        if (!(now == last)) {
+            last = now;
+            stable_since = Clock::now();
+        }
+        if (Clock::now() - stable_since > 1500ms && position_of(replica) == now) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+std::string deposit(const daemon_harness::Daemon& writer, const std::string& file, int n) {
+    const daemon_harness::HttpResponse made = writer.post_object(
+        {file}, R"({"title": "Feuille )" + std::to_string(n) + R"(", "sets": ["cartes"]})");
+    REQUIRE(made.status == 202);
+    REQUIRE(daemon_harness::json_text(
+                writer.wait_for_job(daemon_harness::json_text(made.body, "job")), "state") ==
+            "done");
+    return daemon_harness::json_text(made.body, "ark");
+}
+
+// The smallest bucket bound of the histogram in a /metrics text under which a fraction `p` of
+// its observations fall (+Inf: none).
+double histogram_quantile_bound(const std::string& metrics, const std::string& name, double p) {
+    std::vector<std::pair<double, double>> buckets;  // bound, cumulative count
+    const std::string prefix = name + "_bucket{le=\"";
+    for (size_t at = metrics.find(prefix); at != std::string::npos;
+         at = metrics.find(prefix, at + 1)) {
+        const size_t bound_end = metrics.find('"', at + prefix.size());
+        const std::string bound = metrics.substr(at + prefix.size(), bound_end - at - prefix.size());
+        const double count = std::stod(metrics.substr(bound_end + 3));
+        buckets.emplace_back(bound == "+Inf" ? INFINITY : std::stod(bound), count);
+    }
+    if (buckets.empty()) return INFINITY;
+    const double total = buckets.back().second;
+    for (const auto& [bound, count] : buckets)
+        if (count >= p * total) return bound;
+    return INFINITY;
+}
+
+double percentile(std::vector<double> values, double p) {
+    std::sort(values.begin(), values.end());
+    const size_t at = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+    return values.at(at);
+}
+
+daemon_harness::DaemonOptions writer_options(const std::string& replication) {
+    daemon_harness::DaemonOptions options;
+    options.hot_folder = false;
+    options.extra_config = "[replication]\nrole = \"writer\"\n" + replication;
+    return options;
+}
+
+void open_masters_to_workers(const daemon_harness::Daemon& writer) {
+    fs::permissions(writer.dir(), fs::perms::others_read | fs::perms::others_exec,
+                    fs::perm_options::add);
+}
+
+}  // namespace
+
+TEST_CASE("replication: a deposit on the writer is served by every node within a second",
+          "[chain][replication]") {
+    daemon_harness::RedisServer redis;
+    daemon_harness::Daemon writer(redis, writer_options(""));
+    writer.start();
+    open_masters_to_workers(writer);
+    std::vector<std::unique_ptr<Node>> nodes;
+    for (const char* name : {"a", "b", "c"}) {
+        nodes.push_back(std::make_unique<Node>(redis, writer, name));
+        nodes.back()->start();
+    }
+    const std::string page =
+        test_images::save(test_images::quadrants(96, 64), "replicated.jpg", "[Q=90]");
+
+    // Each deposit: from the writer's "done" to its manifest answering 200 on all three nodes.
+    const int kDeposits = std::getenv("IIIF_REPLICATION_DEPOSITS") ? std::atoi(std::getenv("IIIF_REPLICATION_DEPOSITS")) : 200;
+    std::vector<double> lags;
+    std::string last_ark;
+    for (int n = 1; n <= kDeposits; ++n) {
+        last_ark = deposit(writer, page, n);
+        const auto done = Clock::now();
+        const std::string manifest = "/iiif/3/" + last_ark + "/manifest";
+        for (auto& node : nodes) {
+            while (integration::get(node->nginx().url(manifest)).status != 200 &&
+                   Clock::now() - done < 5s)
+                std::this_thread::sleep_for(2ms);
+        }
+        lags.push_back(std::chrono::duration<double>(Clock::now() - done).count());
+    }
+    const double p50 = percentile(lags, 0.50), p99 = percentile(lags, 0.99);
+    std::cout << "replication: " << kDeposits << " deposits, 3 nodes: from the job done to every "
+              << "node serving its manifest, p50 " << p50 * 1000 << " ms, p99 " << p99 * 1000
+              << " ms, max " << *std::max_element(lags.begin(), lags.end()) * 1000 << " ms\n";
+    CHECK(p99 < 1.0);
+    for (auto& node : nodes) {
+        // Every node's own measure: from the writer's commit of each change to its own.
+        const std::string metrics = node->iiifd().get("/metrics").body;
+        INFO(metrics);
+        const double p50_bound =
+            histogram_quantile_bound(metrics, "iiifd_replica_apply_delay_seconds", 0.50);
+        const double p99_bound =
+            histogram_quantile_bound(metrics, "iiifd_replica_apply_delay_seconds", 0.99);
+        std::cout << "replication: a node's delay from the writer's commit to its own: p50 <= "
+                  << p50_bound << " s, p99 <= " << p99_bound << " s\n";
+        CHECK(p99_bound <= 1.0);
+        CHECK(metrics.find("iiifd_replica_lag_changes 0") != std::string::npos);
+        CHECK(metrics.find("iiifd_replica_snapshots_loaded_total 1") != std::string::npos);
+    }
+
+    // A withdrawal on the writer: 410 on every node within a second.
+    const auto asked = Clock::now();
+    REQUIRE(daemon_harness::http("POST", writer.url("/api/v1/objects/" + last_ark + "/withdraw"),
+                                 writer.auth(),
+                                 R"({"reason": "rights owner's request", "requested_by": "X"})")
+                .status == 200);
+    for (auto& node : nodes) {
+        while (integration::get(node->nginx().url("/iiif/3/" + last_ark + "/manifest")).status !=
+                   410 &&
+               Clock::now() - asked < 5s)
+            std::this_thread::sleep_for(2ms);
+        CHECK(integration::get(node->nginx().url("/iiif/3/" + last_ark + "/manifest")).status ==
+              410);
+    }
+    const double withdrawal = std::chrono::duration<double>(Clock::now() - asked).count();
+    std::cout << "replication: a withdrawal answered 410 on every node after " << withdrawal * 1000
+              << " ms\n";
+    CHECK(withdrawal < 1.0);
+    for (auto& node : nodes) CHECK(settled(writer.catalog_path(), node->catalog_path()));
+    for (auto& node : nodes)
+        CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==
+              std::nullopt);
+}
+
+TEST_CASE(
+    "replication: a replica killed during deposits catches up, and a late node starts from a "
+    "snapshot",
+    "[chain][replication]") {
+    daemon_harness::RedisServer redis;
+    // A snapshot every 40 changes: the stream is trimmed well before the last deposit.
+    daemon_harness::Daemon writer(redis, writer_options("snapshot_every = 40\n"));
+    writer.start();
+    open_masters_to_workers(writer);
+    Node killed(redis, writer, "killed");
+    killed.start();
+    const std::string page =
+        test_images::save(test_images::quadrants(96, 64), "replicated-kill.jpg", "[Q=90]");
+
+    constexpr int kDeposits = 100;
+    for (int n = 1; n <= kDeposits; ++n) {
+        if (n == 30) killed.iiifd().kill_hard();
+        if (n == 34) killed.iiifd().start();  // the stream still holds where it stood
+        deposit(writer, page, n);
+    }
+    REQUIRE(settled(writer.catalog_path(), killed.catalog_path()));
+    CHECK(iiif::catalog_difference(writer.catalog_path(), killed.catalog_path()) == std::nullopt);
+    // It resumed where it stood: no snapshot loaded by the second run.
+    CHECK(killed.iiifd().get("/metrics").body.find("iiifd_replica_snapshots_loaded_total 0") !=
+          std::string::npos);
+
+    // The stream no longer holds the first changes: a node can only start from a snapshot.
+    iiifd::Redis client("127.0.0.1", redis.port());
+    const iiifd::RedisReply first =
+        client.command({"XRANGE", "iiif:catalog", "-", "+", "COUNT", "1"});
+    REQUIRE(first.elements.size() == 1);
+    const std::string first_id = first.elements[0].elements[0].text;
+    CHECK(std::stoll(first_id.substr(0, first_id.find('-'))) > 1);
+
+    Node late(redis, writer, "late");
+    late.start();
+    REQUIRE(settled(writer.catalog_path(), late.catalog_path()));
+    CHECK(iiif::catalog_difference(writer.catalog_path(), late.catalog_path()) == std::nullopt);
+    CHECK(late.iiifd().get("/metrics").body.find("iiifd_replica_snapshots_loaded_total 1") !=
+          std::string::npos);
+    CHECK(late.iiifd().log().find("loaded the snapshot") != std::string::npos);
+}

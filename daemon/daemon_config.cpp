@@ -446,9 +446,7 @@ void read_cache(const ConfigSection& cache, DaemonConfig& config) {
 void read_replication(const ConfigSection& replication, DaemonConfig& config) {
     ReplicationConfig& into = config.replication;
     into.snapshot_dir = config.storage_root + "/replication";
-    if (!replication.only_keys({"role", "stream", "snapshot_dir", "snapshot_every",
-                                "max_lag_seconds"}))
-        return;
+    replication.only_keys({"role", "stream", "snapshot_dir", "snapshot_every", "max_lag_seconds"});
     std::string role = "none";
     replication.read("role", role);
     if (role == "writer") {

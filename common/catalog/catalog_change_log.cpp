@@ -27,13 +27,6 @@ std::string new_epoch() {
     return hex_encode(random, sizeof random);
 }
 
-ReplicationPosition position_in(const Txn& txn, MDB_dbi meta) {
-    ReplicationPosition position;
-    if (auto epoch = txn.find(meta, kReplicationEpochKey)) position.epoch = std::string(*epoch);
-    if (auto seq = txn.find(meta, kReplicationSeqKey)) position.seq = std::stoll(std::string(*seq));
-    return position;
-}
-
 [[noreturn]] void system_failure(const std::string& what) {
     throw IiifError(500, "catalog: " + what + ": " + std::strerror(errno));
 }
@@ -42,7 +35,7 @@ ReplicationPosition position_in(const Txn& txn, MDB_dbi meta) {
 
 ReplicationPosition CatalogWriter::start_change_log(bool fresh_epoch) {
     Txn txn(env_, 0);  // outside the log: what it changes is the log itself
-    ReplicationPosition position = position_in(txn, log_->meta);
+    ReplicationPosition position = position_in_meta(txn, log_->meta);
     if (!position.epoch.empty() && !fresh_epoch) return position;
     position = {new_epoch(), 0};
     txn.clear(log_->changes);
@@ -54,7 +47,7 @@ ReplicationPosition CatalogWriter::start_change_log(bool fresh_epoch) {
 
 ReplicationPosition CatalogWriter::replication_position() const {
     Txn txn(env_, MDB_RDONLY);
-    return position_in(txn, log_->meta);
+    return position_in_meta(txn, log_->meta);
 }
 
 std::vector<CatalogChange> CatalogWriter::changes_after(std::int64_t seq, size_t most,

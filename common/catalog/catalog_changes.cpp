@@ -77,6 +77,13 @@ bool next_operation(std::string_view change, size_t* at, Operation* operation) {
     }
 }
 
+ReplicationPosition position_in_meta(const Txn& txn, MDB_dbi meta) {
+    ReplicationPosition position;
+    if (auto epoch = txn.find(meta, kReplicationEpochKey)) position.epoch = std::string(*epoch);
+    if (auto seq = txn.find(meta, kReplicationSeqKey)) position.seq = parse_number(*seq);
+    return position;
+}
+
 std::int64_t seal_change(Txn& txn, const ChangeLog& log, const std::string& change) {
     if (!txn.find(log.meta, kReplicationEpochKey)) return 0;
     const std::optional<std::string_view> last = txn.find(log.meta, kReplicationSeqKey);

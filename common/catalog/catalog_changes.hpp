@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "catalog_lmdb.hpp"
+#include "catalog_replication.hpp"
 
 namespace iiif::catalog_detail {
 
@@ -56,6 +57,9 @@ struct Operation {
 // Reads the operation at `*at` of `change` and moves past it; false at the end. Throws
 // IiifError(500) for a change that is cut short or names no replicated database.
 bool next_operation(std::string_view change, size_t* at, Operation* operation);
+
+// The change log's place as `meta` (its handle) records it in `txn`.
+ReplicationPosition position_in_meta(const Txn& txn, MDB_dbi meta);
 
 // In `txn`, before its commit: when the catalog's log is on, numbers the change (the next number
 // in `meta`, written by this transaction, so that the change holds it) and stores it in

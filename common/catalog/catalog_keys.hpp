@@ -34,7 +34,11 @@
 //             "access_rules" -> access_rules_to_json() (how objects got their policies),
 //             "shoulders" -> shoulders_to_json() (the registered shoulders, for the resolver),
 //             "upgrade" -> "indexes" while an upgrade's indexes are being refilled (recorded with
-//             the new schema, deleted once they are: an upgrade cut short is done again)
+//             the new schema, deleted once they are: an upgrade cut short is done again),
+//             "replication_epoch" -> 16 hex digits, "replication_seq" -> the last change's
+//             number (decimal): the change log's place, once it is on (catalog_changes.hpp)
+//   changes   u64be change number -> u64be commit time (ms) + the change: the writer's change
+//             log, for replicas (catalog_replication.hpp); never replicated itself
 //
 // "Normalized" is Ark::normalized_base() (hyphens dropped, label and NAAN lower-cased) plus,
 // for images, "/f{n}" (n >= 1, no leading zeros). Records keep the ARK as minted, hyphens

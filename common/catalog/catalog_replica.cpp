@@ -14,12 +14,6 @@ using namespace catalog_detail;
 
 namespace {
 
-ReplicationPosition position_of(const Txn& txn, MDB_dbi meta) {
-    ReplicationPosition position;
-    if (auto epoch = txn.find(meta, kReplicationEpochKey)) position.epoch = std::string(*epoch);
-    if (auto seq = txn.find(meta, kReplicationSeqKey)) position.seq = std::stoll(std::string(*seq));
-    return position;
-}
 
 // A catalog file opened read-only with its replicated databases (a snapshot, or either side of
 // a comparison): without a lock file, which a snapshot has not and a reader may not write.
@@ -123,7 +117,7 @@ CatalogReplica::~CatalogReplica() {
 
 ReplicationPosition CatalogReplica::position() const {
     Txn txn(env_, MDB_RDONLY);
-    return position_of(txn, databases_->dbis[kMetaNumber]);
+    return position_in_meta(txn, databases_->dbis[kMetaNumber]);
 }
 
 void CatalogReplica::apply(const std::vector<CatalogChange>& changes) {
@@ -131,7 +125,7 @@ void CatalogReplica::apply(const std::vector<CatalogChange>& changes) {
     const auto& dbis = databases_->dbis;
     const MDB_dbi meta = dbis[kMetaNumber];
     Txn txn(env_, 0);
-    std::int64_t at = position_of(txn, meta).seq;
+    std::int64_t at = position_in_meta(txn, meta).seq;
     for (const CatalogChange& change : changes) {
         if (change.seq != at + 1)
             throw ReplicationGap("change " + std::to_string(change.seq) + " does not follow " +
@@ -150,7 +144,7 @@ void CatalogReplica::apply(const std::vector<CatalogChange>& changes) {
         }
         at = change.seq;
         // The change itself moved the position (it holds the writer's put of it): check it did.
-        if (position_of(txn, meta).seq != at)
+        if (position_in_meta(txn, meta).seq != at)
             throw ReplicationGap("change " + std::to_string(at) + " did not move the position");
     }
     txn.commit();
@@ -170,7 +164,7 @@ ReplicationPosition CatalogReplica::load_snapshot(const std::string& path) {
             check(mdb_put(txn.get(), into, &key, &value, MDB_APPEND), "mdb_put");
         }
     }
-    const ReplicationPosition position = position_of(txn, databases_->dbis[kMetaNumber]);
+    const ReplicationPosition position = position_in_meta(txn, databases_->dbis[kMetaNumber]);
     txn.commit();
     return position;
 }
@@ -192,7 +186,7 @@ ReplicationPosition replication_position(const CatalogReader& reader) {
 ReplicationPosition snapshot_position(const std::string& path) {
     const ReadOnlyCatalog snapshot(path);
     Txn txn(snapshot.env, MDB_RDONLY);
-    return position_of(txn, snapshot.dbis[kMetaNumber]);
+    return position_in_meta(txn, snapshot.dbis[kMetaNumber]);
 }
 
 std::optional<std::string> catalog_difference(const std::string& first,

@@ -756,3 +756,36 @@ TEST_CASE("config: iiifd's API listens on loopback unless told otherwise", "[con
     CHECK(asked.listen_host == "0.0.0.0");
     CHECK(asked.listen_beyond_loopback);
 }
+
+TEST_CASE("config: [replication] has a role, a stream, the snapshots' place and bounds",
+          "[config]") {
+    const DaemonConfig none = load(kValid);
+    CHECK(none.replication.role == ReplicationRole::none);
+    CHECK(none.replication.stream == "iiif:catalog");
+    CHECK(none.replication.snapshot_dir == "/var/lib/iiif/replication");
+    CHECK(none.replication.snapshot_every == 10000);
+    CHECK(none.replication.max_lag_seconds == 10);
+
+    const DaemonConfig replica = load(std::string(kValid) +
+                                      "[replication]\nrole = \"replica\"\nstream = \"cat\"\n"
+                                      "snapshot_dir = \"/srv/shared/snapshots/\"\n"
+                                      "snapshot_every = 50\nmax_lag_seconds = 3\n");
+    CHECK(replica.replication.role == ReplicationRole::replica);
+    CHECK(replica.replication.stream == "cat");
+    CHECK(replica.replication.snapshot_dir == "/srv/shared/snapshots");
+    CHECK(replica.replication.snapshot_every == 50);
+    CHECK(replica.replication.max_lag_seconds == 3);
+    CHECK(load(std::string(kValid) + "[replication]\nrole = \"writer\"\n").replication.role ==
+          ReplicationRole::writer);
+
+    CHECK(problems_of(std::string(kValid) + "[replication]\nlag = 1\n") ==
+          std::vector<std::string>{"iiifd.toml: [replication] lag: unknown key"});
+    CHECK(problems_of(std::string(kValid) +
+                      "[replication]\nrole = \"primary\"\nsnapshot_dir = \"relative\"\n"
+                      "snapshot_every = 0\nmax_lag_seconds = 0\n") ==
+          std::vector<std::string>{
+              "iiifd.toml: [replication] role: must be \"none\", \"writer\" or \"replica\"",
+              "iiifd.toml: [replication] snapshot_dir: must be an absolute path",
+              "iiifd.toml: [replication] snapshot_every: must be between 1 and 100000000",
+              "iiifd.toml: [replication] max_lag_seconds: must be between 1 and 86400"});
+}

@@ -64,6 +64,7 @@ void ChangePublisher::stop() {
 
 std::int64_t ChangePublisher::reconcile(Redis& redis) {
     const std::string& stream = config_.replication.stream;
+    publish_storage_identity(redis, config_);
     const iiif::ReplicationPosition position = catalog_.replication_position();
     if (position.epoch != epoch_) {
         // `iiifd` at the command line upgraded the catalog meanwhile: a new epoch.

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <thread>
@@ -146,6 +147,27 @@ int serve_replica(const DaemonConfig& config) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // The storage root must be the writer's (the shared file system mounted), or every render
+    // of a master would fail: checked once Redis answers and the writer has published its
+    // identity (waited for 10 s; then the node starts unchecked, and says so).
+    bool checked = false;
+    for (int attempt = 0; attempt < 20 && !checked; ++attempt) {
+        try {
+            Redis redis(config.redis);
+            const StorageCheck check = check_storage_identity(redis, config);
+            if (check.problem) {
+                spdlog::critical("replication: {}", *check.problem);
+                return 1;
+            }
+            checked = check.published;
+        } catch (const RedisUnavailable&) {
+        }
+        if (!checked) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    if (!checked)
+        spdlog::warn("replication: Redis or the writer's storage identity ({}:storage) not found "
+                     "within 10 s: the storage root is not checked",
+                     config.replication.stream);
     make_directories(std::filesystem::path(config.catalog_path).parent_path().string());
     std::string error;
     std::unique_ptr<iiif::CatalogReplica> catalog =

@@ -2,14 +2,17 @@
 #include "replication_stream.hpp"
 
 #include <jansson.h>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 
 #include "clock.hpp"
+#include "encoding.hpp"
 #include "json.hpp"
 #include "storage.hpp"
 
@@ -86,7 +89,44 @@ std::vector<fs::path> snapshots_of_epoch(const std::string& dir, const std::stri
     return kept;
 }
 
+std::string identity_path(const DaemonConfig& config) {
+    return config.storage_root + "/replication-id";
+}
+
+std::optional<std::string> read_identity(const DaemonConfig& config) {
+    std::ifstream file(identity_path(config));
+    std::string identity;
+    if (!file || !std::getline(file, identity) || identity.empty()) return std::nullopt;
+    return identity;
+}
+
 }  // namespace
+
+void publish_storage_identity(Redis& redis, const DaemonConfig& config) {
+    std::optional<std::string> identity = read_identity(config);
+    if (!identity) {
+        unsigned char random[16];
+        if (RAND_bytes(random, sizeof random) != 1)
+            throw std::runtime_error("no random bytes for the storage root's identity");
+        identity = iiif::hex_encode(random, sizeof random);
+        write_file_atomically(identity_path(config), *identity + "\n");
+    }
+    redis.command({"SET", config.replication.stream + ":storage", *identity});
+}
+
+StorageCheck check_storage_identity(Redis& redis, const DaemonConfig& config) {
+    const RedisReply published = redis.command({"GET", config.replication.stream + ":storage"});
+    if (published.type != RedisReply::Type::string) return {};
+    const std::optional<std::string> here = read_identity(config);
+    if (!here)
+        return {true, "[storage] root " + config.storage_root +
+                          ": no replication-id: not the writer's storage root (is the shared "
+                          "file system mounted?)"};
+    if (*here != published.text)
+        return {true, "[storage] root " + config.storage_root + ": replication-id " + *here +
+                          " is not the writer's (" + published.text + "): another storage root"};
+    return {true, std::nullopt};
+}
 
 std::optional<StreamChange> stream_last(Redis& redis, const std::string& stream) {
     return first_of(redis.command({"XREVRANGE", stream, "+", "-", "COUNT", "1"}));

@@ -11,6 +11,10 @@
 //              that reconnects to a promoted replica that missed the last entries: it finds the
 //              stream's real end and appends again from there.
 //
+//   {root}/replication-id    the storage root's identity, drawn once by the writer, and
+//   {stream}:storage         the same in Redis: a node whose storage root holds another (or
+//                            none) has not mounted the shared storage, and refuses to start
+//
 //   {snapshot_dir}/catalog-{epoch}-{seq}.mdb   a consistent copy of the writer's catalog
 //   {snapshot_dir}/latest.json                 {"epoch", "seq", "file", "made"}: the newest
 //
@@ -25,6 +29,7 @@
 
 #include "catalog.hpp"
 #include "catalog_replication.hpp"
+#include "daemon_config.hpp"
 #include "job_queue.hpp"
 
 namespace iiifd {
@@ -56,6 +61,15 @@ std::vector<StreamChange> read_changes(Redis& redis, const std::string& stream, 
 
 // Deletes the entries numbered below `seq`.
 void trim_stream_below(Redis& redis, const std::string& stream, std::int64_t seq);
+
+// The writer's side: the storage root's identity (made once), set in Redis.
+void publish_storage_identity(Redis& redis, const DaemonConfig& config);
+// A replica's side: whether the storage root's identity is the one the writer published.
+struct StorageCheck {
+    bool published = false;  // false: the writer has not published one yet
+    std::optional<std::string> problem;  // why the storage root is not the writer's
+};
+StorageCheck check_storage_identity(Redis& redis, const DaemonConfig& config);  // RedisUnavailable
 
 struct SnapshotRecord {
     std::string epoch;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "catalog.hpp"
 #include "catalog_replication.hpp"
 #include "http_client.hpp"
+#include "image_request.hpp"
 #include "job_queue.hpp"
 #include "nginx_harness.hpp"
 #include "test_images.hpp"
@@ -33,8 +35,9 @@ namespace fs = std::filesystem;
 // A delivery node: a replica iiifd writing its own catalog, and nginx reading it.
 class Node {
   public:
+    // `storage_root`: the writer's unless given (a node that has not mounted the shared one).
     Node(const daemon_harness::RedisServer& redis, const daemon_harness::Daemon& writer,
-         const std::string& name)
+         const std::string& name, const std::string& storage_root = "")
         : dir_(test_images::scratch_dir() / ("replication-" + name)) {
         fs::remove_all(dir_);
         fs::create_directories(dir_);
@@ -44,7 +47,7 @@ class Node {
         fs::permissions(dir_, fs::perms::all);
         daemon_harness::DaemonOptions options;
         options.hot_folder = false;
-        options.storage_root = writer.storage_root();
+        options.storage_root = storage_root.empty() ? writer.storage_root() : storage_root;
         options.catalog = catalog_path();
         options.extra_config = "[replication]\nrole = \"replica\"\n";
         iiifd_ = std::make_unique<daemon_harness::Daemon>(redis, options);
@@ -62,6 +65,7 @@ class Node {
             fs::permissions(catalog_path() + "-lock", fs::perms::all);
             integration::NginxOptions options;
             options.cache = false;
+            options.worker_processes = 2;
             options.location_extra = "iiif_catalog " + catalog_path() + ";";
             nginx_ = std::make_unique<integration::Nginx>(options);
             nginx_->start();
@@ -274,4 +278,102 @@ TEST_CASE(
     CHECK(late.iiifd().get("/metrics").body.find("iiifd_replica_snapshots_loaded_total 1") !=
           std::string::npos);
     CHECK(late.iiifd().log().find("loaded the snapshot") != std::string::npos);
+}
+
+TEST_CASE("replication: a node whose storage root is not the writer's refuses to start",
+          "[chain][replication]") {
+    daemon_harness::RedisServer redis;
+    daemon_harness::Daemon writer(redis, writer_options(""));
+    writer.start();
+    const fs::path elsewhere = test_images::scratch_dir() / "replication-elsewhere";
+    fs::remove_all(elsewhere);
+    fs::create_directories(elsewhere);
+    Node stray(redis, writer, "stray", elsewhere.string());
+    CHECK_THROWS_WITH(stray.iiifd().start(),
+                      Catch::Contains("[storage] root " + elsewhere.string() +
+                                      ": no replication-id: not the writer's storage root (is "
+                                      "the shared file system mounted?)"));
+}
+
+TEST_CASE("replication: the load balancer's tiles keep flowing while a node restarts",
+          "[chain][replication]") {
+    daemon_harness::RedisServer redis;
+    daemon_harness::Daemon writer(redis, writer_options(""));
+    writer.start();
+    open_masters_to_workers(writer);
+    Node a(redis, writer, "lb-a"), b(redis, writer, "lb-b");
+    a.start();
+    b.start();
+    const std::string page =
+        test_images::save(test_images::quadrants(1024, 768), "replicated-lb.jpg", "[Q=90]");
+    const std::string ark = deposit(writer, page, 1);
+    const std::string image = "/iiif/3/" + iiif::encode_identifier(ark + "/f1");
+    for (Node* node : {&a, &b}) {
+        const auto deadline = Clock::now() + 5s;
+        while (integration::get(node->nginx().url(image + "/info.json")).status != 200 &&
+               Clock::now() < deadline)
+            std::this_thread::sleep_for(5ms);
+    }
+
+    // An nginx in front, as docs/replication.md configures one.
+    integration::NginxOptions options;
+    options.iiif_locations = false;
+    options.http_extra = "upstream delivery { server 127.0.0.1:" +
+                         std::to_string(a.nginx().port()) + " max_fails=1 fail_timeout=2s; " +
+                         "server 127.0.0.1:" + std::to_string(b.nginx().port()) +
+                         " max_fails=1 fail_timeout=2s; }";
+    options.server_extra =
+        "location /iiif/ { proxy_pass http://delivery; "
+        "proxy_next_upstream error timeout http_502 http_503; proxy_next_upstream_tries 2; "
+        "error_page 502 504 = @unavailable; } "
+        "location @unavailable { add_header Retry-After 2 always; return 503; }";
+    integration::Nginx balancer(options);
+    balancer.start();
+
+    // Tiles through the balancer, one after another, while node b restarts (nginx and iiifd).
+    std::atomic<bool> stop{false};
+    std::atomic<int> served{0}, busy{0}, busy_without_retry_after{0}, other{0};
+    std::atomic<int> served_while_down{0};
+    std::atomic<bool> down{false};
+    std::string other_seen;
+    std::thread load([&] {
+        const char* regions[] = {"0,0,256,256", "256,0,256,256", "0,256,256,256",
+                                 "512,256,256,256", "768,512,256,256"};
+        for (int n = 0; !stop; ++n) {
+            const integration::Response tile = integration::get(
+                balancer.url(image + "/" + regions[n % 5] + "/" + std::to_string(64 + n % 64) +
+                             ",/0/default.jpg"));
+            if (tile.status == 200) {
+                served += 1;
+                if (down) served_while_down += 1;
+            } else if (tile.status == 503) {
+                busy += 1;
+                if (!tile.has("Retry-After")) busy_without_retry_after += 1;
+            } else {
+                other += 1;
+                other_seen = std::to_string(tile.status) + " " + tile.body.substr(0, 200);
+            }
+        }
+    });
+    std::this_thread::sleep_for(1s);
+    down = true;
+    b.nginx().stop();
+    b.iiifd().stop();
+    std::this_thread::sleep_for(1500ms);
+    b.iiifd().start();
+    b.nginx().start();
+    down = false;
+    std::this_thread::sleep_for(1s);
+    stop = true;
+    load.join();
+    std::cout << "replication: through the balancer while a node restarted: " << served
+              << " tiles served (" << served_while_down << " while it was down), " << busy
+              << " answered 503, " << other << " other\n";
+    INFO(other_seen);
+    CHECK(other == 0);
+    CHECK(busy_without_retry_after == 0);
+    CHECK(served_while_down > 10);
+    CHECK(served > 50);
+    // Node b serves again.
+    CHECK(integration::get(b.nginx().url(image + "/info.json")).status == 200);
 }

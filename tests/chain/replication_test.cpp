@@ -179,7 +179,7 @@ TEST_CASE("replication: a deposit on the writer is served by every node within a
         test_images::save(test_images::quadrants(96, 64), "replicated.jpg", "[Q=90]");
 
     // Each deposit: from the writer's "done" to its manifest answering 200 on all three nodes.
-    const int kDeposits = std::getenv("IIIF_REPLICATION_DEPOSITS") ? std::atoi(std::getenv("IIIF_REPLICATION_DEPOSITS")) : 200;
+    constexpr int kDeposits = 200;
     std::vector<double> lags;
     std::string last_ark;
     for (int n = 1; n <= kDeposits; ++n) {
@@ -235,6 +235,28 @@ TEST_CASE("replication: a deposit on the writer is served by every node within a
     for (auto& node : nodes)
         CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==
               std::nullopt);
+
+    // Where each stands, as the operator sees it.
+    const iiif::ReplicationPosition end = position_of(writer.catalog_path());
+    const std::string position = std::to_string(end.seq);
+    CHECK(writer.get("/metrics").body.find("iiifd_replication_published " + position + "\n") !=
+          std::string::npos);
+    const daemon_harness::CommandResult status = nodes[0]->iiifd().run_iiifd({"replica", "status"});
+    CHECK(status.exit_code == 0);
+    CHECK(status.output.find("role: replica\nepoch: " + end.epoch + "\nposition: " + position +
+                             "\nstream_end: " + position +
+                             "\nbehind_changes: 0\nbehind_seconds: 0.000\nsnapshot: 0 ") !=
+          std::string::npos);
+    const daemon_harness::HttpResponse health = nodes[0]->iiifd().get("/health");
+    CHECK(health.status == 200);
+    CHECK(daemon_harness::json_text(health.body, "status") == "ok");
+    // A replica takes no deposit and runs no command that writes the catalog.
+    CHECK(nodes[0]->iiifd().get("/api/v1/objects").status == 404);
+    const daemon_harness::CommandResult refused =
+        nodes[0]->iiifd().run_iiifd({"account", "list"});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("account: this node is a replica ([replication] role): its catalog "
+                              "follows the writer's; run it on the writer") != std::string::npos);
 }
 
 TEST_CASE(

@@ -257,6 +257,9 @@ int serve(const DaemonConfig& config) {
     Metrics metrics;  // what GET /metrics shows: counted by the harvests, the API and the workers
     // Before any thread of this process writes the catalog: it hooks its commits.
     std::optional<ChangePublisher> publisher;
+    if (config.replication.role != ReplicationRole::writer && catalog->stop_change_log())
+        spdlog::info("replication: [replication] role is not \"writer\": the catalog's change "
+                     "log is off and emptied");
     if (config.replication.role == ReplicationRole::writer) {
         try {
             publisher.emplace(config, *catalog, metrics.replication);

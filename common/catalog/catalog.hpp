@@ -308,6 +308,9 @@ class CatalogWriter {
     // Starts keeping every committed change, numbered from 1 in a new epoch (the log emptied),
     // unless it is on already and `new_epoch` is false. Returns the position.
     ReplicationPosition start_change_log(bool new_epoch = false);
+    // Stops keeping changes (a writer no longer replicated): the log emptied, its epoch gone.
+    // Returns whether it was on.
+    bool stop_change_log();
     // The epoch ("" while the log is off) and the last change's number.
     ReplicationPosition replication_position() const;
     // The changes numbered after `seq`, in order: at most `most`, and past the first, no more

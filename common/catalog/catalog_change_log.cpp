@@ -45,6 +45,16 @@ ReplicationPosition CatalogWriter::start_change_log(bool fresh_epoch) {
     return position;
 }
 
+bool CatalogWriter::stop_change_log() {
+    Txn txn(env_, 0);
+    if (!txn.find(log_->meta, kReplicationEpochKey)) return false;
+    txn.clear(log_->changes);
+    txn.erase(log_->meta, kReplicationEpochKey);
+    txn.erase(log_->meta, kReplicationSeqKey);
+    txn.commit();
+    return true;
+}
+
 ReplicationPosition CatalogWriter::replication_position() const {
     Txn txn(env_, MDB_RDONLY);
     return position_in_meta(txn, log_->meta);

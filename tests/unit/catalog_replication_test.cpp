@@ -219,3 +219,16 @@ TEST_CASE("Comparing catalogs names the first record that differs") {
           std::optional<std::string>("meta: key replication_seq: values differ"));
     CHECK_THROWS_AS(catalog_difference(path, path + ".missing"), IiifError);
 }
+
+TEST_CASE("A change log stopped keeps nothing more and forgets its place") {
+    const std::string path = catalog_path("stopped");
+    auto writer = open_writer(path);
+    CHECK_FALSE(writer->stop_change_log());
+    writer->start_change_log();
+    put_object(*writer, 1, "Un");
+    CHECK(writer->stop_change_log());
+    CHECK(writer->replication_position() == ReplicationPosition{"", 0});
+    CHECK(writer->oldest_logged_change() == 0);
+    put_object(*writer, 2, "Deux");
+    CHECK(writer->changes_after(0, 100, 1 << 20).empty());
+}

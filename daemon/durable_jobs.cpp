@@ -97,8 +97,7 @@ bool replicas_have_writes(Redis& redis, const DaemonConfig& config, const std::s
         spdlog::warn("{}: {} of {} redis replicas had it within {} ms", what, confirmed, wanted,
                      config.redis_wait_timeout_ms);
     } catch (const std::exception& failure) {
-        spdlog::warn("{}: not known to be on {} redis replicas: {}", what, wanted,
-                     failure.what());
+        spdlog::warn("{}: not known to be on {} redis replicas: {}", what, wanted, failure.what());
     }
     return false;
 }
@@ -118,8 +117,8 @@ int requeue_lost_jobs(const DaemonConfig& config, Redis& redis) {
         const std::optional<IngestJob> job = staged_job(config, id);
         if (!job) continue;
         enqueue_job(redis, config, *job);
-        spdlog::warn("job {}: {} was not in redis (lost in a failover?); queued again from {}",
-                     id, job->ark, job_file_path(config, id));
+        spdlog::warn("job {}: {} was not in redis (lost in a failover?); queued again from {}", id,
+                     job->ark, job_file_path(config, id));
         requeued += 1;
     }
     return requeued;

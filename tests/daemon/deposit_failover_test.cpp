@@ -64,14 +64,16 @@ TEST_CASE("deposit: every deposit answered 202 across a Redis failover ends done
             topology.replica.text({"CONFIG", "SET", "masterauth", "not-the-password"});
             topology.master.integer({"CLIENT", "KILL", "TYPE", "replica"});
             std::this_thread::sleep_for(200ms);
-            REQUIRE(topology.replica.text({"INFO", "replication"}).find(
-                        "master_link_status:down") != std::string::npos);
+            REQUIRE(
+                topology.replica.text({"INFO", "replication"}).find("master_link_status:down") !=
+                std::string::npos);
         }
         // Killed while the next deposit is on its way.
-        if (i == kKilledAfter) killer = std::thread([&] {
-            std::this_thread::sleep_for(20ms);
-            topology.master.kill_hard();
-        });
+        if (i == kKilledAfter)
+            killer = std::thread([&] {
+                std::this_thread::sleep_for(20ms);
+                topology.master.kill_hard();
+            });
         const HttpResponse answer =
             iiifd.post_object({page}, R"({"title": "Deposit )" + std::to_string(i) + "\"}");
         INFO("deposit " << i << ": " << answer.status << " " << answer.body);
@@ -80,8 +82,7 @@ TEST_CASE("deposit: every deposit answered 202 across a Redis failover ends done
             accepted.push_back({json_text(answer.body, "job"), json_text(answer.body, "ark")});
         if (answer.status == 202 && i >= kCutOffAfter && i < kKilledAfter)
             lost.push_back(accepted.back());
-        if (answer.status != 202)
-            refused += 1;
+        if (answer.status != 202) refused += 1;
         std::this_thread::sleep_for(kBetweenDeposits);
     }
     killer.join();
@@ -108,8 +109,8 @@ TEST_CASE("deposit: every deposit answered 202 across a Redis failover ends done
     const std::string log = iiifd.log();
     for (const Accepted& deposit : lost) {
         CHECK_THAT(log, Catch::Contains("job " + deposit.job + ": 0 of 1 redis replicas"));
-        CHECK_THAT(log, Catch::Contains("job " + deposit.job + ": " + deposit.ark +
-                                        " was not in redis"));
+        CHECK_THAT(
+            log, Catch::Contains("job " + deposit.job + ": " + deposit.ark + " was not in redis"));
     }
     const HttpResponse objects = iiifd.get("/api/v1/objects?limit=100");
     CHECK(json_array(objects.body, "objects").size() == accepted.size());

@@ -3,6 +3,8 @@
 // that promoted a replica without them) queued again from it, at start and while iiifd runs,
 // and ending done in one object even when it had run before; the sweep of staging keeping such
 // a directory. The failover itself, with Sentinel, is deposit_failover_test.cpp.
+#include "durable_jobs.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -16,7 +18,6 @@
 
 #include "api_harness.hpp"
 #include "daemon_config.hpp"
-#include "durable_jobs.hpp"
 #include "ingest.hpp"
 #include "job_queue.hpp"
 #include "staging.hpp"
@@ -110,8 +111,8 @@ TEST_CASE("staging: a job Redis lost is queued again from its job.json at start,
     CHECK(json_array(iiifd.get("/api/v1/objects/" + queued.ark).body, "images") ==
           std::vector<std::string>{queued.ark + "/f1"});
     CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").size() == 1);
-    CHECK_THAT(iiifd.log(), Catch::Contains("job " + queued.job + ": " + queued.ark +
-                                            " was not in redis"));
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("job " + queued.job + ": " + queued.ark + " was not in redis"));
     CHECK_THAT(iiifd.log(), Catch::Contains("queued again 1 job(s) redis had lost"));
     CHECK_FALSE(fs::exists(iiifd.staging() + "/" + queued.job));
 }
@@ -138,8 +139,8 @@ TEST_CASE("staging: a job Redis lost while iiifd runs is queued again within 10 
     CHECK(std::chrono::steady_clock::now() - queued_at < 20s);
     CHECK(json_array(iiifd.get("/api/v1/objects/" + queued.ark).body, "images") ==
           std::vector<std::string>{queued.ark + "/f1"});
-    CHECK_THAT(iiifd.log(), Catch::Contains("job " + queued.job + ": " + queued.ark +
-                                            " was not in redis"));
+    CHECK_THAT(iiifd.log(),
+               Catch::Contains("job " + queued.job + ": " + queued.ark + " was not in redis"));
 }
 
 TEST_CASE("staging: a job run again after Redis lost its outcome makes no second object",
@@ -169,8 +170,7 @@ TEST_CASE("staging: a job run again after Redis lost its outcome makes no second
     CHECK(json_array(iiifd.get("/api/v1/objects").body, "objects").size() == 1);
 }
 
-TEST_CASE("staging: requeue_lost_jobs queues each lost job once, none a worker runs",
-          "[staging]") {
+TEST_CASE("staging: requeue_lost_jobs queues each lost job once, none a worker runs", "[staging]") {
     RedisServer redis;
     iiifd::DaemonConfig config;
     config.staging_dir = (test_images::scratch_dir() / "requeue-staging").string();
@@ -191,9 +191,8 @@ TEST_CASE("staging: requeue_lost_jobs queues each lost job once, none a worker r
     CHECK(iiifd::job_state(connection, lost.id) == "queued");
     CHECK(iiifd::job_state(connection, running.id) == std::nullopt);
     CHECK(iiifd::job_state(connection, foreign.id) == std::nullopt);
-    const std::vector<std::string> entries =
-        redis.strings({"EVAL", "return redis.call('XRANGE', KEYS[1], '-', '+')[1][2]", "1",
-                       "iiif:ingest"});
+    const std::vector<std::string> entries = redis.strings(
+        {"EVAL", "return redis.call('XRANGE', KEYS[1], '-', '+')[1][2]", "1", "iiif:ingest"});
     CHECK(entries == std::vector<std::string>{"job", iiifd::ingest_job_to_json(lost)});
     // Known now: not again.
     CHECK(iiifd::requeue_lost_jobs(config, connection) == 0);

@@ -4,6 +4,7 @@
 
 #include "access_config.hpp"
 #include "clock.hpp"
+#include "durable_jobs.hpp"
 #include "iiif_error.hpp"
 
 namespace iiifd {
@@ -32,7 +33,7 @@ IngestJob Deposits::accept(Redis& redis, const std::string& job_id, std::vector<
     const std::string shoulder = directory_.shoulder_for(
         owner, iiif::set_memberships(job.metadata.sets), source.shoulder);
     job.ark = catalog_.mint(config_.naan, shoulder, config_.check_profile);
-    enqueue_job(redis, config_, job);
+    queue_job_durably(redis, config_, job);
     directory_.audit().record(source.actor, "object.deposit", job.ark, owner,
                               json_pack("{s:s,s:s,s:i,s:s}", "job", job.id.c_str(), "origin",
                                         job.origin.c_str(), "files",
@@ -72,7 +73,7 @@ IngestJob Deposits::accept_pages(Redis& redis, const std::string& job_id,
     job.target = target;
     job.submitted = iiif::now_seconds();
     redis.command({"PING"});
-    enqueue_job(redis, config_, job);
+    queue_job_durably(redis, config_, job);
     directory_.audit().record(source.actor, "object.pages." + mode, job.ark, job.institution,
                               json_pack("{s:s,s:s,s:i}", "job", job.id.c_str(), "target",
                                         target.c_str(), "files",

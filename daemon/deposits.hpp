@@ -1,6 +1,7 @@
 // Accepting a deposit: what every way in (the API, the hot folder, the CLI) ends with once the
 // files are in the job's staging directory (staging.hpp). The object's ARK is minted here and
-// nowhere else, and the job queued (job_queue.hpp, which only carries it).
+// nowhere else, and the job queued durably (durable_jobs.hpp: its job.json fsynced beside its
+// files first, then job_queue.hpp, which only carries it, then WAIT for [redis] wait_replicas).
 #pragma once
 
 #include <string>
@@ -34,8 +35,8 @@ class Deposits {
     // asks it; an adapter may ask it sooner, to refuse before it moves or stages any file.
     void check(const iiif::ObjectMetadata& metadata) const;
 
-    // Checks the deposit, mints the object's ARK, queues its job and records it in the audit
-    // log. Redis is asked first, so that no ARK (minted for ever) is spent on a deposit that
+    // Checks the deposit, mints the object's ARK, queues its job (queue_job_durably) and records
+    // it in the audit log. Redis is asked first, so that no ARK (minted for ever) is spent on a deposit that
     // cannot be queued. An empty provider becomes the owner institution's name. Throws IiifError
     // (check; 400 for an institution the directory does not know) or RedisUnavailable.
     IngestJob accept(Redis& redis, const std::string& job_id, std::vector<DepositFile> files,

@@ -48,6 +48,7 @@
 #include "catalog.hpp"
 #include "daemon_config.hpp"
 #include "deposits.hpp"
+#include "durable_jobs.hpp"
 #include "environment_check.hpp"
 #include "harvest_objects.hpp"
 #include "harvest_run.hpp"
@@ -220,6 +221,8 @@ int serve(const DaemonConfig& config) {
         if (int removed = forget_departed_consumers(*connection, config))
             spdlog::info("removed {} departed consumers from group {}", removed,
                          config.consumer_group);
+        if (int requeued = requeue_lost_jobs(config, *connection))
+            spdlog::warn("queued again {} job(s) redis had lost, from their job.json", requeued);
         sweep_staging(config, *connection);
     } catch (const RedisUnavailable& unavailable) {
         spdlog::warn("{}; jobs wait until it can be reached", unavailable.what());

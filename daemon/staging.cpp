@@ -25,6 +25,10 @@ std::string job_staging_dir(const DaemonConfig& config, const std::string& job_i
     return config.staging_dir + "/" + job_id;
 }
 
+std::string job_file_path(const DaemonConfig& config, const std::string& job_id) {
+    return job_staging_dir(config, job_id) + "/job.json";
+}
+
 std::string deposit_file_name(std::string_view given_name) {
     const size_t slash = given_name.find_last_of("/\\");
     if (slash != std::string_view::npos) given_name.remove_prefix(slash + 1);
@@ -56,7 +60,7 @@ std::string staged_file_name(size_t page, std::string_view given_name) {
     return std::to_string(page) + "-" + deposit_file_name(given_name);
 }
 
-void sweep_staging(const DaemonConfig& config, Redis& redis) {
+void sweep_staging(const DaemonConfig& config, Redis& redis, bool orphans) {
     std::error_code error;
     fs::directory_iterator entries(config.staging_dir, error);
     if (error) return;
@@ -65,8 +69,11 @@ void sweep_staging(const DaemonConfig& config, Redis& redis) {
         if (!is_job_id(id) || !entry.is_directory(error)) continue;
         std::optional<std::string> state = job_state(redis, id);
         bool over = state && (*state == "done" || *state == "failed");
-        bool orphan = !state && fs::last_write_time(entry.path(), error) <
-                                    fs::file_time_type::clock::now() - kOrphanAge;
+        // A job.json of a job Redis does not know: a job it lost, which requeue_lost_jobs queues.
+        bool lost = !state && fs::exists(job_file_path(config, id), error);
+        bool orphan = orphans && !state && !lost && !error &&
+                      fs::last_write_time(entry.path(), error) <
+                          fs::file_time_type::clock::now() - kOrphanAge;
         if (over || (orphan && !error)) {
             spdlog::info("staging: removing {} (job {})", entry.path().string(),
                          state ? *state : "unknown");

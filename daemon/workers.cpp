@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "durable_jobs.hpp"
 #include "ingest.hpp"
 #include "staging.hpp"
 
@@ -40,6 +41,9 @@ constexpr auto kMaxBackoff = 5000ms;
 // A job that took down its worker this many times (a crash in a decoder, say) is given up
 // instead of taking down every worker in turn.
 constexpr long long kMaxAttempts = 5;
+// How often the heartbeat thread looks for jobs Redis lost (a failover) and finished jobs'
+// staging directories left behind.
+constexpr auto kRepairPeriod = 10s;
 
 std::chrono::milliseconds doubled(std::chrono::milliseconds backoff) {
     return std::min<std::chrono::milliseconds>(backoff * 2, kMaxBackoff);
@@ -245,7 +249,9 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
         outcome.state(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(),
         outcome.files);
-    finish(*job, outcome);
+    // An outcome a failover may lose leaves the job pending on the promoted replica, to be run
+    // again: its files stay until Redis says it is over (sweep_staging, from keep_fresh).
+    finish(*job, outcome, replicas_have_writes(redis, config_, "job " + job->id + "'s outcome"));
 }
 
 JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
@@ -305,9 +311,9 @@ bool Workers::record_outcome(Redis& redis, const Delivery& delivery, const Inges
 }
 
 // Only once the outcome is recorded: a job taken over needs its staged files.
-void Workers::finish(const IngestJob& job, const JobOutcome& outcome) {
+void Workers::finish(const IngestJob& job, const JobOutcome& outcome, bool remove_staging) {
     std::error_code ignored;
-    fs::remove_all(job_staging_dir(config_, job.id), ignored);
+    if (remove_staging) fs::remove_all(job_staging_dir(config_, job.id), ignored);
     if (outcome.state() == JobState::done)
         spdlog::info("job {}: done, {}: {}", job.id, job.ark, summary(outcome.files));
     else
@@ -320,6 +326,7 @@ void Workers::keep_fresh() {
     // Well within the idle time after which another consumer would take the entries.
     auto interval = std::chrono::milliseconds(config_.reclaim_idle_seconds * 1000 / 4);
     interval = std::max<std::chrono::milliseconds>(interval, 250ms);
+    auto next_repair = std::chrono::steady_clock::now() + kRepairPeriod;
     for (;;) {
         std::vector<std::string> entries;
         {
@@ -331,6 +338,14 @@ void Workers::keep_fresh() {
             keep_entries_fresh(redis, config_, entries);
         } catch (const std::exception&) {
             // Redis is away: the workers say so; nobody can take the entries meanwhile.
+        }
+        if (std::chrono::steady_clock::now() < next_repair) continue;
+        next_repair = std::chrono::steady_clock::now() + kRepairPeriod;
+        try {
+            requeue_lost_jobs(config_, redis);
+            sweep_staging(config_, redis, false);
+        } catch (const std::exception& failure) {
+            spdlog::debug("staging: lost jobs not looked for: {}", failure.what());
         }
     }
 }

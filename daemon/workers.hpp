@@ -4,7 +4,8 @@
 //
 // A job's life: running (attempt counted) -> ingest_job, its progress written to the job's hash
 // -> done (at least one page is in the catalog) or failed -> acknowledged, with its catalog
-// event, in one Redis transaction -> its staging directory removed. Until that transaction
+// event, in one Redis transaction -> its staging directory removed (kept when [redis]
+// wait_replicas are not known to have the outcome: a failover may bring the job back). Until that transaction
 // the stream entry stays pending: if this process dies, another consumer finishes the job.
 #pragma once
 
@@ -54,7 +55,10 @@ class Workers {
     // False when asked to stop before Redis took it.
     bool record_outcome(Redis& redis, const Delivery& delivery, const IngestJob& job,
                         const JobOutcome& outcome);
-    void finish(const IngestJob& job, const JobOutcome& outcome);
+    // Logs the outcome, and removes the job's staging directory when `remove_staging`.
+    void finish(const IngestJob& job, const JobOutcome& outcome, bool remove_staging);
+    // The heartbeat thread: keeps in-flight entries fresh and, every 10 s, queues again the jobs
+    // Redis lost (requeue_lost_jobs) and removes finished jobs' staging directories.
     void keep_fresh();
     // Sleeps `duration` unless asked to stop first; false when stopping.
     bool pause(std::chrono::milliseconds duration);

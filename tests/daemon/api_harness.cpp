@@ -432,12 +432,46 @@ std::string Daemon::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
+SentinelTopology::SentinelTopology()
+    : replica({"--replicaof", "127.0.0.1", std::to_string(master.port())}) {
+    const auto ready = [](std::chrono::seconds limit, const std::string& what, auto done) {
+        const auto deadline = Clock::now() + limit;
+        while (!done()) {
+            if (Clock::now() >= deadline) throw std::runtime_error(what + " within " +
+                                                                   std::to_string(limit.count()) +
+                                                                   " s");
+            std::this_thread::sleep_for(100ms);
+        }
+    };
+    ready(10s, "the replica not in sync", [&] {
+        return replica.text({"INFO", "replication"}).find("master_link_status:up") !=
+               std::string::npos;
+    });
+    for (int i = 0; i < 3; ++i)
+        sentinels.push_back(std::make_unique<RedisSentinel>("iiif", master.port(), 2));
+    for (const auto& sentinel : sentinels) {
+        ready(15s, "a sentinel not knowing the replica and the other two", [&] {
+            return sentinel->count({"SENTINEL", "replicas", "iiif"}) == 1 &&
+                   sentinel->count({"SENTINEL", "sentinels", "iiif"}) == 2;
+        });
+    }
+}
+
+std::string SentinelTopology::redis_config() const {
+    std::string config = "sentinels = [";
+    for (size_t i = 0; i < sentinels.size(); ++i)
+        config += (i > 0 ? ", \"127.0.0.1:" : "\"127.0.0.1:") +
+                  std::to_string(sentinels[i]->port()) + "\"";
+    return config + "]\nmaster_name = \"iiif\"\n";
+}
+
 void Daemon::write_config(const RedisServer& redis, const DaemonOptions& options) {
     std::ostringstream toml;
     toml << "[storage]\nroot = \"" << storage_root() << "\"\ncatalog = \"" << catalog_path()
          << "\"\n"
          << "[redis]\nport = " << redis.port()
          << "\nreclaim_idle_seconds = " << options.reclaim_idle_seconds << "\n"
+         << options.redis_config
          << "[ark]\nnaan = \"99999\"\ncheck_profile = \"noid\"\ndefault_shoulder = \"fk4\"\n"
          << "[ark.shoulders.fk4]\nname = \"tests\"\n"
          << "[public]\nbase_url = \"http://127.0.0.1:8080\"\ninstitution = \"Test Library\"\n"

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,20 @@ class RedisSentinel {
     pid_t pid_ = -1;
 };
 
+// A master and its replica, in sync, watched as "iiif" by three sentinels (quorum 2) that know
+// the replica and each other: ready for a failover. Throws std::runtime_error when they are not
+// so within 25 s.
+struct SentinelTopology {
+    RedisServer master;
+    RedisServer replica;
+    std::vector<std::unique_ptr<RedisSentinel>> sentinels;
+
+    SentinelTopology();
+    // The keys of iiifd.toml's [redis] that find the master through them (DaemonOptions's
+    // redis_config): sentinels = ["127.0.0.1:P", ...] and master_name = "iiif".
+    std::string redis_config() const;
+};
+
 struct DaemonOptions {
     int workers = 2;
     int reclaim_idle_seconds = 60;
@@ -126,6 +141,8 @@ struct DaemonOptions {
     std::string extra_config;
     // More keys of its [http] section ("header_timeout = 2\n").
     std::string http_config;
+    // More keys of its [redis] section (SentinelTopology::redis_config, "wait_replicas = 1\n").
+    std::string redis_config;
     // Another iiifd's storage root (a node of several sharing one), and a catalog of its own
     // elsewhere than in the storage root: empty, its own directory's.
     std::string storage_root;

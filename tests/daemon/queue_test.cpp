@@ -249,9 +249,13 @@ TEST_CASE(
     CHECK(redis.integer({"EXISTS", "iiif:ingest"}) == 0);
 
     metadata.access = "public";
+    // Where an adapter has staged the job's files, and where its job.json goes.
+    fs::create_directories(config.staging_dir + "/0123456789abcdef01234568");
     const iiifd::IngestJob job = deposits.accept(connection, "0123456789abcdef01234568",
                                                  {{staged, "file.png"}}, metadata, cli);
     CHECK(redis.integer({"XLEN", "iiif:ingest"}) == 1);
+    CHECK(daemon_harness::read_file(config.staging_dir + "/0123456789abcdef01234568/job.json") ==
+          iiifd::ingest_job_to_json(job) + "\n");
     CHECK(catalog->reader().ark_minted(job.ark));
     CHECK(job.institution == "main");
     CHECK(job.metadata.provider == config.institution);

@@ -43,43 +43,21 @@ std::string role(iiifd::Redis& redis) {
     return reply.elements[0].text;
 }
 
-// A master and its replica, in sync, watched as "iiif" by three sentinels that know the
-// replica and each other: ready for a failover.
-struct Topology {
-    RedisServer master;
-    RedisServer replica;
-    std::vector<std::unique_ptr<RedisSentinel>> sentinels;
-
-    Topology() : replica({"--replicaof", "127.0.0.1", std::to_string(master.port())}) {
-        REQUIRE(within(10s, [&] {
-            return replica.text({"INFO", "replication"}).find("master_link_status:up") !=
-                   std::string::npos;
-        }));
-        for (int i = 0; i < 3; ++i)
-            sentinels.push_back(std::make_unique<RedisSentinel>("iiif", master.port(), 2));
-        for (const auto& sentinel : sentinels) {
-            REQUIRE(within(15s, [&] {
-                return sentinel->count({"SENTINEL", "replicas", "iiif"}) == 1 &&
-                       sentinel->count({"SENTINEL", "sentinels", "iiif"}) == 2;
-            }));
-        }
-    }
-
-    iiifd::RedisAddress address() const {
-        iiifd::RedisAddress address;
-        for (const auto& sentinel : sentinels)
-            address.sentinels.push_back({"127.0.0.1", sentinel->port()});
-        address.master_name = "iiif";
-        return address;
-    }
-};
+// The address of a topology's master, through its sentinels.
+iiifd::RedisAddress address_of(const SentinelTopology& topology) {
+    iiifd::RedisAddress address;
+    for (const auto& sentinel : topology.sentinels)
+        address.sentinels.push_back({"127.0.0.1", sentinel->port()});
+    address.master_name = "iiif";
+    return address;
+}
 
 }  // namespace
 
 TEST_CASE("sentinel: a Redis made from the address writes to the master the sentinels name",
           "[sentinel]") {
-    Topology topology;
-    iiifd::Redis redis(topology.address());
+    SentinelTopology topology;
+    iiifd::Redis redis(address_of(topology));
     redis.command({"SET", "iiif:test", "on the master"});
     CHECK(own_port(redis) == topology.master.port());
     CHECK(role(redis) == "master");
@@ -88,8 +66,8 @@ TEST_CASE("sentinel: a Redis made from the address writes to the master the sent
 
 TEST_CASE("sentinel: after a SIGKILL of the master the same Redis writes to the promoted replica",
           "[sentinel]") {
-    Topology topology;
-    iiifd::Redis redis(topology.address());
+    SentinelTopology topology;
+    iiifd::Redis redis(address_of(topology));
     redis.command({"SET", "iiif:before", "1"});
     REQUIRE(redis.wait_for_replicas(1, 1000) == 1);
     REQUIRE(own_port(redis) == topology.master.port());
@@ -114,8 +92,8 @@ TEST_CASE("sentinel: after a SIGKILL of the master the same Redis writes to the 
 }
 
 TEST_CASE("sentinel: wait_for_replicas is how many replicas have the writes", "[sentinel]") {
-    Topology topology;
-    iiifd::Redis redis(topology.address());
+    SentinelTopology topology;
+    iiifd::Redis redis(address_of(topology));
     // No replica asked for: no command, not even a connection.
     CHECK(redis.wait_for_replicas(0, 1000) == 0);
     // Nothing written on this connection yet: no WAIT on a new one, which would vouch for
@@ -131,8 +109,8 @@ TEST_CASE("sentinel: wait_for_replicas is how many replicas have the writes", "[
 
 TEST_CASE("sentinel: a PING goes through the sentinels, and names them all when none answers",
           "[sentinel]") {
-    Topology topology;
-    CHECK(iiifd::redis_ping_problem(topology.address(), 2s) == std::nullopt);
+    SentinelTopology topology;
+    CHECK(iiifd::redis_ping_problem(address_of(topology), 2s) == std::nullopt);
 
     iiifd::RedisAddress nobody;
     nobody.master_name = "iiif";

@@ -36,8 +36,10 @@ namespace fs = std::filesystem;
 class Node {
   public:
     // `storage_root`: the writer's unless given (a node that has not mounted the shared one).
+    // `redis_config`: more [redis] keys (the sentinels).
     Node(const daemon_harness::RedisServer& redis, const daemon_harness::Daemon& writer,
-         const std::string& name, const std::string& storage_root = "")
+         const std::string& name, const std::string& storage_root = "",
+         const std::string& redis_config = "")
         : dir_(test_images::scratch_dir() / ("replication-" + name)) {
         fs::remove_all(dir_);
         fs::create_directories(dir_);
@@ -50,6 +52,7 @@ class Node {
         options.storage_root = storage_root.empty() ? writer.storage_root() : storage_root;
         options.catalog = catalog_path();
         options.extra_config = "[replication]\nrole = \"replica\"\n";
+        options.redis_config = redis_config;
         iiifd_ = std::make_unique<daemon_harness::Daemon>(redis, options);
     }
 
@@ -398,4 +401,103 @@ TEST_CASE("replication: the load balancer's tiles keep flowing while a node rest
     CHECK(served > 50);
     // Node b serves again.
     CHECK(integration::get(b.nginx().url(image + "/info.json")).status == 200);
+}
+
+TEST_CASE(
+    "replication: the Redis master killed during deposits: every 202 ends done once, and the "
+    "nodes serve throughout",
+    "[chain][replication]") {
+    daemon_harness::SentinelTopology topology;
+    daemon_harness::DaemonOptions options = writer_options("");
+    options.redis_config = topology.redis_config() + "wait_replicas = 1\nwait_timeout_ms = 500\n";
+    options.reclaim_idle_seconds = 5;
+    daemon_harness::Daemon writer(topology.master, options);
+    writer.start();
+    open_masters_to_workers(writer);
+    std::vector<std::unique_ptr<Node>> nodes;
+    for (const char* name : {"failover-a", "failover-b"}) {
+        nodes.push_back(std::make_unique<Node>(topology.master, writer, name,
+                                               std::string(), topology.redis_config()));
+        nodes.back()->start();
+    }
+    const std::string page =
+        test_images::save(test_images::quadrants(96, 64), "replicated-failover.jpg", "[Q=90]");
+    const std::string first = deposit(writer, page, 0);
+    const std::string image = "/iiif/3/" + iiif::encode_identifier(first + "/f1");
+    for (auto& node : nodes) {
+        const auto deadline = Clock::now() + 5s;
+        while (integration::get(node->nginx().url(image + "/info.json")).status != 200 &&
+               Clock::now() < deadline)
+            std::this_thread::sleep_for(5ms);
+    }
+
+    // Every node is asked for an image all along.
+    std::atomic<bool> stop{false};
+    std::atomic<int> served{0}, failed{0};
+    std::thread load([&] {
+        for (int n = 0; !stop; ++n) {
+            for (auto& node : nodes) {
+                const long status =
+                    integration::get(node->nginx().url(image + "/full/" +
+                                                       std::to_string(16 + n % 64) +
+                                                       ",/0/default.jpg"))
+                        .status;
+                (status == 200 ? served : failed) += 1;
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+
+    struct Accepted {
+        std::string job, ark;
+    };
+    std::vector<Accepted> accepted;
+    int refused = 0, accepted_after_failover = 0;
+    for (int n = 1; n <= 30; ++n) {
+        if (n == 10) topology.master.kill_hard();
+        const daemon_harness::HttpResponse answer = writer.post_object(
+            {page}, R"({"title": "Feuille )" + std::to_string(n) + "\"}");
+        INFO("deposit " << n << ": " << answer.status << " " << answer.body);
+        REQUIRE((answer.status == 202 || answer.status == 503));
+        if (answer.status == 202) {
+            accepted.push_back({daemon_harness::json_text(answer.body, "job"),
+                                daemon_harness::json_text(answer.body, "ark")});
+            if (n > 10 && refused > 0) accepted_after_failover += 1;
+        } else {
+            CHECK(n >= 10);  // refused only once the master is gone
+            refused += 1;
+        }
+        std::this_thread::sleep_for(200ms);
+    }
+    INFO(accepted.size() << " deposits answered 202, " << refused << " 503");
+    CHECK(static_cast<int>(accepted.size()) + refused == 30);
+    // Deposits are taken again once Sentinel has promoted the replica.
+    CHECK(accepted_after_failover >= 5);
+    const auto deadline = Clock::now() + 90s;
+    for (const Accepted& made : accepted) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+        const std::string status = writer.wait_for_job(made.job, std::max(left, 1s));
+        INFO("job " << made.job << ": " << status);
+        CHECK(daemon_harness::json_text(status, "state") == "done");
+        // One object of one page for each, served by every node.
+        CHECK(daemon_harness::json_array(writer.get("/api/v1/objects/" + made.ark).body,
+                                         "images") == std::vector<std::string>{made.ark + "/f1"});
+    }
+    for (auto& node : nodes) {
+        REQUIRE(settled(writer.catalog_path(), node->catalog_path()));
+        for (const Accepted& made : accepted)
+            CHECK(integration::get(node->nginx().url("/iiif/3/" + made.ark + "/manifest"))
+                      .status == 200);
+        CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==
+              std::nullopt);
+    }
+    CHECK(daemon_harness::json_array(writer.get("/api/v1/objects?limit=100").body, "objects")
+              .size() == accepted.size() + 1);
+    stop = true;
+    load.join();
+    std::cout << "replication: across the Redis failover, " << accepted.size()
+              << " deposits answered 202 (" << refused << " 503), all done; the nodes served "
+              << served << " images, " << failed << " failed\n";
+    CHECK(failed == 0);
+    CHECK(served > 100);
 }

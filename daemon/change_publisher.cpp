@@ -125,6 +125,9 @@ void ChangePublisher::run(std::stop_token stop) {
     bool unavailable_said = false;
     while (!stop.stop_requested()) {
         try {
+            // A new epoch (a rewrite of the whole catalog, here or at the command line): the
+            // stream starts again after a snapshot of it.
+            if (tail_ && catalog_.replication_position().epoch != epoch_) tail_.reset();
             if (!tail_) tail_ = reconcile(redis);
             gauges_.published = *tail_;
             // An empty stream starts after the newest snapshot; any other continues.

@@ -11,10 +11,12 @@ namespace iiifd {
 
 namespace fs = std::filesystem;
 
-RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog) {
+namespace {
+
+// The catalog emptied, then every object.json read back into it.
+RebuildReport rebuild_objects(const DaemonConfig& config, iiif::CatalogWriter& catalog) {
     RebuildReport report;
     catalog.clear();
-
     const ObjectStore store(config.storage_root);
     const std::string& root = store.root();
     std::error_code error;
@@ -77,6 +79,15 @@ RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& c
         report.objects += 1;
         report.images += static_cast<int>(stored.images.size());
     }
+    return report;
+}
+
+}  // namespace
+
+RebuildReport rebuild_catalog(const DaemonConfig& config, iiif::CatalogWriter& catalog) {
+    RebuildReport report;
+    // Replicas load a snapshot of the rebuilt catalog rather than every object again.
+    catalog.rewrite_whole([&] { report = rebuild_objects(config, catalog); });
     return report;
 }
 

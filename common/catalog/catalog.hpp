@@ -23,6 +23,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -327,6 +328,11 @@ class CatalogWriter {
     // Called on the committing thread after each commit of a change the log keeps, with its
     // number. Set before other threads write.
     void on_change_committed(std::function<void(std::int64_t)> committed);
+    // Runs `rewrite` (a rewrite of the whole catalog: every document made again, a rebuild) with
+    // the log suspended, for every thread's transactions meanwhile; then, when the log is on,
+    // starts a new epoch, so that replicas load one snapshot rather than a change per batch of
+    // the whole catalog. republish() and set_access() do so themselves.
+    void rewrite_whole(const std::function<void()>& rewrite);
 
   private:
     CatalogWriter() = default;
@@ -340,6 +346,11 @@ class CatalogWriter {
     MDB_env* env_ = nullptr;
     MDB_dbi registry_ = 0;
     std::unique_ptr<catalog_detail::ChangeLog> log_;
+    std::atomic<int> log_suspended_{0};  // rewrite_whole() under way
+    // The log write transactions record into: none while it is suspended.
+    catalog_detail::ChangeLog* logging() const {
+        return log_suspended_.load() > 0 ? nullptr : log_.get();
+    }
     CatalogReader reader_;  // shares the environment
     PublicationSettings publication_;
     AccessSettings access_settings_;

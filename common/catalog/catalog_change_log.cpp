@@ -124,6 +124,20 @@ ReplicationPosition CatalogWriter::write_snapshot(const std::string& path) const
     return snapshot_position(path);
 }
 
+void CatalogWriter::rewrite_whole(const std::function<void()>& rewrite) {
+    struct Suspension {
+        std::atomic<int>& count;
+        ~Suspension() { count -= 1; }
+    };
+    {
+        log_suspended_ += 1;
+        const Suspension suspended{log_suspended_};
+        rewrite();
+    }
+    if (log_suspended_.load() == 0 && !replication_position().epoch.empty())
+        start_change_log(true);
+}
+
 void CatalogWriter::on_change_committed(std::function<void(std::int64_t)> committed) {
     log_->committed = std::move(committed);
 }

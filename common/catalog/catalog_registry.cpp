@@ -53,7 +53,7 @@ std::vector<std::pair<std::string, std::string>> CatalogWriter::registry_scan(
 }
 
 void CatalogWriter::edit_registry(const std::function<void(RegistryEdit&)>& edit) {
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     RegistryEdit registry(txn, registry_);
     edit(registry);
     txn.commit();

@@ -154,7 +154,8 @@ std::unique_ptr<CatalogWriter> CatalogWriter::open(const std::string& path, std:
         {"documents", &r.documents_}, {"members", &r.members_}, {"dirty", &r.dirty_},
         {"meta", &r.meta_},           {"tallies", &r.tallies_}, {"sets", &r.sets_},
         {"words", &r.words_},         {"registry", &writer->registry_},
-        {kChangesDatabase, &writer->log_->changes}};
+        {kChangesDatabase, &writer->log_->changes},
+    };
     r.has_words_ = true;
     bool older = false, unindexed = false;
     std::optional<std::string> failure = open_databases(txn, databases, MDB_CREATE);
@@ -195,7 +196,7 @@ CatalogWriter::~CatalogWriter() {
 
 // The upgrade's indexes are full: its mark goes (record_schema).
 void CatalogWriter::finish_upgrade() {
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     txn.erase(reader_.meta_, kUpgradeKey);
     txn.commit();
 }
@@ -204,13 +205,13 @@ void CatalogWriter::finish_upgrade() {
 void CatalogWriter::rebuild_words() {
     const CatalogReader& r = reader_;
     {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         txn.clear(r.words_);
         txn.commit();
     }
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         const size_t done =
             visit_objects(txn, r.objects_, after, kTallyBatch,
                           [&](const std::string& key, const ObjectRecord& object) {
@@ -226,13 +227,13 @@ void CatalogWriter::rebuild_words() {
 void CatalogWriter::rebuild_tallies() {
     const CatalogReader& r = reader_;
     {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         txn.clear(r.tallies_);
         txn.commit();
     }
     std::string after;
     for (bool more = true; more;) {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         const size_t counted = visit_objects(txn, r.objects_, after, kTallyBatch,
                                              [&](const std::string&, const ObjectRecord& object) {
                                                  tally(txn, r.tallies_, object, +1);
@@ -254,7 +255,7 @@ std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
                                                   size_t count) {
     std::vector<std::string> minted;
     if (count == 0) return minted;
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     const std::int64_t now = now_seconds();
     while (minted.size() < count) {
         int attempt = 0;
@@ -282,7 +283,7 @@ std::vector<std::string> CatalogWriter::mint_many(const std::string& naan,
 }
 
 void CatalogWriter::define_sets(const std::vector<CatalogReader::SetInfo>& sets) {
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     txn.clear(reader_.sets_);
     std::vector<std::string> specs;
     for (const CatalogReader::SetInfo& set : sets) {
@@ -316,7 +317,7 @@ void CatalogWriter::unmap_pages() {
 
 void CatalogWriter::clear() {
     const CatalogReader& r = reader_;
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     // The set names come from the configuration, not from the objects: they stay, as does the
     // registry, which no object holds.
     // The change log's place in meta stays: a rebuild's changes are logged like any others.
@@ -345,7 +346,7 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
     publication_ = settings;
     const std::string json = publication_settings_to_json(settings);
     {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         if (txn.find(reader_.meta_, kPublicationKey) == std::optional<std::string_view>(json))
             return;
         txn.put(reader_.meta_, kPublicationKey, json);
@@ -356,7 +357,7 @@ void CatalogWriter::set_publication(const PublicationSettings& settings) {
 
 void CatalogWriter::set_shoulders(const std::vector<ShoulderInfo>& shoulders) {
     const std::string json = shoulders_to_json(shoulders);
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     if (txn.find(reader_.meta_, kShouldersKey) == std::optional<std::string_view>(json)) return;
     txn.put(reader_.meta_, kShouldersKey, json);
     txn.commit();
@@ -370,7 +371,7 @@ void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules
     {
         // Under the write lock, which every transaction that reads them holds too: iiifd
         // changes them while deposits and changes of objects go on.
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         access_settings_ = settings;
         access_rules_ = rules;
         const std::optional<std::string_view> was = txn.find(r.meta_, kAccessKey);
@@ -389,49 +390,54 @@ void CatalogWriter::set_access(const AccessSettings& settings, const AccessRules
     // pages included) and remakes its documents, whose probe services follow the policy. Each
     // batch is read in the transaction that rewrites it, so a change made between two batches
     // is never overwritten by an older copy.
-    std::string after;
-    for (bool more = true; more;) {
-        Txn txn(env_, 0, log_.get());
-        std::vector<Entry> batch;
-        visit_objects(txn, r.objects_, after, kRepublishBatch,
-                      [&](const std::string&, ObjectRecord object) {
-                          batch.push_back({std::move(object), {}});
-                      });
-        more = batch.size() == kRepublishBatch;
-        if (batch.empty()) break;
-        put_entries(txn, batch);
-        txn.commit();
-    }
+    rewrite_whole([&] {
+        std::string after;
+        for (bool more = true; more;) {
+            Txn txn(env_, 0, logging());
+            std::vector<Entry> batch;
+            visit_objects(txn, r.objects_, after, kRepublishBatch,
+                          [&](const std::string&, ObjectRecord object) {
+                              batch.push_back({std::move(object), {}});
+                          });
+            more = batch.size() == kRepublishBatch;
+            if (batch.empty()) break;
+            put_entries(txn, batch);
+            txn.commit();
+        }
+    });
 }
 
 void CatalogWriter::republish() {
-    const CatalogReader& r = reader_;
-    {
-        // Every set that has documents now is made again (or removed, if it has emptied).
-        Txn txn(env_, 0, log_.get());
-        const std::vector<std::string> sets = sets_with_collections(txn, r.documents_);
-        txn.clear(r.members_);
-        for (const std::string& spec : sets)
-            txn.put(r.dirty_, spec.empty() ? kTopDirtyKey : spec, "");
-        txn.put(r.dirty_, kTopDirtyKey, "");
-        txn.commit();
-    }
-    // Objects in key order, a batch per transaction, resuming after the last key done.
-    std::string after;
-    for (bool more = true; more;) {
-        Txn txn(env_, 0, log_.get());
-        Publisher publish{txn,          publication_, access_settings_, r.images_,
-                          r.documents_, r.members_,   r.dirty_};
-        const size_t done = visit_objects(txn, r.objects_, after, kRepublishBatch,
-                                          [&](const std::string& key, const ObjectRecord& object) {
-                                              publish.publish(nullptr, object, key);
-                                          });
-        more = done == kRepublishBatch;
-        if (done == 0) break;
-        txn.commit();
-    }
-    while (refresh_collections() > 0) {
-    }
+    rewrite_whole([this] {
+        const CatalogReader& r = reader_;
+        {
+            // Every set that has documents now is made again (or removed, if it has emptied).
+            Txn txn(env_, 0, logging());
+            const std::vector<std::string> sets = sets_with_collections(txn, r.documents_);
+            txn.clear(r.members_);
+            for (const std::string& spec : sets)
+                txn.put(r.dirty_, spec.empty() ? kTopDirtyKey : spec, "");
+            txn.put(r.dirty_, kTopDirtyKey, "");
+            txn.commit();
+        }
+        // Objects in key order, a batch per transaction, resuming after the last key done.
+        std::string after;
+        for (bool more = true; more;) {
+            Txn txn(env_, 0, logging());
+            Publisher publish{txn,          publication_, access_settings_, r.images_,
+                              r.documents_, r.members_,   r.dirty_};
+            auto publish_one = [&](const std::string& key, const ObjectRecord& object) {
+                publish.publish(nullptr, object, key);
+            };
+            const size_t done =
+                visit_objects(txn, r.objects_, after, kRepublishBatch, publish_one);
+            more = done == kRepublishBatch;
+            if (done == 0) break;
+            txn.commit();
+        }
+        while (refresh_collections() > 0) {
+        }
+    });
 }
 
 int CatalogWriter::refresh_collections() {
@@ -445,7 +451,7 @@ int CatalogWriter::refresh_collections() {
     }
     // One transaction per set.
     for (const std::string& entry : dirty) {
-        Txn txn(env_, 0, log_.get());
+        Txn txn(env_, 0, logging());
         remake_collection(txn, publication_, r.members_, r.documents_,
                           entry == kTopDirtyKey ? "" : entry);
         txn.erase(r.dirty_, entry);

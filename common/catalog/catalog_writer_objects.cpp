@@ -209,7 +209,7 @@ void CatalogWriter::put(const ObjectRecord& object, const std::vector<ImageRecor
 }
 
 void CatalogWriter::put_many(const std::vector<Entry>& entries) {
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     put_entries(txn, entries);
     txn.commit();
 }
@@ -267,7 +267,7 @@ void CatalogWriter::set_object_state(std::string_view ark, RecordState state,
     auto key = catalog_object_key(ark);
     if (!key) throw IiifError(404, "not an ARK");
     const CatalogReader& r = reader_;
-    Txn txn(env_, 0, log_.get());
+    Txn txn(env_, 0, logging());
     ObjectStore store{txn,        r.objects_, r.images_, r.arks_,   r.files_,
                       r.by_date_, r.by_set_,  r.words_,  r.tallies_};
     const std::optional<ObjectRecord> previous = store.find(*key);

@@ -232,3 +232,27 @@ TEST_CASE("A change log stopped keeps nothing more and forgets its place") {
     put_object(*writer, 2, "Deux");
     CHECK(writer->changes_after(0, 100, 1 << 20).empty());
 }
+
+TEST_CASE("A rewrite of the whole catalog is not logged change by change: a new epoch follows") {
+    const std::string path = catalog_path("rewrite");
+    auto writer = open_writer(path);
+    const ReplicationPosition first = writer->start_change_log();
+    put_object(*writer, 1, "Un");
+    put_object(*writer, 2, "Deux");
+    PublicationSettings settings;
+    settings.base_url = "https://images.example.org";
+    settings.naan = "12345";
+    writer->set_publication(settings);  // every document made again
+    const ReplicationPosition after = writer->replication_position();
+    CHECK(after.epoch != first.epoch);
+    CHECK(after.seq == 0);
+    CHECK(writer->oldest_logged_change() == 0);
+    // Then changes are logged again, in the new epoch.
+    put_object(*writer, 3, "Trois");
+    CHECK(writer->replication_position() == ReplicationPosition{after.epoch, 1});
+    // A log that is off stays off.
+    CHECK(writer->stop_change_log());
+    settings.base_url = "https://iiif.example.org";
+    writer->set_publication(settings);
+    CHECK(writer->replication_position() == ReplicationPosition{"", 0});
+}

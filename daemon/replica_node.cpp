@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
@@ -227,9 +228,17 @@ int print_replication_status(const DaemonConfig& config, std::ostream& out, std:
     out << "epoch: " << (position.epoch.empty() ? "-" : position.epoch) << "\n";
     out << "position: " << position.seq << "\n";
     out << "stream_end: " << (status.stream_end ? status.stream_end->seq : 0) << "\n";
-    out << "behind_changes: " << status.behind << "\n";
-    out << "behind_seconds: " << std::fixed << std::setprecision(3) << status.lag_seconds
-        << "\n";
+    if (config.replication.role == ReplicationRole::writer) {
+        // The writer is ahead of its stream by what it has not published yet.
+        const bool same_epoch = status.stream_end && status.stream_end->epoch == position.epoch;
+        const std::int64_t published = same_epoch ? status.stream_end->seq : 0;
+        out << "unpublished_changes: " << std::max<std::int64_t>(0, position.seq - published)
+            << "\n";
+    } else {
+        out << "behind_changes: " << status.behind << "\n";
+        out << "behind_seconds: " << std::fixed << std::setprecision(3) << status.lag_seconds
+            << "\n";
+    }
     if (status.snapshot)
         out << "snapshot: " << status.snapshot->seq << " " << status.snapshot->file << "\n";
     else

@@ -21,7 +21,8 @@ namespace iiifd {
 int serve_replica(const DaemonConfig& config);
 
 // `iiifd replica status`: this node's role, its catalog's position, the stream's end, how far
-// behind (changes and seconds), the newest snapshot; one "name: value" a line. Exit status 0,
+// behind (a replica: changes and seconds) or ahead (the writer: changes not published yet), the
+// newest snapshot; one "name: value" a line. Exit status 0,
 // or 1 when Redis does not answer or the catalog cannot be read (said on `err`).
 int print_replication_status(const DaemonConfig& config, std::ostream& out, std::ostream& err);
 

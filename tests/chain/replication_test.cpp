@@ -250,6 +250,12 @@ TEST_CASE("replication: a deposit on the writer is served by every node within a
                              "\nstream_end: " + position +
                              "\nbehind_changes: 0\nbehind_seconds: 0.000\nsnapshot: 0 ") !=
           std::string::npos);
+    const daemon_harness::CommandResult writer_status = writer.run_iiifd({"replica", "status"});
+    CHECK(writer_status.exit_code == 0);
+    CHECK(writer_status.output.find("role: writer\nepoch: " + end.epoch + "\nposition: " +
+                                    position + "\nstream_end: " + position +
+                                    "\nunpublished_changes: 0\nsnapshot: 0 ") !=
+          std::string::npos);
     const daemon_harness::HttpResponse health = nodes[0]->iiifd().get("/health");
     CHECK(health.status == 200);
     CHECK(daemon_harness::json_text(health.body, "status") == "ok");

@@ -212,6 +212,8 @@ TEST_CASE(
     iiifd.start();
 
     RawConnection patch(iiifd.port());
+    // The server's deadline runs from the headers it has read: after this.
+    const auto patch_sent = Clock::now();
     REQUIRE(
         patch.send_text("PATCH /api/v1/objects/ark:/99999/fk4-1 HTTP/1.1\r\nHost: x\r\n"
                         "Authorization: Bearer " +
@@ -224,7 +226,7 @@ TEST_CASE(
     const auto sent = Clock::now();
 
     CHECK(patch.closed_within(5s));
-    const auto patch_cut = Clock::now() - sent;
+    const auto patch_cut = Clock::now() - patch_sent;
     CHECK(patch_cut >= 2s);
     CHECK(patch_cut < 4s);
     CHECK(upload.closed_within(5s));

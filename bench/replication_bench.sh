@@ -1,9 +1,10 @@
 #!/bin/bash
 # Replication's figures (docs/replication.md), written to bench/results/replication.md:
-#   - the lag: the multi-node chain test (a writer, three delivery nodes, 200 deposits one after
-#     another at the rate this machine ingests them): from each job done to all three nodes
-#     serving its manifest, and each node's own measure from the writer's commit to its own
-#     (iiifd_replica_apply_delay_seconds, bucket bounds);
+#   - the multi-node chain tests (tests/chain/replication_test.cpp): the lag (a writer, three
+#     delivery nodes, 200 deposits one after another at the rate this machine ingests them) from
+#     each job done to all three nodes serving its manifest, and each node's own measure from
+#     the writer's commit to its own (iiifd_replica_apply_delay_seconds, bucket bounds); tiles
+#     through a balancer while a node restarts; deposits and images across a Redis failover;
 #   - catch-up: bench_replication_catchup, OBJECTS deposits' changes applied by a replica from
 #     the writer's log, then through a Redis stream (appended as the publisher appends, read as
 #     the follower reads); what the catalog, a snapshot and the stream hold per object.
@@ -29,9 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "the multi-node chain test (lag) ..."
-"$chain" 'replication: a deposit on the writer is served by every node within a second' \
-    >"$work/chain.txt" 2>&1 || fail "the chain test failed: $(tail -20 "$work/chain.txt")"
+say "the multi-node chain tests (lag, a node restarting behind the balancer, a Redis failover) ..."
+"$chain" '[replication]' >"$work/chain.txt" 2>&1 ||
+    fail "the chain tests failed: $(tail -20 "$work/chain.txt")"
 lag=$(grep '^replication:' "$work/chain.txt")
 
 say "catch-up of $objects deposits from the log ..."
@@ -52,7 +53,10 @@ say "catch-up of $objects deposits through Redis ..."
     echo "on this machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
     echo "load average at the start $load_start. Everything runs on this one machine (writer, nodes, Redis)."
     echo
-    echo "## Lag: a writer and three delivery nodes, 200 deposits"
+    echo "## The multi-node chain tests"
+    echo
+    echo "The lag (a writer and three delivery nodes, 200 deposits one after another), tiles"
+    echo "through a balancer while a node restarts, the Redis master killed during deposits."
     echo
     echo '```'
     echo "$lag"

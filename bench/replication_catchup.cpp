@@ -8,8 +8,9 @@
 //   bench_replication_catchup --dir DIR --objects N [--batch 256] [--redis-port P]
 //
 // Prints: the changes and their bytes, the writer's file and a compacted snapshot's size per
-// object, the time to append to Redis, and the replica's catch-up in changes per second; exits
-// 1 if the replica does not end equal to the writer (catalog_difference).
+// object, the time to append to Redis, the replica's catch-up in changes per second, and a new
+// node's load of the final snapshot; exits 1 if the replica does not end equal to the writer
+// (catalog_difference).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
@@ -162,8 +163,21 @@ int main(int argc, char** argv) {
     std::cout << "replica catch-up" << (redis ? " (from Redis)" : " (from the log)") << ": "
               << static_cast<double>(all.size()) / catching_up << " changes/s, " << objects / catching_up
               << " objects/s\n";
+    // A new node: the whole catalog from a snapshot, in one transaction.
+    auto fresh = iiif::CatalogReplica::open(dir + "/fresh.mdb", &error);
+    if (!fresh) {
+        std::cerr << error << "\n";
+        return 1;
+    }
+    began = Clock::now();
+    fresh->load_snapshot(dir + "/snapshot.mdb");
+    const double loading = seconds_since(began);
+    std::cout << "snapshot loaded by a new node: " << objects / loading << " objects/s, "
+              << static_cast<double>(fs::file_size(dir + "/snapshot.mdb")) / loading / 1e6
+              << " MB/s\n";
     writer.reset();
     replica.reset();
+    fresh.reset();
     const std::optional<std::string> difference =
         iiif::catalog_difference(writer_path, replica_path);
     std::cout << "replica equals writer: " << (difference ? *difference : "yes") << "\n";

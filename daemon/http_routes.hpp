@@ -242,6 +242,11 @@ class AccessRoutes {
 
 // GET /health: Redis, the catalog's file and the storage root's room (health_routes.cpp). No
 // key: iiifd listens on loopback, and the shipped nginx configuration does not proxy it.
+// One check of a /health answer: {"ok": true} or {"ok": false, "error": ...}; and whether every
+// check of an object of them holds.
+json_t* health_check(bool ok, const std::string& error);
+bool all_checks_hold(json_t* checks);
+
 class HealthRoutes {
   public:
     HealthRoutes(const DaemonConfig& config, RedisPool& redis) : config_(config), redis_(redis) {}

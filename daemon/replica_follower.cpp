@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "clock.hpp"
 #include "iiif_error.hpp"
 
 namespace iiifd {
@@ -18,12 +19,6 @@ constexpr int kBlockMs = 1000;
 constexpr auto kRetryPeriod = std::chrono::seconds(1);
 // Past this much of mapped catalog pages, the replica gives them back (as harvests do).
 constexpr std::size_t kMappedLimit = std::size_t{96} << 20;
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 void pause(std::stop_token stop) {
     std::mutex mutex;
@@ -116,7 +111,7 @@ void ReplicaFollower::run(std::stop_token stop) {
                 if (!bootstrap(position)) pause(stop);
                 continue;
             }
-            const std::int64_t now = now_ms();
+            const std::int64_t now = iiif::now_milliseconds();
             for (const iiif::CatalogChange& change : changes)
                 metrics_.replica_apply_delay.observe(static_cast<double>(now - change.committed_ms) / 1000.0);
             metrics_.replication.applied += static_cast<std::int64_t>(changes.size());
@@ -143,7 +138,7 @@ ReplicationStatus replication_status(Redis& redis, const DaemonConfig& config,
         if (status.stream_end) {
             status.behind = status.stream_end->seq;
             status.lag_seconds =
-                static_cast<double>(now_ms() - status.stream_end->committed_ms) / 1000.0;
+                static_cast<double>(iiif::now_milliseconds() - status.stream_end->committed_ms) / 1000.0;
         }
         return status;
     }
@@ -153,7 +148,7 @@ ReplicationStatus replication_status(Redis& redis, const DaemonConfig& config,
             stream_entry_after(redis, config.replication.stream, position.seq);
         const std::int64_t committed =
             next ? next->committed_ms : status.stream_end->committed_ms;
-        status.lag_seconds = std::max(0.0, static_cast<double>(now_ms() - committed) / 1000.0);
+        status.lag_seconds = std::max(0.0, static_cast<double>(iiif::now_milliseconds() - committed) / 1000.0);
     }
     return status;
 }

@@ -34,13 +34,6 @@ const char* role_name(ReplicationRole role) {
     }
 }
 
-json_t* check(bool ok, const std::string& error) {
-    json_t* json = json_object();
-    json_object_set_new(json, "ok", json_boolean(ok));
-    if (!ok) json_object_set_new(json, "error", iiif::json_string_of(error));
-    return json;
-}
-
 class ReplicaHttp {
   public:
     ReplicaHttp(const DaemonConfig& config, const iiif::CatalogReader& catalog,
@@ -96,14 +89,14 @@ class ReplicaHttp {
         const std::optional<ReplicationStatus> now = status(&failure);
         const iiif::ReplicationPosition position = iiif::replication_position(catalog_);
         json_t* checks = json_object();
-        json_object_set_new(checks, "redis", check(now.has_value(), failure));
-        json_t* loaded = check(!position.epoch.empty(), "no snapshot loaded yet");
+        json_object_set_new(checks, "redis", health_check(now.has_value(), failure));
+        json_t* loaded = health_check(!position.epoch.empty(), "no snapshot loaded yet");
         json_object_set_new(loaded, "epoch", iiif::json_string_of(position.epoch));
         json_object_set_new(loaded, "position", json_integer(position.seq));
         json_object_set_new(checks, "catalog", loaded);
         if (now) {
             const bool close = now->lag_seconds <= config_.replication.max_lag_seconds;
-            json_t* lag = check(close, "further behind the writer than [replication] "
+            json_t* lag = health_check(close, "further behind the writer than [replication] "
                                        "max_lag_seconds");
             json_object_set_new(lag, "changes", json_integer(now->behind));
             json_object_set_new(lag, "seconds", json_real(now->lag_seconds));
@@ -111,10 +104,7 @@ class ReplicaHttp {
                                 json_integer(config_.replication.max_lag_seconds));
             json_object_set_new(checks, "lag", lag);
         }
-        bool ok = now.has_value();
-        const char* name = nullptr;
-        json_t* item = nullptr;
-        json_object_foreach(checks, name, item) ok = ok && json_is_true(json_object_get(item, "ok"));
+        const bool ok = now.has_value() && all_checks_hold(checks);
         send_owned(res, ok ? 200 : 503,
                    json_pack("{s:s,s:s,s:o}", "status", ok ? "ok" : "failing", "role", "replica",
                              "checks", checks));

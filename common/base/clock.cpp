@@ -12,6 +12,12 @@ std::int64_t now_seconds() {
         .count();
 }
 
+std::int64_t now_milliseconds() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string format_utc_datetime(std::int64_t seconds) {
     const std::time_t time = static_cast<std::time_t>(seconds);
     std::tm fields{};

@@ -2,9 +2,9 @@
 // commit that numbers it.
 #include "catalog_changes.hpp"
 
-#include <chrono>
 #include <string>
 
+#include "clock.hpp"
 #include "iiif_error.hpp"
 
 namespace iiif::catalog_detail {
@@ -92,8 +92,7 @@ std::int64_t seal_change(Txn& txn, const ChangeLog& log, const std::string& chan
     txn.put(log.meta, kReplicationSeqKey, std::to_string(number));
     std::string key, record;
     append_u64be(key, number);
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    append_u64be(record, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    append_u64be(record, now_milliseconds());
     record += change;
     txn.put(log.changes, key, record);  // `changes` is not replicated: not noted
     return number;

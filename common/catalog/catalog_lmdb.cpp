@@ -4,6 +4,7 @@
 
 #include "catalog_changes.hpp"
 #include "iiif_error.hpp"
+#include "mapped_pages.hpp"
 
 namespace iiif::catalog_detail {
 
@@ -36,6 +37,12 @@ std::optional<std::string> open_environment(const std::string& path, unsigned fl
     int dead = 0;
     mdb_reader_check(*env, &dead);  // slots left by crashed processes
     return std::nullopt;
+}
+
+void unmap_environment_pages(MDB_env* env) {
+    const char* path = nullptr;
+    if (mdb_env_get_path(env, &path) != 0 || path == nullptr) return;
+    unmap_file_pages({path});
 }
 
 std::optional<std::string> open_databases(MDB_txn* txn, std::span<const NamedDatabase> databases,

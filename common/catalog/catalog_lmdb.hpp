@@ -50,6 +50,11 @@ std::int64_t read_u64be(std::string_view in);
 std::optional<std::string> open_environment(const std::string& path, unsigned flags,
                                             mdb_mode_t mode, size_t map_size, MDB_env** env);
 
+// Gives back this process's mapped pages of the environment's file (mapped_pages.hpp). LMDB does
+// not give its map's address (mdb_env_info's me_mapaddr is the fixed address of MDB_FIXEDMAP
+// alone): the process's map of the file names it.
+void unmap_environment_pages(MDB_env* env);
+
 // A named database and where its handle goes.
 struct NamedDatabase {
     const char* name;

@@ -170,10 +170,7 @@ ReplicationPosition CatalogReplica::load_snapshot(const std::string& path) {
 }
 
 void CatalogReplica::unmap_pages_beyond(std::size_t most) {
-    const char* path = nullptr;
-    if (resident_file_bytes() <= most) return;
-    if (mdb_env_get_path(env_, &path) != 0 || path == nullptr) return;
-    unmap_file_pages({path});
+    if (resident_file_bytes() > most) unmap_environment_pages(env_);
 }
 
 ReplicationPosition replication_position(const CatalogReader& reader) {

@@ -308,11 +308,7 @@ void CatalogWriter::unmap_pages_beyond(std::size_t most) {
 }
 
 void CatalogWriter::unmap_pages() {
-    // LMDB does not give its map's address (mdb_env_info's me_mapaddr is the fixed address of
-    // MDB_FIXEDMAP alone): the process's map of the file names it.
-    const char* path = nullptr;
-    if (mdb_env_get_path(env_, &path) != 0 || path == nullptr) return;
-    unmap_file_pages({path});
+    unmap_environment_pages(env_);
 }
 
 void CatalogWriter::clear() {

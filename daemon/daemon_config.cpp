@@ -334,7 +334,7 @@ void read_ingest(const ConfigSection& ingest, DaemonConfig& config) {
     ingest.only_keys({"workers", "master_format", "jpeg_quality", "tile_size", "max_file_bytes",
                       "max_pixels", "max_files_per_object", "hot_folder",
                       "hot_folder_settle_seconds", "hot_folder_institution"});
-    ingest.read("workers", config.workers, 1, 64);
+    ingest.read("workers", config.workers, 0, 64);
     ingest.read("master_format", config.master_format);
     if (config.master_format != "tiff" && config.master_format != "jp2")
         ingest.report("master_format", "must be \"tiff\" or \"jp2\"");
@@ -487,6 +487,10 @@ DaemonConfig load_daemon_config(const std::string& path) {
     read_harvest(root.section("harvest"), config);
     read_cache(root.section("cache"), config);
     read_replication(root.section("replication"), config);
+    // No worker on a node of its own: nothing would ever take its deposits.
+    if (config.workers == 0 && config.replication.role == ReplicationRole::none)
+        root.section("ingest").report(
+            "workers", "0 only with [replication] (another node takes the jobs)");
     if (!problems.empty()) throw InvalidConfig(std::move(problems));
     return config;
 }

@@ -1,6 +1,5 @@
 #include "ingest.hpp"
 
-#include <jansson.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -19,7 +18,6 @@
 #include "clock.hpp"
 #include "iiif_error.hpp"
 #include "image_source.hpp"
-#include "json.hpp"
 #include "object_store.hpp"
 #include "storage.hpp"
 #include "tiff_master.hpp"
@@ -45,30 +43,6 @@ struct Refusal : std::runtime_error {
         : std::runtime_error(message), code(std::move(code_)) {}
     std::string code;
 };
-
-using iiif::Json;
-
-using iiif::json_text;
-
-Json parse(std::string_view text, const std::string& what) {
-    json_error_t error;
-    Json json(json_loadb(text.data(), text.size(), 0, &error));
-    if (!json) throw std::runtime_error(what + ": invalid JSON: " + error.text);
-    return json;
-}
-
-void set_string(json_t* object, const char* key, const std::string& value,
-                const std::string& what) {
-    json_t* string = json_stringn(value.data(), value.size());
-    if (!string) throw std::runtime_error(what + ": " + key + " is not valid UTF-8");
-    json_object_set_new(object, key, string);
-}
-
-std::string get_string(const json_t* object, const char* key, const std::string& what) {
-    const json_t* value = json_object_get(object, key);
-    if (!json_is_string(value)) throw std::runtime_error(what + ": " + key + " must be a string");
-    return {json_string_value(value), json_string_length(value)};
-}
 
 std::string page_number(int page, int width) {
     char text[16];
@@ -238,19 +212,25 @@ class ConversionProgress {
     gulong handler_ = 0;
 };
 
-// Writes the master of `source` to `target`, a file in the masters directory, reporting the
-// percent done as it goes.
+// A job that kept nothing leaves no directories behind (only empty ones are removed).
+void remove_empty_object_directories(const ObjectFiles& files) {
+    std::error_code ignored;
+    fs::remove(files.masters, ignored);
+    fs::remove(files.originals, ignored);
+    fs::remove(files.directory, ignored);
+}
 
-// One job's work on one object.
+// A job's files made into pages of one object (the first half of a job): reads the catalog,
+// never writes it.
 class ObjectIngest {
   public:
-    ObjectIngest(const DaemonConfig& config, iiif::CatalogWriter& catalog, const iiif::Ark& ark)
+    ObjectIngest(const DaemonConfig& config, const iiif::CatalogReader& catalog,
+                 const iiif::Ark& ark)
         : config_(config),
           catalog_(catalog),
-          store_(config.storage_root),
           ark_(ark.to_string()),
-          files_(store_.files(ark)),
-          existing_(catalog.reader().object(ark_)) {}
+          files_(ObjectStore(config.storage_root).files(ark)),
+          existing_(catalog.object(ark_)) {}
 
     const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
 
@@ -263,7 +243,7 @@ class ObjectIngest {
         std::string id = ark_ + "/f" + std::to_string(page);
         check_limits(file);
         std::string sha256 = sha256_of_file(file.staged_path);
-        std::optional<iiif::ImageRecord> previous = catalog_.reader().image(id);
+        std::optional<iiif::ImageRecord> previous = catalog_.image(id);
         if (std::optional<iiif::ImageRecord> done = already_done(previous, page, sha256)) {
             *reused = true;
             return *done;
@@ -346,33 +326,6 @@ class ObjectIngest {
         return record;
     }
 
-    // Writes object.json, then the catalog: the object becomes visible complete, or not at all.
-    void record(const IngestJob& job, const std::vector<iiif::ImageRecord>& images,
-                bool all_reused) {
-        if (!job.mode.empty()) return record_page_change(job, images);
-        iiif::ObjectRecord object;
-        object.ark = ark_;
-        object.metadata = job.metadata;
-        if (object.metadata.provider.empty()) object.metadata.provider = config_.institution;
-        for (const iiif::ImageRecord& image : images) object.images.push_back(image.id);
-        object.state = iiif::RecordState::active;
-        std::int64_t now = iiif::now_seconds();
-        object.created = existing_ ? existing_->created : now;
-        object.updated = object.datestamp = now;
-        object.institution = existing_ ? existing_->institution : job.institution;
-        if (existing_) {
-            object.policy = existing_->policy;
-            // A retried job that changes nothing keeps its dates: harvesters see no update.
-            if (all_reused && existing_->images == object.images &&
-                existing_->metadata == object.metadata &&
-                existing_->state == iiif::RecordState::active) {
-                object.updated = existing_->updated;
-                object.datestamp = existing_->datestamp;
-            }
-        }
-        store_.write(object, images, [&] { catalog_.put(object, images); });
-    }
-
     // The page a new page of an "add" job is: one after every page the object ever had.
     int next_page() const {
         int last = 0;
@@ -384,56 +337,7 @@ class ObjectIngest {
         return last + 1;
     }
 
-    // An "add" or "replace" job's pages put into the object as a new version of it
-    // (page_changes.hpp): the others kept as they are, those taken out before kept too.
-    void record_page_change(const IngestJob& job, const std::vector<iiif::ImageRecord>& images) {
-        // As it is now, not as the job found it: a change of its pages may have come between.
-        std::optional<iiif::ObjectRecord> now = catalog_.reader().object(ark_);
-        if (!now || now->state != iiif::RecordState::active)
-            throw std::runtime_error(ark_ + ": no longer there to take new pages");
-        iiif::ObjectRecord object = std::move(*now);
-        std::vector<iiif::ImageRecord> written;
-        std::vector<std::string> order;
-        const std::string target_id = ark_ + "/" + job.target;
-        for (const std::string& id : object.images) {
-            if (job.mode == "replace" && id == target_id) {
-                // The page keeps its label unless the job gave it another.
-                iiif::ImageRecord page = images.front();
-                if (page.label.empty())
-                    if (std::optional<iiif::ImageRecord> old = catalog_.reader().image(id))
-                        page.label = old->label;
-                written.push_back(std::move(page));
-            } else {
-                std::optional<iiif::ImageRecord> kept = catalog_.reader().image(id);
-                if (!kept) throw std::runtime_error("catalog: no record of " + id);
-                written.push_back(std::move(*kept));
-            }
-            order.push_back(id);
-            if (job.mode == "add" && id == target_id)
-                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
-        }
-        if (job.mode == "add") {
-            if (job.target.empty())
-                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
-            written.insert(written.end(), images.begin(), images.end());
-        }
-        for (const std::string& id : object.removed)
-            if (std::optional<iiif::ImageRecord> gone = catalog_.reader().image(id))
-                written.push_back(std::move(*gone));
-        store_.keep_version(object);
-        object.images = std::move(order);
-        object.version += 1;
-        object.updated = object.datestamp = std::max(iiif::now_seconds(), object.datestamp);
-        store_.write(object, written, [&] { catalog_.put(object, written); });
-    }
-
-    // Removes the masters and originals this run wrote that the catalog does not name: the
-    // object could not be recorded, and none of them is part of it.
-    void remove_written() {
-        std::error_code ignored;
-        for (const std::string& path : written_) fs::remove(path, ignored);
-        written_.clear();
-    }
+    const std::vector<std::string>& written() const { return written_; }
 
     // What a crash in an earlier run of this job left: temporary files only, never read.
     void remove_leftovers() {
@@ -441,13 +345,7 @@ class ObjectIngest {
             remove_stale_temporaries(directory, kStaleTemporaryAge);
     }
 
-    // A job that kept nothing leaves no directories behind (only empty ones are removed).
-    void remove_empty_directories() {
-        std::error_code ignored;
-        fs::remove(files_.masters, ignored);
-        fs::remove(files_.originals, ignored);
-        fs::remove(files_.directory, ignored);
-    }
+    void remove_empty_directories() { remove_empty_object_directories(files_); }
 
   private:
     void check_limits(const DepositFile& file) {
@@ -507,14 +405,122 @@ class ObjectIngest {
     }
 
     const DaemonConfig& config_;
-    iiif::CatalogWriter& catalog_;
-    const ObjectStore store_;
+    const iiif::CatalogReader& catalog_;
     std::string ark_;
     const ObjectFiles files_;
     std::optional<iiif::ObjectRecord> existing_;
     bool directories_ready_ = false;
     std::vector<std::string> written_;  // files of this run the catalog does not name yet
 };
+
+// A converted job's pages recorded in its object (the second half of a job): object.json, then
+// the catalog, so that the object becomes visible complete or not at all. Only the writer's
+// iiifd records.
+class ObjectRecorder {
+  public:
+    ObjectRecorder(const DaemonConfig& config, iiif::CatalogWriter& catalog, const iiif::Ark& ark)
+        : config_(config),
+          catalog_(catalog),
+          store_(config.storage_root),
+          ark_(ark.to_string()),
+          existing_(catalog.reader().object(ark_)) {}
+
+    const std::optional<iiif::ObjectRecord>& existing() const { return existing_; }
+
+    void record(const IngestJob& job, const std::vector<iiif::ImageRecord>& images,
+                bool all_reused) {
+        if (!job.mode.empty()) return record_page_change(job, images);
+        // Taken down while its files were converted: the takedown stands.
+        if (existing_ && existing_->state == iiif::RecordState::withdrawn)
+            throw std::runtime_error(ark_ + ": withdrawn meanwhile; the job's pages are not added");
+        iiif::ObjectRecord object;
+        object.ark = ark_;
+        object.metadata = job.metadata;
+        if (object.metadata.provider.empty()) object.metadata.provider = config_.institution;
+        for (const iiif::ImageRecord& image : images) object.images.push_back(image.id);
+        object.state = iiif::RecordState::active;
+        std::int64_t now = iiif::now_seconds();
+        object.created = existing_ ? existing_->created : now;
+        object.updated = object.datestamp = now;
+        object.institution = existing_ ? existing_->institution : job.institution;
+        if (existing_) {
+            object.policy = existing_->policy;
+            // A retried job that changes nothing keeps its dates: harvesters see no update.
+            if (all_reused && existing_->images == object.images &&
+                existing_->metadata == object.metadata &&
+                existing_->state == iiif::RecordState::active) {
+                object.updated = existing_->updated;
+                object.datestamp = existing_->datestamp;
+            }
+        }
+        store_.write(object, images, [&] { catalog_.put(object, images); });
+    }
+
+  private:
+    // An "add" or "replace" job's pages put into the object as a new version of it
+    // (page_changes.hpp): the others kept as they are, those taken out before kept too.
+    void record_page_change(const IngestJob& job, const std::vector<iiif::ImageRecord>& images) {
+        // As it is now, not as the job found it: a change of its pages may have come between.
+        std::optional<iiif::ObjectRecord> now = catalog_.reader().object(ark_);
+        if (!now || now->state != iiif::RecordState::active)
+            throw std::runtime_error(ark_ + ": no longer there to take new pages");
+        iiif::ObjectRecord object = std::move(*now);
+        std::vector<iiif::ImageRecord> written;
+        std::vector<std::string> order;
+        const std::string target_id = ark_ + "/" + job.target;
+        // Pages this job added already (its recording done twice: the writer stopped before
+        // Redis had the outcome) are added once.
+        if (job.mode == "add")
+            std::erase_if(object.images, [&](const std::string& id) {
+                return std::any_of(images.begin(), images.end(),
+                                   [&](const iiif::ImageRecord& added) { return added.id == id; });
+            });
+        for (const std::string& id : object.images) {
+            if (job.mode == "replace" && id == target_id) {
+                // The page keeps its label unless the job gave it another.
+                iiif::ImageRecord page = images.front();
+                if (page.label.empty())
+                    if (std::optional<iiif::ImageRecord> old = catalog_.reader().image(id))
+                        page.label = old->label;
+                written.push_back(std::move(page));
+            } else {
+                std::optional<iiif::ImageRecord> kept = catalog_.reader().image(id);
+                if (!kept) throw std::runtime_error("catalog: no record of " + id);
+                written.push_back(std::move(*kept));
+            }
+            order.push_back(id);
+            if (job.mode == "add" && id == target_id)
+                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
+        }
+        if (job.mode == "add") {
+            if (job.target.empty())
+                for (const iiif::ImageRecord& added : images) order.push_back(added.id);
+            written.insert(written.end(), images.begin(), images.end());
+        }
+        for (const std::string& id : object.removed)
+            if (std::optional<iiif::ImageRecord> gone = catalog_.reader().image(id))
+                written.push_back(std::move(*gone));
+        store_.keep_version(object);
+        object.images = std::move(order);
+        object.version += 1;
+        object.updated = object.datestamp = std::max(iiif::now_seconds(), object.datestamp);
+        store_.write(object, written, [&] { catalog_.put(object, written); });
+    }
+
+    const DaemonConfig& config_;
+    iiif::CatalogWriter& catalog_;
+    const ObjectStore store_;
+    std::string ark_;
+    std::optional<iiif::ObjectRecord> existing_;
+};
+
+// The object a job is about; throws for a job that names none.
+iiif::Ark object_ark(const IngestJob& job) {
+    std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
+    if (!ark || !ark->qualifier.empty())
+        throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
+    return *ark;
+}
 
 }  // namespace
 
@@ -570,100 +576,29 @@ std::string_view file_state_name(FileState state) {
     return "unknown";
 }
 
-std::string ingest_job_to_json(const IngestJob& job) {
-    const std::string what = "ingest job";
-    Json json(json_object());
-    set_string(json.get(), "id", job.id, what);
-    set_string(json.get(), "ark", job.ark, what);
-    json_t* files = json_array();
-    json_object_set_new(json.get(), "files", files);
-    for (const DepositFile& file : job.files) {
-        json_t* entry = json_object();
-        json_array_append_new(files, entry);
-        set_string(entry, "staged_path", file.staged_path, what);
-        set_string(entry, "original_name", file.original_name, what);
-        if (!file.label.empty()) set_string(entry, "label", file.label, what);
-    }
-    json_object_set_new(json.get(), "metadata", iiif::object_metadata_to_json(job.metadata));
-    set_string(json.get(), "origin", job.origin, what);
-    json_object_set_new(json.get(), "submitted", json_integer(job.submitted));
-    if (!job.institution.empty()) set_string(json.get(), "institution", job.institution, what);
-    if (!job.mode.empty()) {
-        set_string(json.get(), "mode", job.mode, what);
-        set_string(json.get(), "target", job.target, what);
-    }
-    return json_text(json.get(), JSON_COMPACT);
-}
-
-IngestJob ingest_job_from_json(const std::string& text) {
-    const std::string what = "ingest job";
-    Json json = parse(text, what);
-    if (!json_is_object(json.get())) throw std::runtime_error(what + ": not a JSON object");
-    IngestJob job;
-    job.id = get_string(json.get(), "id", what);
-    job.ark = get_string(json.get(), "ark", what);
-    const json_t* files = json_object_get(json.get(), "files");
-    if (!json_is_array(files)) throw std::runtime_error(what + ": files must be an array");
-    size_t index;
-    const json_t* entry;
-    json_array_foreach(files, index, entry) {
-        if (!json_is_object(entry))
-            throw std::runtime_error(what + ": files[" + std::to_string(index) +
-                                     "] must be an object");
-        job.files.push_back(
-            {get_string(entry, "staged_path", what), get_string(entry, "original_name", what),
-             json_object_get(entry, "label") ? get_string(entry, "label", what) : std::string()});
-    }
-    const json_t* metadata = json_object_get(json.get(), "metadata");
-    if (metadata) {
-        try {
-            job.metadata = iiif::object_metadata_from_json(metadata);
-        } catch (const iiif::IiifError& error) {
-            throw std::runtime_error(what + ": metadata: " + error.reason);
-        }
-    }
-    job.origin = get_string(json.get(), "origin", what);
-    const json_t* submitted = json_object_get(json.get(), "submitted");
-    if (!json_is_integer(submitted))
-        throw std::runtime_error(what + ": submitted must be an integer");
-    job.submitted = json_integer_value(submitted);
-    if (json_object_get(json.get(), "institution") != nullptr)
-        job.institution = get_string(json.get(), "institution", what);
-    if (json_object_get(json.get(), "mode") != nullptr) {
-        job.mode = get_string(json.get(), "mode", what);
-        job.target = get_string(json.get(), "target", what);
-        if (job.mode != "add" && job.mode != "replace")
-            throw std::runtime_error(what + ": mode must be add or replace");
-    }
-    return job;
-}
-
-IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                        const IngestJob& job, const ProgressFn& progress,
-                        std::mutex* object_lock) {
-    std::optional<iiif::Ark> ark = iiif::parse_ark(job.ark);
-    if (!ark || !ark->qualifier.empty())
-        throw std::runtime_error("ingest job " + job.id + ": '" + job.ark + "' is no object ARK");
+ConvertedJob convert_job(const DaemonConfig& config, const iiif::CatalogReader& catalog,
+                         const IngestJob& job, const ProgressFn& progress) {
+    const iiif::Ark ark = object_ark(job);
     // Before anything is written: a job queued by an iiifd that did not check the limits cannot
     // be recorded, and must not leave files it cannot record.
     iiif::check_metadata_limits(job.metadata);
-    ObjectIngest object(config, catalog, *ark);
+    ObjectIngest object(config, catalog, ark);
     object.remove_leftovers();
 
-    IngestResult result;
+    ConvertedJob converted;
     auto report = [&](size_t index) {
-        if (progress) progress(index, result.files[index]);
+        if (progress) progress(index, converted.files[index]);
     };
     for (size_t i = 0; i < job.files.size(); ++i) {
-        result.files.push_back({job.files[i].original_name, FileState::queued, 0, {}, {}, 0});
+        converted.files.push_back(
+            {job.files[i].original_name, FileState::queued, 0, {}, {}, 0});
         report(i);
     }
 
     bool withdrawn = object.existing() && object.existing()->state == iiif::RecordState::withdrawn;
-    std::vector<iiif::ImageRecord> images;
-    bool all_reused = true;
+    std::vector<iiif::ImageRecord>& images = converted.images;
     for (size_t i = 0; i < job.files.size(); ++i) {
-        FileOutcome& outcome = result.files[i];
+        FileOutcome& outcome = converted.files[i];
         outcome.state = FileState::converting;
         report(i);
         try {
@@ -690,7 +625,7 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
                 images.back().label = job.files[i].label;
                 reused = false;
             }
-            all_reused = all_reused && reused;
+            converted.all_reused = converted.all_reused && reused;
             outcome.state = FileState::done;
             outcome.page = page;
             outcome.progress = 100;
@@ -706,20 +641,39 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
         report(i);
     }
 
-    if (images.empty()) {
-        if (!object.existing()) object.remove_empty_directories();
-        return result;
-    }
+    if (images.empty() && !object.existing()) object.remove_empty_directories();
+    converted.written = object.written();
+    return converted;
+}
+
+void record_converted_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                          const IngestJob& job, const ConvertedJob& converted,
+                          std::mutex* object_lock) {
+    const iiif::Ark ark = object_ark(job);
+    std::unique_lock<std::mutex> held;
+    if (object_lock != nullptr && !job.mode.empty()) held = std::unique_lock(*object_lock);
+    ObjectRecorder recorder(config, catalog, ark);
     try {
-        std::unique_lock<std::mutex> held;
-        if (object_lock != nullptr && !job.mode.empty()) held = std::unique_lock(*object_lock);
-        object.record(job, images, all_reused);
+        if (converted.images.empty()) throw std::runtime_error("no page to record");
+        recorder.record(job, converted.images, converted.all_reused);
     } catch (...) {
         // Not recorded: no page of this run is part of the object, and none of its files stays.
-        object.remove_written();
-        if (!object.existing()) object.remove_empty_directories();
+        std::error_code ignored;
+        for (const std::string& path : converted.written) fs::remove(path, ignored);
+        if (!recorder.existing())
+            remove_empty_object_directories(ObjectStore(config.storage_root).files(ark));
         throw;
     }
+}
+
+IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                        const IngestJob& job, const ProgressFn& progress,
+                        std::mutex* object_lock) {
+    ConvertedJob converted = convert_job(config, catalog.reader(), job, progress);
+    IngestResult result;
+    result.files = std::move(converted.files);
+    if (converted.images.empty()) return result;
+    record_converted_job(config, catalog, job, converted, object_lock);
     result.object_written = true;
     return result;
 }

@@ -92,4 +92,42 @@ IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog
                         const IngestJob& job, const ProgressFn& progress,
                         std::mutex* object_lock = nullptr);
 
+// ingest_job in its two halves, for a worker that cannot write the catalog (a delivery node's:
+// record_handoff.hpp hands the second half to the writer).
+//
+// A job converted and not recorded yet: each file's outcome, the pages to record in the job's
+// order, and the files this run wrote that the catalog does not name (removed should the
+// recording fail).
+struct ConvertedJob {
+    std::vector<FileOutcome> files;
+    std::vector<iiif::ImageRecord> images;
+    bool all_reused = true;  // every page was found already done: a retry that changes nothing
+    std::vector<std::string> written;
+};
+
+// Converts and keeps the job's files (masters, originals) on the storage root, reading
+// `catalog` for what the object holds already; writes no catalog and no object.json. A file
+// refused or failed has its outcome say so; throws only for a job that cannot be ingested at
+// all (no object ARK, metadata over the limits).
+ConvertedJob convert_job(const DaemonConfig& config, const iiif::CatalogReader& catalog,
+                         const IngestJob& job, const ProgressFn& progress);
+
+// Records a converted job that has pages: object.json, then the catalog, as the object is in
+// the catalog now (a change of its pages may have come since the conversion). Throws when it
+// cannot, having removed `converted.written` (and the object's directories when they are
+// empty). `object_lock` as for ingest_job.
+void record_converted_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
+                          const IngestJob& job, const ConvertedJob& converted,
+                          std::mutex* object_lock = nullptr);
+
+// What a delivery node's worker hands to the writer to record (workers.hpp): the job, its
+// conversion, and how long that took; as JSON and back (ingest_json.cpp).
+struct HandedOverJob {
+    IngestJob job;
+    ConvertedJob converted;
+    double seconds = 0;
+};
+std::string handed_over_job_to_json(const HandedOverJob& handed);
+HandedOverJob handed_over_job_from_json(const std::string& text);  // throws std::runtime_error
+
 }  // namespace iiifd

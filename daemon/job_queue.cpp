@@ -345,6 +345,25 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
     redis.transaction(commands);
 }
 
+DaemonConfig record_queue(const DaemonConfig& config) {
+    DaemonConfig record = config;
+    record.ingest_stream = config.ingest_stream + ":record";
+    return record;
+}
+
+void hand_over_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
+                   const std::string& job_id, const std::vector<FileOutcome>& files,
+                   const std::string& payload) {
+    const DaemonConfig record = record_queue(config);
+    ensure_consumer_group(redis, record);  // before its first entry, as enqueue_job does
+    redis.transaction({
+        {"HSET", job_key(job_id), "files", files_json(files), "updated", now_text()},
+        {"XADD", record.ingest_stream, "*", "job", payload},
+        {"XACK", config.ingest_stream, config.consumer_group, delivery.entry_id},
+        {"XDEL", config.ingest_stream, delivery.entry_id},
+    });
+}
+
 void discard_entry(Redis& redis, const DaemonConfig& config, const std::string& entry_id) {
     redis.transaction({
         {"XACK", config.ingest_stream, config.consumer_group, entry_id},

@@ -123,6 +123,18 @@ constexpr long kFinishedJobSeconds = 30L * 24 * 3600;
 void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
                   const std::string& job_id, JobState state, const std::vector<FileOutcome>& files,
                   const std::string& error, const std::optional<CatalogEvent>& event);
+// The stream through which a delivery node's workers hand converted jobs to the writer to
+// record (workers.hpp): {ingest_stream}:record, in the same consumer group, read by the writer
+// alone. What is returned is `config` with that stream as its ingest stream, so that the
+// functions here (consumer group, JobConsumer, complete_job, discard_entry) work on it as they
+// do on the ingest stream.
+DaemonConfig record_queue(const DaemonConfig& config);
+// A delivery node's hand-over, in one transaction: the job's files as converted, `payload`
+// (handed_over_job_to_json) appended to the record stream, and the ingest stream's entry
+// acknowledged and deleted. The job is thus in one stream or the other, never in both or none.
+void hand_over_job(Redis& redis, const DaemonConfig& config, const Delivery& delivery,
+                   const std::string& job_id, const std::vector<FileOutcome>& files,
+                   const std::string& payload);
 // Drops an entry that holds no readable job.
 void discard_entry(Redis& redis, const DaemonConfig& config, const std::string& entry_id);
 

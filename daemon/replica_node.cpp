@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <thread>
@@ -19,9 +20,13 @@
 #include "metrics.hpp"
 #include "replica_follower.hpp"
 #include "storage.hpp"
+#include "workers.hpp"
 
 namespace iiifd {
 namespace {
+
+// How long a stopping node waits for its ingest workers to finish their jobs (as the writer).
+constexpr std::chrono::seconds kWorkersGrace{30};
 
 const char* role_name(ReplicationRole role) {
     switch (role) {
@@ -182,17 +187,32 @@ int serve_replica(const DaemonConfig& config) {
         purger.emplace(config, catalog->reader());
         purger->start();
     }
+    // Its ingest workers take jobs as the writer's do, and hand what they convert over to the
+    // writer to record.
+    Workers workers(config, catalog->reader(), metrics);
+    workers.start();
     std::thread serving([&http] { http.listen(); });
-    spdlog::info("replica: listening on http://{}:{}; following {} into {}", config.listen_host,
-                 config.listen_port, config.replication.stream, config.catalog_path);
+    spdlog::info("replica: listening on http://{}:{}; following {} into {}; {} workers as "
+                 "consumer {} of {}",
+                 config.listen_host, config.listen_port, config.replication.stream,
+                 config.catalog_path, config.workers, config.consumer_name, config.ingest_stream);
 
     int received = 0;
     sigwait(&stop_signals, &received);
     spdlog::info("{}: stopping", strsignal(received));
     http.stop();
     serving.join();
+    // A job still converting when the grace runs out stays pending: another node takes it over.
+    const bool workers_stopped = workers.stop(kWorkersGrace);
     if (purger) purger->stop();
     follower.stop();
+    if (!workers_stopped) {
+        // Their threads still use the catalog: the process ends without unwinding.
+        spdlog::warn("jobs still under way after {} s are left pending, to be taken over",
+                     kWorkersGrace.count());
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+    }
     spdlog::info("stopped");
     return 0;
 }

@@ -103,6 +103,17 @@ class JobClaim {
     bool held_;
 };
 
+// A job whose object was not recorded (`error` says why): a file converted on the way is no
+// page either (what it wrote was removed).
+void fail_unrecorded(JobOutcome& outcome, const std::string& error) {
+    outcome.error = error;
+    for (FileOutcome& file : outcome.files) {
+        if (file.state == FileState::refused) continue;
+        fail(file);
+        file.page = 0;
+    }
+}
+
 // A job delivered more than kMaxAttempts times: every file failed, none tried again.
 JobOutcome given_up(const IngestJob& job) {
     JobOutcome outcome;
@@ -142,8 +153,13 @@ Workers::~Workers() {
 }
 
 void Workers::start() {
-    running_ = config_.workers;
-    for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { work(); });
+    const bool records_handed_over =
+        writer_ != nullptr && config_.replication.role == ReplicationRole::writer;
+    running_ = config_.workers + (records_handed_over ? 1 : 0);
+    for (int i = 0; i < config_.workers; ++i)
+        threads_.emplace_back([this] { work(config_, &Workers::run); });
+    if (records_handed_over)
+        threads_.emplace_back([this] { work(record_queue_, &Workers::record_handed_over); });
     heartbeat_ = std::thread([this] { keep_fresh(); });
 }
 
@@ -171,7 +187,7 @@ bool Workers::pause(std::chrono::milliseconds duration) {
     return !wake_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
-void Workers::work() {
+void Workers::work(const DaemonConfig& queue, void (Workers::*take)(Redis&, const Delivery&)) {
     // Conversions are batch work: 10 nicer than the process (this thread, and the libvips
     // threads it starts, which inherit it), so nginx on the same machine keeps answering
     // viewers promptly while a large deposit is ingested, and iiifd's HTTP threads keep theirs.
@@ -181,7 +197,7 @@ void Workers::work() {
     if (errno != 0 || setpriority(PRIO_PROCESS, self, std::min(base + kWorkerNice, 19)) != 0)
         spdlog::debug("ingest worker: setpriority failed; it runs at the process's priority");
     Redis redis(config_.redis);
-    JobConsumer consumer(config_, redis);
+    JobConsumer consumer(queue, redis);
     auto backoff = kFirstBackoff;
     bool group_ready = false;
     bool redis_down = false;
@@ -192,8 +208,8 @@ void Workers::work() {
         }
         try {
             if (!group_ready) {
-                ensure_consumer_group(redis, config_);
-                if (int requeued = requeue_passed_over(redis, config_))
+                ensure_consumer_group(redis, queue);
+                if (int requeued = requeue_passed_over(redis, queue))
                     spdlog::warn("worker: re-queued {} job(s) the consumer group had passed over",
                                  requeued);
                 group_ready = true;
@@ -202,7 +218,7 @@ void Workers::work() {
             if (redis_down) spdlog::info("worker: redis is back");
             redis_down = false;
             backoff = kFirstBackoff;
-            if (delivery) run(redis, *delivery);
+            if (delivery) (this->*take)(redis, *delivery);
         } catch (const RedisUnavailable& error) {
             if (!redis_down) spdlog::warn("worker: {}; retrying", error.what());
             redis_down = true;
@@ -236,31 +252,60 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     const InFlight in_flight(*this, delivery.entry_id);
 
     const auto began = std::chrono::steady_clock::now();
+    const auto seconds = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    };
     const long long attempt = start_job(redis, job->id);
     spdlog::info("job {}: {} ({} files, from {}){}", job->id, job->ark, job->files.size(),
                  job->origin,
                  delivery.reclaimed ? ", taken over, attempt " + std::to_string(attempt) : "");
-    const JobOutcome outcome = attempt > kMaxAttempts ? given_up(*job) : ingest(redis, *job);
+    std::optional<ConvertedJob> handed;
+    const JobOutcome outcome =
+        attempt > kMaxAttempts ? given_up(*job) : ingest(redis, *job, handed);
     for (const FileOutcome& file : outcome.files)
         if (file.conversion_seconds) metrics_.conversion_took(*file.conversion_seconds);
-    if (!record_outcome(redis, delivery, *job, outcome)) return;
-    // Counted once Redis has its outcome: a job left pending is finished by whoever takes it.
-    metrics_.job_finished(
-        outcome.state(),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count(),
-        outcome.files);
-    // An outcome a failover may lose leaves the job pending on the promoted replica, to be run
-    // again: its files stay until Redis says it is over (sweep_staging, from keep_fresh).
-    finish(*job, outcome, replicas_have_writes(redis, config_, "job " + job->id + "'s outcome"));
+    if (handed) {
+        if (hand_over(redis, delivery, {*job, std::move(*handed), seconds()}))
+            spdlog::info("job {}: converted, {}: {}; handed over to the writer to record",
+                         job->id, job->ark, summary(outcome.files));
+        return;
+    }
+    if (!record_outcome(redis, config_, delivery, *job, outcome)) return;
+    conclude(redis, *job, outcome, seconds());
 }
 
-JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
+void Workers::record_handed_over(Redis& redis, const Delivery& delivery) {
+    HandedOverJob handed;
+    try {
+        handed = handed_over_job_from_json(delivery.payload);
+        if (!is_job_id(handed.job.id))
+            throw std::runtime_error("'" + handed.job.id + "' is no job id");
+    } catch (const std::exception& error) {
+        spdlog::error("record stream entry {} holds no readable job ({}); dropped",
+                      delivery.entry_id, error.what());
+        discard_entry(redis, record_queue_, delivery.entry_id);
+        return;
+    }
+    const auto began = std::chrono::steady_clock::now();
+    JobOutcome outcome;
+    try {
+        record(handed.job, handed.converted, outcome);
+    } catch (const std::exception& failure) {
+        fail_unrecorded(outcome, failure.what());
+    }
+    if (!record_outcome(redis, record_queue_, delivery, handed.job, outcome)) return;
+    conclude(redis, handed.job, outcome,
+             handed.seconds +
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+}
+
+JobOutcome Workers::ingest(Redis& redis, const IngestJob& job,
+                           std::optional<ConvertedJob>& handed) {
     JobOutcome outcome;
     outcome.files = queued_files(job);
     try {
-        const bool existed = catalog_.reader().object(job.ark).has_value();
-        IngestResult result =
-            ingest_job(config_, catalog_, job, [&](size_t index, const FileOutcome& file) {
+        ConvertedJob converted =
+            convert_job(config_, reader_, job, [&](size_t index, const FileOutcome& file) {
                 outcome.files[index] = file;
                 if (!file.error.empty())
                     spdlog::warn("job {}: {}: {} ({})", job.id, file.name, file.error,
@@ -271,36 +316,39 @@ JobOutcome Workers::ingest(Redis& redis, const IngestJob& job) {
                     // Progress is advisory; the final state is written by record_outcome, with
                     // retries.
                 }
-            }, object_lock_);
-        outcome.files = result.files;
-        outcome.object_written = result.object_written;
-        if (!result.object_written) {
+            });
+        outcome.files = converted.files;
+        if (converted.images.empty()) {
             outcome.error = "no file could be ingested";
-        } else if (std::optional<iiif::ObjectRecord> object = catalog_.reader().object(job.ark)) {
-            outcome.event = CatalogEvent{existed ? "object.updated" : "object.created", object->ark,
-                                         object->datestamp};
+        } else if (writer_ == nullptr) {
+            handed = std::move(converted);
+        } else {
+            record(job, converted, outcome);
         }
     } catch (const std::exception& failure) {
-        // The object was not recorded: a file converted on the way is no page either (ingest_job
-        // removed what it wrote).
-        outcome.error = failure.what();
-        for (FileOutcome& file : outcome.files) {
-            if (file.state == FileState::refused) continue;
-            fail(file);
-            file.page = 0;
-        }
+        fail_unrecorded(outcome, failure.what());
     }
     return outcome;
+}
+
+void Workers::record(const IngestJob& job, const ConvertedJob& converted, JobOutcome& outcome) {
+    outcome.files = converted.files;
+    const bool existed = reader_.object(job.ark).has_value();
+    record_converted_job(config_, *writer_, job, converted, object_lock_);
+    outcome.object_written = true;
+    if (std::optional<iiif::ObjectRecord> object = reader_.object(job.ark))
+        outcome.event = CatalogEvent{existed ? "object.updated" : "object.created", object->ark,
+                                     object->datestamp};
 }
 
 // The outcome and the acknowledgement, in one transaction (complete_job). Until Redis takes it
 // the entry stays pending: if this process stops first, the job is taken over and, being
 // idempotent, finished again without a second copy.
-bool Workers::record_outcome(Redis& redis, const Delivery& delivery, const IngestJob& job,
-                             const JobOutcome& outcome) {
+bool Workers::record_outcome(Redis& redis, const DaemonConfig& queue, const Delivery& delivery,
+                             const IngestJob& job, const JobOutcome& outcome) {
     for (auto backoff = kFirstBackoff;; backoff = doubled(backoff)) {
         try {
-            complete_job(redis, config_, delivery, job.id, outcome.state(), outcome.files,
+            complete_job(redis, queue, delivery, job.id, outcome.state(), outcome.files,
                          outcome.error, outcome.event);
             return true;
         } catch (const std::exception& failure) {
@@ -310,10 +358,34 @@ bool Workers::record_outcome(Redis& redis, const Delivery& delivery, const Inges
     }
 }
 
-// Only once the outcome is recorded: a job taken over needs its staged files.
-void Workers::finish(const IngestJob& job, const JobOutcome& outcome, bool remove_staging) {
-    std::error_code ignored;
-    if (remove_staging) fs::remove_all(job_staging_dir(config_, job.id), ignored);
+// The same for a hand-over (hand_over_job): until Redis takes it the ingest entry stays pending,
+// and a worker that takes it over converts again (the same files, in the same places).
+bool Workers::hand_over(Redis& redis, const Delivery& delivery, const HandedOverJob& handed) {
+    const std::string payload = handed_over_job_to_json(handed);
+    for (auto backoff = kFirstBackoff;; backoff = doubled(backoff)) {
+        try {
+            hand_over_job(redis, config_, delivery, handed.job.id, handed.converted.files,
+                          payload);
+            replicas_have_writes(redis, config_, "job " + handed.job.id + "'s hand-over");
+            return true;
+        } catch (const std::exception& failure) {
+            spdlog::warn("job {}: cannot hand it over yet: {}", handed.job.id, failure.what());
+            if (!pause(backoff)) return false;
+        }
+    }
+}
+
+// Only once the outcome is recorded: a job taken over needs its staged files. Counted then too:
+// a job left pending is finished (and counted) by whoever takes it. An outcome a failover may
+// lose leaves the job pending on the promoted replica, to be run again: its files stay until
+// Redis says it is over (sweep_staging, from keep_fresh).
+void Workers::conclude(Redis& redis, const IngestJob& job, const JobOutcome& outcome,
+                       double seconds) {
+    metrics_.job_finished(outcome.state(), seconds, outcome.files);
+    if (replicas_have_writes(redis, config_, "job " + job.id + "'s outcome")) {
+        std::error_code ignored;
+        fs::remove_all(job_staging_dir(config_, job.id), ignored);
+    }
     if (outcome.state() == JobState::done)
         spdlog::info("job {}: done, {}: {}", job.id, job.ark, summary(outcome.files));
     else

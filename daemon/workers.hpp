@@ -5,14 +5,22 @@
 // A job's life: running (attempt counted) -> ingest_job, its progress written to the job's hash
 // -> done (at least one page is in the catalog) or failed -> acknowledged, with its catalog
 // event, in one Redis transaction -> its staging directory removed (kept when [redis]
-// wait_replicas are not known to have the outcome: a failover may bring the job back). Until that transaction
-// the stream entry stays pending: if this process dies, another consumer finishes the job.
+// wait_replicas are not known to have the outcome: a failover may bring the job back). Until that
+// transaction the stream entry stays pending: if this process dies, another consumer finishes
+// the job.
+//
+// Every node's workers take jobs from the one stream, but only the writer writes the catalog
+// (replication: docs/replication.md). A delivery node's workers convert the job (masters and
+// originals on the shared storage root, reading the node's own catalog) and hand it over to
+// the writer (hand_over_job: the record stream, job_queue.hpp); the writer's workers record
+// what is handed over, as they record their own jobs, and complete it.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -33,9 +41,24 @@ class Workers {
     // `metrics`: where each finished job, its time and its conversions are counted.
     // `object_lock`: the API's lock of object changes (object_changes.hpp), which a job that
     // changes an object's pages holds while it writes the object; null for none.
+    // The writer's (or a single machine's): converts and records; with [replication] role =
+    // "writer", also records the jobs delivery nodes hand over.
     Workers(const DaemonConfig& config, iiif::CatalogWriter& catalog, Metrics& metrics,
             std::mutex* object_lock = nullptr)
-        : config_(config), catalog_(catalog), metrics_(metrics), object_lock_(object_lock) {}
+        : config_(config),
+          record_queue_(record_queue(config)),
+          reader_(catalog.reader()),
+          writer_(&catalog),
+          metrics_(metrics),
+          object_lock_(object_lock) {}
+    // A delivery node's: converts, reading this node's catalog, and hands over to the writer.
+    Workers(const DaemonConfig& config, const iiif::CatalogReader& catalog, Metrics& metrics)
+        : config_(config),
+          record_queue_(record_queue(config)),
+          reader_(catalog),
+          writer_(nullptr),
+          metrics_(metrics),
+          object_lock_(nullptr) {}
     ~Workers();
     Workers(const Workers&) = delete;
     Workers& operator=(const Workers&) = delete;
@@ -48,15 +71,25 @@ class Workers {
   private:
     class InFlight;
 
-    void work();
-    // One delivery, step by step.
+    // Takes deliveries from `queue`'s stream (the ingest stream, or the record stream) until
+    // asked to stop, each given to `take`.
+    void work(const DaemonConfig& queue, void (Workers::*take)(Redis&, const Delivery&));
+    // One delivery of the ingest stream, step by step.
     void run(Redis& redis, const Delivery& delivery);
-    JobOutcome ingest(Redis& redis, const IngestJob& job);
-    // False when asked to stop before Redis took it.
-    bool record_outcome(Redis& redis, const Delivery& delivery, const IngestJob& job,
-                        const JobOutcome& outcome);
-    // Logs the outcome, and removes the job's staging directory when `remove_staging`.
-    void finish(const IngestJob& job, const JobOutcome& outcome, bool remove_staging);
+    // One delivery of the record stream: a job a delivery node converted, recorded here.
+    void record_handed_over(Redis& redis, const Delivery& delivery);
+    // Converts the job; records it when this is the writer, else leaves it in `handed` (when it
+    // has pages) for the writer.
+    JobOutcome ingest(Redis& redis, const IngestJob& job, std::optional<ConvertedJob>& handed);
+    // Records a converted job into `outcome`; throws when it cannot.
+    void record(const IngestJob& job, const ConvertedJob& converted, JobOutcome& outcome);
+    // Each false when asked to stop before Redis took it. `queue`: the stream of `delivery`.
+    bool record_outcome(Redis& redis, const DaemonConfig& queue, const Delivery& delivery,
+                        const IngestJob& job, const JobOutcome& outcome);
+    bool hand_over(Redis& redis, const Delivery& delivery, const HandedOverJob& handed);
+    // Counts the job, logs it, and removes its staging directory unless a failover may bring
+    // its outcome's transaction back.
+    void conclude(Redis& redis, const IngestJob& job, const JobOutcome& outcome, double seconds);
     // The heartbeat thread: keeps in-flight entries fresh and, every 10 s, queues again the jobs
     // Redis lost (requeue_lost_jobs) and removes finished jobs' staging directories.
     void keep_fresh();
@@ -64,7 +97,9 @@ class Workers {
     bool pause(std::chrono::milliseconds duration);
 
     const DaemonConfig& config_;
-    iiif::CatalogWriter& catalog_;
+    const DaemonConfig record_queue_;  // record_queue(config_)
+    const iiif::CatalogReader& reader_;
+    iiif::CatalogWriter* writer_;  // null on a delivery node
     Metrics& metrics_;
     std::mutex* object_lock_;
     std::vector<std::thread> threads_;

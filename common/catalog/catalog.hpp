@@ -80,6 +80,8 @@ class CatalogReader {
     // (or a text that is no ARK) is nullopt.
     std::optional<ObjectRecord> object(std::string_view ark) const;  // any ARK form, base object
     std::optional<ImageRecord> image(std::string_view id) const;     // "ark:/.../f{n}"
+    // The page index already ingested for this original in this object, if any.
+    std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
     bool ark_minted(std::string_view ark) const;
     // Objects in datestamp order (then normalized ARK) strictly after a position, with a
     // datestamp up to `until` included (0: no bound), at most `limit` (0: no limit), in the
@@ -259,8 +261,6 @@ class CatalogWriter {
         std::vector<ImageRecord> images;
     };
     void put_many(const std::vector<Entry>& entries);
-    // The page index already ingested for this original in this object, if any.
-    std::optional<int> page_for_original(std::string_view ark, std::string_view sha256) const;
     // Marks an object and its images withdrawn (they stay, as tombstones and deleted OAI
     // records); `when` becomes its updated time and datestamp. IiifError(404) for an unknown
     // object.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -98,6 +99,20 @@ std::optional<ImageRecord> CatalogReader::image(std::string_view id) const {
     auto found = txn.find(images_, *key);
     if (!found) return std::nullopt;
     return image_record_from_json(*found);
+}
+
+std::optional<int> CatalogReader::page_for_original(std::string_view ark,
+                                                    std::string_view sha256) const {
+    auto key = catalog_object_key(ark);
+    if (!key) return std::nullopt;
+    Txn txn(env_, MDB_RDONLY);
+    auto found = txn.find(files_, file_key(*key, sha256));
+    if (!found) return std::nullopt;
+    int page = 0;
+    auto [end, ec] = std::from_chars(found->data(), found->data() + found->size(), page);
+    if (ec != std::errc() || end != found->data() + found->size())
+        throw IiifError(500, "catalog: corrupt files entry");
+    return page;
 }
 
 bool CatalogReader::ark_minted(std::string_view ark) const {

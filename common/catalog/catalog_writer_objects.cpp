@@ -240,20 +240,6 @@ void CatalogWriter::put_entries(Txn& txn, const std::vector<Entry>& entries) {
     }
 }
 
-std::optional<int> CatalogWriter::page_for_original(std::string_view ark,
-                                                    std::string_view sha256) const {
-    auto key = catalog_object_key(ark);
-    if (!key) return std::nullopt;
-    Txn txn(env_, MDB_RDONLY);
-    auto found = txn.find(reader_.files_, file_key(*key, sha256));
-    if (!found) return std::nullopt;
-    int page = 0;
-    auto [end, ec] = std::from_chars(found->data(), found->data() + found->size(), page);
-    if (ec != std::errc() || end != found->data() + found->size())
-        throw IiifError(500, "catalog: corrupt files entry");
-    return page;
-}
-
 void CatalogWriter::withdraw(std::string_view ark, const std::string& reason, std::int64_t when) {
     set_object_state(ark, RecordState::withdrawn, reason, when);
 }

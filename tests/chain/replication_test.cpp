@@ -36,10 +36,10 @@ namespace fs = std::filesystem;
 class Node {
   public:
     // `storage_root`: the writer's unless given (a node that has not mounted the shared one).
-    // `redis_config`: more [redis] keys (the sentinels).
+    // `redis_config`: more [redis] keys (the sentinels). `workers`: its ingest workers.
     Node(const daemon_harness::RedisServer& redis, const daemon_harness::Daemon& writer,
          const std::string& name, const std::string& storage_root = "",
-         const std::string& redis_config = "")
+         const std::string& redis_config = "", int workers = 2)
         : dir_(test_images::scratch_dir() / ("replication-" + name)) {
         fs::remove_all(dir_);
         fs::create_directories(dir_);
@@ -53,6 +53,8 @@ class Node {
         options.catalog = catalog_path();
         options.extra_config = "[replication]\nrole = \"replica\"\n";
         options.redis_config = redis_config;
+        options.workers = workers;
+        options.reclaim_idle_seconds = 5;
         iiifd_ = std::make_unique<daemon_harness::Daemon>(redis, options);
     }
 
@@ -510,4 +512,138 @@ TEST_CASE(
               << served << " images, " << failed << " failed\n";
     CHECK(failed == 0);
     CHECK(served > 100);
+}
+
+namespace {
+
+// How many times `text` holds `part`.
+int occurrences(const std::string& text, const std::string& part) {
+    int count = 0;
+    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+        count += 1;
+    return count;
+}
+
+long long stream_length(const daemon_harness::RedisServer& redis, const std::string& stream) {
+    iiifd::Redis client("127.0.0.1", redis.port());
+    return client.command({"XLEN", stream}).integer;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "replication: the delivery nodes' workers convert every job and hand it to the writer, "
+    "which records it, even after the writer was killed meanwhile",
+    "[chain][replication]") {
+    daemon_harness::RedisServer redis;
+    // The writer converts nothing: every job is a delivery node's.
+    daemon_harness::DaemonOptions options = writer_options("");
+    options.workers = 0;
+    options.reclaim_idle_seconds = 5;
+    daemon_harness::Daemon writer(redis, options);
+    writer.start();
+    open_masters_to_workers(writer);
+    Node a(redis, writer, "workers-a", "", "", 1), b(redis, writer, "workers-b", "", "", 1);
+    a.start();
+    b.start();
+    const std::string recto =
+        test_images::save(test_images::quadrants(1600, 1200), "node-recto.jpg", "[Q=90]");
+    const std::string verso =
+        test_images::save(test_images::quadrants(1200, 1600), "node-verso.jpg", "[Q=90]");
+
+    struct Accepted {
+        std::string job, ark;
+    };
+    auto deposit_pair = [&](int n) {
+        const daemon_harness::HttpResponse made = writer.post_object(
+            {recto, verso}, R"({"title": "Registre )" + std::to_string(n) + "\"}");
+        INFO(made.body);
+        REQUIRE(made.status == 202);
+        return Accepted{daemon_harness::json_text(made.body, "job"),
+                        daemon_harness::json_text(made.body, "ark")};
+    };
+    auto check_recorded = [&](const Accepted& made) {
+        const std::string status = writer.wait_for_job(made.job);
+        INFO("job " << made.job << ": " << status);
+        CHECK(daemon_harness::json_text(status, "state") == "done");
+        CHECK(daemon_harness::json_array(writer.get("/api/v1/objects/" + made.ark).body,
+                                         "images") ==
+              std::vector<std::string>{made.ark + "/f1", made.ark + "/f2"});
+    };
+
+    std::vector<Accepted> accepted;
+    for (int n = 1; n <= 12; ++n) accepted.push_back(deposit_pair(n));
+    for (const Accepted& made : accepted) check_recorded(made);
+    // Converted on the nodes, both of them; recorded and counted on the writer.
+    const int by_a = occurrences(a.iiifd().log(), "handed over to the writer to record");
+    const int by_b = occurrences(b.iiifd().log(), "handed over to the writer to record");
+    std::cout << "replication: 12 deposits of two pages converted by the nodes (" << by_a
+              << " and " << by_b << ") and recorded by the writer\n";
+    CHECK(by_a + by_b == 12);
+    CHECK(by_a >= 1);
+    CHECK(by_b >= 1);
+    CHECK(writer.get("/metrics").body.find("iiifd_jobs_total{state=\"done\"} 12\n") !=
+          std::string::npos);
+    CHECK(stream_length(redis, "iiif:ingest:record") == 0);
+
+    // New pages for an object: converted on a node too, added once as a new version.
+    const std::string pages = "/api/v1/objects/" + accepted[0].ark + "/pages";
+    const daemon_harness::HttpResponse added = daemon_harness::post_multipart(
+        writer.url(pages), writer.auth(),
+        {daemon_harness::file_part(
+            test_images::save(test_images::quadrants(800, 600), "node-added.jpg", "[Q=90]"))});
+    INFO(added.body);
+    REQUIRE(added.status == 202);
+    CHECK(daemon_harness::json_text(
+              writer.wait_for_job(daemon_harness::json_text(added.body, "job")), "state") ==
+          "done");
+    CHECK(daemon_harness::json_array(writer.get("/api/v1/objects/" + accepted[0].ark).body,
+                                     "images") ==
+          std::vector<std::string>{accepted[0].ark + "/f1", accepted[0].ark + "/f2",
+                                   accepted[0].ark + "/f3"});
+
+    // A job with no image in it fails on the node that took it: nothing to hand over.
+    const std::string text = (test_images::scratch_dir() / "node-not-an-image.jpg").string();
+    daemon_harness::write_file(text, "no pixels here\n");
+    const daemon_harness::HttpResponse hopeless = writer.post_object({text}, R"({"title": "x"})");
+    REQUIRE(hopeless.status == 202);
+    const std::string failed =
+        writer.wait_for_job(daemon_harness::json_text(hopeless.body, "job"));
+    CHECK(daemon_harness::json_text(failed, "state") == "failed");
+    CHECK(daemon_harness::json_text(failed, "error") == "no file could be ingested");
+
+    // The writer killed just after six deposits: the nodes go on converting, their hand-overs
+    // wait in the record stream, and the writer records them once it is back.
+    std::vector<Accepted> during;
+    for (int n = 13; n <= 18; ++n) during.push_back(deposit_pair(n));
+    writer.kill_hard();
+    const auto deadline = Clock::now() + 60s;
+    while (stream_length(redis, "iiif:ingest") > 0 && Clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    REQUIRE(stream_length(redis, "iiif:ingest") == 0);
+    const long long waiting = stream_length(redis, "iiif:ingest:record");
+    std::cout << "replication: " << waiting
+              << " of 6 jobs handed over while the writer was down, recorded once it was back\n";
+    CHECK(waiting >= 1);
+    writer.start();
+    for (const Accepted& made : during) check_recorded(made);
+    CHECK(stream_length(redis, "iiif:ingest:record") == 0);
+
+    // Every node serves every object, and holds the writer's catalog record for record.
+    for (Node* node : {&a, &b}) {
+        REQUIRE(settled(writer.catalog_path(), node->catalog_path()));
+        for (const std::vector<Accepted>* list : {&accepted, &during})
+            for (const Accepted& made : *list) {
+                CHECK(integration::get(node->nginx().url("/iiif/3/" + made.ark + "/manifest"))
+                          .status == 200);
+                CHECK(integration::get(node->nginx().url(
+                                           "/iiif/3/" + iiif::encode_identifier(made.ark + "/f2") +
+                                           "/full/max/0/default.jpg"))
+                          .status == 200);
+            }
+        CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==
+              std::nullopt);
+    }
+    // The staging directories are gone once the writer has recorded each job.
+    CHECK(fs::is_empty(writer.storage_root() + "/staging"));
 }

@@ -150,11 +150,19 @@ TEST_CASE("config: the listen port is between 1 and 65535", "[config]") {
           "iiifd.toml: [http] port: must be an integer");
 }
 
-TEST_CASE("config: workers are between 1 and 64", "[config]") {
+TEST_CASE("config: workers are between 0 and 64, and 0 only for a node of several",
+          "[config]") {
     CHECK(error_of(with("workers = 3", "workers = 0")) ==
-          "iiifd.toml: [ingest] workers: must be between 1 and 64");
+          "iiifd.toml: [ingest] workers: 0 only with [replication] (another node takes the jobs)");
     CHECK(error_of(with("workers = 3", "workers = 65")) ==
-          "iiifd.toml: [ingest] workers: must be between 1 and 64");
+          "iiifd.toml: [ingest] workers: must be between 0 and 64");
+    CHECK(error_of(with("workers = 3", "workers = -1")) ==
+          "iiifd.toml: [ingest] workers: must be between 0 and 64");
+    for (const char* role : {"writer", "replica"}) {
+        const DaemonConfig config = load(with("workers = 3", "workers = 0") +
+                                         "[replication]\nrole = \"" + role + "\"\n");
+        CHECK(config.workers == 0);
+    }
 }
 
 TEST_CASE("config: the master format is tiff or jp2", "[config]") {
@@ -315,7 +323,7 @@ TEST_CASE("config: iiifd --check-config prints ok or the error with exit status 
     daemon_harness::CommandResult bad =
         daemon_harness::run({IIIFD_PATH, "--check-config", "-c", path});
     CHECK(bad.exit_code == 1);
-    CHECK(bad.output == "iiifd.toml: [ingest] workers: must be between 1 and 64\n");
+    CHECK(bad.output == "iiifd.toml: [ingest] workers: must be between 0 and 64\n");
 }
 
 TEST_CASE("config: every problem of the file is reported at once, in the file's order",
@@ -325,7 +333,7 @@ TEST_CASE("config: every problem of the file is reported at once, in the file's 
     const std::vector<std::string> expected = {
         "iiifd.toml: [cdn]: unknown section",
         "iiifd.toml: [storage] root: required",
-        "iiifd.toml: [ingest] workers: must be between 1 and 64",
+        "iiifd.toml: [ingest] workers: must be between 0 and 64",
     };
     CHECK(problems_of(text) == expected);
     CHECK(error_of(text) == expected[0] + "\n" + expected[1] + "\n" + expected[2]);

@@ -18,6 +18,7 @@
 
 #include "image_source.hpp"
 #include "rebuild.hpp"
+#include "records.hpp"
 #include "storage.hpp"
 #include "test_images.hpp"
 
@@ -384,7 +385,7 @@ TEST_CASE("a page ingested again from a different original gets a new version", 
     CHECK(f.image(1)->version == 2);
     CHECK(f.image(1)->original_sha256 == sha256_of_file(b));
     CHECK(f.catalog->reader().object(f.ark)->created == created);
-    CHECK(f.catalog->page_for_original(f.ark, sha256_of_file(b)) == 1);
+    CHECK(f.catalog->reader().page_for_original(f.ark, sha256_of_file(b)) == 1);
 }
 
 TEST_CASE("a PNG declaring 100000 x 100000 pixels is refused before decoding", "[ingest]") {
@@ -483,7 +484,7 @@ TEST_CASE("an object that cannot be recorded leaves no master and no original", 
     CHECK_FALSE(fs::exists(f.object_dir() + "/masters"));
     CHECK_FALSE(fs::exists(f.object_dir() + "/originals"));
     CHECK_FALSE(f.catalog->reader().object(f.ark));
-    CHECK(f.catalog->page_for_original(f.ark, sha256_of_file(a)) == std::nullopt);
+    CHECK(f.catalog->reader().page_for_original(f.ark, sha256_of_file(a)) == std::nullopt);
 }
 
 TEST_CASE("a job that cannot record an object already there keeps the files it had", "[ingest]") {
@@ -627,6 +628,92 @@ TEST_CASE("rebuild on an emptied catalog gives back the same records", "[ingest]
     REQUIRE(report.problems.size() == 1);
     CHECK_THAT(report.problems[0], Catch::Contains("broken/object.json"));
     CHECK(snapshot() == before);
-    CHECK(f.catalog->page_for_original(f.ark, sha256_of_file(b)) == 2);
+    CHECK(f.catalog->reader().page_for_original(f.ark, sha256_of_file(b)) == 2);
     CHECK(f.catalog->reader().objects_by_date({}, INT64_MAX, 10, "maps").size() == 1);
+}
+
+// A delivery node converts (convert_job, reading its own catalog) and hands the job over as
+// JSON; the writer records it (record_converted_job).
+TEST_CASE("a job converted on one node and recorded by the writer from its JSON is one object",
+          "[ingest][handover]") {
+    Fixture f("handover");
+    const std::string recto = f.stage(quadrants(300, 200), "recto.jpg", "[Q=90]");
+    const std::string notes = f.stage_bytes("notes.jpg", "not an image\n");
+    const std::string verso = f.stage(quadrants(200, 300), "verso.png");
+    const IngestJob job = f.job({recto, notes, verso});
+    const ConvertedJob converted = convert_job(f.config, f.catalog->reader(), job, {});
+    // Converted, not recorded: masters and originals written, no object yet.
+    CHECK_FALSE(f.catalog->reader().object(f.ark));
+    CHECK_FALSE(fs::exists(f.object_dir() + "/object.json"));
+    CHECK(converted.written.size() == 4);
+    for (const std::string& path : converted.written) CHECK(fs::is_regular_file(path));
+    CHECK_FALSE(converted.all_reused);
+
+    const HandedOverJob back =
+        handed_over_job_from_json(handed_over_job_to_json({job, converted, 1.25}));
+    CHECK(ingest_job_to_json(back.job) == ingest_job_to_json(job));
+    CHECK(back.seconds == 1.25);
+    CHECK(back.converted.all_reused == converted.all_reused);
+    CHECK(back.converted.written == converted.written);
+    REQUIRE(back.converted.images.size() == 2);
+    for (size_t i = 0; i < 2; ++i)
+        CHECK(iiif::image_record_to_json(back.converted.images[i]) ==
+              iiif::image_record_to_json(converted.images[i]));
+    REQUIRE(back.converted.files.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+        CHECK(back.converted.files[i].name == converted.files[i].name);
+        CHECK(back.converted.files[i].state == converted.files[i].state);
+        CHECK(back.converted.files[i].page == converted.files[i].page);
+        CHECK(back.converted.files[i].reason == converted.files[i].reason);
+        CHECK(back.converted.files[i].error == converted.files[i].error);
+        CHECK(back.converted.files[i].conversion_seconds == converted.files[i].conversion_seconds);
+    }
+    CHECK(back.converted.files[1].reason == "not_an_image");
+    CHECK(back.converted.files[2].page == 2);
+
+    record_converted_job(f.config, *f.catalog, back.job, back.converted);
+    std::optional<iiif::ObjectRecord> object = f.catalog->reader().object(f.ark);
+    REQUIRE(object);
+    CHECK(object->images == std::vector<std::string>{f.ark + "/f1", f.ark + "/f2"});
+    CHECK(fs::is_regular_file(f.object_dir() + "/object.json"));
+    CHECK(f.image(2)->original_name == "verso.png");
+    CHECK(f.catalog->reader().page_for_original(f.ark, sha256_of_file(verso)) == 2);
+
+    CHECK_THROWS_WITH(handed_over_job_from_json(R"({"job": {}})"), Catch::Contains("id"));
+    CHECK_THROWS_WITH(
+        handed_over_job_from_json(R"({"job": )" + ingest_job_to_json(job) + R"(, "converted": 3})"),
+        "converted job: not a JSON object");
+}
+
+TEST_CASE("new pages handed over twice (the writer stopped before Redis had the outcome) are "
+          "added once",
+          "[ingest][handover]") {
+    Fixture f("handover-twice");
+    REQUIRE(f.run(f.job({f.stage(quadrants(), "first.png")})).object_written);
+    IngestJob add = f.job({f.stage(quadrants(120, 90), "added.png")});
+    add.mode = "add";
+    const ConvertedJob converted = convert_job(f.config, f.catalog->reader(), add, {});
+    REQUIRE(converted.images.size() == 1);
+    CHECK(converted.images[0].id == f.ark + "/f2");
+    record_converted_job(f.config, *f.catalog, add, converted);
+    record_converted_job(f.config, *f.catalog, add, converted);
+    CHECK(f.catalog->reader().object(f.ark)->images ==
+          std::vector<std::string>{f.ark + "/f1", f.ark + "/f2"});
+}
+
+TEST_CASE("pages converted for an object withdrawn before they are recorded are not recorded, "
+          "and their files go",
+          "[ingest][handover]") {
+    Fixture f("handover-withdrawn");
+    REQUIRE(f.run(f.job({f.stage(quadrants(), "first.png")})).object_written);
+    // The same deposit again with another image: a new master and original for f1.
+    const IngestJob again = f.job({f.stage(quadrants(160, 120), "second.png")});
+    const ConvertedJob converted = convert_job(f.config, f.catalog->reader(), again, {});
+    REQUIRE(converted.written.size() == 2);
+    f.catalog->withdraw(f.ark, "owner's request", 1700000500);
+    CHECK_THROWS_WITH(record_converted_job(f.config, *f.catalog, again, converted),
+                      f.ark + ": withdrawn meanwhile; the job's pages are not added");
+    for (const std::string& path : converted.written) CHECK_FALSE(fs::exists(path));
+    CHECK(f.catalog->reader().object(f.ark)->state == iiif::RecordState::withdrawn);
+    CHECK(fs::is_regular_file(f.image(1)->master_path));
 }

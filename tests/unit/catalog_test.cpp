@@ -245,27 +245,27 @@ TEST_CASE("catalog: the files index gives the page of an original already ingest
     const std::string sha1(64, '1'), sha2(64, '2'), sha3(64, '3');
     ObjectRecord object = object_of(kArk, 10, 2);
     writer->put(object, {image_of(kArk, 1, sha1), image_of(kArk, 2, sha2)});
-    CHECK(writer->page_for_original(kArk, sha1) == 1);
-    CHECK(writer->page_for_original("ark:67375/39D6W3GQPXDV", sha2) == 2);
-    CHECK_FALSE(writer->page_for_original(kArk, sha3));
-    CHECK_FALSE(writer->page_for_original(kOtherArk, sha1));
+    CHECK(writer->reader().page_for_original(kArk, sha1) == 1);
+    CHECK(writer->reader().page_for_original("ark:67375/39D6W3GQPXDV", sha2) == 2);
+    CHECK_FALSE(writer->reader().page_for_original(kArk, sha3));
+    CHECK_FALSE(writer->reader().page_for_original(kOtherArk, sha1));
 
     SECTION("a page ingested again from another original forgets the old one") {
         ImageRecord again = image_of(kArk, 2, sha3);
         again.version = 2;
         writer->put(object, {again});
-        CHECK(writer->page_for_original(kArk, sha3) == 2);
-        CHECK_FALSE(writer->page_for_original(kArk, sha2));
-        CHECK(writer->page_for_original(kArk, sha1) == 1);  // untouched
+        CHECK(writer->reader().page_for_original(kArk, sha3) == 2);
+        CHECK_FALSE(writer->reader().page_for_original(kArk, sha2));
+        CHECK(writer->reader().page_for_original(kArk, sha1) == 1);  // untouched
         CHECK(writer->reader().image(std::string(kArk) + "/f2")->version == 2);
     }
     SECTION("a page the object no longer lists goes, with its entry") {
         object.images.pop_back();
         writer->put(object, {});
         CHECK_FALSE(writer->reader().image(std::string(kArk) + "/f2"));
-        CHECK_FALSE(writer->page_for_original(kArk, sha2));
+        CHECK_FALSE(writer->reader().page_for_original(kArk, sha2));
         CHECK(writer->reader().image(std::string(kArk) + "/f1"));
-        CHECK(writer->page_for_original(kArk, sha1) == 1);
+        CHECK(writer->reader().page_for_original(kArk, sha1) == 1);
     }
 }
 
@@ -420,7 +420,7 @@ TEST_CASE("catalog: what is committed is there after reopening", "[catalog]") {
     CHECK(writer->reader().object(kArk));
     CHECK(writer->reader().image(std::string(kArk) + "/f2"));
     CHECK(writer->reader().ark_minted(minted));
-    CHECK(writer->page_for_original(kArk, std::string(64, 'b')) == 1);
+    CHECK(writer->reader().page_for_original(kArk, std::string(64, 'b')) == 1);
     writer.reset();
 
     std::string error;
@@ -441,7 +441,7 @@ TEST_CASE("catalog: clear empties every database", "[catalog]") {
     CHECK_FALSE(reader.object(kArk));
     CHECK_FALSE(reader.image(std::string(kArk) + "/f1"));
     CHECK_FALSE(reader.ark_minted(minted));
-    CHECK_FALSE(writer->page_for_original(kArk, std::string(64, 'b')));
+    CHECK_FALSE(writer->reader().page_for_original(kArk, std::string(64, 'b')));
     CHECK(reader.objects_by_date({}, 0, 0).empty());
     CHECK(reader.objects_by_date({}, 0, 0, "maps").empty());
 

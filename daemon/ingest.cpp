@@ -590,8 +590,7 @@ ConvertedJob convert_job(const DaemonConfig& config, const iiif::CatalogReader& 
         if (progress) progress(index, converted.files[index]);
     };
     for (size_t i = 0; i < job.files.size(); ++i) {
-        converted.files.push_back(
-            {job.files[i].original_name, FileState::queued, 0, {}, {}, 0});
+        converted.files.push_back({job.files[i].original_name, FileState::queued, 0, {}, {}, 0});
         report(i);
     }
 
@@ -667,8 +666,7 @@ void record_converted_job(const DaemonConfig& config, iiif::CatalogWriter& catal
 }
 
 IngestResult ingest_job(const DaemonConfig& config, iiif::CatalogWriter& catalog,
-                        const IngestJob& job, const ProgressFn& progress,
-                        std::mutex* object_lock) {
+                        const IngestJob& job, const ProgressFn& progress, std::mutex* object_lock) {
     ConvertedJob converted = convert_job(config, catalog.reader(), job, progress);
     IngestResult result;
     result.files = std::move(converted.files);

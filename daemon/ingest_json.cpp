@@ -180,7 +180,8 @@ ConvertedJob converted_job_from_json(const json_t* json) {
         converted.files.push_back(file_outcome_from_json(entry, what));
     json_array_foreach(array_of(json, "images", what), index, entry) {
         try {
-            converted.images.push_back(iiif::image_record_from_json(json_text(entry, JSON_COMPACT)));
+            converted.images.push_back(
+                iiif::image_record_from_json(json_text(entry, JSON_COMPACT)));
         } catch (const iiif::IiifError& error) {
             throw std::runtime_error(what + ": images[" + std::to_string(index) +
                                      "]: " + error.reason);

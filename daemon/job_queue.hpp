@@ -91,6 +91,7 @@ class JobConsumer {
 struct QueueDepth {
     long long entries = 0;
     long long pending = 0;
+    long long handed_over = 0;  // entries of the record stream (record_queue)
 };
 QueueDepth queue_depth(Redis& redis, const DaemonConfig& config);
 

@@ -175,7 +175,7 @@ void Metrics::harvest_ran(const std::string& partner, const std::string& outcome
     harvest_runs_.add({partner, outcome});
 }
 
-std::string Metrics::exposition(const std::optional<QueueDepth>& queue) const {
+std::string Metrics::ingest_exposition() const {
     Exposition out;
     out.counter("iiifd_jobs_total", "Ingest jobs finished since iiifd started, by final state.",
                 jobs_);
@@ -188,6 +188,14 @@ std::string Metrics::exposition(const std::optional<QueueDepth>& queue) const {
                   ingest_seconds_);
     out.histogram("iiifd_conversion_seconds",
                   "Time one original took to become its pyramidal master.", conversion_seconds_);
+    out.total("iiifd_jobs_handed_over_total",
+              "Ingest jobs this node's workers converted and handed over to the writer to record.",
+              handed_over_.load());
+    return std::move(out).text();
+}
+
+std::string Metrics::exposition(const std::optional<QueueDepth>& queue) const {
+    Exposition out;
     out.counter("iiifd_oai_requests_total",
                 "OAI-PMH requests answered, by verb (other: none or not one of the six) and HTTP "
                 "status.",
@@ -203,8 +211,12 @@ std::string Metrics::exposition(const std::optional<QueueDepth>& queue) const {
                   "Jobs delivered to a worker and not yet finished (XPENDING of the consumer "
                   "group).",
                   queue->pending);
+        out.gauge("iiifd_record_queue_entries",
+                  "Jobs delivery nodes converted, waiting for the writer to record them (XLEN "
+                  "of the record stream).",
+                  queue->handed_over);
     }
-    return std::move(out).text();
+    return ingest_exposition() + std::move(out).text();
 }
 
 }  // namespace iiifd

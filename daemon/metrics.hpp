@@ -7,12 +7,14 @@
 //                                           to its outcome recorded
 //   iiifd_conversion_seconds                histogram: one original made into its master
 //                                           (convert_to_master, ingest.hpp)
+//   iiifd_jobs_handed_over_total            jobs a delivery node's workers converted and handed
+//                                           to the writer to record (workers.hpp)
 //   iiifd_oai_requests_total{verb,status}   /oai answers by verb (one of the six, else "other")
 //                                           and HTTP status
 //   iiifd_harvest_runs_total{partner,outcome}  the harvest thread's runs (harvest_scheduler.hpp):
 //                                           done, failed
-//   iiifd_redis_up, iiifd_ingest_queue_entries, iiifd_ingest_queue_pending
-//                                           gauges read from Redis at each scrape
+//   iiifd_redis_up, iiifd_ingest_queue_entries, iiifd_ingest_queue_pending,
+//   iiifd_record_queue_entries              gauges read from Redis at each scrape
 //
 // One Metrics per process, made by main and passed to the services that count: every member is
 // safe to call from any thread (workers, HTTP threads, the harvest thread). Counts start at zero
@@ -109,6 +111,7 @@ class Metrics {
     // A job whose outcome Redis took, `seconds` after it started; and each of its files' states.
     void job_finished(JobState state, double seconds, const std::vector<FileOutcome>& files);
     void conversion_took(double seconds);
+    void job_handed_over() { handed_over_ += 1; }
     // An /oai answer: the request's verb ("other" unless one of the six, oai_routes.cpp) and
     // the HTTP status.
     void oai_answered(std::string_view verb, int status);
@@ -118,6 +121,8 @@ class Metrics {
     // The text of a scrape: every metric with its HELP and TYPE lines; the queue's gauges when
     // Redis answered (`queue`), iiifd_redis_up 1 then, 0 otherwise.
     std::string exposition(const std::optional<QueueDepth>& queue) const;
+    // The ingest metrics alone (jobs, files, times, hand-overs): a delivery node's /metrics.
+    std::string ingest_exposition() const;
 
     // Replication's (replica_follower.hpp, replication_exposition): set by the publisher or the
     // follower, read at the scrape.
@@ -130,6 +135,7 @@ class Metrics {
     LabelledCounter files_{{"state"}};
     Histogram ingest_seconds_;
     Histogram conversion_seconds_;
+    std::atomic<long long> handed_over_{0};
     LabelledCounter oai_requests_{{"verb", "status"}};
     LabelledCounter harvest_runs_{{"partner", "outcome"}};
 };

@@ -48,7 +48,8 @@ class ReplicaHttp {
           metrics_(metrics),
           redis_(config.redis),
           server_(
-              limits(), [](const HttpRequest&, HttpResponse&, std::shared_ptr<void>&) { return false; },
+              limits(),
+              [](const HttpRequest&, HttpResponse&, std::shared_ptr<void>&) { return false; },
               [](const HttpRequest&, HttpResponse& res, std::exception_ptr failure) {
                   try {
                       std::rethrow_exception(failure);
@@ -101,7 +102,8 @@ class ReplicaHttp {
         json_object_set_new(checks, "catalog", loaded);
         if (now) {
             const bool close = now->lag_seconds <= config_.replication.max_lag_seconds;
-            json_t* lag = health_check(close, "further behind the writer than [replication] "
+            json_t* lag = health_check(close,
+                                       "further behind the writer than [replication] "
                                        "max_lag_seconds");
             json_object_set_new(lag, "changes", json_integer(now->behind));
             json_object_set_new(lag, "seconds", json_real(now->lag_seconds));
@@ -122,7 +124,8 @@ class ReplicaHttp {
         up.gauge("iiifd_redis_up", "Whether Redis answered this scrape (1) or not (0).",
                  now ? 1LL : 0LL);
         res.set_header("Cache-Control", "no-store");
-        res.set_content(std::move(up).text() + replication_exposition(config_, now, metrics_),
+        res.set_content(std::move(up).text() + metrics_.ingest_exposition() +
+                            replication_exposition(config_, now, metrics_),
                         "text/plain; version=0.0.4; charset=utf-8");
     }
 
@@ -161,9 +164,10 @@ int serve_replica(const DaemonConfig& config) {
         if (!checked) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     if (!checked)
-        spdlog::warn("replication: Redis or the writer's storage identity ({}:storage) not found "
-                     "within 10 s: the storage root is not checked",
-                     config.replication.stream);
+        spdlog::warn(
+            "replication: Redis or the writer's storage identity ({}:storage) not found "
+            "within 10 s: the storage root is not checked",
+            config.replication.stream);
     make_directories(std::filesystem::path(config.catalog_path).parent_path().string());
     std::string error;
     std::unique_ptr<iiif::CatalogReplica> catalog =
@@ -192,10 +196,11 @@ int serve_replica(const DaemonConfig& config) {
     Workers workers(config, catalog->reader(), metrics);
     workers.start();
     std::thread serving([&http] { http.listen(); });
-    spdlog::info("replica: listening on http://{}:{}; following {} into {}; {} workers as "
-                 "consumer {} of {}",
-                 config.listen_host, config.listen_port, config.replication.stream,
-                 config.catalog_path, config.workers, config.consumer_name, config.ingest_stream);
+    spdlog::info(
+        "replica: listening on http://{}:{}; following {} into {}; {} workers as "
+        "consumer {} of {}",
+        config.listen_host, config.listen_port, config.replication.stream, config.catalog_path,
+        config.workers, config.consumer_name, config.ingest_stream);
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -265,9 +265,10 @@ void Workers::run(Redis& redis, const Delivery& delivery) {
     for (const FileOutcome& file : outcome.files)
         if (file.conversion_seconds) metrics_.conversion_took(*file.conversion_seconds);
     if (handed) {
-        if (hand_over(redis, delivery, {*job, std::move(*handed), seconds()}))
-            spdlog::info("job {}: converted, {}: {}; handed over to the writer to record",
-                         job->id, job->ark, summary(outcome.files));
+        if (!hand_over(redis, delivery, {*job, std::move(*handed), seconds()})) return;
+        metrics_.job_handed_over();
+        spdlog::info("job {}: converted, {}: {}; handed over to the writer to record", job->id,
+                     job->ark, summary(outcome.files));
         return;
     }
     if (!record_outcome(redis, config_, delivery, *job, outcome)) return;
@@ -364,8 +365,7 @@ bool Workers::hand_over(Redis& redis, const Delivery& delivery, const HandedOver
     const std::string payload = handed_over_job_to_json(handed);
     for (auto backoff = kFirstBackoff;; backoff = doubled(backoff)) {
         try {
-            hand_over_job(redis, config_, delivery, handed.job.id, handed.converted.files,
-                          payload);
+            hand_over_job(redis, config_, delivery, handed.job.id, handed.converted.files, payload);
             replicas_have_writes(redis, config_, "job " + handed.job.id + "'s hand-over");
             return true;
         } catch (const std::exception& failure) {

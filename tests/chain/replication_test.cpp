@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -84,8 +84,8 @@ class Node {
             if (iiifd_->get("/health").status == 200) return;
             std::this_thread::sleep_for(20ms);
         }
-        FAIL("node " << dir_ << " not healthy within 20 s: " << iiifd_->get("/health").body
-                     << "\n" << iiifd_->log());
+        FAIL("node " << dir_ << " not healthy within 20 s: " << iiifd_->get("/health").body << "\n"
+                     << iiifd_->log());
     }
 
   private:
@@ -138,7 +138,8 @@ double histogram_quantile_bound(const std::string& metrics, const std::string& n
     for (size_t at = metrics.find(prefix); at != std::string::npos;
          at = metrics.find(prefix, at + 1)) {
         const size_t bound_end = metrics.find('"', at + prefix.size());
-        const std::string bound = metrics.substr(at + prefix.size(), bound_end - at - prefix.size());
+        const std::string bound =
+            metrics.substr(at + prefix.size(), bound_end - at - prefix.size());
         const double count = std::stod(metrics.substr(bound_end + 3));
         buckets.emplace_back(bound == "+Inf" ? INFINITY : std::stod(bound), count);
     }
@@ -200,8 +201,7 @@ TEST_CASE("replication: a deposit on the writer is served by every node within a
         lags.push_back(std::chrono::duration<double>(Clock::now() - done).count());
     }
     const double p50 = percentile(lags, 0.50), p99 = percentile(lags, 0.99);
-    const double rate =
-        kDeposits / std::chrono::duration<double>(Clock::now() - began).count();
+    const double rate = kDeposits / std::chrono::duration<double>(Clock::now() - began).count();
     std::cout << "replication: " << kDeposits << " deposits (" << rate
               << " a second, one after another), 3 nodes: from the job done to every "
               << "node serving its manifest, p50 " << p50 * 1000 << " ms, p99 " << p99 * 1000
@@ -258,17 +258,15 @@ TEST_CASE("replication: a deposit on the writer is served by every node within a
           std::string::npos);
     const daemon_harness::CommandResult writer_status = writer.run_iiifd({"replica", "status"});
     CHECK(writer_status.exit_code == 0);
-    CHECK(writer_status.output.find("role: writer\nepoch: " + end.epoch + "\nposition: " +
-                                    position + "\nstream_end: " + position +
-                                    "\nunpublished_changes: 0\nsnapshot: 0 ") !=
-          std::string::npos);
+    CHECK(writer_status.output.find("role: writer\nepoch: " + end.epoch +
+                                    "\nposition: " + position + "\nstream_end: " + position +
+                                    "\nunpublished_changes: 0\nsnapshot: 0 ") != std::string::npos);
     const daemon_harness::HttpResponse health = nodes[0]->iiifd().get("/health");
     CHECK(health.status == 200);
     CHECK(daemon_harness::json_text(health.body, "status") == "ok");
     // A replica takes no deposit and runs no command that writes the catalog.
     CHECK(nodes[0]->iiifd().get("/api/v1/objects").status == 404);
-    const daemon_harness::CommandResult refused =
-        nodes[0]->iiifd().run_iiifd({"account", "list"});
+    const daemon_harness::CommandResult refused = nodes[0]->iiifd().run_iiifd({"account", "list"});
     CHECK(refused.exit_code == 1);
     CHECK(refused.output.find("account: this node is a replica ([replication] role): its catalog "
                               "follows the writer's; run it on the writer") != std::string::npos);
@@ -355,10 +353,10 @@ TEST_CASE("replication: the load balancer's tiles keep flowing while a node rest
     // An nginx in front, as docs/replication.md configures one.
     integration::NginxOptions options;
     options.iiif_locations = false;
-    options.http_extra = "upstream delivery { server 127.0.0.1:" +
-                         std::to_string(a.nginx().port()) + " max_fails=1 fail_timeout=2s; " +
-                         "server 127.0.0.1:" + std::to_string(b.nginx().port()) +
-                         " max_fails=1 fail_timeout=2s; }";
+    options.http_extra =
+        "upstream delivery { server 127.0.0.1:" + std::to_string(a.nginx().port()) +
+        " max_fails=1 fail_timeout=2s; " + "server 127.0.0.1:" + std::to_string(b.nginx().port()) +
+        " max_fails=1 fail_timeout=2s; }";
     options.server_extra =
         "location /iiif/ { proxy_pass http://delivery; "
         "proxy_next_upstream error timeout http_502 http_503; proxy_next_upstream_tries 2; "
@@ -374,12 +372,12 @@ TEST_CASE("replication: the load balancer's tiles keep flowing while a node rest
     std::atomic<bool> down{false};
     std::string other_seen;
     std::thread load([&] {
-        const char* regions[] = {"0,0,256,256", "256,0,256,256", "0,256,256,256",
-                                 "512,256,256,256", "768,512,256,256"};
+        const char* regions[] = {"0,0,256,256", "256,0,256,256", "0,256,256,256", "512,256,256,256",
+                                 "768,512,256,256"};
         for (int n = 0; !stop; ++n) {
-            const integration::Response tile = integration::get(
-                balancer.url(image + "/" + regions[n % 5] + "/" + std::to_string(64 + n % 64) +
-                             ",/0/default.jpg"));
+            const integration::Response tile =
+                integration::get(balancer.url(image + "/" + regions[n % 5] + "/" +
+                                              std::to_string(64 + n % 64) + ",/0/default.jpg"));
             if (tile.status == 200) {
                 served += 1;
                 if (down) served_while_down += 1;
@@ -428,8 +426,8 @@ TEST_CASE(
     open_masters_to_workers(writer);
     std::vector<std::unique_ptr<Node>> nodes;
     for (const char* name : {"failover-a", "failover-b"}) {
-        nodes.push_back(std::make_unique<Node>(topology.master, writer, name,
-                                               std::string(), topology.redis_config()));
+        nodes.push_back(std::make_unique<Node>(topology.master, writer, name, std::string(),
+                                               topology.redis_config()));
         nodes.back()->start();
     }
     const std::string page =
@@ -449,11 +447,10 @@ TEST_CASE(
     std::thread load([&] {
         for (int n = 0; !stop; ++n) {
             for (auto& node : nodes) {
-                const long status =
-                    integration::get(node->nginx().url(image + "/full/" +
-                                                       std::to_string(16 + n % 64) +
-                                                       ",/0/default.jpg"))
-                        .status;
+                const long status = integration::get(node->nginx().url(image + "/full/" +
+                                                                       std::to_string(16 + n % 64) +
+                                                                       ",/0/default.jpg"))
+                                        .status;
                 (status == 200 ? served : failed) += 1;
             }
             std::this_thread::sleep_for(5ms);
@@ -467,8 +464,8 @@ TEST_CASE(
     int refused = 0, accepted_after_failover = 0;
     for (int n = 1; n <= 30; ++n) {
         if (n == 10) topology.master.kill_hard();
-        const daemon_harness::HttpResponse answer = writer.post_object(
-            {page}, R"({"title": "Feuille )" + std::to_string(n) + "\"}");
+        const daemon_harness::HttpResponse answer =
+            writer.post_object({page}, R"({"title": "Feuille )" + std::to_string(n) + "\"}");
         INFO("deposit " << n << ": " << answer.status << " " << answer.body);
         REQUIRE((answer.status == 202 || answer.status == 503));
         if (answer.status == 202) {
@@ -498,8 +495,8 @@ TEST_CASE(
     for (auto& node : nodes) {
         REQUIRE(settled(writer.catalog_path(), node->catalog_path()));
         for (const Accepted& made : accepted)
-            CHECK(integration::get(node->nginx().url("/iiif/3/" + made.ark + "/manifest"))
-                      .status == 200);
+            CHECK(integration::get(node->nginx().url("/iiif/3/" + made.ark + "/manifest")).status ==
+                  200);
         CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==
               std::nullopt);
     }
@@ -566,9 +563,9 @@ TEST_CASE(
         const std::string status = writer.wait_for_job(made.job);
         INFO("job " << made.job << ": " << status);
         CHECK(daemon_harness::json_text(status, "state") == "done");
-        CHECK(daemon_harness::json_array(writer.get("/api/v1/objects/" + made.ark).body,
-                                         "images") ==
-              std::vector<std::string>{made.ark + "/f1", made.ark + "/f2"});
+        CHECK(
+            daemon_harness::json_array(writer.get("/api/v1/objects/" + made.ark).body, "images") ==
+            std::vector<std::string>{made.ark + "/f1", made.ark + "/f2"});
     };
 
     std::vector<Accepted> accepted;
@@ -577,13 +574,17 @@ TEST_CASE(
     // Converted on the nodes, both of them; recorded and counted on the writer.
     const int by_a = occurrences(a.iiifd().log(), "handed over to the writer to record");
     const int by_b = occurrences(b.iiifd().log(), "handed over to the writer to record");
-    std::cout << "replication: 12 deposits of two pages converted by the nodes (" << by_a
-              << " and " << by_b << ") and recorded by the writer\n";
+    std::cout << "replication: 12 deposits of two pages converted by the nodes (" << by_a << " and "
+              << by_b << ") and recorded by the writer\n";
     CHECK(by_a + by_b == 12);
     CHECK(by_a >= 1);
     CHECK(by_b >= 1);
     CHECK(writer.get("/metrics").body.find("iiifd_jobs_total{state=\"done\"} 12\n") !=
           std::string::npos);
+    CHECK(a.iiifd().get("/metrics").body.find("iiifd_jobs_handed_over_total " +
+                                              std::to_string(by_a) + "\n") != std::string::npos);
+    CHECK(b.iiifd().get("/metrics").body.find("iiifd_jobs_handed_over_total " +
+                                              std::to_string(by_b) + "\n") != std::string::npos);
     CHECK(stream_length(redis, "iiif:ingest:record") == 0);
 
     // New pages for an object: converted on a node too, added once as a new version.
@@ -607,8 +608,7 @@ TEST_CASE(
     daemon_harness::write_file(text, "no pixels here\n");
     const daemon_harness::HttpResponse hopeless = writer.post_object({text}, R"({"title": "x"})");
     REQUIRE(hopeless.status == 202);
-    const std::string failed =
-        writer.wait_for_job(daemon_harness::json_text(hopeless.body, "job"));
+    const std::string failed = writer.wait_for_job(daemon_harness::json_text(hopeless.body, "job"));
     CHECK(daemon_harness::json_text(failed, "state") == "failed");
     CHECK(daemon_harness::json_text(failed, "error") == "no file could be ingested");
 
@@ -628,6 +628,8 @@ TEST_CASE(
     writer.start();
     for (const Accepted& made : during) check_recorded(made);
     CHECK(stream_length(redis, "iiif:ingest:record") == 0);
+    CHECK(writer.get("/metrics").body.find("iiifd_record_queue_entries 0\n") !=
+          std::string::npos);
 
     // Every node serves every object, and holds the writer's catalog record for record.
     for (Node* node : {&a, &b}) {
@@ -636,9 +638,9 @@ TEST_CASE(
             for (const Accepted& made : *list) {
                 CHECK(integration::get(node->nginx().url("/iiif/3/" + made.ark + "/manifest"))
                           .status == 200);
-                CHECK(integration::get(node->nginx().url(
-                                           "/iiif/3/" + iiif::encode_identifier(made.ark + "/f2") +
-                                           "/full/max/0/default.jpg"))
+                CHECK(integration::get(node->nginx().url("/iiif/3/" +
+                                                         iiif::encode_identifier(made.ark + "/f2") +
+                                                         "/full/max/0/default.jpg"))
                           .status == 200);
             }
         CHECK(iiif::catalog_difference(writer.catalog_path(), node->catalog_path()) ==

@@ -150,8 +150,7 @@ TEST_CASE("config: the listen port is between 1 and 65535", "[config]") {
           "iiifd.toml: [http] port: must be an integer");
 }
 
-TEST_CASE("config: workers are between 0 and 64, and 0 only for a node of several",
-          "[config]") {
+TEST_CASE("config: workers are between 0 and 64, and 0 only for a node of several", "[config]") {
     CHECK(error_of(with("workers = 3", "workers = 0")) ==
           "iiifd.toml: [ingest] workers: 0 only with [replication] (another node takes the jobs)");
     CHECK(error_of(with("workers = 3", "workers = 65")) ==
@@ -159,8 +158,8 @@ TEST_CASE("config: workers are between 0 and 64, and 0 only for a node of severa
     CHECK(error_of(with("workers = 3", "workers = -1")) ==
           "iiifd.toml: [ingest] workers: must be between 0 and 64");
     for (const char* role : {"writer", "replica"}) {
-        const DaemonConfig config = load(with("workers = 3", "workers = 0") +
-                                         "[replication]\nrole = \"" + role + "\"\n");
+        const DaemonConfig config =
+            load(with("workers = 3", "workers = 0") + "[replication]\nrole = \"" + role + "\"\n");
         CHECK(config.workers == 0);
     }
 }

@@ -685,9 +685,10 @@ TEST_CASE("a job converted on one node and recorded by the writer from its JSON 
         "converted job: not a JSON object");
 }
 
-TEST_CASE("new pages handed over twice (the writer stopped before Redis had the outcome) are "
-          "added once",
-          "[ingest][handover]") {
+TEST_CASE(
+    "new pages handed over twice (the writer stopped before Redis had the outcome) are "
+    "added once",
+    "[ingest][handover]") {
     Fixture f("handover-twice");
     REQUIRE(f.run(f.job({f.stage(quadrants(), "first.png")})).object_written);
     IngestJob add = f.job({f.stage(quadrants(120, 90), "added.png")});
@@ -701,9 +702,10 @@ TEST_CASE("new pages handed over twice (the writer stopped before Redis had the 
           std::vector<std::string>{f.ark + "/f1", f.ark + "/f2"});
 }
 
-TEST_CASE("pages converted for an object withdrawn before they are recorded are not recorded, "
-          "and their files go",
-          "[ingest][handover]") {
+TEST_CASE(
+    "pages converted for an object withdrawn before they are recorded are not recorded, "
+    "and their files go",
+    "[ingest][handover]") {
     Fixture f("handover-withdrawn");
     REQUIRE(f.run(f.job({f.stage(quadrants(), "first.png")})).object_written);
     // The same deposit again with another image: a new master and original for f1.

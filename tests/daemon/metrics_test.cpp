@@ -135,6 +135,9 @@ iiifd_conversion_seconds_bucket{le="600"} 0
 iiifd_conversion_seconds_bucket{le="+Inf"} 0
 iiifd_conversion_seconds_sum 0
 iiifd_conversion_seconds_count 0
+# HELP iiifd_jobs_handed_over_total Ingest jobs this node's workers converted and handed over to the writer to record.
+# TYPE iiifd_jobs_handed_over_total counter
+iiifd_jobs_handed_over_total 0
 # HELP iiifd_oai_requests_total OAI-PMH requests answered, by verb (other: none or not one of the six) and HTTP status.
 # TYPE iiifd_oai_requests_total counter
 # HELP iiifd_harvest_runs_total Harvests run by iiifd's harvest thread, by partner and outcome.
@@ -148,6 +151,9 @@ iiifd_ingest_queue_entries 0
 # HELP iiifd_ingest_queue_pending Jobs delivered to a worker and not yet finished (XPENDING of the consumer group).
 # TYPE iiifd_ingest_queue_pending gauge
 iiifd_ingest_queue_pending 0
+# HELP iiifd_record_queue_entries Jobs delivery nodes converted, waiting for the writer to record them (XLEN of the record stream).
+# TYPE iiifd_record_queue_entries gauge
+iiifd_record_queue_entries 0
 )";
 
 // Polls `done` every 50 ms for at most `timeout`: whether it came true.

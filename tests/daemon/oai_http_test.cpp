@@ -479,10 +479,10 @@ TEST_CASE(
     Reply refused;
     for (int attempt = 0; attempt < 5 && refused.status != 503; ++attempt) {
         slow = std::make_unique<RawConnection>(iiifd.port());
-        REQUIRE(slow->send_text(
-            "POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10)));
+        REQUIRE(
+            slow->send_text("POST /oai HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10)));
         refused = identify_until(iiifd, 503, 2s);
         if (refused.status != 503) REQUIRE(slow->closed_within(1s));
     }

@@ -191,10 +191,12 @@ void Workers::work(const DaemonConfig& queue, void (Workers::*take)(Redis&, cons
     // Conversions are batch work: 10 nicer than the process (this thread, and the libvips
     // threads it starts, which inherit it), so nginx on the same machine keeps answering
     // viewers promptly while a large deposit is ingested, and iiifd's HTTP threads keep theirs.
+    // Recording what the nodes converted is quick, and a job is not done until then: not niced.
     const auto self = static_cast<id_t>(syscall(SYS_gettid));
     errno = 0;
     const int base = getpriority(PRIO_PROCESS, self);
-    if (errno != 0 || setpriority(PRIO_PROCESS, self, std::min(base + kWorkerNice, 19)) != 0)
+    if (take == &Workers::run &&
+        (errno != 0 || setpriority(PRIO_PROCESS, self, std::min(base + kWorkerNice, 19)) != 0))
         spdlog::debug("ingest worker: setpriority failed; it runs at the process's priority");
     Redis redis(config_.redis);
     JobConsumer consumer(queue, redis);

@@ -5,6 +5,7 @@
 #     each job done to all three nodes serving its manifest, and each node's own measure from
 #     the writer's commit to its own (iiifd_replica_apply_delay_seconds, bucket bounds); tiles
 #     through a balancer while a node restarts; deposits and images across a Redis failover;
+#     jobs converted by the nodes' workers and recorded by the writer, across its SIGKILL;
 #   - catch-up: bench_replication_catchup, OBJECTS deposits' changes applied by a replica from
 #     the writer's log, then through a Redis stream (appended as the publisher appends, read as
 #     the follower reads); what the catalog, a snapshot and the stream hold per object.
@@ -56,7 +57,9 @@ say "catch-up of $objects deposits through Redis ..."
     echo "## The multi-node chain tests"
     echo
     echo "The lag (a writer and three delivery nodes, 200 deposits one after another), tiles"
-    echo "through a balancer while a node restarts, the Redis master killed during deposits."
+    echo "through a balancer while a node restarts, the Redis master killed during deposits,"
+    echo "jobs converted by two nodes' workers and recorded by the writer (which converts none),"
+    echo "six of them while the writer was killed."
     echo
     echo '```'
     echo "$lag"

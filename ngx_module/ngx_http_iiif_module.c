@@ -36,8 +36,9 @@
 #define NGX_HTTP_IIIF_TICK_MS 5000
 
 
-/* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level in RGB is 60 MB. */
-#define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (96 * 1024 * 1024)
+/* Unless iiif_decoded_cache_size says otherwise: a whole 5000x4000 level of a TIFF master, kept
+ * as YCbCr 4:2:0 planes, is 30 MB (60 MB in RGB, as a JPEG 2000's blocks are kept). */
+#define NGX_HTTP_IIIF_DECODED_CACHE_SIZE (64 * 1024 * 1024)
 
 /* Unless iiif_send_arena_size says otherwise: the bytes of the hits a worker sends with
  * sendfile() (common/serve/send_arena.hpp); one image's whole tile pyramid is about 15 MB. */

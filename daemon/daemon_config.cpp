@@ -77,8 +77,9 @@ toml::table parse_file(const std::string& path, const std::string& file_name) {
 
 void check_section_names(const ConfigSection& root) {
     static constexpr std::string_view kSections[] = {
-        "storage", "redis",    "ark",        "public", "http",     "ingest",  "oai",        "sets",
-        "access",  "policies", "watermarks", "cache",  "partners", "harvest", "replication"};
+        "storage", "redis",  "ark",      "public",     "http",  "ingest",   "oai",
+        "sets",    "access", "policies", "watermarks", "cache", "partners", "harvest",
+        "replication"};
     for (const ConfigSection& section : root.sections()) {
         if (std::find(std::begin(kSections), std::end(kSections), section.key()) ==
             std::end(kSections))
@@ -276,8 +277,8 @@ bool is_loopback_host(const std::string& host) {
     if (!address) return false;
     const unsigned char ipv4_loopback[4] = {127, 0, 0, 0};
     const iiif::IpAddress mapped = iiif::ipv4_address(ipv4_loopback);
-    const bool ipv4 =
-        std::equal(address->bytes.begin(), address->bytes.begin() + 12, mapped.bytes.begin());
+    const bool ipv4 = std::equal(address->bytes.begin(), address->bytes.begin() + 12,
+                                 mapped.bytes.begin());
     if (ipv4) return address->bytes[12] == 127;
     iiif::IpAddress one{};
     one.bytes[15] = 1;
@@ -503,12 +504,8 @@ iiif::PublicationSettings publication_settings(const DaemonConfig& config) {
     settings.institution_homepage = config.institution_homepage;
     settings.naan = config.naan;
     for (const Shoulder& shoulder : config.shoulders)
-        settings.shoulders.push_back({shoulder.shoulder,
-                                      shoulder.name,
-                                      shoulder.subject,
-                                      shoulder.description,
-                                      shoulder.service,
-                                      {}});
+        settings.shoulders.push_back({shoulder.shoulder, shoulder.name, shoulder.subject,
+                                      shoulder.description, shoulder.service, {}});
     settings.ark_policy = config.ark_policy;
     settings.global_resolver = config.global_resolver;
     return settings;

@@ -170,16 +170,9 @@ void enqueue_job(Redis& redis, const DaemonConfig& config, const IngestJob& job)
         files.push_back({file.original_name, FileState::queued, 0, {}, {}, 0});
     std::string now = now_text();
     redis.transaction({
-        {"HSET",        job_key(job.id),
-         "state",       "queued",
-         "ark",         job.ark,
-         "origin",      job.origin,
-         "institution", job.institution,
-         "files",       files_json(files),
-         "error",       "",
-         "attempts",    "0",
-         "created",     now,
-         "updated",     now},
+        {"HSET", job_key(job.id), "state", "queued", "ark", job.ark, "origin", job.origin,
+         "institution", job.institution, "files", files_json(files), "error", "", "attempts", "0",
+         "created", now, "updated", now},
         {"XADD", config.ingest_stream, "*", "job", ingest_job_to_json(job)},
     });
 }
@@ -270,7 +263,7 @@ std::optional<Delivery> JobConsumer::next(std::chrono::milliseconds block) {
 QueueDepth queue_depth(Redis& redis, const DaemonConfig& config) {
     QueueDepth depth;
     depth.entries = redis.command({"XLEN", config.ingest_stream}).integer;
-    depth.handed_over = redis.command({"XLEN", config.ingest_stream + ":record"}).integer;
+    depth.handed_over = redis.command({"XLEN", record_stream(config)}).integer;
     try {
         // The summary form: [count, smallest id, greatest id, [consumer, count]...].
         const RedisReply summary =
@@ -305,10 +298,9 @@ constexpr const char* kEventsKept = "1000000";
 
 // The command that appends `event` to the events stream.
 std::vector<std::string> event_command(const DaemonConfig& config, const CatalogEvent& event) {
-    return {"XADD",    config.events_stream, "MAXLEN",
-            "~",       kEventsKept,          "*",
-            "type",    event.type,           "ark",
-            event.ark, "datestamp",          std::to_string(event.datestamp)};
+    return {"XADD",      config.events_stream, "MAXLEN", "~",        kEventsKept,
+            "*",         "type",               event.type, "ark",  event.ark,
+            "datestamp", std::to_string(event.datestamp)};
 }
 
 }  // namespace
@@ -354,9 +346,13 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
     redis.transaction(commands);
 }
 
+std::string record_stream(const DaemonConfig& config) {
+    return config.ingest_stream + ":record";
+}
+
 DaemonConfig record_queue(const DaemonConfig& config) {
     DaemonConfig record = config;
-    record.ingest_stream = config.ingest_stream + ":record";
+    record.ingest_stream = record_stream(config);
     return record;
 }
 

@@ -130,6 +130,7 @@ void complete_job(Redis& redis, const DaemonConfig& config, const Delivery& deli
 // functions here (consumer group, JobConsumer, complete_job, discard_entry) work on it as they
 // do on the ingest stream.
 DaemonConfig record_queue(const DaemonConfig& config);
+std::string record_stream(const DaemonConfig& config);  // its name alone
 // A delivery node's hand-over, in one transaction: the job's files as converted, `payload`
 // (handed_over_job_to_json) appended to the record stream, and the ingest stream's entry
 // acknowledged and deleted. The job is thus in one stream or the other, never in both or none.
